@@ -1,0 +1,197 @@
+/** The programmatic API: optimize a Dockerfile text or file; never writes (see applyResult). */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DiskContext, MemoryContext, NoContext, OverlayContext } from './context.js';
+import { unifiedDiff, type FileChange } from './engine/diff.js';
+import { runEngine, InputError, type FixReport, type SkipReport } from './engine/loop.js';
+import { initShellParser } from './parse/shell.js';
+import { readDockerfile, writeFileAtomic } from './io.js';
+import { transforms as registry } from './registry.js';
+import type { BuildContext, Transform, TransformOptions } from './types.js';
+
+export type { FileChange } from './engine/diff.js';
+export type { FixReport, SkipReport } from './engine/loop.js';
+
+export class UsageError extends Error {
+  readonly kind = 'usage';
+}
+
+export interface OptimizeOptions extends TransformOptions {
+  /** Path of the Dockerfile (shown in the diff and messages; default `Dockerfile`). */
+  path?: string;
+  /** Build context: a directory, an in-memory map of files, a BuildContext, or null for none.
+   * Default for optimizeFile: the Dockerfile's directory; for optimize: none. */
+  context?: string | Record<string, string> | BuildContext | null;
+  /** Only these transforms (`dependency-cache`) or rules (`package-hygiene/apt-list-cleanup`). */
+  only?: string[];
+  /** Not these transforms or rules. */
+  skip?: string[];
+  /** Also apply `review` fixes. */
+  unsafe?: boolean;
+  /** Paths in the diff are relative to this directory (default: process.cwd()). */
+  cwd?: string;
+  /** Transforms to run instead of the built-in registry (in this order). */
+  transforms?: readonly Transform[];
+  /** Not-yet-written contents of other files (absolute path -> text) to see instead of the disk. */
+  pending?: ReadonlyMap<string, string>;
+}
+
+export interface OptimizeResult {
+  /** The optimized Dockerfile text. */
+  output: string;
+  /** Unified diff of every changed file ('' when nothing changes). */
+  diff: string;
+  fixes: FixReport[];
+  skipped: SkipReport[];
+  /** Every file changed or created, with before (null if new) and after text. */
+  files: FileChange[];
+  changed: boolean;
+}
+
+function posix(p: string): string {
+  return p.split(path.sep).join('/');
+}
+
+export function displayPath(abs: string, cwd: string): string {
+  const rel = path.relative(cwd, abs);
+  return posix(rel === '' ? path.basename(abs) : rel);
+}
+
+/** Build the transform filter from only/skip lists; unknown ids are a usage error. */
+export function selectTransforms(all: readonly Transform[], only?: string[], skip?: string[]) {
+  const ids = new Set(all.map((t) => t.meta.id));
+  for (const id of [...(only ?? []), ...(skip ?? [])]) {
+    if (!ids.has(id.split('/')[0]!)) {
+      throw new UsageError(`unknown rule "${id}" (known: ${[...ids].join(', ') || 'none'})`);
+    }
+  }
+  const matches = (list: string[], ruleId: string) =>
+    list.some((id) => id === ruleId || id === ruleId.split('/')[0]);
+  const ruleFilter = (ruleId: string) =>
+    (!only?.length || matches(only, ruleId)) && !(skip?.length && matches(skip, ruleId));
+  const selected = all.filter((t) => {
+    if (only?.length && !only.some((id) => id.split('/')[0] === t.meta.id)) return false;
+    if (skip?.includes(t.meta.id)) return false;
+    return true;
+  });
+  return { selected, ruleFilter };
+}
+
+function makeContext(
+  context: OptimizeOptions['context'],
+  dockerfileAbs: string | null,
+  pending: ReadonlyMap<string, string> | undefined,
+): BuildContext {
+  let base: BuildContext;
+  if (context === null || context === undefined) base = new NoContext();
+  else if (typeof context === 'string') {
+    const root = path.resolve(context);
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(root);
+    } catch {
+      throw new UsageError(`build context ${context}: no such directory`);
+    }
+    if (!st.isDirectory()) throw new UsageError(`build context ${context}: not a directory`);
+    base = new DiskContext(root, dockerfileAbs ?? undefined);
+  } else if (isBuildContext(context)) base = context;
+  else base = new MemoryContext(context);
+  if (!pending?.size || !base.root) return base;
+  const seeded = new OverlayContext(base);
+  for (const [abs, content] of pending) {
+    const rel = path.relative(base.root!, abs);
+    if (!rel.startsWith('..') && !path.isAbsolute(rel)) seeded.overlay.set(posix(rel), content);
+  }
+  return seeded;
+}
+
+function isBuildContext(x: unknown): x is BuildContext {
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    typeof (x as BuildContext).readFile === 'function' &&
+    'available' in x
+  );
+}
+
+/** Optimize a Dockerfile given as text. Resolves to the output, the diff and the fixes. */
+export async function optimize(
+  source: string,
+  options: OptimizeOptions = {},
+): Promise<OptimizeResult> {
+  await initShellParser();
+  const cwd = options.cwd ?? process.cwd();
+  const shownPath = options.path ?? 'Dockerfile';
+  const dockerfileAbs = options.path ? path.resolve(cwd, options.path) : null;
+  const { selected, ruleFilter } = selectTransforms(
+    options.transforms ?? registry,
+    options.only,
+    options.skip,
+  );
+  const context = makeContext(options.context, dockerfileAbs, options.pending);
+  const engine = runEngine({
+    source,
+    path: shownPath,
+    transforms: selected,
+    context,
+    options: { cacheMounts: options.cacheMounts, dockerignore: options.dockerignore },
+    unsafe: options.unsafe ?? false,
+    ruleFilter,
+  });
+  const dockerfileDisplay = dockerfileAbs ? displayPath(dockerfileAbs, cwd) : posix(shownPath);
+  const files: FileChange[] = [];
+  if (engine.output !== source) {
+    files.push({
+      path: dockerfileDisplay,
+      absolutePath: dockerfileAbs,
+      before: source,
+      after: engine.output,
+    });
+  }
+  for (const [rel, after] of engine.otherFiles) {
+    const abs = context.root ? path.join(context.root, ...rel.split('/')) : null;
+    const display = abs ? displayPath(abs, cwd) : rel;
+    const before = abs ? readOrNull(abs) : context.readFile(rel);
+    if (after !== before) files.push({ path: display, absolutePath: abs, before, after });
+  }
+  return {
+    output: engine.output,
+    diff: unifiedDiff(files),
+    fixes: engine.fixes,
+    skipped: engine.skipped,
+    files,
+    changed: files.length > 0,
+  };
+}
+
+function readOrNull(abs: string): string | null {
+  try {
+    return fs.readFileSync(abs, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** Read a Dockerfile from disk (bad input throws an InputError) and optimize it. The build
+ * context defaults to the Dockerfile's directory. */
+export async function optimizeFile(
+  file: string,
+  options: OptimizeOptions = {},
+): Promise<OptimizeResult> {
+  const { text } = readDockerfile(file);
+  const cwd = options.cwd ?? process.cwd();
+  const context =
+    options.context === undefined ? path.dirname(path.resolve(cwd, file)) : options.context;
+  return optimize(text, { ...options, path: path.resolve(cwd, file), context, cwd });
+}
+
+/** Write every changed file of a result atomically (temp file + rename, mode kept). */
+export function applyResult(result: Pick<OptimizeResult, 'files'>): string[] {
+  const written: string[] = [];
+  for (const f of result.files) {
+    if (!f.absolutePath) throw new InputError(`${f.path}: no path on disk to write to`);
+    writeFileAtomic(f.absolutePath, f.after);
+    written.push(f.absolutePath);
+  }
+  return written;
+}

@@ -1,0 +1,290 @@
+/**
+ * Build-context views handed to transforms: on disk, in memory, or none. All are read-only for
+ * transforms; the engine layers pending edits of the current run on top (OverlayContext).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { BuildContext, ContextEntry, WalkOptions } from './types.js';
+
+const DEFAULT_WALK_LIMIT = 200_000;
+
+/** Normalise a context-relative path: `/`-separated, no leading `./` or `/`, no `..` escape. */
+export function cleanRelative(p: string): string | null {
+  const parts: string[] = [];
+  for (const seg of p.replace(/\\/g, '/').split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') {
+      if (parts.length === 0) return null;
+      parts.pop();
+    } else parts.push(seg);
+  }
+  return parts.join('/');
+}
+
+function isProbablyBinary(buf: Buffer): boolean {
+  const n = Math.min(buf.length, 8000);
+  for (let i = 0; i < n; i++) if (buf[i] === 0) return true;
+  return false;
+}
+
+export class DiskContext implements BuildContext {
+  readonly available = true;
+  readonly dockerfilePath: string | null;
+  private readonly cache = new Map<string, string | null>();
+  private walked: ContextEntry[] | null = null;
+
+  constructor(
+    readonly root: string,
+    dockerfileAbsolute?: string,
+  ) {
+    this.root = path.resolve(root);
+    if (dockerfileAbsolute) {
+      const rel = path.relative(this.root, path.resolve(dockerfileAbsolute));
+      this.dockerfilePath =
+        rel.startsWith('..') || path.isAbsolute(rel) ? null : rel.split(path.sep).join('/');
+    } else this.dockerfilePath = null;
+  }
+
+  private abs(p: string): string | null {
+    const rel = cleanRelative(p);
+    if (rel === null) return null;
+    return rel === '' ? this.root : path.join(this.root, ...rel.split('/'));
+  }
+
+  private lstat(p: string): fs.Stats | null {
+    const abs = this.abs(p);
+    if (!abs) return null;
+    try {
+      return fs.lstatSync(abs);
+    } catch {
+      return null;
+    }
+  }
+
+  exists(p: string): boolean {
+    return this.lstat(p) !== null;
+  }
+
+  isDirectory(p: string): boolean {
+    return this.lstat(p)?.isDirectory() ?? false;
+  }
+
+  readFile(p: string): string | null {
+    const rel = cleanRelative(p);
+    if (rel === null) return null;
+    if (this.cache.has(rel)) return this.cache.get(rel)!;
+    let out: string | null = null;
+    const st = this.lstat(rel);
+    if (st && st.isFile()) {
+      try {
+        const buf = fs.readFileSync(this.abs(rel)!);
+        out = isProbablyBinary(buf) ? null : buf.toString('utf8');
+      } catch {
+        out = null;
+      }
+    }
+    this.cache.set(rel, out);
+    return out;
+  }
+
+  list(dir: string): string[] {
+    const abs = this.abs(dir);
+    if (!abs) return [];
+    try {
+      return fs.readdirSync(abs).sort();
+    } catch {
+      return [];
+    }
+  }
+
+  walk(options: WalkOptions = {}): ContextEntry[] {
+    if (!options.descend && !options.limit && this.walked) return this.walked;
+    const limit = options.limit ?? DEFAULT_WALK_LIMIT;
+    const out: ContextEntry[] = [];
+    const visit = (relDir: string, absDir: string): boolean => {
+      let entries: fs.Dirent[];
+      try {
+        entries = fs.readdirSync(absDir, { withFileTypes: true });
+      } catch {
+        return true;
+      }
+      entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      for (const e of entries) {
+        if (out.length >= limit) return false;
+        const rel = relDir ? `${relDir}/${e.name}` : e.name;
+        const abs = path.join(absDir, e.name);
+        if (e.isDirectory()) {
+          const entry: ContextEntry = { path: rel, size: 0, isDirectory: true };
+          out.push(entry);
+          if (!options.descend || options.descend(entry)) {
+            if (!visit(rel, abs)) return false;
+          }
+        } else {
+          let size = 0;
+          try {
+            size = e.isSymbolicLink() ? fs.lstatSync(abs).size : fs.statSync(abs).size;
+          } catch {
+            size = 0;
+          }
+          out.push({ path: rel, size, isDirectory: false });
+        }
+      }
+      return true;
+    };
+    visit('', this.root);
+    if (!options.descend && !options.limit) this.walked = out;
+    return out;
+  }
+}
+
+/** A context given as a map of relative path -> content (API users, tests). */
+export class MemoryContext implements BuildContext {
+  readonly root = null;
+  readonly available = true;
+  private readonly files = new Map<string, string>();
+  private readonly dirs = new Set<string>(['']);
+
+  constructor(
+    files: Record<string, string>,
+    readonly dockerfilePath: string | null = null,
+  ) {
+    for (const [p, content] of Object.entries(files)) {
+      const rel = cleanRelative(p);
+      if (!rel) continue;
+      this.files.set(rel, content);
+      const parts = rel.split('/');
+      for (let i = 1; i < parts.length; i++) this.dirs.add(parts.slice(0, i).join('/'));
+    }
+  }
+
+  exists(p: string): boolean {
+    const rel = cleanRelative(p);
+    return rel !== null && (this.files.has(rel) || this.dirs.has(rel));
+  }
+
+  isDirectory(p: string): boolean {
+    const rel = cleanRelative(p);
+    return rel !== null && this.dirs.has(rel);
+  }
+
+  readFile(p: string): string | null {
+    const rel = cleanRelative(p);
+    return rel === null ? null : (this.files.get(rel) ?? null);
+  }
+
+  list(dir: string): string[] {
+    const rel = cleanRelative(dir);
+    if (rel === null) return [];
+    const prefix = rel === '' ? '' : `${rel}/`;
+    const names = new Set<string>();
+    for (const p of [...this.files.keys(), ...this.dirs]) {
+      if (p !== '' && p.startsWith(prefix)) names.add(p.slice(prefix.length).split('/')[0]!);
+    }
+    names.delete('');
+    return [...names].sort();
+  }
+
+  walk(options: WalkOptions = {}): ContextEntry[] {
+    const out: ContextEntry[] = [];
+    const limit = options.limit ?? DEFAULT_WALK_LIMIT;
+    const visit = (dir: string): boolean => {
+      for (const name of this.list(dir)) {
+        if (out.length >= limit) return false;
+        const rel = dir ? `${dir}/${name}` : name;
+        if (this.dirs.has(rel)) {
+          const entry: ContextEntry = { path: rel, size: 0, isDirectory: true };
+          out.push(entry);
+          if ((!options.descend || options.descend(entry)) && !visit(rel)) return false;
+        } else {
+          out.push({
+            path: rel,
+            size: Buffer.byteLength(this.files.get(rel)!, 'utf8'),
+            isDirectory: false,
+          });
+        }
+      }
+      return true;
+    };
+    visit('');
+    return out;
+  }
+}
+
+/** No context at all (stdin, API without one). */
+export class NoContext implements BuildContext {
+  readonly root = null;
+  readonly available = false;
+  readonly dockerfilePath = null;
+  exists(): boolean {
+    return false;
+  }
+  isDirectory(): boolean {
+    return false;
+  }
+  readFile(): string | null {
+    return null;
+  }
+  list(): string[] {
+    return [];
+  }
+  walk(): ContextEntry[] {
+    return [];
+  }
+}
+
+/** A context seen through the pending (not yet written) edits of the current run. */
+export class OverlayContext implements BuildContext {
+  readonly overlay = new Map<string, string>();
+
+  constructor(readonly base: BuildContext) {}
+
+  get root(): string | null {
+    return this.base.root;
+  }
+  get available(): boolean {
+    return this.base.available;
+  }
+  get dockerfilePath(): string | null {
+    return this.base.dockerfilePath;
+  }
+
+  exists(p: string): boolean {
+    const rel = cleanRelative(p);
+    return (rel !== null && this.overlay.has(rel)) || this.base.exists(p);
+  }
+  isDirectory(p: string): boolean {
+    return this.base.isDirectory(p);
+  }
+  readFile(p: string): string | null {
+    const rel = cleanRelative(p);
+    if (rel !== null && this.overlay.has(rel)) return this.overlay.get(rel)!;
+    return this.base.readFile(p);
+  }
+  list(dir: string): string[] {
+    const names = new Set(this.base.list(dir));
+    const prefix = dir === '' ? '' : `${cleanRelative(dir)}/`;
+    for (const p of this.overlay.keys()) {
+      if (p.startsWith(prefix) && !p.slice(prefix.length).includes('/'))
+        names.add(p.slice(prefix.length));
+    }
+    return [...names].sort();
+  }
+  walk(options?: WalkOptions): ContextEntry[] {
+    const entries = this.base.walk(options);
+    const known = new Set(entries.map((e) => e.path));
+    const extra: ContextEntry[] = [];
+    for (const [p, content] of this.overlay) {
+      if (!known.has(p))
+        extra.push({ path: p, size: Buffer.byteLength(content, 'utf8'), isDirectory: false });
+    }
+    if (!extra.length) return entries;
+    return [
+      ...entries.map((e) =>
+        this.overlay.has(e.path)
+          ? { ...e, size: Buffer.byteLength(this.overlay.get(e.path)!, 'utf8') }
+          : e,
+      ),
+      ...extra,
+    ].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+}

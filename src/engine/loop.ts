@@ -1,0 +1,226 @@
+/**
+ * The fixed-point engine: parse, run every transform, apply the non-overlapping fixes, re-parse,
+ * repeat until no fix applies. Overlapping fixes wait for the next pass. A pass whose output does
+ * not parse, or a run that never settles, is an internal error (nothing is written).
+ */
+import { parseDockerfile } from '../parse/dockerfile.js';
+import { BOM, lineOfOffset, computeLineStarts, overlaps } from '../text.js';
+import { OverlayContext } from '../context.js';
+import { applyEdits, assertValidEdits, InternalError, mapBack } from './edit.js';
+import type {
+  DockerfileModel,
+  Edit,
+  Fix,
+  Skipped,
+  Transform,
+  TransformOptions,
+  BuildContext,
+} from '../types.js';
+import { isFix } from '../types.js';
+
+export const MAX_PASSES = 10;
+
+export interface FixReport {
+  ruleId: string;
+  transform: string;
+  message: string;
+  applicability: Fix['applicability'];
+  /** 1-based line in the original file. */
+  line: number;
+  applied: boolean;
+  /** Files other than the Dockerfile this fix edits (context-relative). */
+  files: string[];
+}
+
+export interface SkipReport {
+  ruleId: string;
+  transform: string;
+  reason: string;
+  line: number;
+}
+
+export interface EngineInput {
+  /** Original file text (may start with a BOM). */
+  source: string;
+  path: string;
+  transforms: readonly Transform[];
+  context: BuildContext;
+  options: TransformOptions;
+  unsafe: boolean;
+  /** Keep only fixes whose rule id passes this filter. */
+  ruleFilter?: (ruleId: string) => boolean;
+  maxPasses?: number;
+}
+
+export interface EngineResult {
+  output: string;
+  fixes: FixReport[];
+  skipped: SkipReport[];
+  /** Context-relative path -> new content, for files other than the Dockerfile. */
+  otherFiles: Map<string, string>;
+  passes: number;
+}
+
+export class InputError extends Error {
+  readonly kind = 'input';
+}
+
+function transformOf(ruleId: string): string {
+  return ruleId.split('/')[0]!;
+}
+
+/** Parse and reject what BuildKit would reject. */
+export function parseOrThrow(text: string): DockerfileModel {
+  const model = parseDockerfile(text);
+  if (model.errors.length) {
+    const e = model.errors[0]!;
+    throw new InputError(`line ${e.line + 1}: ${e.message}`);
+  }
+  return model;
+}
+
+function brokenShells(model: DockerfileModel): number {
+  return model.instructions.filter((i) => i.shell && !i.shell.ok).length;
+}
+
+export function runEngine(input: EngineInput): EngineResult {
+  const hasBom = input.source.startsWith(BOM);
+  const original = hasBom ? input.source.slice(1) : input.source;
+  const originalStarts = computeLineStarts(original);
+  const overlay = new OverlayContext(input.context);
+  const ctx = { buildContext: overlay, options: input.options, path: input.path };
+  const filter = input.ruleFilter ?? (() => true);
+  const maxPasses = input.maxPasses ?? MAX_PASSES;
+
+  let text = original;
+  let model = parseOrThrow(text);
+  const initialBroken = brokenShells(model);
+  const history: Edit[][] = [];
+  const toOriginalLine = (offset: number): number => {
+    let o = offset;
+    for (let i = history.length - 1; i >= 0; i--) o = mapBack(history[i]!, o);
+    return lineOfOffset(originalStarts, Math.min(o, original.length)) + 1;
+  };
+
+  const reports: FixReport[] = [];
+  let pending: FixReport[] = [];
+  let skipped: SkipReport[] = [];
+  let passes = 0;
+
+  for (;;) {
+    if (passes >= maxPasses) {
+      const names = [...new Set(reports.slice(-20).map((r) => r.transform))].join(', ');
+      throw new InternalError(
+        `fixes did not settle after ${maxPasses} passes (transforms: ${names})`,
+      );
+    }
+    passes++;
+    const fixes: Fix[] = [];
+    const skips: Skipped[] = [];
+    for (const t of input.transforms) {
+      let findings;
+      try {
+        findings = t.check(model, ctx);
+      } catch (err) {
+        throw new InternalError(
+          `transform ${t.meta.id} failed: ${(err as Error).message ?? String(err)}`,
+        );
+      }
+      for (const f of findings) {
+        if (!filter(f.ruleId)) continue;
+        if (isFix(f)) {
+          if (f.edits.length === 0) continue;
+          assertValidEdits(
+            f.edits,
+            (file) => (file ? (overlay.readFile(file) ?? '').length : text.length),
+            `transform ${t.meta.id} (${f.ruleId})`,
+          );
+          fixes.push(f);
+        } else skips.push(f);
+      }
+    }
+    // Choose the fixes of this pass: registry order, then position; skip any that overlaps.
+    const chosen: Fix[] = [];
+    const taken: Edit[] = [];
+    pending = [];
+    for (const f of fixes) {
+      const eligible = f.applicability === 'safe' || input.unsafe;
+      if (!eligible) {
+        pending.push(report(f, false));
+        continue;
+      }
+      const clash = f.edits.some((e) =>
+        taken.some((t) => (t.file ?? '') === (e.file ?? '') && overlaps(t, e)),
+      );
+      if (clash) continue;
+      chosen.push(f);
+      taken.push(...f.edits);
+    }
+    skipped = skips.map((s) => ({
+      ruleId: s.ruleId,
+      transform: transformOf(s.ruleId),
+      reason: s.reason,
+      line: toOriginalLine(s.at),
+    }));
+    if (chosen.length === 0) break;
+
+    const dockerfileEdits = taken.filter((e) => !e.file);
+    const byFile = new Map<string, Edit[]>();
+    for (const e of taken) if (e.file) byFile.set(e.file, [...(byFile.get(e.file) ?? []), e]);
+    for (const f of chosen) reports.push(report(f, true));
+    for (const [file, edits] of byFile)
+      overlay.overlay.set(file, applyEdits(overlay.readFile(file) ?? '', edits));
+    if (dockerfileEdits.length) {
+      const next = applyEdits(text, dockerfileEdits);
+      let nextModel: DockerfileModel;
+      try {
+        nextModel = parseOrThrow(next);
+      } catch (err) {
+        throw new InternalError(
+          `fixes ${chosen.map((f) => f.ruleId).join(', ')} produced an invalid Dockerfile (${(err as Error).message})`,
+        );
+      }
+      if (brokenShells(nextModel) > initialBroken) {
+        throw new InternalError(
+          `fixes ${chosen.map((f) => f.ruleId).join(', ')} produced a RUN the shell parser rejects`,
+        );
+      }
+      history.push(dockerfileEdits);
+      text = next;
+      model = nextModel;
+    }
+  }
+
+  function report(f: Fix, applied: boolean): FixReport {
+    return {
+      ruleId: f.ruleId,
+      transform: transformOf(f.ruleId),
+      message: f.message,
+      applicability: f.applicability,
+      line: toOriginalLine(f.at),
+      applied,
+      files: [...new Set(f.edits.filter((e) => e.file).map((e) => e.file!))],
+    };
+  }
+
+  const otherFiles = new Map(overlay.overlay);
+  return {
+    output: (hasBom ? BOM : '') + text,
+    fixes: [...reports, ...pending].sort(
+      (a, b) => a.line - b.line || Number(b.applied) - Number(a.applied),
+    ),
+    skipped: dedupe(skipped),
+    otherFiles,
+    passes,
+  };
+}
+
+function dedupe(skips: SkipReport[]): SkipReport[] {
+  const seen = new Set<string>();
+  return skips.filter((s) => {
+    const key = `${s.ruleId}\u0000${s.line}\u0000${s.reason}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
