@@ -1,0 +1,138 @@
+/** COPY / ADD instructions: sources, destination, flags, and what they take from the context. */
+import { normalizePosix } from './parse/dockerfile.js';
+import type { BuildContext, DockerfileModel, Flag, Instruction, Word } from './types.js';
+import { cleanRelative } from './context.js';
+
+export interface CopySpec {
+  instr: Instruction;
+  keyword: 'COPY' | 'ADD';
+  /** Source words (for the JSON form, spans cover the JSON strings). */
+  sources: Word[];
+  dest: Word;
+  /** `--from=` value (stage name, index or image), or null when copying from the context. */
+  from: string | null;
+  flags: Flag[];
+  /** `COPY <<EOF /dst`: inline content, nothing from the context. */
+  heredoc: boolean;
+}
+
+/** Decompose a COPY/ADD; null for other instructions or a malformed one. */
+export function copySpec(model: DockerfileModel, instr: Instruction): CopySpec | null {
+  if (instr.keyword !== 'COPY' && instr.keyword !== 'ADD') return null;
+  let words: Word[];
+  if (instr.json) {
+    words = jsonWords(model.text, instr);
+    if (words.length !== instr.json.length) return null;
+  } else words = instr.args;
+  if (words.length < 2) return null;
+  const from = instr.flags.find((f) => f.name === 'from')?.value ?? null;
+  return {
+    instr,
+    keyword: instr.keyword,
+    sources: words.slice(0, -1),
+    dest: words[words.length - 1]!,
+    from,
+    flags: instr.flags,
+    heredoc: instr.heredocs.length > 0,
+  };
+}
+
+/** The strings of a JSON-form instruction with their source spans. */
+export function jsonWords(text: string, instr: Instruction): Word[] {
+  const words: Word[] = [];
+  const re = /"(?:[^"\\]|\\.)*"/g;
+  const region = text.slice(instr.argsSpan.start, instr.argsSpan.end);
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(region))) {
+    let value: string | null;
+    try {
+      value = JSON.parse(m[0]) as string;
+    } catch {
+      value = null;
+    }
+    const start = instr.argsSpan.start + m.index;
+    words.push({ raw: m[0], value, span: { start, end: start + m[0].length } });
+  }
+  return words;
+}
+
+/** True for a source that sends the whole context: `.`, `./`, `*`, `./*`. */
+export function isWholeContext(source: string): boolean {
+  const s = source.replace(/^\.\//, '').replace(/\/+$/, '');
+  return s === '' || s === '.' || s === '*';
+}
+
+/** Resolve a COPY destination against the WORKDIR seen by the instruction. Null if unknown. */
+export function resolveDest(model: DockerfileModel, spec: CopySpec): string | null {
+  const raw = spec.dest.value ?? model.expand(spec.dest.raw, spec.instr.index);
+  if (raw === null) return null;
+  if (raw.startsWith('/')) return raw.endsWith('/') ? normalizePosix(raw) + '/' : normalizePosix(raw);
+  const wd = model.workdirAt(spec.instr.index);
+  if (wd === null) return null;
+  const joined = normalizePosix(`${wd}/${raw}`);
+  return raw.endsWith('/') || raw === '.' || raw === './' ? `${joined === '/' ? '' : joined}/` : joined;
+}
+
+/** Docker's path pattern match (filepath.Match per component, plus `**`). */
+export function globToRegExp(pattern: string): RegExp {
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '*') {
+      if (pattern[i + 1] === '*') {
+        re += '.*';
+        i++;
+        if (pattern[i + 1] === '/') i++;
+      } else re += '[^/]*';
+    } else if (c === '?') re += '[^/]';
+    else if (c === '[') {
+      const close = pattern.indexOf(']', i + 1);
+      if (close < 0) re += '\\[';
+      else {
+        let cls = pattern.slice(i + 1, close);
+        if (cls.startsWith('^') || cls.startsWith('!')) cls = '^' + cls.slice(1);
+        re += `[${cls.replace(/\\/g, '\\\\')}]`;
+        i = close;
+      }
+    } else if (c === '\\' && i + 1 < pattern.length) {
+      re += '\\' + pattern[++i];
+    } else re += c.replace(/[.+^${}()|]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+export function hasGlob(s: string): boolean {
+  return /[*?[]/.test(s);
+}
+
+/**
+ * Context files a COPY source takes (a directory source takes everything below it). Paths are
+ * context-relative. Null when the source cannot be resolved (variables) or there is no context.
+ */
+export function matchSource(ctx: BuildContext, source: string): string[] | null {
+  if (!ctx.available) return null;
+  const clean = cleanRelative(source);
+  if (clean === null) return null;
+  const entries = ctx.walk();
+  if (clean === '') return entries.filter((e) => !e.isDirectory).map((e) => e.path);
+  const out: string[] = [];
+  if (hasGlob(clean)) {
+    const re = globToRegExp(clean);
+    const roots = entries.filter((e) => re.test(e.path));
+    for (const r of roots) {
+      if (!r.isDirectory) out.push(r.path);
+      else for (const e of entries) if (!e.isDirectory && e.path.startsWith(r.path + '/')) out.push(e.path);
+    }
+    return [...new Set(out)];
+  }
+  for (const e of entries) {
+    if (e.isDirectory) continue;
+    if (e.path === clean || e.path.startsWith(clean + '/')) out.push(e.path);
+  }
+  return out;
+}
+
+/** Expanded literal value of a source word, or null. */
+export function sourceValue(model: DockerfileModel, spec: CopySpec, w: Word): string | null {
+  return w.value ?? model.expand(w.raw, spec.instr.index);
+}
