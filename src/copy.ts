@@ -66,11 +66,14 @@ export function isWholeContext(source: string): boolean {
 export function resolveDest(model: DockerfileModel, spec: CopySpec): string | null {
   const raw = spec.dest.value ?? model.expand(spec.dest.raw, spec.instr.index);
   if (raw === null) return null;
-  if (raw.startsWith('/')) return raw.endsWith('/') ? normalizePosix(raw) + '/' : normalizePosix(raw);
+  if (raw.startsWith('/'))
+    return raw.endsWith('/') ? normalizePosix(raw) + '/' : normalizePosix(raw);
   const wd = model.workdirAt(spec.instr.index);
   if (wd === null) return null;
   const joined = normalizePosix(`${wd}/${raw}`);
-  return raw.endsWith('/') || raw === '.' || raw === './' ? `${joined === '/' ? '' : joined}/` : joined;
+  return raw.endsWith('/') || raw === '.' || raw === './'
+    ? `${joined === '/' ? '' : joined}/`
+    : joined;
 }
 
 /** Docker's path pattern match (filepath.Match per component, plus `**`). */
@@ -121,7 +124,9 @@ export function matchSource(ctx: BuildContext, source: string): string[] | null 
     const roots = entries.filter((e) => re.test(e.path));
     for (const r of roots) {
       if (!r.isDirectory) out.push(r.path);
-      else for (const e of entries) if (!e.isDirectory && e.path.startsWith(r.path + '/')) out.push(e.path);
+      else
+        for (const e of entries)
+          if (!e.isDirectory && e.path.startsWith(r.path + '/')) out.push(e.path);
     }
     return [...new Set(out)];
   }

@@ -13,7 +13,10 @@ export function instructionLines(model: DockerfileModel, instr: Instruction): Sp
 /** The instruction's full source text (all its lines, without the final EOL). */
 export function instructionText(model: DockerfileModel, instr: Instruction): string {
   const { start } = instructionLines(model, instr);
-  return model.text.slice(start, lineEnd(model.text, model.lineStarts, model.lineOf(instr.span.end)));
+  return model.text.slice(
+    start,
+    lineEnd(model.text, model.lineStarts, model.lineOf(instr.span.end)),
+  );
 }
 
 /** Indentation of the instruction's first line. */
@@ -22,13 +25,27 @@ export function indentOf(model: DockerfileModel, instr: Instruction): string {
 }
 
 /** Insert whole lines before an instruction (same indentation, the file's EOL). */
-export function insertLinesBefore(model: DockerfileModel, instr: Instruction, lines: string[], indent = indentOf(model, instr)): Edit {
+export function insertLinesBefore(
+  model: DockerfileModel,
+  instr: Instruction,
+  lines: string[],
+  indent = indentOf(model, instr),
+): Edit {
   const at = model.lineStarts[instr.line]!;
-  return { start: at, end: at, text: lines.map((l) => (l === '' ? '' : indent + l) + model.eol).join('') };
+  return {
+    start: at,
+    end: at,
+    text: lines.map((l) => (l === '' ? '' : indent + l) + model.eol).join(''),
+  };
 }
 
 /** Insert whole lines after an instruction (handles a file without a final newline). */
-export function insertLinesAfter(model: DockerfileModel, instr: Instruction, lines: string[], indent = indentOf(model, instr)): Edit {
+export function insertLinesAfter(
+  model: DockerfileModel,
+  instr: Instruction,
+  lines: string[],
+  indent = indentOf(model, instr),
+): Edit {
   const { end } = instructionLines(model, instr);
   const atEof = end === model.text.length && !/\n$/.test(model.text);
   const body = lines.map((l) => (l === '' ? '' : indent + l));

@@ -1,9 +1,10 @@
 /** `.dockerignore` handling with Docker's own matching semantics (@balena/dockerignore). */
 import { createRequire } from 'node:module';
-import type ignoreFactory from '@balena/dockerignore';
 
 // A CommonJS module whose typings declare an ES default export: load it through require.
-const dockerignore = createRequire(import.meta.url)('@balena/dockerignore') as typeof ignoreFactory;
+const dockerignore = createRequire(import.meta.url)('@balena/dockerignore') as (options?: {
+  ignorecase?: boolean;
+}) => import('@balena/dockerignore').Ignore;
 import type { BuildContext } from './types.js';
 
 export interface IgnoreFile {
