@@ -86,7 +86,8 @@ function useColor(mode: FixArgs['color'], io: CliIO): boolean {
 
 function fixLine(file: string, f: FixReport): string {
   const tag = f.applied ? '' : ' [review: not applied; use --unsafe]';
-  return `${file}:${f.line} ${f.ruleId}: ${f.message}${tag}\n`;
+  const note = f.note ? `    ${f.note}\n` : '';
+  return `${file}:${f.line} ${f.ruleId}: ${f.message}${tag}\n${note}`;
 }
 
 function skipLine(file: string, s: SkipReport): string {
@@ -166,6 +167,8 @@ async function runFix(args: FixArgs, io: CliIO): Promise<number> {
           applicability: f.applicability,
           applied: f.applied,
           files: f.files,
+          ...(f.note !== undefined ? { note: f.note } : {}),
+          ...(f.data !== undefined ? { data: f.data } : {}),
         })),
         skipped: (o.result?.skipped ?? []).map((s) => ({
           rule: s.ruleId,

@@ -29,6 +29,10 @@ export interface Fix {
   /** Offset in the Dockerfile the fix is reported at (usually the instruction start). */
   at: number;
   edits: Edit[];
+  /** Optional extra line shown under the fix (e.g. "context 412 MB -> 3.1 MB"). */
+  note?: string;
+  /** Optional machine-readable details, passed through to `--format json`. */
+  data?: Record<string, unknown>;
 }
 
 /** A place where a transform saw an opportunity but could not prove a rewrite is safe. */

@@ -30,6 +30,8 @@ export interface FixReport {
   applied: boolean;
   /** Files other than the Dockerfile this fix edits (context-relative). */
   files: string[];
+  note?: string;
+  data?: Record<string, unknown>;
 }
 
 export interface SkipReport {
@@ -200,6 +202,8 @@ export function runEngine(input: EngineInput): EngineResult {
       line: toOriginalLine(f.at),
       applied,
       files: [...new Set(f.edits.filter((e) => e.file).map((e) => e.file!))],
+      ...(f.note !== undefined ? { note: f.note } : {}),
+      ...(f.data !== undefined ? { data: f.data } : {}),
     };
   }
 
