@@ -12,6 +12,7 @@ import {
 import { colorizeDiff, unifiedDiff } from './engine/diff.js';
 import { discover } from './io.js';
 import type { FixReport, SkipReport } from './engine/loop.js';
+import type { Transform } from './types.js';
 
 export interface CliIO {
   stdout: (s: string) => void;
@@ -27,6 +28,7 @@ export const EXIT_CHANGES = 1;
 export const EXIT_ERROR = 2;
 
 const PROG = 'dockerfile-optimizer';
+const STDIN_TOKEN = '\u0000stdin';
 
 function defaultIO(): CliIO {
   return {
@@ -94,7 +96,7 @@ function skipLine(file: string, s: SkipReport): string {
   return `${file}:${s.line} ${s.ruleId}: skipped: ${s.reason}\n`;
 }
 
-async function runFix(args: FixArgs, io: CliIO): Promise<number> {
+async function runFix(args: FixArgs, io: CliIO, custom?: readonly Transform[]): Promise<number> {
   const only = splitList(args.only);
   const skip = [...(splitList(args.skip) ?? []), ...(args.dockerignore ? [] : ['dockerignore'])];
   const common = {
@@ -103,6 +105,7 @@ async function runFix(args: FixArgs, io: CliIO): Promise<number> {
     skip: skip.length ? skip : undefined,
     cacheMounts: args.cacheMounts,
     cwd: io.cwd,
+    ...(custom ? { transforms: custom } : {}),
   };
   const { files, errors } = discover(args.paths, io.cwd);
   const outcomes: FileOutcome[] = errors.map((e) => ({ path: e.path, error: e.message }));
@@ -187,7 +190,8 @@ async function runFix(args: FixArgs, io: CliIO): Promise<number> {
     }
     io.stdout(JSON.stringify(doc, null, 2) + '\n');
   } else {
-    const report = args.dryRun || stdinOutput !== null ? io.stderr : io.stdout;
+    // stdout carries only the diff (--dry-run) or the fixed Dockerfile (stdin); reports go to stderr.
+    const report = args.dryRun || files.some((f) => f.absolute === '-') ? io.stderr : io.stdout;
     if (args.dryRun) {
       if (diff) io.stdout(useColor(args.color, io) ? colorizeDiff(diff) : diff);
     } else {
@@ -236,9 +240,15 @@ function writeChanges(changes: FileChange[], outcomes: FileOutcome[], io: CliIO)
 }
 
 /** Run the CLI; resolves to the exit code. */
-export async function main(argv: string[], io: CliIO = defaultIO()): Promise<number> {
+export async function main(
+  argv: string[],
+  io: CliIO = defaultIO(),
+  custom?: { transforms?: readonly Transform[] },
+): Promise<number> {
   let exitCode = EXIT_OK;
   let failure: string | null = null;
+  // yargs does not keep a lone `-` as a positional: carry it through under another name.
+  argv = argv.map((a) => (a === '-' ? STDIN_TOKEN : a));
   const parser = yargs(argv)
     .scriptName(PROG)
     .usage(`${PROG} <command> [options]`)
@@ -302,7 +312,9 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
       async (a) => {
         exitCode = await runFix(
           {
-            paths: (a.paths as string[] | undefined)?.length ? (a.paths as string[]) : ['.'],
+            paths: (a.paths as string[] | undefined)?.length
+              ? (a.paths as string[]).map((p) => (p === STDIN_TOKEN ? '-' : p))
+              : ['.'],
             dryRun: a['dry-run'],
             unsafe: a.unsafe,
             only: a.only,
@@ -315,6 +327,7 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
             stdinFilename: a['stdin-filename'],
           },
           io,
+          custom?.transforms,
         );
       },
     )

@@ -7,15 +7,25 @@
  *  4. the diff applies with `git apply` (and `patch -p1 --dry-run`) to the same result;
  *  5. the same holds with CRLF line endings, a BOM, and no final newline.
  */
-import { describe, expect, test } from '@jest/globals';
+import { afterAll, describe, expect, test } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { applyResult, optimize, optimizeFile } from '../src/api.js';
 import { parseDockerfile } from '../src/parse/dockerfile.js';
 import { engineTransforms } from './support/test-transforms.js';
-import { gitApply, loadCases, materialise, patchDryRun, readTree, toCRLF, type FixtureCase } from './helpers.js';
+import {
+  gitApply,
+  loadCases,
+  materialise,
+  patchDryRun,
+  readTree,
+  removeTmpdirs,
+  toCRLF,
+  type FixtureCase,
+} from './helpers.js';
 
 const cases = loadCases();
+afterAll(removeTmpdirs);
 
 type Variant = 'lf' | 'crlf' | 'bom' | 'no-final-newline';
 const VARIANTS: Variant[] = ['lf', 'crlf', 'bom', 'no-final-newline'];
@@ -55,17 +65,20 @@ describe('fixture layout', () => {
   test('there are fixtures', () => {
     expect(cases.length).toBeGreaterThan(0);
   });
-  test.each(cases.map((c) => [`${c.transform}/${c.name}`, c] as const))('%s is well formed', (_n, c) => {
-    if (c.name.startsWith('ok-') || c.name.startsWith('skip-')) {
-      expect(c.expected).toBeNull();
-      expect(c.expectedDockerignore).toBeNull();
-    } else {
-      expect(c.expected !== null || c.expectedDockerignore !== null).toBe(true);
-      expect(c.spec.fixes?.length ?? 0).toBeGreaterThan(0);
-    }
-    if (c.name.startsWith('skip-')) expect(c.spec.skipped?.length ?? 0).toBeGreaterThan(0);
-    if (c.expected !== null) expect(c.expected).not.toBe(c.input);
-  });
+  test.each(cases.map((c) => [`${c.transform}/${c.name}`, c] as const))(
+    '%s is well formed',
+    (_n, c) => {
+      if (c.name.startsWith('ok-') || c.name.startsWith('skip-')) {
+        expect(c.expected).toBeNull();
+        expect(c.expectedDockerignore).toBeNull();
+      } else {
+        expect(c.expected !== null || c.expectedDockerignore !== null).toBe(true);
+        expect(c.spec.fixes?.length ?? 0).toBeGreaterThan(0);
+      }
+      if (c.name.startsWith('skip-')) expect(c.spec.skipped?.length ?? 0).toBeGreaterThan(0);
+      if (c.expected !== null) expect(c.expected).not.toBe(c.input);
+    },
+  );
 });
 
 describe.each(cases.map((c) => [`${c.transform}/${c.name}`, c] as const))('%s', (_name, c) => {
@@ -73,7 +86,9 @@ describe.each(cases.map((c) => [`${c.transform}/${c.name}`, c] as const))('%s', 
     const { input, mat, result } = await run(c, 'lf');
     expect(result.output).toBe(c.expected ?? input);
     if (c.expectedDockerignore !== null) {
-      const change = result.files.find((f) => f.absolutePath === path.join(mat.context ?? '', '.dockerignore'));
+      const change = result.files.find(
+        (f) => f.absolutePath === path.join(mat.context ?? '', '.dockerignore'),
+      );
       expect(change?.after).toBe(c.expectedDockerignore);
     } else if (mat.context) {
       expect(result.files.filter((f) => f.path.endsWith('.dockerignore'))).toEqual([]);
@@ -81,14 +96,19 @@ describe.each(cases.map((c) => [`${c.transform}/${c.name}`, c] as const))('%s', 
     const applied = [...new Set(result.fixes.filter((f) => f.applied).map((f) => f.ruleId))].sort();
     expect(applied).toEqual([...new Set(c.spec.fixes ?? [])].sort());
     if (c.spec.pending) {
-      const pending = [...new Set(result.fixes.filter((f) => !f.applied).map((f) => f.ruleId))].sort();
+      const pending = [
+        ...new Set(result.fixes.filter((f) => !f.applied).map((f) => f.ruleId)),
+      ].sort();
       expect(pending).toEqual([...new Set(c.spec.pending)].sort());
     }
     for (const want of c.spec.skipped ?? []) {
       const [rule, ...rest] = want.split(': ');
       const text = rest.join(': ');
       const hit = result.skipped.some((s) => s.ruleId === rule && s.reason.includes(text));
-      if (!hit) throw new Error(`expected a skipped entry "${want}", got ${JSON.stringify(result.skipped, null, 2)}`);
+      if (!hit)
+        throw new Error(
+          `expected a skipped entry "${want}", got ${JSON.stringify(result.skipped, null, 2)}`,
+        );
     }
     for (const f of result.fixes) {
       expect(f.message.length).toBeGreaterThan(20);
@@ -109,14 +129,20 @@ describe.each(cases.map((c) => [`${c.transform}/${c.name}`, c] as const))('%s', 
       gitApply(pristine.dir, result.diff);
       const applied = readTree(pristine.dir);
       for (const f of result.files) {
-        expect(applied[path.relative(mat.dir, f.absolutePath!).split(path.sep).join('/')]).toBe(f.after);
+        expect(applied[path.relative(mat.dir, f.absolutePath!).split(path.sep).join('/')]).toBe(
+          f.after,
+        );
       }
     } else {
       expect(result.files).toEqual([]);
     }
     // Second run on the written result: nothing left to do.
     applyResult(result);
-    const again = await optimizeFile(mat.dockerfile, { ...optionsFor(c), context: mat.context, cwd: mat.dir });
+    const again = await optimizeFile(mat.dockerfile, {
+      ...optionsFor(c),
+      context: mat.context,
+      cwd: mat.dir,
+    });
     expect(again.diff).toBe('');
     expect(again.fixes.filter((f) => f.applied)).toEqual([]);
     expect(fs.readFileSync(mat.dockerfile, 'utf8')).toBe(result.output);

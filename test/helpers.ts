@@ -8,8 +8,17 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const FIXTURES = path.join(ROOT, 'fixtures');
 
+const created: string[] = [];
+
+/** A fresh temp dir, removed by `removeTmpdirs()` (call it in afterAll). */
 export function tmpdir(prefix = 'dfo-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  created.push(dir);
+  return dir;
+}
+
+export function removeTmpdirs(): void {
+  for (const d of created.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 }
 
 export function copyDir(from: string, to: string): void {
@@ -50,7 +59,8 @@ export function readTree(root: string): Record<string, string> {
 export function gitApply(dir: string, diff: string): void {
   const run = (args: string[]) => {
     const r = spawnSync('git', args, { cwd: dir, input: diff, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`git ${args.join(' ')} failed: ${r.stderr}\n--- diff ---\n${diff}`);
+    if (r.status !== 0)
+      throw new Error(`git ${args.join(' ')} failed: ${r.stderr}\n--- diff ---\n${diff}`);
   };
   run(['apply', '--check', '-']);
   run(['apply', '-']);
@@ -58,8 +68,13 @@ export function gitApply(dir: string, diff: string): void {
 
 /** `patch -p1 --dry-run` must accept the diff. */
 export function patchDryRun(dir: string, diff: string): void {
-  const r = spawnSync('patch', ['-p1', '--dry-run', '--batch'], { cwd: dir, input: diff, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`patch -p1 --dry-run failed: ${r.stdout}${r.stderr}\n--- diff ---\n${diff}`);
+  const r = spawnSync('patch', ['-p1', '--dry-run', '--batch'], {
+    cwd: dir,
+    input: diff,
+    encoding: 'utf8',
+  });
+  if (r.status !== 0)
+    throw new Error(`patch -p1 --dry-run failed: ${r.stdout}${r.stderr}\n--- diff ---\n${diff}`);
 }
 
 export function hasCommand(cmd: string): boolean {
@@ -107,7 +122,8 @@ export function loadCases(): FixtureCase[] {
     for (const name of fs.readdirSync(tdir).sort()) {
       const dir = path.join(tdir, name);
       if (!fs.statSync(dir).isDirectory()) continue;
-      const read = (f: string) => (fs.existsSync(path.join(dir, f)) ? fs.readFileSync(path.join(dir, f), 'utf8') : null);
+      const read = (f: string) =>
+        fs.existsSync(path.join(dir, f)) ? fs.readFileSync(path.join(dir, f), 'utf8') : null;
       const input = read('Dockerfile');
       if (input === null) throw new Error(`fixture ${transform}/${name} has no Dockerfile`);
       const specText = read('case.json');
@@ -129,7 +145,10 @@ export function loadCases(): FixtureCase[] {
 }
 
 /** Materialise a case in a temp dir: `Dockerfile` and `context/` (with extra files). */
-export function materialise(c: FixtureCase, dockerfileText: string = c.input): { dir: string; dockerfile: string; context: string | null } {
+export function materialise(
+  c: FixtureCase,
+  dockerfileText: string = c.input,
+): { dir: string; dockerfile: string; context: string | null } {
   const dir = tmpdir(`dfo-${c.transform}-`);
   const dockerfile = path.join(dir, 'Dockerfile');
   fs.writeFileSync(dockerfile, dockerfileText);
