@@ -221,9 +221,11 @@ async function runFix(args: FixArgs, io: CliIO, custom?: readonly Transform[]): 
       ? `; ${review} review fix${review === 1 ? '' : 'es'} not applied (use --unsafe)`
       : '';
     const errorNote = failed ? `; ${outcomes.filter((o) => o.error).length} error(s)` : '';
-    report(
-      `${checked} file${checked === 1 ? '' : 's'} checked, ${changedCount} ${args.dryRun ? 'to change' : 'changed'}: ${verb} ${applied} fix${applied === 1 ? '' : 'es'}${reviewNote}${errorNote}\n`,
-    );
+    // When every input failed, the error lines say it all.
+    if (outcomes.some((o) => o.result))
+      report(
+        `${checked} file${checked === 1 ? '' : 's'} checked, ${changedCount} ${args.dryRun ? 'to change' : 'changed'}: ${verb} ${applied} fix${applied === 1 ? '' : 'es'}${reviewNote}${errorNote}\n`,
+      );
   }
   if (failed) return EXIT_ERROR;
   if (args.dryRun && anyChange) return EXIT_CHANGES;
