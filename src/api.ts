@@ -3,14 +3,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DiskContext, MemoryContext, NoContext, OverlayContext } from './context.js';
 import { unifiedDiff, type FileChange } from './engine/diff.js';
-import { runEngine, InputError, type FixReport, type SkipReport } from './engine/loop.js';
+import { runEngine, InputError, type FixReport, type SkipReport, type SuppressReport } from './engine/loop.js';
 import { initShellParser } from './parse/shell.js';
 import { readDockerfile, writeFileAtomic } from './io.js';
 import { transforms as registry } from './registry.js';
 import type { BuildContext, Transform, TransformOptions } from './types.js';
 
 export type { FileChange } from './engine/diff.js';
-export type { FixReport, SkipReport } from './engine/loop.js';
+export type { FixReport, SkipReport, SuppressReport } from './engine/loop.js';
 
 export class UsageError extends Error {
   readonly kind = 'usage';
@@ -43,6 +43,8 @@ export interface OptimizeResult {
   diff: string;
   fixes: FixReport[];
   skipped: SkipReport[];
+  /** Fixes silenced by inline comments. */
+  suppressed: SuppressReport[];
   /** Every file changed or created, with before (null if new) and after text. */
   files: FileChange[];
   changed: boolean;
@@ -159,6 +161,7 @@ export async function optimize(
     diff: unifiedDiff(files),
     fixes: engine.fixes,
     skipped: engine.skipped,
+    suppressed: engine.suppressed,
     files,
     changed: files.length > 0,
   };

@@ -1,17 +1,29 @@
-/** Command-line interface: `dockerfile-optimizer fix [paths..]` (alias `dfo`). */
+/** Command-line interface: `dockerfile-optimizer fix [paths..]`, `rules` (alias `dfo`). */
 import * as path from 'node:path';
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import {
   applyResult,
   optimize,
   optimizeFile,
+  selectTransforms,
   UsageError,
   type FileChange,
   type OptimizeResult,
 } from './api.js';
+import { ConfigError, findConfig, loadConfig, type Config, type LoadedConfig } from './config.js';
 import { colorizeDiff, unifiedDiff } from './engine/diff.js';
 import { discover } from './io.js';
-import type { FixReport, SkipReport } from './engine/loop.js';
+import { transforms as registry } from './registry.js';
+import {
+  counts,
+  fixLine,
+  githubAnnotations,
+  jsonReport,
+  sarifReport,
+  skipLine,
+  summaryLine,
+  type FileOutcome,
+} from './report.js';
 import type { Transform } from './types.js';
 
 export interface CliIO {
@@ -21,6 +33,8 @@ export interface CliIO {
   cwd: string;
   env: Record<string, string | undefined>;
   stdoutIsTTY: boolean;
+  /** stderr is a terminal (progress line). */
+  stderrIsTTY?: boolean;
 }
 
 export const EXIT_OK = 0;
@@ -29,6 +43,7 @@ export const EXIT_ERROR = 2;
 
 const PROG = 'dockerfile-optimizer';
 const STDIN_TOKEN = '\u0000stdin';
+const PROGRESS_THRESHOLD = 50;
 
 function defaultIO(): CliIO {
   return {
@@ -37,46 +52,40 @@ function defaultIO(): CliIO {
     readStdin: async () => {
       const chunks: Buffer[] = [];
       for await (const c of process.stdin) chunks.push(c as Buffer);
-      return decodeStdin(Buffer.concat(chunks));
+      const { decodeDockerfile } = await import('./io.js');
+      return decodeDockerfile(Buffer.concat(chunks));
     },
     cwd: process.cwd(),
     env: process.env,
     stdoutIsTTY: Boolean(process.stdout.isTTY),
+    stderrIsTTY: Boolean(process.stderr.isTTY),
   };
 }
 
-async function decodeStdin(buf: Buffer): Promise<string> {
-  const { decodeDockerfile } = await import('./io.js');
-  return decodeDockerfile(buf);
-}
+export type Format = 'diff' | 'json' | 'sarif' | 'github';
 
 interface FixArgs {
   paths: string[];
   dryRun: boolean;
-  unsafe: boolean;
+  unsafe?: boolean;
   only?: string | string[];
   skip?: string | string[];
   context?: string;
-  format: 'diff' | 'json';
+  format: Format;
   color: 'auto' | 'always' | 'never';
-  dockerignore: boolean;
-  cacheMounts: boolean;
+  dockerignore?: boolean;
+  cacheMounts?: boolean;
   stdinFilename?: string;
-}
-
-interface FileOutcome {
-  path: string;
-  result?: OptimizeResult;
-  error?: string;
+  config?: string;
+  quiet: boolean;
 }
 
 function splitList(v: unknown): string[] | undefined {
   if (v === undefined) return undefined;
-  const items = (Array.isArray(v) ? v : [v])
+  return (Array.isArray(v) ? v : [v])
     .flatMap((x) => String(x).split(','))
     .map((s) => s.trim())
     .filter(Boolean);
-  return items;
 }
 
 function useColor(mode: FixArgs['color'], io: CliIO): boolean {
@@ -86,51 +95,71 @@ function useColor(mode: FixArgs['color'], io: CliIO): boolean {
   return io.stdoutIsTTY;
 }
 
-function fixLine(file: string, f: FixReport): string {
-  const tag = f.applied ? '' : ' [review: not applied; use --unsafe]';
-  const note = f.note ? `    ${f.note}\n` : '';
-  return `${file}:${f.line} ${f.ruleId}: ${f.message}${tag}\n${note}`;
-}
-
-function skipLine(file: string, s: SkipReport): string {
-  return `${file}:${s.line} ${s.ruleId}: skipped: ${s.reason}\n`;
+/** Options for one Dockerfile: its config (nearest, or --config), overridden by CLI flags. */
+function optionsFor(
+  args: FixArgs,
+  config: Config | null,
+  custom: readonly Transform[] | undefined,
+  cwd: string,
+) {
+  const cfgSkip = Object.entries(config?.rules ?? {})
+    .filter(([, on]) => !on)
+    .map(([id]) => id);
+  const dockerignoreOn = args.dockerignore ?? config?.dockerignore?.enabled ?? true;
+  const skip = [
+    ...(splitList(args.skip) ?? []),
+    ...cfgSkip,
+    ...(dockerignoreOn ? [] : ['dockerignore']),
+  ];
+  return {
+    unsafe: args.unsafe ?? config?.unsafe ?? false,
+    only: splitList(args.only),
+    skip: skip.length ? skip : undefined,
+    cacheMounts: args.cacheMounts ?? config?.cacheMounts ?? false,
+    dockerignore: config?.dockerignore
+      ? { add: config.dockerignore.add, keep: config.dockerignore.keep }
+      : undefined,
+    cwd,
+    ...(custom ? { transforms: custom } : {}),
+  };
 }
 
 async function runFix(args: FixArgs, io: CliIO, custom?: readonly Transform[]): Promise<number> {
-  const only = splitList(args.only);
-  const skip = [...(splitList(args.skip) ?? []), ...(args.dockerignore ? [] : ['dockerignore'])];
-  const common = {
-    unsafe: args.unsafe,
-    only,
-    skip: skip.length ? skip : undefined,
-    cacheMounts: args.cacheMounts,
-    cwd: io.cwd,
-    ...(custom ? { transforms: custom } : {}),
-  };
+  const all = custom ?? registry;
+  const known = (id: string) => all.some((t) => t.meta.id === id.split('/')[0]);
+  // Validate --only/--skip once, up front (unknown ids are a usage error).
+  selectTransforms(all, splitList(args.only), splitList(args.skip));
+  let fixed: LoadedConfig | null = null;
+  if (args.config) fixed = loadConfig(path.resolve(io.cwd, args.config), known);
+  const configCache = new Map<string, LoadedConfig | null>();
+  const configFor = (dir: string) => fixed ?? findConfig(dir, known, configCache);
+
   const { files, errors } = discover(args.paths, io.cwd);
   const outcomes: FileOutcome[] = errors.map((e) => ({ path: e.path, error: e.message }));
   // Pending edits of files shared by several Dockerfiles (a common .dockerignore).
   const pending = new Map<string, string>();
   const merged = new Map<string, FileChange>();
-  let stdinOutput: string | null = null;
   let stdinResult: OptimizeResult | null = null;
+  const showProgress = files.length > PROGRESS_THRESHOLD && Boolean(io.stderrIsTTY) && !args.quiet;
 
-  for (const { display, absolute: file } of files) {
+  for (const [n, { display, absolute: file }] of files.entries()) {
     const shown = file === '-' ? (args.stdinFilename ?? '-') : display;
+    if (showProgress) io.stderr(`\r\u001b[K[${n + 1}/${files.length}] ${shown}`);
     try {
       let result: OptimizeResult;
       if (file === '-') {
         const source = await io.readStdin();
+        const config = configFor(io.cwd);
         result = await optimize(source, {
-          ...common,
+          ...optionsFor(args, config?.config ?? null, custom, io.cwd),
           path: args.stdinFilename ?? 'Dockerfile',
           context: args.context ? path.resolve(io.cwd, args.context) : null,
         });
-        stdinOutput = result.output;
         stdinResult = result;
       } else {
+        const config = configFor(path.dirname(file));
         result = await optimizeFile(file, {
-          ...common,
+          ...optionsFor(args, config?.config ?? null, custom, io.cwd),
           context: args.context ? path.resolve(io.cwd, args.context) : undefined,
           pending,
         });
@@ -144,101 +173,164 @@ async function runFix(args: FixArgs, io: CliIO, custom?: readonly Transform[]): 
       }
       outcomes.push({ path: shown, result });
     } catch (err) {
-      if (err instanceof UsageError) throw err;
+      if (err instanceof UsageError || err instanceof ConfigError) throw err;
       outcomes.push({ path: shown, error: (err as Error).message });
     }
   }
+  if (showProgress) io.stderr('\r\u001b[K');
 
   const changes = [...merged.values()];
-  const diff = unifiedDiff(changes) + (stdinResult && args.dryRun ? stdinResult.diff : '');
-  const failed = outcomes.some((o) => o.error);
-  const anyChange = changes.length > 0 || (stdinResult?.changed ?? false);
-
-  if (args.format === 'json') {
-    const doc = {
-      version: 1,
-      dryRun: args.dryRun,
-      files: outcomes.map((o) => ({
-        path: o.path,
-        changed: o.result?.changed ?? false,
-        error: o.error ?? null,
-        fixes: (o.result?.fixes ?? []).map((f) => ({
-          rule: f.ruleId,
-          transform: f.transform,
-          line: f.line,
-          message: f.message,
-          applicability: f.applicability,
-          applied: f.applied,
-          files: f.files,
-          ...(f.note !== undefined ? { note: f.note } : {}),
-          ...(f.data !== undefined ? { data: f.data } : {}),
-        })),
-        skipped: (o.result?.skipped ?? []).map((s) => ({
-          rule: s.ruleId,
-          transform: s.transform,
-          line: s.line,
-          reason: s.reason,
-        })),
-      })),
-      changedFiles: changes.map((c) => ({ path: c.path, created: c.before === null })),
-      diff,
-    };
-    if (!args.dryRun) writeChanges(changes, outcomes, io);
-    if (stdinOutput !== null && !args.dryRun) {
-      // JSON goes to stdout; the stdin result is in `output`.
-      (doc as Record<string, unknown>).output = stdinOutput;
+  if (!args.dryRun) {
+    try {
+      applyResult({ files: changes.filter((c) => c.absolutePath) });
+    } catch (err) {
+      outcomes.push({ path: '(write)', error: `write failed: ${(err as Error).message}` });
     }
-    io.stdout(JSON.stringify(doc, null, 2) + '\n');
-  } else {
-    // stdout carries only the diff (--dry-run) or the fixed Dockerfile (stdin); reports go to stderr.
-    const report = args.dryRun || files.some((f) => f.absolute === '-') ? io.stderr : io.stdout;
-    if (args.dryRun) {
-      if (diff) io.stdout(useColor(args.color, io) ? colorizeDiff(diff) : diff);
-    } else {
-      writeChanges(changes, outcomes, io);
-      if (stdinOutput !== null) io.stdout(stdinOutput);
-    }
-    for (const o of outcomes) {
-      if (o.error) {
-        io.stderr(`${PROG}: ${o.path}: ${o.error}\n`);
-        continue;
-      }
-      for (const f of o.result!.fixes) report(fixLine(o.path, f));
-      for (const s of o.result!.skipped) report(skipLine(o.path, s));
-    }
-    const applied = outcomes.reduce(
-      (n, o) => n + (o.result?.fixes.filter((f) => f.applied).length ?? 0),
-      0,
-    );
-    const review = outcomes.reduce(
-      (n, o) => n + (o.result?.fixes.filter((f) => !f.applied).length ?? 0),
-      0,
-    );
-    const checked = outcomes.length;
-    const changedCount = outcomes.filter((o) => o.result?.changed).length;
-    const verb = args.dryRun ? 'would apply' : 'applied';
-    const reviewNote = review
-      ? `; ${review} review fix${review === 1 ? '' : 'es'} not applied (use --unsafe)`
-      : '';
-    const errorNote = failed ? `; ${outcomes.filter((o) => o.error).length} error(s)` : '';
-    // When every input failed, the error lines say it all.
-    if (outcomes.some((o) => o.result))
-      report(
-        `${checked} file${checked === 1 ? '' : 's'} checked, ${changedCount} ${args.dryRun ? 'to change' : 'changed'}: ${verb} ${applied} fix${applied === 1 ? '' : 'es'}${reviewNote}${errorNote}\n`,
-      );
   }
-  if (failed) return EXIT_ERROR;
+  const diff = unifiedDiff(changes) + (stdinResult && args.dryRun ? stdinResult.diff : '');
+  const c = counts(outcomes);
+  const anyChange = changes.length > 0 || (stdinResult?.changed ?? false);
+  const stdinFixed = stdinResult !== null && !args.dryRun ? stdinResult.output : null;
+
+  switch (args.format) {
+    case 'json': {
+      const doc = jsonReport(
+        outcomes,
+        changes,
+        diff,
+        args.dryRun,
+        stdinFixed !== null ? { output: stdinFixed } : {},
+      );
+      io.stdout(JSON.stringify(doc, null, 2) + '\n');
+      break;
+    }
+    case 'sarif':
+      io.stdout(JSON.stringify(sarifReport(outcomes, all), null, 2) + '\n');
+      if (stdinFixed !== null)
+        io.stderr('note: with --format sarif the fixed stdin text is not printed\n');
+      break;
+    case 'github':
+      io.stdout(githubAnnotations(outcomes));
+      break;
+    case 'diff': {
+      if (args.dryRun) {
+        if (diff) io.stdout(useColor(args.color, io) ? colorizeDiff(diff) : diff);
+      } else if (stdinFixed !== null) io.stdout(stdinFixed);
+      for (const o of outcomes) {
+        if (o.error) {
+          io.stderr(`${PROG}: ${o.path}: ${o.error}\n`);
+          continue;
+        }
+        if (args.quiet) continue;
+        for (const f of o.result!.fixes) io.stderr(fixLine(o.path, f));
+        for (const s of o.result!.skipped) io.stderr(skipLine(o.path, s));
+      }
+      break;
+    }
+  }
+  if (args.format !== 'diff')
+    for (const o of outcomes) if (o.error) io.stderr(`${PROG}: ${o.path}: ${o.error}\n`);
+  // The closing summary (stderr), unless quiet or every input failed (the error lines say it all).
+  if (!args.quiet && outcomes.some((o) => o.result)) io.stderr(summaryLine(c, args.dryRun));
+  if (c.errors) return EXIT_ERROR;
   if (args.dryRun && anyChange) return EXIT_CHANGES;
   return EXIT_OK;
 }
 
-function writeChanges(changes: FileChange[], outcomes: FileOutcome[], io: CliIO): void {
-  try {
-    applyResult({ files: changes.filter((c) => c.absolutePath) });
-  } catch (err) {
-    outcomes.push({ path: '(write)', error: `write failed: ${(err as Error).message}` });
-    void io;
+function runRules(io: CliIO, format: 'text' | 'json', custom?: readonly Transform[]): number {
+  const all = custom ?? registry;
+  if (format === 'json') {
+    io.stdout(
+      JSON.stringify(
+        all.map((t) => t.meta),
+        null,
+        2,
+      ) + '\n',
+    );
+    return EXIT_OK;
   }
+  const rows = all.map((t) => [
+    t.meta.id,
+    t.meta.applicability,
+    t.meta.hadolint.join(',') || '-',
+    t.meta.title,
+  ]);
+  const widths = [0, 1, 2].map((i) =>
+    Math.max(...rows.map((r) => r[i]!.length), ['rule', 'applicability', 'hadolint'][i]!.length),
+  );
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c))
+      .join('  ')
+      .trimEnd() + '\n';
+  io.stdout(line(['rule', 'applicability', 'hadolint', 'what it fixes']));
+  for (const [i, r] of rows.entries()) {
+    io.stdout(line(r));
+    const why = all[i]!.meta.docs.why;
+    if (why) io.stdout(`${' '.repeat(2)}${why.split('\n')[0]}\n`);
+  }
+  return EXIT_OK;
+}
+
+function fixOptions(y: Argv) {
+  return y
+    .positional('paths', {
+      type: 'string',
+      array: true,
+      default: ['.'],
+      describe: 'Dockerfiles or directories; - for stdin',
+    })
+    .option('dry-run', {
+      type: 'boolean',
+      default: false,
+      describe: 'Write nothing; print the unified diff (exit 1 when there are changes)',
+    })
+    .option('unsafe', { type: 'boolean', describe: 'Also apply review fixes' })
+    .option('only', {
+      type: 'string',
+      describe: 'Only these transforms or rules (comma-separated)',
+    })
+    .option('skip', {
+      type: 'string',
+      describe: 'Skip these transforms or rules (comma-separated)',
+    })
+    .option('context', {
+      type: 'string',
+      describe: "Build context directory (default: the Dockerfile's directory)",
+    })
+    .option('format', {
+      choices: ['diff', 'json', 'sarif', 'github'] as const,
+      default: 'diff' as const,
+      describe: 'Output format',
+    })
+    .option('color', {
+      choices: ['auto', 'always', 'never'] as const,
+      default: 'auto' as const,
+      describe: 'Color the diff',
+    })
+    .option('dockerignore', {
+      type: 'boolean',
+      describe: 'Generate/complete .dockerignore (--no-dockerignore to turn off)',
+    })
+    .option('cache-mounts', {
+      type: 'boolean',
+      describe: 'Use BuildKit cache mounts instead of cache cleanup',
+    })
+    .option('config', {
+      type: 'string',
+      describe:
+        'Config file (default: nearest .dockerfile-optimizer.json or package.json "dockerfileOptimizer")',
+    })
+    .option('quiet', {
+      alias: 'q',
+      type: 'boolean',
+      default: false,
+      describe: 'Print only the diff/result and errors',
+    })
+    .option('stdin-filename', {
+      type: 'string',
+      describe: 'Name shown for a Dockerfile read from stdin',
+    });
 }
 
 /** Run the CLI; resolves to the exit code. */
@@ -257,60 +349,7 @@ export async function main(
     .command(
       'fix [paths..]',
       'Rewrite Dockerfiles for faster, smaller builds (safe fixes; --dry-run shows the diff)',
-      (y) =>
-        y
-          .positional('paths', {
-            type: 'string',
-            array: true,
-            default: ['.'],
-            describe: 'Dockerfiles or directories; - for stdin',
-          })
-          .option('dry-run', {
-            type: 'boolean',
-            default: false,
-            describe: 'Write nothing; print the unified diff (exit 1 when there are changes)',
-          })
-          .option('unsafe', {
-            type: 'boolean',
-            default: false,
-            describe: 'Also apply review fixes',
-          })
-          .option('only', {
-            type: 'string',
-            describe: 'Only these transforms or rules (comma-separated)',
-          })
-          .option('skip', {
-            type: 'string',
-            describe: 'Skip these transforms or rules (comma-separated)',
-          })
-          .option('context', {
-            type: 'string',
-            describe: "Build context directory (default: the Dockerfile's directory)",
-          })
-          .option('format', {
-            choices: ['diff', 'json'] as const,
-            default: 'diff' as const,
-            describe: 'Output format',
-          })
-          .option('color', {
-            choices: ['auto', 'always', 'never'] as const,
-            default: 'auto' as const,
-            describe: 'Color the diff',
-          })
-          .option('dockerignore', {
-            type: 'boolean',
-            default: true,
-            describe: 'Generate/complete .dockerignore (--no-dockerignore to turn off)',
-          })
-          .option('cache-mounts', {
-            type: 'boolean',
-            default: false,
-            describe: 'Use BuildKit cache mounts instead of cache cleanup',
-          })
-          .option('stdin-filename', {
-            type: 'string',
-            describe: 'Name shown for a Dockerfile read from stdin',
-          }),
+      (y) => fixOptions(y),
       async (a) => {
         exitCode = await runFix(
           {
@@ -327,10 +366,20 @@ export async function main(
             dockerignore: a.dockerignore,
             cacheMounts: a['cache-mounts'],
             stdinFilename: a['stdin-filename'],
+            config: a.config,
+            quiet: a.quiet,
           },
           io,
           custom?.transforms,
         );
+      },
+    )
+    .command(
+      'rules',
+      'List every rule: id, applicability, hadolint ids, what it fixes',
+      (y) => y.option('format', { choices: ['text', 'json'] as const, default: 'text' as const }),
+      (a) => {
+        exitCode = runRules(io, a.format, custom?.transforms);
       },
     )
     .demandCommand(1, 'a command is required (try: fix --dry-run .)')
@@ -342,7 +391,8 @@ export async function main(
     .exitProcess(false)
     .fail((msg, err) => {
       failure = msg ?? err?.message ?? 'invalid arguments';
-      if (err && !(err instanceof UsageError) && !msg) failure = `internal error: ${err.message}`;
+      if (err && !(err instanceof UsageError) && !(err instanceof ConfigError) && !msg)
+        failure = `internal error: ${err.message}`;
       // Throwing stops yargs from running the command after a failed validation.
       throw new UsageError(failure);
     });

@@ -4,7 +4,7 @@
  *   import { optimize, optimizeFile, transforms } from 'dockerfile-optimizer';
  */
 export { optimize, optimizeFile, applyResult, UsageError } from './api.js';
-export type { OptimizeOptions, OptimizeResult, FileChange, FixReport, SkipReport } from './api.js';
+export type { OptimizeOptions, OptimizeResult, FileChange, FixReport, SkipReport, SuppressReport } from './api.js';
 export { transforms } from './registry.js';
 export { InputError } from './engine/loop.js';
 export { InternalError } from './engine/edit.js';

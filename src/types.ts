@@ -33,6 +33,9 @@ export interface Fix {
   note?: string;
   /** Optional machine-readable details, passed through to `--format json`. */
   data?: Record<string, unknown>;
+  /** Hadolint ids this fix resolves (default: the DLxxxx ids cited in the message); a
+   * `# hadolint ignore=` comment for one of them suppresses the fix. */
+  hadolint?: string[];
 }
 
 /** A place where a transform saw an opportunity but could not prove a rewrite is safe. */

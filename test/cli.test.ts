@@ -53,7 +53,7 @@ describe('fix --dry-run', () => {
       'svc/Dockerfile:1 test-keyword-case/upper: keyword written in lower case',
     );
     expect(r.stderr).toContain('svc/Dockerfile:2 test-apt-yes/add-y: apt-get install without -y');
-    expect(r.stderr).toMatch(/1 file checked, 1 to change: would apply 3 fixes\n$/);
+    expect(r.stderr).toMatch(/1 file checked, 1 to change: would apply 3 fixes \(3 safe, 0 review\)\n$/);
     expect(fs.readFileSync(path.join(dir, 'svc/Dockerfile'), 'utf8')).toBe(BAD);
     patchDryRun(dir, r.stdout);
     gitApply(dir, r.stdout);
@@ -99,7 +99,8 @@ describe('fix (write)', () => {
     fs.chmodSync(file, 0o640);
     const r = await cli(['fix', 'Dockerfile'], dir);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('1 file checked, 1 changed: applied 3 fixes');
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('1 file checked, 1 changed: applied 3 fixes (3 safe, 0 review)');
     expect(fs.readFileSync(file, 'utf8')).toBe(GOOD);
     expect(fs.statSync(file).mode & 0o777).toBe(0o640);
     expect(fs.readdirSync(dir)).toEqual(['Dockerfile']);
@@ -199,7 +200,9 @@ describe('--format json', () => {
       }),
     ]);
     expect(doc.diff).toContain('+RUN apt-get install -y b');
-    expect(r.stderr).toBe('');
+    expect(doc.summary).toEqual({ checked: 1, changed: 1, errors: 0, safe: 2, review: 0, pending: 1, suppressed: 0 });
+    // stdout is pure JSON; the closing summary goes to stderr.
+    expect(r.stderr).toBe('1 file checked, 1 to change: would apply 2 fixes (2 safe, 0 review); 1 review fix not applied (use --unsafe)\n');
   });
 });
 

@@ -17,6 +17,7 @@ import type {
   BuildContext,
 } from '../types.js';
 import { isFix } from '../types.js';
+import { readSuppressions, suppressedBy } from './suppress.js';
 
 export const MAX_PASSES = 10;
 
@@ -32,6 +33,15 @@ export interface FixReport {
   files: string[];
   note?: string;
   data?: Record<string, unknown>;
+}
+
+export interface SuppressReport {
+  ruleId: string;
+  transform: string;
+  message: string;
+  line: number;
+  /** The comment that suppressed it. */
+  by: string;
 }
 
 export interface SkipReport {
@@ -58,6 +68,8 @@ export interface EngineResult {
   output: string;
   fixes: FixReport[];
   skipped: SkipReport[];
+  /** Fixes silenced by inline comments (`# dockerfile-optimizer ignore=`, `# hadolint ignore=`). */
+  suppressed: SuppressReport[];
   /** Context-relative path -> new content, for files other than the Dockerfile. */
   otherFiles: Map<string, string>;
   passes: number;
@@ -107,6 +119,7 @@ export function runEngine(input: EngineInput): EngineResult {
   const reports: FixReport[] = [];
   let pending: FixReport[] = [];
   let skipped: SkipReport[] = [];
+  let suppressed: SuppressReport[] = [];
   let passes = 0;
 
   for (;;) {
@@ -144,8 +157,15 @@ export function runEngine(input: EngineInput): EngineResult {
     // Choose the fixes of this pass: registry order, then position; skip any that overlaps.
     const chosen: Fix[] = [];
     const taken: Edit[] = [];
+    const silence = readSuppressions(model);
     pending = [];
+    suppressed = [];
     for (const f of fixes) {
+      const by = suppressedBy(model, silence, f);
+      if (by) {
+        suppressed.push({ ruleId: f.ruleId, transform: transformOf(f.ruleId), message: f.message, line: toOriginalLine(f.at), by });
+        continue;
+      }
       const eligible = f.applicability === 'safe' || input.unsafe;
       if (!eligible) {
         pending.push(report(f, false));
@@ -214,6 +234,7 @@ export function runEngine(input: EngineInput): EngineResult {
       (a, b) => a.line - b.line || Number(b.applied) - Number(a.applied),
     ),
     skipped: dedupe(skipped),
+    suppressed,
     otherFiles,
     passes,
   };

@@ -247,12 +247,26 @@ export function parseDockerfile(text: string): DockerfileModel {
     end: pos(r.end),
   });
 
-  const directives: Directive[] = ast.getDirectives().map((d) => ({
-    name: d.getName().toLowerCase(),
-    value: d.getValue(),
-    span: spanOf(d.getRange()),
-  }));
-  const comments = ast.getComments().map((c) => {
+  // dockerfile-ast also reads `# hadolint global ignore=X` as a directive; BuildKit only takes
+  // `# key=value` with a one-word key. Anything else is a plain comment.
+  const directives: Directive[] = [];
+  const directiveComments: { text: string; span: Span; line: number }[] = [];
+  for (const d of ast.getDirectives()) {
+    const span = spanOf(d.getRange());
+    const line = lineOfOffset(lineStarts, span.start);
+    const raw = text.slice(lineStarts[line]!, lineEnd(text, lineStarts, line));
+    if (/^\s*#\s*[a-zA-Z][a-zA-Z0-9]*\s*=/.test(raw)) {
+      directives.push({ name: d.getName().toLowerCase(), value: d.getValue(), span });
+    } else {
+      const hashAt = raw.indexOf('#');
+      directiveComments.push({
+        text: raw.slice(hashAt + 1).trim(),
+        span: { start: lineStarts[line]! + hashAt, end: lineStarts[line]! + raw.length },
+        line,
+      });
+    }
+  }
+  const astComments = ast.getComments().map((c) => {
     const s = spanOf(c.getRange());
     // The comment's range starts after '#'; widen to the '#'.
     const hash = text.lastIndexOf('#', s.start);
@@ -264,6 +278,7 @@ export function parseDockerfile(text: string): DockerfileModel {
       line: lineOfOffset(lineStarts, start),
     };
   });
+  const comments = [...directiveComments, ...astComments].sort((a, b) => a.span.start - b.span.start);
 
   const errors: { message: string; line: number }[] = [];
   const instructions: Instruction[] = [];

@@ -42,7 +42,11 @@ export const aptYes: Transform = {
     for (const i of model.instructions) {
       if (!i.shell) continue;
       if (!i.shell.ok) {
-        out.push({ ruleId: 'test-apt-yes/add-y', reason: 'the shell parser rejects this RUN', at: i.span.start });
+        out.push({
+          ruleId: 'test-apt-yes/add-y',
+          reason: 'the shell parser rejects this RUN',
+          at: i.span.start,
+        });
         continue;
       }
       for (const c of i.shell.commands) {
@@ -69,7 +73,8 @@ export const addToCopy: Transform = {
   check(model) {
     const out: Fix[] = [];
     for (const i of model.instructions) {
-      if (i.keyword !== 'ADD' || i.args.some((a) => /^https?:/.test(a.raw) || /\.tar/.test(a.raw))) continue;
+      if (i.keyword !== 'ADD' || i.args.some((a) => /^https?:/.test(a.raw) || /\.tar/.test(a.raw)))
+        continue;
       out.push({
         ruleId: 'test-add-copy/add',
         message: 'ADD of a local path behaves like COPY (test transform)',

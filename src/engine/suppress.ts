@@ -1,0 +1,108 @@
+/**
+ * Inline control comments:
+ *   # dockerfile-optimizer ignore=rule[,rule]   (comment block right above an instruction)
+ *   # dockerfile-optimizer disable-file
+ *   # hadolint ignore=DL3009,DL3015              (fixes that map to those hadolint ids)
+ *   # hadolint global ignore=DL3009              (the whole file)
+ * A rule is a transform id (`package-hygiene`) or a rule id (`package-hygiene/apt-list-cleanup`).
+ */
+import type { DockerfileModel, Fix, Instruction } from '../types.js';
+
+export interface Suppressions {
+  fileDisabled: boolean;
+  /** hadolint ids ignored for the whole file. */
+  globalHadolint: Set<string>;
+  /** Instruction index -> ids from the comment block right above it. */
+  rules: Map<number, Set<string>>;
+  hadolint: Map<number, Set<string>>;
+}
+
+const OURS = /^#\s*dockerfile-optimizer\s+(.*)$/;
+const HADOLINT = /^#\s*hadolint\s+(global\s+)?ignore\s*=\s*([A-Za-z0-9_,\s-]+)$/;
+
+function ids(list: string): string[] {
+  return list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+export function readSuppressions(model: DockerfileModel): Suppressions {
+  const s: Suppressions = {
+    fileDisabled: false,
+    globalHadolint: new Set(),
+    rules: new Map(),
+    hadolint: new Map(),
+  };
+  // Comment text per line (full-line comments only).
+  const byLine = new Map<number, string>();
+  for (const c of model.comments)
+    byLine.set(c.line, model.text.slice(c.span.start, c.span.end).trim());
+  for (const [, text] of byLine) {
+    const ours = OURS.exec(text);
+    if (ours && /^disable-file\b/.test(ours[1]!.trim())) s.fileDisabled = true;
+    const h = HADOLINT.exec(text);
+    if (h && h[1]) for (const id of ids(h[2]!)) s.globalHadolint.add(id.toUpperCase());
+  }
+  for (const instr of model.instructions) {
+    let line = instr.line - 1;
+    while (line >= 0 && byLine.has(line)) {
+      const text = byLine.get(line)!;
+      const ours = OURS.exec(text);
+      const ignore = ours ? /^ignore\s*=\s*(.+)$/.exec(ours[1]!.trim()) : null;
+      if (ignore) add(s.rules, instr.index, ids(ignore[1]!));
+      const h = HADOLINT.exec(text);
+      if (h && !h[1])
+        add(
+          s.hadolint,
+          instr.index,
+          ids(h[2]!).map((x) => x.toUpperCase()),
+        );
+      line--;
+    }
+  }
+  return s;
+}
+
+function add(map: Map<number, Set<string>>, key: number, values: string[]): void {
+  const set = map.get(key) ?? new Set<string>();
+  for (const v of values) set.add(v);
+  map.set(key, set);
+}
+
+/** Hadolint ids a fix stands for: its explicit list, else the DLxxxx ids its message cites. */
+export function hadolintIds(fix: Fix): string[] {
+  return fix.hadolint ?? [...fix.message.matchAll(/\bDL\d{4}\b/g)].map((m) => m[0]);
+}
+
+/** Instructions a fix touches: the one it is reported at and every one its edits change. */
+function touched(model: DockerfileModel, fix: Fix): Instruction[] {
+  return model.instructions.filter((i) => {
+    if (fix.at >= i.span.start && fix.at <= i.span.end) return true;
+    return fix.edits.some(
+      (e) =>
+        !e.file &&
+        (e.start === e.end
+          ? e.start > i.span.start && e.start < i.span.end
+          : e.start < i.span.end && e.end > i.span.start),
+    );
+  });
+}
+
+/** Why a fix is suppressed, or null. */
+export function suppressedBy(model: DockerfileModel, s: Suppressions, fix: Fix): string | null {
+  if (s.fileDisabled) return '# dockerfile-optimizer disable-file';
+  const transform = fix.ruleId.split('/')[0]!;
+  const dl = hadolintIds(fix);
+  for (const id of dl) if (s.globalHadolint.has(id)) return `# hadolint global ignore=${id}`;
+  for (const i of touched(model, fix)) {
+    const rules = s.rules.get(i.index);
+    if (rules && (rules.has(fix.ruleId) || rules.has(transform) || rules.has('all'))) {
+      return `# dockerfile-optimizer ignore=${rules.has(fix.ruleId) ? fix.ruleId : rules.has(transform) ? transform : 'all'} above line ${i.line + 1}`;
+    }
+    const h = s.hadolint.get(i.index);
+    if (h)
+      for (const id of dl) if (h.has(id)) return `# hadolint ignore=${id} above line ${i.line + 1}`;
+  }
+  return null;
+}
