@@ -5,7 +5,9 @@
  *  2. the applied fixes are exactly case.json's `fixes`, pending review fixes and skips as listed;
  *  3. the output re-parses and a second run changes nothing;
  *  4. the diff applies with `git apply` (and `patch -p1 --dry-run`) to the same result;
- *  5. the same holds with CRLF line endings, a BOM, and no final newline.
+ *  5. the same holds with CRLF line endings, a BOM, and no final newline;
+ *  6. no file a COPY/ADD of the output takes from the context by name becomes excluded by the
+ *     resulting .dockerignore (whole-context sources such as `COPY . .` are left out).
  */
 import { afterAll, describe, expect, test } from '@jest/globals';
 import * as fs from 'node:fs';
@@ -14,6 +16,7 @@ import { applyResult, optimize, optimizeFile } from '../src/api.js';
 import { parseDockerfile } from '../src/parse/dockerfile.js';
 import { engineTransforms } from './support/test-transforms.js';
 import {
+  excludedCopySources,
   gitApply,
   loadCases,
   materialise,
@@ -87,7 +90,9 @@ describe.each(cases.map((c) => [`${c.transform}/${c.name}`, c] as const))('%s', 
     expect(result.output).toBe(c.expected ?? input);
     if (c.expectedDockerignore !== null) {
       const change = result.files.find(
-        (f) => f.absolutePath === path.join(mat.context ?? '', '.dockerignore'),
+        (f) =>
+          f.absolutePath ===
+          path.join(mat.context ?? '', ...(c.spec.ignoreFile ?? '.dockerignore').split('/')),
       );
       expect(change?.after).toBe(c.expectedDockerignore);
     } else if (mat.context) {
@@ -114,6 +119,15 @@ describe.each(cases.map((c) => [`${c.transform}/${c.name}`, c] as const))('%s', 
       expect(f.message.length).toBeGreaterThan(20);
       expect(f.line).toBeGreaterThan(0);
     }
+  });
+
+  test('no COPY/ADD source becomes excluded by the resulting .dockerignore', async () => {
+    const { mat, result } = await run(c, 'lf');
+    if (!mat.context) return;
+    const before = excludedCopySources(mat.context, mat.dockerfile, result.output);
+    applyResult(result);
+    const after = excludedCopySources(mat.context, mat.dockerfile, result.output);
+    expect(after.filter((f) => !before.includes(f))).toEqual([]);
   });
 
   test.each(VARIANTS)('%s: re-parses, second run is a no-op, diff applies', async (v) => {

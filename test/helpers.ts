@@ -4,6 +4,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DiskContext } from '../src/context.js';
+import { copySpec, isWholeContext, matchSource, sourceValue } from '../src/copy.js';
+import { loadIgnore } from '../src/ignore.js';
+import { parseDockerfile } from '../src/parse/dockerfile.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const FIXTURES = path.join(ROOT, 'fixtures');
@@ -99,6 +103,10 @@ export interface CaseSpec {
   skipped?: string[];
   /** Why this case exists (documentation only). */
   about?: string;
+  /** Put the Dockerfile inside the context at this relative path (default: beside `context/`). */
+  dockerfile?: string;
+  /** The context file `expected.dockerignore` describes (default `.dockerignore`). */
+  ignoreFile?: string;
 }
 
 export interface FixtureCase {
@@ -150,18 +158,46 @@ export function materialise(
   dockerfileText: string = c.input,
 ): { dir: string; dockerfile: string; context: string | null } {
   const dir = tmpdir(`dfo-${c.transform}-`);
-  const dockerfile = path.join(dir, 'Dockerfile');
-  fs.writeFileSync(dockerfile, dockerfileText);
+  let dockerfile = path.join(dir, 'Dockerfile');
   let context: string | null = null;
   if (c.hasContext || Object.keys(c.extra).length) {
     context = path.join(dir, 'context');
     if (c.hasContext) copyDir(path.join(c.dir, 'context'), context);
     else fs.mkdirSync(context);
     writeTree(context, c.extra);
+    if (c.spec.dockerfile) dockerfile = path.join(context, ...c.spec.dockerfile.split('/'));
   }
+  fs.writeFileSync(dockerfile, dockerfileText);
   return { dir, dockerfile, context };
 }
 
 export function toCRLF(s: string): string {
   return s.replace(/\r?\n/g, '\r\n');
+}
+
+/**
+ * Context files that a COPY/ADD (without --from) of `dockerfileText` takes by name (a file, a
+ * glob's matches, everything under a named folder; whole-context sources such as `.` are left
+ * out) and that the ignore file in force excludes. Read from disk as it is now.
+ */
+export function excludedCopySources(
+  contextDir: string,
+  dockerfileAbs: string,
+  dockerfileText: string,
+): string[] {
+  const ctx = new DiskContext(contextDir, dockerfileAbs);
+  const ignore = loadIgnore(ctx);
+  const model = parseDockerfile(dockerfileText.replace(/^\uFEFF/, ''));
+  const out = new Set<string>();
+  for (const instr of model.instructions) {
+    const spec = copySpec(model, instr);
+    if (!spec || spec.from !== null || spec.heredoc) continue;
+    for (const w of spec.sources) {
+      const value = sourceValue(model, spec, w);
+      if (value === null || isWholeContext(value) || /^[a-z][a-z0-9+.-]*:\/\//i.test(value))
+        continue;
+      for (const f of matchSource(ctx, value) ?? []) if (ignore.ignores(f)) out.add(f);
+    }
+  }
+  return [...out].sort();
 }

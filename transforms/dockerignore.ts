@@ -60,6 +60,8 @@ interface Candidate {
   pattern: string;
   /** Paths in the context that made us propose the pattern. */
   triggers: string[];
+  /** Paths to re-include right after the pattern (e.g. `log/.keep`). */
+  keep?: string[];
 }
 
 interface Proposed extends Candidate {
@@ -110,10 +112,10 @@ const MANIFESTS = [
 
 const BUILD_TOOLS: { re: RegExp; dirs: string[] }[] = [
   {
-    re: /\b(npm|pnpm|yarn|bun)\s+(run\s+)?build\b|\btsc\b|\bvite\s+build\b|\bng\s+build\b|\bwebpack\b/,
+    re: /\b(npm|pnpm|yarn|bun)\b[^&|;\n]*\sbuild\b|\btsc\b|\bvite\s+build\b|\bng\s+build\b|\bwebpack\b/,
     dirs: ['dist', 'build'],
   },
-  { re: /\bnext\s+build\b|\b(npm|pnpm|yarn|bun)\s+(run\s+)?build\b/, dirs: ['.next'] },
+  { re: /\bnext\s+build\b|\b(npm|pnpm|yarn|bun)\b[^&|;\n]*\sbuild\b/, dirs: ['.next'] },
   {
     re: /\bpython[0-9.]*\s+-m\s+build\b|setup\.py\s+(build|bdist|sdist)|\b(poetry|uv|hatch|pdm)\s+build\b/,
     dirs: ['dist', 'build'],
@@ -235,7 +237,7 @@ function collect(
   for (const rc of ['.npmrc', '.pypirc']) {
     const hits = named(rc, false).filter((p) => {
       const t = bc.readFile(p) ?? '';
-      return /_authToken|_auth\s*=|_password|^\s*password\s*[=:]/im.test(t);
+      return /(_authToken|_auth|_password|^\s*password)\s*[=:]\s*(?!\$\{|\$[A-Z_])\S/im.test(t);
     });
     push('secrets', anchored(rc, hits), hits);
   }
@@ -299,7 +301,13 @@ function collect(
     const inside = entries
       .filter((e) => dirname(e.path) === d && !keep.has(e.path))
       .map((e) => e.path);
-    push('logs', `${d}/*`, inside);
+    if (inside.length)
+      out.push({
+        group: 'logs',
+        pattern: `${d}/*`,
+        triggers: inside,
+        keep: entries.filter((e) => keep.has(e.path)).map((e) => e.path),
+      });
   }
 
   // Coverage.
@@ -319,7 +327,7 @@ function collect(
   // Editor and OS files.
   push('editor', '**/.DS_Store', named('.DS_Store', false));
   push('editor', '**/Thumbs.db', named('Thumbs.db', false));
-  for (const d of ['.idea', '.vscode'])
+  for (const d of ['.idea', '.vscode', '.vs'])
     push(
       'editor',
       d,
@@ -500,19 +508,11 @@ export const transform: Transform = {
       } catch {
         continue;
       }
-      const dir = dirname(e.path);
-      for (const s of other.sources) {
+      // Only builds that use this context read its root ignore file: their sources are
+      // relative to the root (a build with the Dockerfile's own folder as context reads that
+      // folder's ignore file instead).
+      for (const s of other.sources)
         sources.push({ ...s, line: null, instr: `${e.path}: ${s.instr}` });
-        if (dir)
-          sources.push({
-            ...s,
-            path: `${dir}/${s.path}`,
-            line: null,
-            instr: `${e.path}: ${s.instr}`,
-          });
-      }
-      if (other.whole && dir)
-        sources.push({ path: dir, line: null, at: 0, instr: `${e.path}: ${other.whole.text}` });
     }
     const needed = new Map<string, Source>();
     for (const s of sources) {
@@ -565,7 +565,7 @@ export const transform: Transform = {
     const proposed: Proposed[] = [];
     for (const c of candidates) {
       const m = matcher([c.pattern]);
-      const reinclude: string[] = [];
+      const reinclude: string[] = [...(c.keep ?? [])];
       for (const [r, src] of neededList) {
         if (oldIgnored(r, bc.isDirectory(r))) continue;
         if (m(r)) {
