@@ -562,6 +562,14 @@ export const transform: Transform = {
       }
     }
     const neededList = [...needed.entries()];
+    const reportCopiedSecret = (c: Candidate, p: string, src: Source) => {
+      if (c.group !== 'secrets' || !c.triggers.includes(p) || src.line === null) return;
+      findings.push({
+        ruleId: 'dockerignore/secrets',
+        reason: `${p} looks like a secret but line ${src.line} (${src.instr}) copies it, so it stays in the context; pass it with RUN --mount=type=secret instead`,
+        at: src.at,
+      } satisfies Skipped);
+    };
     const proposed: Proposed[] = [];
     for (const c of candidates) {
       const m = matcher([c.pattern]);
@@ -570,13 +578,7 @@ export const transform: Transform = {
         if (oldIgnored(r, bc.isDirectory(r))) continue;
         if (m(r)) {
           reinclude.push(r);
-          if (c.group === 'secrets' && c.triggers.includes(r) && src.line !== null) {
-            findings.push({
-              ruleId: 'dockerignore/secrets',
-              reason: `${r} looks like a secret but line ${src.line} (${src.instr}) copies it, so it stays in the context; pass it with RUN --mount=type=secret instead`,
-              at: src.at,
-            } satisfies Skipped);
-          }
+          reportCopiedSecret(c, r, src);
           continue;
         }
         let last: string | null = null;
@@ -584,6 +586,7 @@ export const transform: Transform = {
           if (!e.path.startsWith(r + '/') || (last !== null && under(e.path, last))) continue;
           if (m(e.path)) {
             reinclude.push(e.path);
+            reportCopiedSecret(c, e.path, src);
             last = e.path;
           }
         }
