@@ -514,6 +514,17 @@ export const transform: Transform = {
       for (const s of other.sources)
         sources.push({ ...s, line: null, instr: `${e.path}: ${s.instr}` });
     }
+    // A named source missing from the context means the build uses another context (e.g. the
+    // repository root with `-f sub/Dockerfile`): this context's ignore file is not the one read.
+    const missing = usage.sources.find((s) => !hasGlob(s.path) && !bc.exists(s.path));
+    if (missing) {
+      findings.push({
+        ruleId: 'dockerignore/create',
+        reason: `${missing.path} (line ${missing.line}) is not in this build context, so the build probably uses another one; pass it with --context`,
+        at: missing.at,
+      } satisfies Skipped);
+      return findings;
+    }
     const needed = new Map<string, Source>();
     for (const s of sources) {
       if (hasGlob(s.path)) {
@@ -601,7 +612,9 @@ export const transform: Transform = {
 
     let chosen = proposed;
     if (!usage.whole) chosen = proposed.filter((p) => p.group === 'secrets');
-    if (chosen.length === 0 && !proposed.length) return findings;
+    // Editor and local Docker files alone are not worth a new file or a change to the user's:
+    // they ride along with a substantive entry.
+    if (chosen.every((p) => p.group === 'editor' || p.group === 'docker')) return findings;
     const secrets = chosen.filter((p) => p.group === 'secrets');
     const others = chosen.filter((p) => p.group !== 'secrets');
     if (!chosen.length) return findings;
@@ -679,7 +692,7 @@ export const transform: Transform = {
       return { edit: { file: ignorePath, start, end: start, text }, note, data };
     };
 
-    const fileWord = existing === null ? `no ${ignorePath}` : `${ignorePath} lacks them`;
+    const fileWord = existing === null ? `no ${ignorePath}` : `${ignorePath} not excluding them`;
     const copyCost = usage.whole
       ? `line ${usage.whole.line}'s \`${usage.whole.text.trim()}\` bakes them into an image layer anyone who pulls the image can read`
       : 'the classic builder and remote builders upload the whole context';
