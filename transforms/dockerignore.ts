@@ -451,7 +451,11 @@ export const transform: Transform = {
         'RUN step reads after `COPY . .` without naming them (e.g. a script reading `tmp/seed.sql`); ' +
         '`.git` is kept when a RUN calls git or the project versions itself from git ' +
         '(setuptools-scm, hatch-vcs, versioneer). A COPY source with an unresolvable variable ' +
-        'turns the transform off for that Dockerfile (reported as skipped).',
+        'turns the transform off for that Dockerfile (reported as skipped), and so does a named ' +
+        'source missing from the context (the build uses another context). Editor and local ' +
+        'Docker files alone never create or change a file. A `.env` that a frontend build reads ' +
+        '(Vite, Next.js) after `COPY . .` is still excluded as a secret: pass such values as ' +
+        'build args, or copy the file by name and it stays.',
     },
   },
 
