@@ -1,15 +1,1294 @@
-/** Transform `multistage` (being written; see its issue). */
-import type { Transform } from '../src/types.js';
+/**
+ * Transform `multistage`: a final stage that installs a toolchain or dev dependencies and builds
+ * something becomes a `builder` stage, followed by a new `runtime` stage on a small base that
+ * takes only the artifacts (`COPY --from=builder`), the runtime packages and the image metadata.
+ * Every fix is `review`: the new stage changes what ends up in the image.
+ *
+ * Decisions where the issue leaves room:
+ * - Only the last stage is looked at (the one that ships). A last stage built `FROM` another
+ *   stage is left alone (Skipped): its base holds whatever the earlier stages built.
+ * - The builder keeps everything it had except the runtime-only instructions after its last
+ *   RUN/COPY (CMD, ENTRYPOINT, EXPOSE, HEALTHCHECK, STOPSIGNAL, VOLUME, USER), which move with
+ *   the comments right above them. ENV and LABEL instructions and the final WORKDIR are copied;
+ *   an ARG is re-declared in the runtime stage when a copied or moved instruction uses it.
+ *   A USER set before the build keeps building as that user and is copied too; the RUN that
+ *   created it (useradd/adduser only) is copied along.
+ * - COPY from the context after the build step moves to the runtime stage; a RUN after the build
+ *   step moves only when it does file/user housekeeping (mkdir, chmod, chown, useradd, ...),
+ *   otherwise the proposal is skipped (it might need the toolchain).
+ * - Artifacts keep their absolute path in the runtime stage, so CMD/ENTRYPOINT stay valid.
+ * - Go: `CGO_ENABLED=0` -> `gcr.io/distroless/static-debian12` when ENTRYPOINT/CMD are exec form,
+ *   there is no HEALTHCHECK and no RUN has to move (distroless has no shell), else `alpine:3`.
+ *   With cgo: the same distro family and release (golang:*-alpine -> alpine, Debian tags ->
+ *   debian:<release>-slim; untagged releases: Go <= 1.23 was bookworm, later trixie), plus the
+ *   builder's CA bundle (debian-slim has none; Go reads it for TLS).
+ * - Node: runtime `node:<tag>-slim` (a -slim/-alpine tag is kept), the manifests (the original
+ *   manifest COPY when there is one), `npm ci --omit=dev` (yarn v1: `--production
+ *   --frozen-lockfile`; pnpm: `--prod --frozen-lockfile` via corepack), the build output. The
+ *   output dir comes from scripts.build (next build, tsc + tsconfig outDir, vite, react-scripts,
+ *   vue-cli, nest, tsup, parcel, --outDir/--out-dir/--output-path flags). The start command
+ *   must run from the output (Next.js also takes public/ and next.config.*).
+ * - Python: a venv at /opt/venv is created before the first pip install (an existing venv is
+ *   reused) and copied with the WORKDIR into `python:<tag>-slim`; `-dev` packages are mapped to
+ *   their runtime libraries (libpq-dev -> libpq5, ...); other non-toolchain packages stay.
+ *   An unknown `-dev` package skips the proposal.
+ * - Java: the jar ENTRYPOINT/CMD names (or target/<finalName|artifactId-version>.jar from
+ *   pom.xml) goes into `eclipse-temurin:<java>-jre[-alpine]`.
+ * - C/C++: the `-o` output of gcc/g++/cc/clang (or the path ENTRYPOINT/CMD runs after make) goes
+ *   into the slim variant of the same distro with the runtime libraries of its `-dev` packages.
+ * - cargo build and dotnet publish are detected and reported as Skipped (no proposal yet).
+ * - `multistage/non-root-user`: the last stage of a multi-stage build that copies from another
+ *   stage and sets no USER gets one (node images: the built-in `node`; distroless: `nonroot`;
+ *   alpine: `adduser -D`; Debian/Ubuntu based: `useradd --create-home`), unless the stage
+ *   exposes or binds a port below 1024 or declares a VOLUME.
+ */
+import { instructionLines } from '../src/edits.js';
+import { copySpec, isWholeContext } from '../src/copy.js';
+import { normalizePosix } from '../src/parse/dockerfile.js';
+import type {
+  CheckContext,
+  DockerfileModel,
+  Edit,
+  Finding,
+  Fix,
+  Instruction,
+  SimpleCommand,
+  Skipped,
+  Stage,
+  Transform,
+} from '../src/types.js';
+
+const ID = 'multistage';
+
+type Eco = 'go' | 'node' | 'python' | 'java' | 'c';
+
+/** Instructions that only describe how the image runs: they move to the runtime stage. */
+const RUNTIME_ONLY = new Set([
+  'CMD',
+  'ENTRYPOINT',
+  'EXPOSE',
+  'HEALTHCHECK',
+  'STOPSIGNAL',
+  'VOLUME',
+  'USER',
+]);
+const HOUSEKEEPING = new Set([
+  'mkdir',
+  'chmod',
+  'chown',
+  'ln',
+  'touch',
+  'useradd',
+  'adduser',
+  'groupadd',
+  'addgroup',
+]);
+const USER_COMMANDS = new Set(['useradd', 'adduser', 'groupadd', 'addgroup']);
+/** Packages only a build needs. */
+const TOOLCHAIN = new Set([
+  'build-essential',
+  'build-base',
+  'gcc',
+  'g++',
+  'make',
+  'cmake',
+  'clang',
+  'pkg-config',
+  'pkgconf',
+  'autoconf',
+  'automake',
+  'libtool',
+  'musl-dev',
+  'linux-headers',
+  'python3-dev',
+  'python-dev',
+  'libc6-dev',
+  'libc-dev',
+  'gfortran',
+]);
+/** Debian `-dev` package -> runtime package ('' = nothing to install). */
+const DEBIAN_RUNTIME: Record<string, string> = {
+  'libpq-dev': 'libpq5',
+  'libffi-dev': 'libffi8',
+  'libssl-dev': 'libssl3',
+  'zlib1g-dev': '',
+  'libjpeg-dev': 'libjpeg62-turbo',
+  'libjpeg62-turbo-dev': 'libjpeg62-turbo',
+  'libxml2-dev': 'libxml2',
+  'libxslt1-dev': 'libxslt1.1',
+  'libsqlite3-dev': 'libsqlite3-0',
+  'default-libmysqlclient-dev': 'libmariadb3',
+  'libmariadb-dev': 'libmariadb3',
+  'libmariadb-dev-compat': 'libmariadb3',
+  'libcurl4-openssl-dev': 'libcurl4',
+  'libyaml-dev': 'libyaml-0-2',
+  'libpng-dev': 'libpng16-16',
+  'libbz2-dev': 'libbz2-1.0',
+  'liblzma-dev': 'liblzma5',
+  'libgmp-dev': 'libgmp10',
+  'libmagic-dev': 'libmagic1',
+  'libsasl2-dev': 'libsasl2-2',
+  'python3-dev': '',
+  'python-dev': '',
+  'libc6-dev': '',
+};
+const ALPINE_RUNTIME: Record<string, string> = {
+  'postgresql-dev': 'libpq',
+  'libpq-dev': 'libpq',
+  'libffi-dev': 'libffi',
+  'openssl-dev': 'libssl3',
+  'zlib-dev': 'zlib',
+  'jpeg-dev': 'libjpeg-turbo',
+  'libjpeg-turbo-dev': 'libjpeg-turbo',
+  'libxml2-dev': 'libxml2',
+  'libxslt-dev': 'libxslt',
+  'yaml-dev': 'yaml',
+  'mariadb-dev': 'mariadb-connector-c',
+  'sqlite-dev': 'sqlite-libs',
+  'curl-dev': 'libcurl',
+  'musl-dev': '',
+  'linux-headers': '',
+  'python3-dev': '',
+};
+
+const CHECK_NOTE: Record<Eco, string> = {
+  go: 'Check: files the binary reads at run time (templates, static files, config), shared libraries when cgo is on (`ldd` in the builder), the user, and the ENTRYPOINT/CMD path.',
+  node: 'Check: files the app reads at run time outside the build output, native modules (built against the builder image), the user, and the start command.',
+  python:
+    'Check: files the app reads at run time, shared libraries of compiled packages (`ldd` on their .so files), the user, and the entrypoint.',
+  java: 'Check: files the app reads at run time besides the jar, the JRE modules it needs, the user, and the ENTRYPOINT/CMD.',
+  c: 'Check: `ldd` on the binary in the builder lists only libraries the runtime stage has, data files it reads, the user, and the ENTRYPOINT/CMD path.',
+};
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+interface ImageRef {
+  /** Repository path as written (without the registry for Docker Hub official images). */
+  repo: string;
+  tag: string;
+}
+
+export function parseImage(image: string): ImageRef {
+  let s = image.split('@')[0]!;
+  let tag = '';
+  const slash = s.lastIndexOf('/');
+  const colon = s.lastIndexOf(':');
+  if (colon > slash) {
+    tag = s.slice(colon + 1);
+    s = s.slice(0, colon);
+  }
+  const repo = s.replace(/^(docker\.io\/|index\.docker\.io\/)/, '').replace(/^library\//, '');
+  return { repo, tag };
+}
+
+function cmdName(c: SimpleCommand): string | null {
+  const v = c.name?.value;
+  if (!v) return null;
+  return v.split('/').pop()!;
+}
+
+function argValues(c: SimpleCommand): (string | null)[] {
+  return c.args.map((a) => a.value);
+}
+
+function stageInstrs(model: DockerfileModel, stage: Stage): Instruction[] {
+  return model.instructions.slice(stage.first, stage.last + 1);
+}
+
+/** Packages an apt/apk install command installs (versions stripped). */
+function installed(c: SimpleCommand): { mgr: 'apt' | 'apk'; pkgs: string[] } | null {
+  const name = cmdName(c);
+  const args = argValues(c);
+  if ((name === 'apt-get' || name === 'apt') && args.includes('install')) {
+    const after = args.slice(args.indexOf('install') + 1);
+    return {
+      mgr: 'apt',
+      pkgs: after
+        .filter((a): a is string => !!a && !a.startsWith('-'))
+        .map((a) => a.split('=')[0]!),
+    };
+  }
+  if (name === 'apk' && args[0] === 'add') {
+    const pkgs: string[] = [];
+    for (let i = 1; i < args.length; i++) {
+      const a = args[i];
+      if (!a) continue;
+      if (a === '--virtual' || a === '-t' || a === '--repository' || a === '-X') {
+        i++;
+        continue;
+      }
+      if (a.startsWith('-')) continue;
+      pkgs.push(a.split(/[=<>~]/)[0]!);
+    }
+    return { mgr: 'apk', pkgs };
+  }
+  return null;
+}
+
+function removesPackages(c: SimpleCommand): boolean {
+  const name = cmdName(c);
+  const a0 = c.args[0]?.value;
+  if (name === 'apt-get' || name === 'apt')
+    return ['purge', 'remove', 'autoremove'].includes(a0 ?? '');
+  if (name === 'apk') return a0 === 'del';
+  return false;
+}
+
+function isToolchain(pkg: string): boolean {
+  return TOOLCHAIN.has(pkg) || /-(dev|devel)$/.test(pkg);
+}
+
+/** Absolute path of `p` as seen by instruction i (null when it depends on an unknown WORKDIR). */
+function absolute(model: DockerfileModel, p: string, i: number): string | null {
+  if (p.startsWith('/')) return normalizePosix(p);
+  const wd = model.workdirAt(i);
+  if (wd === null) return null;
+  return normalizePosix(`${wd}/${p}`);
+}
+
+function wordValue(model: DockerfileModel, raw: string, value: string | null, i: number) {
+  return value ?? model.expand(raw, i);
+}
+
+function under(path: string, dir: string): boolean {
+  return dir === '/' || path === dir || path.startsWith(dir + '/');
+}
+
+/** Destination for an artifact copied to the same absolute path, relative to WORKDIR if inside. */
+function destFor(abs: string, workdir: string | null, isDir: boolean): string {
+  if (workdir && workdir !== '/' && under(abs, workdir) && abs !== workdir) {
+    const rel = abs.slice(workdir.length + 1);
+    if (isDir) return `./${rel}`;
+    const dir = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/') + 1) : '';
+    return `./${dir}`;
+  }
+  if (isDir) return abs;
+  return abs.slice(0, abs.lastIndexOf('/') + 1) || '/';
+}
+
+/** The words of CMD/ENTRYPOINT (exec form values, or shell words). */
+function commandWords(model: DockerfileModel, instr: Instruction): string[] {
+  if (instr.json) return instr.json;
+  return instr.args.map((a) => wordValue(model, a.raw, a.value, instr.index) ?? a.raw);
+}
+
+function stripJsonComments(s: string): string {
+  return s.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:"])\/\/.*$/gm, '$1');
+}
+
+function readJson(ctx: CheckContext, path: string): Record<string, unknown> | null {
+  const text = ctx.buildContext.readFile(path);
+  if (text === null) return null;
+  try {
+    const v: unknown = JSON.parse(stripJsonComments(text).replace(/,(\s*[}\]])/g, '$1'));
+    return v && typeof v === 'object' ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Analysis of the last stage
+
+interface Analysis {
+  model: DockerfileModel;
+  ctx: CheckContext;
+  stage: Stage;
+  instrs: Instruction[];
+  fromInstr: Instruction;
+  image: ImageRef;
+  /** Index of the last RUN that builds (the build step). */
+  buildAt: number;
+  /** Every package the stage installs with apt/apk, and the manager. */
+  packages: string[];
+  mgr: 'apt' | 'apk' | null;
+}
+
+interface Plan {
+  eco: Eco;
+  runtimeImage: string;
+  /** Lines right after FROM (and the ARGs): runtime packages, manifests, installs. */
+  setup: string[];
+  /** Extra ENV lines (e.g. the venv PATH). */
+  env: string[];
+  copies: { from: string; dir: boolean }[];
+  /** Extra edits in the builder (e.g. the venv creation). */
+  builderEdits: Edit[];
+  message: string;
+  /** Extra words for the note. */
+  noteExtra?: string;
+  data: Record<string, unknown>;
+}
+
+type Outcome = Plan | { skip: string; at?: number } | null;
+
+function isSkip(o: Outcome): o is { skip: string; at?: number } {
+  return !!o && 'skip' in o;
+}
+
+function commandsOf(instr: Instruction): SimpleCommand[] {
+  return instr.keyword === 'RUN' && instr.shell ? instr.shell.commands : [];
+}
+
+function findCommand(
+  a: Analysis,
+  pred: (c: SimpleCommand) => boolean,
+): { instr: Instruction; cmd: SimpleCommand }[] {
+  const out: { instr: Instruction; cmd: SimpleCommand }[] = [];
+  for (const instr of a.instrs)
+    for (const c of commandsOf(instr)) if (pred(c)) out.push({ instr, cmd: c });
+  return out;
+}
+
+const isGoBuild = (c: SimpleCommand) => cmdName(c) === 'go' && c.args[0]?.value === 'build';
+const isNodeBuild = (c: SimpleCommand) => {
+  const n = cmdName(c);
+  const v = argValues(c);
+  if (n === 'npm' || n === 'pnpm')
+    return (
+      ((v[0] === 'run' || v[0] === 'run-script') && v[1] === 'build') ||
+      (n === 'pnpm' && v[0] === 'build')
+    );
+  if (n === 'yarn') return v[0] === 'build' || (v[0] === 'run' && v[1] === 'build');
+  return false;
+};
+const isMaven = (c: SimpleCommand) =>
+  ['mvn', 'mvnw'].includes(cmdName(c) ?? '') &&
+  argValues(c).some((v) => v === 'package' || v === 'install' || v === 'verify');
+const isGradle = (c: SimpleCommand) =>
+  ['gradle', 'gradlew'].includes(cmdName(c) ?? '') &&
+  argValues(c).some((v) =>
+    ['build', 'bootJar', 'assemble', 'jar', 'installDist'].includes(v ?? ''),
+  );
+const isPipInstall = (c: SimpleCommand) => {
+  const n = cmdName(c);
+  const v = argValues(c);
+  if (n === 'pip' || n === 'pip3') return v[0] === 'install';
+  if (n && /^python[0-9.]*$/.test(n)) return v[0] === '-m' && v[1] === 'pip' && v[2] === 'install';
+  return false;
+};
+const isCCompile = (c: SimpleCommand) =>
+  ['gcc', 'g++', 'cc', 'c++', 'clang', 'clang++'].includes(cmdName(c) ?? '') &&
+  c.args.some((a) => a.value === '-o' || (a.value ?? '').startsWith('-o'));
+const isMake = (c: SimpleCommand) =>
+  cmdName(c) === 'make' || (cmdName(c) === 'cmake' && argValues(c).includes('--build'));
+
+function lastCmdInstr(instrs: Instruction[], keyword: 'CMD' | 'ENTRYPOINT'): Instruction | null {
+  for (let i = instrs.length - 1; i >= 0; i--)
+    if (instrs[i]!.keyword === keyword) return instrs[i]!;
+  return null;
+}
+
+/** ENTRYPOINT + CMD words as the container runs them. */
+function startWords(a: Analysis): { words: string[]; exec: boolean; at: number } | null {
+  const ep = lastCmdInstr(a.instrs, 'ENTRYPOINT');
+  const cmd = lastCmdInstr(a.instrs, 'CMD');
+  if (!ep && !cmd) return null;
+  const words = [
+    ...(ep ? commandWords(a.model, ep) : []),
+    ...(cmd && (!ep || ep.json) ? commandWords(a.model, cmd) : []),
+  ];
+  return { words, exec: (!ep || !!ep.json) && (!cmd || !!cmd.json), at: (ep ?? cmd)!.index };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runtime base images
+
+function debianRelease(tag: string): string | null {
+  return /\b(bookworm|bullseye|buster|trixie)\b/.exec(tag)?.[1] ?? null;
+}
+
+function goRuntime(a: Analysis, cgoOff: boolean, distrolessOk: boolean): string | { skip: string } {
+  const tag = a.image.tag;
+  if (/windowsservercore|nanoserver/.test(tag))
+    return { skip: `no runtime base for ${a.stage.image}` };
+  if (cgoOff) return distrolessOk ? 'gcr.io/distroless/static-debian12' : 'alpine:3';
+  const alp = /alpine(3\.\d+)?/.exec(tag);
+  if (alp) return `alpine:${alp[1] ?? '3'}`;
+  let rel = debianRelease(tag);
+  if (!rel) {
+    const m = /^(\d+)\.(\d+)/.exec(tag);
+    rel = m && Number(m[1]) === 1 && Number(m[2]) <= 23 ? 'bookworm' : 'trixie';
+  }
+  return `debian:${rel}-slim`;
+}
+
+/** `node:20` -> `node:20-slim`; `python:3.12-bookworm` -> `python:3.12-slim-bookworm`. */
+function slimOf(a: Analysis, kind: 'node' | 'python'): string {
+  const { tag } = a.image;
+  const written = a.stage.image;
+  if (/slim|alpine/.test(tag)) return written;
+  const rel = debianRelease(tag);
+  let newTag: string;
+  if (tag === '' || tag === 'latest') newTag = rel ? rel : 'slim';
+  else if (rel) {
+    const base = tag.slice(0, tag.indexOf(rel)).replace(/-$/, '');
+    newTag =
+      kind === 'node'
+        ? `${base ? base + '-' : ''}${rel}-slim`
+        : `${base ? base + '-' : ''}slim-${rel}`;
+  } else newTag = `${tag}-slim`;
+  if (tag === '' || tag === 'latest') newTag = 'slim';
+  // Keep the author's variables (`node:${NODE_VERSION}` -> `node:${NODE_VERSION}-slim`).
+  if (
+    written !== a.stage.resolvedImage &&
+    !rel &&
+    /:[^/]*$/.test(written) &&
+    !written.includes('@')
+  )
+    return `${written}-slim`;
+  return `${a.image.repo}:${newTag}`;
+}
+
+function javaRuntime(a: Analysis): string | null {
+  const { repo, tag } = a.image;
+  let v: string | null = null;
+  if (repo === 'eclipse-temurin' || repo === 'openjdk' || repo === 'amazoncorretto')
+    v = /^(\d+)/.exec(tag)?.[1] ?? null;
+  else v = /(?:temurin|openjdk|jdk|corretto|java|sapmachine|graalvm)-?(\d+)/.exec(tag)?.[1] ?? null;
+  if (!v) return null;
+  return `eclipse-temurin:${v}-jre${/alpine/.test(tag) ? '-alpine' : ''}`;
+}
+
+function cRuntime(a: Analysis): string | null {
+  const { repo, tag } = a.image;
+  if (repo === 'alpine' || repo === 'ubuntu') return a.stage.resolvedImage;
+  if (repo === 'debian') {
+    if (/slim/.test(tag)) return a.stage.resolvedImage;
+    if (tag === '' || tag === 'latest') return 'debian:stable-slim';
+    return `debian:${tag}-slim`;
+  }
+  if (repo === 'gcc' || repo === 'buildpack-deps') {
+    const rel = debianRelease(tag);
+    if (rel) return `debian:${rel}-slim`;
+    if (repo === 'gcc') {
+      const n = Number(/^(\d+)/.exec(tag)?.[1] ?? NaN);
+      if (!Number.isNaN(n)) return `debian:${n <= 14 ? 'bookworm' : 'trixie'}-slim`;
+    }
+  }
+  return null;
+}
+
+/** Runtime packages for the stage's installs: `-dev` mapped, toolchain dropped, others kept. */
+function runtimePackages(a: Analysis): string[] | { skip: string } {
+  const map = a.mgr === 'apk' ? ALPINE_RUNTIME : DEBIAN_RUNTIME;
+  const out: string[] = [];
+  for (const p of a.packages) {
+    if (p in map) {
+      if (map[p]) out.push(map[p]!);
+      continue;
+    }
+    if (/-(dev|devel)$/.test(p)) return { skip: `no known runtime package for ${p}` };
+    if (TOOLCHAIN.has(p) || p === 'git') continue;
+    out.push(p);
+  }
+  return [...new Set(out)];
+}
+
+function installLine(a: Analysis, pkgs: string[]): string[] {
+  if (pkgs.length === 0) return [];
+  if (a.mgr === 'apk') return [`RUN apk add --no-cache ${pkgs.join(' ')}`];
+  return [
+    `RUN apt-get update && apt-get install -y --no-install-recommends ${pkgs.join(' ')} && rm -rf /var/lib/apt/lists/*`,
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ecosystems
+
+function planGo(a: Analysis): Outcome {
+  const builds = findCommand(a, isGoBuild);
+  const copies: { from: string; dir: boolean }[] = [];
+  let cgoOff = a.model.varsAt(a.buildAt).get('CGO_ENABLED') === '0';
+  for (const { instr, cmd } of builds) {
+    if (cmd.assignments.some((w) => w.value === 'CGO_ENABLED=0')) cgoOff = true;
+    if (commandsOf(instr).some((c) => cmdName(c) === 'cd'))
+      return {
+        skip: '`cd` in the RUN of `go build`: cannot tell where the binary lands',
+        at: instr.span.start,
+      };
+    const oi = cmd.args.findIndex((w) => w.value === '-o');
+    let out: string | null = null;
+    if (oi >= 0 && cmd.args[oi + 1]) {
+      const w = cmd.args[oi + 1]!;
+      out = wordValue(a.model, w.raw, w.value, instr.index);
+    } else {
+      const eq = cmd.args.find((w) => (w.value ?? '').startsWith('-o='));
+      if (eq) out = eq.value!.slice(3);
+      else
+        return {
+          skip: '`go build` without `-o`: cannot tell the binary path',
+          at: instr.span.start,
+        };
+    }
+    if (out === null || out.endsWith('/'))
+      return { skip: '`go build -o` output path is not a literal file name', at: instr.span.start };
+    const abs = absolute(a.model, out, instr.index);
+    if (!abs)
+      return {
+        skip: '`go build -o` is relative and the WORKDIR is not known',
+        at: instr.span.start,
+      };
+    copies.push({ from: abs, dir: false });
+  }
+  const start = startWords(a);
+  const distrolessOk =
+    !!start?.exec &&
+    !a.instrs.some((i) => i.keyword === 'HEALTHCHECK') &&
+    !a.instrs.slice(a.buildAt - a.stage.first + 1).some((i) => i.keyword === 'RUN');
+  const rt = goRuntime(a, cgoOff, distrolessOk);
+  if (typeof rt !== 'string') return rt;
+  const setup: string[] = [];
+  const extra: { from: string; dir: boolean }[] = [];
+  if (rt.startsWith('debian:') && !a.image.tag.includes('alpine'))
+    extra.push({ from: '/etc/ssl/certs/ca-certificates.crt', dir: false });
+  if (a.mgr) {
+    const pkgs = runtimePackages(a);
+    if (!Array.isArray(pkgs)) return pkgs;
+    if (cgoOff && pkgs.length)
+      return { skip: `CGO_ENABLED=0 runtime cannot install ${pkgs.join(', ')}` };
+    setup.push(...installLine(a, pkgs));
+  }
+  return {
+    eco: 'go',
+    runtimeImage: rt,
+    setup,
+    env: [],
+    copies: [...extra, ...copies],
+    builderEdits: [],
+    message: `the image ships the Go toolchain of ${a.stage.image} to run ${copies.map((c) => c.from).join(', ')}; build in a \`builder\` stage and copy the binary into ${rt}${cgoOff ? ' (CGO_ENABLED=0: static binary)' : ' (same libc as the builder)'}.`,
+    data: { runtimeImage: rt, artifacts: copies.map((c) => c.from), cgo: !cgoOff },
+  };
+}
+
+interface NodePm {
+  manifests: string[];
+  install: string;
+  name: 'npm' | 'yarn' | 'pnpm';
+}
+
+function nodePm(ctx: CheckContext, dir: string): NodePm | { skip: string } {
+  const has = (f: string) => ctx.buildContext.exists(dir ? `${dir}/${f}` : f);
+  if (has('pnpm-lock.yaml'))
+    return {
+      name: 'pnpm',
+      manifests: ['package.json', 'pnpm-lock.yaml'],
+      install: 'RUN corepack enable && pnpm install --prod --frozen-lockfile',
+    };
+  if (has('yarn.lock')) {
+    if (has('.yarnrc.yml'))
+      return { skip: 'Yarn Berry (.yarnrc.yml): no production-install proposal' };
+    return {
+      name: 'yarn',
+      manifests: ['package.json', 'yarn.lock'],
+      install: 'RUN yarn install --production --frozen-lockfile && yarn cache clean',
+    };
+  }
+  if (has('package-lock.json'))
+    return {
+      name: 'npm',
+      manifests: ['package.json', 'package-lock.json'],
+      install: 'RUN npm ci --omit=dev && npm cache clean --force',
+    };
+  return {
+    name: 'npm',
+    manifests: ['package.json'],
+    install: 'RUN npm install --omit=dev && npm cache clean --force',
+  };
+}
+
+/** Where scripts.build writes, relative to the package root. */
+function nodeOutDir(
+  ctx: CheckContext,
+  dir: string,
+  script: string,
+): { out: string; next: boolean } | null {
+  const p = (f: string) => (dir ? `${dir}/${f}` : f);
+  const flag = /(?:--outDir|--out-dir|--output-path|--outdir)[= ]([^\s&;|]+)/.exec(script);
+  if (/\bnext build\b/.test(script)) return { out: '.next', next: true };
+  if (flag) return { out: flag[1]!.replace(/^\.\//, '').replace(/\/$/, ''), next: false };
+  if (/\btsc\b/.test(script)) {
+    const proj =
+      /\btsc\b[^&;|]*?(?:-p|--project)[= ]([^\s&;|]+)/.exec(script)?.[1] ?? 'tsconfig.json';
+    const cfg = readJson(ctx, p(proj.replace(/^\.\//, '')));
+    const opts = cfg?.compilerOptions as Record<string, unknown> | undefined;
+    const out = typeof opts?.outDir === 'string' ? opts.outDir : null;
+    if (!out || cfg?.extends) return null;
+    return { out: out.replace(/^\.\//, '').replace(/\/$/, ''), next: false };
+  }
+  if (/\bvite build\b/.test(script)) {
+    for (const f of ['vite.config.js', 'vite.config.ts', 'vite.config.mjs'])
+      if (/outDir/.test(ctx.buildContext.readFile(p(f)) ?? '')) return null;
+    return { out: 'dist', next: false };
+  }
+  if (/\breact-scripts build\b/.test(script)) return { out: 'build', next: false };
+  if (/\b(vue-cli-service build|nest build|tsup|parcel build)\b/.test(script))
+    return { out: 'dist', next: false };
+  return null;
+}
+
+function planNode(a: Analysis): Outcome {
+  const { model, ctx } = a;
+  const build = findCommand(a, isNodeBuild).pop()!;
+  const at = build.instr.span.start;
+  // The package root in the context: the folder of the COPY that brings package.json, or the
+  // context root when the whole context is copied.
+  let dir: string | null = null;
+  let manifestCopy: Instruction | null = null;
+  for (const i of a.instrs) {
+    const spec = copySpec(model, i);
+    if (!spec || spec.from || spec.heredoc || i.index > build.instr.index) continue;
+    const srcs = spec.sources.map((s) => s.value ?? '');
+    const pj = srcs.find((s) => /(^|\/)package(\*)?\.json$/.test(s));
+    if (pj !== undefined && dir === null) {
+      dir = pj.includes('/') ? pj.slice(0, pj.lastIndexOf('/')).replace(/^\.\//, '') : '';
+      if (
+        srcs.every((s) =>
+          /(^|\/)(package(\*|-lock)?\.json|yarn\.lock|pnpm-lock\.yaml|\.npmrc|\.yarnrc)$/.test(s),
+        )
+      )
+        manifestCopy = i;
+    }
+    if (dir === null && srcs.length === 1 && isWholeContext(srcs[0]!)) dir = '';
+  }
+  if (dir === null) return { skip: 'cannot tell which package.json the build uses', at };
+  const pkgPath = dir ? `${dir}/package.json` : 'package.json';
+  const pkg = readJson(ctx, pkgPath);
+  if (!pkg) return { skip: `${pkgPath} is not in the build context`, at };
+  const scripts = (pkg.scripts ?? {}) as Record<string, string>;
+  const script = scripts.build;
+  if (typeof script !== 'string') return { skip: `${pkgPath} has no scripts.build`, at };
+  const outDir = nodeOutDir(ctx, dir, script);
+  if (!outDir) return { skip: `cannot tell where \`${script}\` writes its output`, at };
+  const pm = nodePm(ctx, dir);
+  if ('skip' in pm) return { ...pm, at };
+  const wd = model.workdirAt(build.instr.index);
+  if (!wd || wd === '/') return { skip: 'the build runs without a WORKDIR', at };
+  // The start command must run from the build output.
+  const start = startWords(a);
+  if (!start) return { skip: 'no CMD/ENTRYPOINT: cannot tell what the runtime stage runs', at };
+  let words = start.words;
+  const runsScript = /^(npm|yarn|pnpm)$/.test(words[0] ?? '')
+    ? words.find((w, k) => k > 0 && w !== 'run' && !w.startsWith('-'))
+    : null;
+  if (runsScript) {
+    const s = scripts[runsScript];
+    if (typeof s !== 'string') return { skip: `scripts.${runsScript} is missing`, at };
+    words = s.split(/\s+/);
+  }
+  const outAbs = normalizePosix(`${wd}/${outDir.out}`);
+  const files = words.filter(
+    (w) => /\.(m|c)?[jt]sx?$/.test(w) || w.includes('/') || w === outDir.out,
+  );
+  const runsNext = words.includes('next') && words.includes('start');
+  if (
+    outDir.next
+      ? !runsNext
+      : files.length === 0 ||
+        files.some((f) => !under(normalizePosix(f.startsWith('/') ? f : `${wd}/${f}`), outAbs))
+  )
+    return {
+      skip: `the start command (${words.join(' ')}) does not run from the build output ${outDir.out}/`,
+      at: a.model.instructions[start.at]!.span.start,
+    };
+  const copies = [{ from: outAbs, dir: true }];
+  if (outDir.next) {
+    const p = (f: string) => (dir ? `${dir}/${f}` : f);
+    if (ctx.buildContext.isDirectory(p('public'))) copies.push({ from: `${wd}/public`, dir: true });
+    for (const f of ['next.config.js', 'next.config.mjs', 'next.config.ts'])
+      if (ctx.buildContext.exists(p(f))) copies.push({ from: `${wd}/${f}`, dir: false });
+  }
+  const manifests = manifestCopy
+    ? manifestText(model, manifestCopy)
+    : [`COPY ${pm.manifests.map((m) => (dir ? `${dir}/${m}` : m)).join(' ')} ./`];
+  return {
+    eco: 'node',
+    runtimeImage: slimOf(a, 'node'),
+    setup: [...manifests, pm.install],
+    env: [],
+    copies,
+    builderEdits: [],
+    message: `the image keeps devDependencies and the sources next to the ${outDir.out}/ build output; build in a \`builder\` stage and run ${outDir.out}/ on ${slimOf(a, 'node')} with production dependencies only.`,
+    data: { runtimeImage: slimOf(a, 'node'), output: outAbs, packageManager: pm.name },
+  };
+}
+
+/** The manifest COPY as the author wrote it, without a --chown that may name a builder user. */
+function manifestText(model: DockerfileModel, instr: Instruction): string[] {
+  return [model.text.slice(instr.span.start, instr.span.end)].flatMap((t) => t.split(/\r?\n/));
+}
+
+function planPython(a: Analysis): Outcome {
+  const { model } = a;
+  const pips = findCommand(a, isPipInstall);
+  const first = pips[0]!;
+  const at = first.instr.span.start;
+  for (const { cmd } of pips)
+    if (
+      argValues(cmd).some((v) =>
+        ['--user', '--target', '-t', '--prefix', '--root'].includes(v ?? ''),
+      )
+    )
+      return {
+        skip: '`pip install` with --user/--target/--prefix: cannot tell where packages land',
+        at,
+      };
+  const wd = model.workdirAt(a.buildAt);
+  if (!wd || wd === '/')
+    return { skip: 'the app has no WORKDIR to copy into the runtime stage', at };
+  if (a.mgr !== 'apt' && a.mgr !== 'apk') return { skip: 'no apt/apk install to split', at };
+  const pkgs = runtimePackages(a);
+  if (!Array.isArray(pkgs)) return { ...pkgs, at };
+  // An existing venv is reused: `python -m venv X` in the stage.
+  let venv: string | null = null;
+  for (const i of a.instrs) {
+    for (const c of commandsOf(i)) {
+      const v = argValues(c);
+      const n = cmdName(c) ?? '';
+      if (
+        /^python[0-9.]*$/.test(n) &&
+        v[0] === '-m' &&
+        (v[1] === 'venv' || v[1] === 'virtualenv') &&
+        v[2]
+      )
+        venv = absolute(model, v[2], i.index);
+      if (n === 'virtualenv' && v[0]) venv = absolute(model, v[0], i.index);
+    }
+  }
+  const builderEdits: Edit[] = [];
+  const env: string[] = [];
+  if (venv === null) {
+    venv = '/opt/venv';
+    const lineStart = model.lineStarts[first.instr.line]!;
+    const indent = model.text.slice(lineStart, first.instr.span.start);
+    const lines = ['RUN python -m venv /opt/venv', 'ENV PATH="/opt/venv/bin:$PATH"'];
+    builderEdits.push({
+      start: lineStart,
+      end: lineStart,
+      text: lines.map((l) => indent + l + model.eol).join(''),
+    });
+    env.push('ENV PATH="/opt/venv/bin:$PATH"');
+  }
+  const copies = under(venv, wd) ? [] : [{ from: venv, dir: true }];
+  copies.push({ from: wd, dir: true });
+  const rt = slimOf(a, 'python');
+  return {
+    eco: 'python',
+    runtimeImage: rt,
+    setup: installLine(a, pkgs),
+    env,
+    copies,
+    builderEdits,
+    message: `compilers and headers (${a.packages.filter(isToolchain).join(', ')}) stay in the image only to build wheels; install into a venv in a \`builder\` stage and copy it into ${rt}${pkgs.length ? ` with ${pkgs.join(', ')}` : ''}.`,
+    data: { runtimeImage: rt, venv, runtimePackages: pkgs },
+  };
+}
+
+function planJava(a: Analysis): Outcome {
+  const { model, ctx } = a;
+  const at = model.instructions[a.buildAt]!.span.start;
+  const rt = javaRuntime(a);
+  if (!rt) return { skip: `cannot tell the Java version of ${a.stage.image}`, at };
+  const start = startWords(a);
+  if (!start) return { skip: 'no CMD/ENTRYPOINT: cannot tell which jar runs', at };
+  if (start.words.some((w) => /^(mvn|\.\/mvnw|gradle|\.\/gradlew)$/.test(w)))
+    return { skip: 'the container runs the build tool itself', at };
+  let jar = start.words.find((w) => w.endsWith('.jar')) ?? null;
+  const wd = model.workdirAt(a.buildAt);
+  if (!jar) {
+    const pom = ctx.buildContext.readFile('pom.xml');
+    if (pom) {
+      const noParent = pom
+        .replace(/<parent>[\s\S]*?<\/parent>/, '')
+        .replace(/<dependencies>[\s\S]*<\/dependencies>/, '');
+      const finalName = /<finalName>([^<]+)<\/finalName>/.exec(noParent)?.[1];
+      const id = /<artifactId>([^<]+)<\/artifactId>/.exec(noParent)?.[1];
+      const ver = /<version>([^<]+)<\/version>/.exec(noParent)?.[1];
+      const name = finalName ?? (id && ver ? `${id}-${ver}` : null);
+      if (name && !name.includes('$')) jar = `target/${name}.jar`;
+    }
+  }
+  if (!jar) return { skip: 'cannot tell which jar the build produces', at };
+  const abs = absolute(model, jar, a.buildAt);
+  if (!abs) return { skip: 'the jar path is relative and the WORKDIR is not known', at };
+  return {
+    eco: 'java',
+    runtimeImage: rt,
+    setup: [],
+    env: [],
+    copies: [{ from: abs, dir: false }],
+    builderEdits: [],
+    message: `the image ships a JDK and the build tool (${a.stage.image}) to run ${jar}; build in a \`builder\` stage and run the jar on the ${rt} JRE.`,
+    noteExtra: /eclipse-temurin/.test(a.stage.image)
+      ? undefined
+      : 'The JRE is Eclipse Temurin: verify the vendor change is fine.',
+    data: { runtimeImage: rt, artifact: abs },
+  };
+}
+
+function planC(a: Analysis): Outcome {
+  const { model } = a;
+  const at = model.instructions[a.buildAt]!.span.start;
+  const rt = cRuntime(a);
+  if (!rt) return { skip: `cannot tell a slim runtime base for ${a.stage.image}`, at };
+  const copies: { from: string; dir: boolean }[] = [];
+  for (const { instr, cmd } of findCommand(a, isCCompile)) {
+    if (commandsOf(instr).some((c) => cmdName(c) === 'cd'))
+      return { skip: '`cd` in the compiling RUN: cannot tell where the binary lands', at };
+    const k = cmd.args.findIndex((w) => w.value === '-o');
+    const w = k >= 0 ? cmd.args[k + 1] : cmd.args.find((x) => /^-o./.test(x.value ?? ''));
+    const raw = w ? (k >= 0 ? w.value : w.value!.slice(2)) : null;
+    if (!raw || raw.endsWith('.o')) continue;
+    const abs = absolute(model, raw, instr.index);
+    if (!abs) return { skip: 'the compiler output is relative and the WORKDIR is not known', at };
+    copies.push({ from: abs, dir: false });
+  }
+  if (copies.length === 0) {
+    const start = startWords(a);
+    const prog = start?.words[0];
+    if (!prog || !prog.includes('/'))
+      return {
+        skip: 'cannot tell which binary the build produces (no `-o`, CMD names no path)',
+        at,
+      };
+    const abs = absolute(model, prog, a.buildAt);
+    if (!abs) return { skip: 'the binary path is relative and the WORKDIR is not known', at };
+    copies.push({ from: abs, dir: false });
+  }
+  const pkgs = runtimePackages(a);
+  if (!Array.isArray(pkgs)) return { ...pkgs, at };
+  return {
+    eco: 'c',
+    runtimeImage: rt,
+    setup: installLine(a, pkgs),
+    env: [],
+    copies,
+    builderEdits: [],
+    message: `the compiler and headers (${a.packages.filter(isToolchain).join(', ')}) ship with ${copies.map((c) => c.from).join(', ')}; build in a \`builder\` stage and copy the binary into ${rt}${pkgs.length ? ` with ${pkgs.join(', ')}` : ''}.`,
+    data: { runtimeImage: rt, artifacts: copies.map((c) => c.from), runtimePackages: pkgs },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The proposal
+
+function analyse(model: DockerfileModel, ctx: CheckContext, stage: Stage): Analysis | null {
+  const instrs = stageInstrs(model, stage);
+  const packages: string[] = [];
+  let mgr: 'apt' | 'apk' | null = null;
+  for (const i of instrs) {
+    const cmds = commandsOf(i);
+    let toolchainHere = false;
+    for (const c of cmds) {
+      const inst = installed(c);
+      if (!inst) continue;
+      mgr = inst.mgr;
+      packages.push(...inst.pkgs);
+      if (inst.pkgs.some(isToolchain)) toolchainHere = true;
+    }
+    // docker-library style: the toolchain is purged in the same RUN.
+    if (toolchainHere && cmds.some(removesPackages)) return null;
+  }
+  return {
+    model,
+    ctx,
+    stage,
+    instrs,
+    fromInstr: instrs[0]!,
+    image: parseImage(stage.resolvedImage ?? stage.image),
+    buildAt: -1,
+    packages,
+    mgr,
+  };
+}
+
+function detect(a: Analysis): { eco: Eco | 'rust' | 'dotnet'; buildAt: number } | null {
+  const last = (pred: (c: SimpleCommand) => boolean) => {
+    const hits = findCommand(a, pred);
+    return hits.length ? hits[hits.length - 1]!.instr.index : -1;
+  };
+  const toolchain = a.packages.some(isToolchain);
+  const order: [Eco | 'rust' | 'dotnet', (c: SimpleCommand) => boolean, boolean][] = [
+    ['go', isGoBuild, true],
+    [
+      'rust',
+      (c) => cmdName(c) === 'cargo' && ['build', 'install'].includes(c.args[0]?.value ?? ''),
+      true,
+    ],
+    ['dotnet', (c) => cmdName(c) === 'dotnet' && c.args[0]?.value === 'publish', true],
+    ['java', (c) => isMaven(c) || isGradle(c), true],
+    ['node', isNodeBuild, true],
+    ['python', isPipInstall, toolchain],
+    ['c', (c) => isCCompile(c) || isMake(c), toolchain],
+  ];
+  for (const [eco, pred, ok] of order) {
+    if (!ok) continue;
+    const at = last(pred);
+    if (at >= 0) return { eco, buildAt: at };
+  }
+  return null;
+}
+
+function pickName(model: DockerfileModel, options: string[]): string {
+  const taken = new Set(model.stages.map((s) => s.name?.toLowerCase()).filter(Boolean));
+  return options.find((o) => !taken.has(o)) ?? `${options[0]}-${model.stages.length}`;
+}
+
+/** Whole lines of [start, end) comments directly above an instruction (no blank line between). */
+function attachedStart(model: DockerfileModel, instr: Instruction): number {
+  let line = instr.line;
+  const commentLines = new Set(model.comments.map((c) => c.line));
+  while (line > 0 && commentLines.has(line - 1)) line--;
+  return model.lineStarts[line]!;
+}
+
+function textOf(model: DockerfileModel, instr: Instruction): string[] {
+  const { start } = instructionLines(model, instr);
+  const lastLine = model.lineOf(instr.span.end);
+  const end =
+    lastLine + 1 < model.lineStarts.length ? model.lineStarts[lastLine + 1]! : model.text.length;
+  return model.text
+    .slice(start, end)
+    .replace(/\r?\n$/, '')
+    .split(/\r?\n/);
+}
+
+function commentsText(model: DockerfileModel, from: number, to: number): string[] {
+  return model.comments
+    .filter((c) => c.span.start >= from && c.span.start < to)
+    .map((c) => model.text.slice(model.lineStarts[c.line]!, c.span.end));
+}
+
+function buildFix(a: Analysis, plan: Plan, builderName: string): Fix | Skipped {
+  const { model } = a;
+  const runtimeName = pickName(model, ['runtime', 'final', 'app-runtime']);
+  const instrs = a.instrs;
+  const edits: Edit[] = [...plan.builderEdits];
+  const from = a.fromInstr;
+  if (!a.stage.name) {
+    const last = from.args[from.args.length - 1]!;
+    edits.push({ start: last.span.end, end: last.span.end, text: ` AS ${builderName}` });
+  }
+  // Instructions after the build step.
+  const after = instrs.filter((i) => i.index > a.buildAt);
+  const moved: Instruction[] = [];
+  for (const i of after) {
+    if (RUNTIME_ONLY.has(i.keyword)) moved.push(i);
+    else if (i.keyword === 'COPY' || i.keyword === 'ADD') {
+      const spec = copySpec(model, i);
+      if (!spec || spec.from)
+        return {
+          ruleId: `${ID}/${plan.eco}`,
+          reason: `${i.keyword} --from after the build step`,
+          at: i.span.start,
+        };
+      moved.push(i);
+    } else if (i.keyword === 'RUN') {
+      const cmds = commandsOf(i);
+      if (
+        !i.shell?.ok ||
+        cmds.length === 0 ||
+        cmds.some((c) => !HOUSEKEEPING.has(cmdName(c) ?? ''))
+      )
+        return {
+          ruleId: `${ID}/${plan.eco}`,
+          reason: `RUN after the build step (line ${i.line + 1}) may need the toolchain in the runtime stage`,
+          at: i.span.start,
+        };
+      moved.push(i);
+    } else if (['ENV', 'LABEL', 'WORKDIR', 'ARG'].includes(i.keyword)) {
+      /* copied below */
+    } else
+      return {
+        ruleId: `${ID}/${plan.eco}`,
+        reason: `${i.keyword} after the build step`,
+        at: i.span.start,
+      };
+  }
+  // USER before the build (still in effect) is copied, with the RUN that creates it.
+  const copied: Instruction[] = [];
+  const userRuns: Instruction[] = [];
+  const earlyUser = [...instrs].reverse().find((i) => i.keyword === 'USER' && i.index <= a.buildAt);
+  if (earlyUser && !moved.some((m) => m.keyword === 'USER')) {
+    const creators = instrs.filter(
+      (i) =>
+        i.index < earlyUser.index && commandsOf(i).some((c) => USER_COMMANDS.has(cmdName(c) ?? '')),
+    );
+    for (const r of creators) {
+      if (commandsOf(r).some((c) => !HOUSEKEEPING.has(cmdName(c) ?? '')))
+        return {
+          ruleId: `${ID}/${plan.eco}`,
+          reason: 'the user is created in a RUN that also builds',
+          at: r.span.start,
+        };
+      userRuns.push(r);
+    }
+  }
+  for (const i of instrs) {
+    if (i.keyword === 'ENV' || i.keyword === 'LABEL') copied.push(i);
+    if (i === earlyUser && !moved.includes(i)) copied.push(i);
+  }
+  // Remove moved instructions: the tail after the last kept instruction goes as one block.
+  const keptAll = instrs.filter((i) => !moved.includes(i));
+  const lastKept = keptAll[keptAll.length - 1]!;
+  const regionStart = instructionLines(model, lastKept).end;
+  const lastInstr = instrs[instrs.length - 1]!;
+  const regionEnd = moved.includes(lastInstr)
+    ? instructionLines(model, lastInstr).end
+    : regionStart;
+  const movedLines: string[] = [];
+  for (const m of moved) {
+    if (m.index > lastKept.index) {
+      const prev = model.instructions[m.index - 1]!;
+      movedLines.push(...commentsText(model, prev.span.end, m.span.start));
+    } else {
+      const s = attachedStart(model, m);
+      movedLines.push(...commentsText(model, s, m.span.start));
+      edits.push({ start: s, end: instructionLines(model, m).end, text: '' });
+    }
+    movedLines.push(...textOf(model, m));
+  }
+  // ARGs used by what the runtime stage holds.
+  const body = [
+    ...copied.flatMap((i) => textOf(model, i)),
+    ...movedLines,
+    ...userRuns.flatMap((i) => textOf(model, i)),
+  ].join('\n');
+  const argLines: string[] = [];
+  const seen = new Set<string>();
+  for (const i of instrs) {
+    if (i.keyword !== 'ARG') continue;
+    const name = /^([A-Za-z_][A-Za-z0-9_]*)/.exec(i.args[0]?.raw ?? '')?.[1];
+    if (!name || seen.has(name)) continue;
+    if (new RegExp(`\\$\\{?${name}\\b`).test(body)) {
+      seen.add(name);
+      argLines.push(...textOf(model, i));
+    }
+  }
+  for (const g of model.instructions) {
+    if (g.stage >= 0 || g.keyword !== 'ARG') continue;
+    const name = /^([A-Za-z_][A-Za-z0-9_]*)/.exec(g.args[0]?.raw ?? '')?.[1];
+    if (name && !seen.has(name) && new RegExp(`\\$\\{?${name}\\b`).test(body)) {
+      seen.add(name);
+      argLines.push(`ARG ${name}`);
+    }
+  }
+  const wd = model.workdirAt(
+    lastInstr.index + 1 <= a.stage.last ? lastInstr.index : lastInstr.index,
+  );
+  const finalWd = lastInstr.keyword === 'WORKDIR' ? null : wd;
+  const lines: string[] = ['', `FROM ${plan.runtimeImage} AS ${runtimeName}`];
+  lines.push(...argLines, ...plan.setup);
+  lines.push(
+    ...copied.filter((i) => i.keyword !== 'USER').flatMap((i) => textOf(model, i)),
+    ...plan.env,
+  );
+  const workdir = finalWd ?? model.workdirAt(a.buildAt);
+  if (workdir) lines.push(`WORKDIR ${workdir}`);
+  for (const c of plan.copies) {
+    const to = c.from === workdir ? '.' : destFor(c.from, workdir, c.dir);
+    lines.push(`COPY --from=${builderName} ${c.from} ${to}`);
+  }
+  lines.push(...userRuns.flatMap((i) => textOf(model, i)));
+  if (earlyUser && copied.includes(earlyUser)) lines.push(...textOf(model, earlyUser));
+  lines.push(...movedLines);
+  // Indentation of the builder's FROM line.
+  const indent = model.text.slice(model.lineStarts[from.line]!, from.span.start);
+  const out = lines.map((l) => (l === '' ? '' : l.startsWith(indent) ? l : indent + l));
+  const eol = model.eol;
+  const noFinalEol = regionEnd === model.text.length && !/\n$/.test(model.text);
+  let text: string;
+  if (regionStart === model.text.length && !/\n$/.test(model.text))
+    text = out.map((l) => eol + l).join('');
+  else text = out.join(eol) + (noFinalEol ? '' : eol);
+  edits.push({ start: regionStart, end: regionEnd, text });
+  const note = [CHECK_NOTE[plan.eco], plan.noteExtra].filter(Boolean).join(' ');
+  return {
+    ruleId: `${ID}/${plan.eco}`,
+    message: plan.message,
+    applicability: 'review',
+    at: from.span.start,
+    edits,
+    note,
+    data: { ...plan.data, builder: builderName, runtime: runtimeName },
+    hadolint: [],
+  };
+}
+
+function checkBuild(model: DockerfileModel, ctx: CheckContext): Finding[] {
+  const stage = model.stages[model.stages.length - 1];
+  if (!stage) return [];
+  const a = analyse(model, ctx, stage);
+  if (!a) return [];
+  const found = detect(a);
+  if (!found) return [];
+  a.buildAt = found.buildAt;
+  const at = model.instructions[found.buildAt]!.span.start;
+  if (found.eco === 'rust' || found.eco === 'dotnet')
+    return [
+      {
+        ruleId: `${ID}/${found.eco}`,
+        reason: `${found.eco === 'rust' ? 'cargo build' : 'dotnet publish'}: no runtime-stage proposal for this ecosystem yet`,
+        at,
+      },
+    ];
+  const ruleId = `${ID}/${found.eco}`;
+  if (stage.fromStage !== null)
+    return [
+      { ruleId, reason: `the last stage builds FROM stage ${stage.image}: split it by hand`, at },
+    ];
+  if (stage.resolvedImage === null)
+    return [{ ruleId, reason: `the base image ${stage.image} cannot be resolved`, at }];
+  const repo = a.image.repo;
+  let outcome: Outcome;
+  switch (found.eco) {
+    case 'go':
+      outcome =
+        repo === 'golang'
+          ? planGo(a)
+          : { skip: `go build on ${stage.image}: no known runtime base` };
+      break;
+    case 'node':
+      outcome =
+        repo === 'node'
+          ? planNode(a)
+          : { skip: `npm build on ${stage.image}: no known runtime base` };
+      break;
+    case 'python':
+      outcome =
+        repo === 'python'
+          ? planPython(a)
+          : { skip: `pip build on ${stage.image}: no known slim runtime` };
+      break;
+    case 'java':
+      outcome = planJava(a);
+      break;
+    case 'c':
+      outcome = planC(a);
+      break;
+  }
+  if (!outcome) return [];
+  if (isSkip(outcome)) return [{ ruleId, reason: outcome.skip, at: outcome.at ?? at }];
+  const builderName = stage.name ?? pickName(model, ['builder', 'build-stage']);
+  return [buildFix(a, outcome, builderName)];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Non-root user
+
+function lowPort(model: DockerfileModel, instrs: Instruction[]): string | null {
+  for (const i of instrs) {
+    if (i.keyword === 'EXPOSE') {
+      for (const w of i.args) {
+        const v = wordValue(model, w.raw, w.value, i.index);
+        const n = v === null ? NaN : Number(/^(\d+)/.exec(v)?.[1] ?? NaN);
+        if (Number.isNaN(n)) return `EXPOSE ${w.raw} (port not known)`;
+        if (n < 1024) return `EXPOSE ${n}`;
+      }
+    }
+    if (i.keyword === 'ENV') {
+      const m = /\bPORT[= ]"?(\d+)/.exec(i.logical.text);
+      if (m && Number(m[1]) < 1024) return `PORT=${m[1]}`;
+    }
+    if (i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT') {
+      const text = commandWords(model, i).join(' ');
+      for (const m of text.matchAll(/(?:--port[= ]|-p |:)(\d{1,5})\b/g))
+        if (Number(m[1]) < 1024) return `${i.keyword} binds port ${m[1]}`;
+    }
+  }
+  return null;
+}
+
+function checkUser(model: DockerfileModel): Finding[] {
+  if (model.stages.length < 2) return [];
+  const stage = model.stages[model.stages.length - 1]!;
+  if (stage.fromStage !== null || stage.resolvedImage === null) return [];
+  const instrs = stageInstrs(model, stage);
+  const copiesFromStage = instrs.some((i) => {
+    const spec = copySpec(model, i);
+    return (
+      !!spec?.from &&
+      model.stages.some(
+        (s) => s.index < stage.index && (s.name === spec.from || String(s.index) === spec.from),
+      )
+    );
+  });
+  if (!copiesFromStage || instrs.some((i) => i.keyword === 'USER')) return [];
+  const { repo, tag } = parseImage(stage.resolvedImage);
+  const ruleId = `${ID}/non-root-user`;
+  const from = instrs[0]!;
+  if (repo === 'scratch' || /nonroot/.test(tag)) return [];
+  let lines: string[];
+  let who: string;
+  if (repo === 'node') {
+    lines = ['USER node'];
+    who = 'the image’s `node` user';
+  } else if (repo.startsWith('gcr.io/distroless/')) {
+    lines = ['USER nonroot:nonroot'];
+    who = 'distroless’s `nonroot` user (uid 65532)';
+  } else if (repo === 'alpine' || /alpine/.test(tag)) {
+    lines = ['RUN adduser -D app-runner-user', 'USER app-runner-user'];
+    who = 'a new `app-runner-user`';
+  } else if (['debian', 'ubuntu', 'python', 'eclipse-temurin', 'ruby', 'php'].includes(repo)) {
+    lines = ['RUN useradd --create-home app-runner-user', 'USER app-runner-user'];
+    who = 'a new `app-runner-user`';
+  } else return [];
+  const low = lowPort(model, instrs);
+  if (low)
+    return [
+      {
+        ruleId,
+        reason: `${low}: a non-root user cannot bind ports below 1024`,
+        at: from.span.start,
+      },
+    ];
+  const vol = instrs.find((i) => i.keyword === 'VOLUME');
+  if (vol)
+    return [
+      {
+        ruleId,
+        reason: 'VOLUME: a non-root user may not be able to write to it',
+        at: vol.span.start,
+      },
+    ];
+  // After the last RUN/COPY/ADD (the files are in place), else right after FROM.
+  let anchor = from;
+  for (const i of instrs)
+    if (['RUN', 'COPY', 'ADD', 'WORKDIR', 'ENV', 'ARG', 'LABEL'].includes(i.keyword)) anchor = i;
+  const { end } = instructionLines(model, anchor);
+  const indent = model.text.slice(model.lineStarts[from.line]!, from.span.start);
+  const atEof = end === model.text.length && !/\n$/.test(model.text);
+  const text = atEof
+    ? lines.map((l) => model.eol + indent + l).join('')
+    : lines.map((l) => indent + l + model.eol).join('');
+  return [
+    {
+      ruleId,
+      message: `the runtime stage runs as root; run it as ${who} so a compromised process cannot modify the image’s files.`,
+      applicability: 'review',
+      at: from.span.start,
+      edits: [{ start: end, end, text }],
+      note: 'Check: the app binds no port below 1024 (none is exposed), and writes only where that user may (copied files are owned by root: readable, not writable; chown what it writes to).',
+      data: { user: lines[lines.length - 1]!.slice(5) },
+      hadolint: [],
+    },
+  ];
+}
 
 export const transform: Transform = {
   meta: {
-    id: 'multistage',
-    title: 'multistage',
+    id: ID,
+    title: 'Split toolchain builds into builder and runtime stages',
     hadolint: [],
-    applicability: 'safe',
-    docs: { why: '', fixSafety: '' },
+    applicability: 'review',
+    docs: {
+      why: 'A single-stage image that installs compilers, -dev headers, the JDK, the Go toolchain or devDependencies to build something ships all of them, hundreds of MB that the running app never uses and that widen its attack surface. A `builder` stage keeps them; a slim `runtime` stage takes only the artifacts (a binary, a jar, a venv, the build output with production dependencies) and the image metadata, and `--target builder` still builds the toolchain image alone. No hadolint rule proposes this (hadolint issue #947 asks for one). A second rule suggests a non-root USER for the runtime stage.',
+      fixSafety:
+        'Always review: the new stage changes what ends up in the image. Files the app reads at run time that are not among the copied artifacts, shared libraries of compiled code, the user the app runs as, and the ENTRYPOINT/CMD must be checked, and the result built and run once. Each fix names what to verify.',
+    },
   },
-  check() {
-    return [];
+  check(model, ctx) {
+    return [...checkBuild(model, ctx), ...checkUser(model)];
   },
 };
