@@ -269,7 +269,7 @@ function destFor(abs: string, workdir: string | null, isDir: boolean): string {
 
 /** The words of CMD/ENTRYPOINT (exec form values, or shell words). */
 function commandWords(model: DockerfileModel, instr: Instruction): string[] {
-  if (instr.json) return instr.json;
+  if (instr.json) return instr.json.flatMap((w) => w.split(/\s+/).filter(Boolean));
   return instr.args.map((a) => wordValue(model, a.raw, a.value, instr.index) ?? a.raw);
 }
 
@@ -308,8 +308,10 @@ interface Analysis {
 interface Plan {
   eco: Eco;
   runtimeImage: string;
-  /** Lines right after FROM (and the ARGs): runtime packages, manifests, installs. */
+  /** Lines right after FROM (and the ARGs): system packages. */
   setup: string[];
+  /** Lines after WORKDIR, before the artifacts: manifests and dependency installs. */
+  deps?: string[];
   /** Extra ENV lines (e.g. the venv PATH). */
   env: string[];
   copies: { from: string; dir: boolean }[];
@@ -705,7 +707,8 @@ function planNode(a: Analysis): Outcome {
   return {
     eco: 'node',
     runtimeImage: slimOf(a, 'node'),
-    setup: [...manifests, pm.install],
+    setup: [],
+    deps: [...manifests, pm.install],
     env: [],
     copies,
     builderEdits: [],
@@ -771,7 +774,20 @@ function planPython(a: Analysis): Outcome {
     env.push('ENV PATH="/opt/venv/bin:$PATH"');
   }
   const copies = under(venv, wd) ? [] : [{ from: venv, dir: true }];
-  copies.push({ from: wd, dir: true });
+  // The app's files come from the builder only when they were copied before the last pip
+  // install (later COPYs move to the runtime stage and read the context directly).
+  const lastPip = pips[pips.length - 1]!.instr.index;
+  const sourceBefore = a.instrs.some((i) => {
+    const spec = copySpec(model, i);
+    if (!spec || spec.from || i.index > lastPip) return false;
+    return spec.sources.some(
+      (w) =>
+        !/(^|\/)(requirements[^/]*\.(txt|in)|constraints[^/]*\.txt|pyproject\.toml|setup\.(py|cfg)|poetry\.lock|Pipfile(\.lock)?)$/.test(
+          w.value ?? '',
+        ),
+    );
+  });
+  if (sourceBefore) copies.push({ from: wd, dir: true });
   const rt = slimOf(a, 'python');
   return {
     eco: 'python',
@@ -1086,6 +1102,7 @@ function buildFix(a: Analysis, plan: Plan, builderName: string): Fix | Skipped {
   );
   const workdir = finalWd ?? model.workdirAt(a.buildAt);
   if (workdir) lines.push(`WORKDIR ${workdir}`);
+  lines.push(...(plan.deps ?? []));
   for (const c of plan.copies) {
     const to = c.from === workdir ? '.' : destFor(c.from, workdir, c.dir);
     lines.push(`COPY --from=${builderName} ${c.from} ${to}`);
