@@ -1,15 +1,1426 @@
-/** Transform `dependency-cache` (being written; see its issue). */
-import type { Transform } from '../src/types.js';
+/**
+ * Transform `dependency-cache`: install dependencies before the full copy of the sources.
+ *
+ * When a stage copies the whole context (or a sub-folder holding the manifests) and then runs a
+ * dependency install, every source edit invalidates the copy and re-runs the install. The fix
+ * copies only the files the install reads (the manifests, found in the real build context) and
+ * moves the install above the full copy.
+ *
+ * Decisions where the issue leaves room:
+ * - Shape: the install RUN moves as whole lines (with the comment lines directly above it) to just
+ *   before the full copy (and its comment lines), after the new manifest COPY. When WORKDIR, ENV,
+ *   ARG or USER instructions sit between the copy and the install, the install keeps its place
+ *   (its environment is unchanged) and the full copy moves below it instead.
+ * - Any other instruction between them (RUN, COPY, ADD, VOLUME, SHELL, ONBUILD) may prepare the
+ *   install: skipped. A RUN that also runs anything we cannot prove source-free (a build, `cd`,
+ *   `chmod`, ...) is skipped: a wrong rewrite is worse than none.
+ * - The manifest COPY uses the keyword COPY (also for `ADD . .`), carries `--chown`, `--chmod`
+ *   and `--link` of the full copy, writes sources as context paths (under the full copy's source
+ *   folder) and one COPY per target folder (monorepos), destinations relative when the author's
+ *   was (`.` stays `.`). Optional files (lock files, `.npmrc`, ...) are copied only when present in
+ *   the context after `.dockerignore`; a required one that is missing is a skip.
+ * - Poetry without `--no-root`, uv without `--no-install-project`, Composer without
+ *   `--no-scripts --no-autoloader`: the install also needs the source (the project itself,
+ *   scripts, the autoloader). The fix adds those flags to the moved install and runs the
+ *   source-dependent part after the full copy (`poetry install --only-root`, the original
+ *   `uv sync`, `composer dump-autoload`); as it changes the commands it is a `review` fix.
+ * - Cargo is always skipped (a plain reorder cannot build dependencies without the sources).
+ * - An install that already runs before the full copy is not reported at all.
+ * - Without a context on disk, only `pip install -r FILE` (the command names its manifest) is
+ *   rewritten, as a `review` fix: nested includes cannot be seen.
+ */
+import { cleanRelative } from '../src/context.js';
+import { copySpec, isWholeContext, matchSource, sourceValue, type CopySpec } from '../src/copy.js';
+import { instructionLines } from '../src/edits.js';
+import { loadIgnore, type IgnoreFile } from '../src/ignore.js';
+import { normalizePosix } from '../src/parse/dockerfile.js';
+import type {
+  BuildContext,
+  CheckContext,
+  DockerfileModel,
+  Edit,
+  Finding,
+  Fix,
+  Instruction,
+  SimpleCommand,
+  Span,
+  Transform,
+  Word,
+} from '../src/types.js';
+
+const ID = 'dependency-cache';
+
+/** The image's default working directory when neither the stage nor its base stage sets one. */
+const IMAGE_WD = '/\u0000image-workdir';
+
+type Kind =
+  | 'pip'
+  | 'poetry'
+  | 'uv'
+  | 'pipenv'
+  | 'npm'
+  | 'yarn'
+  | 'pnpm'
+  | 'bun'
+  | 'go-mod-download'
+  | 'bundler'
+  | 'composer'
+  | 'maven'
+  | 'gradle'
+  | 'dotnet'
+  | 'cargo';
+
+/** A file the install reads, as an absolute image path. */
+interface Need {
+  path: string;
+  required: boolean;
+}
+
+/** What one install command needs, or why it cannot move. */
+interface Install {
+  kind: Kind;
+  cmd: SimpleCommand;
+  needs: Need[];
+  /** Needs computed by globbing the context (image dir + context-relative pattern). */
+  globs?: { dir: string; pattern: RegExp }[];
+  skip?: string;
+  /** Text to insert into the RUN (source offset + text), making the moved install source-free. */
+  inserts?: { at: number; text: string }[];
+  /** Commands to run after the full copy (the source-dependent part). */
+  after?: string[];
+  /** The install only covers the source-dependent part of an earlier split: not an opportunity. */
+  ignore?: boolean;
+}
+
+interface Env {
+  model: DockerfileModel;
+  ctx: BuildContext;
+  ignore: IgnoreFile;
+  /** Working directory of the RUN (absolute image path). */
+  cwd: string;
+  /** Context folder the full copy takes, and where it lands in the image. */
+  srcDir: string;
+  destDir: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Paths
+
+function joinImage(dir: string, rel: string): string {
+  if (rel.startsWith('/')) return normalizePosix(rel);
+  if (dir.startsWith(IMAGE_WD))
+    return IMAGE_WD + normalizePosix(`${dir.slice(IMAGE_WD.length)}/${rel}`).replace(/^\/$/, '');
+  return normalizePosix(`${dir}/${rel}`);
+}
+
+function imageDir(p: string): string {
+  const i = p.lastIndexOf('/');
+  return i <= 0 ? '/' : p.slice(0, i);
+}
+
+/** Path of `p` relative to `dir` when inside it (`''` for the dir itself), else null. */
+function under(dir: string, p: string): string | null {
+  if (p === dir) return '';
+  const prefix = dir.endsWith('/') ? dir : dir + '/';
+  return p.startsWith(prefix) ? p.slice(prefix.length) : null;
+}
+
+/** The working directory seen by instruction i (a placeholder when it is the image's default). */
+function workdir(model: DockerfileModel, i: number): string | null {
+  const wd = model.workdirAt(i);
+  if (wd !== null) return wd;
+  const instr = model.instructions[i]!;
+  let stage: (typeof model.stages)[number] | undefined = model.stages[instr.stage];
+  while (stage) {
+    for (let j = stage.first; j <= Math.min(stage.last, i); j++)
+      if (model.instructions[j]!.keyword === 'WORKDIR') return null;
+    stage = stage.fromStage !== null ? model.stages[stage.fromStage] : undefined;
+  }
+  return IMAGE_WD;
+}
+
+function contextPath(env: Env, imagePath: string): string | null {
+  const rel = under(env.destDir, imagePath);
+  if (rel === null) return null;
+  return env.srcDir === '' ? rel : rel === '' ? env.srcDir : `${env.srcDir}/${rel}`;
+}
+
+/** Context file present after `.dockerignore`. */
+function inContext(env: Env, p: string): boolean {
+  return (
+    env.ctx.available && env.ctx.exists(p) && !env.ctx.isDirectory(p) && !env.ignore.ignores(p)
+  );
+}
+
+function readContext(env: Env, imagePath: string): string | null {
+  const p = contextPath(env, imagePath);
+  return p === null || !inContext(env, p) ? null : env.ctx.readFile(p);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shell helpers
+
+const vals = (cmd: SimpleCommand): (string | null)[] => cmd.args.map((a) => a.value);
+
+function base(name: string | null | undefined): string {
+  return (name ?? '').replace(/^.*\//, '');
+}
+
+/** First non-option argument (the subcommand), skipping options that take a value. */
+function subcommand(cmd: SimpleCommand, withValue: Set<string> = new Set()): Word | null {
+  for (let i = 0; i < cmd.args.length; i++) {
+    const v = cmd.args[i]!.value;
+    if (v === null) return null;
+    if (v.startsWith('-')) {
+      if (withValue.has(v)) i++;
+      continue;
+    }
+    return cmd.args[i]!;
+  }
+  return null;
+}
+
+function has(cmd: SimpleCommand, ...flags: string[]): boolean {
+  return cmd.args.some((a) => a.value !== null && flags.includes(a.value));
+}
+
+function hasPrefix(cmd: SimpleCommand, ...flags: string[]): boolean {
+  return cmd.args.some((a) => a.value !== null && flags.some((f) => a.value!.startsWith(f)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ecosystems
+
+const PIP_VALUE_OPTS = new Set([
+  '-i',
+  '--index-url',
+  '--extra-index-url',
+  '--trusted-host',
+  '-t',
+  '--target',
+  '--prefix',
+  '--root',
+  '--platform',
+  '--python-version',
+  '--implementation',
+  '--abi',
+  '--progress-bar',
+  '--timeout',
+  '--retries',
+  '--cache-dir',
+  '--src',
+  '--upgrade-strategy',
+  '--only-binary',
+  '--no-binary',
+  '--log',
+  '--proxy',
+  '--cert',
+  '--client-cert',
+  '--exists-action',
+  '--global-option',
+  '--config-settings',
+  '-C',
+  '--python',
+  '-p',
+]);
+
+/** `-r`/`-c` includes of a requirements file (recursively); a reason when it installs local code. */
+function pipRequirements(env: Env, file: string, needs: Need[], seen: Set<string>): string | null {
+  if (seen.has(file)) return null;
+  seen.add(file);
+  needs.push({ path: file, required: true });
+  if (!env.ctx.available) return null;
+  const text = readContext(env, file);
+  if (text === null) return null;
+  const lines = text.replace(/\\\r?\n/g, ' ').split(/\r?\n/);
+  for (const raw of lines) {
+    const line = raw.replace(/(^|\s)#.*$/, '').trim();
+    if (!line) continue;
+    const m = /^(-r|-c|--requirement|--constraint)(?:\s*=\s*|\s+|(?<=^-[rc]))(\S+)/.exec(line);
+    if (m) {
+      const why = pipRequirements(env, joinImage(imageDir(file), m[2]!), needs, seen);
+      if (why) return why;
+      continue;
+    }
+    const base = file.replace(/^.*\//, '');
+    if (
+      /^(-e|--editable)\b/.test(line) &&
+      !/^(-e|--editable)\s*(git\+|hg\+|svn\+|bzr\+|https?:)/.test(line)
+    )
+      return `${base} installs a local path (\`${line}\`), which needs the source`;
+    if (/^(-f|--find-links)\s*[=\s]\s*(?![a-z]+:)/.test(line))
+      return `${base} reads packages from a local folder (\`${line}\`)`;
+    if (
+      /^(\.|\/|~)|^file:|@\s*file:/.test(line) ||
+      (/\.(whl|tar\.gz|zip)$/.test(line) && !/:\/\//.test(line))
+    )
+      return `${base} installs a local path (\`${line}\`), which needs the source`;
+  }
+  return null;
+}
+
+function pip(env: Env, cmd: SimpleCommand, args: Word[]): Install {
+  const out: Install = { kind: 'pip', cmd, needs: [] };
+  const seen = new Set<string>();
+  for (let i = 0; i < args.length; i++) {
+    const v = args[i]!.value;
+    if (v === null) return { ...out, skip: `\`${args[i]!.raw}\` is not a literal` };
+    let file: string | null = null;
+    let m: RegExpExecArray | null;
+    if (v === '-r' || v === '--requirement' || v === '-c' || v === '--constraint') {
+      file = args[++i]?.value ?? null;
+      if (file === null) return { ...out, skip: `the requirements path is not a literal` };
+    } else if ((m = /^(?:--requirement=|--constraint=|-r|-c)(.+)$/.exec(v))) file = m[1]!;
+    else if (v === '-e' || v === '--editable') {
+      const target = args[i + 1]?.value ?? '';
+      if (!/^(git|hg|svn|bzr)\+|^https?:/.test(target))
+        return {
+          ...out,
+          skip: `\`pip install -e ${target}\` installs the project itself, which needs the source`,
+        };
+      i++;
+      continue;
+    } else if (v === '-f' || v === '--find-links') {
+      const target = args[++i]?.value ?? '';
+      if (!/^[a-z]+:\/\//.test(target))
+        return { ...out, skip: `\`--find-links ${target}\` reads packages from a local folder` };
+      continue;
+    } else if (PIP_VALUE_OPTS.has(v)) {
+      i++;
+      continue;
+    } else if (v.startsWith('-')) continue;
+    else if (/^(\.|\/|~)|^file:|@\s*file:/.test(v) || /\.(whl|tar\.gz|zip)$/.test(v))
+      return { ...out, skip: `\`pip install ${v}\` installs a local path, which needs the source` };
+    if (file !== null) {
+      const why = pipRequirements(env, joinImage(env.cwd, file), out.needs, seen);
+      if (why) return { ...out, skip: why };
+    }
+  }
+  return out;
+}
+
+function poetry(env: Env, cmd: SimpleCommand): Install | null {
+  const sub = subcommand(cmd);
+  if (sub?.value !== 'install' && sub?.value !== 'sync') return null;
+  const out: Install = { kind: 'poetry', cmd, needs: [] };
+  const dir = projectDir(cmd, env);
+  if (dir === null)
+    return { ...out, skip: 'the project folder (`-C`/`--directory`) is not a literal' };
+  out.needs.push(
+    { path: joinImage(dir, 'pyproject.toml'), required: true },
+    { path: joinImage(dir, 'poetry.lock'), required: false },
+    { path: joinImage(dir, 'poetry.toml'), required: false },
+  );
+  if (has(cmd, '--only-root')) return { ...out, ignore: true };
+  const pyproject = readContext(env, joinImage(dir, 'pyproject.toml'));
+  if (pyproject && /\{\s*path\s*=\s*"[^"]*"/.test(pyproject))
+    return { ...out, skip: 'pyproject.toml depends on a local path, which needs the source' };
+  if (has(cmd, '--no-root') || (pyproject && /^\s*package-mode\s*=\s*false/m.test(pyproject)))
+    return out;
+  out.inserts = [{ at: sub.span.end, text: ' --no-root' }];
+  const rest = cmd.args.filter((a) => a !== sub).map((a) => a.raw);
+  out.after = [[cmd.name!.raw, sub.raw, '--only-root', ...rest].join(' ')];
+  return out;
+}
+
+function projectDir(cmd: SimpleCommand, env: Env): string | null {
+  const a = cmd.args;
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i]!.value;
+    if (v === '-C' || v === '--directory' || v === '--project') {
+      const d = a[i + 1]?.value;
+      return d == null ? null : joinImage(env.cwd, d);
+    }
+    const m = /^--(?:directory|project)=(.+)$/.exec(v ?? '');
+    if (m) return joinImage(env.cwd, m[1]!);
+  }
+  return env.cwd;
+}
+
+function uv(env: Env, cmd: SimpleCommand): Install | null {
+  const sub = subcommand(cmd);
+  if (sub?.value === 'pip') {
+    const rest = cmd.args.slice(cmd.args.indexOf(sub) + 1);
+    if (rest[0]?.value !== 'install' && rest[0]?.value !== 'sync') return null;
+    return pip(env, cmd, rest.slice(1));
+  }
+  if (sub?.value !== 'sync') return null;
+  const out: Install = { kind: 'uv', cmd, needs: [] };
+  const dir = projectDir(cmd, env);
+  if (dir === null) return { ...out, skip: 'the project folder is not a literal' };
+  out.needs.push(
+    { path: joinImage(dir, 'pyproject.toml'), required: true },
+    { path: joinImage(dir, 'uv.lock'), required: false },
+    { path: joinImage(dir, '.python-version'), required: false },
+    { path: joinImage(dir, 'uv.toml'), required: false },
+  );
+  const pyproject = readContext(env, joinImage(dir, 'pyproject.toml'));
+  if (pyproject && /^\s*\[tool\.uv\.workspace\]/m.test(pyproject))
+    return { ...out, skip: 'pyproject.toml declares a uv workspace; its members need the source' };
+  if (pyproject && /\{\s*path\s*=\s*"[^"]*"/.test(pyproject))
+    return { ...out, skip: 'pyproject.toml depends on a local path, which needs the source' };
+  if (has(cmd, '--no-install-project', '--no-install-workspace', '--only-dev')) return out;
+  out.inserts = [{ at: sub.span.end, text: ' --no-install-project' }];
+  out.after = [[cmd.name!.raw, ...cmd.args.map((a) => a.raw)].join(' ')];
+  return out;
+}
+
+function pipenv(env: Env, cmd: SimpleCommand): Install | null {
+  const sub = subcommand(cmd);
+  if (sub?.value !== 'install' && sub?.value !== 'sync') return null;
+  const out: Install = { kind: 'pipenv', cmd, needs: [] };
+  const pkgs = cmd.args.filter((a, i) => i > cmd.args.indexOf(sub) && !a.value?.startsWith('-'));
+  if (pkgs.length)
+    return { ...out, skip: `\`pipenv install ${pkgs[0]!.raw}\` changes the Pipfile` };
+  out.needs.push(
+    { path: joinImage(env.cwd, 'Pipfile'), required: true },
+    { path: joinImage(env.cwd, 'Pipfile.lock'), required: false },
+  );
+  const pipfile = readContext(env, joinImage(env.cwd, 'Pipfile'));
+  if (pipfile && /\bpath\s*=\s*"/.test(pipfile))
+    return { ...out, skip: 'the Pipfile installs a local path, which needs the source' };
+  return out;
+}
+
+interface PackageJson {
+  scripts?: Record<string, string>;
+  workspaces?: string[] | { packages?: string[] };
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  pnpm?: { patchedDependencies?: unknown };
+  patchedDependencies?: unknown;
+}
+
+const LIFECYCLE = ['preinstall', 'install', 'postinstall', 'prepare'];
+
+/** Why installing this package.json needs more than its manifests, or null. */
+function packageJsonProblem(name: string, pkg: PackageJson, ignoreScripts: boolean): string | null {
+  if (!ignoreScripts) {
+    for (const s of LIFECYCLE) {
+      const script = pkg.scripts?.[s];
+      if (script) return `${name} runs a \`${s}\` script (\`${script}\`) that may need the source`;
+    }
+  }
+  for (const deps of [pkg.dependencies, pkg.devDependencies, pkg.optionalDependencies]) {
+    for (const [dep, spec] of Object.entries(deps ?? {})) {
+      if (/^(file|link|portal):|^\.{0,2}\//.test(spec))
+        return `${name} depends on a local path (\`${dep}: ${spec}\`), which needs the source`;
+    }
+  }
+  if (pkg.pnpm?.patchedDependencies || pkg.patchedDependencies)
+    return `${name} patches dependencies with files from the source`;
+  return null;
+}
+
+function parseJson<T>(text: string | null): T | null {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return null;
+  }
+}
+
+/** Workspace folders (image paths) for a list of globs relative to `dir`. */
+function workspaceDirs(env: Env, dir: string, globs: string[]): string[] | string {
+  const root = contextPath(env, dir);
+  if (root === null || !env.ctx.available)
+    return 'the workspaces cannot be listed without a context';
+  const out: string[] = [];
+  for (const g of globs) {
+    if (g.startsWith('!')) continue;
+    const pattern = cleanRelative(root === '' ? g : `${root}/${g}`);
+    if (pattern === null) return `workspace \`${g}\` points outside the context`;
+    const matches = (matchSource(env.ctx, pattern) ?? [])
+      .filter((f) => f.endsWith('/package.json') && !env.ignore.ignores(f))
+      .map((f) => f.slice(0, -'/package.json'.length))
+      .filter((d) => (g.includes('**') ? true : d.split('/').length === pattern.split('/').length));
+    for (const d of matches) {
+      const rel = root === '' ? d : d.slice(root.length + 1);
+      out.push(joinImage(dir, rel));
+    }
+  }
+  return [...new Set(out)].sort();
+}
+
+function node(env: Env, cmd: SimpleCommand, tool: 'npm' | 'yarn' | 'pnpm' | 'bun'): Install | null {
+  const sub = subcommand(cmd, new Set(['--prefix', '-C', '--cwd', '--dir']));
+  const name = sub?.value ?? null;
+  const installs: Record<string, string[]> = {
+    npm: ['ci', 'install', 'i', 'clean-install'],
+    yarn: ['install'],
+    pnpm: ['install', 'i', 'fetch'],
+    bun: ['install', 'i'],
+  };
+  if (!(name === null ? tool === 'yarn' : installs[tool]!.includes(name))) return null;
+  if (has(cmd, '-g', '--global', '--location=global')) return null;
+  const out: Install = { kind: tool, cmd, needs: [] };
+  if (hasPrefix(cmd, '--prefix', '-C', '--cwd', '--dir', '--filter', '--workspace', '-w'))
+    return { ...out, skip: `\`${tool}\` runs in another folder or a workspace subset here` };
+  const after = sub ? cmd.args.slice(cmd.args.indexOf(sub) + 1) : [];
+  const pkgs = after.filter((a) => a.value === null || !a.value.startsWith('-'));
+  if (pkgs.length)
+    return { ...out, skip: `\`${tool} ${name} ${pkgs[0]!.raw}\` adds packages to package.json` };
+  const dir = env.cwd;
+  const j = (f: string) => joinImage(dir, f);
+  out.needs.push(
+    { path: j('package.json'), required: true },
+    { path: j('.npmrc'), required: false },
+  );
+  if (tool === 'npm')
+    out.needs.push(
+      { path: j('package-lock.json'), required: false },
+      { path: j('npm-shrinkwrap.json'), required: false },
+    );
+  if (tool === 'yarn') {
+    out.needs.push(
+      { path: j('yarn.lock'), required: false },
+      { path: j('.yarnrc'), required: false },
+      { path: j('.yarnrc.yml'), required: false },
+    );
+    out.globs = [{ dir, pattern: /^\.yarn\/(releases|plugins|patches)\// }];
+  }
+  if (tool === 'pnpm')
+    out.needs.push(
+      { path: j('pnpm-lock.yaml'), required: tool === 'pnpm' && name === 'fetch' },
+      { path: j('pnpm-workspace.yaml'), required: false },
+    );
+  if (tool === 'bun')
+    out.needs.push(
+      { path: j('bun.lockb'), required: false },
+      { path: j('bun.lock'), required: false },
+      { path: j('bunfig.toml'), required: false },
+    );
+  if (!env.ctx.available) return out;
+  const ignoreScripts = has(cmd, '--ignore-scripts') || (tool === 'pnpm' && name === 'fetch');
+  const pkgText = readContext(env, j('package.json'));
+  const pkg = parseJson<PackageJson>(pkgText);
+  if (pkgText !== null && pkg === null) return { ...out, skip: 'package.json is not valid JSON' };
+  if (pkg) {
+    const why = packageJsonProblem('package.json', pkg, ignoreScripts);
+    if (why) return { ...out, skip: why };
+  }
+  // Workspaces: npm/yarn/bun from package.json, pnpm from pnpm-workspace.yaml.
+  let globs: string[] = [];
+  if (tool === 'pnpm') {
+    const ws = readContext(env, j('pnpm-workspace.yaml'));
+    if (ws !== null) globs = yamlList(ws, 'packages');
+  } else if (pkg?.workspaces) {
+    globs = Array.isArray(pkg.workspaces) ? pkg.workspaces : (pkg.workspaces.packages ?? []);
+  }
+  if (globs.length) {
+    const dirs = workspaceDirs(env, dir, globs);
+    if (typeof dirs === 'string') return { ...out, skip: dirs };
+    for (const d of dirs) {
+      if (d === dir) continue;
+      const rel = under(dir, d) ?? d;
+      const p = joinImage(d, 'package.json');
+      const child = parseJson<PackageJson>(readContext(env, p));
+      if (child === null) return { ...out, skip: `${rel}/package.json is not valid JSON` };
+      const why = packageJsonProblem(`${rel}/package.json`, child, ignoreScripts);
+      if (why) return { ...out, skip: why };
+      out.needs.push({ path: p, required: true });
+    }
+  }
+  if (tool === 'pnpm') {
+    // Every importer of the lockfile must have its package.json in the context.
+    const lock = readContext(env, j('pnpm-lock.yaml'));
+    if (lock !== null) {
+      const importers = /^importers:\s*$([\s\S]*?)(?=^\S)/m.exec(lock + '\nend:\n')?.[1] ?? '';
+      for (const m of importers.matchAll(/^ {2}(['"]?)([^'"\s:]+)\1:\s*$/gm)) {
+        const imp = m[2]!;
+        if (imp === '.') continue;
+        const p = joinImage(dir, `${imp}/package.json`);
+        const cp = contextPath(env, p);
+        if (cp === null || !inContext(env, cp))
+          return {
+            ...out,
+            skip: `the pnpm workspace is incomplete: lockfile importer ${imp} has no package.json in the build context`,
+          };
+        if (!out.needs.some((n) => n.path === p)) out.needs.push({ path: p, required: true });
+      }
+    }
+  }
+  return out;
+}
+
+/** Items of a top-level YAML list (`key:` followed by `- item` lines). */
+function yamlList(text: string, key: string): string[] {
+  const out: string[] = [];
+  let inList = false;
+  for (const line of text.split(/\r?\n/)) {
+    if (new RegExp(`^${key}:\\s*$`).test(line)) {
+      inList = true;
+      continue;
+    }
+    if (!inList) continue;
+    const m = /^\s+-\s+(['"]?)(.*?)\1\s*(#.*)?$/.exec(line);
+    if (m) out.push(m[2]!);
+    else if (/^\S/.test(line)) break;
+  }
+  return out;
+}
+
+function goMod(env: Env, cmd: SimpleCommand): Install | null {
+  const sub = subcommand(cmd);
+  if (sub?.value !== 'mod') return null;
+  const what = cmd.args[cmd.args.indexOf(sub) + 1]?.value;
+  if (what !== 'download' && what !== 'verify') return null;
+  const out: Install = { kind: 'go-mod-download', cmd, needs: [] };
+  const extra = goModProblem(env, env.cwd);
+  if (extra) return { ...out, skip: extra };
+  out.needs.push(
+    { path: joinImage(env.cwd, 'go.mod'), required: true },
+    { path: joinImage(env.cwd, 'go.sum'), required: what === 'verify' },
+  );
+  return out;
+}
+
+function goModProblem(env: Env, dir: string): string | null {
+  const gomod = readContext(env, joinImage(dir, 'go.mod'));
+  if (gomod && /=>\s*\.{1,2}\//.test(gomod))
+    return 'go.mod replaces a module with a local folder, which needs the source';
+  if (readContext(env, joinImage(dir, 'go.work')) !== null)
+    return 'a go.work workspace needs every module folder';
+  return null;
+}
+
+function bundler(env: Env, cmd: SimpleCommand): Install | null {
+  const sub = subcommand(cmd, new Set(['--gemfile', '--jobs', '-j', '--retry', '--path']));
+  if (sub !== null && sub.value !== 'install') return null;
+  const out: Install = { kind: 'bundler', cmd, needs: [] };
+  out.needs.push(
+    { path: joinImage(env.cwd, 'Gemfile'), required: true },
+    { path: joinImage(env.cwd, 'Gemfile.lock'), required: false },
+  );
+  const gemfile = readContext(env, joinImage(env.cwd, 'Gemfile'));
+  if (gemfile) {
+    const code = gemfile.replace(/#.*$/gm, '');
+    if (/^\s*gemspec\b/m.test(code))
+      return { ...out, skip: 'the Gemfile reads a gemspec from the source' };
+    if (/\bpath:\s*['"]|:path\s*=>/.test(code))
+      return {
+        ...out,
+        skip: 'the Gemfile installs a gem from a local path, which needs the source',
+      };
+    if (/^\s*eval_gemfile\b/m.test(code))
+      return { ...out, skip: 'the Gemfile evaluates another Gemfile' };
+    for (const m of code.matchAll(/^\s*ruby\s+file:\s*['"]([^'"]+)['"]/gm))
+      out.needs.push({ path: joinImage(env.cwd, m[1]!), required: true });
+  }
+  return out;
+}
+
+function composer(env: Env, cmd: SimpleCommand): Install | null {
+  const sub = subcommand(cmd, new Set(['-d', '--working-dir']));
+  if (sub?.value !== 'install' && sub?.value !== 'i') return null;
+  const out: Install = { kind: 'composer', cmd, needs: [] };
+  if (hasPrefix(cmd, '-d', '--working-dir'))
+    return { ...out, skip: 'composer runs in another folder' };
+  out.needs.push(
+    { path: joinImage(env.cwd, 'composer.json'), required: true },
+    { path: joinImage(env.cwd, 'composer.lock'), required: false },
+    { path: joinImage(env.cwd, 'auth.json'), required: false },
+  );
+  const json = parseJson<{ repositories?: unknown; scripts?: Record<string, unknown> }>(
+    readContext(env, joinImage(env.cwd, 'composer.json')),
+  );
+  if (json && /"type"\s*:\s*"path"/.test(JSON.stringify(json.repositories ?? [])))
+    return { ...out, skip: 'composer.json has a path repository, which needs the source' };
+  const noScripts = has(cmd, '--no-scripts');
+  const noAutoloader = has(cmd, '--no-autoloader');
+  if (noScripts && noAutoloader) return out;
+  if (env.ctx.available && json === null)
+    return { ...out, skip: 'composer.json is missing or not valid JSON' };
+  const add = [noScripts ? '' : ' --no-scripts', noAutoloader ? '' : ' --no-autoloader'].join('');
+  out.inserts = [{ at: sub.span.end, text: add }];
+  const dump = ['composer', 'dump-autoload'];
+  if (hasPrefix(cmd, '--optimize-autoloader', '-o') || has(cmd, '-o')) dump.push('--optimize');
+  if (has(cmd, '--classmap-authoritative', '-a')) dump.push('--classmap-authoritative');
+  if (has(cmd, '--apcu-autoloader')) dump.push('--apcu');
+  if (has(cmd, '--no-dev')) dump.push('--no-dev');
+  if (noScripts) dump.push('--no-scripts');
+  if (noAutoloader) {
+    // The original never built the autoloader: only the scripts move after the copy.
+    out.after = json?.scripts?.['post-install-cmd'] ? ['composer run-script post-install-cmd'] : [];
+    return out;
+  }
+  out.after = [dump.join(' ')];
+  if (!noScripts && json?.scripts?.['post-install-cmd'])
+    out.after.push('composer run-script post-install-cmd');
+  return out;
+}
+
+function maven(env: Env, cmd: SimpleCommand): Install | null {
+  const goals = cmd.args.filter((a) => a.value !== null && !a.value.startsWith('-'));
+  if (
+    !goals.length ||
+    !goals.every((g) => /^dependency:(go-offline|resolve|resolve-plugins)$/.test(g.value!))
+  )
+    return null;
+  const out: Install = { kind: 'maven', cmd, needs: [] };
+  if (hasPrefix(cmd, '-f', '--file', '-pl', '--projects'))
+    return { ...out, skip: 'maven runs on another project file' };
+  out.needs.push({ path: joinImage(env.cwd, 'pom.xml'), required: true });
+  if (/mvnw$/.test(cmd.name?.value ?? '')) {
+    out.needs.push({ path: joinImage(env.cwd, base(cmd.name!.value)), required: true });
+    out.globs = [{ dir: env.cwd, pattern: /^\.mvn\/(wrapper\/[^/]+|maven\.config|jvm\.config)$/ }];
+  }
+  const pom = readContext(env, joinImage(env.cwd, 'pom.xml'));
+  if (pom && /<modules>/.test(pom))
+    return { ...out, skip: 'the pom.xml has modules, whose poms need the source tree' };
+  if (pom && /<relativePath>\s*\.\./.test(pom))
+    return { ...out, skip: 'the pom.xml has a parent outside its folder' };
+  return out;
+}
+
+function gradle(env: Env, cmd: SimpleCommand): Install | null {
+  const tasks = cmd.args.filter((a) => a.value !== null && !a.value.startsWith('-'));
+  const fetchOnly =
+    tasks.length > 0 &&
+    tasks.every((t) => /^(dependencies|androidDependencies|resolveDependencies)$/.test(t.value!));
+  if (!fetchOnly) return null;
+  const out: Install = { kind: 'gradle', cmd, needs: [] };
+  const j = (f: string) => joinImage(env.cwd, f);
+  for (const f of [
+    'build.gradle',
+    'build.gradle.kts',
+    'settings.gradle',
+    'settings.gradle.kts',
+    'gradle.properties',
+  ])
+    out.needs.push({ path: j(f), required: false });
+  if (/gradlew$/.test(cmd.name?.value ?? ''))
+    out.needs.push({ path: j(base(cmd.name!.value)), required: true });
+  out.globs = [{ dir: env.cwd, pattern: /^gradle\/(wrapper\/[^/]+|[^/]+\.versions\.toml)$/ }];
+  if (!env.ctx.available) return out;
+  if (!['build.gradle', 'build.gradle.kts'].some((f) => readContext(env, j(f)) !== null))
+    return { ...out, skip: 'no build.gradle in the build context' };
+  for (const f of ['settings.gradle', 'settings.gradle.kts']) {
+    const s = readContext(env, j(f));
+    if (s && /^\s*include\b|includeBuild/m.test(s))
+      return { ...out, skip: `${f} includes subprojects, whose build files need the source tree` };
+  }
+  const cp = contextPath(env, j('buildSrc'));
+  if (cp !== null && env.ctx.isDirectory(cp))
+    return { ...out, skip: 'buildSrc is compiled from the source' };
+  return out;
+}
+
+function dotnet(env: Env, cmd: SimpleCommand): Install | null {
+  const sub = subcommand(cmd);
+  if (sub?.value !== 'restore') return null;
+  const out: Install = { kind: 'dotnet', cmd, needs: [] };
+  const target = cmd.args.slice(cmd.args.indexOf(sub) + 1).find((a) => !a.value?.startsWith('-'));
+  if (target && target.value === null) return { ...out, skip: 'the project path is not a literal' };
+  if (target) out.needs.push({ path: joinImage(env.cwd, target.value!), required: true });
+  out.globs = [
+    {
+      dir: env.destDir,
+      pattern:
+        /(^|\/)([^/]+\.(csproj|fsproj|vbproj|sln|slnx|props|targets)|nuget\.config|NuGet\.Config|global\.json|packages\.lock\.json|dotnet-tools\.json)$/,
+    },
+  ];
+  if (!env.ctx.available)
+    return { ...out, skip: 'no build context: the project files cannot be listed' };
+  return out;
+}
+
+function cargo(env: Env, cmd: SimpleCommand): Install | null {
+  const sub = subcommand(cmd);
+  if (!['build', 'install', 'fetch', 'chef'].includes(sub?.value ?? '')) return null;
+  if (sub?.value === 'install' && !has(cmd, '--path')) return null;
+  return {
+    kind: 'cargo',
+    cmd,
+    needs: [],
+    skip: 'cargo compiles dependencies together with the crate and needs its targets; caching them takes a stub source or cargo-chef, not a reorder',
+  };
+}
+
+/** Commands that never read the copied source (system packages, tool set-up, cleanup). */
+function benign(cmd: SimpleCommand): boolean {
+  const name = base(cmd.name?.value);
+  const v = vals(cmd);
+  const sub = v.find((a) => a !== null && !a.startsWith('-'));
+  if (
+    ['apt-get', 'apt', 'apk', 'yum', 'dnf', 'microdnf', 'true', 'echo', 'set', 'mkdir'].includes(
+      name,
+    )
+  )
+    return true;
+  if (name === 'rm')
+    return v.every((a) => a !== null && (a.startsWith('-') || /^(\/(tmp|var|root)\b|~\/)/.test(a)));
+  if (name === 'corepack') return true;
+  if (['npm', 'yarn', 'pnpm'].includes(name) && ['cache', 'config', 'set'].includes(sub ?? ''))
+    return true;
+  if (
+    ['npm', 'pnpm', 'yarn', 'bun'].includes(name) &&
+    v.some((a) => a === '-g' || a === '--global' || a === 'global')
+  )
+    return true;
+  if (
+    ['poetry', 'pipenv', 'bundle', 'composer', 'pip', 'pip3', 'gem'].includes(name) &&
+    sub === 'config'
+  )
+    return true;
+  if (name === 'composer' && (sub === 'clear-cache' || sub === 'self-update')) return true;
+  if (name === 'gem' && sub === 'install')
+    return v.every((a) => a !== null && !a.includes('/') && !a.endsWith('.gem'));
+  if (name === 'pip' && sub === 'cache') return true;
+  return false;
+}
+
+function isPip(cmd: SimpleCommand): Word[] | null {
+  const name = base(cmd.name?.value);
+  const a = cmd.args;
+  if (/^pip[0-9.]*$/.test(name)) return a[0]?.value === 'install' ? a.slice(1) : null;
+  if (
+    /^python[0-9.]*$/.test(name) &&
+    a[0]?.value === '-m' &&
+    /^pip[0-9.]*$/.test(a[1]?.value ?? '')
+  )
+    return a[2]?.value === 'install' ? a.slice(3) : null;
+  return null;
+}
+
+/** The install a command runs, or null when it is not one. */
+function analyseCommand(env: Env, cmd: SimpleCommand): Install | null {
+  const name = base(cmd.name?.value);
+  const pipArgs = isPip(cmd);
+  if (pipArgs) {
+    const r = pip(env, cmd, pipArgs);
+    // `pip install --upgrade pip` and friends read no file: a tool set-up, not an install.
+    return r.needs.length || r.skip ? r : null;
+  }
+  switch (name) {
+    case 'poetry':
+      return poetry(env, cmd);
+    case 'uv':
+      return uv(env, cmd);
+    case 'pipenv':
+      return pipenv(env, cmd);
+    case 'npm':
+    case 'yarn':
+    case 'pnpm':
+    case 'bun':
+      return node(env, cmd, name);
+    case 'go':
+      return goMod(env, cmd);
+    case 'bundle':
+    case 'bundler':
+      return bundler(env, cmd);
+    case 'composer':
+    case 'composer.phar':
+      return composer(env, cmd);
+    case 'mvn':
+    case 'mvnw':
+      return maven(env, cmd);
+    case 'gradle':
+    case 'gradlew':
+      return gradle(env, cmd);
+    case 'dotnet':
+      return dotnet(env, cmd);
+    case 'cargo':
+      return cargo(env, cmd);
+  }
+  return null;
+}
+
+/** A command of a RUN that needs the sources for compiling or building (not an install). */
+function buildsSource(cmd: SimpleCommand): 'go' | null {
+  const name = base(cmd.name?.value);
+  const sub = subcommand(cmd);
+  if (name === 'go' && ['build', 'install', 'test', 'vet', 'generate'].includes(sub?.value ?? ''))
+    return 'go';
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The full copy
+
+interface FullCopy {
+  spec: CopySpec;
+  instr: Instruction;
+  /** Raw source as written (for new source paths), cleaned context folder ('' = root). */
+  srcRaw: string;
+  srcDir: string;
+  destDir: string;
+}
+
+function fullCopy(model: DockerfileModel, ctx: BuildContext, instr: Instruction): FullCopy | null {
+  const spec = copySpec(model, instr);
+  if (!spec || spec.from !== null || spec.heredoc || spec.sources.length !== 1) return null;
+  if (spec.flags.some((f) => !['chown', 'chmod', 'link'].includes(f.name))) return null;
+  const w = spec.sources[0]!;
+  const value = sourceValue(model, spec, w);
+  if (value === null || /^[a-z][a-z0-9+.-]*:\/\/|^git@/i.test(value)) return null;
+  let srcDir: string;
+  if (isWholeContext(value)) srcDir = '';
+  else {
+    const clean = cleanRelative(value);
+    if (clean === null || !ctx.available || !ctx.isDirectory(clean) || /[*?[]/.test(clean))
+      return null;
+    srcDir = clean;
+  }
+  const rawDest = spec.dest.value ?? model.expand(spec.dest.raw, instr.index);
+  if (rawDest === null) return null;
+  let destDir: string;
+  if (rawDest.startsWith('/')) destDir = normalizePosix(rawDest);
+  else {
+    const wd = workdir(model, instr.index);
+    if (wd === null) return null;
+    destDir = joinImage(wd, rawDest);
+  }
+  const srcRaw = w.value !== null && isWholeContext(w.value) ? '' : w.raw.replace(/\/+$/, '');
+  return { spec, instr, srcRaw, srcDir, destDir };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Edits
+
+function lineText(model: DockerfileModel, line: number): string {
+  const start = model.lineStarts[line]!;
+  const next = line + 1 < model.lineStarts.length ? model.lineStarts[line + 1]! : model.text.length;
+  return model.text.slice(start, next).replace(/\r?\n$/, '');
+}
+
+/** Start of the comment lines directly above an instruction (no blank line between). */
+function blockStart(model: DockerfileModel, instr: Instruction, floor: number): number {
+  let line = instr.line;
+  const directiveLines = new Set(model.directives.map((d) => model.lineOf(d.span.start)));
+  while (
+    line - 1 > floor &&
+    /^\s*#/.test(lineText(model, line - 1)) &&
+    !directiveLines.has(line - 1)
+  )
+    line--;
+  return model.lineStarts[line]!;
+}
+
+function isBlank(model: DockerfileModel, line: number): boolean {
+  return line >= 0 && line < model.lineStarts.length && lineText(model, line).trim() === '';
+}
+
+/** Span removing [start, end-of-instruction] as whole lines, tidying blank lines around it. */
+function removalSpan(model: DockerfileModel, start: number, instr: Instruction): Span {
+  let { end } = instructionLines(model, instr);
+  let from = start;
+  const atEofNoNl = end === model.text.length && !/\n$/.test(model.text);
+  const firstLine = model.lineOf(start);
+  const lastLine = model.lineOf(instr.span.end);
+  const blankBefore = isBlank(model, firstLine - 1);
+  if (atEofNoNl || end === model.text.length) {
+    // Last lines of the file: drop the EOL before them (and a blank line above).
+    if (atEofNoNl && from > 0) from -= model.text.slice(0, from).endsWith('\r\n') ? 2 : 1;
+    if (blankBefore && firstLine - 1 > 0) {
+      const prevStart = model.lineStarts[firstLine - 1]!;
+      from = atEofNoNl
+        ? prevStart - (model.text.slice(0, prevStart).endsWith('\r\n') ? 2 : 1)
+        : prevStart;
+    }
+    return { start: from, end };
+  }
+  if (blankBefore && isBlank(model, lastLine + 1)) {
+    const after =
+      lastLine + 2 < model.lineStarts.length ? model.lineStarts[lastLine + 2]! : model.text.length;
+    end = after;
+  }
+  return { start: from, end };
+}
+
+function blockText(model: DockerfileModel, start: number, instr: Instruction): string {
+  const { end } = instructionLines(model, instr);
+  return model.text.slice(start, end).replace(/\r?\n$/, '');
+}
+
+/** Apply inserts (source offsets) to a slice of the text that starts at `offset`. */
+function withInserts(
+  text: string,
+  offset: number,
+  inserts: { at: number; text: string }[],
+): string {
+  let out = text;
+  for (const ins of [...inserts].sort((a, b) => b.at - a.at))
+    out = out.slice(0, ins.at - offset) + ins.text + out.slice(ins.at - offset);
+  return out;
+}
+
+function quotePath(p: string): string | null {
+  return /^[A-Za-z0-9_./@+,=:%~-]+$/.test(p) ? p : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The transform
+
+const INERT = new Set([
+  'LABEL',
+  'EXPOSE',
+  'CMD',
+  'ENTRYPOINT',
+  'HEALTHCHECK',
+  'STOPSIGNAL',
+  'MAINTAINER',
+]);
+const SETTINGS = new Set(['WORKDIR', 'ENV', 'ARG', 'USER']);
+
+const INSTALL_NAMES: Record<Kind, string> = {
+  pip: 'pip install',
+  poetry: 'poetry install',
+  uv: 'uv sync',
+  pipenv: 'pipenv install',
+  npm: 'npm install',
+  yarn: 'yarn install',
+  pnpm: 'pnpm install',
+  bun: 'bun install',
+  'go-mod-download': 'go mod download',
+  bundler: 'bundle install',
+  composer: 'composer install',
+  maven: 'the Maven dependency download',
+  gradle: 'the Gradle dependency download',
+  dotnet: 'dotnet restore',
+  cargo: 'the cargo build',
+};
+
+function check(model: DockerfileModel, cctx: CheckContext): Finding[] {
+  const ctx = cctx.buildContext;
+  const ignore = loadIgnore(ctx);
+  const out: Finding[] = [];
+  for (const stage of model.stages) {
+    const instrs = model.instructions.slice(stage.first, stage.last + 1);
+    let done = false;
+    for (const instr of instrs) {
+      if (done) break;
+      const copy = fullCopy(model, ctx, instr);
+      if (!copy) continue;
+      const later = instrs.filter((i) => i.index > instr.index);
+      const r = planForCopy(model, ctx, ignore, copy, later);
+      if (r) {
+        out.push(r);
+        if ('edits' in r) done = true;
+        if ('reason' in r) break;
+      }
+    }
+  }
+  return out;
+}
+
+function planForCopy(
+  model: DockerfileModel,
+  ctx: BuildContext,
+  ignore: IgnoreFile,
+  copy: FullCopy,
+  later: Instruction[],
+): Finding | null {
+  const between: Instruction[] = [];
+  for (const run of later) {
+    if (run.keyword !== 'RUN' || !run.shell) {
+      between.push(run);
+      continue;
+    }
+    const cwd = workdir(model, run.index);
+    const env: Env = {
+      model,
+      ctx,
+      ignore,
+      cwd: cwd ?? '',
+      srcDir: copy.srcDir,
+      destDir: copy.destDir,
+    };
+    const installs: Install[] = [];
+    const others: SimpleCommand[] = [];
+    for (const c of run.shell.commands) {
+      const a = cwd === null ? null : analyseCommand(env, c);
+      if (a) installs.push(a);
+      else others.push(c);
+    }
+    const go = run.shell.commands.some((c) => buildsSource(c) === 'go');
+    if (!installs.length || installs.every((i) => i.ignore)) {
+      if (go) return goDownloadFix(model, ctx, ignore, copy, run, between);
+      between.push(run);
+      continue;
+    }
+    const first = installs[0]!;
+    const ruleId = `${ID}/${first.kind}`;
+    const skip = (reason: string) => ({ ruleId, reason, at: run.span.start });
+    if (cwd === null) return skip('the working directory of the install is not known');
+    if (!run.shell.ok) return skip('the shell parser cannot read this RUN');
+    for (const i of installs)
+      if (i.skip) return { ruleId: `${ID}/${i.kind}`, reason: i.skip, at: run.span.start };
+    // A split the author already made: the later install only covers the project itself.
+    if (installs.some((i) => i.after) && earlierInstall(model, env, copy, first.kind)) {
+      between.push(run);
+      continue;
+    }
+    const nested = run.shell.commands.find((c) => c.nested);
+    if (nested) return skip('the install sits inside a compound command (if, for, pipe, subshell)');
+    const other = others.find((c) => !benign(c));
+    if (other)
+      return skip(
+        `the same RUN also runs \`${model.text.slice(other.span.start, other.span.end).split(/\s/)[0]}\`, which may need the copied source`,
+      );
+    const blocker = between.find((i) => !INERT.has(i.keyword) && !SETTINGS.has(i.keyword));
+    if (blocker)
+      return skip(
+        `a ${blocker.keyword} at line ${blocker.line + 1} runs between the copy and the install and may prepare it`,
+      );
+    return moveFix(model, ctx, ignore, copy, run, between, installs, env);
+  }
+  return null;
+}
+
+function earlierInstall(model: DockerfileModel, env: Env, copy: FullCopy, kind: Kind): boolean {
+  const stage = model.stages[copy.instr.stage]!;
+  for (let i = stage.first; i < copy.instr.index; i++) {
+    const instr = model.instructions[i]!;
+    for (const c of instr.shell?.commands ?? [])
+      if (analyseCommand(env, c)?.kind === kind) return true;
+  }
+  return false;
+}
+
+interface ManifestFile {
+  /** Context-relative path, and the source text to write. */
+  ctxPath: string;
+  source: string;
+  imagePath: string;
+}
+
+/** The context files the installs read, grouped by target folder; or a reason to skip. */
+function manifests(
+  model: DockerfileModel,
+  ctx: BuildContext,
+  copy: FullCopy,
+  installs: Install[],
+  env: Env,
+): ManifestFile[] | string {
+  const files: ManifestFile[] = [];
+  const add = (ctxPath: string, imagePath: string) => {
+    if (files.some((f) => f.imagePath === imagePath)) return;
+    const rel = copy.srcDir === '' ? ctxPath : ctxPath.slice(copy.srcDir.length + 1);
+    const source = copy.srcRaw === '' ? rel : `${copy.srcRaw}/${rel}`;
+    files.push({ ctxPath, source, imagePath });
+  };
+  const provided = providedBefore(model, ctx, copy);
+  for (const inst of installs) {
+    for (const need of inst.needs) {
+      const cp = contextPath(env, need.path);
+      if (cp === null) {
+        if (need.required && under(copy.destDir, need.path) === null && !provided.has(need.path)) {
+          // Not from this copy: it must come from an earlier instruction.
+          const stage = model.stages[copy.instr.stage]!;
+          const anyCopy = model.instructions
+            .slice(stage.first, copy.instr.index)
+            .some((i) => i.keyword === 'COPY' || i.keyword === 'ADD' || i.keyword === 'RUN');
+          if (!anyCopy) return `the install reads ${need.path}, which nothing before it provides`;
+        }
+        continue;
+      }
+      if (provided.get(need.path) === cp) continue;
+      if (!ctx.available) {
+        if (need.required) add(cp, need.path);
+        continue;
+      }
+      if (inContext(env, cp)) add(cp, need.path);
+      else if (need.required) {
+        const why =
+          ctx.exists(cp) && ignore(env, cp)
+            ? 'is excluded by .dockerignore'
+            : 'is not in the build context';
+        return `${cp} ${why}; the install could not find it before the full copy either`;
+      }
+    }
+    for (const g of inst.globs ?? []) {
+      if (!ctx.available) continue;
+      const root = contextPath(env, g.dir);
+      if (root === null) continue;
+      for (const e of ctx.walk()) {
+        if (e.isDirectory) continue;
+        const rel =
+          root === ''
+            ? e.path
+            : e.path.startsWith(root + '/')
+              ? e.path.slice(root.length + 1)
+              : null;
+        if (rel === null || !g.pattern.test(rel) || env.ignore.ignores(e.path)) continue;
+        if (/(^|\/)(bin|obj|node_modules)\//.test(rel)) continue;
+        add(e.path, joinImage(g.dir, rel));
+      }
+    }
+  }
+  return files;
+}
+
+function ignore(env: Env, p: string): boolean {
+  return env.ignore.ignores(p);
+}
+
+/** Image paths that earlier COPY instructions of the stage already put in place (-> context path). */
+function providedBefore(
+  model: DockerfileModel,
+  ctx: BuildContext,
+  copy: FullCopy,
+): Map<string, string> {
+  const out = new Map<string, string>();
+  const stage = model.stages[copy.instr.stage]!;
+  for (let i = stage.first; i < copy.instr.index; i++) {
+    const instr = model.instructions[i]!;
+    const spec = copySpec(model, instr);
+    if (!spec || spec.from !== null || spec.heredoc) continue;
+    const rawDest = spec.dest.value ?? model.expand(spec.dest.raw, i);
+    const wd = workdir(model, i);
+    if (rawDest === null || (wd === null && !rawDest.startsWith('/'))) continue;
+    const dest = joinImage(wd ?? '/', rawDest);
+    const intoDir = rawDest.endsWith('/') || rawDest === '.' || spec.sources.length > 1;
+    for (const w of spec.sources) {
+      const v = sourceValue(model, spec, w);
+      const clean = v === null ? null : cleanRelative(v);
+      if (clean === null) continue;
+      if (!ctx.available) {
+        out.set(intoDir ? joinImage(dest, clean.replace(/^.*\//, '')) : dest, clean);
+        continue;
+      }
+      for (const f of matchSource(ctx, clean) ?? []) {
+        if (f === clean)
+          out.set(
+            intoDir || ctx.isDirectory(clean) ? joinImage(dest, f.replace(/^.*\//, '')) : dest,
+            f,
+          );
+        else if (clean === '' || f.startsWith(clean + '/'))
+          out.set(joinImage(dest, clean === '' ? f : f.slice(clean.length + 1)), f);
+        else out.set(joinImage(dest, f.replace(/^.*\//, '')), f);
+      }
+    }
+  }
+  return out;
+}
+
+/** The COPY lines for the manifest files (one per target folder), or a reason to skip. */
+function copyLines(
+  model: DockerfileModel,
+  copy: FullCopy,
+  files: ManifestFile[],
+): string[] | string {
+  const flags = copy.spec.flags.map((f) => model.text.slice(f.span.start, f.span.end));
+  const destRaw = copy.spec.dest.value ?? copy.spec.dest.raw;
+  const groups = new Map<string, ManifestFile[]>();
+  for (const f of files) {
+    const dir = imageDir(f.imagePath);
+    const list = groups.get(dir) ?? [];
+    list.push(f);
+    groups.set(dir, list);
+  }
+  const dirs = [...groups.keys()].sort((a, b) =>
+    a === copy.destDir ? -1 : b === copy.destDir ? 1 : a < b ? -1 : 1,
+  );
+  const lines: string[] = [];
+  for (const dir of dirs) {
+    const rel = under(copy.destDir, dir);
+    if (rel === null) return 'a manifest lands outside the copy destination';
+    let dest: string;
+    if (rel === '')
+      dest =
+        destRaw === '.' || destRaw.endsWith('/') ? copy.spec.dest.raw : `${copy.spec.dest.raw}/`;
+    else if (destRaw === '.' || destRaw === './') dest = `./${rel}/`;
+    else dest = `${copy.spec.dest.raw.replace(/\/+$/, '')}/${rel}/`;
+    const srcs = groups.get(dir)!.map((f) => quotePath(f.source));
+    if (srcs.some((s) => s === null)) return 'a manifest path needs quoting';
+    lines.push(['COPY', ...flags, ...(srcs as string[]), dest].join(' '));
+  }
+  return lines;
+}
+
+function runFlagsText(model: DockerfileModel, run: Instruction): string[] {
+  return run.flags.map((f) => model.text.slice(f.span.start, f.span.end));
+}
+
+function moveFix(
+  model: DockerfileModel,
+  ctx: BuildContext,
+  ignore: IgnoreFile,
+  copy: FullCopy,
+  run: Instruction,
+  between: Instruction[],
+  installs: Install[],
+  env: Env,
+): Finding {
+  const real = installs.filter((i) => !i.ignore);
+  const first = real[0]!;
+  const ruleId = `${ID}/${first.kind}`;
+  const skip = (reason: string) => ({ ruleId, reason, at: run.span.start });
+  if (!ctx.available) {
+    const named = real.every((i) => i.kind === 'pip' && i.needs.length > 0);
+    if (!named)
+      return skip(
+        'no build context: the manifests this install reads cannot be seen (give the context directory)',
+      );
+  }
+  const files = manifests(model, ctx, copy, real, env);
+  if (typeof files === 'string') return skip(files);
+  const lines = copyLines(model, copy, files);
+  if (typeof lines === 'string') return skip(lines);
+  const settings = between.filter((i) => SETTINGS.has(i.keyword));
+  const copyStart = blockStart(model, copy.instr, -1);
+  const runStart = blockStart(model, run, copy.instr.endLine);
+  const inserts = real.flatMap((i) => i.inserts ?? []);
+  const afterCmds = real.flatMap((i) => i.after ?? []);
+  const flags = runFlagsText(model, run);
+  const indent = model.text.slice(model.lineStarts[copy.instr.line]!, copy.instr.span.start);
+  const runIndent = model.text.slice(model.lineStarts[run.line]!, run.span.start);
+  const afterLines = afterCmds.map((c) => runIndent + ['RUN', ...flags, c].join(' '));
+  const eol = model.eol;
+  const edits: Edit[] = [];
+  if (settings.length === 0) {
+    const moved = withInserts(blockText(model, runStart, run), runStart, inserts);
+    edits.push({
+      start: copyStart,
+      end: copyStart,
+      text: lines.map((l) => indent + l + eol).join('') + moved + eol,
+    });
+    const rm = removalSpan(model, runStart, run);
+    if (afterLines.length) {
+      const { end } = instructionLines(model, run);
+      const lastNoNl = end === model.text.length && !/\n$/.test(model.text);
+      edits.push({ start: runStart, end, text: afterLines.join(eol) + (lastNoNl ? '' : eol) });
+    } else edits.push({ ...rm, text: '' });
+  } else {
+    // Settings between: the install keeps its place, the full copy moves below it.
+    const expandedHere = model.expand(copy.instr.logical.text, copy.instr.index);
+    const expandedThere = model.expand(copy.instr.logical.text, run.index);
+    if (expandedHere === null || expandedHere !== expandedThere)
+      return skip(
+        `an ${settings.find((s) => s.keyword !== 'WORKDIR' && s.keyword !== 'USER')?.keyword ?? 'ENV'} between the copy and the install changes a variable the copy uses`,
+      );
+    const relDest = !(copy.spec.dest.value ?? '/').startsWith('/');
+    if (relDest && workdir(model, copy.instr.index) !== workdir(model, run.index))
+      return skip(
+        'a WORKDIR between the copy and the install changes where the relative copy lands',
+      );
+    const copyLinesSpan = instructionLines(model, copy.instr);
+    edits.push({
+      start: copyStart,
+      end: copyLinesSpan.end,
+      text: lines.map((l) => indent + l + eol).join(''),
+    });
+    for (const ins of inserts) edits.push({ start: ins.at, end: ins.at, text: ins.text });
+    const { end } = instructionLines(model, run);
+    const lastNoNl = end === model.text.length && !/\n$/.test(model.text);
+    const moved = [blockText(model, copyStart, copy.instr), ...afterLines];
+    edits.push({
+      start: end,
+      end,
+      text: lastNoNl ? moved.map((l) => eol + l).join('') : moved.map((l) => l + eol).join(''),
+    });
+  }
+  const review = !ctx.available || inserts.length > 0;
+  const list = files.map((f) => f.source);
+  const copyText = model.text.slice(copy.instr.span.start, copy.instr.span.end).split(/\r?\n/)[0]!;
+  const what = INSTALL_NAMES[first.kind];
+  const manifestsText = list.length
+    ? `copy only ${list.join(', ')} first`
+    : 'the files it reads are already in place';
+  let message = `${what} re-runs on every source edit because it follows \`${copyText}\`: ${manifestsText} and install before the full copy`;
+  if (inserts.length)
+    message += `, with the source-dependent part (${afterCmds.join('; ') || 'none'}) after it`;
+  const fix: Fix = {
+    ruleId,
+    message: message + '.',
+    applicability: review ? 'review' : 'safe',
+    at: run.span.start,
+    edits,
+    data: {
+      ecosystem: first.kind,
+      manifests: list,
+      install: model.text.slice(run.span.start, run.span.end),
+      copy: copyText,
+      ...(afterCmds.length ? { after: afterCmds } : {}),
+    },
+  };
+  if (!ctx.available)
+    fix.note =
+      'no build context: manifests inferred from the command; nested includes are not copied';
+  else if (inserts.length)
+    fix.note = `the moved install gets${inserts.map((i) => i.text).join('')}; check the project still builds`;
+  return fix;
+}
+
+/** Only `go build` after the full copy: add `go mod download` before it (review). */
+function goDownloadFix(
+  model: DockerfileModel,
+  ctx: BuildContext,
+  ignore: IgnoreFile,
+  copy: FullCopy,
+  run: Instruction,
+  between: Instruction[],
+): Finding | null {
+  const ruleId = `${ID}/go-mod-download`;
+  const skip = (reason: string) => ({ ruleId, reason, at: run.span.start });
+  const stage = model.stages[copy.instr.stage]!;
+  // Already downloads before the copy: nothing to add.
+  for (let i = stage.first; i < copy.instr.index; i++) {
+    const instr = model.instructions[i]!;
+    if (instr.shell?.commands.some((c) => base(c.name?.value) === 'go' && vals(c).includes('mod')))
+      return null;
+  }
+  if (!ctx.available) return null;
+  const wd = workdir(model, copy.instr.index);
+  if (wd === null || wd !== copy.destDir) return null;
+  if (workdir(model, run.index) !== wd) return null;
+  const env: Env = { model, ctx, ignore, cwd: wd, srcDir: copy.srcDir, destDir: copy.destDir };
+  const gomodPath = contextPath(env, joinImage(wd, 'go.mod'));
+  if (gomodPath === null || !inContext(env, gomodPath)) return null;
+  const problem = goModProblem(env, wd);
+  if (problem) return skip(problem);
+  const vendor = contextPath(env, joinImage(wd, 'vendor/modules.txt'));
+  if (vendor !== null && inContext(env, vendor))
+    return skip('the module is vendored: go build reads vendor/, nothing to download');
+  if (between.some((i) => !INERT.has(i.keyword) && !SETTINGS.has(i.keyword))) return null;
+  const gomod = env.ctx.readFile(gomodPath) ?? '';
+  if (!/^\s*require\b/m.test(gomod)) return null;
+  const install: Install = {
+    kind: 'go-mod-download',
+    cmd: run.shell!.commands[0]!,
+    needs: [
+      { path: joinImage(wd, 'go.mod'), required: true },
+      { path: joinImage(wd, 'go.sum'), required: false },
+    ],
+  };
+  const files = manifests(model, ctx, copy, [install], env);
+  if (typeof files === 'string') return skip(files);
+  const lines = copyLines(model, copy, files);
+  if (typeof lines === 'string') return skip(lines);
+  const mounts = run.flags
+    .filter((f) => f.name === 'mount' && f.options.type === 'cache')
+    .map((f) => model.text.slice(f.span.start, f.span.end));
+  const copyStart = blockStart(model, copy.instr, -1);
+  const indent = model.text.slice(model.lineStarts[copy.instr.line]!, copy.instr.span.start);
+  const text = [...lines, ['RUN', ...mounts, 'go mod download'].join(' ')]
+    .map((l) => indent + l + model.eol)
+    .join('');
+  const copyText = model.text.slice(copy.instr.span.start, copy.instr.span.end).split(/\r?\n/)[0]!;
+  return {
+    ruleId,
+    message: `go build downloads every module again on each source edit because only \`${copyText}\` precedes it: copy ${files.map((f) => f.source).join(', ')} and run \`go mod download\` before the full copy.`,
+    applicability: 'review',
+    at: run.span.start,
+    edits: [{ start: copyStart, end: copyStart, text }],
+    note: 'adds a RUN step; with a cache mount on the module cache, the download lands in the mount',
+    data: { ecosystem: 'go', manifests: files.map((f) => f.source), copy: copyText },
+  };
+}
 
 export const transform: Transform = {
   meta: {
-    id: 'dependency-cache',
-    title: 'dependency-cache',
+    id: ID,
+    title: 'Install dependencies before copying the sources',
     hadolint: [],
-    applicability: 'safe',
-    docs: { why: '', fixSafety: '' },
+    applicability: 'review',
+    docs: {
+      why: 'A `COPY . .` before the dependency install makes every source edit invalidate the install step, so each build downloads and installs every package again. Copying only the manifests (requirements.txt, package.json and its lock file, go.mod, ...) first and installing before the full copy keeps that layer cached until a manifest changes.',
+      fixSafety:
+        'The install RUN moves unchanged (text, flags, comments) above the full copy, after a COPY of exactly the files it reads, found in the real build context after .dockerignore (nested pip includes, workspace package.json files, wrapper files). It is skipped when anything else could need the source: lifecycle scripts, local path dependencies, installing the project itself, other commands in the same RUN, or a RUN/COPY between the copy and the install. Fixes that change commands (poetry --no-root, uv --no-install-project, composer --no-scripts --no-autoloader), add a step (go mod download) or infer manifests without a context are `review`.',
+    },
   },
-  check() {
-    return [];
-  },
+  check,
 };
