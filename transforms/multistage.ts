@@ -504,7 +504,7 @@ function planGo(a: Analysis): Outcome {
   const copies: { from: string; dir: boolean }[] = [];
   let cgoOff = a.model.varsAt(a.buildAt).get('CGO_ENABLED') === '0';
   for (const { instr, cmd } of builds) {
-    if (cmd.assignments.some((w) => w.value === 'CGO_ENABLED=0')) cgoOff = true;
+    if (cmd.assignments.some((w) => /^CGO_ENABLED=(['"]?)0\1$/.test(w.raw))) cgoOff = true;
     if (commandsOf(instr).some((c) => cmdName(c) === 'cd'))
       return {
         skip: '`cd` in the RUN of `go build`: cannot tell where the binary lands',
@@ -1120,7 +1120,10 @@ function buildFix(a: Analysis, plan: Plan, builderName: string): Fix | Skipped {
     text = out.map((l) => eol + l).join('');
   else text = out.join(eol) + (noFinalEol ? '' : eol);
   edits.push({ start: regionStart, end: regionEnd, text });
-  const note = [CHECK_NOTE[plan.eco], plan.noteExtra].filter(Boolean).join(' ');
+  const health = moved.some((m) => m.keyword === 'HEALTHCHECK')
+    ? `The HEALTHCHECK command must exist in ${plan.runtimeImage}.`
+    : undefined;
+  const note = [CHECK_NOTE[plan.eco], plan.noteExtra, health].filter(Boolean).join(' ');
   return {
     ruleId: `${ID}/${plan.eco}`,
     message: plan.message,
@@ -1236,6 +1239,12 @@ function checkUser(model: DockerfileModel): Finding[] {
   const ruleId = `${ID}/non-root-user`;
   const from = instrs[0]!;
   if (repo === 'scratch' || /nonroot/.test(tag)) return [];
+  // Only app images: a stage that runs something, and not a server that needs root itself.
+  const run = [...instrs].reverse().find((i) => i.keyword === 'ENTRYPOINT' || i.keyword === 'CMD');
+  if (!run) return [];
+  const prog = (commandWords(model, run)[0] ?? '').split('/').pop()!;
+  if (/^(nginx|httpd|apache2|apache2ctl|apachectl|supervisord|sshd|cron|crond)$/.test(prog))
+    return [];
   let lines: string[];
   let who: string;
   if (repo === 'node') {
@@ -1244,7 +1253,10 @@ function checkUser(model: DockerfileModel): Finding[] {
   } else if (repo.startsWith('gcr.io/distroless/')) {
     lines = ['USER nonroot:nonroot'];
     who = 'distroless’s `nonroot` user (uid 65532)';
-  } else if (repo === 'alpine' || /alpine/.test(tag)) {
+  } else if (
+    repo === 'alpine' ||
+    (['python', 'eclipse-temurin'].includes(repo) && /alpine/.test(tag))
+  ) {
     lines = ['RUN adduser -D app-runner-user', 'USER app-runner-user'];
     who = 'a new `app-runner-user`';
   } else if (['debian', 'ubuntu', 'python', 'eclipse-temurin', 'ruby', 'php'].includes(repo)) {
@@ -1286,7 +1298,7 @@ function checkUser(model: DockerfileModel): Finding[] {
       applicability: 'review',
       at: from.span.start,
       edits: [{ start: end, end, text }],
-      note: 'Check: the app binds no port below 1024 (none is exposed), and writes only where that user may (copied files are owned by root: readable, not writable; chown what it writes to).',
+      note: 'Check: the app binds no port below 1024 (none is exposed or named in CMD/ENV), and writes only where that user may (copied files are owned by root: readable, not writable; chown what it writes to).',
       data: { user: lines[lines.length - 1]!.slice(5) },
       hadolint: [],
     },
