@@ -795,7 +795,17 @@ function checkApt(c: Ctx, info: RunInfo): void {
   if (u) {
     const next = model.instructions[instr.index + 1];
     const nextInfo = next && next.stage === instr.stage ? c.runs.get(next.index) : undefined;
-    const target = nextInfo && !nextInfo.skip.get('apt') ? installsWithoutUpdate(nextInfo) : null;
+    const nextBlocked = nextInfo?.skip.get('apt');
+    if (next && nextBlocked) {
+      skipped(
+        c,
+        'apt-merge-update',
+        instr.span.start,
+        `not merged: in the RUN on line ${lineNo(model, next)}, ${nextBlocked}`,
+      );
+      return;
+    }
+    const target = nextInfo ? installsWithoutUpdate(nextInfo) : null;
     if (next && nextInfo && target) {
       if (flagsText(model, instr) !== flagsText(model, next)) {
         skipped(
@@ -1077,7 +1087,7 @@ function checkApk(c: Ctx, info: RunInfo): void {
       st.items.length > 1 &&
       nextItem?.op === '&&' &&
       nextPkg?.sub?.value === 'add' &&
-      p.args.every((a) => a.value !== null && a.value.startsWith('-'))
+      p.args.every((a) => a === p.sub || (a.value !== null && a.value.startsWith('-')))
     )
       removable.push({ st, i: 0 });
     else updatesLeft++;
@@ -1132,8 +1142,7 @@ function checkRpm(c: Ctx, info: RunInfo): void {
         cmd.args.some((a) => /^\/var\/cache\/(yum|dnf|zypp|libdnf5)/.test(a.value ?? a.raw)),
     );
   if (blocked) {
-    if (writes.length && !cleaned)
-      skipped(c, 'dnf-clean', instr.span.start, `${blocked}; not rewritten`);
+    if (!cleaned) skipped(c, 'dnf-clean', instr.span.start, `${blocked}; not rewritten`);
     return;
   }
   // -y: dnf DL3038, yum DL3030, zypper DL3034 (microdnf does not prompt).
@@ -1344,6 +1353,10 @@ export const transform: Transform = {
       c.runs.set(instr.index, readRun(instr));
     }
     for (const info of c.runs.values()) {
+      // A manager only seen behind a wrapper or inside `sh -c`.
+      for (const [f, reason] of info.skip)
+        if (fam(info, f).length === 0)
+          skipped(c, FAMILY_RULE[f], info.instr.span.start, `${reason}; not rewritten`);
       checkApt(c, info);
       checkApk(c, info);
       checkRpm(c, info);
