@@ -464,10 +464,7 @@ function node(env: Env, cmd: SimpleCommand, tool: 'npm' | 'yarn' | 'pnpm' | 'bun
     return { ...out, skip: `\`${tool} ${name} ${pkgs[0]!.raw}\` adds packages to package.json` };
   const dir = env.cwd;
   const j = (f: string) => joinImage(dir, f);
-  out.needs.push(
-    { path: j('package.json'), required: true },
-    { path: j('.npmrc'), required: false },
-  );
+  out.needs.push({ path: j('package.json'), required: true });
   if (tool === 'npm')
     out.needs.push(
       { path: j('package-lock.json'), required: false },
@@ -492,6 +489,7 @@ function node(env: Env, cmd: SimpleCommand, tool: 'npm' | 'yarn' | 'pnpm' | 'bun
       { path: j('bun.lock'), required: false },
       { path: j('bunfig.toml'), required: false },
     );
+  out.needs.push({ path: j('.npmrc'), required: false });
   if (!env.ctx.available) return out;
   const ignoreScripts = has(cmd, '--ignore-scripts') || (tool === 'pnpm' && name === 'fetch');
   const pkgText = readContext(env, j('package.json'));
@@ -1226,6 +1224,8 @@ function copyLines(
     else dest = `${copy.spec.dest.raw.replace(/\/+$/, '')}/${rel}/`;
     const srcs = groups.get(dir)!.map((f) => quotePath(f.source));
     if (srcs.some((s) => s === null)) return 'a manifest path needs quoting';
+    // Several sources need a destination ending in `/`.
+    if (srcs.length > 1 && dest === '.') dest = './';
     lines.push(['COPY', ...flags, ...(srcs as string[]), dest].join(' '));
   }
   return lines;
