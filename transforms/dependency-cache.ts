@@ -1056,7 +1056,7 @@ function planForCopy(
     const other = others.find((c) => !benign(c));
     if (other)
       return skip(
-        `the same RUN also runs \`${model.text.slice(other.span.start, other.span.end).split(/\s/)[0]}\`, which may need the copied source`,
+        `the same RUN also runs \`${[other.name?.raw ?? '', ...other.args.slice(0, 1).map((a) => a.raw)].join(' ').trim()}\`, which may need the copied source`,
       );
     const blocker = between.find((i) => !INERT.has(i.keyword) && !SETTINGS.has(i.keyword));
     if (blocker)
