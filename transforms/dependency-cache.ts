@@ -748,8 +748,8 @@ function benign(cmd: SimpleCommand): boolean {
     )
   )
     return true;
-  if (name === 'rm')
-    return v.every((a) => a !== null && (a.startsWith('-') || /^(\/(tmp|var|root)\b|~\/)/.test(a)));
+  // Removing caches (absolute, home or variable paths), never a relative path of the sources.
+  if (name === 'rm') return cmd.args.every((a) => /^(-|\/|~\/|"?\$)/.test(a.raw));
   if (name === 'corepack') return true;
   if (['npm', 'yarn', 'pnpm'].includes(name) && ['cache', 'config', 'set'].includes(sub ?? ''))
     return true;
