@@ -526,7 +526,7 @@ function node(env: Env, cmd: SimpleCommand, tool: 'npm' | 'yarn' | 'pnpm' | 'bun
     const lock = readContext(env, j('pnpm-lock.yaml'));
     if (lock !== null) {
       const importers = /^importers:\s*$([\s\S]*?)(?=^\S)/m.exec(lock + '\nend:\n')?.[1] ?? '';
-      for (const m of importers.matchAll(/^ {2}(['"]?)([^'"\s:]+)\1:\s*$/gm)) {
+      for (const m of importers.matchAll(/^ {2}(['"]?)([^'"\s:]+)\1:\s*(\{\s*\})?\s*$/gm)) {
         const imp = m[2]!;
         if (imp === '.') continue;
         const p = joinImage(dir, `${imp}/package.json`);
