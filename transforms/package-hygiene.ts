@@ -1076,6 +1076,8 @@ function checkApk(c: Ctx, info: RunInfo): void {
   const removable: { st: Statement; i: number }[] = [];
   const allAdds = apk.every((p) => p.sub?.value === 'add' || p.sub?.value === 'update');
   let updatesLeft = 0;
+  const sts = info.instr.shell!.statements;
+  const wholeStatements: number[] = [];
   for (const p of apk) {
     if (p.sub?.value !== 'update') continue;
     const st = info.instr.shell!.statements[p.cmd.statement]!;
@@ -1090,6 +1092,16 @@ function checkApk(c: Ctx, info: RunInfo): void {
       p.args.every((a) => a === p.sub || (a.value !== null && a.value.startsWith('-')))
     )
       removable.push({ st, i: 0 });
+    else if (
+      st.items.length === 1 &&
+      p.cmd.redirects.length === 0 &&
+      st.terminator !== '&' &&
+      p.args.every((a) => a === p.sub || (a.value !== null && a.value.startsWith('-'))) &&
+      apk.some((q) => q.sub?.value === 'add' && q.cmd.statement > p.cmd.statement) &&
+      p.cmd.statement + 1 < sts.length
+    )
+      // A statement of its own (`apk update; \` or a heredoc line) followed by the add.
+      wholeStatements.push(p.cmd.statement);
     else updatesLeft++;
   }
   if (allAdds && updatesLeft === 0) {
@@ -1111,6 +1123,8 @@ function checkApk(c: Ctx, info: RunInfo): void {
     }
   }
   for (const r of removable) edits.push(removeItem(model, r.st, r.i));
+  for (const k of wholeStatements)
+    edits.push({ start: sts[k]!.span.start, end: sts[k + 1]!.span.start, text: '' });
   fix(
     c,
     'apk-no-cache',
