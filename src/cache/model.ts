@@ -233,7 +233,8 @@ export function buildCacheModel(
         ? (stage.resolvedImage ?? stage.image)
         : steps[byInstruction.get(parent)!]!.key,
       instr.keyword,
-      text,
+      // An ARG's default only matters through the value later steps see (a build arg overrides it).
+      instr.keyword === 'ARG' ? instr.args.map((a) => a.raw.split('=')[0]) : text,
       instr.flags.map((f) => [f.name, f.value]),
       varList,
       contentKeys,
