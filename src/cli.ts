@@ -237,6 +237,13 @@ async function runFix(args: FixArgs, io: CliIO, custom?: readonly Transform[]): 
   return EXIT_OK;
 }
 
+/** The first sentence of a paragraph (for one-line summaries). */
+function firstSentence(text: string, max = 160): string {
+  const m = /^(.*?[.])\s+(?=[A-Z`(])/s.exec(text);
+  const s = (m ? m[1]! : text).replace(/\s+/g, ' ').trim();
+  return s.length > max ? `${s.slice(0, max - 1).trimEnd()}…` : s;
+}
+
 function runRules(io: CliIO, format: 'text' | 'json', custom?: readonly Transform[]): number {
   const all = custom ?? registry;
   if (format === 'json') {
@@ -249,25 +256,16 @@ function runRules(io: CliIO, format: 'text' | 'json', custom?: readonly Transfor
     );
     return EXIT_OK;
   }
-  const rows = all.map((t) => [
-    t.meta.id,
-    t.meta.applicability,
-    t.meta.hadolint.join(',') || '-',
-    t.meta.title,
-  ]);
-  const widths = [0, 1, 2].map((i) =>
-    Math.max(...rows.map((r) => r[i]!.length), ['rule', 'applicability', 'hadolint'][i]!.length),
-  );
-  const line = (r: string[]) =>
-    r
-      .map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c))
-      .join('  ')
-      .trimEnd() + '\n';
-  io.stdout(line(['rule', 'applicability', 'hadolint', 'what it fixes']));
-  for (const [i, r] of rows.entries()) {
-    io.stdout(line(r));
-    const why = all[i]!.meta.docs.why;
-    if (why) io.stdout(`${' '.repeat(2)}${why.split('\n')[0]}\n`);
+  const idWidth = Math.max(4, ...all.map((t) => t.meta.id.length));
+  const apWidth = Math.max(13, ...all.map((t) => t.meta.applicability.length));
+  io.stdout(`${'rule'.padEnd(idWidth)}  ${'applicability'.padEnd(apWidth)}  what it fixes\n`);
+  for (const t of all) {
+    const m = t.meta;
+    io.stdout(`${m.id.padEnd(idWidth)}  ${m.applicability.padEnd(apWidth)}  ${m.title}\n`);
+    const pad = ' '.repeat(idWidth + 2);
+    if (m.hadolint.length) io.stdout(`${pad}hadolint: ${m.hadolint.join(' ')}\n`);
+    if (m.docs.why) io.stdout(`${pad}why: ${firstSentence(m.docs.why)}\n`);
+    io.stdout(`${pad}docs: docs/rules/${m.id}.md\n`);
   }
   return EXIT_OK;
 }

@@ -56,7 +56,8 @@ export interface TransformMeta {
   title: string;
   /** Hadolint rule ids this transform fixes. */
   hadolint: string[];
-  /** The highest applicability its fixes have. */
+  /** `safe` when `fix` applies (some of) its fixes by default; `review` when every fix it makes
+   * needs `--unsafe`. Each Fix carries its own applicability. */
   applicability: Applicability;
   docs: { why: string; fixSafety: string };
 }
