@@ -25,7 +25,9 @@
  *   source-dependent part after the full copy (`poetry install --only-root`, the original
  *   `uv sync`, `composer dump-autoload`); as it changes the commands it is a `review` fix.
  * - Cargo is always skipped (a plain reorder cannot build dependencies without the sources).
- * - An install that already runs before the full copy is not reported at all.
+ * - An install that already runs before the full copy (and none after it) is reported as a
+ *   Skipped saying so, so users learn why nothing changed. The engine keeps the skips of its
+ *   last pass, so after a move in the same run the moved install is reported this way too.
  * - Without a context on disk, only `pip install -r FILE` (the command names its manifest) is
  *   rewritten, as a `review` fix: nested includes cannot be seen.
  */
@@ -988,6 +990,7 @@ function check(model: DockerfileModel, cctx: CheckContext): Finding[] {
   for (const stage of model.stages) {
     const instrs = model.instructions.slice(stage.first, stage.last + 1);
     let done = false;
+    let ordered = false;
     for (const instr of instrs) {
       if (done) break;
       const copy = fullCopy(model, ctx, instr);
@@ -998,8 +1001,45 @@ function check(model: DockerfileModel, cctx: CheckContext): Finding[] {
         out.push(r);
         if ('edits' in r) done = true;
         if ('reason' in r) break;
+      } else if (!ordered) {
+        out.push(...alreadyOrdered(model, ctx, ignore, copy));
+        ordered = true;
       }
     }
+  }
+  return out;
+}
+
+/** Installs that already run before the stage's first full copy: say why nothing changes. */
+function alreadyOrdered(
+  model: DockerfileModel,
+  ctx: BuildContext,
+  ignore: IgnoreFile,
+  copy: FullCopy,
+): Finding[] {
+  const out: Finding[] = [];
+  const stage = model.stages[copy.instr.stage]!;
+  const copyText = model.text.slice(copy.instr.span.start, copy.instr.span.end).split(/\r?\n/)[0]!;
+  for (let i = stage.first + 1; i < copy.instr.index; i++) {
+    const run = model.instructions[i]!;
+    if (run.keyword !== 'RUN' || !run.shell) continue;
+    const env: Env = {
+      model,
+      ctx,
+      ignore,
+      cwd: workdir(model, i) ?? IMAGE_WD,
+      srcDir: copy.srcDir,
+      destDir: copy.destDir,
+    };
+    const found = run.shell.commands
+      .map((c) => analyseCommand(env, c))
+      .find((a): a is Install => a !== null && !a.ignore);
+    if (!found) continue;
+    out.push({
+      ruleId: `${ID}/${found.kind}`,
+      reason: `${INSTALL_NAMES[found.kind]} runs before \`${copyText}\` (nothing to move): source edits leave it cached`,
+      at: run.span.start,
+    });
   }
   return out;
 }
