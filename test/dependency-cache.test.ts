@@ -31,19 +31,28 @@ function reruns(cache: CacheModel, file: string): number[] {
   return cache.rerunOnEdit(file).map((s) => s.instruction);
 }
 
-/** RUN instructions of `after` whose text the fix moved (present in both, at another place). */
+const runText = (m: DockerfileModel, i: number) =>
+  m.text.slice(m.instructions[i]!.span.start, m.instructions[i]!.span.end);
+
+/** RUN instructions of `after` whose text the fix moved (present in both, at another place), or
+ * the install part split off a RUN (`RUN npm ci` of `RUN npm ci && npm run build`). */
 function movedRuns(before: DockerfileModel, after: DockerfileModel): [number, number][] {
   const out: [number, number][] = [];
-  const text = (m: DockerfileModel, i: number) =>
-    m.text.slice(m.instructions[i]!.span.start, m.instructions[i]!.span.end);
   for (const b of before.instructions) {
     if (b.keyword !== 'RUN') continue;
-    const a = after.instructions.find(
-      (x) =>
-        x.keyword === 'RUN' &&
-        x.stage === b.stage &&
-        text(after, x.index) === text(before, b.index),
-    );
+    const a =
+      after.instructions.find(
+        (x) =>
+          x.keyword === 'RUN' &&
+          x.stage === b.stage &&
+          runText(after, x.index) === runText(before, b.index),
+      ) ??
+      after.instructions.find(
+        (x) =>
+          x.keyword === 'RUN' &&
+          x.stage === b.stage &&
+          runText(before, b.index).startsWith(runText(after, x.index)),
+      );
     if (a) out.push([b.index, a.index]);
   }
   return out;
@@ -191,5 +200,72 @@ describe('cache model', () => {
 
   test('the fixtures directory is where the tests expect it', () => {
     expect(path.basename(path.resolve('fixtures/dependency-cache'))).toBe('dependency-cache');
+  });
+});
+
+describe('install and build in one RUN: the split', () => {
+  const node = {
+    'package.json': '{"name":"a","scripts":{"build":"tsc"}}\n',
+    'package-lock.json': '{"lockfileVersion":3}\n',
+    'src/index.ts': 'export {};\n',
+  };
+  const run = (df: string, context: Record<string, string> = node, unsafe = false) =>
+    optimize(df, { only: ['dependency-cache'], context, path: 'Dockerfile', unsafe });
+  const head = 'FROM node:20\nWORKDIR /app\nCOPY . .\n';
+  const copied = 'FROM node:20\nWORKDIR /app\nCOPY package.json package-lock.json ./\n';
+
+  test('a `set -e` list splits at a statement boundary and repeats the set', async () => {
+    const r = await run(head + 'RUN set -eux; \\\n    npm ci; \\\n    npm run build\n');
+    expect(r.output).toBe(
+      copied + 'RUN set -eux; \\\n    npm ci\nCOPY . .\nRUN set -eux; \\\n    npm run build\n',
+    );
+    expect(r.fixes.map((f) => [f.ruleId, f.applicability])).toEqual([
+      ['dependency-cache/npm', 'safe'],
+    ]);
+  });
+
+  test('a cleanup left after the build makes the split a review fix', async () => {
+    const r = await run(head + 'RUN npm ci && npm run build && rm -rf /root/.npm\n');
+    expect(r.output).toBe(head + 'RUN npm ci && npm run build && rm -rf /root/.npm\n');
+    expect(r.fixes[0]!.applicability).toBe('review');
+    expect(r.fixes[0]!.note).toContain('`rm -rf /root/.npm` stays after the build');
+  });
+
+  test('`||` in the chain or commands after it: no split, a reason', async () => {
+    for (const [cmd, reason] of [
+      ['npm ci && npm run build || true', 'also runs `npm run`'],
+      ['npm ci && npm run build; echo done', 'commands after the `&&` chain'],
+      ['npm ci; npm run build', 'without `set -e`'],
+    ] as const) {
+      const r = await run(head + `RUN ${cmd}\n`);
+      expect(r.output).toBe(head + `RUN ${cmd}\n`);
+      expect(r.skipped.map((s) => s.reason).join('\n')).toContain(reason);
+    }
+  });
+
+  test('an editable install of the project stays after the copy', async () => {
+    const py = { 'requirements.txt': 'flask\n', 'pyproject.toml': '[project]\nname="a"\n' };
+    const r = await run(
+      'FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt && pip install -e .\n',
+      py,
+    );
+    expect(r.output).toBe(
+      'FROM python:3.12\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\nRUN pip install -e .\n',
+    );
+  });
+
+  test('an ENV between: the install part keeps its place, the copy moves below it', async () => {
+    const r = await run(head + 'ENV NODE_ENV=production\nRUN npm ci && npm run build\n');
+    expect(r.output).toBe(
+      copied + 'ENV NODE_ENV=production\nRUN npm ci\nCOPY . .\nRUN npm run build\n',
+    );
+  });
+
+  test('the build left after the copy still re-runs on a source edit', () => {
+    const ctx = new MemoryContext(node);
+    const after = parseDockerfile(copied + 'RUN npm ci\nCOPY . .\nRUN npm run build\n');
+    const cache = buildCacheModel(after, ctx);
+    expect(reruns(cache, 'src/index.ts')).toEqual([4, 5]);
+    expect(reruns(cache, 'package.json')).toEqual([2, 3, 4, 5]);
   });
 });

@@ -12,8 +12,15 @@
  *   ARG or USER instructions sit between the copy and the install, the install keeps its place
  *   (its environment is unchanged) and the full copy moves below it instead.
  * - Any other instruction between them (RUN, COPY, ADD, VOLUME, SHELL, ONBUILD) may prepare the
- *   install: skipped. A RUN that also runs anything we cannot prove source-free (a build, `cd`,
- *   `chmod`, ...) is skipped: a wrong rewrite is worse than none.
+ *   install: skipped.
+ * - Install and build in one RUN (`npm ci && npm run build`): the RUN is read as a chain; its
+ *   leading part of installs and source-free commands (`cd DIR` resolved against WORKDIR, `set`,
+ *   `export`) becomes a RUN of its own (same flags, the author's layout) before the full copy, and
+ *   the RUN after the copy keeps the rest, repeating the `cd`/`set`/`export` items. Only when the
+ *   split cannot change the outcome: an `&&` boundary in the last statement without `||`, or a
+ *   statement boundary under `set -e` after a single command. Repeated `cd`/`export` and a cleanup
+ *   left after the build (it no longer shrinks the install layer) make it `review`. Anything else
+ *   in the RUN that we cannot prove source-free is skipped: a wrong rewrite is worse than none.
  * - The manifest COPY uses the keyword COPY (also for `ADD . .`), carries `--chown`, `--chmod`
  *   and `--link` of the full copy, writes sources as context paths (under the full copy's source
  *   folder) and one COPY per target folder (monorepos), destinations relative when the author's
@@ -38,6 +45,7 @@ import { loadIgnore, type IgnoreFile } from '../src/ignore.js';
 import { normalizePosix } from '../src/parse/dockerfile.js';
 import type {
   BuildContext,
+  ChainItem,
   CheckContext,
   DockerfileModel,
   Edit,
@@ -1044,6 +1052,158 @@ function alreadyOrdered(
   return out;
 }
 
+/** One `&&`/`;` chain item of a RUN, with the statement holding it. */
+interface Item {
+  item: ChainItem;
+  stmt: number;
+}
+
+/**
+ * How a RUN splits into a leading install part and the rest, reading the chain item by item
+ * (`cd` changes the folder the next installs read from). Null when the RUN is not a plain chain
+ * or holds no install at its start: the whole-RUN analysis applies then.
+ */
+interface ChainPlan {
+  items: Item[];
+  /** Items [0, prefix) run before the full copy; state items are repeated in the rest. */
+  prefix: number;
+  installs: Install[];
+  /** `cd`/`set`/`export`/assignment items of the prefix (repeated before the rest). */
+  state: number[];
+  /** Folders (image paths) the prefix enters with `cd`. */
+  cdDirs: string[];
+  /** Why the split needs a review (state repeated, cleanup left after the build). */
+  review: string[];
+  skip?: string;
+}
+
+function isSetErrexit(cmd: SimpleCommand | null): boolean {
+  if (!cmd || base(cmd.name?.value) !== 'set') return false;
+  const v = vals(cmd);
+  return v.some(
+    (a, i) => (a !== null && /^-[a-zA-Z]*e/.test(a)) || (a === '-o' && v[i + 1] === 'errexit'),
+  );
+}
+
+/** A command that removes caches or packages: left after the build it no longer shrinks the install layer. */
+function cleanup(cmd: SimpleCommand): boolean {
+  const name = base(cmd.name?.value);
+  const v = vals(cmd);
+  if (name === 'rm') return true;
+  if (['npm', 'yarn', 'pnpm', 'pip', 'pip3', 'bun'].includes(name) && v[0] === 'cache') return true;
+  if (
+    ['apt-get', 'apt'].includes(name) &&
+    ['clean', 'autoremove', 'purge', 'remove'].includes(v[0] ?? '')
+  )
+    return true;
+  if (name === 'apk' && v[0] === 'del') return true;
+  return false;
+}
+
+function chainPlan(env: Env, run: Instruction, cwd: string | null): ChainPlan | null {
+  const shell = run.shell;
+  if (!shell?.ok || run.heredocs.length) return null;
+  const items: Item[] = shell.statements.flatMap((st, stmt) =>
+    st.items.map((item) => ({ item, stmt })),
+  );
+  const errexit = isSetErrexit(shell.statements[0]?.items[0]?.command ?? null);
+  const plan: ChainPlan = {
+    items,
+    prefix: 0,
+    installs: [],
+    state: [],
+    cdDirs: [],
+    review: [],
+  };
+  let dir = cwd;
+  let k = 0;
+  for (; k < items.length; k++) {
+    const { item, stmt } = items[k]!;
+    const st = shell.statements[stmt]!;
+    const cmd = item.command;
+    if (!cmd || cmd.nested || st.terminator === '&' || st.items.some((i) => i.op === '||')) break;
+    const name = base(cmd.name?.value);
+    if (name === 'cd') {
+      const target = cmd.args.length === 1 ? cmd.args[0]!.value : null;
+      if (target === null || target === '-' || target.startsWith('~') || cmd.redirects.length) {
+        plan.skip = `\`${cmdText(cmd)}\` before the install cannot be resolved against WORKDIR`;
+        break;
+      }
+      if (dir === null && !target.startsWith('/')) {
+        plan.skip = `\`${cmdText(cmd)}\` before the install is relative to a WORKDIR the Dockerfile does not set`;
+        break;
+      }
+      dir = joinImage(dir ?? '/', target);
+      plan.cdDirs.push(dir);
+      plan.state.push(k);
+      continue;
+    }
+    if (name === 'set' || (cmd.name === null && cmd.assignments.length) || name === 'export') {
+      plan.state.push(k);
+      continue;
+    }
+    const a = dir === null ? null : analyseCommand({ ...env, cwd: dir }, cmd);
+    if (a) {
+      if (a.ignore || (a.skip && plan.installs.length)) break;
+      plan.installs.push(a);
+      if (a.skip) {
+        k++;
+        break;
+      }
+      continue;
+    }
+    if (benign(cmd)) continue;
+    break;
+  }
+  // Trailing state items belong to the rest (they set up what follows, not the installs).
+  while (k > 0 && plan.state.includes(k - 1)) {
+    plan.state.pop();
+    if (base(items[k - 1]!.item.command?.name?.value) === 'cd') plan.cdDirs.pop();
+    k--;
+  }
+  plan.prefix = k;
+  if (!plan.installs.length) return plan.skip ? plan : null;
+  if (k < items.length) {
+    const last = items[k - 1]!;
+    const next = items[k]!;
+    const lastStmt = shell.statements.length - 1;
+    if (next.stmt === last.stmt && last.stmt !== lastStmt)
+      plan.skip =
+        'commands after the `&&` chain of the install run even when it fails (`;` or a newline follows): a split would change that';
+    else if (
+      next.stmt !== last.stmt &&
+      (!errexit || shell.statements[last.stmt]!.items.length !== 1)
+    )
+      plan.skip =
+        'the install ends a statement of a `;`/newline list without `set -e`: a failed install does not stop the commands after it, and a split would change that';
+    for (const i of plan.state) {
+      const c = items[i]!.item.command!;
+      const n = base(c.name?.value);
+      if (n !== 'set')
+        plan.review.push(`repeats \`${cmdText(c)}\` before the commands left after the copy`);
+    }
+    for (const it of items.slice(k))
+      for (const c of commandsIn(run, it.item))
+        if (cleanup(c))
+          plan.review.push(
+            `\`${cmdText(c)}\` stays after the build and no longer shrinks the install layer`,
+          );
+  }
+  return plan;
+}
+
+/** A command as written (words joined by one space). */
+function cmdText(cmd: SimpleCommand): string {
+  return [cmd.name?.raw ?? '', ...cmd.args.map((a) => a.raw)].join(' ').trim();
+}
+
+/** The simple commands inside a chain item (nested ones included). */
+function commandsIn(run: Instruction, item: ChainItem): SimpleCommand[] {
+  return (run.shell?.commands ?? []).filter(
+    (c) => c.span.start >= item.span.start && c.span.end <= item.span.end,
+  );
+}
+
 function planForCopy(
   model: DockerfileModel,
   ctx: BuildContext,
@@ -1066,6 +1226,32 @@ function planForCopy(
       srcDir: copy.srcDir,
       destDir: copy.destDir,
     };
+    const plan = chainPlan(env, run, cwd);
+    if (plan && !plan.installs.length) {
+      // A `cd` we cannot follow comes before an install.
+      const env2 = { ...env, cwd: cwd ?? IMAGE_WD };
+      const a = run.shell.commands.map((c) => analyseCommand(env2, c)).find((x) => x && !x.ignore);
+      if (a) return { ruleId: `${ID}/${a.kind}`, reason: plan.skip!, at: run.span.start };
+    } else if (plan) {
+      const first = plan.installs[0]!;
+      const skip = (reason: string) => ({
+        ruleId: `${ID}/${first.kind}`,
+        reason,
+        at: run.span.start,
+      });
+      if (first.skip) return skip(first.skip);
+      if (plan.skip) return skip(plan.skip);
+      if (plan.installs.some((i) => i.after) && earlierInstall(model, env, copy, first.kind)) {
+        between.push(run);
+        continue;
+      }
+      const blocker = between.find((i) => !INERT.has(i.keyword) && !SETTINGS.has(i.keyword));
+      if (blocker)
+        return skip(
+          `a ${blocker.keyword} at line ${blocker.line + 1} runs between the copy and the install and may prepare it`,
+        );
+      return moveFix(model, ctx, ignore, copy, run, between, plan.installs, env, plan);
+    }
     const installs: Install[] = [];
     const others: SimpleCommand[] = [];
     for (const c of run.shell.commands) {
@@ -1284,6 +1470,7 @@ function moveFix(
   between: Instruction[],
   installs: Install[],
   env: Env,
+  plan?: ChainPlan,
 ): Finding {
   const real = installs.filter((i) => !i.ignore);
   const first = real[0]!;
@@ -1300,6 +1487,11 @@ function moveFix(
   if (typeof files === 'string') return skip(files);
   const lines = copyLines(model, copy, files);
   if (typeof lines === 'string') return skip(lines);
+  for (const d of plan?.cdDirs ?? [])
+    if (under(copy.destDir, d) !== null && !files.some((f) => under(d, f.imagePath) !== null))
+      return skip(`the install runs in ${d} (\`cd\`), which only the full copy creates`);
+  if (plan && plan.prefix < plan.items.length)
+    return splitFix(model, ctx, copy, run, between, real, files, lines, plan);
   const settings = between.filter((i) => SETTINGS.has(i.keyword));
   const copyStart = blockStart(model, copy.instr, -1);
   const runStart = blockStart(model, run, copy.instr.endLine);
@@ -1382,6 +1574,117 @@ function moveFix(
       'no build context: manifests inferred from the command; nested includes are not copied';
   else if (inserts.length)
     fix.note = `the moved install gets${inserts.map((i) => i.text).join('')}; check the project still builds`;
+  return fix;
+}
+
+/**
+ * Install and build in one RUN: the leading install part becomes a RUN of its own before the full
+ * copy (same flags, the author's layout up to the last install command), the RUN after the copy
+ * keeps the rest (with the `cd`/`set`/`export` items the install part ran first).
+ */
+function splitFix(
+  model: DockerfileModel,
+  ctx: BuildContext,
+  copy: FullCopy,
+  run: Instruction,
+  between: Instruction[],
+  installs: Install[],
+  files: ManifestFile[],
+  lines: string[],
+  plan: ChainPlan,
+): Finding {
+  const first = installs[0]!;
+  const ruleId = `${ID}/${first.kind}`;
+  const skip = (reason: string) => ({ ruleId, reason, at: run.span.start });
+  const text = model.text;
+  const items = plan.items;
+  const lastMoved = items[plan.prefix - 1]!.item;
+  const firstRest = items[plan.prefix]!.item;
+  const head = text.slice(run.span.start, items[0]!.item.span.start);
+  const inserts = installs.flatMap((i) => i.inserts ?? []);
+  const afterCmds = installs.flatMap((i) => i.after ?? []);
+  const moved = withInserts(
+    text.slice(run.span.start, lastMoved.span.end),
+    run.span.start,
+    inserts,
+  );
+  const state = plan.state
+    .map((i) => text.slice(items[i]!.item.span.start, items[i + 1]!.item.span.start))
+    .join('');
+  const rest =
+    head +
+    state +
+    afterCmds.map((c) => c + ' && ').join('') +
+    text.slice(firstRest.span.start, run.span.end);
+  const eol = model.eol;
+  const indent = text.slice(model.lineStarts[copy.instr.line]!, copy.instr.span.start);
+  const runIndent = text.slice(model.lineStarts[run.line]!, run.span.start);
+  const copyStart = blockStart(model, copy.instr, -1);
+  const settings = between.filter((i) => SETTINGS.has(i.keyword));
+  const edits: Edit[] = [];
+  if (settings.length === 0) {
+    edits.push({
+      start: copyStart,
+      end: copyStart,
+      text: lines.map((l) => indent + l + eol).join('') + runIndent + moved + eol,
+    });
+    edits.push({ start: run.span.start, end: run.span.end, text: rest });
+  } else {
+    const expandedHere = model.expand(copy.instr.logical.text, copy.instr.index);
+    const expandedThere = model.expand(copy.instr.logical.text, run.index);
+    if (expandedHere === null || expandedHere !== expandedThere)
+      return skip(
+        'an ENV or ARG between the copy and the install changes a variable the copy uses',
+      );
+    const relDest = !(copy.spec.dest.value ?? '/').startsWith('/');
+    if (relDest && workdir(model, copy.instr.index) !== workdir(model, run.index))
+      return skip(
+        'a WORKDIR between the copy and the install changes where the relative copy lands',
+      );
+    edits.push({
+      start: copyStart,
+      end: instructionLines(model, copy.instr).end,
+      text: lines.map((l) => indent + l + eol).join(''),
+    });
+    edits.push({
+      start: run.span.start,
+      end: run.span.end,
+      text: moved + eol + blockText(model, copyStart, copy.instr) + eol + runIndent + rest,
+    });
+  }
+  const review = !ctx.available || inserts.length > 0 || plan.review.length > 0;
+  const list = files.map((f) => f.source);
+  const copyText = text.slice(copy.instr.span.start, copy.instr.span.end).split(/\r?\n/)[0]!;
+  const restCmd = firstRest.command
+    ? cmdText(firstRest.command)
+    : text.slice(firstRest.span.start, firstRest.span.end).split(/\r?\n/)[0]!;
+  const manifestsText = list.length
+    ? `copy only ${list.join(', ')} first`
+    : 'the files it reads are already in place';
+  const notes = [
+    ...(inserts.length
+      ? [
+          `the moved install gets${inserts.map((i) => i.text).join('')} and \`${afterCmds.join(' && ')}\` runs after the copy`,
+        ]
+      : []),
+    ...plan.review,
+  ];
+  const fix: Fix = {
+    ruleId,
+    message: `${INSTALL_NAMES[first.kind]} re-runs on every source edit because it shares a RUN after \`${copyText}\` with \`${restCmd}\`: ${manifestsText}, install in a RUN of its own before the full copy, and keep the rest after it.`,
+    applicability: review ? 'review' : 'safe',
+    at: run.span.start,
+    edits,
+    data: {
+      ecosystem: first.kind,
+      manifests: list,
+      install: moved,
+      rest,
+      copy: copyText,
+      ...(afterCmds.length ? { after: afterCmds } : {}),
+    },
+  };
+  if (notes.length) fix.note = notes.join('; ');
   return fix;
 }
 
