@@ -140,13 +140,26 @@ function workdir(model: DockerfileModel, i: number): string | null {
   const wd = model.workdirAt(i);
   if (wd !== null) return wd;
   const instr = model.instructions[i]!;
+  // WORKDIRs of the stage and its base stages, oldest first: relative ones over the image's
+  // default folder (`WORKDIR app` on `node`) still resolve, against the placeholder.
+  const chain: Instruction[] = [];
   let stage: (typeof model.stages)[number] | undefined = model.stages[instr.stage];
+  let upTo = i;
   while (stage) {
-    for (let j = stage.first; j <= Math.min(stage.last, i); j++)
-      if (model.instructions[j]!.keyword === 'WORKDIR') return null;
+    const own: Instruction[] = [];
+    for (let j = stage.first; j <= Math.min(stage.last, upTo); j++)
+      if (model.instructions[j]!.keyword === 'WORKDIR') own.push(model.instructions[j]!);
+    chain.unshift(...own);
+    upTo = Infinity;
     stage = stage.fromStage !== null ? model.stages[stage.fromStage] : undefined;
   }
-  return IMAGE_WD;
+  let dir = IMAGE_WD;
+  for (const w of chain) {
+    const v = w.args.length === 1 ? w.args[0]!.value : null;
+    if (v === null || /\$/.test(v)) return null;
+    dir = joinImage(dir, v);
+  }
+  return dir;
 }
 
 function contextPath(env: Env, imagePath: string): string | null {
@@ -1213,6 +1226,8 @@ function planForCopy(
 ): Finding | null {
   const between: Instruction[] = [];
   for (const run of later) {
+    // A later full copy (`COPY src ./src/` then `COPY . .`): plan for that one instead.
+    if ((run.keyword === 'COPY' || run.keyword === 'ADD') && fullCopy(model, ctx, run)) return null;
     if (run.keyword !== 'RUN' || !run.shell) {
       between.push(run);
       continue;
@@ -1762,7 +1777,7 @@ export const transform: Transform = {
     docs: {
       why: 'A `COPY . .` before the dependency install makes every source edit invalidate the install step, so each build downloads and installs every package again. Copying only the manifests (requirements.txt, package.json and its lock file, go.mod, ...) first and installing before the full copy keeps that layer cached until a manifest changes.',
       fixSafety:
-        'The install RUN moves unchanged (text, flags, comments) above the full copy, after a COPY of exactly the files it reads, found in the real build context after .dockerignore (nested pip includes, workspace package.json files, wrapper files). It is skipped when anything else could need the source: lifecycle scripts, local path dependencies, installing the project itself, other commands in the same RUN, or a RUN/COPY between the copy and the install. Fixes that change commands (poetry --no-root, uv --no-install-project, composer --no-scripts --no-autoloader), add a step (go mod download) or infer manifests without a context are `review`.',
+        'The install RUN moves unchanged (text, flags, comments) above the full copy, after a COPY of exactly the files it reads, found in the real build context after .dockerignore (nested pip includes, workspace package.json files, wrapper files). It is skipped when anything else could need the source: lifecycle scripts, local path dependencies, installing the project itself, or a RUN/COPY between the copy and the install. An install and a build in one RUN (`npm ci && npm run build`) are split: the install part moves as its own RUN, the build stays after the copy; splits that repeat a `cd`/`export` or leave a cleanup after the build are `review`. Fixes that change commands (poetry --no-root, uv --no-install-project, composer --no-scripts --no-autoloader), add a step (go mod download) or infer manifests without a context are `review`.',
     },
   },
   check,
