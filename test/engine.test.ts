@@ -263,6 +263,47 @@ describe('fixed-point engine', () => {
     expect(r.fixes[0]!.files).toEqual(['.dockerignore']);
   });
 
+  test("a transform's skip on text it inserted itself is dropped; other transforms' skips stay", () => {
+    // Inserts `RUN prepare` once, then says "nothing to do" about it on the next pass.
+    const mover: Transform = {
+      meta: meta('mover'),
+      check: (m) => {
+        const prep = m.instructions.find(
+          (i) => m.text.slice(i.span.start, i.span.end) === 'RUN prepare',
+        );
+        if (prep) return [{ ruleId: 'mover/x', reason: 'already in place', at: prep.span.start }];
+        const from = m.instructions[0]!;
+        return [
+          {
+            ruleId: 'mover/x',
+            message: 'insert prepare',
+            applicability: 'safe',
+            at: from.span.start,
+            edits: [{ start: from.span.end + 1, end: from.span.end + 1, text: 'RUN prepare\n' }],
+          },
+        ];
+      },
+    };
+    const watcher: Transform = {
+      meta: meta('watcher'),
+      check: (m) =>
+        m.instructions
+          .filter((i) => i.keyword === 'RUN')
+          .map((i) => ({
+            ruleId: 'watcher/y',
+            reason: `left ${m.text.slice(i.span.start, i.span.end)} alone`,
+            at: i.span.start,
+          })),
+    };
+    const r = engine('FROM x\nRUN a\n', [mover, watcher]);
+    expect(r.output).toBe('FROM x\nRUN prepare\nRUN a\n');
+    // The inserted line maps back to the original line it was inserted at (2).
+    expect(r.skipped.map((s) => [s.ruleId, s.line, s.reason])).toEqual([
+      ['watcher/y', 2, 'left RUN prepare alone'],
+      ['watcher/y', 2, 'left RUN a alone'],
+    ]);
+  });
+
   test('BOM is kept and offsets ignore it', () => {
     const r = engine('\uFEFFfrom x\n', [keywordCase]);
     expect(r.output).toBe('\uFEFFFROM x\n');

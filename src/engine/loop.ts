@@ -6,7 +6,7 @@
 import { parseDockerfile } from '../parse/dockerfile.js';
 import { BOM, lineOfOffset, computeLineStarts, overlaps } from '../text.js';
 import { OverlayContext } from '../context.js';
-import { applyEdits, assertValidEdits, InternalError, mapBack } from './edit.js';
+import { applyEdits, assertValidEdits, InternalError, mapBack, sortEdits } from './edit.js';
 import type {
   DockerfileModel,
   Edit,
@@ -109,11 +109,27 @@ export function runEngine(input: EngineInput): EngineResult {
   let text = original;
   let model = parseOrThrow(text);
   const initialBroken = brokenShells(model);
-  const history: Edit[][] = [];
+  // The Dockerfile edits applied in each pass, tagged with the transform that made them.
+  const history: (Edit & { transform: string })[][] = [];
   const toOriginalLine = (offset: number): number => {
     let o = offset;
     for (let i = history.length - 1; i >= 0; i--) o = mapBack(history[i]!, o);
     return lineOfOffset(originalStarts, Math.min(o, original.length)) + 1;
+  };
+  /** The transform whose inserted text holds `offset` (in the current text), or null. */
+  const insertedBy = (offset: number): string | null => {
+    let o = offset;
+    for (let i = history.length - 1; i >= 0; i--) {
+      let delta = 0;
+      for (const e of sortEdits(history[i]!)) {
+        const newStart = e.start + delta;
+        if (o < newStart) break;
+        if (o < newStart + e.text.length) return e.transform;
+        delta += e.text.length - (e.end - e.start);
+      }
+      o = mapBack(history[i]!, o);
+    }
+    return null;
   };
 
   const reports: FixReport[] = [];
@@ -156,14 +172,20 @@ export function runEngine(input: EngineInput): EngineResult {
     }
     // Choose the fixes of this pass: registry order, then position; skip any that overlaps.
     const chosen: Fix[] = [];
-    const taken: Edit[] = [];
+    const taken: (Edit & { transform: string })[] = [];
     const silence = readSuppressions(model);
     pending = [];
     suppressed = [];
     for (const f of fixes) {
       const by = suppressedBy(model, silence, f);
       if (by) {
-        suppressed.push({ ruleId: f.ruleId, transform: transformOf(f.ruleId), message: f.message, line: toOriginalLine(f.at), by });
+        suppressed.push({
+          ruleId: f.ruleId,
+          transform: transformOf(f.ruleId),
+          message: f.message,
+          line: toOriginalLine(f.at),
+          by,
+        });
         continue;
       }
       const eligible = f.applicability === 'safe' || input.unsafe;
@@ -176,14 +198,18 @@ export function runEngine(input: EngineInput): EngineResult {
       );
       if (clash) continue;
       chosen.push(f);
-      taken.push(...f.edits);
+      taken.push(...f.edits.map((e) => ({ ...e, transform: transformOf(f.ruleId) })));
     }
-    skipped = skips.map((s) => ({
-      ruleId: s.ruleId,
-      transform: transformOf(s.ruleId),
-      reason: s.reason,
-      line: toOriginalLine(s.at),
-    }));
+    // Skips of the final state, except a transform's remarks on text it wrote itself in this run
+    // (e.g. "the install already runs before the copy" right after moving it there).
+    skipped = skips
+      .filter((s) => insertedBy(s.at) !== transformOf(s.ruleId))
+      .map((s) => ({
+        ruleId: s.ruleId,
+        transform: transformOf(s.ruleId),
+        reason: s.reason,
+        line: toOriginalLine(s.at),
+      }));
     if (chosen.length === 0) break;
 
     const dockerfileEdits = taken.filter((e) => !e.file);
