@@ -1773,7 +1773,7 @@ export const transform: Transform = {
     id: ID,
     title: 'Install dependencies before copying the sources',
     hadolint: [],
-    applicability: 'review',
+    applicability: 'safe',
     docs: {
       why: 'A `COPY . .` before the dependency install makes every source edit invalidate the install step, so each build downloads and installs every package again. Copying only the manifests (requirements.txt, package.json and its lock file, go.mod, ...) first and installing before the full copy keeps that layer cached until a manifest changes.',
       fixSafety:
