@@ -6,7 +6,7 @@
 import { describe, expect, test } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { optimize } from '../src/api.js';
+import { optimize, optimizeFile } from '../src/api.js';
 import { transforms } from '../src/registry.js';
 import { ROOT } from './helpers.js';
 
@@ -81,4 +81,12 @@ describe.each(transforms.map((t) => [t.meta.id, t] as const))('docs/rules/%s.md'
 test('README lists every rule', () => {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
   for (const t of transforms) expect(readme).toContain(`\`${t.meta.id}\``);
+});
+
+test("README's example diff is the tool's real output on examples/flask", async () => {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const block = /```diff\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('## Example')));
+  expect(block).not.toBeNull();
+  const result = await optimizeFile(path.join(ROOT, 'examples/flask/Dockerfile'), { cwd: ROOT });
+  expect(block![1]).toBe(result.diff);
 });
