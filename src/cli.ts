@@ -25,6 +25,7 @@ import {
   type FileOutcome,
 } from './report.js';
 import type { Transform } from './types.js';
+import { verifyArgs, verifyOptions } from './verify/cli-options.js';
 
 export interface CliIO {
   stdout: (s: string) => void;
@@ -78,6 +79,8 @@ interface FixArgs {
   stdinFilename?: string;
   config?: string;
   quiet: boolean;
+  /** fix --verify: build both with Docker; write only fixes whose optimized build succeeds. */
+  verify?: { docker?: string; target?: string; buildArg?: string[]; timeout?: number };
 }
 
 function splitList(v: unknown): string[] | undefined {
@@ -179,7 +182,12 @@ async function runFix(args: FixArgs, io: CliIO, custom?: readonly Transform[]): 
   }
   if (showProgress) io.stderr('\r\u001b[K');
 
-  const changes = [...merged.values()];
+  let changes = [...merged.values()];
+  if (args.verify) {
+    const { verifyGate } = await import('./verify/command.js');
+    const gate = { ...args.verify, context: args.context, unsafe: args.unsafe, quiet: args.quiet };
+    changes = await verifyGate(outcomes, changes, gate, io);
+  }
   if (!args.dryRun) {
     try {
       applyResult({ files: changes.filter((c) => c.absolutePath) });
@@ -328,7 +336,12 @@ function fixOptions(y: Argv) {
     .option('stdin-filename', {
       type: 'string',
       describe: 'Name shown for a Dockerfile read from stdin',
-    });
+    })
+    .option('verify', {
+      type: 'boolean',
+      describe: 'Build original and optimized with Docker; write a fix only if it builds',
+    })
+    .option('docker', { type: 'string', describe: 'Docker client for --verify' });
 }
 
 /** Run the CLI; resolves to the exit code. */
@@ -366,10 +379,20 @@ export async function main(
             stdinFilename: a['stdin-filename'],
             config: a.config,
             quiet: a.quiet,
+            verify: a.verify ? { docker: a.docker } : undefined,
           },
           io,
           custom?.transforms,
         );
+      },
+    )
+    .command(
+      'verify [paths..]',
+      'Build the original and the optimized Dockerfile with Docker and compare size, layers, cache hits',
+      (y) => verifyOptions(y),
+      async (a) => {
+        const { runVerify } = await import('./verify/command.js');
+        exitCode = await runVerify(verifyArgs(a), io, custom?.transforms);
       },
     )
     .command(

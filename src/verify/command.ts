@@ -1,0 +1,232 @@
+/** `dockerfile-optimizer verify [paths..]` and the `fix --verify` gate. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { displayPath, optimizeFile, selectTransforms, type FileChange } from '../api.js';
+import { findConfig, loadConfig, type LoadedConfig } from '../config.js';
+import { discover, readDockerfile } from '../io.js';
+import { transforms as registry } from '../registry.js';
+import type { FileOutcome } from '../report.js';
+import type { Transform } from '../types.js';
+import { defaultDockerBin, dockerUnavailable, type DockerClient } from './docker.js';
+import { formatReport, jsonDocument } from './report.js';
+import { verify, type VerifyReport } from './verify.js';
+
+/** What the verify command needs from the CLI's IO (a subset of CliIO). */
+export interface VerifyIO {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  cwd: string;
+  env: Record<string, string | undefined>;
+}
+
+export interface VerifyArgs {
+  paths: string[];
+  unsafe?: boolean;
+  only?: string | string[];
+  skip?: string | string[];
+  context?: string;
+  config?: string;
+  format: 'text' | 'json';
+  docker?: string;
+  edit?: string;
+  target?: string;
+  buildArg?: string[];
+  /** Seconds per build. */
+  timeout?: number;
+  run?: boolean;
+  cacheTest?: boolean;
+  quiet?: boolean;
+}
+
+const PROG = 'dockerfile-optimizer';
+
+function splitList(v: unknown): string[] | undefined {
+  if (v === undefined) return undefined;
+  return (Array.isArray(v) ? v : [v])
+    .flatMap((x) => String(x).split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+export function dockerClient(
+  docker: string | undefined,
+  env: Record<string, string | undefined>,
+): DockerClient {
+  return { bin: docker ?? defaultDockerBin(), env: { ...env } };
+}
+
+/** Optimize options as `fix` builds them: the nearest config, overridden by the flags. */
+function fixOptions(args: VerifyArgs, config: LoadedConfig | null, cwd: string) {
+  const c = config?.config;
+  const cfgSkip = Object.entries(c?.rules ?? {})
+    .filter(([, on]) => !on)
+    .map(([id]) => id);
+  const skip = [
+    ...(splitList(args.skip) ?? []),
+    ...cfgSkip,
+    ...(c?.dockerignore?.enabled === false ? ['dockerignore'] : []),
+  ];
+  return {
+    unsafe: args.unsafe ?? c?.unsafe ?? false,
+    only: splitList(args.only),
+    skip: skip.length ? skip : undefined,
+    cacheMounts: c?.cacheMounts ?? false,
+    dockerignore: c?.dockerignore
+      ? { add: c.dockerignore.add, keep: c.dockerignore.keep }
+      : undefined,
+    cwd,
+  };
+}
+
+/** Run `verify`; resolves to the exit code (0: every optimized build succeeded; 2: otherwise). */
+export async function runVerify(
+  args: VerifyArgs,
+  io: VerifyIO,
+  custom?: readonly Transform[],
+): Promise<number> {
+  const all = custom ?? registry;
+  const known = (id: string) => all.some((t) => t.meta.id === id.split('/')[0]);
+  selectTransforms(all, splitList(args.only), splitList(args.skip));
+  const fixed = args.config ? loadConfig(path.resolve(io.cwd, args.config), known) : null;
+  const cache = new Map<string, LoadedConfig | null>();
+  const client = dockerClient(args.docker, io.env);
+  const why = await dockerUnavailable(client);
+  if (why) {
+    io.stderr(
+      `${PROG}: verify needs a Docker engine: ${why} (scripts/docker-setup.sh starts one)\n`,
+    );
+    return 2;
+  }
+  const { files, errors: found } = discover(args.paths, io.cwd);
+  const errors = found.map((e) => ({ path: e.path, error: e.message }));
+  const reports: VerifyReport[] = [];
+  for (const f of files) {
+    if (f.absolute === '-') {
+      errors.push({ path: '-', error: 'verify needs a Dockerfile on disk (not stdin)' });
+      continue;
+    }
+    try {
+      const config = fixed ?? findConfig(path.dirname(f.absolute), known, cache);
+      const options = fixOptions(args, config, io.cwd);
+      const contextDir = args.context
+        ? path.resolve(io.cwd, args.context)
+        : path.dirname(f.absolute);
+      const result = await optimizeFile(f.absolute, {
+        ...options,
+        context: contextDir,
+        ...(custom ? { transforms: custom } : {}),
+      });
+      const progress =
+        args.quiet || args.format === 'json'
+          ? undefined
+          : (l: string) => io.stderr(`${f.display}: ${l}\n`);
+      const report = await verify({
+        client,
+        dockerfile: f.absolute,
+        contextDir,
+        original: readDockerfile(f.absolute).text,
+        result,
+        unsafe: options.unsafe,
+        target: args.target,
+        buildArgs: args.buildArg,
+        edit: args.edit,
+        cacheTest: args.cacheTest ?? true,
+        run: args.run ?? false,
+        buildTimeoutMs: args.timeout ? args.timeout * 1000 : undefined,
+        display: { dockerfile: f.display, context: displayPath(contextDir, io.cwd) },
+        progress,
+      });
+      reports.push(report);
+      if (args.format === 'text') io.stdout(formatReport(report) + (files.length > 1 ? '\n' : ''));
+      if (report.verdict === 'optimized-build-failed')
+        io.stderr(
+          `${PROG}: ${f.display}: THE OPTIMIZED DOCKERFILE FAILS TO BUILD where the original builds: ${report.optimized.build.error ?? ''}\n`,
+        );
+    } catch (err) {
+      errors.push({ path: f.display, error: (err as Error).message });
+    }
+  }
+  if (args.format === 'json')
+    io.stdout(JSON.stringify(jsonDocument(reports, errors), null, 2) + '\n');
+  for (const e of errors) io.stderr(`${PROG}: ${e.path}: ${e.error}\n`);
+  const ok =
+    errors.length === 0 && reports.every((r) => r.verdict === 'ok' || r.verdict === 'unchanged');
+  return ok ? 0 : 2;
+}
+
+export interface GateArgs {
+  docker?: string;
+  context?: string;
+  target?: string;
+  buildArg?: string[];
+  timeout?: number;
+  unsafe?: boolean;
+  quiet?: boolean;
+}
+
+/**
+ * `fix --verify`: build the original and the optimized Dockerfile of every changed file; a file
+ * whose optimized build fails (or cannot be verified) keeps none of its changes and gets an error
+ * outcome. Resolves to the changes that may be written.
+ */
+export async function verifyGate(
+  outcomes: FileOutcome[],
+  changes: FileChange[],
+  args: GateArgs,
+  io: VerifyIO,
+): Promise<FileChange[]> {
+  const changed = outcomes.filter((o) => o.result?.changed);
+  if (!changed.length) return changes;
+  const drop = new Set<string>();
+  const client = dockerClient(args.docker, io.env);
+  const why = await dockerUnavailable(client);
+  for (const o of changed) {
+    const result = o.result!;
+    const file = path.resolve(io.cwd, o.path);
+    const keyOf = (c: FileChange) => c.absolutePath ?? c.path;
+    const refuse = (msg: string) => {
+      for (const c of result.files) drop.add(keyOf(c));
+      outcomes.push({ path: o.path, error: `${msg}; the fix was NOT written` });
+    };
+    if (why) {
+      refuse(`cannot verify: ${why}`);
+      continue;
+    }
+    if (!fs.existsSync(file) || !result.files.some((c) => c.absolutePath)) {
+      refuse('cannot verify a Dockerfile read from stdin');
+      continue;
+    }
+    const contextDir = args.context ? path.resolve(io.cwd, args.context) : path.dirname(file);
+    if (!args.quiet)
+      io.stderr(`${o.path}: verify: building the original and the optimized Dockerfile ...\n`);
+    try {
+      const r = await verify({
+        client,
+        dockerfile: file,
+        contextDir,
+        original: readDockerfile(file).text,
+        result,
+        unsafe: args.unsafe ?? false,
+        target: args.target,
+        buildArgs: args.buildArg,
+        cacheTest: false,
+        buildTimeoutMs: args.timeout ? args.timeout * 1000 : undefined,
+      });
+      if (!r.optimized.build.ok) {
+        const orig = r.original.build.ok ? 'where the original builds' : 'and so does the original';
+        refuse(
+          `!!! THE OPTIMIZED DOCKERFILE FAILS TO BUILD ${orig}: ${r.optimized.build.error ?? ''}`,
+        );
+      } else if (!args.quiet) {
+        const size =
+          r.size && r.size.before
+            ? `, image ${(r.size.before / 1e6).toFixed(1)} MB -> ${(r.size.after / 1e6).toFixed(1)} MB`
+            : '';
+        io.stderr(`${o.path}: verify: the optimized Dockerfile builds${size}\n`);
+      }
+    } catch (err) {
+      refuse(`cannot verify: ${(err as Error).message}`);
+    }
+  }
+  return changes.filter((c) => !drop.has(c.absolutePath ?? c.path));
+}
