@@ -58,6 +58,11 @@ else
   answers || { log "dockerd did not answer within 60 s; see $DIR/dockerd.log"; tail -n 5 "$DIR/dockerd.log" >&2 || true; exit 1; }
 fi
 
+# An engine that already has a debian:bookworm (pulled from a registry) needs no debootstrap.
+if ! timeout 30 "$DOCKER" image inspect "$BASE" >/dev/null 2>&1 &&
+  timeout 30 "$DOCKER" image inspect debian:bookworm >/dev/null 2>&1; then
+  BASE=debian:bookworm
+fi
 if ! timeout 30 "$DOCKER" image inspect "$BASE" >/dev/null 2>&1; then
   command -v debootstrap >/dev/null || apt_install debootstrap
   root=$DIR/rootfs

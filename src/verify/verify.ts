@@ -19,6 +19,7 @@ import { DiskContext } from '../context.js';
 import { copySpec, matchSource, sourceValue } from '../copy.js';
 import { loadIgnore, matcher, parsePatterns } from '../ignore.js';
 import { parseDockerfile } from '../parse/dockerfile.js';
+import { initShellParser } from '../parse/shell.js';
 import { countedSteps, parseBuildLog, rerunSteps, type BuildStep } from './buildlog.js';
 import {
   build,
@@ -122,7 +123,7 @@ const TEXT_EXT = /\.(txt|md|rst|json|ya?ml|toml|conf|cfg|ini|log|csv|xml)$/;
 /**
  * The file the cache test edits: one a COPY/ADD takes from the context, not ignored (by the
  * original or the new ignore file), not a dependency manifest, preferring source code. Null when
- * the Dockerfile copies no such file.
+ * the Dockerfile copies no such file. Needs initShellParser() to have run.
  */
 export function chooseEditFile(
   dockerfileText: string,
@@ -290,6 +291,7 @@ export async function verify(input: VerifyInput): Promise<VerifyReport> {
           editSkip = `--edit ${input.edit}: no such file in the build context`;
         else editFile = clean;
       } else {
+        await initShellParser();
         editFile = chooseEditFile(input.original, contextDir, dockerfileAbs, newIgnore);
         if (!editFile) editSkip = 'the Dockerfile copies no source file (other than manifests)';
       }
@@ -327,9 +329,9 @@ export async function verify(input: VerifyInput): Promise<VerifyReport> {
 
     if (editFile && original.build.ok && optimized.build.ok) {
       for (const label of ['original', 'optimized'] as const) {
-        // A different edit on each side: the sides share the build cache, and the same edited
-        // content would let the second rebuild hit the first one's steps.
-        fs.appendFileSync(path.join(sides[label], editFile), label === 'original' ? '\n' : '\n\n');
+        // A unique edit on each side and in each run: the sides share the build cache (and so
+        // do earlier runs), and the same edited content would hit their steps.
+        fs.appendFileSync(path.join(sides[label], editFile), editSuffix());
         progress(`rebuilding ${label} after editing ${editFile} ...`);
         const tag = scratch.tag(`${label}-edit`);
         const b = await build(client, {
@@ -424,6 +426,14 @@ export async function verify(input: VerifyInput): Promise<VerifyReport> {
     active.delete(scratch);
     await scratch.cleanup().catch(() => scratch.cleanupSync());
   }
+}
+
+/** A trailing line of 32 spaces/tabs that spells a random number: harmless in source code of
+ * every common language and data format, and unique per edit. */
+export function editSuffix(bits: number = randomBytes(4).readUInt32BE(0)): string {
+  let line = '';
+  for (let i = 31; i >= 0; i--) line += (bits >>> i) & 1 ? '\t' : ' ';
+  return `\n${line}\n`;
 }
 
 function round(n: number): number {
