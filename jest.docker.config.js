@@ -1,0 +1,12 @@
+/** The real-Docker suite (npm run test:docker): test/docker/*.test.ts, one file at a time. */
+import base from './jest.config.js';
+
+/** @type {import('jest').Config} */
+export default {
+  ...base,
+  testMatch: ['<rootDir>/test/docker/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  modulePathIgnorePatterns: ['<rootDir>/fixtures/', '<rootDir>/examples/'],
+  maxWorkers: 1,
+  testTimeout: 20 * 60_000,
+};

@@ -1,0 +1,55 @@
+/**
+ * The Docker engine for the docker suite: scripts/docker-setup.sh reuses a reachable engine or
+ * starts a private one, and tags the debootstrapped base image for the examples' FROM names.
+ * Outside CI, with no engine and no dockerd to start, the suite is skipped (one line says why);
+ * under CI=true a failed set-up fails the suite.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defaultDockerBin, dockerUnavailable, type DockerClient } from '../../src/verify/docker.js';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const SETUP_TIMEOUT_MS = 20 * 60_000;
+
+function onPath(bin: string): boolean {
+  const dirs = (process.env.PATH ?? '').split(path.delimiter).concat(['/usr/sbin', '/sbin']);
+  return dirs.some((d) => fs.existsSync(path.join(d, bin)));
+}
+
+export type Engine =
+  { client: DockerClient; skip?: undefined } | { skip: string; client?: undefined };
+
+export async function ensureEngine(): Promise<Engine> {
+  const ci = process.env.CI === 'true' || process.env.CI === '1';
+  const bin = process.env.DFO_DOCKER ?? defaultDockerBin();
+  const answering = (await dockerUnavailable({ bin, env: {} })) === null;
+  if (!answering && !ci && !onPath('dockerd'))
+    return {
+      skip: `no Docker engine answers (${process.env.DOCKER_HOST ?? 'default socket'}) and there is no dockerd to start`,
+    };
+  const r = spawnSync('bash', [path.join(ROOT, 'scripts/docker-setup.sh')], {
+    encoding: 'utf8',
+    timeout: SETUP_TIMEOUT_MS,
+    env: { ...process.env, DFO_DOCKER: bin },
+  });
+  const last = /export DOCKER_HOST=(\S+)/.exec(r.stdout ?? '');
+  if (r.status !== 0 || !last) {
+    const tail =
+      (r.stderr ?? '').trim().split('\n').slice(-3).join(' | ') ||
+      r.error?.message ||
+      `exit ${r.status}`;
+    const why = `scripts/docker-setup.sh failed: ${tail}`;
+    if (ci) throw new Error(why);
+    return { skip: why };
+  }
+  process.env.DOCKER_HOST = last[1];
+  const client: DockerClient = { bin, env: { DOCKER_HOST: last[1] } };
+  const still = await dockerUnavailable(client);
+  if (still) {
+    if (ci) throw new Error(still);
+    return { skip: still };
+  }
+  return { client };
+}

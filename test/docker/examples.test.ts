@@ -1,0 +1,140 @@
+/**
+ * Real Docker builds of examples/*: the original and the `--unsafe` output of each example must
+ * both build; the optimized image must not be larger (and, for the apt and multi-stage cases,
+ * smaller by the stated margin); after a source edit the install step must be a cache hit in the
+ * optimized build (and, where the fix is about caching, must have re-run in the original); both
+ * containers must print the same output. Run with `npm run test:docker`.
+ */
+import { describe, expect, test } from '@jest/globals';
+import * as path from 'node:path';
+import { optimizeFile } from '../../src/api.js';
+import { verify, type VerifyReport } from '../../src/verify/verify.js';
+import { ensureEngine, ROOT } from './engine.js';
+
+/** The cache fix copies manifests once more: a few bytes larger is "not larger". */
+const SIZE_SLACK = 4096;
+
+interface Case {
+  name: string;
+  /** The optimized image must be at least this fraction smaller. */
+  smallerBy?: number;
+  /** Every transform leaves it alone (the control). */
+  unchanged?: boolean;
+  /** Rule ids (or prefixes) that must be among the applied fixes. */
+  fixes?: string[];
+  /** The install step (must be CACHED in the optimized rebuild after the edit). */
+  install?: RegExp;
+  /** The fix is about caching: the install step re-ran in the original rebuild. */
+  cacheFix?: boolean;
+  /** What the container prints. */
+  prints: RegExp;
+}
+
+const CASES: Case[] = [
+  {
+    name: 'apt-cleanup',
+    smallerBy: 0.1,
+    fixes: ['package-hygiene/apt-merge-update', 'package-hygiene/apt-list-cleanup'],
+    install: /apt-get install/,
+    prints: /^hello from apt-cleanup [0-9a-f]{12}\n$/,
+  },
+  {
+    name: 'python-deps',
+    fixes: ['dependency-cache/pip'],
+    install: /pip install/,
+    cacheFix: true,
+    prints: /^200 \{"app":"python-deps"/,
+  },
+  {
+    name: 'c-multistage',
+    smallerBy: 0.5,
+    fixes: ['multistage/c'],
+    install: /apt-get install/,
+    prints: /^hello from c-multistage: 0 1 1 2 3 5 8 13 21 34\n$/,
+  },
+  {
+    name: 'dockerignore',
+    fixes: ['dockerignore/'],
+    prints: /^dockerignore example:\nreport: 3 checks passed, 0 failed\n$/,
+  },
+  {
+    name: 'multi-stage',
+    smallerBy: 0.1,
+    fixes: ['package-hygiene/apt-list-cleanup'],
+    install: /apt-get install -y (--no-install-recommends )?python3/,
+    prints: /^multi-stage: lines=1 words=9 bytes=44\n$/,
+  },
+  {
+    name: 'optimal',
+    unchanged: true,
+    install: /apt-get install/,
+    prints: /^optimal: 4 checks: apt, cache, context, stages\n$/,
+  },
+];
+
+const engine = await ensureEngine();
+if (engine.skip) process.stderr.write(`docker suite skipped: ${engine.skip}\n`);
+const suite = engine.skip ? describe.skip : describe;
+
+suite('examples built with real Docker (original vs --unsafe)', () => {
+  test.each(CASES)('$name', async (c) => {
+    const dockerfile = path.join(ROOT, 'examples', c.name, 'Dockerfile');
+    const result = await optimizeFile(dockerfile, { unsafe: true, cwd: ROOT });
+    const r: VerifyReport = await verify({
+      client: engine.client!,
+      dockerfile,
+      contextDir: path.dirname(dockerfile),
+      original: result.files[0]?.before ?? result.output,
+      result,
+      unsafe: true,
+      run: true,
+      buildTimeoutMs: 10 * 60_000,
+      runTimeoutMs: 60_000,
+    });
+    const facts = {
+      verdict: r.verdict,
+      fixes: r.fixes,
+      size: r.size,
+      errors: [r.original.build.error, r.optimized.build.error],
+      rerun: [r.original.cache?.reran, r.optimized.cache?.reran],
+    };
+    // Both build.
+    expect({ ...facts, ok: r.original.build.ok && r.optimized.build.ok }).toMatchObject({
+      ok: true,
+    });
+    expect(r.verdict).toBe(c.unchanged ? 'unchanged' : 'ok');
+    if (c.unchanged) expect(result.changed).toBe(false);
+    for (const f of c.fixes ?? []) expect(r.fixes.some((id) => id.startsWith(f))).toBe(true);
+
+    // Not larger; smaller by the margin where stated; the control is identical in size.
+    const size = r.size!;
+    expect(size.after).toBeLessThanOrEqual(size.before + SIZE_SLACK);
+    if (c.smallerBy) expect(size.after).toBeLessThanOrEqual(size.before * (1 - c.smallerBy));
+    if (c.unchanged) expect(size.after).toBe(size.before);
+
+    // The cache test ran on a source file; the install step is a hit in the optimized rebuild.
+    expect(r.cacheTest.skipped).toBeUndefined();
+    const o = r.original.cache!;
+    const p = r.optimized.cache!;
+    expect(o.ok && p.ok).toBe(true);
+    if (c.install) {
+      const hit = p.cached.some((s) => c.install!.test(s.instruction));
+      const ran = p.reran.some((s) => c.install!.test(s.instruction));
+      expect({ ...facts, installCachedInOptimized: hit && !ran }).toMatchObject({
+        installCachedInOptimized: true,
+      });
+      if (c.cacheFix) {
+        const ranBefore = o.reran.some((s) => c.install!.test(s.instruction));
+        expect({ ...facts, installRanInOriginal: ranBefore }).toMatchObject({
+          installRanInOriginal: true,
+        });
+      }
+    }
+
+    // Same output.
+    expect(r.original.run!.code).toBe(0);
+    expect(r.original.run!.output).toMatch(c.prints);
+    expect(r.optimized.run!.output).toBe(r.original.run!.output);
+    expect(r.sameOutput).toBe(true);
+  });
+});
