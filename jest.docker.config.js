@@ -1,4 +1,4 @@
-/** The real-Docker suite (npm run test:docker): test/docker/*.test.ts, one file at a time. */
+/** The real-Docker suite (npm run test:docker): test/docker/*.test.ts, two files at a time (the builds share one engine). */
 import base from './jest.config.js';
 
 /** @type {import('jest').Config} */
@@ -7,6 +7,6 @@ export default {
   testMatch: ['<rootDir>/test/docker/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   modulePathIgnorePatterns: ['<rootDir>/fixtures/', '<rootDir>/examples/'],
-  maxWorkers: 1,
+  maxWorkers: 2,
   testTimeout: 20 * 60_000,
 };

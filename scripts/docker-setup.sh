@@ -15,6 +15,10 @@
 set -Eeuo pipefail
 DIR=${DFO_DOCKER_DIR:-/tmp/dfo-docker}
 BASE=local/debian:bookworm
+# One set-up at a time (the docker test files run in parallel workers and each calls this).
+mkdir -p "$(dirname "$DIR")"
+exec 9>"$DIR.lock"
+flock -w 1500 9 || { echo "docker-setup: another set-up holds $DIR.lock" >&2; exit 1; }
 TAGS="debian:bookworm debian:bookworm-slim debian:stable-slim debian:12 debian:12-slim ${DFO_BASE_TAGS:-} $*"
 log() { echo "docker-setup: $*" >&2; }
 # Debian's 20.10 client has BuildKit built in; a newer client without buildx fails with BuildKit.

@@ -6,8 +6,13 @@ import * as path from 'node:path';
 import { initShellParser } from '../src/parse/shell.js';
 import { parseBuildLog, rerunSteps } from '../src/verify/buildlog.js';
 import { buildError, defaultDockerBin, shortCreatedBy } from '../src/verify/docker.js';
-import { formatReport, humanSize, jsonDocument } from '../src/verify/report.js';
-import { chooseEditFile, historyOnlyIn, type VerifyReport } from '../src/verify/verify.js';
+import { formatReport, humanSize, jsonDocument, verifyExitCode } from '../src/verify/report.js';
+import {
+  chooseEditFile,
+  historyOnlyIn,
+  regressionsOf,
+  type VerifyReport,
+} from '../src/verify/verify.js';
 
 const BUILDKIT = `#1 [internal] load build definition from Dockerfile
 #1 sha256:84feddc00b5c1e8c43cee13c114f7822d71a10183a473a198b4dcd079e88164b
@@ -289,6 +294,7 @@ function report(over: Partial<VerifyReport> = {}): VerifyReport {
     cacheTest: { file: 'app.py' },
     sameOutput: true,
     warnings: [],
+    regressions: [],
     ...over,
   };
 }
@@ -352,5 +358,53 @@ describe('report', () => {
     expect(text).toContain('  cache test: skipped (a build failed)');
     expect(jsonDocument([r], []).ok).toBe(false);
     expect(jsonDocument([report()], []).ok).toBe(true);
+  });
+});
+
+describe('regressions and exit codes', () => {
+  test('a good optimization has no regressions and exits 0', () => {
+    const r = report();
+    expect(regressionsOf(r)).toEqual([]);
+    expect(verifyExitCode([r], [])).toBe(0);
+    expect(jsonDocument([r], []).ok).toBe(true);
+  });
+
+  test('a larger image is a regression (beyond the 4 kB slack for an extra manifest COPY)', () => {
+    const size = (after: number) => ({ before: 100_000_000, after, change: 0, percent: 0 });
+    expect(regressionsOf(report({ size: size(100_004_000) }))).toEqual([]);
+    expect(regressionsOf(report({ size: size(100_005_000) }))).toEqual([
+      'the optimized image is larger (100000000 B -> 100005000 B)',
+    ]);
+  });
+
+  test('a failed optimized build, different output and a lost cache hit are regressions', () => {
+    const base = report();
+    const worse = report({
+      verdict: 'optimized-build-failed',
+      sameOutput: false,
+      optimized: {
+        ...base.optimized,
+        cache: {
+          ...base.optimized.cache!,
+          reran: [...base.original.cache!.reran, base.original.cache!.reran[0]!],
+        },
+      },
+    });
+    expect(regressionsOf(worse)).toEqual([
+      'the optimized Dockerfile fails to build where the original builds',
+      'the containers print different output',
+      'a source edit re-runs more steps after the fix (2 -> 3)',
+    ]);
+    const withR = { ...worse, regressions: regressionsOf(worse) };
+    expect(verifyExitCode([report(), withR], [])).toBe(1);
+    expect(formatReport(withR)).toContain(
+      '  !!! REGRESSION: the containers print different output\n',
+    );
+    expect(jsonDocument([withR], []).ok).toBe(false);
+  });
+
+  test('what cannot be verified exits 2', () => {
+    expect(verifyExitCode([report({ verdict: 'original-build-failed' })], [])).toBe(2);
+    expect(verifyExitCode([report()], [{ path: 'Dockerfile', error: 'unreadable' }])).toBe(2);
   });
 });

@@ -8,7 +8,7 @@ import { transforms as registry } from '../registry.js';
 import type { FileOutcome } from '../report.js';
 import type { Transform } from '../types.js';
 import { defaultDockerBin, dockerUnavailable, type DockerClient } from './docker.js';
-import { formatReport, jsonDocument } from './report.js';
+import { formatReport, jsonDocument, verifyExitCode } from './report.js';
 import { verify, type VerifyReport } from './verify.js';
 
 /** What the verify command needs from the CLI's IO (a subset of CliIO). */
@@ -78,7 +78,7 @@ function fixOptions(args: VerifyArgs, config: LoadedConfig | null, cwd: string) 
   };
 }
 
-/** Run `verify`; resolves to the exit code (0: every optimized build succeeded; 2: otherwise). */
+/** Run `verify`; resolves to the exit code (see verifyExitCode). */
 export async function runVerify(
   args: VerifyArgs,
   io: VerifyIO,
@@ -149,9 +149,7 @@ export async function runVerify(
   if (args.format === 'json')
     io.stdout(JSON.stringify(jsonDocument(reports, errors), null, 2) + '\n');
   for (const e of errors) io.stderr(`${PROG}: ${e.path}: ${e.error}\n`);
-  const ok =
-    errors.length === 0 && reports.every((r) => r.verdict === 'ok' || r.verdict === 'unchanged');
-  return ok ? 0 : 2;
+  return verifyExitCode(reports, errors);
 }
 
 export interface GateArgs {

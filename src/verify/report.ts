@@ -145,6 +145,7 @@ export function formatReport(r: VerifyReport): string {
     out.push(`    optimized: ${p.cache.reran.length ? stepList(p.cache.reran) : 'none'}`);
   }
   for (const wn of r.warnings) out.push(`  warning: ${wn}`);
+  for (const g of r.regressions) out.push(`  !!! REGRESSION: ${g}`);
   return out.join('\n') + '\n';
 }
 
@@ -153,7 +154,22 @@ export function jsonDocument(reports: VerifyReport[], errors: { path: string; er
   return {
     reports,
     errors,
-    ok:
-      errors.length === 0 && reports.every((r) => r.verdict === 'ok' || r.verdict === 'unchanged'),
+    ok: verifyExitCode(reports, errors) === 0,
   };
+}
+
+/**
+ * The exit code of `verify`: 1 when an optimization is worse than the original (a report has
+ * regressions: the optimized build fails, the image grows, the output differs, the cache test
+ * re-runs more); 2 when something could not be verified (an error, or the original does not
+ * build); else 0.
+ */
+export function verifyExitCode(
+  reports: VerifyReport[],
+  errors: { path: string; error: string }[],
+): number {
+  if (reports.some((r) => r.regressions.length)) return 1;
+  if (errors.length || reports.some((r) => r.verdict !== 'ok' && r.verdict !== 'unchanged'))
+    return 2;
+  return 0;
 }

@@ -108,6 +108,31 @@ export interface VerifyReport {
   /** Both containers printed the same (stdout and exit code); null when not run. */
   sameOutput: boolean | null;
   warnings: string[];
+  /** What makes the optimization worse than the original (empty: none): the optimized build
+   * fails where the original builds, the image grows, the output differs, or a step that was a
+   * cache hit after the edit now re-runs. `verify` exits 1 when any report has one. */
+  regressions: string[];
+}
+
+/** The optimized image may be this much larger and still count as "not larger": the
+ * dependency-cache fix copies each manifest once more (a layer of a few hundred bytes). */
+export const SIZE_SLACK = 4096;
+
+/** The regressions of a finished report (see VerifyReport.regressions). */
+export function regressionsOf(r: Omit<VerifyReport, 'regressions'>): string[] {
+  const out: string[] = [];
+  if (r.verdict === 'optimized-build-failed')
+    out.push('the optimized Dockerfile fails to build where the original builds');
+  if (r.size && r.size.after > r.size.before + SIZE_SLACK)
+    out.push(`the optimized image is larger (${r.size.before} B -> ${r.size.after} B)`);
+  if (r.sameOutput === false) out.push('the containers print different output');
+  const o = r.original.cache;
+  const p = r.optimized.cache;
+  if (o?.ok && p?.ok && p.reran.length > o.reran.length)
+    out.push(
+      `a source edit re-runs more steps after the fix (${o.reran.length} -> ${p.reran.length})`,
+    );
+  return out;
 }
 
 const DEFAULT_BUILD_TIMEOUT = 20 * 60_000;
@@ -392,7 +417,7 @@ export async function verify(input: VerifyInput): Promise<VerifyReport> {
             ? 'original-build-failed'
             : 'both-failed';
     const both = original.image && optimized.image;
-    return {
+    const report: Omit<VerifyReport, 'regressions'> = {
       dockerfile: input.display?.dockerfile ?? dockerfileAbs,
       context: input.display?.context ?? contextDir,
       unsafe: input.unsafe,
@@ -422,6 +447,7 @@ export async function verify(input: VerifyInput): Promise<VerifyReport> {
       sameOutput,
       warnings,
     };
+    return { ...report, regressions: regressionsOf(report) };
   } finally {
     active.delete(scratch);
     await scratch.cleanup().catch(() => scratch.cleanupSync());
