@@ -1,10 +1,13 @@
 /** Unit tests of the `multistage` transform: review-only fixes, the API with and without unsafe. */
-import { describe, expect, test } from '@jest/globals';
+import { afterAll, describe, expect, test } from '@jest/globals';
 import { optimize } from '../src/api.js';
 import { parseDockerfile } from '../src/parse/dockerfile.js';
 import { initShellParser } from '../src/parse/shell.js';
 import { NoContext } from '../src/context.js';
 import { transform, parseImage } from '../transforms/multistage.js';
+import { loadCases, materialise, removeTmpdirs } from './helpers.js';
+
+afterAll(removeTmpdirs);
 
 const GO = [
   'FROM golang:1.22',
@@ -66,6 +69,7 @@ describe('multistage', () => {
       'FROM golang:1.22',
       'WORKDIR /w',
       'RUN go build -o app .',
+      'CMD ["./app"]',
       '',
     ].join('\n');
     const r = await optimize(text, { only: ['multistage/go'], unsafe: true });
@@ -168,5 +172,34 @@ describe('multistage', () => {
       repo: 'localhost:5000/team/node',
       tag: '',
     });
+  });
+});
+
+describe('multistage fixtures without --unsafe', () => {
+  // Every proposal fixture (run with --unsafe by the fixture harness) must leave the file alone
+  // without it, and report each of its fixes as pending.
+  const proposals = loadCases().filter(
+    (c) => c.transform === 'multistage' && c.expected !== null && c.spec.options?.unsafe === true,
+  );
+  test('there are proposal fixtures', () => {
+    expect(proposals.length).toBeGreaterThanOrEqual(7);
+  });
+  test.each(proposals.map((c) => [c.name, c] as const))('%s changes nothing', async (_n, c) => {
+    const mat = materialise(c);
+    const r = await optimize(c.input, {
+      ...c.spec.options,
+      unsafe: false,
+      only: ['multistage'],
+      path: mat.dockerfile,
+      context: mat.context,
+      cwd: mat.dir,
+    });
+    expect(r.output).toBe(c.input);
+    expect(r.files).toEqual([]);
+    expect(r.fixes.filter((f) => f.applied)).toEqual([]);
+    // The first proposal is pending (the non-root user only follows once the split is applied).
+    const pending = r.fixes.map((f) => f.ruleId);
+    expect(pending.length).toBeGreaterThan(0);
+    for (const id of pending) expect(c.spec.fixes).toContain(id);
   });
 });

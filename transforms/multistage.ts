@@ -43,7 +43,7 @@
  *   exposes or binds a port below 1024 or declares a VOLUME.
  */
 import { instructionLines } from '../src/edits.js';
-import { copySpec, isWholeContext } from '../src/copy.js';
+import { copySpec, globToRegExp, isWholeContext } from '../src/copy.js';
 import { normalizePosix } from '../src/parse/dockerfile.js';
 import type {
   CheckContext,
@@ -60,7 +60,7 @@ import type {
 
 const ID = 'multistage';
 
-type Eco = 'go' | 'node' | 'python' | 'java' | 'c';
+type Eco = 'go' | 'node' | 'python' | 'java' | 'c' | 'dotnet';
 
 /** Instructions that only describe how the image runs: they move to the runtime stage. */
 const RUNTIME_ONLY = new Set([
@@ -158,7 +158,37 @@ const CHECK_NOTE: Record<Eco, string> = {
     'Check: files the app reads at run time, shared libraries of compiled packages (`ldd` on their .so files), the user, and the entrypoint.',
   java: 'Check: files the app reads at run time besides the jar, the JRE modules it needs, the user, and the ENTRYPOINT/CMD.',
   c: 'Check: `ldd` on the binary in the builder lists only libraries the runtime stage has, data files it reads, the user, and the ENTRYPOINT/CMD path.',
+  dotnet:
+    'Check: files the app reads at run time outside the publish output, native libraries its packages load (ICU, libgdiplus, ...), the user, and the ENTRYPOINT/CMD.',
 };
+
+/**
+ * ENV variables that only configure the build (compilers, package managers, cross-compilation):
+ * they stay in the builder and are not carried into the runtime stage.
+ */
+function buildOnlyEnv(eco: Eco, name: string, value: string | null): boolean {
+  if (/^(CC|CXX|CPP|CFLAGS|CXXFLAGS|CPPFLAGS|LDFLAGS|MAKEFLAGS)$/.test(name)) return true;
+  switch (eco) {
+    case 'go':
+      return /^(CGO_ENABLED|CGO_[A-Z]+FLAGS|GOOS|GOARCH|GOARM|GOAMD64|GO386|GOFLAGS|GOPROXY|GOPRIVATE|GONOPROXY|GONOSUMDB|GONOSUMCHECK|GOSUMDB|GOINSECURE|GO111MODULE|GOCACHE|GOMODCACHE|GOPATH|GOBIN|GOTOOLCHAIN|GOEXPERIMENT|GOWORK)$/.test(
+        name,
+      );
+    case 'node':
+      // The runtime stage installs packages too: npm/yarn/pnpm settings are carried.
+      return name === 'NODE_ENV' && value !== null && value !== 'production';
+    case 'python':
+      return /^(PIP_|POETRY_|PIPENV_)/.test(name);
+    case 'java':
+      return /^(MAVEN_|GRADLE_)/.test(name);
+    case 'dotnet':
+      return (
+        /^(DOTNET_CLI_|NUGET_)/.test(name) ||
+        /^DOTNET_(NOLOGO|SKIP_FIRST_TIME_EXPERIENCE)$/.test(name)
+      );
+    case 'c':
+      return false;
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers
@@ -303,6 +333,9 @@ interface Analysis {
   /** Every package the stage installs with apt/apk, and the manager. */
   packages: string[];
   mgr: 'apt' | 'apk' | null;
+  /** The last USER of the stage, and the RUNs up to the build step that create users. */
+  user: Instruction | null;
+  userRuns: Instruction[];
 }
 
 interface Plan {
@@ -314,13 +347,23 @@ interface Plan {
   deps?: string[];
   /** Extra ENV lines (e.g. the venv PATH). */
   env: string[];
-  copies: { from: string; dir: boolean }[];
+  /** Artifacts copied from the builder: to the same path unless `to` is given. */
+  copies: Artifact[];
+  /** Replacement for the CMD (e.g. Next.js standalone: `node server.js`). */
+  cmd?: string;
   /** Extra edits in the builder (e.g. the venv creation). */
   builderEdits: Edit[];
   message: string;
   /** Extra words for the note. */
   noteExtra?: string;
   data: Record<string, unknown>;
+}
+
+interface Artifact {
+  from: string;
+  dir: boolean;
+  /** Destination in the runtime stage (default: the same absolute path). */
+  to?: string;
 }
 
 type Outcome = Plan | { skip: string; at?: number } | null;
@@ -343,7 +386,8 @@ function findCommand(
   return out;
 }
 
-const isGoBuild = (c: SimpleCommand) => cmdName(c) === 'go' && c.args[0]?.value === 'build';
+const isGoBuild = (c: SimpleCommand) =>
+  cmdName(c) === 'go' && (c.args[0]?.value === 'build' || c.args[0]?.value === 'install');
 const isNodeBuild = (c: SimpleCommand) => {
   const n = cmdName(c);
   const v = argValues(c);
@@ -401,10 +445,8 @@ function debianRelease(tag: string): string | null {
   return /\b(bookworm|bullseye|buster|trixie)\b/.exec(tag)?.[1] ?? null;
 }
 
-function goRuntime(a: Analysis, cgoOff: boolean, distrolessOk: boolean): string | { skip: string } {
+function goRuntime(a: Analysis, cgoOff: boolean, distrolessOk: boolean): string {
   const tag = a.image.tag;
-  if (/windowsservercore|nanoserver/.test(tag))
-    return { skip: `no runtime base for ${a.stage.image}` };
   if (cgoOff) return distrolessOk ? 'gcr.io/distroless/static-debian12' : 'alpine:3';
   const alp = /alpine(3\.\d+)?/.exec(tag);
   if (alp) return `alpine:${alp[1] ?? '3'}`;
@@ -499,50 +541,147 @@ function installLine(a: Analysis, pkgs: string[]): string[] {
 // ---------------------------------------------------------------------------------------------
 // Ecosystems
 
+/** `go build`/`go install` flags that take the next word as their value. */
+const GO_VALUE_FLAGS = new Set([
+  'o',
+  'C',
+  'p',
+  'ldflags',
+  'gcflags',
+  'asmflags',
+  'gccgoflags',
+  'tags',
+  'mod',
+  'modfile',
+  'overlay',
+  'pkgdir',
+  'buildmode',
+  'compiler',
+  'installsuffix',
+  'pgo',
+  'toolexec',
+  'covermode',
+  'coverpkg',
+]);
+
+/** The package arguments of `go build`/`go install` (flags and their values skipped). */
+function goPackages(cmd: SimpleCommand): (string | null)[] {
+  const out: (string | null)[] = [];
+  for (let k = 1; k < cmd.args.length; k++) {
+    const v = cmd.args[k]!.value;
+    if (v === null) {
+      out.push(null);
+      continue;
+    }
+    if (v.startsWith('-')) {
+      const name = v.replace(/^--?/, '');
+      if (!name.includes('=') && GO_VALUE_FLAGS.has(name)) k++;
+      continue;
+    }
+    out.push(v);
+  }
+  return out;
+}
+
+/** A `go build`/`go install` flag's value (`-o x`, `-o=x`, `--o x`), or undefined. */
+function goFlag(a: Analysis, instr: Instruction, cmd: SimpleCommand, name: string) {
+  for (let k = 1; k < cmd.args.length; k++) {
+    const w = cmd.args[k]!;
+    const v = w.value ?? '';
+    if (v === `-${name}` || v === `--${name}`) {
+      const n = cmd.args[k + 1];
+      return n ? wordValue(a.model, n.raw, n.value, instr.index) : null;
+    }
+    const eq = new RegExp(`^--?${name}=(.*)$`).exec(v);
+    if (eq) return eq[1]!;
+  }
+  return undefined;
+}
+
+/** The binary name `go install` gives a package path (`./cmd/api` -> api, `x.io/y/v2` -> y). */
+function goBinaryName(pkg: string): string | null {
+  const path = pkg.split('@')[0]!.replace(/\/+$/, '');
+  const parts = path.split('/').filter((p) => p !== '' && p !== '.');
+  if (parts.length === 0 || parts.some((p) => p.includes('...')) || path === '..') return null;
+  let name = parts[parts.length - 1]!;
+  if (/^v\d+$/.test(name) && parts.length > 1 && !path.startsWith('.'))
+    name = parts[parts.length - 2]!;
+  return name === '..' ? null : name;
+}
+
 function planGo(a: Analysis): Outcome {
+  if (/windowsservercore|nanoserver/.test(a.image.tag))
+    return { skip: `no runtime base for ${a.stage.image} (Windows containers)` };
   const builds = findCommand(a, isGoBuild);
-  const copies: { from: string; dir: boolean }[] = [];
+  const copies: Artifact[] = [];
+  const start = startWords(a);
   let cgoOff = a.model.varsAt(a.buildAt).get('CGO_ENABLED') === '0';
   for (const { instr, cmd } of builds) {
-    if (cmd.assignments.some((w) => /^CGO_ENABLED=(['"]?)0\1$/.test(w.raw))) cgoOff = true;
-    if (commandsOf(instr).some((c) => cmdName(c) === 'cd'))
-      return {
-        skip: '`cd` in the RUN of `go build`: cannot tell where the binary lands',
-        at: instr.span.start,
-      };
-    const oi = cmd.args.findIndex((w) => w.value === '-o');
-    let out: string | null = null;
-    if (oi >= 0 && cmd.args[oi + 1]) {
-      const w = cmd.args[oi + 1]!;
-      out = wordValue(a.model, w.raw, w.value, instr.index);
-    } else {
-      const eq = cmd.args.find((w) => (w.value ?? '').startsWith('-o='));
-      if (eq) out = eq.value!.slice(3);
-      else
+    const at = instr.span.start;
+    const assigned = new Map(
+      cmd.assignments.map((w) => {
+        const v = w.value ?? w.raw;
+        return [v.slice(0, v.indexOf('=')), v.slice(v.indexOf('=') + 1)] as const;
+      }),
+    );
+    if (assigned.get('CGO_ENABLED') === '0') cgoOff = true;
+    // undefined: not set; null: set to a value that is not known.
+    const vars = a.model.varsAt(instr.index);
+    const envOf = (k: string): string | null | undefined =>
+      assigned.has(k) ? assigned.get(k)! : vars.has(k) ? (vars.get(k) ?? null) : undefined;
+    const chdir = goFlag(a, instr, cmd, 'C');
+    if (cmd.args[0]!.value === 'install') {
+      // go install writes $GOBIN/<name>, else $GOPATH/bin/<name> (the golang image: /go/bin),
+      // and $GOPATH/bin/<goos>_<goarch>/ when cross-compiling.
+      if (
+        envOf('GOARCH') !== undefined ||
+        (envOf('GOOS') !== undefined && envOf('GOOS') !== 'linux')
+      )
         return {
-          skip: '`go build` without `-o`: cannot tell the binary path',
-          at: instr.span.start,
+          skip: '`go install` with GOOS/GOARCH set: cross-compiled binaries land in a per-platform folder',
+          at,
         };
+      const gobin = envOf('GOBIN');
+      const gopath = envOf('GOPATH');
+      const bin =
+        gobin !== undefined ? gobin : gopath !== undefined ? gopath && `${gopath}/bin` : '/go/bin';
+      if (!bin || !bin.startsWith('/'))
+        return { skip: '`go install`: GOBIN/GOPATH is not a known absolute path', at };
+      const pkgs = goPackages(cmd);
+      const names = pkgs.map((p) => (p === null ? null : goBinaryName(p)));
+      if (names.length === 0 || names.some((n) => n === null))
+        return {
+          skip: `\`go install ${pkgs.map((p) => p ?? '$?').join(' ')}\`: cannot tell the binary name (it comes from the module path)`,
+          at,
+        };
+      for (const n of names as string[]) {
+        const from = normalizePosix(`${bin}/${n}`);
+        // A command run by its bare name was found on the golang image's PATH (/go/bin):
+        // put it in /usr/local/bin, which every runtime base has on its PATH.
+        const bare = start?.words[0] === n;
+        copies.push({ from, dir: false, ...(bare ? { to: '/usr/local/bin/' } : {}) });
+      }
+      continue;
     }
+    const out = goFlag(a, instr, cmd, 'o');
+    if (out === undefined)
+      return { skip: '`go build` without `-o`: cannot tell the binary path', at };
     if (out === null || out.endsWith('/'))
-      return { skip: '`go build -o` output path is not a literal file name', at: instr.span.start };
+      return { skip: '`go build -o` output path is not a literal file name', at };
+    if (chdir !== undefined && !out.startsWith('/'))
+      return { skip: '`go build -C dir` with a relative `-o`: cannot tell the binary path', at };
     const abs = absolute(a.model, out, instr.index);
-    if (!abs)
-      return {
-        skip: '`go build -o` is relative and the WORKDIR is not known',
-        at: instr.span.start,
-      };
+    if (!abs) return { skip: '`go build -o` is relative and the WORKDIR is not known', at };
     copies.push({ from: abs, dir: false });
   }
-  const start = startWords(a);
   const distrolessOk =
     !!start?.exec &&
     !a.instrs.some((i) => i.keyword === 'HEALTHCHECK') &&
-    !a.instrs.slice(a.buildAt - a.stage.first + 1).some((i) => i.keyword === 'RUN');
+    !a.instrs.slice(a.buildAt - a.stage.first + 1).some((i) => i.keyword === 'RUN') &&
+    a.userRuns.length === 0;
   const rt = goRuntime(a, cgoOff, distrolessOk);
-  if (typeof rt !== 'string') return rt;
   const setup: string[] = [];
-  const extra: { from: string; dir: boolean }[] = [];
+  const extra: Artifact[] = [];
   if (rt.startsWith('debian:') && !a.image.tag.includes('alpine'))
     extra.push({ from: '/etc/ssl/certs/ca-certificates.crt', dir: false });
   if (a.mgr) {
@@ -570,34 +709,97 @@ interface NodePm {
   name: 'npm' | 'yarn' | 'pnpm';
 }
 
-function nodePm(ctx: CheckContext, dir: string): NodePm | { skip: string } {
-  const has = (f: string) => ctx.buildContext.exists(dir ? `${dir}/${f}` : f);
-  if (has('pnpm-lock.yaml'))
+/** How the builder gets pnpm (`corepack enable`, `npm install -g pnpm@9`), as shell text. */
+function pnpmSetup(a: Analysis, before: number): string | null {
+  const parts: string[] = [];
+  for (const i of a.instrs) {
+    if (i.index >= before) break;
+    for (const c of commandsOf(i)) {
+      const n = cmdName(c);
+      const v = argValues(c);
+      const corepack =
+        n === 'corepack' && ['enable', 'prepare', 'install', 'use'].includes(v[0] ?? '');
+      const npmGlobal =
+        n === 'npm' &&
+        ['install', 'i', 'add'].includes(v[0] ?? '') &&
+        v.some((x) => x === '-g' || x === '--global') &&
+        v.some((x) => /^pnpm(@|$)/.test(x ?? ''));
+      if (corepack || npmGlobal)
+        parts.push(
+          a.model.text
+            .slice(c.span.start, c.span.end)
+            .replace(/[\\`]\r?\n\s*/g, ' ')
+            .replace(/\s+/g, ' '),
+        );
+    }
+  }
+  return parts.length ? parts.join(' && ') : null;
+}
+
+function nodePm(
+  a: Analysis,
+  dir: string,
+  pkg: Record<string, unknown>,
+  buildAt: number,
+): NodePm | { skip: string } {
+  const has = (f: string) => a.ctx.buildContext.exists(dir ? `${dir}/${f}` : f);
+  const pkgPath = dir ? `${dir}/package.json` : 'package.json';
+  // A production install from the root manifests alone cannot resolve workspace packages.
+  if (pkg.workspaces !== undefined || has('pnpm-workspace.yaml'))
+    return {
+      skip: `${has('pnpm-workspace.yaml') ? 'pnpm-workspace.yaml' : `${pkgPath} \`workspaces\``}: a production install needs every workspace package, not only the root manifests`,
+    };
+  const npmrc = has('.npmrc') ? ['.npmrc'] : [];
+  if (has('pnpm-lock.yaml')) {
+    const setup = pnpmSetup(a, buildAt);
+    if (!setup)
+      return {
+        skip: 'pnpm-lock.yaml, but no `corepack enable` or `npm install -g pnpm` in the stage: cannot tell how the runtime stage gets pnpm',
+      };
     return {
       name: 'pnpm',
-      manifests: ['package.json', 'pnpm-lock.yaml'],
-      install: 'RUN corepack enable && pnpm install --prod --frozen-lockfile',
+      manifests: ['package.json', 'pnpm-lock.yaml', ...npmrc],
+      install: `RUN ${setup} && pnpm install --prod --frozen-lockfile`,
     };
+  }
   if (has('yarn.lock')) {
     if (has('.yarnrc.yml'))
-      return { skip: 'Yarn Berry (.yarnrc.yml): no production-install proposal' };
+      return {
+        skip: 'Yarn Berry (.yarnrc.yml): no production-install proposal (PnP and `yarn workspaces focus --production` need a plugin or a layout check)',
+      };
     return {
       name: 'yarn',
-      manifests: ['package.json', 'yarn.lock'],
+      manifests: ['package.json', 'yarn.lock', ...(has('.yarnrc') ? ['.yarnrc'] : []), ...npmrc],
       install: 'RUN yarn install --production --frozen-lockfile && yarn cache clean',
     };
   }
   if (has('package-lock.json'))
     return {
       name: 'npm',
-      manifests: ['package.json', 'package-lock.json'],
+      manifests: ['package.json', 'package-lock.json', ...npmrc],
       install: 'RUN npm ci --omit=dev && npm cache clean --force',
     };
   return {
     name: 'npm',
-    manifests: ['package.json'],
+    manifests: ['package.json', ...npmrc],
     install: 'RUN npm install --omit=dev && npm cache clean --force',
   };
+}
+
+/** The Next.js config's `output` setting: 'standalone', 'export', a skip, or null. */
+function nextOutput(ctx: CheckContext, dir: string): string | { skip: string } | null {
+  for (const f of ['next.config.js', 'next.config.mjs', 'next.config.cjs', 'next.config.ts']) {
+    const text = ctx.buildContext.readFile(dir ? `${dir}/${f}` : f);
+    if (text === null) continue;
+    const code = stripJsonComments(text);
+    const m = /\boutput\s*:\s*(['"`])(\w+)\1/.exec(code);
+    if (/\boutputFileTracingRoot\b/.test(code))
+      return { skip: `${f} sets outputFileTracingRoot: cannot tell the standalone layout` };
+    if (m) return m[2]!;
+    if (/\boutput\s*:/.test(code)) return { skip: `${f} sets \`output\` from an expression` };
+    return null;
+  }
+  return null;
 }
 
 /** Where scripts.build writes, relative to the package root. */
@@ -637,7 +839,7 @@ function planNode(a: Analysis): Outcome {
   // The package root in the context: the folder of the COPY that brings package.json, or the
   // context root when the whole context is copied.
   let dir: string | null = null;
-  let manifestCopy: Instruction | null = null;
+  let manifestCopy: { instr: Instruction; sources: string[] } | null = null;
   for (const i of a.instrs) {
     const spec = copySpec(model, i);
     if (!spec || spec.from || spec.heredoc || i.index > build.instr.index) continue;
@@ -650,7 +852,7 @@ function planNode(a: Analysis): Outcome {
           /(^|\/)(package(\*|-lock)?\.json|yarn\.lock|pnpm-lock\.yaml|\.npmrc|\.yarnrc)$/.test(s),
         )
       )
-        manifestCopy = i;
+        manifestCopy = { instr: i, sources: srcs };
     }
     if (dir === null && srcs.length === 1 && isWholeContext(srcs[0]!)) dir = '';
   }
@@ -663,27 +865,30 @@ function planNode(a: Analysis): Outcome {
   if (typeof script !== 'string') return { skip: `${pkgPath} has no scripts.build`, at };
   const outDir = nodeOutDir(ctx, dir, script);
   if (!outDir) return { skip: `cannot tell where \`${script}\` writes its output`, at };
-  const pm = nodePm(ctx, dir);
-  if ('skip' in pm) return { ...pm, at };
   const wd = model.workdirAt(build.instr.index);
   if (!wd || wd === '/') return { skip: 'the build runs without a WORKDIR', at };
   // The start command must run from the build output.
-  const start = startWords(a);
-  if (!start) return { skip: 'no CMD/ENTRYPOINT: cannot tell what the runtime stage runs', at };
+  const start = startWords(a)!;
+  const startAt = a.model.instructions[start.at]!.span.start;
   let words = start.words;
   const runsScript = /^(npm|yarn|pnpm)$/.test(words[0] ?? '')
     ? words.find((w, k) => k > 0 && w !== 'run' && !w.startsWith('-'))
     : null;
   if (runsScript) {
     const s = scripts[runsScript];
-    if (typeof s !== 'string') return { skip: `scripts.${runsScript} is missing`, at };
+    if (typeof s !== 'string') return { skip: `scripts.${runsScript} is missing`, at: startAt };
     words = s.split(/\s+/);
   }
   const outAbs = normalizePosix(`${wd}/${outDir.out}`);
+  const runsNext = words.includes('next') && words.includes('start');
+  const output = outDir.next ? nextOutput(ctx, dir) : null;
+  if (output !== null && typeof output !== 'string') return { ...output, at };
+  if (output === 'standalone') return planNextStandalone(a, dir, wd, words, runsNext, startAt);
+  if (output === 'export')
+    return { skip: "Next.js static export (`output: 'export'`): serve out/ with a web server", at };
   const files = words.filter(
     (w) => /\.(m|c)?[jt]sx?$/.test(w) || w.includes('/') || w === outDir.out,
   );
-  const runsNext = words.includes('next') && words.includes('start');
   if (
     outDir.next
       ? !runsNext
@@ -692,18 +897,26 @@ function planNode(a: Analysis): Outcome {
   )
     return {
       skip: `the start command (${words.join(' ')}) does not run from the build output ${outDir.out}/`,
-      at: a.model.instructions[start.at]!.span.start,
+      at: startAt,
     };
-  const copies = [{ from: outAbs, dir: true }];
+  const pm = nodePm(a, dir, pkg, build.instr.index);
+  if ('skip' in pm) return { ...pm, at };
+  const copies: Artifact[] = [{ from: outAbs, dir: true }];
   if (outDir.next) {
     const p = (f: string) => (dir ? `${dir}/${f}` : f);
     if (ctx.buildContext.isDirectory(p('public'))) copies.push({ from: `${wd}/public`, dir: true });
-    for (const f of ['next.config.js', 'next.config.mjs', 'next.config.ts'])
+    for (const f of ['next.config.js', 'next.config.mjs', 'next.config.cjs', 'next.config.ts'])
       if (ctx.buildContext.exists(p(f))) copies.push({ from: `${wd}/${f}`, dir: false });
   }
-  const manifests = manifestCopy
-    ? manifestText(model, manifestCopy)
-    : [`COPY ${pm.manifests.map((m) => (dir ? `${dir}/${m}` : m)).join(' ')} ./`];
+  // The author's manifest COPY when it brings every manifest the install reads.
+  const covers = (m: string) =>
+    manifestCopy!.sources.some((s) =>
+      globToRegExp(s.replace(/^\.\//, '')).test(dir ? `${dir}/${m}` : m),
+    );
+  const manifests =
+    manifestCopy && pm.manifests.every(covers)
+      ? manifestText(model, manifestCopy.instr)
+      : [`COPY ${pm.manifests.map((m) => (dir ? `${dir}/${m}` : m)).join(' ')} ./`];
   return {
     eco: 'node',
     runtimeImage: slimOf(a, 'node'),
@@ -717,9 +930,81 @@ function planNode(a: Analysis): Outcome {
   };
 }
 
+/**
+ * Next.js `output: 'standalone'`: `next build` writes a self-contained server with the
+ * node_modules it traced to .next/standalone; the runtime stage needs that, .next/static and
+ * public/ (the layout of Next.js's own Docker example), and no package install.
+ */
+function planNextStandalone(
+  a: Analysis,
+  dir: string,
+  wd: string,
+  words: string[],
+  runsNext: boolean,
+  startAt: number,
+): Outcome {
+  const { ctx } = a;
+  if (lastCmdInstr(a.instrs, 'ENTRYPOINT'))
+    return {
+      skip: 'Next.js standalone output with an ENTRYPOINT: the start command becomes `node server.js`; change it by hand',
+      at: startAt,
+    };
+  const env: string[] = [];
+  let host = '0.0.0.0';
+  const serverJs = words.some((w) => /(^|\/)\.next\/standalone\/server\.js$/.test(w));
+  if (runsNext) {
+    const rest = words.slice(words.indexOf('start') + 1);
+    for (let k = 0; k < rest.length; k++) {
+      const w = rest[k]!;
+      const eq = /^(--port|-p|--hostname|-H)=(.+)$/.exec(w);
+      const [flag, value] = eq ? [eq[1]!, eq[2]!] : [w, rest[++k]];
+      if (!value || !/^(--port|-p|--hostname|-H)$/.test(flag))
+        return {
+          skip: `the start command (${words.join(' ')}) passes options the standalone server.js does not take`,
+          at: startAt,
+        };
+      if (flag === '-p' || flag === '--port') env.push(`ENV PORT=${value}`);
+      else host = value;
+    }
+  } else if (!serverJs)
+    return {
+      skip: `the start command (${words.join(' ')}) does not run \`next start\` or the standalone server.js`,
+      at: startAt,
+    };
+  // server.js listens on $HOSTNAME, which Docker sets to the container id: listen everywhere.
+  env.unshift(`ENV HOSTNAME="${host}"`);
+  const copies: Artifact[] = [
+    { from: `${wd}/.next/standalone`, dir: true, to: `${wd}/` },
+    { from: `${wd}/.next/static`, dir: true, to: `${wd}/.next/static` },
+  ];
+  if (ctx.buildContext.isDirectory(dir ? `${dir}/public` : 'public'))
+    copies.push({ from: `${wd}/public`, dir: true, to: `${wd}/public` });
+  const rt = slimOf(a, 'node');
+  return {
+    eco: 'node',
+    runtimeImage: rt,
+    setup: [],
+    env,
+    copies,
+    cmd: 'CMD ["node", "server.js"]',
+    builderEdits: [],
+    message: `the image keeps node_modules, devDependencies and the sources although \`output: 'standalone'\` makes next build write a self-contained server; build in a \`builder\` stage and run .next/standalone on ${rt} with \`node server.js\` (no install in the runtime stage).`,
+    noteExtra:
+      'The CMD becomes `node server.js` (HOSTNAME/PORT set by ENV); files the server reads outside .next/standalone, .next/static and public/ must be copied too.',
+    data: { runtimeImage: rt, output: `${wd}/.next/standalone`, standalone: true },
+  };
+}
+
 /** The manifest COPY as the author wrote it, without a --chown that may name a builder user. */
 function manifestText(model: DockerfileModel, instr: Instruction): string[] {
-  return [model.text.slice(instr.span.start, instr.span.end)].flatMap((t) => t.split(/\r?\n/));
+  let text = model.text.slice(instr.span.start, instr.span.end);
+  for (const f of [...instr.flags].reverse())
+    if (f.name === 'chown' && !/^node(:|$)/.test(f.value ?? '')) {
+      const from = f.span.start - instr.span.start;
+      const rest = text.slice(f.span.end - instr.span.start);
+      text = text.slice(0, from) + rest.replace(/^[ \t]+/, '');
+    }
+  return text.split(/\r?\n/);
 }
 
 function planPython(a: Analysis): Outcome {
@@ -740,7 +1025,6 @@ function planPython(a: Analysis): Outcome {
   const wd = model.workdirAt(a.buildAt);
   if (!wd || wd === '/')
     return { skip: 'the app has no WORKDIR to copy into the runtime stage', at };
-  if (a.mgr !== 'apt' && a.mgr !== 'apk') return { skip: 'no apt/apk install to split', at };
   const pkgs = runtimePackages(a);
   if (!Array.isArray(pkgs)) return { ...pkgs, at };
   // An existing venv is reused: `python -m venv X` in the stage.
@@ -762,9 +1046,29 @@ function planPython(a: Analysis): Outcome {
   const builderEdits: Edit[] = [];
   const env: string[] = [];
   if (venv === null) {
+    // /opt/venv is created as root: a USER set before the install could not write to it.
+    const user = [...a.instrs]
+      .reverse()
+      .find((i) => i.keyword === 'USER' && i.index < first.instr.index);
+    const who = user
+      ? wordValue(model, user.args[0]?.raw ?? '', user.args[0]?.value ?? null, user.index)
+      : null;
+    if (user && !/^(root|0)(:.*)?$/.test(who ?? ''))
+      return {
+        skip: `pip install runs as USER ${user.args[0]?.raw ?? ''}: a venv in /opt/venv would not be writable`,
+        at,
+      };
     venv = '/opt/venv';
-    const lineStart = model.lineStarts[first.instr.line]!;
-    const indent = model.text.slice(lineStart, first.instr.span.start);
+    // Created before the sources are copied: the venv layer does not depend on them, and the
+    // install keeps following its COPY directly (dependency-cache reorders it after that).
+    const anchor =
+      a.instrs.find((i) => {
+        if (i.index >= first.instr.index) return i === first.instr;
+        const spec = copySpec(model, i);
+        return !!spec && !spec.from;
+      }) ?? first.instr;
+    const lineStart = model.lineStarts[anchor.line]!;
+    const indent = model.text.slice(lineStart, anchor.span.start);
     const lines = ['RUN python -m venv /opt/venv', 'ENV PATH="/opt/venv/bin:$PATH"'];
     builderEdits.push({
       start: lineStart,
@@ -773,7 +1077,7 @@ function planPython(a: Analysis): Outcome {
     });
     env.push('ENV PATH="/opt/venv/bin:$PATH"');
   }
-  const copies = under(venv, wd) ? [] : [{ from: venv, dir: true }];
+  const copies: Artifact[] = under(venv, wd) ? [] : [{ from: venv, dir: true }];
   // The app's files come from the builder only when they were copied before the last pip
   // install (later COPYs move to the runtime stage and read the context directly).
   const lastPip = pips[pips.length - 1]!.instr.index;
@@ -806,27 +1110,22 @@ function planJava(a: Analysis): Outcome {
   const at = model.instructions[a.buildAt]!.span.start;
   const rt = javaRuntime(a);
   if (!rt) return { skip: `cannot tell the Java version of ${a.stage.image}`, at };
-  const start = startWords(a);
-  if (!start) return { skip: 'no CMD/ENTRYPOINT: cannot tell which jar runs', at };
+  const start = startWords(a)!;
   if (start.words.some((w) => /^(mvn|\.\/mvnw|gradle|\.\/gradlew)$/.test(w)))
     return { skip: 'the container runs the build tool itself', at };
-  let jar = start.words.find((w) => w.endsWith('.jar')) ?? null;
-  const wd = model.workdirAt(a.buildAt);
-  if (!jar) {
-    const pom = ctx.buildContext.readFile('pom.xml');
-    if (pom) {
-      const noParent = pom
-        .replace(/<parent>[\s\S]*?<\/parent>/, '')
-        .replace(/<dependencies>[\s\S]*<\/dependencies>/, '');
-      const finalName = /<finalName>([^<]+)<\/finalName>/.exec(noParent)?.[1];
-      const id = /<artifactId>([^<]+)<\/artifactId>/.exec(noParent)?.[1];
-      const ver = /<version>([^<]+)<\/version>/.exec(noParent)?.[1];
-      const name = finalName ?? (id && ver ? `${id}-${ver}` : null);
-      if (name && !name.includes('$')) jar = `target/${name}.jar`;
-    }
-  }
-  if (!jar) return { skip: 'cannot tell which jar the build produces', at };
-  const abs = absolute(model, jar, a.buildAt);
+  // The jar the start command runs (`-jar x.jar`, else any *.jar word; a glob such as
+  // build/libs/*.jar is copied as a glob). Without one, what runs is not known (a script, a
+  // classpath of classes, ...).
+  const k = start.words.indexOf('-jar');
+  const jar =
+    (k >= 0 && start.words[k + 1]?.endsWith('.jar') ? start.words[k + 1] : undefined) ??
+    start.words.find((w) => w.endsWith('.jar'));
+  if (!jar)
+    return {
+      skip: `the start command (${start.words.join(' ')}) names no jar: cannot tell which artifact runs`,
+      at,
+    };
+  const abs = absolute(model, jar, start.at);
   if (!abs) return { skip: 'the jar path is relative and the WORKDIR is not known', at };
   return {
     eco: 'java',
@@ -848,10 +1147,8 @@ function planC(a: Analysis): Outcome {
   const at = model.instructions[a.buildAt]!.span.start;
   const rt = cRuntime(a);
   if (!rt) return { skip: `cannot tell a slim runtime base for ${a.stage.image}`, at };
-  const copies: { from: string; dir: boolean }[] = [];
+  const copies: Artifact[] = [];
   for (const { instr, cmd } of findCommand(a, isCCompile)) {
-    if (commandsOf(instr).some((c) => cmdName(c) === 'cd'))
-      return { skip: '`cd` in the compiling RUN: cannot tell where the binary lands', at };
     const k = cmd.args.findIndex((w) => w.value === '-o');
     const w = k >= 0 ? cmd.args[k + 1] : cmd.args.find((x) => /^-o./.test(x.value ?? ''));
     const raw = w ? (k >= 0 ? w.value : w.value!.slice(2)) : null;
@@ -868,7 +1165,7 @@ function planC(a: Analysis): Outcome {
         skip: 'cannot tell which binary the build produces (no `-o`, CMD names no path)',
         at,
       };
-    const abs = absolute(model, prog, a.buildAt);
+    const abs = absolute(model, prog, start!.at);
     if (!abs) return { skip: 'the binary path is relative and the WORKDIR is not known', at };
     copies.push({ from: abs, dir: false });
   }
@@ -881,8 +1178,116 @@ function planC(a: Analysis): Outcome {
     env: [],
     copies,
     builderEdits: [],
-    message: `the compiler and headers (${a.packages.filter(isToolchain).join(', ')}) ship with ${copies.map((c) => c.from).join(', ')}; build in a \`builder\` stage and copy the binary into ${rt}${pkgs.length ? ` with ${pkgs.join(', ')}` : ''}.`,
+    noteExtra:
+      a.image.repo === 'gcc'
+        ? 'The gcc image builds its compiler into /usr/local: a C++ binary needs that libstdc++ (/usr/local/lib64) or `-static-libstdc++`.'
+        : undefined,
+    message: `the compiler and headers (${a.packages.filter(isToolchain).join(', ') || a.stage.image}) ship with ${copies.map((c) => c.from).join(', ')}; build in a \`builder\` stage and copy the binary into ${rt}${pkgs.length ? ` with ${pkgs.join(', ')}` : ''}.`,
     data: { runtimeImage: rt, artifacts: copies.map((c) => c.from), runtimePackages: pkgs },
+  };
+}
+
+/** A `dotnet publish` option's value (`-o x`, `-o:x`, `--output=x`), or undefined. */
+function dotnetOption(
+  a: Analysis,
+  instr: Instruction,
+  cmd: SimpleCommand,
+  names: string[],
+): string | null | undefined {
+  for (let k = 1; k < cmd.args.length; k++) {
+    const v = cmd.args[k]!.value ?? '';
+    if (names.includes(v)) {
+      const n = cmd.args[k + 1];
+      return n ? wordValue(a.model, n.raw, n.value, instr.index) : null;
+    }
+    for (const name of names)
+      if (v.startsWith(`${name}=`) || v.startsWith(`${name}:`)) return v.slice(name.length + 1);
+  }
+  return undefined;
+}
+
+function planDotnet(a: Analysis): Outcome {
+  const { model, ctx } = a;
+  const { instr, cmd } = findCommand(a, isDotnetPublish).pop()!;
+  const at = instr.span.start;
+  const out = dotnetOption(a, instr, cmd, ['-o', '--output']);
+  if (out === undefined)
+    return {
+      skip: '`dotnet publish` without `-o`: the output folder depends on the target framework',
+      at,
+    };
+  if (out === null) return { skip: '`dotnet publish -o` is not a literal path', at };
+  const outAbs = absolute(model, out.replace(/\/+$/, ''), instr.index);
+  if (!outAbs) return { skip: '`dotnet publish -o` is relative and the WORKDIR is not known', at };
+  // The start command must run from the publish output.
+  const start = startWords(a)!;
+  const startAt = model.instructions[start.at]!.span.start;
+  const [prog, target] = start.words;
+  const runs = prog === 'dotnet' ? target : prog;
+  if (!runs || (prog === 'dotnet' && !/\.dll$/.test(runs)))
+    return {
+      skip: `the start command (${start.words.join(' ')}) does not run a published .dll or app host`,
+      at: startAt,
+    };
+  const runsAbs = absolute(model, runs, start.at);
+  if (!runsAbs || !under(runsAbs, outAbs))
+    return {
+      skip: `the start command runs ${runs}, which is not in the publish output ${out}`,
+      at: startAt,
+    };
+  // Self-contained apps need only the native dependencies (runtime-deps); ASP.NET Core apps
+  // need the aspnet image; others the runtime image. Without a project file, aspnet (a superset).
+  const values = argValues(cmd);
+  const selfContained =
+    values.some((v, k) => v === '--self-contained' && values[k + 1] !== 'false') ||
+    values.some(
+      (v) =>
+        /^--self-contained(=|:)?true$/i.test(v ?? '') ||
+        /^-p:SelfContained=true$/i.test(v ?? '') ||
+        v === '--sc',
+    );
+  let kind = 'aspnet';
+  if (selfContained) kind = 'runtime-deps';
+  else {
+    const projects = ctx.buildContext.available
+      ? ctx.buildContext
+          .walk({
+            descend: (d) => !/(^|\/)(bin|obj|node_modules|\.git)$/.test(d.path),
+            limit: 20000,
+          })
+          .filter((e) => !e.isDirectory && /\.(cs|fs|vb)proj$/.test(e.path))
+      : [];
+    const texts = projects.map((p) => ctx.buildContext.readFile(p.path) ?? '');
+    if (
+      texts.length > 0 &&
+      texts.every(
+        (t) =>
+          /<Project\s+Sdk="Microsoft\.NET\.Sdk(\.Worker)?"/.test(t) &&
+          !/Microsoft\.AspNetCore\.App/.test(t),
+      )
+    )
+      kind = 'runtime';
+  }
+  // sdk:8.0.204-alpine3.19 -> aspnet:8.0-alpine3.19 (runtime images are tagged by major.minor).
+  const tag = a.image.tag;
+  const m = /^(\d+\.\d+)(?:\.\d+)?(.*)$/.exec(tag);
+  if (!m) return { skip: `cannot tell the .NET version of ${a.stage.image}`, at };
+  const rt = `mcr.microsoft.com/dotnet/${kind}:${m[1]}${m[2]}`;
+  return {
+    eco: 'dotnet',
+    runtimeImage: rt,
+    setup: [],
+    env: [],
+    copies: [{ from: outAbs, dir: true }],
+    builderEdits: [],
+    message: `the image ships the .NET SDK (${a.stage.image}) and the sources to run the publish output ${out}; publish in a \`builder\` stage and run it on ${rt}.`,
+    noteExtra:
+      kind === 'aspnet'
+        ? undefined
+        : kind === 'runtime'
+          ? 'No project references ASP.NET Core, so the runtime image has none: check no package needs it.'
+          : 'Self-contained publish: runtime-deps has no .NET runtime, only its native dependencies.',
+    data: { runtimeImage: rt, output: outAbs },
   };
 }
 
@@ -916,34 +1321,46 @@ function analyse(model: DockerfileModel, ctx: CheckContext, stage: Stage): Analy
     buildAt: -1,
     packages,
     mgr,
+    user: [...instrs].reverse().find((i) => i.keyword === 'USER') ?? null,
+    userRuns: [],
   };
 }
 
-function detect(a: Analysis): { eco: Eco | 'rust' | 'dotnet'; buildAt: number } | null {
+const isCargo = (c: SimpleCommand) =>
+  cmdName(c) === 'cargo' && ['build', 'install'].includes(c.args[0]?.value ?? '');
+const isDotnetPublish = (c: SimpleCommand) =>
+  cmdName(c) === 'dotnet' && c.args[0]?.value === 'publish';
+
+/** The command that builds, per ecosystem, in detection order. */
+const BUILDS: [Eco | 'rust', (c: SimpleCommand) => boolean][] = [
+  ['go', isGoBuild],
+  ['rust', isCargo],
+  ['dotnet', isDotnetPublish],
+  ['java', (c) => isMaven(c) || isGradle(c)],
+  ['node', isNodeBuild],
+  ['python', isPipInstall],
+  ['c', (c) => isCCompile(c) || isMake(c)],
+];
+
+function detect(a: Analysis): { eco: Eco | 'rust'; buildAt: number } | null {
   const last = (pred: (c: SimpleCommand) => boolean) => {
     const hits = findCommand(a, pred);
     return hits.length ? hits[hits.length - 1]!.instr.index : -1;
   };
-  const toolchain = a.packages.some(isToolchain);
-  const order: [Eco | 'rust' | 'dotnet', (c: SimpleCommand) => boolean, boolean][] = [
-    ['go', isGoBuild, true],
-    [
-      'rust',
-      (c) => cmdName(c) === 'cargo' && ['build', 'install'].includes(c.args[0]?.value ?? ''),
-      true,
-    ],
-    ['dotnet', (c) => cmdName(c) === 'dotnet' && c.args[0]?.value === 'publish', true],
-    ['java', (c) => isMaven(c) || isGradle(c), true],
-    ['node', isNodeBuild, true],
-    ['python', isPipInstall, toolchain],
-    ['c', (c) => isCCompile(c) || isMake(c), toolchain],
-  ];
-  for (const [eco, pred, ok] of order) {
-    if (!ok) continue;
+  // The gcc and buildpack-deps images come with compilers and common headers.
+  const toolchain =
+    a.packages.some(isToolchain) || ['gcc', 'buildpack-deps'].includes(a.image.repo);
+  for (const [eco, pred] of BUILDS) {
+    // pip and make/cc build something worth splitting only with compilers or headers installed.
+    if ((eco === 'python' || eco === 'c') && !toolchain) continue;
     const at = last(pred);
     if (at >= 0) return { eco, buildAt: at };
   }
   return null;
+}
+
+function buildPredicate(eco: Eco): (c: SimpleCommand) => boolean {
+  return BUILDS.find(([e]) => e === eco)![1];
 }
 
 function pickName(model: DockerfileModel, options: string[]): string {
@@ -976,8 +1393,85 @@ function commentsText(model: DockerfileModel, from: number, to: number): string[
     .map((c) => model.text.slice(model.lineStarts[c.line]!, c.span.end));
 }
 
+/** Users a runtime base image has without creating them. */
+function baseUsers(image: string): Set<string> {
+  const { repo, tag } = parseImage(image);
+  const users = ['root', 'nobody', 'daemon'];
+  if (repo === 'node') users.push('node');
+  if (repo.startsWith('gcr.io/distroless/')) users.push('nonroot');
+  if (/^mcr\.microsoft\.com\/dotnet\//.test(repo) && Number(/^(\d+)\./.exec(tag)?.[1] ?? 0) >= 8)
+    users.push('app');
+  return new Set(users);
+}
+
+/**
+ * The RUNs up to the build step that create users (useradd, adduser, ...): they are copied
+ * into the runtime stage, so they must do nothing else.
+ */
+function analyseUsers(a: Analysis): { skip: string; at: number } | null {
+  if (!a.user) return null;
+  for (const i of a.instrs) {
+    if (i.index > a.buildAt || i.index > a.user.index) break;
+    const cmds = commandsOf(i);
+    if (!cmds.some((c) => USER_COMMANDS.has(cmdName(c) ?? ''))) continue;
+    if (cmds.some((c) => !HOUSEKEEPING.has(cmdName(c) ?? '')))
+      return {
+        skip: `the user is created in a RUN that also does other work (line ${i.line + 1}): it cannot be copied into the runtime stage alone`,
+        at: i.span.start,
+      };
+    a.userRuns.push(i);
+  }
+  return null;
+}
+
+/** `to` for a COPY into the runtime stage: relative to WORKDIR when inside it. */
+function relativeDest(to: string, workdir: string | null): string {
+  const slash = to.endsWith('/');
+  const abs = normalizePosix(to);
+  if (!workdir || workdir === '/' || !under(abs, workdir)) return to;
+  if (abs === workdir) return slash ? './' : '.';
+  return `./${abs.slice(workdir.length + 1)}${slash ? '/' : ''}`;
+}
+
+/**
+ * The lines of an ENV instruction for the runtime stage: variables that only configure the
+ * build are left out (their names pushed to `dropped`); the original text when all are kept.
+ */
+function runtimeEnv(a: Analysis, eco: Eco, instr: Instruction, dropped: string[]): string[] {
+  const { model } = a;
+  const args = instr.args;
+  if (args.length === 0) return textOf(model, instr);
+  // Legacy `ENV NAME value with spaces`: one variable.
+  const legacy = !/^[A-Za-z_][A-Za-z0-9_]*=/.test(args[0]!.raw);
+  const pairs = legacy
+    ? [
+        {
+          name: args[0]!.raw,
+          value: model.expand(
+            args
+              .slice(1)
+              .map((w) => w.raw)
+              .join(' '),
+            instr.index,
+          ),
+          raw: '',
+        },
+      ]
+    : args.map((w) => {
+        const v = w.value ?? model.expand(w.raw, instr.index);
+        const name = w.raw.slice(0, w.raw.indexOf('='));
+        return { name, value: v === null ? null : v.slice(v.indexOf('=') + 1), raw: w.raw };
+      });
+  const keep = pairs.filter((p) => !buildOnlyEnv(eco, p.name, p.value));
+  if (keep.length === pairs.length) return textOf(model, instr);
+  dropped.push(...pairs.filter((p) => !keep.includes(p)).map((p) => p.name));
+  if (keep.length === 0) return [];
+  return [`ENV ${keep.map((p) => p.raw).join(' ')}`];
+}
+
 function buildFix(a: Analysis, plan: Plan, builderName: string): Fix | Skipped {
   const { model } = a;
+  const ruleId = `${ID}/${plan.eco}`;
   const runtimeName = pickName(model, ['runtime', 'final', 'app-runtime']);
   const instrs = a.instrs;
   const edits: Edit[] = [...plan.builderEdits];
@@ -995,7 +1489,7 @@ function buildFix(a: Analysis, plan: Plan, builderName: string): Fix | Skipped {
       const spec = copySpec(model, i);
       if (!spec || spec.from)
         return {
-          ruleId: `${ID}/${plan.eco}`,
+          ruleId,
           reason: `${i.keyword} --from after the build step`,
           at: i.span.start,
         };
@@ -1008,7 +1502,7 @@ function buildFix(a: Analysis, plan: Plan, builderName: string): Fix | Skipped {
         cmds.some((c) => !HOUSEKEEPING.has(cmdName(c) ?? ''))
       )
         return {
-          ruleId: `${ID}/${plan.eco}`,
+          ruleId,
           reason: `RUN after the build step (line ${i.line + 1}) may need the toolchain in the runtime stage`,
           at: i.span.start,
         };
@@ -1017,34 +1511,65 @@ function buildFix(a: Analysis, plan: Plan, builderName: string): Fix | Skipped {
       /* copied below */
     } else
       return {
-        ruleId: `${ID}/${plan.eco}`,
+        ruleId,
         reason: `${i.keyword} after the build step`,
         at: i.span.start,
       };
   }
-  // USER before the build (still in effect) is copied, with the RUN that creates it.
+  // The USER: moved with the runtime-only tail, or (set before the build, still in effect)
+  // copied; the RUNs before the build step that create users come along.
   const copied: Instruction[] = [];
-  const userRuns: Instruction[] = [];
-  const earlyUser = [...instrs].reverse().find((i) => i.keyword === 'USER' && i.index <= a.buildAt);
-  if (earlyUser && !moved.some((m) => m.keyword === 'USER')) {
-    const creators = instrs.filter(
-      (i) =>
-        i.index < earlyUser.index && commandsOf(i).some((c) => USER_COMMANDS.has(cmdName(c) ?? '')),
+  const userRuns = a.userRuns;
+  const earlyUser = a.user && a.user.index <= a.buildAt ? a.user : null;
+  if (a.user) {
+    const w = a.user.args[0];
+    const value = w ? wordValue(model, w.raw, w.value, a.user.index) : null;
+    const name = value?.split(':')[0] ?? null;
+    const creators = [...userRuns, ...moved.filter((m) => m.keyword === 'RUN')].filter((r) =>
+      commandsOf(r).some(
+        (c) => USER_COMMANDS.has(cmdName(c) ?? '') && argValues(c).includes(name ?? ''),
+      ),
     );
-    for (const r of creators) {
-      if (commandsOf(r).some((c) => !HOUSEKEEPING.has(cmdName(c) ?? '')))
-        return {
-          ruleId: `${ID}/${plan.eco}`,
-          reason: 'the user is created in a RUN that also builds',
-          at: r.span.start,
-        };
-      userRuns.push(r);
-    }
+    if (name === null)
+      return {
+        ruleId,
+        reason: `USER ${w?.raw ?? ''}: the user is not known`,
+        at: a.user.span.start,
+      };
+    if (!/^\d+$/.test(name) && creators.length === 0 && !baseUsers(plan.runtimeImage).has(name))
+      return {
+        ruleId,
+        reason: `USER ${name} is not created in this stage: ${plan.runtimeImage} may not have it`,
+        at: a.user.span.start,
+      };
   }
+  // useradd/groupadd do not exist on alpine (busybox has adduser/addgroup).
+  const rtImage = parseImage(plan.runtimeImage);
+  if ((rtImage.repo === 'alpine' || /alpine/.test(rtImage.tag)) && !/alpine/.test(a.image.tag)) {
+    const r = [...userRuns, ...moved].find((i) =>
+      commandsOf(i).some((c) => ['useradd', 'groupadd'].includes(cmdName(c) ?? '')),
+    );
+    if (r)
+      return {
+        ruleId,
+        reason: `${plan.runtimeImage} has no useradd/groupadd (line ${r.line + 1}): create the user with adduser there`,
+        at: r.span.start,
+      };
+  }
+  // ENV and LABEL are carried; ENV variables that only configure the build stay behind.
+  const copiedText = new Map<Instruction, string[]>();
+  const buildOnly: string[] = [];
   for (const i of instrs) {
-    if (i.keyword === 'ENV' || i.keyword === 'LABEL') copied.push(i);
+    if (i.keyword === 'ENV') {
+      const lines = runtimeEnv(a, plan.eco, i, buildOnly);
+      if (lines.length === 0) continue;
+      copiedText.set(i, lines);
+      copied.push(i);
+    }
+    if (i.keyword === 'LABEL') copied.push(i);
     if (i === earlyUser && !moved.includes(i)) copied.push(i);
   }
+  const linesOf = (i: Instruction) => copiedText.get(i) ?? textOf(model, i);
   // Remove moved instructions: the tail after the last kept instruction goes as one block.
   const keptAll = instrs.filter((i) => !moved.includes(i));
   const lastKept = keptAll[keptAll.length - 1]!;
@@ -1063,11 +1588,13 @@ function buildFix(a: Analysis, plan: Plan, builderName: string): Fix | Skipped {
       movedLines.push(...commentsText(model, s, m.span.start));
       edits.push({ start: s, end: instructionLines(model, m).end, text: '' });
     }
-    movedLines.push(...textOf(model, m));
+    movedLines.push(...(m.keyword === 'CMD' && plan.cmd ? [plan.cmd] : textOf(model, m)));
   }
   // ARGs used by what the runtime stage holds.
   const body = [
-    ...copied.flatMap((i) => textOf(model, i)),
+    ...copied.flatMap(linesOf),
+    ...plan.env,
+    ...(plan.deps ?? []),
     ...movedLines,
     ...userRuns.flatMap((i) => textOf(model, i)),
   ].join('\n');
@@ -1096,15 +1623,17 @@ function buildFix(a: Analysis, plan: Plan, builderName: string): Fix | Skipped {
   const finalWd = lastInstr.keyword === 'WORKDIR' ? null : wd;
   const lines: string[] = ['', `FROM ${plan.runtimeImage} AS ${runtimeName}`];
   lines.push(...argLines, ...plan.setup);
-  lines.push(
-    ...copied.filter((i) => i.keyword !== 'USER').flatMap((i) => textOf(model, i)),
-    ...plan.env,
-  );
+  lines.push(...copied.filter((i) => i.keyword !== 'USER').flatMap(linesOf), ...plan.env);
   const workdir = finalWd ?? model.workdirAt(a.buildAt);
   if (workdir) lines.push(`WORKDIR ${workdir}`);
   lines.push(...(plan.deps ?? []));
   for (const c of plan.copies) {
-    const to = c.from === workdir ? '.' : destFor(c.from, workdir, c.dir);
+    const to =
+      c.to !== undefined
+        ? relativeDest(c.to, workdir)
+        : c.from === workdir
+          ? '.'
+          : destFor(c.from, workdir, c.dir);
     lines.push(`COPY --from=${builderName} ${c.from} ${to}`);
   }
   lines.push(...userRuns.flatMap((i) => textOf(model, i)));
@@ -1123,15 +1652,23 @@ function buildFix(a: Analysis, plan: Plan, builderName: string): Fix | Skipped {
   const health = moved.some((m) => m.keyword === 'HEALTHCHECK')
     ? `The HEALTHCHECK command must exist in ${plan.runtimeImage}.`
     : undefined;
-  const note = [CHECK_NOTE[plan.eco], plan.noteExtra, health].filter(Boolean).join(' ');
+  const envNote = buildOnly.length
+    ? `Build settings stay in the builder: ENV ${buildOnly.join(', ')}.`
+    : undefined;
+  const note = [CHECK_NOTE[plan.eco], plan.noteExtra, health, envNote].filter(Boolean).join(' ');
   return {
-    ruleId: `${ID}/${plan.eco}`,
+    ruleId,
     message: plan.message,
     applicability: 'review',
     at: from.span.start,
     edits,
     note,
-    data: { ...plan.data, builder: builderName, runtime: runtimeName },
+    data: {
+      ...plan.data,
+      builder: builderName,
+      runtime: runtimeName,
+      ...(buildOnly.length ? { builderOnlyEnv: buildOnly } : {}),
+    },
     hadolint: [],
   };
 }
@@ -1144,48 +1681,71 @@ function checkBuild(model: DockerfileModel, ctx: CheckContext): Finding[] {
   const found = detect(a);
   if (!found) return [];
   a.buildAt = found.buildAt;
-  const at = model.instructions[found.buildAt]!.span.start;
-  if (found.eco === 'rust' || found.eco === 'dotnet')
+  const buildInstr = model.instructions[found.buildAt]!;
+  const at = buildInstr.span.start;
+  if (found.eco === 'rust')
     return [
       {
-        ruleId: `${ID}/${found.eco}`,
-        reason: `${found.eco === 'rust' ? 'cargo build' : 'dotnet publish'}: no runtime-stage proposal for this ecosystem yet`,
+        ruleId: `${ID}/rust`,
+        reason: 'cargo build: no runtime-stage proposal for this ecosystem yet',
         at,
       },
     ];
-  const ruleId = `${ID}/${found.eco}`;
+  const eco = found.eco;
+  const ruleId = `${ID}/${eco}`;
   if (stage.fromStage !== null)
     return [
       { ruleId, reason: `the last stage builds FROM stage ${stage.image}: split it by hand`, at },
     ];
   if (stage.resolvedImage === null)
     return [{ ruleId, reason: `the base image ${stage.image} cannot be resolved`, at }];
+  // What the runtime stage runs must be known: an image without CMD/ENTRYPOINT may be a
+  // toolchain image on purpose (CI, `docker run image make test`).
+  if (!startWords(a))
+    return [{ ruleId, reason: 'no CMD/ENTRYPOINT: cannot tell what the runtime stage runs', at }];
+  // A `cd` in a RUN that builds moves the output somewhere the paths below do not see (pip
+  // installs into the environment, wherever it runs).
+  if (eco !== 'python') {
+    const pred = buildPredicate(eco);
+    for (const i of a.instrs) {
+      const cmds = commandsOf(i);
+      if (cmds.some(pred) && cmds.some((c) => ['cd', 'pushd'].includes(cmdName(c) ?? '')))
+        return [
+          {
+            ruleId,
+            reason: `\`cd\` in the build RUN (line ${i.line + 1}): cannot tell where the build output lands`,
+            at: i.span.start,
+          },
+        ];
+    }
+  }
+  const users = analyseUsers(a);
+  if (users) return [{ ruleId, reason: users.skip, at: users.at }];
   const repo = a.image.repo;
+  const unknownBase = (what: string) => ({
+    skip: `${what} on ${stage.image}: no known runtime base for this image`,
+  });
   let outcome: Outcome;
-  switch (found.eco) {
+  switch (eco) {
     case 'go':
-      outcome =
-        repo === 'golang'
-          ? planGo(a)
-          : { skip: `go build on ${stage.image}: no known runtime base` };
+      outcome = repo === 'golang' ? planGo(a) : unknownBase('a Go build');
       break;
     case 'node':
-      outcome =
-        repo === 'node'
-          ? planNode(a)
-          : { skip: `npm build on ${stage.image}: no known runtime base` };
+      outcome = repo === 'node' ? planNode(a) : unknownBase('a Node build');
       break;
     case 'python':
-      outcome =
-        repo === 'python'
-          ? planPython(a)
-          : { skip: `pip build on ${stage.image}: no known slim runtime` };
+      outcome = repo === 'python' ? planPython(a) : unknownBase('pip install');
       break;
     case 'java':
       outcome = planJava(a);
       break;
     case 'c':
       outcome = planC(a);
+      break;
+    case 'dotnet':
+      outcome = /^mcr\.microsoft\.com\/dotnet\/sdk$/.test(repo)
+        ? planDotnet(a)
+        : unknownBase('dotnet publish');
       break;
   }
   if (!outcome) return [];
@@ -1208,8 +1768,11 @@ function lowPort(model: DockerfileModel, instrs: Instruction[]): string | null {
       }
     }
     if (i.keyword === 'ENV') {
-      const m = /\bPORT[= ]"?(\d+)/.exec(i.logical.text);
-      if (m && Number(m[1]) < 1024) return `PORT=${m[1]}`;
+      const m = /\b([A-Z_]*PORTS?)[= ]"?(\d+)/.exec(i.logical.text);
+      if (m && Number(m[2]) < 1024) return `${m[1]}=${m[2]}`;
+      // ASPNETCORE_URLS=http://+:80, ASPNETCORE_HTTP_PORTS=80 and the like.
+      const u = /\b([A-Z_]*URLS)[= ]"?[^\s"]*?:(\d+)\b/.exec(i.logical.text);
+      if (u && Number(u[2]) < 1024) return `${u[1]} binds port ${u[2]}`;
     }
     if (i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT') {
       const text = commandWords(model, i).join(' ');
@@ -1250,6 +1813,12 @@ function checkUser(model: DockerfileModel): Finding[] {
   if (repo === 'node') {
     lines = ['USER node'];
     who = 'the image’s `node` user';
+  } else if (
+    /^mcr\.microsoft\.com\/dotnet\/(aspnet|runtime|runtime-deps)$/.test(repo) &&
+    Number(/^(\d+)\./.exec(tag)?.[1] ?? 0) >= 8
+  ) {
+    lines = ['USER app'];
+    who = 'the image’s `app` user (uid 1654, .NET 8 and later)';
   } else if (repo.startsWith('gcr.io/distroless/')) {
     lines = ['USER nonroot:nonroot'];
     who = 'distroless’s `nonroot` user (uid 65532)';
