@@ -11,6 +11,16 @@ import type { BuildContext, Transform, TransformOptions } from './types.js';
 
 export type { FileChange } from './engine/diff.js';
 export type { FixReport, SkipReport, SuppressReport } from './engine/loop.js';
+export { explain, explainFile, cacheSummary } from './explain.js';
+export type {
+  BuildkitLabel,
+  ExplainEdit,
+  ExplainFileOptions,
+  ExplainOptions,
+  ExplainRerun,
+  ExplainResult,
+  ExplainStep,
+} from './explain.js';
 
 export class UsageError extends Error {
   readonly kind = 'usage';

@@ -26,6 +26,7 @@ import {
 } from './report.js';
 import type { Transform } from './types.js';
 import { verifyArgs, verifyOptions } from './verify/cli-options.js';
+import { dryRunCacheLine, explainArgs, explainOptions, runExplain } from './explain.js';
 
 export interface CliIO {
   stdout: (s: string) => void;
@@ -143,6 +144,8 @@ async function runFix(args: FixArgs, io: CliIO, custom?: readonly Transform[]): 
   const pending = new Map<string, string>();
   const merged = new Map<string, FileChange>();
   let stdinResult: OptimizeResult | null = null;
+  /** fix --dry-run: the cache line (source edit, before vs after) of each changed Dockerfile. */
+  const cacheLines = new Map<FileOutcome, string>();
   const showProgress = files.length > PROGRESS_THRESHOLD && Boolean(io.stderrIsTTY) && !args.quiet;
 
   for (const [n, { display, absolute: file }] of files.entries()) {
@@ -175,6 +178,16 @@ async function runFix(args: FixArgs, io: CliIO, custom?: readonly Transform[]): 
         }
       }
       outcomes.push({ path: shown, result });
+      if (args.dryRun && !args.quiet && args.format === 'diff' && result.changed) {
+        const abs = file === '-' ? path.resolve(io.cwd, args.stdinFilename ?? 'Dockerfile') : file;
+        const root = args.context ? path.resolve(io.cwd, args.context) : null;
+        const line = dryRunCacheLine(
+          result,
+          abs,
+          file === '-' ? root : (root ?? path.dirname(file)),
+        );
+        if (line) cacheLines.set(outcomes[outcomes.length - 1]!, line);
+      }
     } catch (err) {
       if (err instanceof UsageError || err instanceof ConfigError) throw err;
       outcomes.push({ path: shown, error: (err as Error).message });
@@ -232,6 +245,7 @@ async function runFix(args: FixArgs, io: CliIO, custom?: readonly Transform[]): 
         if (args.quiet) continue;
         for (const f of o.result!.fixes) io.stderr(fixLine(o.path, f));
         for (const s of o.result!.skipped) io.stderr(skipLine(o.path, s));
+        if (cacheLines.has(o)) io.stderr(`${o.path}: ${cacheLines.get(o)}\n`);
       }
       break;
     }
@@ -393,6 +407,14 @@ export async function main(
       async (a) => {
         const { runVerify } = await import('./verify/command.js');
         exitCode = await runVerify(verifyArgs(a), io, custom?.transforms);
+      },
+    )
+    .command(
+      'explain [dockerfile]',
+      'Show which build steps an edit of a file re-runs (BuildKit cache), before and after the fixes',
+      (y) => explainOptions(y),
+      async (a) => {
+        exitCode = await runExplain(explainArgs(a), io, custom?.transforms);
       },
     )
     .command(

@@ -167,6 +167,8 @@ export interface Rerun {
   /** `input`: it reads the edited file; `parent`: an earlier step of its chain re-runs;
    * `stage`: it reads another stage whose files change. */
   cause: 'input' | 'parent' | 'stage';
+  /** For a `maybe` re-run: the stage whose output decides it. */
+  maybeFrom: number | null;
 }
 
 export interface CacheModel {
@@ -1047,6 +1049,7 @@ export function buildCacheModel(
     const clean = cleanRelative(path) ?? path;
     const level: number[] = steps.map(() => -1);
     const cause: Rerun['cause'][] = steps.map(() => 'parent');
+    const origin: (number | null)[] = steps.map(() => null);
     const edgeMemo = new Map<string, number>();
     const done = new Set<number>();
     const edgeLevel = (stage: number, query: string): number => {
@@ -1088,16 +1091,21 @@ export function buildCacheModel(
       for (const d of deps[stage]!) if (d !== stage) runStage(d, visiting);
       const s = stages[stage]!;
       let prev = 0;
+      let prevOrigin: number | null = null;
       for (const at of s.steps) {
         const step = steps[at]!;
         const internal = internals[at]!;
         let lv = prev;
+        let from: number | null = prevOrigin;
         let why: Rerun['cause'] = 'parent';
         if (step.kind === 'from') {
+          from = null;
           if (s.base !== null) {
             runStage(s.base);
             const b = stages[s.base]!;
-            lv = b.steps.length ? Math.max(0, level[b.steps[b.steps.length - 1]!]!) : 0;
+            const last = b.steps[b.steps.length - 1];
+            lv = last === undefined ? 0 : Math.max(0, level[last]!);
+            from = last === undefined ? null : origin[last]!;
           } else lv = 0;
         } else if (step.buildkit) {
           if (takes(step, clean)) {
@@ -1109,18 +1117,21 @@ export function buildCacheModel(
             if (l > lv) {
               lv = l;
               why = 'stage';
+              from = st;
             }
           }
         }
         level[at] = lv;
         cause[at] = why;
+        origin[at] = lv === 1 ? from : null;
         prev = lv;
+        prevOrigin = origin[at]!;
       }
       done.add(stage);
       visiting.delete(stage);
     }
     for (const s of stages) runStage(s.index);
-    return { level, cause };
+    return { level, cause, origin };
   };
 
   return {
@@ -1138,11 +1149,11 @@ export function buildCacheModel(
       return steps.filter((_, i) => level[i]! > 0);
     },
     rerun: (path) => {
-      const { level, cause } = statusOf(path);
+      const { level, cause, origin } = statusOf(path);
       const out: Rerun[] = [];
       steps.forEach((step, i) => {
         if (level[i]! > 0 && step.buildkit && step.built)
-          out.push({ step, certain: level[i] === 2, cause: cause[i]! });
+          out.push({ step, certain: level[i] === 2, cause: cause[i]!, maybeFrom: origin[i]! });
       });
       return out;
     },
