@@ -515,7 +515,10 @@ function cRuntime(a: Analysis): string | null {
 }
 
 /** Runtime packages for the stage's installs: `-dev` mapped, toolchain dropped, others kept. */
-function runtimePackages(a: Analysis): string[] | { skip: string } {
+function runtimePackages(
+  a: Analysis,
+  buildOnly: (p: string) => boolean = () => false,
+): string[] | { skip: string } {
   const map = a.mgr === 'apk' ? ALPINE_RUNTIME : DEBIAN_RUNTIME;
   const out: string[] = [];
   for (const p of a.packages) {
@@ -524,7 +527,7 @@ function runtimePackages(a: Analysis): string[] | { skip: string } {
       continue;
     }
     if (/-(dev|devel)$/.test(p)) return { skip: `no known runtime package for ${p}` };
-    if (TOOLCHAIN.has(p) || p === 'git') continue;
+    if (TOOLCHAIN.has(p) || p === 'git' || buildOnly(p)) continue;
     out.push(p);
   }
   return [...new Set(out)];
@@ -656,10 +659,10 @@ function planGo(a: Analysis): Outcome {
         };
       for (const n of names as string[]) {
         const from = normalizePosix(`${bin}/${n}`);
-        // A command run by its bare name was found on the golang image's PATH (/go/bin):
-        // put it in /usr/local/bin, which every runtime base has on its PATH.
-        const bare = start?.words[0] === n;
-        copies.push({ from, dir: false, ...(bare ? { to: '/usr/local/bin/' } : {}) });
+        // /go/bin is on the golang image's PATH, so the binaries were commands: put them in
+        // /usr/local/bin, on every runtime base's PATH (a path the start command names stays).
+        const named = start?.words.includes(from);
+        copies.push({ from, dir: false, ...(named ? {} : { to: '/usr/local/bin/' }) });
       }
       continue;
     }
@@ -698,7 +701,7 @@ function planGo(a: Analysis): Outcome {
     env: [],
     copies: [...extra, ...copies],
     builderEdits: [],
-    message: `the image ships the Go toolchain of ${a.stage.image} to run ${copies.map((c) => c.from).join(', ')}; build in a \`builder\` stage and copy the binary into ${rt}${cgoOff ? ' (CGO_ENABLED=0: static binary)' : ' (same libc as the builder)'}.`,
+    message: `the image ships the Go toolchain of ${a.stage.image} to run ${copies.map((c) => c.from).join(', ')}; build in a \`builder\` stage and copy the ${copies.length > 1 ? 'binaries' : 'binary'} into ${rt}${cgoOff ? ' (CGO_ENABLED=0: static binary)' : ' (same libc as the builder)'}.`,
     data: { runtimeImage: rt, artifacts: copies.map((c) => c.from), cgo: !cgoOff },
   };
 }
@@ -883,7 +886,21 @@ function planNode(a: Analysis): Outcome {
   const runsNext = words.includes('next') && words.includes('start');
   const output = outDir.next ? nextOutput(ctx, dir) : null;
   if (output !== null && typeof output !== 'string') return { ...output, at };
-  if (output === 'standalone') return planNextStandalone(a, dir, wd, words, runsNext, startAt);
+  // System packages: kept in the runtime stage, except what node-gyp builds native modules
+  // with (compilers, python3). The runtime's own production install would need those too, so
+  // with them only the standalone output (no install there) is proposed.
+  const nodeGyp = (p: string) => /^(python3?|py3-pip|py3-setuptools)$/.test(p);
+  const pkgs = runtimePackages(a, nodeGyp);
+  if (!Array.isArray(pkgs)) return { ...pkgs, at };
+  const setup = installLine(a, pkgs);
+  if (output === 'standalone')
+    return planNextStandalone(a, dir, wd, words, runsNext, startAt, setup);
+  const gyp = a.packages.filter((p) => isToolchain(p) || nodeGyp(p));
+  if (gyp.length)
+    return {
+      skip: `the stage installs ${gyp.join(', ')} to build native modules: the runtime stage's production install would need them too`,
+      at,
+    };
   if (output === 'export')
     return { skip: "Next.js static export (`output: 'export'`): serve out/ with a web server", at };
   const files = words.filter(
@@ -920,7 +937,7 @@ function planNode(a: Analysis): Outcome {
   return {
     eco: 'node',
     runtimeImage: slimOf(a, 'node'),
-    setup: [],
+    setup,
     deps: [...manifests, pm.install],
     env: [],
     copies,
@@ -942,6 +959,7 @@ function planNextStandalone(
   words: string[],
   runsNext: boolean,
   startAt: number,
+  setup: string[],
 ): Outcome {
   const { ctx } = a;
   if (lastCmdInstr(a.instrs, 'ENTRYPOINT'))
@@ -983,7 +1001,7 @@ function planNextStandalone(
   return {
     eco: 'node',
     runtimeImage: rt,
-    setup: [],
+    setup,
     env,
     copies,
     cmd: 'CMD ["node", "server.js"]',
@@ -1135,9 +1153,12 @@ function planJava(a: Analysis): Outcome {
     copies: [{ from: abs, dir: false }],
     builderEdits: [],
     message: `the image ships a JDK and the build tool (${a.stage.image}) to run ${jar}; build in a \`builder\` stage and run the jar on the ${rt} JRE.`,
-    noteExtra: /eclipse-temurin/.test(a.stage.image)
-      ? undefined
-      : 'The JRE is Eclipse Temurin: verify the vendor change is fine.',
+    // maven and gradle images are built on Eclipse Temurin unless their tag names a vendor.
+    noteExtra: /openjdk|corretto|sapmachine|graal|ibm|semeru|zulu|liberica|microsoft/.test(
+      a.stage.image,
+    )
+      ? 'The JRE is Eclipse Temurin: verify the vendor change is fine.'
+      : undefined,
     data: { runtimeImage: rt, artifact: abs },
   };
 }
@@ -1182,7 +1203,7 @@ function planC(a: Analysis): Outcome {
       a.image.repo === 'gcc'
         ? 'The gcc image builds its compiler into /usr/local: a C++ binary needs that libstdc++ (/usr/local/lib64) or `-static-libstdc++`.'
         : undefined,
-    message: `the compiler and headers (${a.packages.filter(isToolchain).join(', ') || a.stage.image}) ship with ${copies.map((c) => c.from).join(', ')}; build in a \`builder\` stage and copy the binary into ${rt}${pkgs.length ? ` with ${pkgs.join(', ')}` : ''}.`,
+    message: `the compiler and headers (${a.packages.filter(isToolchain).join(', ') || a.stage.image}) ship with ${copies.map((c) => c.from).join(', ')}; build in a \`builder\` stage and copy the ${copies.length > 1 ? 'binaries' : 'binary'} into ${rt}${pkgs.length ? ` with ${pkgs.join(', ')}` : ''}.`,
     data: { runtimeImage: rt, artifacts: copies.map((c) => c.from), runtimePackages: pkgs },
   };
 }
@@ -1839,6 +1860,17 @@ function checkUser(model: DockerfileModel): Finding[] {
         ruleId,
         reason: `${low}: a non-root user cannot bind ports below 1024`,
         at: from.span.start,
+      },
+    ];
+  // corepack keeps the package manager it downloads in the home of the user that ran it: as
+  // another user, `pnpm start` would download it again when the container starts.
+  const corepack = instrs.find((i) => commandsOf(i).some((c) => cmdName(c) === 'corepack'));
+  if (corepack && /^(pnpm|yarn)$/.test(prog))
+    return [
+      {
+        ruleId,
+        reason: `the start command runs ${prog} through corepack (line ${corepack.line + 1}), which would download it again for a new user when the container starts: run node directly first`,
+        at: run.span.start,
       },
     ];
   const vol = instrs.find((i) => i.keyword === 'VOLUME');
