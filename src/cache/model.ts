@@ -52,10 +52,14 @@
  *   hidden stage, so a single-stage build is labelled `[stage-0 i/n]`;
  * - the FROM vertex is shared by every stage and every concurrent build using the same image: its
  *   printed label can come from another stage or build (`[build 1/5] FROM debian:bookworm` in a
- *   single-stage build), and it shows DONE on every build; it never re-runs on an edit.
+ *   single-stage build), and it shows CACHED or DONE whatever changed; an edit never re-runs it;
  * - step names print variables expanded (`RUN echo $A` shows `RUN echo 1`); variables from the
  *   base image's own config (PATH, ...) are unknown here, so `name` is best effort; the `prefix`
  *   (`[deps 2/4]`) is exact.
+ *
+ * BuildKit keeps every earlier result, keyed by content: an edit that gives the files bytes
+ * some earlier build already saw (an undo, the same edit twice) is CACHED. The model answers for
+ * content never built before (what a real edit is); a test against BuildKit needs unique edits.
  *
  * Simplifications: the base image's own ENV/WORKDIR/USER/SHELL are unknown (constant); `ADD
  * <url>`/`ADD <git>` are always cached; a COPY that overwrites a changed file with unchanged
