@@ -364,6 +364,8 @@ interface Artifact {
   dir: boolean;
   /** Destination in the runtime stage (default: the same absolute path). */
   to?: string;
+  /** `--chown` for files the app writes to at run time (Next.js's .next/cache). */
+  chown?: string;
 }
 
 type Outcome = Plan | { skip: string; at?: number } | null;
@@ -918,7 +920,10 @@ function planNode(a: Analysis): Outcome {
     };
   const pm = nodePm(a, dir, pkg, build.instr.index);
   if ('skip' in pm) return { ...pm, at };
-  const copies: Artifact[] = [{ from: outAbs, dir: true }];
+  // next start writes its cache to .next/cache: owned by `node` (see planNextStandalone).
+  const copies: Artifact[] = [
+    { from: outAbs, dir: true, ...(outDir.next ? { chown: 'node:node' } : {}) },
+  ];
   if (outDir.next) {
     const p = (f: string) => (dir ? `${dir}/${f}` : f);
     if (ctx.buildContext.isDirectory(p('public'))) copies.push({ from: `${wd}/public`, dir: true });
@@ -991,9 +996,11 @@ function planNextStandalone(
     };
   // server.js listens on $HOSTNAME, which Docker sets to the container id: listen everywhere.
   env.unshift(`ENV HOSTNAME="${host}"`);
+  // Owned by the image's `node` user (as in Next.js's Docker example): the server writes its
+  // cache to .next/cache, which a root-owned copy would refuse to a non-root user.
   const copies: Artifact[] = [
-    { from: `${wd}/.next/standalone`, dir: true, to: `${wd}/` },
-    { from: `${wd}/.next/static`, dir: true, to: `${wd}/.next/static` },
+    { from: `${wd}/.next/standalone`, dir: true, to: `${wd}/`, chown: 'node:node' },
+    { from: `${wd}/.next/static`, dir: true, to: `${wd}/.next/static`, chown: 'node:node' },
   ];
   if (ctx.buildContext.isDirectory(dir ? `${dir}/public` : 'public'))
     copies.push({ from: `${wd}/public`, dir: true, to: `${wd}/public` });
@@ -1655,7 +1662,7 @@ function buildFix(a: Analysis, plan: Plan, builderName: string): Fix | Skipped {
         : c.from === workdir
           ? '.'
           : destFor(c.from, workdir, c.dir);
-    lines.push(`COPY --from=${builderName} ${c.from} ${to}`);
+    lines.push(`COPY --from=${builderName}${c.chown ? ` --chown=${c.chown}` : ''} ${c.from} ${to}`);
   }
   lines.push(...userRuns.flatMap((i) => textOf(model, i)));
   if (earlyUser && copied.includes(earlyUser)) lines.push(...textOf(model, earlyUser));
