@@ -36,7 +36,7 @@ import {
 } from '../src/explain.js';
 import { parseDockerfile } from '../src/parse/dockerfile.js';
 import { initShellParser } from '../src/parse/shell.js';
-import { removeTmpdirs, tmpdir, writeTree } from './helpers.js';
+import { removeTmpdirs, ROOT, tmpdir, writeTree } from './helpers.js';
 
 beforeAll(initShellParser);
 afterAll(removeTmpdirs);
@@ -987,5 +987,53 @@ describe('CLI: explain and fix --dry-run', () => {
     expect(q.stderr).toBe('');
     const applied = await cli(['fix', 'svc'], dir);
     expect(applied.stderr).not.toContain('cache:');
+  });
+});
+
+describe('README', () => {
+  const readme = () => fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  /** The output lines after `$ <command>` in the README's explain section. */
+  function example(command: string): string {
+    const text = readme();
+    const at = text.indexOf(`$ ${command}\n`);
+    expect(at).toBeGreaterThan(0);
+    const body = text.slice(at + command.length + 3);
+    return body.slice(0, body.indexOf('```'));
+  }
+
+  test.each([
+    'npx dockerfile-optimizer explain examples/flask',
+    'npx dockerfile-optimizer explain examples/multi-stage --no-after',
+  ])('the explain example is the real output: %s', async (command) => {
+    let stdout = '';
+    const io: CliIO = {
+      stdout: (s) => (stdout += s),
+      stderr: (s) => (stdout += s),
+      readStdin: async () => '',
+      cwd: ROOT,
+      env: {},
+      stdoutIsTTY: false,
+    };
+    const code = await main(command.split(' ').slice(2), io);
+    expect(code).toBe(0);
+    expect(example(command)).toBe(stdout);
+  });
+
+  test("the Flask report's cache line is the real one", async () => {
+    let stderr = '';
+    const io: CliIO = {
+      stdout: () => {},
+      stderr: (s) => (stderr += s),
+      readStdin: async () => '',
+      cwd: ROOT,
+      env: {},
+      stdoutIsTTY: false,
+    };
+    await main(['fix', '--dry-run', 'examples/flask'], io);
+    const line = stderr.split('\n').find((l) => l.includes(' cache: '))!;
+    expect(line).toBe(
+      'examples/flask/Dockerfile: cache: a source edit re-runs 1 step (was 2, incl. pip install)',
+    );
+    expect(readme()).toContain(`\n${line}\n`);
   });
 });
