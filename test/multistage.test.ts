@@ -175,6 +175,97 @@ describe('multistage', () => {
   });
 });
 
+describe('multistage details', () => {
+  const runtimeOf = async (text: string, context: Record<string, string> | null = null) => {
+    const r = await optimize(text, {
+      only: ['multistage/go', 'multistage/dotnet'],
+      unsafe: true,
+      context,
+    });
+    return r.output.slice(r.output.indexOf('\nFROM ', r.output.indexOf('AS builder')) + 1);
+  };
+
+  test('go install names binaries after the last path element (major-version suffix skipped)', async () => {
+    const text = [
+      'FROM golang:1.22',
+      'RUN go install github.com/pressly/goose/v3/cmd/goose@v3.20.0 example.com/tools/v2@latest',
+      'CMD ["goose"]',
+      '',
+    ].join('\n');
+    const rt = await runtimeOf(text);
+    expect(rt).toContain('COPY --from=builder /go/bin/goose /usr/local/bin/\n');
+    expect(rt).toContain('COPY --from=builder /go/bin/tools /usr/local/bin/\n');
+  });
+
+  test('go install keeps a path the start command names, and honours GOBIN', async () => {
+    const text = [
+      'FROM golang:1.22',
+      'ENV GOBIN=/opt/bin',
+      'RUN go install ./cmd/api',
+      'CMD ["/opt/bin/api"]',
+      '',
+    ].join('\n');
+    const rt = await runtimeOf(text);
+    expect(rt).toContain('COPY --from=builder /opt/bin/api /opt/bin/\n');
+    expect(rt).not.toContain('ENV GOBIN');
+  });
+
+  test('legacy ENV form and unknown values: build settings dropped, unknown NODE_ENV carried', async () => {
+    const go = [
+      'FROM golang:1.22',
+      'ENV GOPATH /go',
+      'WORKDIR /w',
+      'RUN go build -o /app .',
+      'CMD ["/app"]',
+      '',
+    ].join('\n');
+    expect(await runtimeOf(go)).not.toContain('GOPATH');
+    const node = [
+      'FROM node:20',
+      'ARG MODE',
+      'ENV NODE_ENV=$MODE',
+      'WORKDIR /app',
+      'COPY . .',
+      'RUN npm ci && npm run build',
+      'CMD ["node", "dist/index.js"]',
+      '',
+    ].join('\n');
+    const r = await optimize(node, {
+      only: ['multistage/node'],
+      unsafe: true,
+      context: {
+        'package.json': JSON.stringify({ scripts: { build: 'tsc --outDir dist' } }),
+        'package-lock.json': '{}',
+      },
+    });
+    const rt = r.output.slice(r.output.indexOf('AS runtime'));
+    expect(rt).toContain('ARG MODE\n');
+    expect(rt).toContain('ENV NODE_ENV=$MODE\n');
+  });
+
+  test('dotnet runtime tags follow the SDK tag by major.minor', async () => {
+    const text = (tag: string) =>
+      [
+        `FROM mcr.microsoft.com/dotnet/sdk:${tag}`,
+        'WORKDIR /src',
+        'COPY . .',
+        'RUN dotnet publish -c Release -o /app',
+        'ENTRYPOINT ["dotnet", "/app/Api.dll"]',
+        '',
+      ].join('\n');
+    expect(await runtimeOf(text('8.0.204-alpine3.19'))).toMatch(
+      /^FROM mcr\.microsoft\.com\/dotnet\/aspnet:8\.0-alpine3\.19 AS runtime/,
+    );
+    expect(await runtimeOf(text('9.0-noble'))).toMatch(
+      /^FROM mcr\.microsoft\.com\/dotnet\/aspnet:9\.0-noble AS runtime/,
+    );
+    const sc = text('8.0').replace('-o /app', '-o /app -r linux-x64 --self-contained');
+    expect(await runtimeOf(sc)).toMatch(
+      /^FROM mcr\.microsoft\.com\/dotnet\/runtime-deps:8\.0 AS runtime/,
+    );
+  });
+});
+
 describe('multistage fixtures without --unsafe', () => {
   // Every proposal fixture (run with --unsafe by the fixture harness) must leave the file alone
   // without it, and report each of its fixes as pending.
