@@ -6,41 +6,68 @@
  *
  * Decisions where the issue leaves room:
  * - Only the last stage is looked at (the one that ships). A last stage built `FROM` another
- *   stage is left alone (Skipped): its base holds whatever the earlier stages built.
+ *   stage is left alone (Skipped): its base holds whatever the earlier stages built. A stage
+ *   without CMD/ENTRYPOINT is left alone too (it may be a toolchain image on purpose), and so
+ *   is a build RUN that `cd`s somewhere (the output paths below would be wrong; pip excepted).
  * - The builder keeps everything it had except the runtime-only instructions after its last
  *   RUN/COPY (CMD, ENTRYPOINT, EXPOSE, HEALTHCHECK, STOPSIGNAL, VOLUME, USER), which move with
- *   the comments right above them. ENV and LABEL instructions and the final WORKDIR are copied;
- *   an ARG is re-declared in the runtime stage when a copied or moved instruction uses it.
- *   A USER set before the build keeps building as that user and is copied too; the RUN that
- *   created it (useradd/adduser only) is copied along.
+ *   the comments right above them. LABEL instructions and the final WORKDIR are copied; ENV
+ *   instructions are copied without the variables that only configure the build (CGO_ENABLED,
+ *   GOOS, GOFLAGS, ..., PIP_*, MAVEN_*, GRADLE_*, DOTNET_CLI_*, CFLAGS, a NODE_ENV other than
+ *   production), which stay in the builder; an ARG is re-declared in the runtime stage when a
+ *   copied or moved instruction uses it.
+ * - USER: a USER set before the build keeps building as that user and is copied too. The RUNs
+ *   up to the build that create users (useradd/adduser only) are copied along; a user created
+ *   in a RUN that does other work, or never created in the stage (and not one the runtime base
+ *   has: root, nobody, node, nonroot, .NET's app), skips the proposal, as does useradd on an
+ *   alpine runtime of a non-alpine builder.
  * - COPY from the context after the build step moves to the runtime stage; a RUN after the build
  *   step moves only when it does file/user housekeeping (mkdir, chmod, chown, useradd, ...),
  *   otherwise the proposal is skipped (it might need the toolchain).
- * - Artifacts keep their absolute path in the runtime stage, so CMD/ENTRYPOINT stay valid.
- * - Go: `CGO_ENABLED=0` -> `gcr.io/distroless/static-debian12` when ENTRYPOINT/CMD are exec form,
- *   there is no HEALTHCHECK and no RUN has to move (distroless has no shell), else `alpine:3`.
- *   With cgo: the same distro family and release (golang:*-alpine -> alpine, Debian tags ->
- *   debian:<release>-slim; untagged releases: Go <= 1.23 was bookworm, later trixie), plus the
- *   builder's CA bundle (debian-slim has none; Go reads it for TLS).
- * - Node: runtime `node:<tag>-slim` (a -slim/-alpine tag is kept), the manifests (the original
- *   manifest COPY when there is one), `npm ci --omit=dev` (yarn v1: `--production
- *   --frozen-lockfile`; pnpm: `--prod --frozen-lockfile` via corepack), the build output. The
- *   output dir comes from scripts.build (next build, tsc + tsconfig outDir, vite, react-scripts,
- *   vue-cli, nest, tsup, parcel, --outDir/--out-dir/--output-path flags). The start command
- *   must run from the output (Next.js also takes public/ and next.config.*).
- * - Python: a venv at /opt/venv is created before the first pip install (an existing venv is
- *   reused) and copied with the WORKDIR into `python:<tag>-slim`; `-dev` packages are mapped to
- *   their runtime libraries (libpq-dev -> libpq5, ...); other non-toolchain packages stay.
- *   An unknown `-dev` package skips the proposal.
- * - Java: the jar ENTRYPOINT/CMD names (or target/<finalName|artifactId-version>.jar from
- *   pom.xml) goes into `eclipse-temurin:<java>-jre[-alpine]`.
+ * - Artifacts keep their absolute path in the runtime stage, so CMD/ENTRYPOINT stay valid
+ *   (exceptions: `go install` binaries and the Next.js standalone server, below).
+ * - Go: `go build -o` (or `go install`: $GOBIN, else $GOPATH/bin, /go/bin in the golang image;
+ *   those binaries were on the builder's PATH and go to /usr/local/bin unless the start
+ *   command names their path). `CGO_ENABLED=0` -> `gcr.io/distroless/static-debian12` when
+ *   ENTRYPOINT/CMD are exec form, there is no HEALTHCHECK and no RUN has to move or be copied
+ *   (distroless has no shell), else `alpine:3`. With cgo: the same distro family and release
+ *   (golang:*-alpine -> alpine, Debian tags -> debian:<release>-slim; untagged releases: Go <=
+ *   1.23 was bookworm, later trixie), plus the builder's CA bundle (debian-slim has none).
+ * - Node: runtime `node:<tag>-slim` (a -slim/-alpine tag is kept), the stage's system packages
+ *   (without node-gyp's compilers and python3; with those, only the standalone output below is
+ *   proposed, as a production install would need them), the manifests (the original manifest
+ *   COPY when it brings every one), `npm ci --omit=dev` (yarn v1: `--production
+ *   --frozen-lockfile`; pnpm: `--prod --frozen-lockfile` after the builder's own `corepack
+ *   enable` / `npm install -g pnpm@x`), the build output. Workspaces and Yarn Berry are skipped.
+ *   The output dir comes from scripts.build (next build, tsc + tsconfig outDir, vite,
+ *   react-scripts, vue-cli, nest, tsup, parcel, --outDir/--out-dir/--output-path flags). The
+ *   start command must run from the output (Next.js also takes public/ and next.config.*, and
+ *   .next is owned by `node`: next start writes .next/cache).
+ * - Next.js `output: 'standalone'`: .next/standalone to the WORKDIR, .next/static and public/
+ *   (the layout of Next.js's Docker example), no install, `CMD ["node", "server.js"]` with
+ *   HOSTNAME=0.0.0.0 and PORT from `next start -p`; an ENTRYPOINT or other start options skip.
+ * - Python: a venv at /opt/venv is created before the first COPY that precedes the first pip
+ *   install (so the install keeps following its COPY; an existing venv is reused) and copied
+ *   with the WORKDIR into `python:<tag>-slim`; `-dev` packages are mapped to their runtime
+ *   libraries (libpq-dev -> libpq5, ...); other non-toolchain packages stay. An unknown `-dev`
+ *   package, or pip running as a non-root USER, skips the proposal.
+ * - Java (Maven, Gradle): the jar ENTRYPOINT/CMD runs (`-jar x.jar`, a glob such as
+ *   build/libs/*.jar is copied as a glob) goes into `eclipse-temurin:<java>-jre[-alpine]`; a
+ *   start command that names no jar is skipped.
  * - C/C++: the `-o` output of gcc/g++/cc/clang (or the path ENTRYPOINT/CMD runs after make) goes
- *   into the slim variant of the same distro with the runtime libraries of its `-dev` packages.
- * - cargo build and dotnet publish are detected and reported as Skipped (no proposal yet).
+ *   into the slim variant of the same distro with the runtime libraries of its `-dev` packages
+ *   (the gcc and buildpack-deps images count as toolchains).
+ * - .NET: the `dotnet publish -o` folder goes into `mcr.microsoft.com/dotnet/aspnet:<major.minor
+ *   and suffix of the sdk tag>`, `runtime` when every project is a plain or Worker SDK project
+ *   without ASP.NET Core, `runtime-deps` for a self-contained publish; the start command must
+ *   run a .dll or app host from that folder.
+ * - cargo build is detected and reported as Skipped (no proposal yet).
  * - `multistage/non-root-user`: the last stage of a multi-stage build that copies from another
  *   stage and sets no USER gets one (node images: the built-in `node`; distroless: `nonroot`;
- *   alpine: `adduser -D`; Debian/Ubuntu based: `useradd --create-home`), unless the stage
- *   exposes or binds a port below 1024 or declares a VOLUME.
+ *   .NET 8+ images: `app`; alpine: `adduser -D`; Debian/Ubuntu based: `useradd --create-home`),
+ *   unless the stage exposes or binds a port below 1024 (EXPOSE, *PORT(S), *URLS, CMD flags),
+ *   declares a VOLUME, or starts through pnpm/yarn from corepack (a new user would download
+ *   them again at start).
  */
 import { instructionLines } from '../src/edits.js';
 import { copySpec, globToRegExp, isWholeContext } from '../src/copy.js';
