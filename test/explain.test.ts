@@ -565,6 +565,34 @@ describe('which steps an edit re-runs', () => {
   });
 });
 
+describe('model mechanics', () => {
+  test('rerun and explain never read file contents (keys are computed on first use)', () => {
+    const reads: string[] = [];
+    class Counting extends MemoryContext {
+      override readFile(p: string): string | null {
+        if (!p.endsWith('.dockerignore')) reads.push(p);
+        return super.readFile(p);
+      }
+    }
+    const ctx = new Counting({ 'a.py': '1\n', 'b.py': '2\n' });
+    const c = buildCacheModel(parseDockerfile('FROM python\nCOPY . .\nRUN python a.py\n'), ctx);
+    expect(c.rerun('a.py').length).toBe(2);
+    explain({ text: 'FROM python\nCOPY . .\nRUN python a.py\n', context: ctx });
+    expect(reads).toEqual([]);
+    expect(c.steps[1]!.key).toMatch(/^[0-9a-f]{64}$/);
+    expect(reads.sort()).toEqual(['a.py', 'b.py']);
+  });
+
+  test('a COPY --from cycle (BuildKit rejects it) does not hang the model', () => {
+    const c = cacheOf(
+      'FROM debian AS a\nCOPY --from=b /x /x\nFROM debian AS b\nCOPY --from=a /y /y\n',
+    );
+    expect(c.steps.every((s) => /^[0-9a-f]{64}$/.test(s.key))).toBe(true);
+    expect(c.rerun('x')).toEqual([]);
+    expect(c.stages.map((s) => s.built)).toEqual([true, true]);
+  });
+});
+
 describe('word processing (BuildKit lex)', () => {
   const env = new Map([
     ['A', '1'],

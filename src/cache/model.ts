@@ -930,6 +930,13 @@ export function buildCacheModel(
     return s.base !== null ? [...chainOf(s.base), ...own] : own;
   };
 
+  const fileSets = new Map<StepSource, Set<string>>();
+  const hasFile = (source: StepSource, file: string): boolean => {
+    let set = fileSets.get(source);
+    if (!set) fileSets.set(source, (set = new Set(source.files ?? [])));
+    return set.has(file);
+  };
+
   /** Which COPY source a context file goes through, and where it lands. */
   const landing = (step: CacheStep, file: string): string[] | null | undefined => {
     const internal = internalOf(step);
@@ -937,7 +944,7 @@ export function buildCacheModel(
       if (mount) continue;
       const takes =
         source.files !== null
-          ? source.files.includes(file) ||
+          ? hasFile(source, file) ||
             (!ctx.exists(file) && source.path !== null && sourceMatcher(source.path)(file))
           : source.path !== null && sourceMatcher(source.path)(file);
       if (!takes) continue;
@@ -946,8 +953,18 @@ export function buildCacheModel(
     return undefined;
   };
 
-  // Keys, stage by stage in dependency order (COPY --from may name a later stage).
+  // Keys, stage by stage in dependency order (COPY --from may name a later stage); computed on
+  // first use (they read every copied file; `rerun` does not need them).
+  const keys: string[] = steps.map(() => '');
   const keyDone = new Set<number>();
+  const keyInProgress = new Set<number>();
+  let keysReady = false;
+  const ensureKeys = () => {
+    if (keysReady) return;
+    keysReady = true;
+    for (const s of stages) computeKeys(s.index);
+  };
+  const keyOf = (step: CacheStep) => keys[byInstruction.get(step.instruction)!]!;
   const contentMemo = new Map<string, string>();
   const contentKey = (stage: number, query: string): string => {
     const memo = `${stage}\u0000${query}`;
@@ -958,8 +975,8 @@ export function buildCacheModel(
     for (const step of chainOf(stage)) {
       const internal = internalOf(step);
       if (step.kind === 'from') {
-        if (stages[step.stage]!.base === null) parts.push(['image', step.key]);
-      } else if (step.kind === 'run') parts.push(['run', step.key]);
+        if (stages[step.stage]!.base === null) parts.push(['image', keyOf(step)]);
+      } else if (step.kind === 'run') parts.push(['run', keyOf(step)]);
       else if (step.kind === 'workdir') {
         if (overlaps(internal.workdir ?? null, query)) parts.push(['wd', internal.local]);
       } else if (step.kind === 'copy' && step.copy) {
@@ -999,10 +1016,10 @@ export function buildCacheModel(
     contentMemo.set(memo, key);
     return key;
   };
-  function computeKeys(stage: number, visiting = new Set<number>()): void {
-    if (keyDone.has(stage) || visiting.has(stage)) return;
-    visiting.add(stage);
-    for (const d of deps[stage]!) if (d !== stage) computeKeys(d, visiting);
+  function computeKeys(stage: number): void {
+    if (keyDone.has(stage) || keyInProgress.has(stage)) return;
+    keyInProgress.add(stage);
+    for (const d of deps[stage]!) computeKeys(d);
     const s = stages[stage]!;
     let parentKey = '';
     for (const at of s.steps) {
@@ -1012,7 +1029,7 @@ export function buildCacheModel(
       if (step.kind === 'from') {
         if (s.base !== null) {
           const b = stages[s.base]!;
-          key = sha(['from-stage', b.steps.length ? steps[b.steps[b.steps.length - 1]!]!.key : '']);
+          key = sha(['from-stage', b.steps.length ? keys[b.steps[b.steps.length - 1]!]! : '']);
         } else key = sha(['from', s.image]);
       } else if (step.kind === 'meta' || (step.kind === 'workdir' && !step.buildkit)) {
         key = sha(['meta', parentKey]);
@@ -1027,13 +1044,21 @@ export function buildCacheModel(
         );
         key = sha([parentKey, internal.local, content, reads]);
       }
-      step.key = key;
+      keys[at] = key;
       parentKey = key;
     }
     keyDone.add(stage);
-    visiting.delete(stage);
+    keyInProgress.delete(stage);
   }
-  for (const s of stages) computeKeys(s.index);
+  steps.forEach((step, i) =>
+    Object.defineProperty(step, 'key', {
+      enumerable: true,
+      get: () => {
+        ensureKeys();
+        return keys[i]!;
+      },
+    }),
+  );
 
   const takes = (step: CacheStep, path: string): boolean => {
     const clean = cleanRelative(path);
@@ -1041,7 +1066,7 @@ export function buildCacheModel(
     return step.sources.some((s) => {
       if (s.files !== null)
         return (
-          s.files.includes(clean) ||
+          hasFile(s, clean) ||
           (!ctx.exists(clean) && s.path !== null && sourceMatcher(s.path)(clean))
         );
       return s.path !== null && sourceMatcher(s.path)(clean);
@@ -1089,10 +1114,11 @@ export function buildCacheModel(
       edgeMemo.set(memo, lv);
       return lv;
     };
-    function runStage(stage: number, visiting = new Set<number>()): void {
-      if (done.has(stage) || visiting.has(stage)) return;
-      visiting.add(stage);
-      for (const d of deps[stage]!) if (d !== stage) runStage(d, visiting);
+    const running = new Set<number>();
+    function runStage(stage: number): void {
+      if (done.has(stage) || running.has(stage)) return;
+      running.add(stage);
+      for (const d of deps[stage]!) runStage(d);
       const s = stages[stage]!;
       let prev = 0;
       let prevOrigin: number | null = null;
@@ -1132,7 +1158,7 @@ export function buildCacheModel(
         prevOrigin = origin[at]!;
       }
       done.add(stage);
-      visiting.delete(stage);
+      running.delete(stage);
     }
     for (const s of stages) runStage(s.index);
     return { level, cause, origin };
@@ -1161,7 +1187,10 @@ export function buildCacheModel(
       });
       return out;
     },
-    contentKey,
+    contentKey: (stage, path) => {
+      ensureKeys();
+      return contentKey(stage, path);
+    },
   };
 }
 
