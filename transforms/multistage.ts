@@ -1916,23 +1916,35 @@ function checkUser(model: DockerfileModel): Finding[] {
         at: vol.span.start,
       },
     ];
-  // After the last RUN/COPY/ADD (the files are in place), else right after FROM.
+  // USER after the last RUN/COPY/ADD (the files are in place), else right after FROM. The RUN
+  // that creates the user goes before the stage's first COPY/ADD (after the instruction before
+  // it, so a comment above the COPY stays with it): copied files change on every source edit,
+  // and a RUN after them would re-run each time.
   let anchor = from;
   for (const i of instrs)
     if (['RUN', 'COPY', 'ADD', 'WORKDIR', 'ENV', 'ARG', 'LABEL'].includes(i.keyword)) anchor = i;
-  const { end } = instructionLines(model, anchor);
   const indent = model.text.slice(model.lineStarts[from.line]!, from.span.start);
-  const atEof = end === model.text.length && !/\n$/.test(model.text);
-  const text = atEof
-    ? lines.map((l) => model.eol + indent + l).join('')
-    : lines.map((l) => indent + l + model.eol).join('');
+  const insertAfter = (after: Instruction, add: string[]) => {
+    const { end } = instructionLines(model, after);
+    const atEof = end === model.text.length && !/\n$/.test(model.text);
+    const text = atEof
+      ? add.map((l) => model.eol + indent + l).join('')
+      : add.map((l) => indent + l + model.eol).join('');
+    return { start: end, end, text };
+  };
+  const firstCopy = instrs.findIndex((i) => i.keyword === 'COPY' || i.keyword === 'ADD');
+  const early = lines.length > 1 && firstCopy > 0 ? instrs[firstCopy - 1]! : null;
+  const edits =
+    early && early !== anchor
+      ? [insertAfter(early, lines.slice(0, -1)), insertAfter(anchor, lines.slice(-1))]
+      : [insertAfter(anchor, lines)];
   return [
     {
       ruleId,
       message: `the runtime stage runs as root; run it as ${who} so a compromised process cannot modify the image’s files.`,
       applicability: 'review',
       at: from.span.start,
-      edits: [{ start: end, end, text }],
+      edits,
       note: 'Check: the app binds no port below 1024 (none is exposed or named in CMD/ENV), and writes only where that user may (copied files are owned by root: readable, not writable; chown what it writes to).',
       data: { user: lines[lines.length - 1]!.slice(5) },
       hadolint: [],
