@@ -244,7 +244,7 @@ async function runFix(args: FixArgs, io: CliIO, custom?: readonly Transform[]): 
         }
         if (args.quiet) continue;
         for (const f of o.result!.fixes) io.stderr(fixLine(o.path, f));
-        for (const s of o.result!.skipped) io.stderr(skipLine(o.path, s));
+        for (const s of o.result!.skipped) if (!s.info) io.stderr(skipLine(o.path, s));
         if (cacheLines.has(o)) io.stderr(`${o.path}: ${cacheLines.get(o)}\n`);
       }
       break;

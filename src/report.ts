@@ -106,6 +106,7 @@ export function jsonReport(
         transform: s.transform,
         line: s.line,
         reason: s.reason,
+        ...(s.info ? { info: true } : {}),
       })),
       suppressed: (o.result?.suppressed ?? []).map((s) => ({
         rule: s.ruleId,

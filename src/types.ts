@@ -43,6 +43,10 @@ export interface Skipped {
   ruleId: string;
   reason: string;
   at: number;
+  /** Not a rewrite the rule gave up on, but a note that the code is already right (e.g. the
+   * install already runs before the full copy): listed with `--format json`, not in the text
+   * report. */
+  info?: boolean;
 }
 
 export type Finding = Fix | Skipped;

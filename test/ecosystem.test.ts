@@ -299,13 +299,96 @@ describe('rules command', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n');
     expect(lines[0]).toMatch(/^rule\s+applicability\s+what it fixes$/);
-    expect(r.stdout).toMatch(/\ntest-recommends\s+safe\s+recommends\n\s+hadolint: DL3015\n\s+why: w\n\s+docs: docs\/rules\/test-recommends.md\n/);
+    expect(r.stdout).toMatch(
+      /\ntest-recommends\s+safe\s+recommends\n\s+hadolint: DL3015\n\s+why: w\n\s+docs: docs\/rules\/test-recommends.md\n/,
+    );
     const json = JSON.parse((await cli(['rules', '--format', 'json'], '/')).stdout);
     expect(json.map((m: { id: string }) => m.id)).toEqual([
       'test-keyword-case',
       'test-apt-yes',
       'test-add-copy',
       'test-recommends',
+    ]);
+  });
+});
+
+describe('skip reports', () => {
+  /** Skips every RUN: an info note on `RUN true`, a real skip elsewhere; fixes `RUN fixme`
+   * and also remarks on that line (the remark must not survive next to the fix). */
+  const notes: Transform = {
+    meta: {
+      id: 'test-notes',
+      title: 'test-notes',
+      hadolint: [],
+      applicability: 'safe',
+      docs: { why: 'test', fixSafety: 'test' },
+    },
+    check(model) {
+      const out: ReturnType<Transform['check']> = [];
+      for (const i of model.instructions) {
+        if (i.keyword !== 'RUN') continue;
+        const body = i.logical.text.replace(/^RUN\s+/, '');
+        if (body === 'true')
+          out.push({
+            ruleId: 'test-notes/run',
+            reason: 'already right',
+            at: i.span.start,
+            info: true,
+          });
+        else if (body === 'fixme') {
+          out.push({
+            ruleId: 'test-notes/run',
+            message: 'fixed (test transform)',
+            applicability: 'safe',
+            at: i.span.start,
+            edits: [{ start: i.span.end - 5, end: i.span.end, text: 'fixed' }],
+          });
+          out.push({ ruleId: 'test-notes/run', reason: 'contradicts the fix', at: i.span.start });
+        } else if (body === 'fixed')
+          out.push({ ruleId: 'test-notes/run', reason: 'nothing left to fix', at: i.span.start });
+        else out.push({ ruleId: 'test-notes/run', reason: 'cannot prove it', at: i.span.start });
+      }
+      return out;
+    },
+  };
+
+  test('info notes are JSON-only; a rule does not report a skip on a line it fixed', async () => {
+    const dir = project({ Dockerfile: 'FROM x\nRUN true\nRUN other\nRUN fixme\n' });
+    const run = async (argv: string[]) => {
+      let stdout = '';
+      let stderr = '';
+      const code = await main(
+        argv,
+        {
+          stdout: (s) => (stdout += s),
+          stderr: (s) => (stderr += s),
+          readStdin: async () => '',
+          cwd: dir,
+          env: {},
+          stdoutIsTTY: false,
+        },
+        { transforms: [notes] },
+      );
+      return { code, stdout, stderr };
+    };
+    const text = await run(['fix', '--dry-run', 'Dockerfile']);
+    expect(text.stderr).toContain('Dockerfile:3 test-notes/run: skipped: cannot prove it\n');
+    expect(text.stderr).toContain('Dockerfile:4 test-notes/run: fixed (test transform)\n');
+    expect(text.stderr).not.toContain('already right');
+    expect(text.stderr).not.toContain('contradicts the fix');
+    expect(text.stderr).not.toContain('nothing left to fix');
+    const json = JSON.parse(
+      (await run(['fix', '--dry-run', '--format', 'json', 'Dockerfile'])).stdout,
+    );
+    expect(json.files[0].skipped).toEqual([
+      {
+        rule: 'test-notes/run',
+        transform: 'test-notes',
+        line: 2,
+        reason: 'already right',
+        info: true,
+      },
+      { rule: 'test-notes/run', transform: 'test-notes', line: 3, reason: 'cannot prove it' },
     ]);
   });
 });

@@ -1060,6 +1060,7 @@ function alreadyOrdered(
       ruleId: `${ID}/${found.kind}`,
       reason: `${INSTALL_NAMES[found.kind]} runs before \`${copyText}\` (nothing to move): source edits leave it cached`,
       at: run.span.start,
+      info: true,
     });
   }
   return out;

@@ -49,6 +49,8 @@ export interface SkipReport {
   transform: string;
   reason: string;
   line: number;
+  /** See Skipped.info: JSON only. */
+  info?: boolean;
 }
 
 export interface EngineInput {
@@ -209,6 +211,7 @@ export function runEngine(input: EngineInput): EngineResult {
         transform: transformOf(s.ruleId),
         reason: s.reason,
         line: toOriginalLine(s.at),
+        ...(s.info ? { info: true } : {}),
       }));
     if (chosen.length === 0) break;
 
@@ -259,7 +262,11 @@ export function runEngine(input: EngineInput): EngineResult {
     fixes: [...reports, ...pending].sort(
       (a, b) => a.line - b.line || Number(b.applied) - Number(a.applied),
     ),
-    skipped: dedupe(skipped),
+    // A transform that fixed a line does not also say it skipped that line (a remark computed on
+    // the final text, e.g. "already before the copy" after a move, contradicts the fix).
+    skipped: dedupe(skipped).filter(
+      (s) => !reports.some((f) => f.transform === s.transform && f.line === s.line),
+    ),
     suppressed,
     otherFiles,
     passes,
