@@ -460,7 +460,7 @@ export function cacheSummary(before: ExplainResult, after: ExplainResult): strin
 }
 
 /** The build context as the fixed result sees it: pending file changes under its root. */
-function contextAfter(context: BuildContext, result: Pick<OptimizeResult, 'files'>): BuildContext {
+export function contextAfter(context: BuildContext, result: Pick<OptimizeResult, 'files'>): BuildContext {
   if (!context.root) return context;
   const overlay = new OverlayContext(context);
   for (const f of result.files) {

@@ -1065,3 +1065,16 @@ describe('README', () => {
     expect(readme()).toContain(`\n${line}\n`);
   });
 });
+
+describe('package entry', () => {
+  test('explain is exported from the package entry point', async () => {
+    const entry = await import('../src/index.js');
+    await entry.initShellParser();
+    const r = entry.explain({
+      text: 'FROM debian\nWORKDIR /app\nCOPY . .\nRUN make\n',
+      context: new entry.MemoryContext({ 'main.c': 'int main(){}\n', Makefile: 'all:\n' }),
+      edits: ['main.c'],
+    });
+    expect(r.edits[0]!.reruns.map((x) => x.instruction)).toEqual(['COPY . .', 'RUN make']);
+  });
+});
