@@ -25,6 +25,7 @@ import {
   type FileOutcome,
 } from './report.js';
 import type { Transform } from './types.js';
+import { selectionOptions } from './cli-options.js';
 import { verifyArgs, verifyOptions } from './verify/cli-options.js';
 import { dryRunCacheLine, explainArgs, explainOptions, runExplain } from './explain.js';
 
@@ -293,7 +294,7 @@ function runRules(io: CliIO, format: 'text' | 'json', custom?: readonly Transfor
 }
 
 function fixOptions(y: Argv) {
-  return y
+  return selectionOptions(y)
     .positional('paths', {
       type: 'string',
       array: true,
@@ -306,18 +307,6 @@ function fixOptions(y: Argv) {
       describe: 'Write nothing; print the unified diff (exit 1 when there are changes)',
     })
     .option('unsafe', { type: 'boolean', describe: 'Also apply review fixes' })
-    .option('only', {
-      type: 'string',
-      describe: 'Only these transforms or rules (comma-separated)',
-    })
-    .option('skip', {
-      type: 'string',
-      describe: 'Skip these transforms or rules (comma-separated)',
-    })
-    .option('context', {
-      type: 'string',
-      describe: "Build context directory (default: the Dockerfile's directory)",
-    })
     .option('format', {
       choices: ['diff', 'json', 'sarif', 'github'] as const,
       default: 'diff' as const,

@@ -13,6 +13,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Argv } from 'yargs';
+import { buildOptions } from './cli-options.js';
 import type { OptimizeOptions, OptimizeResult } from './api.js';
 import {
   buildCacheModel,
@@ -460,7 +461,10 @@ export function cacheSummary(before: ExplainResult, after: ExplainResult): strin
 }
 
 /** The build context as the fixed result sees it: pending file changes under its root. */
-export function contextAfter(context: BuildContext, result: Pick<OptimizeResult, 'files'>): BuildContext {
+export function contextAfter(
+  context: BuildContext,
+  result: Pick<OptimizeResult, 'files'>,
+): BuildContext {
   if (!context.root) return context;
   const overlay = new OverlayContext(context);
   for (const f of result.files) {
@@ -535,7 +539,7 @@ export interface ExplainArgs {
 }
 
 export function explainOptions(y: Argv) {
-  return y
+  return buildOptions(y)
     .positional('dockerfile', {
       type: 'string',
       default: '.',
@@ -550,12 +554,6 @@ export function explainOptions(y: Argv) {
       array: true,
       describe:
         'File to edit, context-relative or from here (repeatable; default: a source file and each manifest)',
-    })
-    .option('target', { type: 'string', describe: 'Build this stage (docker build --target)' })
-    .option('build-arg', {
-      type: 'string',
-      array: true,
-      describe: 'KEY=VALUE as for docker build --build-arg (repeatable)',
     })
     .option('format', {
       choices: ['text', 'json'] as const,

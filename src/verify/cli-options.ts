@@ -1,9 +1,10 @@
 /** yargs options of `verify` (kept apart from the command so the CLI loads it cheaply). */
 import type { Argv } from 'yargs';
+import { buildOptions, selectionOptions } from '../cli-options.js';
 import type { VerifyArgs } from './command.js';
 
 export function verifyOptions(y: Argv) {
-  return y
+  return buildOptions(selectionOptions(y))
     .positional('paths', {
       type: 'string',
       array: true,
@@ -13,18 +14,6 @@ export function verifyOptions(y: Argv) {
     .option('unsafe', {
       type: 'boolean',
       describe: 'Also apply review fixes in the optimized build',
-    })
-    .option('only', {
-      type: 'string',
-      describe: 'Only these transforms or rules (comma-separated)',
-    })
-    .option('skip', {
-      type: 'string',
-      describe: 'Skip these transforms or rules (comma-separated)',
-    })
-    .option('context', {
-      type: 'string',
-      describe: "Build context directory (default: the Dockerfile's directory)",
     })
     .option('config', { type: 'string', describe: 'Config file (default: the nearest one)' })
     .option('format', {
@@ -40,12 +29,6 @@ export function verifyOptions(y: Argv) {
       type: 'string',
       describe:
         'File (context-relative) the cache test edits (default: a source file the Dockerfile copies)',
-    })
-    .option('target', { type: 'string', describe: 'Build this stage (docker build --target)' })
-    .option('build-arg', {
-      type: 'string',
-      array: true,
-      describe: 'KEY=VALUE passed to docker build --build-arg (repeatable)',
     })
     .option('timeout', { type: 'number', default: 1200, describe: 'Seconds allowed per build' })
     .option('run', {
