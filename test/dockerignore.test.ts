@@ -2,9 +2,12 @@
 import { afterAll, describe, expect, test } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { optimize } from '../src/api.js';
+import { applyResult, optimize } from '../src/api.js';
+import { DiskContext } from '../src/context.js';
+import { loadIgnore } from '../src/ignore.js';
 import type { BuildContext, ContextEntry, WalkOptions } from '../src/types.js';
-import { removeTmpdirs, tmpdir, writeTree } from './helpers.js';
+import { isTemplateName } from '../transforms/dockerignore.js';
+import { loadCases, materialise, removeTmpdirs, tmpdir, writeTree } from './helpers.js';
 
 afterAll(removeTmpdirs);
 
@@ -163,4 +166,127 @@ describe('dockerignore transform', () => {
     expect(after).not.toContain('\n.git\n');
     expect(after).toContain('# Project entries (from the configuration)\ndocs\n');
   });
+
+  test('template names: a template part at any position after the name', () => {
+    for (const n of [
+      '.env.example',
+      '.env.dusk.example',
+      '.env.testing.example',
+      '.env.ci.example',
+      '.env.sample',
+      '.env.production.template',
+      '.env.dist',
+      '.env.local.dist',
+      '.env.defaults',
+      '.env.tpl',
+      '.env.EXAMPLE',
+    ])
+      expect([n, isTemplateName(n)]).toEqual([n, true]);
+    for (const n of ['.env', '.env.local', '.env.production', '.env.examples', '.env.distant'])
+      expect([n, isTemplateName(n)]).toEqual([n, false]);
+  });
+
+  test('the message names the secret files, never a template', async () => {
+    const result = await optimize(NODE_APP, {
+      only: ['dockerignore'],
+      context: {
+        'package.json': '{}\n',
+        '.env': 'A=1\n',
+        '.env.staging': 'A=2\n',
+        '.env.example': 'A=\n',
+        '.env.staging.sample': 'A=\n',
+      },
+    });
+    const fix = result.fixes.find((f) => f.ruleId === 'dockerignore/secrets')!;
+    expect(fix.message).toContain('Secrets in the build context (.env and .env.staging) ');
+    expect(fix.message).not.toMatch(/example|sample|\.env\.\*/);
+    expect(result.files[0]!.after).toContain(
+      '\n.env\n.env.*\n!.env.example\n!.env.staging.sample\n',
+    );
+  });
+
+  test('without a whole-context copy, templates get no re-include (they are not sent)', async () => {
+    const df = NODE_APP.replace('COPY . .', 'COPY index.js ./');
+    const result = await optimize(df, {
+      only: ['dockerignore'],
+      context: {
+        'package.json': '{}\n',
+        'index.js': '\n',
+        '.env.local': 'A=1\n',
+        '.env.example': 'A=\n',
+      },
+    });
+    expect(result.files[0]!.after).toContain('\n.env.*\n');
+    expect(result.files[0]!.after).not.toContain('!.env.example');
+  });
+
+  test('test/CI env files count as versioned only when a .gitignore in the context does not ignore them', async () => {
+    const ctx = (gitignore: string | null) => ({
+      'package.json': '{}\n',
+      '.env.local': 'A=1\n',
+      '.env.ci': 'A=ci\n',
+      'web/.env.testing': 'A=t\n',
+      ...(gitignore === null ? {} : { '.gitignore': gitignore }),
+    });
+    const run = async (gitignore: string | null) =>
+      (await optimize(NODE_APP, { only: ['dockerignore'], context: ctx(gitignore) })).files[0]!
+        .after;
+    // No .gitignore: nothing is known to be versioned, every env file is a secret.
+    expect(await run(null)).toContain('\n**/.env.*\n\n');
+    // .env.local ignored, the others versioned: the pattern follows the secret (root only)
+    // and the versioned file it matches is re-included.
+    expect(await run('.env.local\n')).toContain('\n.env.*\n!.env.ci\n\n');
+    // A slash-less .gitignore pattern matches at any depth, as in git.
+    expect(await run('.env.local\n.env.testing\n')).toContain('\n**/.env.*\n!.env.ci\n\n');
+    // An anchored one only at the root: web/.env.testing stays versioned and unmatched.
+    expect(await run('/.env*\n')).toContain('\n.env.*\n\n');
+    // A nested .gitignore counts for its folder.
+    const nested = await optimize(NODE_APP, {
+      only: ['dockerignore'],
+      context: { ...ctx('.env.local\n'), 'web/.env.local': 'A=1\n', 'web/.gitignore': '*.local\n' },
+    });
+    expect(nested.files[0]!.after).toContain('\n**/.env.*\n!.env.ci\n!web/.env.testing\n\n');
+  });
+
+  test('fixtures: every template or versioned env file a whole-context copy takes stays in the context', async () => {
+    const cases = loadCases().filter(
+      (c) => c.transform === 'dockerignore' && /env-templates|env-versioned/.test(c.name),
+    );
+    expect(cases.length).toBeGreaterThanOrEqual(3);
+    for (const c of cases) {
+      const mat = materialise(c);
+      const result = await optimize(c.input, {
+        only: ['dockerignore'],
+        path: mat.dockerfile,
+        context: mat.context,
+        cwd: mat.dir,
+      });
+      applyResult(result);
+      const ignore = loadIgnore(new DiskContext(mat.context!, mat.dockerfile));
+      const files = Object.keys({ ...c.extra, ...readNames(mat.context!) });
+      const kept = files.filter(
+        (f) =>
+          f.split('/').pop()!.startsWith('.env.') &&
+          (isTemplateName(f.split('/').pop()!) || /^\.env\.(ci|testing)$/.test(f)),
+      );
+      expect(kept.length).toBeGreaterThan(0);
+      for (const f of kept) expect([c.name, f, ignore.ignores(f)]).toEqual([c.name, f, false]);
+      // ...and every real secret is excluded.
+      for (const f of ['.env', '.env.local', '.env.production', '.env.dusk.local'])
+        if (files.includes(f)) expect([c.name, f, ignore.ignores(f)]).toEqual([c.name, f, true]);
+    }
+  });
 });
+
+function readNames(root: string): Record<string, true> {
+  const out: Record<string, true> = {};
+  const walk = (dir: string, rel: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(path.join(dir, e.name), r);
+      else out[r] = true;
+    }
+  };
+  walk(root, '');
+  return out;
+}

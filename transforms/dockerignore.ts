@@ -62,10 +62,15 @@ interface Candidate {
   triggers: string[];
   /** Paths to re-include right after the pattern (e.g. `log/.keep`). */
   keep?: string[];
+  /** Paths the pattern matches that are not what it is meant for (env templates, committed
+   * test env files): re-included right after it when the whole context is copied. */
+  spare?: string[];
 }
 
 interface Proposed extends Candidate {
   reinclude: string[];
+  /** The triggers the pattern really excludes (not ignored already, not re-included). */
+  effective: string[];
 }
 
 interface Source {
@@ -97,7 +102,11 @@ const DEP_DIRS = new Set([
   '.ruff_cache',
 ]);
 const VCS_DIRS = new Set(['.git', '.hg', '.svn']);
-const ENV_TEMPLATES = /^\.env\.(example|sample|template|dist|defaults?|tpl)$/i;
+/** A part of a file name that marks a template (`.env.example`, `.env.dusk.example`,
+ * `.env.production.template`, `.env.dist`): placeholders meant to be committed, not secrets. */
+const TEMPLATE_PART = /^(example|sample|template|dist|defaults?|tpl)$/i;
+/** A part that marks an env file for tests or CI (`.env.testing`, `.env.ci`, `.env.dusk.local`). */
+const TEST_ENV_PART = /^(ci|test|testing|dusk|e2e)$/i;
 const KEY_NAMES = ['id_rsa', 'id_ed25519', 'id_ecdsa', 'id_dsa'];
 const MANIFESTS = [
   'package.json',
@@ -136,6 +145,48 @@ function dirname(p: string): string {
 }
 function under(p: string, dir: string): boolean {
   return dir === '' || p === dir || p.startsWith(dir + '/');
+}
+
+/** `.env.example`, `.env.dusk.example`, `.env.sample`, `.env.ci.dist`: a template part after the
+ * leading name, at any position. */
+export function isTemplateName(name: string): boolean {
+  return name
+    .split('.')
+    .slice(2)
+    .some((p) => TEMPLATE_PART.test(p));
+}
+
+/**
+ * The context's `.gitignore` files (the root one and those of the folders above `path`) say
+ * whether `path` is ignored by git, read with gitignore's rules (a pattern without a slash
+ * matches at any depth). Null when the context holds no `.gitignore` on that path: then nothing
+ * is known about what is versioned.
+ */
+function gitIgnored(bc: BuildContext, path: string): boolean | null {
+  const dirs = [''];
+  const parts = path.split('/');
+  for (let k = 1; k < parts.length; k++) dirs.push(parts.slice(0, k).join('/'));
+  const patterns: string[] = [];
+  let found = false;
+  for (const dir of dirs) {
+    const text = bc.readFile(dir ? `${dir}/.gitignore` : '.gitignore');
+    if (text === null) continue;
+    found = true;
+    for (const raw of text.split(/\r?\n/)) {
+      let line = raw.replace(/(?<!\\)\s+$/, '');
+      if (line === '' || line.startsWith('#')) continue;
+      const neg = line.startsWith('!');
+      if (neg) line = line.slice(1);
+      line = line.replace(/\/+$/, '');
+      if (line === '') continue;
+      const anchored = line.replace(/^\//, '').includes('/') || line.startsWith('/');
+      line = line.replace(/^\//, '');
+      const body = anchored ? line : `**/${line}`;
+      patterns.push(`${neg ? '!' : ''}${dir ? `${dir}/` : ''}${body}`);
+    }
+  }
+  if (!found) return null;
+  return matcher(patterns)(path);
 }
 
 function lineOf(model: DockerfileModel, at: number): number {
@@ -222,10 +273,26 @@ function collect(
   // Secrets.
   const env = named('.env', false);
   push('secrets', anchored('.env', env), env);
-  const envStar = files
-    .filter((e) => basename(e.path).startsWith('.env.') && !ENV_TEMPLATES.test(basename(e.path)))
-    .map((e) => e.path);
-  push('secrets', anchored('.env.*', envStar), envStar);
+  // `.env.*` is for local env files. Templates (`.env.example`, `.env.dusk.example`) and test/CI
+  // env files that git versions (a `.gitignore` in the context does not ignore them) are not
+  // secrets: they never trigger it, and stay in the context when the whole of it is copied.
+  const envStar: string[] = [];
+  const envSpare: string[] = [];
+  for (const e of files) {
+    const n = basename(e.path);
+    if (!n.startsWith('.env.')) continue;
+    const parts = n.split('.').slice(2);
+    const committedTestEnv =
+      parts.some((p) => TEST_ENV_PART.test(p)) && gitIgnored(bc, e.path) === false;
+    (isTemplateName(n) || committedTestEnv ? envSpare : envStar).push(e.path);
+  }
+  if (envStar.length)
+    out.push({
+      group: 'secrets',
+      pattern: anchored('.env.*', envStar),
+      triggers: envStar,
+      spare: envSpare,
+    });
   for (const ext of ['pem', 'key']) {
     const hits = files.filter((e) => basename(e.path).endsWith(`.${ext}`)).map((e) => e.path);
     push('secrets', anchored(`*.${ext}`, hits), hits);
@@ -438,7 +505,11 @@ export const transform: Transform = {
         'folders it ignores) and writes or completes the ignore file in force (`<Dockerfile>.dockerignore` ' +
         'when it exists, else `.dockerignore`) with entries only for what is there; the fix note ' +
         'reports the context before and after (files and bytes). Secrets are always proposed ' +
-        '(`dockerignore/secrets`); the other groups only when the Dockerfile copies the whole ' +
+        '(`dockerignore/secrets`, naming the files excluded). Env templates (an `example`, ' +
+        '`sample`, `template`, `dist` part at any position: `.env.dusk.example`) and test/CI env ' +
+        'files that a `.gitignore` in the context does not ignore (`.env.testing`, `.env.ci`) are ' +
+        'not secrets: they never trigger `.env.*` and are re-included after it when the whole ' +
+        'context is copied. The other groups only when the Dockerfile copies the whole ' +
         'context, because BuildKit otherwise sends only the paths the Dockerfile names. Build ' +
         'outputs (`dist`, `build`, `target`, .NET `bin`/`obj`) are proposed only when a RUN builds ' +
         'them, `node_modules` only when a RUN installs Node packages, and Go `vendor/` never.',
@@ -501,6 +572,7 @@ export const transform: Transform = {
 
     // 2. What the build needs: sources of this Dockerfile and of every other one in the context.
     const sources = [...usage.sources];
+    let copiedWhole = usage.whole !== null;
     for (const e of entries) {
       if (e.isDirectory || !isDockerfileName(basename(e.path)) || e.path === bc.dockerfilePath)
         continue;
@@ -517,6 +589,7 @@ export const transform: Transform = {
       // folder's ignore file instead).
       for (const s of other.sources)
         sources.push({ ...s, line: null, instr: `${e.path}: ${s.instr}` });
+      if (other.whole) copiedWhole = true;
     }
     // A named source missing from the context means the build uses another context (e.g. the
     // repository root with `-f sub/Dockerfile`): this context's ignore file is not the one read.
@@ -589,6 +662,10 @@ export const transform: Transform = {
     for (const c of candidates) {
       const m = matcher([c.pattern]);
       const reinclude: string[] = [...(c.keep ?? [])];
+      // Templates and the like that a whole-context copy takes stay visible (a RUN such as
+      // `cp .env.example .env` reads them), unless the existing ignore file already hides them.
+      if (copiedWhole)
+        for (const p of c.spare ?? []) if (m(p) && !oldIgnored(p, false)) reinclude.push(p);
       for (const [r, src] of neededList) {
         if (oldIgnored(r, bc.isDirectory(r))) continue;
         if (m(r)) {
@@ -611,7 +688,7 @@ export const transform: Transform = {
       );
       if (effective.length === 0 && !(c.group === 'project' && c.triggers.length === 0)) continue;
       if (proposed.some((p) => p.pattern === c.pattern)) continue;
-      proposed.push({ ...c, reinclude: [...new Set(reinclude)] });
+      proposed.push({ ...c, reinclude: [...new Set(reinclude)], effective });
     }
 
     let chosen = proposed;
@@ -707,7 +784,7 @@ export const transform: Transform = {
         : '';
       findings.push({
         ruleId: 'dockerignore/secrets',
-        message: `Secrets in the build context (${listNames(secrets.map((p) => p.pattern))}) are sent to the builder with ${fileWord} and ${copyCost}${extraWord}.`,
+        message: `Secrets in the build context (${listNames([...new Set(secrets.flatMap((p) => p.effective))])}) are sent to the builder with ${fileWord} and ${copyCost}${extraWord}.`,
         applicability: 'safe',
         at: usage.whole?.at ?? 0,
         edits: [all.edit],
