@@ -294,3 +294,214 @@ describe('multistage fixtures without --unsafe', () => {
     for (const id of pending) expect(c.spec.fixes).toContain(id);
   });
 });
+
+describe('multistage/non-root-user: who needs root', () => {
+  const stage = (tail: string[]) =>
+    [
+      'FROM golang:1.22 AS build',
+      'RUN CGO_ENABLED=0 go build -o /app .',
+      'FROM debian:bookworm-slim',
+      'COPY --from=build /app /usr/local/bin/app',
+      ...tail,
+      '',
+    ].join('\n');
+  const reasons = async (tail: string[]) =>
+    (await findings(stage(tail))).map((f) =>
+      'reason' in f ? `${f.info ? 'info: ' : ''}${f.reason}` : `fix: ${f.ruleId}`,
+    );
+
+  test('known daemons on ports below 1024 skip unless a port of 1024 or more is configured', async () => {
+    expect(await reasons(['CMD ["dnsmasq", "-k"]'])).toEqual([
+      expect.stringContaining('`dnsmasq` listens on port 53 (DNS) by default'),
+    ]);
+    // Wrappers and shells are looked through.
+    expect(await reasons(['ENTRYPOINT ["/sbin/tini", "-g", "--", "/usr/sbin/named"]'])).toEqual([
+      expect.stringContaining('`named` listens on port 53'),
+    ]);
+    expect(await reasons(['CMD ["sh", "-c", "exec unbound -d"]'])).toEqual([
+      expect.stringContaining('`unbound` listens on port 53'),
+    ]);
+    expect(await reasons(['CMD ["traefik", "--entrypoints.web.address=:8000"]'])).toEqual([
+      'fix: multistage/non-root-user',
+    ]);
+    expect(await reasons(['ENV HAPROXY_PORT=8443', 'CMD ["haproxy", "-f", "/etc/h.cfg"]'])).toEqual(
+      ['fix: multistage/non-root-user'],
+    );
+    // A port below 1024 is reported as such.
+    expect(await reasons(['EXPOSE 53/udp', 'CMD ["coredns"]'])).toEqual([
+      'EXPOSE 53: a non-root user cannot bind ports below 1024',
+    ]);
+  });
+
+  test('root programs and agents skip whatever the port', async () => {
+    expect(await reasons(['EXPOSE 2222', 'CMD ["/usr/sbin/sshd", "-D", "-p", "2222"]'])).toEqual([
+      expect.stringContaining('sshd needs root'),
+    ]);
+    expect(await reasons(['ENTRYPOINT ["gosu", "app", "/usr/local/bin/app"]'])).toEqual([
+      expect.stringContaining('gosu'),
+    ]);
+    for (const agent of ['consul', 'vault', 'nomad', 'cadvisor', 'telegraf'])
+      expect(await reasons(['EXPOSE 8500', `CMD ["${agent}", "agent"]`])).toEqual([
+        expect.stringContaining(`\`${agent}\` needs root by default`),
+      ]);
+    // node-exporter runs as nobody in its own image: not in the table.
+    expect(await reasons(['EXPOSE 9100', 'CMD ["node_exporter"]'])).toEqual([
+      'fix: multistage/non-root-user',
+    ]);
+  });
+
+  test('docker.sock anywhere in the stage skips', async () => {
+    expect(await reasons(['VOLUME /var/run/docker.sock', 'EXPOSE 9000', 'CMD ["app"]'])).toEqual([
+      expect.stringContaining('the stage uses the Docker socket (line 5'),
+    ]);
+    expect(
+      await reasons(['EXPOSE 9000', 'CMD ["app", "--docker", "unix:///var/run/docker.sock"]']),
+    ).toEqual([expect.stringContaining('Docker socket')]);
+  });
+
+  test('command-line tools: an info note, not a proposal', async () => {
+    expect(await reasons(['ENTRYPOINT ["app"]'])).toEqual([
+      expect.stringMatching(/^info: a command-line tool \(ENTRYPOINT without CMD/),
+    ]);
+    for (const help of ['--help', '-h', 'help', '--version'])
+      expect(await reasons(['ENTRYPOINT ["app"]', `CMD ["${help}"]`])).toEqual([
+        expect.stringMatching(/^info: a command-line tool/),
+      ]);
+    // A port, a HEALTHCHECK or a real CMD make it a service.
+    for (const tail of [
+      ['EXPOSE 8080', 'ENTRYPOINT ["app"]'],
+      ['ENV PORT=8080', 'ENTRYPOINT ["app"]'],
+      ['HEALTHCHECK CMD ["app", "ping"]', 'ENTRYPOINT ["app"]'],
+      ['ENTRYPOINT ["app"]', 'CMD ["serve"]'],
+      ['CMD ["app"]'],
+    ])
+      expect(await reasons(tail)).toEqual(['fix: multistage/non-root-user']);
+  });
+
+  test('the corepack skip survives a split: reported on the builder’s corepack line', async () => {
+    const c = loadCases().find(
+      (x) => x.transform === 'multistage' && x.name === 'node-pnpm-corepack',
+    )!;
+    const mat = materialise(c);
+    const r = await optimize(c.input, {
+      only: ['multistage'],
+      unsafe: true,
+      path: mat.dockerfile,
+      context: mat.context,
+      cwd: mat.dir,
+    });
+    expect(r.fixes.map((f) => f.ruleId)).toEqual(['multistage/node']);
+    expect(r.skipped).toEqual([
+      expect.objectContaining({
+        ruleId: 'multistage/non-root-user',
+        line: 2,
+        reason: expect.stringContaining('runs pnpm through corepack'),
+      }),
+    ]);
+  });
+});
+
+describe('multistage: go install at the module root', () => {
+  const rt = async (text: string, context: Record<string, string> | null = null) => {
+    const r = await optimize(text, { only: ['multistage/go'], unsafe: true, context });
+    return { out: r.output, skipped: r.skipped.map((s) => s.reason) };
+  };
+
+  test('`go mod init NAME` names the binary; a RUN that cds elsewhere does not count', async () => {
+    const text = [
+      'FROM golang:1.22',
+      'WORKDIR /app',
+      'COPY . .',
+      'RUN go mod init example.com/shop/dispatch && go mod tidy',
+      'RUN go install',
+      'CMD ["dispatch"]',
+      '',
+    ].join('\n');
+    expect((await rt(text)).out).toContain(
+      'COPY --from=builder /go/bin/dispatch /usr/local/bin/\n',
+    );
+    const cd = text.replace('RUN go mod init', 'RUN cd sub && go mod init');
+    expect((await rt(cd)).skipped).toEqual([
+      '`go install`: cannot tell the binary name (it comes from the module path: no `go mod init NAME` in the stage and no go.mod of the context copied to /app)',
+    ]);
+  });
+
+  test('the go.mod a COPY puts in the WORKDIR names the binary', async () => {
+    const text = [
+      'FROM golang:1.22',
+      'WORKDIR /build',
+      'COPY service/ /build/',
+      'RUN go install ./',
+      'CMD ["orders"]',
+      '',
+    ].join('\n');
+    const ctx = { 'service/go.mod': 'module "git.example.com/team/orders"\n\ngo 1.22\n' };
+    expect((await rt(text, ctx)).out).toContain(
+      'COPY --from=builder /go/bin/orders /usr/local/bin/\n',
+    );
+    // A go.mod that is not copied there does not count.
+    expect(
+      (await rt(text, { 'go.mod': 'module x/orders\n', 'service/main.go': '' })).skipped,
+    ).toEqual([expect.stringContaining('no go.mod of the context copied to /build')]);
+    // -C changes the folder: not followed.
+    expect((await rt(text.replace('go install ./', 'go install -C cmd .'), ctx)).skipped).toEqual([
+      expect.stringContaining('`-C` changes the folder'),
+    ]);
+  });
+});
+
+describe('multistage: full python images', () => {
+  const text = (from: string, pip = 'pip install --no-cache-dir -r requirements.txt') =>
+    [
+      `FROM ${from}`,
+      'WORKDIR /app',
+      'COPY requirements.txt .',
+      `RUN ${pip}`,
+      'COPY . .',
+      'CMD ["python", "app.py"]',
+      '',
+    ].join('\n');
+  const ids = async (t: string, context: Record<string, string> | null) =>
+    (await findings(t, context)).map((f) => ('reason' in f ? `skip: ${f.reason}` : f.ruleId));
+
+  test('only for requirements known to compile, readable in the context', async () => {
+    const ctx = { 'requirements.txt': 'psycopg2>=2.9\n', 'app.py': '' };
+    expect(await ids(text('python:3.12'), ctx)).toEqual(['multistage/python']);
+    // Not readable: nothing.
+    expect(await ids(text('python:3.12'), null)).toEqual([]);
+    expect(await ids(text('python:3.12'), { 'app.py': '' })).toEqual([]);
+    // slim and alpine images have no compilers: nothing to split.
+    expect(await ids(text('python:3.12-slim'), ctx)).toEqual([]);
+    expect(await ids(text('python:3.12-alpine'), ctx)).toEqual([]);
+    // Wheels do not compile.
+    expect(
+      await ids(text('python:3.12'), { 'requirements.txt': 'psycopg2-binary\nlxml\n' }),
+    ).toEqual([]);
+    // On the command line, lxml with --no-binary=:all:.
+    expect(await ids(text('python:3.12', 'pip install --no-binary=:all: lxml flask'), {})).toEqual([
+      'multistage/python',
+    ]);
+    // A nested -r that is missing: not readable, nothing.
+    expect(
+      await ids(text('python:3.12'), { 'requirements.txt': '-r base.txt\npsycopg2\n' }),
+    ).toEqual([]);
+  });
+
+  test('runtime libraries per package; unknown ones skip', async () => {
+    const r = await optimize(text('python:3.11-bullseye'), {
+      only: ['multistage/python'],
+      unsafe: true,
+      context: { 'requirements.txt': 'mysqlclient==2.2.4\nPsycopg2==2.9.9\n', 'app.py': '' },
+    });
+    expect(r.output).toContain('FROM python:3.11-slim-bullseye AS runtime\n');
+    expect(r.output).toContain('--no-install-recommends libpq5 libmariadb3 &&');
+    expect(
+      await ids(text('python:3.12'), {
+        'requirements.txt': '-r base.txt\n',
+        'base.txt': 'uWSGI\n',
+      }),
+    ).toEqual([
+      'skip: uwsgi compiles against the headers python:3.12 ships: the runtime libraries python:3.12-slim would need are not known',
+    ]);
+  });
+});

@@ -28,9 +28,11 @@
  *   (exceptions: `go install` binaries and the Next.js standalone server, below).
  * - Go: `go build -o` (or `go install`: $GOBIN, else $GOPATH/bin, /go/bin in the golang image;
  *   those binaries were on the builder's PATH and go to /usr/local/bin unless the start
- *   command names their path). `CGO_ENABLED=0` -> `gcr.io/distroless/static-debian12` when
- *   ENTRYPOINT/CMD are exec form, there is no HEALTHCHECK and no RUN has to move or be copied
- *   (distroless has no shell), else `alpine:3`. With cgo: the same distro family and release
+ *   command names their path; `go install` of `.` or of nothing is named after the module path,
+ *   from `go mod init NAME` in that folder or the `module` line of the go.mod copied there).
+ *   `CGO_ENABLED=0` -> `gcr.io/distroless/static-debian12` when ENTRYPOINT/CMD are exec form,
+ *   there is no HEALTHCHECK and no RUN has to move or be copied (distroless has no shell), else
+ *   `alpine:3`. With cgo: the same distro family and release
  *   (golang:*-alpine -> alpine, Debian tags -> debian:<release>-slim; untagged releases: Go <=
  *   1.23 was bookworm, later trixie), plus the builder's CA bundle (debian-slim has none).
  * - Node: runtime `node:<tag>-slim` (a -slim/-alpine tag is kept), the stage's system packages
@@ -50,7 +52,10 @@
  *   install (so the install keeps following its COPY; an existing venv is reused) and copied
  *   with the WORKDIR into `python:<tag>-slim`; `-dev` packages are mapped to their runtime
  *   libraries (libpq-dev -> libpq5, ...); other non-toolchain packages stay. An unknown `-dev`
- *   package, or pip running as a non-root USER, skips the proposal.
+ *   package, or pip running as a non-root USER, skips the proposal. A full `python:<tag>` image
+ *   has gcc and headers of its own: without an apt toolchain, only requirements known to
+ *   compile (read from the context: psycopg2, mysqlclient, lxml under --no-binary, with their
+ *   runtime libraries; uWSGI skips) make it a build.
  * - Java (Maven, Gradle): the jar ENTRYPOINT/CMD runs (`-jar x.jar`, a glob such as
  *   build/libs/*.jar is copied as a glob) goes into `eclipse-temurin:<java>-jre[-alpine]`; a
  *   start command that names no jar is skipped.
@@ -65,12 +70,26 @@
  * - `multistage/non-root-user`: the last stage of a multi-stage build that copies from another
  *   stage and sets no USER gets one (node images: the built-in `node`; distroless: `nonroot`;
  *   .NET 8+ images: `app`; alpine: `adduser -D`; Debian/Ubuntu based: `useradd --create-home`),
- *   unless the stage exposes or binds a port below 1024 (EXPOSE, *PORT(S), *URLS, CMD flags),
- *   declares a VOLUME, or starts through pnpm/yarn from corepack (a new user would download
- *   them again at start).
+ *   unless the stage mentions docker.sock, starts an agent or a program that needs root
+ *   (ROOT_AGENTS, ROOT_PROGRAMS), exposes or binds a port below 1024 (EXPOSE, *PORT(S), *URLS,
+ *   CMD flags), starts a daemon whose default port is below 1024 without configuring one of
+ *   1024 or more (LOW_PORT_DAEMONS), is a command-line tool (ENTRYPOINT with no CMD or only
+ *   `--help`, no port, no HEALTHCHECK: an info note), starts through pnpm/yarn from corepack (a
+ *   new user would download them again at start; reported on the file's first corepack RUN, as
+ *   the runtime stage may be text this transform has just written), or declares a VOLUME.
  */
 import { instructionLines } from '../src/edits.js';
-import { copySpec, globToRegExp, isWholeContext } from '../src/copy.js';
+import { cleanRelative } from '../src/context.js';
+import {
+  copySpec,
+  globToRegExp,
+  hasGlob,
+  isWholeContext,
+  matchSource,
+  resolveDest,
+  sourceValue,
+} from '../src/copy.js';
+import { loadIgnore } from '../src/ignore.js';
 import { normalizePosix } from '../src/parse/dockerfile.js';
 import type {
   CheckContext,
@@ -363,6 +382,9 @@ interface Analysis {
   /** The last USER of the stage, and the RUNs up to the build step that create users. */
   user: Instruction | null;
   userRuns: Instruction[];
+  /** Full `python:<tag>` image without an apt toolchain: the requirements pip builds from
+   * source with the image's own compilers, and their runtime libraries (null: not known). */
+  sourceBuilt?: { name: string; runtime: string[] | null }[];
 }
 
 interface Plan {
@@ -641,6 +663,90 @@ function goBinaryName(pkg: string): string | null {
   return name === '..' ? null : name;
 }
 
+/**
+ * The context file that a COPY of the stage before instruction `before` put at the absolute
+ * image path `abs` (the latest such COPY wins), or null when none did or it cannot be told.
+ */
+function contextFileAt(a: Analysis, abs: string, before: number): string | null {
+  const { model } = a;
+  const bc = a.ctx.buildContext;
+  if (!bc.available) return null;
+  const ignore = loadIgnore(bc);
+  const file = (p: string | null) =>
+    p !== null && bc.exists(p) && !bc.isDirectory(p) && !ignore.ignores(p) ? p : null;
+  const inside = (dir: string) =>
+    under(abs, dir) && abs !== dir ? abs.slice(dir === '/' ? 1 : dir.length + 1) : null;
+  for (let k = a.instrs.length - 1; k >= 0; k--) {
+    const i = a.instrs[k]!;
+    if (i.index >= before) continue;
+    const spec = copySpec(model, i);
+    if (!spec || spec.from || spec.heredoc) continue;
+    const dest = resolveDest(model, spec);
+    if (dest === null) return null;
+    const dir = dest.endsWith('/') ? dest.replace(/\/+$/, '') || '/' : dest;
+    const intoDir = dest.endsWith('/') || spec.sources.length > 1;
+    for (const w of spec.sources) {
+      const v = sourceValue(model, spec, w);
+      if (v === null) return null;
+      const src = cleanRelative(v);
+      if (src === null) continue;
+      let hit: string | null = null;
+      if (src === '' || isWholeContext(v)) hit = file(inside(dir));
+      else if (hasGlob(src)) {
+        const re = globToRegExp(src);
+        for (const m of matchSource(bc, src) ?? [])
+          if (re.test(m) && normalizePosix(`${dir}/${m.split('/').pop()}`) === abs) hit = file(m);
+      } else if (bc.isDirectory(src)) {
+        const rel = inside(dir);
+        hit = rel === null ? null : file(`${src}/${rel}`);
+      } else {
+        const target = intoDir ? `${dir}/${src.split('/').pop()}` : dir;
+        if (normalizePosix(target) === abs) hit = file(src);
+      }
+      if (hit !== null) return hit;
+    }
+  }
+  return null;
+}
+
+/**
+ * The module path of the Go module whose root is the folder `cmd` runs in: from a `go mod init
+ * NAME` run there earlier in the stage, else from the `module` line of the go.mod a COPY put
+ * there.
+ */
+function goModulePath(
+  a: Analysis,
+  instr: Instruction,
+  cmd: SimpleCommand,
+): { path: string } | { why: string } {
+  const { model } = a;
+  const wd = model.workdirAt(instr.index);
+  if (!wd) return { why: 'the WORKDIR is not known' };
+  let init: string | null | undefined;
+  for (const i of a.instrs) {
+    if (i.index > instr.index) break;
+    const cmds = commandsOf(i);
+    if (cmds.some((c) => ['cd', 'pushd'].includes(cmdName(c) ?? ''))) continue;
+    if (model.workdirAt(i.index) !== wd) continue;
+    for (const c of cmds) {
+      if (i === instr && c.span.start >= cmd.span.start) break;
+      const v = argValues(c);
+      if (cmdName(c) === 'go' && v[0] === 'mod' && v[1] === 'init') init = v[2] ?? null;
+    }
+  }
+  if (init) return { path: init };
+  if (init === null) return { why: '`go mod init` without a literal module path' };
+  const ctxPath = contextFileAt(a, normalizePosix(`${wd}/go.mod`), instr.index);
+  const text = ctxPath === null ? null : a.ctx.buildContext.readFile(ctxPath);
+  if (text === null)
+    return {
+      why: `no \`go mod init NAME\` in the stage and no go.mod of the context copied to ${wd}`,
+    };
+  const m = /^\s*module\s+"?([^\s"/]+(?:\/[^\s"]+)*)"?\s*(?:\/\/.*)?$/m.exec(text);
+  if (!m) return { why: `${ctxPath} has no module line` };
+  return { path: m[1]! };
+}
+
 function planGo(a: Analysis): Outcome {
   if (/windowsservercore|nanoserver/.test(a.image.tag))
     return { skip: `no runtime base for ${a.stage.image} (Windows containers)` };
@@ -679,11 +785,24 @@ function planGo(a: Analysis): Outcome {
         gobin !== undefined ? gobin : gopath !== undefined ? gopath && `${gopath}/bin` : '/go/bin';
       if (!bin || !bin.startsWith('/'))
         return { skip: '`go install`: GOBIN/GOPATH is not a known absolute path', at };
+      // No package: the one in the current folder, like `.`.
       const pkgs = goPackages(cmd);
-      const names = pkgs.map((p) => (p === null ? null : goBinaryName(p)));
-      if (names.length === 0 || names.some((n) => n === null))
+      const list = pkgs.length ? pkgs : ['.'];
+      const names: (string | null)[] = [];
+      let why = '';
+      for (const p of list) {
+        let n = p === null ? null : goBinaryName(p);
+        if (p !== null && n === null && /^\.\/?$/.test(p)) {
+          // The package at the module root is named after the module path.
+          const mod = chdir === undefined ? goModulePath(a, instr, cmd) : null;
+          if (mod && 'path' in mod) n = goBinaryName(mod.path);
+          else why = mod ? `: ${mod.why}` : ': `-C` changes the folder';
+        }
+        names.push(n);
+      }
+      if (names.some((n) => n === null))
         return {
-          skip: `\`go install ${pkgs.map((p) => p ?? '$?').join(' ')}\`: cannot tell the binary name (it comes from the module path)`,
+          skip: `\`${a.model.text.slice(cmd.span.start, cmd.span.end).replace(/\s*[\\`]\r?\n\s*/g, ' ')}\`: cannot tell the binary name (it comes from the module path${why})`,
           at,
         };
       for (const n of names as string[]) {
@@ -1074,11 +1193,19 @@ function planPython(a: Analysis): Outcome {
         skip: '`pip install` with --user/--target/--prefix: cannot tell where packages land',
         at,
       };
+  const built = a.sourceBuilt;
+  const unknown = (built ?? []).filter((b) => b.runtime === null).map((b) => b.name);
+  if (unknown.length)
+    return {
+      skip: `${andList(unknown)} ${unknown.length > 1 ? 'compile' : 'compiles'} against the headers ${a.stage.image} ships: the runtime libraries ${slimOf(a, 'python')} would need are not known`,
+      at,
+    };
   const wd = model.workdirAt(a.buildAt);
   if (!wd || wd === '/')
     return { skip: 'the app has no WORKDIR to copy into the runtime stage', at };
-  const pkgs = runtimePackages(a);
-  if (!Array.isArray(pkgs)) return { ...pkgs, at };
+  const stagePkgs = runtimePackages(a);
+  if (!Array.isArray(stagePkgs)) return { ...stagePkgs, at };
+  const pkgs = [...new Set([...stagePkgs, ...(built ?? []).flatMap((b) => b.runtime ?? [])])];
   // An existing venv is reused: `python -m venv X` in the stage.
   let venv: string | null = null;
   for (const i of a.instrs) {
@@ -1138,7 +1265,7 @@ function planPython(a: Analysis): Outcome {
     if (!spec || spec.from || i.index > lastPip) return false;
     return spec.sources.some(
       (w) =>
-        !/(^|\/)(requirements[^/]*\.(txt|in)|constraints[^/]*\.txt|pyproject\.toml|setup\.(py|cfg)|poetry\.lock|Pipfile(\.lock)?)$/.test(
+        !/(^|\/)(requirements[^/]*\.(txt|in)|requirements\/?|constraints[^/]*\.txt|pyproject\.toml|setup\.(py|cfg)|poetry\.lock|Pipfile(\.lock)?)$/.test(
           w.value ?? '',
         ),
     );
@@ -1152,8 +1279,15 @@ function planPython(a: Analysis): Outcome {
     env,
     copies,
     builderEdits,
-    message: `compilers and headers (${a.packages.filter(isToolchain).join(', ')}) stay in the image only to build wheels; install into a venv in a \`builder\` stage and copy it into ${rt}${pkgs.length ? ` with ${pkgs.join(', ')}` : ''}.`,
-    data: { runtimeImage: rt, venv, runtimePackages: pkgs },
+    message: built
+      ? `${a.stage.image} ships gcc and -dev headers that the image keeps only to build ${andList(built.map((b) => b.name))} from source; install into a venv in a \`builder\` stage and copy it into ${rt}${pkgs.length ? ` with ${pkgs.join(', ')}` : ''}.`
+      : `compilers and headers (${a.packages.filter(isToolchain).join(', ')}) stay in the image only to build wheels; install into a venv in a \`builder\` stage and copy it into ${rt}${pkgs.length ? ` with ${pkgs.join(', ')}` : ''}.`,
+    data: {
+      runtimeImage: rt,
+      venv,
+      runtimePackages: pkgs,
+      ...(built ? { sourceBuilt: built.map((b) => b.name) } : {}),
+    },
   };
 }
 
@@ -1406,12 +1540,161 @@ function detect(a: Analysis): { eco: Eco | 'rust'; buildAt: number } | null {
   const toolchain =
     a.packages.some(isToolchain) || ['gcc', 'buildpack-deps'].includes(a.image.repo);
   for (const [eco, pred] of BUILDS) {
-    // pip and make/cc build something worth splitting only with compilers or headers installed.
-    if ((eco === 'python' || eco === 'c') && !toolchain) continue;
+    // pip and make/cc build something worth splitting only with compilers or headers installed
+    // (a full python:<tag> image ships them: then only for requirements known to compile).
+    if ((eco === 'python' || eco === 'c') && !toolchain) {
+      if (eco !== 'python' || !fullPythonImage(a)) continue;
+      const at = last(pred);
+      const built = at >= 0 ? sourceBuiltRequirements(a) : null;
+      if (!built || built.length === 0) continue;
+      a.sourceBuilt = built;
+      return { eco, buildAt: at };
+    }
     const at = last(pred);
     if (at >= 0) return { eco, buildAt: at };
   }
   return null;
+}
+
+/** `python:3.12`, `python:3.12-bookworm`: the Debian image with gcc and common -dev headers. */
+function fullPythonImage(a: Analysis): boolean {
+  return a.image.repo === 'python' && !/slim|alpine|windows|nanoserver/.test(a.image.tag);
+}
+
+/**
+ * Requirements pip builds from source (no wheel on PyPI, or `--no-binary`), with the Debian
+ * runtime libraries their extension modules link (null: not known).
+ */
+const SOURCE_BUILT: Record<string, { runtime: string[] | null; onlyNoBinary?: boolean }> = {
+  psycopg2: { runtime: ['libpq5'] },
+  mysqlclient: { runtime: ['libmariadb3'] },
+  lxml: { runtime: ['libxml2', 'libxslt1.1'], onlyNoBinary: true },
+  // uWSGI links whatever its build finds (libxml2, libyaml, pcre, libcap, ...).
+  uwsgi: { runtime: null },
+};
+
+/** pip options that take the next word as their value. */
+const PIP_VALUE_OPTIONS = new Set([
+  '-c',
+  '--constraint',
+  '-e',
+  '--editable',
+  '-i',
+  '--index-url',
+  '--extra-index-url',
+  '-f',
+  '--find-links',
+  '-t',
+  '--target',
+  '--prefix',
+  '--root',
+  '--platform',
+  '--python-version',
+  '--implementation',
+  '--abi',
+  '--only-binary',
+  '--progress-bar',
+  '--src',
+  '--cache-dir',
+  '--trusted-host',
+  '--upgrade-strategy',
+  '--timeout',
+  '--retries',
+  '--log',
+  '--proxy',
+  '--cert',
+  '--client-cert',
+  '-C',
+  '--config-settings',
+  '--global-option',
+  '--install-option',
+  '--report',
+]);
+
+function andList(items: string[]): string {
+  return items.length <= 1
+    ? items.join('')
+    : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+function normalizePyName(name: string): string {
+  return name.toLowerCase().replace(/[-_.]+/g, '-');
+}
+
+/**
+ * The SOURCE_BUILT requirements the stage's pip installs name (on the command line or in
+ * requirements files, followed through `-r`), or null when a requirements file is not in the
+ * context or not readable.
+ */
+function sourceBuiltRequirements(a: Analysis): { name: string; runtime: string[] | null }[] | null {
+  const { model } = a;
+  const bc = a.ctx.buildContext;
+  const names = new Set<string>();
+  const noBinary = new Set<string>();
+  const addNoBinary = (v: string) => v.split(',').forEach((x) => noBinary.add(normalizePyName(x)));
+  const addSpec = (spec: string) => {
+    const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*($|[=<>!~;@ ])/.exec(spec.trim());
+    if (m) names.add(normalizePyName(m[1]!));
+  };
+  const seen = new Set<string>();
+  const readReq = (ctxPath: string, depth: number): boolean => {
+    if (seen.has(ctxPath)) return true;
+    seen.add(ctxPath);
+    const text = bc.readFile(ctxPath);
+    if (text === null || depth > 5) return false;
+    const dir = ctxPath.includes('/') ? ctxPath.slice(0, ctxPath.lastIndexOf('/') + 1) : '';
+    for (const raw of text.replace(/\\\r?\n/g, ' ').split(/\r?\n/)) {
+      const line = raw.replace(/(^|\s)#.*$/, '').trim();
+      if (!line) continue;
+      const opt = /^(-r|--requirement|--no-binary)(?:\s*=\s*|\s+)(\S+)/.exec(line);
+      if (opt) {
+        if (opt[1] === '--no-binary') addNoBinary(opt[2]!);
+        else if (!readReq(normalizePosix(`${dir}${opt[2]}`).replace(/^\//, ''), depth + 1))
+          return false;
+        continue;
+      }
+      if (line.startsWith('-')) continue;
+      addSpec(line);
+    }
+    return true;
+  };
+  for (const { instr, cmd } of findCommand(a, isPipInstall)) {
+    const words = cmd.args.map((w) => wordValue(model, w.raw, w.value, instr.index));
+    const from = words.indexOf('install') + 1;
+    for (let k = from; k < words.length; k++) {
+      const w = words[k];
+      if (w === null || w === undefined) continue;
+      let file: string | null | undefined;
+      if (w === '-r' || w === '--requirement') file = words[++k];
+      else if (/^(-r|--requirement=)./.test(w)) file = w.replace(/^(-r|--requirement=)/, '');
+      else if (w === '--no-binary') {
+        const v = words[++k];
+        if (v) addNoBinary(v);
+        continue;
+      } else if (w.startsWith('--no-binary=')) {
+        addNoBinary(w.slice('--no-binary='.length));
+        continue;
+      } else if (PIP_VALUE_OPTIONS.has(w)) {
+        k++;
+        continue;
+      } else if (w.startsWith('-')) continue;
+      else {
+        addSpec(w);
+        continue;
+      }
+      if (!file) return null;
+      const abs = absolute(model, file, instr.index);
+      const ctxPath = abs === null ? null : contextFileAt(a, abs, instr.index);
+      if (ctxPath === null || !readReq(ctxPath, 0)) return null;
+    }
+  }
+  const out: { name: string; runtime: string[] | null }[] = [];
+  for (const [name, info] of Object.entries(SOURCE_BUILT)) {
+    if (!names.has(name)) continue;
+    if (info.onlyNoBinary && !noBinary.has(name) && !noBinary.has(':all:')) continue;
+    out.push({ name, runtime: info.runtime });
+  }
+  return out;
 }
 
 function buildPredicate(eco: Eco): (c: SimpleCommand) => boolean {
@@ -1812,30 +2095,127 @@ function checkBuild(model: DockerfileModel, ctx: CheckContext): Finding[] {
 // ---------------------------------------------------------------------------------------------
 // Non-root user
 
-function lowPort(model: DockerfileModel, instrs: Instruction[]): string | null {
+/**
+ * Network daemons whose default port is below 1024: a non-root user cannot bind it unless the
+ * stage configures a port of 1024 or more (EXPOSE, a *PORT ENV, a port flag). haproxy and envoy
+ * have no built-in port; their configuration file usually binds 80/443.
+ */
+const LOW_PORT_DAEMONS: Record<string, string> = {
+  coredns: 'port 53 (DNS)',
+  dnsmasq: 'port 53 (DNS)',
+  named: 'port 53 (DNS)',
+  unbound: 'port 53 (DNS)',
+  pomerium: 'port 443',
+  caddy: 'ports 80 and 443',
+  traefik: 'port 80',
+  haproxy: 'the ports of its configuration file (usually 80/443)',
+  envoy: 'the ports of its configuration file (usually 80/443)',
+};
+
+/**
+ * Programs that need root whatever their port: they start as root and drop privileges
+ * themselves, or write root-owned paths by default.
+ */
+const ROOT_PROGRAMS: Record<string, string> = {
+  nginx:
+    'nginx binds port 80 and writes its pid file and temp folders in root-owned paths (/run, /var/cache/nginx, /var/lib/nginx) by default',
+  httpd: 'httpd starts as root to bind port 80 and then switches to its own user',
+  apache2: 'apache2 starts as root to bind port 80 and then switches to www-data',
+  apachectl: 'apachectl starts Apache as root to bind port 80; it then switches to its own user',
+  apache2ctl: 'apache2ctl starts Apache as root to bind port 80; it then switches to www-data',
+  sshd: 'sshd needs root for port 22, its host keys and privilege separation',
+  postfix: 'postfix binds port 25 and its master process runs as root',
+  dovecot: 'dovecot binds ports 143/993 and its master process runs as root',
+  supervisord: 'supervisord starts as root to run each program as the user its config names',
+  cron: 'cron runs as root to start jobs as their users',
+  crond: 'crond runs as root to start jobs as their users',
+  gosu: 'the start command switches user itself with gosu, which needs root',
+  'su-exec': 'the start command switches user itself with su-exec, which needs root',
+};
+
+/**
+ * Agents that need root by default (kept small; node-exporter is not one: its own image runs as
+ * `nobody`).
+ */
+const ROOT_AGENTS: Record<string, string> = {
+  consul:
+    'a consul agent writes its -data-dir, and its official image starts as root to chown it before switching to the consul user',
+  vault:
+    'a vault server locks its memory (mlock, needs IPC_LOCK) and writes its storage, and its official image starts as root to set that up',
+  nomad: 'a nomad client agent runs task drivers that need root (the agent must run as root)',
+  watchtower:
+    'watchtower talks to the Docker daemon through /var/run/docker.sock, which only root (or the docker group) may use',
+  cadvisor: 'cadvisor reads host paths (/sys, /var/lib/docker, /rootfs) that only root may read',
+  telegraf:
+    'its official image starts telegraf as root to grant it the capabilities of its inputs (ping, sockets) before switching users',
+};
+
+/** `table[key]` for the table's own keys only (not `constructor`, `toString`, ...). */
+function own(table: Record<string, string>, key: string): string | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
+/** CMD words that make an ENTRYPOINT image a command-line tool. */
+const HELP_ARGS = new Set(['--help', '-h', 'help', '--version']);
+
+/** Ports the stage names: EXPOSE, *PORT(S)/*URLS in ENV, port flags in CMD/ENTRYPOINT. Null
+ * port = not known (a variable without a value). */
+function stagePorts(
+  model: DockerfileModel,
+  instrs: Instruction[],
+): { port: number | null; what: string }[] {
+  const out: { port: number | null; what: string }[] = [];
   for (const i of instrs) {
     if (i.keyword === 'EXPOSE') {
       for (const w of i.args) {
         const v = wordValue(model, w.raw, w.value, i.index);
         const n = v === null ? NaN : Number(/^(\d+)/.exec(v)?.[1] ?? NaN);
-        if (Number.isNaN(n)) return `EXPOSE ${w.raw} (port not known)`;
-        if (n < 1024) return `EXPOSE ${n}`;
+        if (Number.isNaN(n)) out.push({ port: null, what: `EXPOSE ${w.raw} (port not known)` });
+        else out.push({ port: n, what: `EXPOSE ${n}` });
       }
     }
     if (i.keyword === 'ENV') {
-      const m = /\b([A-Z_]*PORTS?)[= ]"?(\d+)/.exec(i.logical.text);
-      if (m && Number(m[2]) < 1024) return `${m[1]}=${m[2]}`;
+      for (const m of i.logical.text.matchAll(/\b([A-Z_]*PORTS?)[= ]"?(\d+)/g))
+        out.push({ port: Number(m[2]), what: `${m[1]}=${m[2]}` });
       // ASPNETCORE_URLS=http://+:80, ASPNETCORE_HTTP_PORTS=80 and the like.
-      const u = /\b([A-Z_]*URLS)[= ]"?[^\s"]*?:(\d+)\b/.exec(i.logical.text);
-      if (u && Number(u[2]) < 1024) return `${u[1]} binds port ${u[2]}`;
+      for (const u of i.logical.text.matchAll(/\b([A-Z_]*URLS)[= ]"?[^\s"]*?:(\d+)\b/g))
+        out.push({ port: Number(u[2]), what: `${u[1]} binds port ${u[2]}` });
     }
     if (i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT') {
       const text = commandWords(model, i).join(' ');
-      for (const m of text.matchAll(/(?:--port[= ]|-p |:)(\d{1,5})\b/g))
-        if (Number(m[1]) < 1024) return `${i.keyword} binds port ${m[1]}`;
+      // --port 80, -p 80, -dns.port=53, --http-port=8080, --listen :443, 0.0.0.0:8000
+      for (const m of text.matchAll(/(?:\bport[= ]|(?:^|\s)-p[= ]?|:)(\d{1,5})\b/gi))
+        out.push({ port: Number(m[1]), what: `${i.keyword} binds port ${m[1]}` });
     }
   }
-  return null;
+  return out;
+}
+
+function lowPort(model: DockerfileModel, instrs: Instruction[]): string | null {
+  const p = stagePorts(model, instrs).find((x) => x.port === null || x.port < 1024);
+  return p ? p.what : null;
+}
+
+/** The program the container starts: ENTRYPOINT + CMD, past tini/dumb-init and `sh -c`. */
+function startProgram(model: DockerfileModel, instrs: Instruction[]): string {
+  const ep = lastCmdInstr(instrs, 'ENTRYPOINT');
+  const cmd = lastCmdInstr(instrs, 'CMD');
+  let words = [
+    ...(ep ? commandWords(model, ep) : []),
+    ...(cmd && (!ep || ep.json) ? commandWords(model, cmd) : []),
+  ];
+  let wrapped = false;
+  for (;;) {
+    const name = (words[0] ?? '').split('/').pop()!;
+    if (/^(tini|tini-static|dumb-init|exec)$/.test(name)) {
+      words = words.slice(1);
+      wrapped = true;
+    } else if (/^(sh|bash|ash|dash)$/.test(name) && words[1] === '-c')
+      words = words.slice(2).join(' ').split(/\s+/);
+    // tini/dumb-init options and `--` before the program.
+    else if (wrapped && words[0]?.startsWith('-')) words = words.slice(1);
+    else return name;
+  }
 }
 
 function checkUser(model: DockerfileModel): Finding[] {
@@ -1857,12 +2237,9 @@ function checkUser(model: DockerfileModel): Finding[] {
   const ruleId = `${ID}/non-root-user`;
   const from = instrs[0]!;
   if (repo === 'scratch' || /nonroot/.test(tag)) return [];
-  // Only app images: a stage that runs something, and not a server that needs root itself.
+  // Only app images: a stage that runs something.
   const run = [...instrs].reverse().find((i) => i.keyword === 'ENTRYPOINT' || i.keyword === 'CMD');
   if (!run) return [];
-  const prog = (commandWords(model, run)[0] ?? '').split('/').pop()!;
-  if (/^(nginx|httpd|apache2|apache2ctl|apachectl|supervisord|sshd|cron|crond)$/.test(prog))
-    return [];
   let lines: string[];
   let who: string;
   if (repo === 'node') {
@@ -1887,35 +2264,61 @@ function checkUser(model: DockerfileModel): Finding[] {
     lines = ['RUN useradd --create-home app-runner-user', 'USER app-runner-user'];
     who = 'a new `app-runner-user`';
   } else return [];
+  const skip = (reason: string, at: number, info = false): Finding[] => [
+    { ruleId, reason, at, ...(info ? { info: true } : {}) },
+  ];
+  // The Docker socket belongs to root (or the docker group): a new user cannot use it.
+  const sock = instrs.find((i) =>
+    /docker\.sock\b/.test(model.text.slice(i.span.start, i.span.end)),
+  );
+  if (sock)
+    return skip(
+      `the stage uses the Docker socket (line ${sock.line + 1}: docker.sock), which only root or the docker group may use`,
+      sock.span.start,
+    );
+  const prog = startProgram(model, instrs);
+  if (own(ROOT_AGENTS, prog))
+    return skip(`\`${prog}\` needs root by default: ${own(ROOT_AGENTS, prog)}`, run.span.start);
+  if (own(ROOT_PROGRAMS, prog)) return skip(own(ROOT_PROGRAMS, prog)!, run.span.start);
   const low = lowPort(model, instrs);
-  if (low)
-    return [
-      {
-        ruleId,
-        reason: `${low}: a non-root user cannot bind ports below 1024`,
-        at: from.span.start,
-      },
-    ];
+  if (low) return skip(`${low}: a non-root user cannot bind ports below 1024`, from.span.start);
+  if (own(LOW_PORT_DAEMONS, prog) && !stagePorts(model, instrs).some((p) => (p.port ?? 0) >= 1024))
+    return skip(
+      `\`${prog}\` listens on ${own(LOW_PORT_DAEMONS, prog)} by default and the stage configures no port of 1024 or more (EXPOSE, ENV, a port flag): a non-root user cannot bind it`,
+      run.span.start,
+    );
+  // A command-line tool (ENTRYPOINT, CMD only `--help` or none, no port named anywhere, no
+  // HEALTHCHECK) is run on files mounted from the host: the user is the caller's choice.
+  const ep = lastCmdInstr(instrs, 'ENTRYPOINT');
+  const cmd = lastCmdInstr(instrs, 'CMD');
+  if (
+    ep &&
+    stagePorts(model, instrs).length === 0 &&
+    !instrs.some((i) => i.keyword === 'HEALTHCHECK')
+  ) {
+    const cmdWords = cmd ? commandWords(model, cmd) : [];
+    if (!cmd || (cmdWords.length === 1 && HELP_ARGS.has(cmdWords[0]!)))
+      return skip(
+        `a command-line tool (ENTRYPOINT ${cmd ? `with CMD ${cmdWords[0]}` : 'without CMD'}, no port, no HEALTHCHECK): it works on files mounted from the host, so the user is left to \`docker run --user\``,
+        ep.span.start,
+        true,
+      );
+  }
   // corepack keeps the package manager it downloads in the home of the user that ran it: as
-  // another user, `pnpm start` would download it again when the container starts.
+  // another user, `pnpm start` would download it again when the container starts. Reported on
+  // the first corepack RUN of the file: the stage's own one may be text this transform has just
+  // written (the runtime stage of a split), where the engine does not show it.
   const corepack = instrs.find((i) => commandsOf(i).some((c) => cmdName(c) === 'corepack'));
-  if (corepack && /^(pnpm|yarn)$/.test(prog))
-    return [
-      {
-        ruleId,
-        reason: `the start command runs ${prog} through corepack (line ${corepack.line + 1}), which would download it again for a new user when the container starts: run node directly first`,
-        at: run.span.start,
-      },
-    ];
+  const firstCorepack = model.instructions.find((i) =>
+    commandsOf(i).some((c) => cmdName(c) === 'corepack'),
+  );
+  if (corepack && firstCorepack && /^(pnpm|yarn)$/.test(prog))
+    return skip(
+      `the start command runs ${prog} through corepack, which keeps the ${prog} it downloads in root's home: a new user would download it again when the container starts; run node directly first`,
+      firstCorepack.span.start,
+    );
   const vol = instrs.find((i) => i.keyword === 'VOLUME');
-  if (vol)
-    return [
-      {
-        ruleId,
-        reason: 'VOLUME: a non-root user may not be able to write to it',
-        at: vol.span.start,
-      },
-    ];
+  if (vol) return skip('VOLUME: a non-root user may not be able to write to it', vol.span.start);
   // USER after the last RUN/COPY/ADD (the files are in place), else right after FROM. The RUN
   // that creates the user goes before the stage's first COPY/ADD (after the instruction before
   // it, so a comment above the COPY stays with it): copied files change on every source edit,
