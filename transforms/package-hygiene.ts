@@ -3,26 +3,43 @@
  * install from stale lists.
  *
  * - apt / apt-get: a RUN that only runs `apt-get update` is merged into the install RUN right
- *   after it (same stage, same RUN flags); an install RUN whose lists come from an earlier RUN
- *   gets its own `apt-get update` (review, or merged when it directly follows an update+install
- *   RUN that can take it); `apt` -> `apt-get` (DL3027), `-y` (DL3014),
- *   `--no-install-recommends` (DL3015, review), `rm -rf /var/lib/apt/lists/*` at the end of the
- *   RUN that runs `apt-get update` (DL3009).
- * - apk: `--no-cache` (DL3019), dropping the then-needless `apk update` / `rm -rf /var/cache/apk/*`.
+ *   after it (same stage, same RUN flags), or removed (review) when no later RUN reads its lists
+ *   without updating again; an install RUN whose lists come from an earlier RUN gets its own
+ *   `apt-get update` (review, or merged when it directly follows an update+install RUN that can
+ *   take it); `apt` -> `apt-get` (DL3027: all of a RUN's `apt` commands or none, `apt upgrade`
+ *   -> `apt-get upgrade --with-new-pkgs`, `apt full-upgrade` -> `apt-get dist-upgrade`), `-y`
+ *   (DL3014), `--no-install-recommends` (DL3015, review), `rm -rf /var/lib/apt/lists/*` at the
+ *   end of the RUN that runs `apt-get update` (DL3009).
+ * - apk: `--no-cache` (DL3019). An `apk update` whose index would stay in the layer is dropped
+ *   (every `apk add`/`apk upgrade` of the RUN gets `--no-cache`, a needless
+ *   `rm -rf /var/cache/apk/*` goes too), or, when something else in the RUN may read the index
+ *   (a script, `apk info`, ...), kept with `rm -rf /var/cache/apk/*` at the end of the RUN. A RUN
+ *   that only runs `apk update` is dropped when nothing reads its index, or merged into a next
+ *   RUN that does.
  * - dnf / yum / microdnf / zypper: `-y` (DL3038 / DL3030 / DL3034), `clean all` (DL3040 / DL3032 /
  *   DL3036).
- * - pip: `--no-cache-dir` (DL3042); npm: `npm install` -> `npm ci` with a lockfile (review),
- *   `npm cache clean --force`; yarn: `yarn cache clean` (DL3060).
+ * - pip: `--no-cache-dir` (DL3042; an abbreviation such as `--no-cache` or PIP_NO_CACHE_DIR counts
+ *   as present); npm: `npm install` -> `npm ci` (review) when a COPY put the lockfile, not excluded
+ *   by .dockerignore, where the install runs; `npm cache clean --force`; yarn: `yarn cache clean`
+ *   (DL3060) on Yarn 1 only (Yarn 2+ Plug'n'Play loads packages from the cache; review without a
+ *   build context). Both cleanups follow the install command, not a build after it.
  * - `ctx.options.cacheMounts`: BuildKit cache mounts instead of cleanup (apt, apk, dnf, yum, pip,
  *   npm). A RUN that already mounts a cache for the manager gets no cleanup.
+ * - Heredoc RUNs: the plain `RUN <<EOT` script, and `RUN <<EOT bash -e` / `RUN sh -eux <<EOT`
+ *   (the body fed to sh/bash); a heredoc fed to anything else is skipped with the reason.
+ * - A RUN that does not run under a POSIX shell (SHELL powershell/pwsh/cmd, a Windows base image)
+ *   gets no rewrite that adds or removes shell syntax (cleanups, merges, dropped updates, cache
+ *   mounts); option words (`-y`, `--no-cache-dir`, ...) are still added.
  *
  * Decisions where the issue leaves room:
  * - `--no-install-recommends` is `review`: dropping recommended packages can break the image
  *   (the classic: `curl` without `ca-certificates`).
  * - `npm ci` is `review` (an out-of-date lockfile fails the build); a prepended `apt-get update`
  *   in a RUN that is not next to its update is `review` (it adds a network step).
- * - Cleanup fixes in a stage the final image does not build on are `review` (they save nothing in
- *   the shipped image); `-y`, `apt-get`, merges and cache mounts stay `safe` everywhere.
+ * - Cleanup fixes in a stage the final image does not build on are `review` (they save size only
+ *   in a `--target` build of it); `-y`, `apt-get`, merges and cache mounts stay `safe` everywhere.
+ * - Removing a standalone `apt-get update` is `review` (a script run later may install with its
+ *   lists); a standalone `apk update` is dropped safely unless a later RUN runs a script.
  * - Cache mounts for apt: `/var/cache/apt` and `/var/lib/apt` with `sharing=locked`. The
  *   `docker-clean` hook of Debian/Ubuntu images is left alone (removing it changes the image for
  *   every later apt user); the lists mount then carries the gain and the .deb mount stays small.
@@ -32,7 +49,12 @@
  *   `xargs` and other wrappers, with a variable as subcommand, installing a local `.deb`, or in a
  *   RUN the shell parser rejects are not rewritten (a Skipped says why), unless already clean.
  */
+import { cleanRelative } from '../src/context.js';
+import { copySpec, globToRegExp, hasGlob, matchSource, sourceValue } from '../src/copy.js';
 import { indentOf } from '../src/edits.js';
+import { loadIgnore, type IgnoreFile } from '../src/ignore.js';
+import { normalizePosix } from '../src/parse/dockerfile.js';
+import { parseShell } from '../src/parse/shell.js';
 import { indentOfLine, lineEnd } from '../src/text.js';
 import type {
   Applicability,
@@ -42,7 +64,9 @@ import type {
   Finding,
   Fix,
   Instruction,
+  LogicalText,
   SimpleCommand,
+  Span,
   Stage,
   Statement,
   Transform,
@@ -135,6 +159,7 @@ const APT_YES = new Set([
   'install',
   'upgrade',
   'dist-upgrade',
+  'full-upgrade',
   'remove',
   'purge',
   'autoremove',
@@ -142,20 +167,26 @@ const APT_YES = new Set([
   'satisfy',
   'reinstall',
 ]);
-/** `apt <sub>` subcommands that mean the same with apt-get. */
-const APT_TO_APT_GET = new Set([
-  'update',
-  'install',
-  'upgrade',
-  'dist-upgrade',
-  'remove',
-  'purge',
-  'autoremove',
-  'clean',
-  'autoclean',
-  'build-dep',
-  'source',
-  'download',
+/**
+ * `apt <sub>` -> the apt-get command that does the same. `apt` turns on
+ * APT::Get::Upgrade-Allow-New, so `apt upgrade` is `apt-get upgrade --with-new-pkgs`;
+ * `apt full-upgrade` is `apt-get dist-upgrade` (both run the same dist-upgrade code). `list`,
+ * `search`, `show`, `policy`, `edit-sources`, ... have no apt-get command.
+ */
+const APT_TO_APT_GET = new Map<string, { sub?: string; add?: string }>([
+  ['update', {}],
+  ['install', {}],
+  ['upgrade', { add: '--with-new-pkgs' }],
+  ['dist-upgrade', {}],
+  ['full-upgrade', { sub: 'dist-upgrade' }],
+  ['remove', {}],
+  ['purge', {}],
+  ['autoremove', {}],
+  ['clean', {}],
+  ['autoclean', {}],
+  ['build-dep', {}],
+  ['source', {}],
+  ['download', {}],
 ]);
 /** apt-get options that take the next word as their value. */
 const APT_VALUE_OPTS = new Set([
@@ -236,6 +267,9 @@ interface RunInfo {
   /** `set -e` (or `-o errexit`) at the top level before the first package command. */
   errexit: boolean;
   heredoc: boolean;
+  /** Why this RUN does not run under a POSIX shell (non-POSIX SHELL, Windows base image), or
+   * null. Rewrites that add or remove shell syntax are skipped with this reason. */
+  nonPosix: string | null;
 }
 
 function baseName(v: string | null): string | null {
@@ -278,6 +312,7 @@ function readRun(instr: Instruction): RunInfo {
     skip: new Map(),
     errexit: false,
     heredoc: instr.heredocs.length > 0,
+    nonPosix: null,
   };
   const shell = instr.shell!;
   const skip = (f: Family, why: string) => {
@@ -408,6 +443,150 @@ function hasCacheMount(instr: Instruction, tool: string): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Heredoc scripts fed to an interpreter; the shell a RUN runs under
+
+const HEREDOC_MARKER = /^<<-?(["']?)([A-Za-z0-9_]+)\1$/;
+/** Shells whose `&&`, `;`, `rm -rf` and `set -e` mean what the rewrites assume. */
+const POSIX_SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh', 'busybox']);
+/** Shell options an interpreter line may set (`bash -o pipefail`). */
+const SHELL_OPTIONS = new Set(['errexit', 'nounset', 'xtrace', 'verbose', 'pipefail']);
+
+type HeredocForm =
+  { kind: 'script'; instr: Instruction; errexit: boolean } | { kind: 'other'; reason: string };
+
+/** A heredoc body as logical shell text: its lines as they are, joined with `\n`. */
+function heredocBody(text: string, body: Span): LogicalText {
+  const segments: LogicalText['segments'] = [];
+  let out = '';
+  let pos = body.start;
+  while (pos < body.end) {
+    let nl = text.indexOf('\n', pos);
+    if (nl < 0 || nl > body.end) nl = body.end;
+    let le = nl;
+    if (le > pos && text[le - 1] === '\r') le--;
+    if (le > pos) segments.push({ from: out.length, sourceStart: pos, length: le - pos });
+    out += text.slice(pos, le);
+    if (nl < body.end) out += '\n';
+    pos = nl + 1;
+  }
+  return { text: out, segments };
+}
+
+/**
+ * The heredoc form of a RUN other than the plain `RUN <<EOT` (which the model parses itself).
+ * `RUN <<EOT bash -e` and `RUN sh -eux <<EOT` feed the body to sh/bash on stdin, so the body is a
+ * shell script as in the plain form: the result is a view of the RUN whose `shell` is the body's
+ * (the model is not changed), with `errexit` when the interpreter runs with `-e`. Any other
+ * command (`python3`, `cat > file`, `bash -c`, several heredocs) is `other`, with the reason.
+ */
+function heredocForm(instr: Instruction, text: string): HeredocForm | null {
+  if (instr.heredocs.length === 0 || instr.json) return null;
+  const words = instr.args.map((a) => a.value);
+  if (words.length === 1 && words[0] !== null && HEREDOC_MARKER.test(words[0])) return null;
+  const h = instr.heredocs[0]!;
+  const at = words.findIndex((w) => w !== null && HEREDOC_MARKER.exec(w)?.[2] === h.name);
+  const rest = words.filter((_, i) => i !== at);
+  const line =
+    instr.heredocs.length === 1 && at >= 0
+      ? instr.args
+          .filter((_, i) => i !== at)
+          .map((a) => a.raw)
+          .join(' ')
+      : instr.logical.text.trim();
+  const other = (): HeredocForm => ({
+    kind: 'other',
+    reason: `the heredoc is fed to \`${line}\`, not run as a sh/bash script`,
+  });
+  if (instr.heredocs.length !== 1) return other();
+  const interp = rest[0] ? baseName(rest[0]) : null;
+  if (at < 0 || interp === null || !['sh', 'bash', 'dash', 'ash'].includes(interp)) return other();
+  let errexit = false;
+  for (let i = 1; i < rest.length; i++) {
+    const m = rest[i] === null ? null : /^-([euxv]*)(o?)$/.exec(rest[i]!);
+    if (!m || rest[i] === '-') return other();
+    if (m[1]!.includes('e')) errexit = true;
+    if (m[2]) {
+      const opt = rest[++i];
+      if (!opt || !SHELL_OPTIONS.has(opt)) return other();
+      if (opt === 'errexit') errexit = true;
+    }
+  }
+  return {
+    kind: 'script',
+    instr: { ...instr, shell: parseShell(heredocBody(text, h.body)) },
+    errexit,
+  };
+}
+
+/** Package-manager families named in the heredoc bodies of a RUN. */
+function bodyFamilies(instr: Instruction): Family[] {
+  const out = new Set<Family>();
+  for (const h of instr.heredocs)
+    for (const w of h.content.split(/[\s;&|()"'`]+/)) {
+      const f = familyOf(baseName(w));
+      if (f) out.add(f);
+    }
+  return [...out];
+}
+
+function exeName(s: string | undefined): string | null {
+  if (!s) return null;
+  return (baseName(s.replace(/\\/g, '/')) ?? '').toLowerCase().replace(/\.exe$/, '');
+}
+
+function isWindowsImage(image: string): boolean {
+  const i = image.toLowerCase();
+  return (
+    /(^|\/)windows(\/|:|@|$)/.test(i) ||
+    /servercore|nanoserver/.test(i) ||
+    /^mcr\.microsoft\.com\/dotnet\/framework\//.test(i) ||
+    /:.*\bltsc20\d\d\b/.test(i)
+  );
+}
+
+/**
+ * Why a RUN does not run under a POSIX shell, or null: a Windows base image (cmd by default,
+ * whatever the SHELL), or a SHELL (in the stage or a stage it builds on) such as powershell, pwsh
+ * or cmd.
+ */
+function shellProblem(model: DockerfileModel, instr: Instruction): string | null {
+  let shell: Instruction | null = null;
+  let root: Stage | null = null;
+  let stage: number | null = instr.stage;
+  let upTo = instr.index - 1;
+  const seen = new Set<number>();
+  while (stage !== null && stage >= 0 && !seen.has(stage)) {
+    seen.add(stage);
+    const st: Stage = model.stages[stage]!;
+    for (let i = Math.min(upTo, st.last); !shell && i > st.first; i--)
+      if (model.instructions[i]!.keyword === 'SHELL') shell = model.instructions[i]!;
+    root = st;
+    upTo = Number.MAX_SAFE_INTEGER;
+    stage = st.fromStage;
+  }
+  if (root) {
+    const from = model.instructions[root.first]!;
+    const platform = from.flags.find((f) => f.name === 'platform')?.value ?? '';
+    const image = root.resolvedImage ?? root.image;
+    if (isWindowsImage(image) || /^windows/i.test(platform))
+      return `the base image \`${image}\` is a Windows image, where RUN does not use a POSIX shell`;
+  }
+  if (shell) {
+    const argv = shell.json ?? [];
+    let i = 0;
+    let exe = exeName(argv[0]);
+    if (exe === 'env') {
+      i = 1;
+      while (argv[i]?.startsWith('-')) i++;
+      exe = exeName(argv[i]);
+    }
+    if (exe === null || !POSIX_SHELLS.has(exe))
+      return `the RUN runs under \`${argv[i] ?? shell.logical.text.trim()}\` (SHELL on line ${shell.line + 1}), not a POSIX shell`;
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Stages, users, layout
 
 /** Stages the final image is built on: the last one and the stages it derives from. */
@@ -515,11 +694,17 @@ function isMultiline(instr: Instruction): boolean {
   return instr.heredocs.length === 0 && instr.endLine > instr.line;
 }
 
+/** The skip reason for a rewrite that adds or removes shell syntax in a non-POSIX RUN. */
+function notPosix(info: RunInfo): string {
+  return `${info.nonPosix}: adding or removing shell syntax (\`&&\`, \`rm -rf\`, a statement) could change what it does`;
+}
+
 /**
  * An edit appending `command` at the end of the RUN, or a reason it cannot be done safely.
  */
 function appendCommand(model: DockerfileModel, info: RunInfo, command: string): Edit | string {
   const { instr } = info;
+  if (info.nonPosix) return notPosix(info);
   const sts = instr.shell!.statements;
   const last = sts[sts.length - 1];
   if (!last) return 'the RUN has no command';
@@ -556,6 +741,58 @@ function appendCommand(model: DockerfileModel, info: RunInfo, command: string): 
 }
 
 /**
+ * An edit running `command` right after the command `after` (a top-level install), so that a
+ * build step after the install in the same RUN (`npm ci && npm run build`) does not carry it; at
+ * the end of the RUN when the install is its last command. Or a reason it cannot be done safely.
+ */
+function appendAfter(
+  model: DockerfileModel,
+  info: RunInfo,
+  after: SimpleCommand,
+  command: string,
+): Edit | string {
+  if (info.nonPosix) return notPosix(info);
+  const sts = info.instr.shell!.statements;
+  const st = sts[after.statement]!;
+  const item = st.items[after.position];
+  if (after.nested || !item || item.command !== after || st.terminator === '&')
+    return appendCommand(model, info, command);
+  const isLast = after.position === st.items.length - 1;
+  if (isLast && after.statement === sts.length - 1) return appendCommand(model, info, command);
+  const e = esc(model);
+  const eol = model.eol;
+  const at = item.span.end;
+  if (!isLast) {
+    const next = st.items[after.position + 1]!;
+    if (next.op !== '&&') return appendCommand(model, info, command);
+    const between = model.text.slice(at, next.span.start);
+    if (!between.includes('\n')) return { start: at, end: at, text: ` && ${command}` };
+    const indent = lineIndent(model, next.span.start);
+    return between.trimStart().startsWith('&&')
+      ? { start: at, end: at, text: ` && ${e}${eol}${indent}${command}` }
+      : { start: at, end: at, text: ` ${e}${eol}${indent}&& ${command}` };
+  }
+  // The install ends a statement that more statements follow.
+  if (info.errexit) {
+    if (info.heredoc)
+      return { start: at, end: at, text: eol + lineIndent(model, st.span.start) + command };
+    const m = st.terminator === ';' ? /^[ \t]*;/.exec(model.text.slice(at)) : null;
+    if (m) {
+      const end = at + m[0].length;
+      const next = sts[after.statement + 1]!;
+      if (model.text.slice(end, next.span.start).includes('\n'))
+        return {
+          start: end,
+          end,
+          text: ` ${e}${eol}${lineIndent(model, next.span.start)}${command};`,
+        };
+      return { start: end, end, text: ` ${command};` };
+    }
+  }
+  return { start: at, end: at, text: ` && ${command}` };
+}
+
+/**
  * An edit running `command` before the first package command of the RUN, or a reason it cannot
  * be done safely.
  */
@@ -566,6 +803,7 @@ function prependCommand(
   before: SimpleCommand,
 ): Edit | string {
   const { instr } = info;
+  if (info.nonPosix) return notPosix(info);
   const sts = instr.shell!.statements;
   const e = esc(model);
   const eol = model.eol;
@@ -607,18 +845,29 @@ interface Ctx {
   runs: Map<number, RunInfo>;
   finals: Set<number>;
   out: Finding[];
+  /** The .dockerignore in force (read on first use). */
+  ignore?: IgnoreFile;
 }
 
 function cleanupApplicability(c: Ctx, instr: Instruction): Applicability {
   return c.finals.has(instr.stage) ? 'safe' : 'review';
 }
 
+/**
+ * The note of a cleanup in a stage the final image does not build on: it still shrinks the image
+ * of a `--target` build of that stage (docker compose `build.target`) or of a stage built on it.
+ */
 function builderNote(c: Ctx, instr: Instruction): { note?: string } {
-  return c.finals.has(instr.stage)
-    ? {}
-    : {
-        note: 'builder stage: the final image does not build on it, so this saves build cache only',
-      };
+  if (c.finals.has(instr.stage)) return {};
+  const names = [...descendants(c.model, instr.stage)]
+    .sort((a, b) => a - b)
+    .map((s) => c.model.stages[s]!.name)
+    .filter((n): n is string => n !== null);
+  return {
+    note: names.length
+      ? `not part of the final stage: this saves size only in images built with ${names.map((n) => `\`--target ${n}\``).join(' or ')}`
+      : 'not part of the final stage, and no named stage builds on it (so no `--target` build ships it): this saves build cache only',
+  };
 }
 
 function fix(
@@ -716,6 +965,65 @@ function laterDependent(c: Ctx, instr: Instruction): Instruction | null {
   return null;
 }
 
+/**
+ * apt-get answers its prompts itself: `-y`, `--yes`, `--assume-yes` (also in a short-option
+ * group such as `-qy`, `-yqq`), `-o APT::Get::Assume-Yes=true`, or quiet level 2 (`-qq`, `-q -q`,
+ * `-q=2`, `--quiet=2`), which implies `-y`.
+ */
+function aptAssumesYes(args: Word[]): boolean {
+  let quiet = 0;
+  for (const a of args) {
+    const v = a.value;
+    if (v === null) continue;
+    if (v === '--yes' || v === '--assume-yes' || /assume-yes/i.test(v)) return true;
+    if (/^-[a-zA-Z]+$/.test(v)) {
+      if (v.includes('y')) return true;
+      quiet += v.split('q').length - 1;
+    } else if (v === '--quiet') quiet++;
+    else {
+      const m = /^(?:-q|--quiet)=(\d+)$/.exec(v);
+      if (m) quiet = Number(m[1]);
+    }
+  }
+  return quiet >= 2;
+}
+
+/** apt subcommands that read no package lists. */
+const APT_NO_LISTS = new Set(['clean', 'autoclean', 'remove', 'purge', 'autoremove']);
+
+/**
+ * The first later RUN (in this stage or a stage built on it) that may read the package lists
+ * this RUN fetched before fetching them again itself: an apt command that reads lists, apt or
+ * apt-cache in a place the transform does not read (wrappers, `sh -c`, `if`), with why.
+ */
+function listsReader(c: Ctx, instr: Instruction): { instr: Instruction; why: string } | null {
+  const { model } = c;
+  const stages = descendants(model, instr.stage);
+  const done = new Set<number>();
+  for (const other of model.instructions) {
+    if (other.index <= instr.index || !stages.has(other.stage) || done.has(other.stage)) continue;
+    const info = c.runs.get(other.index);
+    if (!info) continue;
+    const blocked = info.skip.get('apt');
+    if (blocked) return { instr: other, why: blocked };
+    for (const cmd of info.instr.shell!.commands) {
+      const name = baseName(cmd.name?.value ?? null);
+      if (name === 'apt-cache' || name === 'aptitude')
+        return { instr: other, why: `it runs \`${name}\`` };
+      const p = info.cmds.find((q) => q.cmd === cmd);
+      if (!p || p.family !== 'apt') continue;
+      const sub = p.sub?.value ?? '';
+      if (sub === 'update') {
+        done.add(other.stage);
+        break;
+      }
+      if (!APT_NO_LISTS.has(sub))
+        return { instr: other, why: `it runs \`${p.tool} ${sub}\` without an update first` };
+    }
+  }
+  return null;
+}
+
 function checkApt(c: Ctx, info: RunInfo): void {
   const { model } = c;
   const { instr } = info;
@@ -727,35 +1035,47 @@ function checkApt(c: Ctx, info: RunInfo): void {
       skipped(c, 'apt-list-cleanup', instr.span.start, `${blocked}; not rewritten`);
     return;
   }
-  // apt -> apt-get (DL3027)
-  const aptWords = apt.filter(
-    (p) => p.cmd.name?.raw === 'apt' && APT_TO_APT_GET.has(p.sub?.value ?? ''),
-  );
-  if (aptWords.length)
+  // apt -> apt-get (DL3027), all of the RUN's `apt` commands or none.
+  const aptWords = apt.filter((p) => p.cmd.name?.raw === 'apt');
+  const unmapped = aptWords.find((p) => !APT_TO_APT_GET.has(p.sub?.value ?? ''));
+  if (unmapped)
+    skipped(
+      c,
+      'apt-get-not-apt',
+      instr.span.start,
+      `\`apt ${unmapped.sub?.value ?? ''}\` has no apt-get command that does the same, so ${
+        aptWords.some((p) => APT_TO_APT_GET.has(p.sub?.value ?? ''))
+          ? 'this RUN keeps `apt` throughout rather than mixing the two'
+          : 'it stays'
+      }`,
+    );
+  else if (aptWords.length) {
+    const edits: Edit[] = [];
+    const notes: string[] = [];
+    for (const p of aptWords) {
+      edits.push({ ...p.cmd.name!.span, text: 'apt-get' });
+      const m = APT_TO_APT_GET.get(p.sub!.value!)!;
+      if (m.sub) {
+        edits.push({ ...p.sub!.span, text: m.sub });
+        notes.push(`\`apt ${p.sub!.value}\` is \`apt-get ${m.sub}\``);
+      }
+      if (m.add && !hasFlag(p.args, (v) => /new-pkgs|upgrade-allow-new/i.test(v))) {
+        edits.push(insertAfter(p.sub!, ` ${m.add}`));
+        notes.push(`\`apt ${p.sub!.value}\` is \`apt-get ${p.sub!.value} ${m.add}\``);
+      }
+    }
     fix(
       c,
       'apt-get-not-apt',
       instr,
       '`apt` is meant for terminals and warns that its CLI is unstable in scripts; use `apt-get` (DL3027).',
-      aptWords.map((p) => ({ ...p.cmd.name!.span, text: 'apt-get' })),
+      edits,
       'safe',
+      notes.length ? { note: [...new Set(notes)].join('; ') } : {},
     );
+  }
   // -y (DL3014)
-  const noYes = apt.filter(
-    (p) =>
-      APT_YES.has(p.sub?.value ?? '') &&
-      !hasFlag(
-        p.args,
-        (v) =>
-          v === '--yes' ||
-          v === '--assume-yes' ||
-          v === '-qq' ||
-          v === '-q=2' ||
-          v === '--quiet=2' ||
-          /^-[a-z]*y[a-z]*$/.test(v) ||
-          /assume-yes/i.test(v),
-      ),
-  );
+  const noYes = apt.filter((p) => APT_YES.has(p.sub?.value ?? '') && !aptAssumesYes(p.args));
   if (noYes.length)
     fix(
       c,
@@ -848,7 +1168,34 @@ function checkApt(c: Ctx, info: RunInfo): void {
         ? `${between.keyword} on line ${lineNo(model, between)} sits between this update and the install on line ${lineNo(model, dep)}`
         : `the install on line ${lineNo(model, dep)} cannot take it`;
       skipped(c, 'apt-merge-update', instr.span.start, `not merged: ${why}`);
+      return;
     }
+    if (hasCacheMount(instr, 'apt')) return;
+    const reader = listsReader(c, instr);
+    if (reader) {
+      skipped(
+        c,
+        'apt-drop-update',
+        instr.span.start,
+        `the lists this update fetches stay in its layer: the RUN on line ${lineNo(model, reader.instr)} may read them (${reader.why})`,
+      );
+      return;
+    }
+    if (info.nonPosix) {
+      skipped(c, 'apt-drop-update', instr.span.start, notPosix(info));
+      return;
+    }
+    fix(
+      c,
+      'apt-drop-update',
+      instr,
+      '`apt-get update` in a RUN of its own leaves its package lists (often 20-50 MB) in this layer, and no later RUN of the stage reads them without running its own update; remove this RUN (DL3009).',
+      [removeRun(model, instr)],
+      'review',
+      {
+        note: 'a script run by a later RUN could still install with these lists; check that none does',
+      },
+    );
     return;
   }
 
@@ -903,8 +1250,18 @@ function checkApt(c: Ctx, info: RunInfo): void {
   }
 
   // Cleanup / cache mount.
-  if (aptUpdates(info).length === 0 || aptNeedsLists(info).length === 0) return;
+  if (aptUpdates(info).length === 0) return;
   if (hasListCleanup(info) || hasCacheMount(instr, 'apt')) return;
+  if (aptNeedsLists(info).length === 0) {
+    if (!listsReader(c, instr))
+      skipped(
+        c,
+        'apt-list-cleanup',
+        instr.span.start,
+        'no apt command in this RUN or after it reads the lists `apt-get update` fetches here, so they stay in the layer; not cleaned up, since a script may read them',
+      );
+    return;
+  }
   const dep = laterDependent(c, instr);
   if (dep) {
     skipped(
@@ -989,6 +1346,7 @@ function cleanupOrMount(
   kind: string,
   command: string,
   message: string,
+  opts: { after?: SimpleCommand; applicability?: Applicability; note?: string } = {},
 ): void {
   const { model } = c;
   const { instr } = info;
@@ -1016,12 +1374,16 @@ function cleanupOrMount(
     );
     return;
   }
-  const edit = appendCommand(model, info, command);
+  const edit = opts.after
+    ? appendAfter(model, info, opts.after, command)
+    : appendCommand(model, info, command);
   if (typeof edit === 'string') {
     skipped(c, kind, instr.span.start, edit);
     return;
   }
-  fix(c, kind, instr, message, [edit], cleanupApplicability(c, instr), builderNote(c, instr));
+  const applicability = opts.applicability ?? cleanupApplicability(c, instr);
+  const note = [opts.note, builderNote(c, instr).note].filter(Boolean).join('; ');
+  fix(c, kind, instr, message, [edit], applicability, note ? { note } : {});
 }
 
 const MOUNT_DL: Record<string, string> = {
@@ -1033,6 +1395,7 @@ const MOUNT_DL: Record<string, string> = {
 };
 
 function mountFits(c: Ctx, info: RunInfo, tool: string): boolean {
+  if (info.nonPosix) return false;
   const m = MOUNTS[tool];
   if (!m || m.add.length === 0) return false;
   if (instrHasMountTarget(info.instr, m.add)) return false;
@@ -1054,14 +1417,171 @@ function instrHasMountTarget(instr: Instruction, add: string[]): boolean {
   return add.some((a) => targets.has(/target=([^,]+)/.exec(a)![1]!));
 }
 
+/** apk subcommands that read the package index and fetch it themselves with `--no-cache`. */
+const APK_INDEX = new Set(['add', 'upgrade']);
+/** apk subcommands that need no index. */
+const APK_NO_INDEX = new Set(['del', 'update']);
+
+function apkNoCache(p: PkgCmd): boolean {
+  return hasFlag(p.args, (v) => v === '--no-cache');
+}
+
+/** `apk add --no-network` installs from the cached index (with `--no-cache` it has none). */
+function apkOffline(p: PkgCmd): boolean {
+  return hasFlag(p.args, (v) => v === '--no-network');
+}
+
+/** A command that may run apk out of sight: a script, a shell, make, a wrapper. */
+function scriptLike(cmd: SimpleCommand): boolean {
+  const v = cmd.name?.value ?? null;
+  if (v === null) return cmd.name !== null;
+  const name = baseName(v)!;
+  return (
+    v.includes('/') ||
+    /\.(sh|bash)$/.test(name) ||
+    SHELLS.has(name) ||
+    WRAPPERS.has(name) ||
+    ['make', 'source', '.'].includes(name)
+  );
+}
+
+/** Top-level `rm -rf /var/cache/apk/*` chain items that can be dropped. */
+function apkCacheRms(info: RunInfo): { st: Statement; i: number }[] {
+  const out: { st: Statement; i: number }[] = [];
+  for (const st of info.instr.shell!.statements) {
+    if (st.items.length < 2) continue;
+    st.items.forEach((item, i) => {
+      const cmd = item.command;
+      if (!cmd || cmd.name?.value !== 'rm' || cmd.nested || cmd.redirects.length) return;
+      const vals = cmd.args.map((a) => a.value);
+      const paths = vals.filter((v) => v !== null && !v.startsWith('-'));
+      const opts = vals.filter((v) => v !== null && v.startsWith('-'));
+      if (
+        vals.length === paths.length + opts.length &&
+        paths.length > 0 &&
+        paths.every((v) => v === '/var/cache/apk/*' || v === '/var/cache/apk') &&
+        opts.every((v) => /^-[rRf]+$/.test(v!))
+      )
+        out.push({ st, i });
+    });
+  }
+  return out;
+}
+
+/** The edit dropping an `apk update` from its RUN, or null when it cannot simply go. */
+function dropUpdate(model: DockerfileModel, info: RunInfo, p: PkgCmd): Edit | null {
+  const sts = info.instr.shell!.statements;
+  const st = sts[p.cmd.statement]!;
+  if (
+    p.cmd.nested ||
+    p.cmd.redirects.length ||
+    p.cmd.assignments.length ||
+    st.terminator === '&' ||
+    st.items[p.cmd.position]?.command !== p.cmd ||
+    !p.args.every((a) => a === p.sub || (a.value !== null && a.value.startsWith('-')))
+  )
+    return null;
+  if (st.items.length > 1) return removeItem(model, st, p.cmd.position);
+  // A statement of its own (`apk update; \` or a heredoc line) followed by another.
+  if (p.cmd.statement + 1 < sts.length)
+    return { start: st.span.start, end: sts[p.cmd.statement + 1]!.span.start, text: '' };
+  return null;
+}
+
+function editsOverlap(edits: Edit[]): boolean {
+  const sorted = [...edits].sort((a, b) => a.start - b.start || a.end - b.end);
+  return sorted.some((e, i) => i > 0 && sorted[i - 1]!.end > e.start);
+}
+
+/**
+ * The first later RUN (this stage or one built on it) that reads the apk index a RUN leaves in
+ * /var/cache/apk before updating it itself: an `apk add`/`upgrade`/... without `--no-cache`, or
+ * apk where the transform cannot read it. `scripts` collects later RUNs that run a script (it
+ * may run apk).
+ */
+function apkIndexReader(
+  c: Ctx,
+  instr: Instruction,
+  scripts: Instruction[] = [],
+): { instr: Instruction; why: string; adds: boolean; blocked: boolean } | null {
+  const { model } = c;
+  const stages = descendants(model, instr.stage);
+  const done = new Set<number>();
+  for (const other of model.instructions) {
+    if (other.index <= instr.index || !stages.has(other.stage) || done.has(other.stage)) continue;
+    const info = c.runs.get(other.index);
+    if (!info) continue;
+    const blocked = info.skip.get('apk');
+    if (blocked) return { instr: other, why: blocked, adds: false, blocked: true };
+    let readers = 0;
+    let adds = 0;
+    let script = false;
+    for (const cmd of info.instr.shell!.commands) {
+      const p = info.cmds.find((q) => q.cmd === cmd);
+      if (!p || p.family !== 'apk') {
+        if (scriptLike(cmd)) script = true;
+        continue;
+      }
+      const sub = p.sub?.value ?? '';
+      if (sub === 'update') {
+        done.add(other.stage);
+        break;
+      }
+      if (sub === 'del' || (APK_INDEX.has(sub) && apkNoCache(p))) continue;
+      readers++;
+      if (sub === 'add') adds++;
+    }
+    if (readers)
+      return {
+        instr: other,
+        why: readers === adds ? '`apk add` without `--no-cache`' : 'apk reads the index there',
+        adds: readers === adds,
+        blocked: false,
+      };
+    if (script) scripts.push(other);
+  }
+  return null;
+}
+
+/** An `apk update`-only RUN: one statement, one command, options only. */
+function apkUpdateOnly(info: RunInfo): PkgCmd | null {
+  const sts = info.instr.shell!.statements;
+  const p = info.cmds[0];
+  if (
+    sts.length !== 1 ||
+    sts[0]!.items.length !== 1 ||
+    info.cmds.length !== 1 ||
+    !p ||
+    p.family !== 'apk' ||
+    p.blocked ||
+    p.sub?.value !== 'update' ||
+    p.cmd.redirects.length ||
+    !p.args.every((a) => a === p.sub || (a.value !== null && a.value.startsWith('-')))
+  )
+    return null;
+  return p;
+}
+
 function checkApk(c: Ctx, info: RunInfo): void {
   const { model } = c;
   const { instr } = info;
   const apk = fam(info, 'apk');
-  const adds = apk.filter(
-    (p) => p.sub?.value === 'add' && !hasFlag(p.args, (v) => v === '--no-cache'),
-  );
-  if (adds.length === 0 || hasCacheMount(instr, 'apk')) return;
+  if (apk.length === 0 || hasCacheMount(instr, 'apk')) return;
+  const shell = instr.shell!;
+  const updates = apk.filter((p) => p.sub?.value === 'update');
+  const missing = apk.filter((p) => p.sub?.value === 'add' && !apkNoCache(p) && !apkOffline(p));
+  const last = updates[updates.length - 1];
+  // The index the last update writes is removed later in the RUN.
+  const cleaned =
+    !!last &&
+    shell.commands.some(
+      (cmd) =>
+        !cmd.nested &&
+        cmd.name?.value === 'rm' &&
+        cmd.span.start > last.cmd.span.start &&
+        cmd.args.some((a) => (a.value ?? '').startsWith('/var/cache/apk')),
+    );
+  if (missing.length === 0 && (updates.length === 0 || cleaned)) return;
   const blocked = info.skip.get('apk');
   if (blocked) {
     skipped(c, 'apk-no-cache', instr.span.start, `${blocked}; not rewritten`);
@@ -1071,68 +1591,184 @@ function checkApk(c: Ctx, info: RunInfo): void {
     cleanupOrMount(c, info, 'apk', 'apk-no-cache', '', '');
     return;
   }
-  const edits: Edit[] = adds.map((p) => insertAfter(p.sub!, ' --no-cache'));
-  // `apk update && apk add` / `&& rm -rf /var/cache/apk/*` become needless.
-  const removable: { st: Statement; i: number }[] = [];
-  const allAdds = apk.every((p) => p.sub?.value === 'add' || p.sub?.value === 'update');
-  let updatesLeft = 0;
-  const sts = info.instr.shell!.statements;
-  const wholeStatements: number[] = [];
+  if (updates.length === 0) {
+    // `apk add` reads an index from an earlier layer (or none): `--no-cache` fetches it fresh.
+    const edits: Edit[] = missing.map((p) => insertAfter(p.sub!, ' --no-cache'));
+    if (apk.every((p) => p.sub?.value === 'add') && !info.nonPosix)
+      for (const r of apkCacheRms(info)) edits.push(removeItem(model, r.st, r.i));
+    fix(
+      c,
+      'apk-no-cache',
+      instr,
+      '`apk add` without `--no-cache` leaves the package index in /var/cache/apk of this layer; `--no-cache` fetches it fresh and keeps it out of the image (DL3019).',
+      editsOverlap(edits) ? missing.map((p) => insertAfter(p.sub!, ' --no-cache')) : edits,
+      cleanupApplicability(c, instr),
+      builderNote(c, instr),
+    );
+    return;
+  }
+  if (apkUpdateOnly(info)) {
+    checkApkUpdateRun(c, info);
+    return;
+  }
+  const reader = apkIndexReader(c, instr);
+  if (reader) {
+    skipped(
+      c,
+      'apk-no-cache',
+      instr.span.start,
+      `\`apk update\` stays: the RUN on line ${lineNo(model, reader.instr)} reads the index it writes (${reader.why})`,
+    );
+    return;
+  }
+  if (info.nonPosix) {
+    skipped(c, 'apk-no-cache', instr.span.start, notPosix(info));
+    return;
+  }
+  // Drop every `apk update` and give each index reader `--no-cache`, when nothing else in the
+  // RUN may read the index; else remove the index at the end of the RUN.
+  let why: string | null = null;
+  const drops: Edit[] = [];
+  const first = updates[0]!;
   for (const p of apk) {
-    if (p.sub?.value !== 'update') continue;
-    const st = info.instr.shell!.statements[p.cmd.statement]!;
-    const nextItem = st.items[p.cmd.position + 1];
-    const nextCmd = nextItem?.command;
-    const nextPkg = apk.find((q) => q.cmd === nextCmd);
-    if (
-      p.cmd.position === 0 &&
-      st.items.length > 1 &&
-      nextItem?.op === '&&' &&
-      nextPkg?.sub?.value === 'add' &&
-      p.args.every((a) => a === p.sub || (a.value !== null && a.value.startsWith('-')))
-    )
-      removable.push({ st, i: 0 });
-    else if (
-      st.items.length === 1 &&
-      p.cmd.redirects.length === 0 &&
-      st.terminator !== '&' &&
-      p.args.every((a) => a === p.sub || (a.value !== null && a.value.startsWith('-'))) &&
-      apk.some((q) => q.sub?.value === 'add' && q.cmd.statement > p.cmd.statement) &&
-      p.cmd.statement + 1 < sts.length
-    )
-      // A statement of its own (`apk update; \` or a heredoc line) followed by the add.
-      wholeStatements.push(p.cmd.statement);
-    else updatesLeft++;
-  }
-  if (allAdds && updatesLeft === 0) {
-    for (const st of info.instr.shell!.statements) {
-      st.items.forEach((item, i) => {
-        const cmd = item.command;
-        if (i === 0 || !cmd || cmd.name?.value !== 'rm' || cmd.nested) return;
-        const vals = cmd.args.map((a) => a.value);
-        const paths = vals.filter((v) => v !== null && !v.startsWith('-'));
-        const opts = vals.filter((v) => v !== null && v.startsWith('-'));
-        if (
-          vals.length === paths.length + opts.length &&
-          paths.length > 0 &&
-          paths.every((v) => v === '/var/cache/apk/*' || v === '/var/cache/apk') &&
-          opts.every((v) => /^-[rRf]+$/.test(v!))
-        )
-          removable.push({ st, i });
-      });
+    const sub = p.sub?.value ?? '';
+    if (!APK_INDEX.has(sub) && !APK_NO_INDEX.has(sub)) {
+      why = `\`apk ${sub}\` may read it`;
+      break;
     }
+    if (apkOffline(p)) {
+      why = `\`apk ${sub} --no-network\` reads it`;
+      break;
+    }
+    if (sub !== 'update') continue;
+    const d = dropUpdate(model, info, p);
+    if (!d) {
+      why = `\`${model.text.slice(p.cmd.span.start, p.cmd.span.end)}\` cannot simply be dropped here`;
+      break;
+    }
+    drops.push(d);
   }
-  for (const r of removable) edits.push(removeItem(model, r.st, r.i));
-  for (const k of wholeStatements)
-    edits.push({ start: sts[k]!.span.start, end: sts[k + 1]!.span.start, text: '' });
+  const script = shell.commands.find(
+    (cmd) => cmd.span.start > first.cmd.span.start && scriptLike(cmd),
+  );
+  if (!why && script)
+    why = `\`${model.text.slice(script.span.start, script.span.end).split(/\s/)[0]}\` runs after it and may run apk`;
+  if (!why && editsOverlap(drops)) why = 'its `apk update` commands cannot all be dropped';
+  if (!why) {
+    const readers = apk.filter((p) => APK_INDEX.has(p.sub?.value ?? ''));
+    const edits = [
+      ...readers.filter((p) => !apkNoCache(p)).map((p) => insertAfter(p.sub!, ' --no-cache')),
+      ...drops,
+    ];
+    const rms = apkCacheRms(info).map((r) => removeItem(model, r.st, r.i));
+    if (!editsOverlap([...edits, ...rms])) edits.push(...rms);
+    fix(
+      c,
+      'apk-no-cache',
+      instr,
+      readers.length
+        ? '`apk update` leaves the package index in /var/cache/apk of this layer; `--no-cache` on each `apk add`/`apk upgrade` fetches the index fresh without keeping it, so the then-needless `apk update` is dropped (DL3019).'
+        : '`apk update` leaves the package index in /var/cache/apk of this layer and nothing in this RUN or after it reads that index, so the `apk update` is dropped (DL3019).',
+      edits,
+      cleanupApplicability(c, instr),
+      builderNote(c, instr),
+    );
+    return;
+  }
+  if (cleaned) return;
+  const edit = appendCommand(model, info, 'rm -rf /var/cache/apk/*');
+  if (typeof edit === 'string') {
+    skipped(c, 'apk-no-cache', instr.span.start, `\`apk update\` stays (${why}), and ${edit}`);
+    return;
+  }
   fix(
     c,
     'apk-no-cache',
     instr,
-    '`apk add` without `--no-cache` leaves the package index in /var/cache/apk of this layer; `--no-cache` fetches it fresh and keeps it out of the image (DL3019).',
-    edits,
+    `\`apk update\` leaves the package index in /var/cache/apk of this layer and stays here (${why}), so \`rm -rf /var/cache/apk/*\` at the end of the same RUN removes the index (DL3019).`,
+    [edit],
     cleanupApplicability(c, instr),
     builderNote(c, instr),
+  );
+}
+
+/** A RUN that only runs `apk update`: dropped when nothing reads its index, merged into the RUN
+ * after it when that one reads it. */
+function checkApkUpdateRun(c: Ctx, info: RunInfo): void {
+  const { model } = c;
+  const { instr } = info;
+  const scripts: Instruction[] = [];
+  const reader = apkIndexReader(c, instr, scripts);
+  const next = model.instructions[instr.index + 1];
+  const nextInfo = next && next.stage === instr.stage ? c.runs.get(next.index) : undefined;
+  if (reader && !reader.adds && !reader.blocked && nextInfo && reader.instr === next) {
+    // `RUN apk update` + `RUN apk upgrade`: merge, like the apt update.
+    if (flagsText(model, instr) !== flagsText(model, next)) {
+      skipped(
+        c,
+        'apk-no-cache',
+        instr.span.start,
+        `\`apk update\` stays: the RUN on line ${lineNo(model, next)} reads its index but has different RUN flags (--mount/--network), so they cannot be merged`,
+      );
+      return;
+    }
+    const target = fam(nextInfo, 'apk').find((p) => p.sub?.value !== 'del')!;
+    const ins = prependCommand(
+      model,
+      nextInfo,
+      model.text.slice(info.cmds[0]!.cmd.span.start, info.cmds[0]!.cmd.span.end),
+      target.cmd,
+    );
+    if (typeof ins === 'string') {
+      skipped(
+        c,
+        'apk-no-cache',
+        instr.span.start,
+        `\`apk update\` stays: cannot merge it into the RUN on line ${lineNo(model, next)}: ${ins}`,
+      );
+      return;
+    }
+    fix(
+      c,
+      'apk-no-cache',
+      instr,
+      `\`apk update\` in a RUN of its own is cached forever, so the RUN on line ${lineNo(model, next)} reads a stale index; merged into that RUN.`,
+      [removeRun(model, instr), ins],
+      'safe',
+      { hadolint: [] },
+    );
+    return;
+  }
+  if (reader) {
+    skipped(
+      c,
+      'apk-no-cache',
+      instr.span.start,
+      `\`apk update\` stays: the RUN on line ${lineNo(model, reader.instr)} reads the index it writes (${reader.why})`,
+    );
+    return;
+  }
+  if (info.nonPosix) {
+    skipped(c, 'apk-no-cache', instr.span.start, notPosix(info));
+    return;
+  }
+  const script = scripts[0];
+  const note = [
+    script
+      ? `the RUN on line ${lineNo(model, script)} runs a script, which may install with this index; check that it does not`
+      : undefined,
+    builderNote(c, instr).note,
+  ]
+    .filter(Boolean)
+    .join('; ');
+  fix(
+    c,
+    'apk-no-cache',
+    instr,
+    '`apk update` in a RUN of its own leaves the package index in /var/cache/apk of its layer, and no later apk command reads it (each uses `--no-cache` or runs its own update); drop the RUN (DL3019).',
+    [removeRun(model, instr)],
+    script ? 'review' : cleanupApplicability(c, instr),
+    note ? { note } : {},
   );
 }
 
@@ -1206,17 +1842,33 @@ function checkRpm(c: Ctx, info: RunInfo): void {
   );
 }
 
+/**
+ * `--no-cache-dir` or `--cache-dir`, also abbreviated: pip's option parser takes any unambiguous
+ * prefix of a long option (`--no-cache`, `--no-ca`; `--no-c` is ambiguous with --no-color,
+ * --no-clean and --no-compile, `--c` with --cert, --constraint, ...).
+ */
+function pipCacheOption(v: string): boolean {
+  const name = v.split('=')[0]!;
+  return (
+    (name.length >= '--no-ca'.length && '--no-cache-dir'.startsWith(name)) ||
+    (name.length >= '--ca'.length && '--cache-dir'.startsWith(name))
+  );
+}
+
 function checkPip(c: Ctx, info: RunInfo): void {
   const { model } = c;
   const { instr } = info;
   const installs = fam(info, 'pip').filter(
     (p) =>
       p.sub?.value === 'install' &&
-      !hasFlag(p.args, (v) => v === '--no-cache-dir' || v.startsWith('--cache-dir')),
+      !hasFlag(p.args, pipCacheOption) &&
+      !p.cmd.assignments.some((a) => /^PIP_NO_CACHE_DIR=./.test(a.value ?? a.raw)),
   );
   if (installs.length === 0 || hasCacheMount(instr, 'pip')) return;
-  const vars = model.varsAt(instr.index);
-  if (vars.has('PIP_NO_CACHE_DIR')) return;
+  // pip disables its cache for any value of PIP_NO_CACHE_DIR (even 0 or false), but not for an
+  // empty one; an unknown value (an ARG without default) counts as set.
+  const noCacheEnv = model.varsAt(instr.index).get('PIP_NO_CACHE_DIR');
+  if (noCacheEnv === null || (noCacheEnv !== undefined && noCacheEnv !== '')) return;
   const blocked = info.skip.get('pip');
   if (blocked) {
     skipped(c, 'pip-no-cache-dir', instr.span.start, `${blocked}; not rewritten`);
@@ -1237,8 +1889,209 @@ function checkPip(c: Ctx, info: RunInfo): void {
   );
 }
 
-function checkNpm(c: Ctx, info: RunInfo): void {
+// ---------------------------------------------------------------------------------------------
+// Files in the image: what COPY/ADD put where (for lockfiles and Yarn's settings)
+
+/** Stand-in for the base image's working directory when the Dockerfile sets none. */
+const IMAGE_WD = '<image workdir>';
+
+function joinImage(dir: string, rel: string): string {
+  if (rel.startsWith('/')) return normalizePosix(rel);
+  if (dir.startsWith(IMAGE_WD))
+    return IMAGE_WD + normalizePosix(`${dir.slice(IMAGE_WD.length)}/${rel}`).replace(/^\/$/, '');
+  return normalizePosix(`${dir}/${rel}`);
+}
+
+function showDir(dir: string): string {
+  return dir.startsWith(IMAGE_WD) ? 'the working directory' : dir;
+}
+
+/** The stages instruction `i` builds on, oldest first, with the last instruction of each seen. */
+function stageChain(model: DockerfileModel, i: number): { stage: Stage; upTo: number }[] {
+  const out: { stage: Stage; upTo: number }[] = [];
+  let stage: Stage | undefined = model.stages[model.instructions[i]!.stage];
+  let upTo = i;
+  const seen = new Set<number>();
+  while (stage && !seen.has(stage.index)) {
+    seen.add(stage.index);
+    out.unshift({ stage, upTo });
+    upTo = Number.MAX_SAFE_INTEGER;
+    stage = stage.fromStage !== null ? model.stages[stage.fromStage] : undefined;
+  }
+  return out;
+}
+
+/** The working directory instruction `i` runs in (relative to IMAGE_WD when the Dockerfile does
+ * not set an absolute one), or null when a WORKDIR cannot be resolved. */
+function workdirOf(model: DockerfileModel, i: number): string | null {
+  const wd = model.workdirAt(i);
+  if (wd !== null) return wd;
+  let dir = IMAGE_WD;
+  for (const { stage, upTo } of stageChain(model, i))
+    for (let j = stage.first + 1; j <= Math.min(stage.last, upTo - 1); j++) {
+      const w = model.instructions[j]!;
+      if (w.keyword !== 'WORKDIR') continue;
+      const v = w.args.length === 1 ? w.args[0]!.value : null;
+      if (v === null || v.includes('$')) return null;
+      dir = joinImage(dir, v);
+    }
+  return dir;
+}
+
+interface ImageFiles {
+  /** Image path -> context path of the files COPY/ADD put in place. */
+  files: Map<string, string>;
+  /** Image path -> context path of files a COPY names but .dockerignore keeps out. */
+  ignored: Map<string, string>;
+  /** Context paths a COPY/ADD takes (sent to the builder). */
+  sent: Set<string>;
+  /** Source words of every COPY/ADD from the context (as written, expanded). */
+  sources: string[];
+  /** COPY/ADD --from instructions (not followed). */
+  fromCopies: number;
+}
+
+function baseOf(p: string): string {
+  return p.slice(p.lastIndexOf('/') + 1);
+}
+
+/** The files the context COPY/ADD instructions before instruction `i` (in its stage and the
+ * stages it builds on) put in the image. COPY --from and remote sources are not followed. */
+function imageFiles(c: Ctx, i: number): ImageFiles {
   const { model } = c;
+  const ctx = c.check.buildContext;
+  const ignore = ignoreOf(c);
+  const out: ImageFiles = {
+    files: new Map(),
+    ignored: new Map(),
+    sent: new Set(),
+    sources: [],
+    fromCopies: 0,
+  };
+  for (const { stage, upTo } of stageChain(model, i))
+    for (let j = stage.first + 1; j <= Math.min(stage.last, upTo - 1); j++) {
+      const spec = copySpec(model, model.instructions[j]!);
+      if (spec?.from != null) out.fromCopies++;
+      if (!spec || spec.from !== null || spec.heredoc) continue;
+      const rawDest = spec.dest.value ?? model.expand(spec.dest.raw, j);
+      const wd = workdirOf(model, j);
+      if (rawDest === null || (wd === null && !rawDest.startsWith('/'))) continue;
+      const dest = joinImage(wd ?? '/', rawDest);
+      const intoDir = rawDest.endsWith('/') || rawDest === '.' || spec.sources.length > 1;
+      const excludes = spec.flags
+        .filter((f) => f.name === 'exclude' && f.value)
+        .map((f) => globToRegExp(cleanRelative(f.value!) ?? f.value!));
+      for (const w of spec.sources) {
+        const v = sourceValue(model, spec, w);
+        if (v === null || /^[a-z][a-z0-9+.-]*:\/\//i.test(v)) continue;
+        out.sources.push(v);
+        const clean = cleanRelative(v);
+        if (clean === null || !ctx.available) continue;
+        const re = hasGlob(clean) ? globToRegExp(clean) : null;
+        for (const f of matchSource(ctx, clean) ?? []) {
+          let rel: string;
+          if (clean === '') rel = f;
+          else if (f === clean || (re && re.test(f))) rel = baseOf(f);
+          else if (f.startsWith(clean + '/')) rel = f.slice(clean.length + 1);
+          else {
+            // Inside a folder a glob matched: the folder's content lands in dest.
+            const parts = f.split('/');
+            let k = 1;
+            while (k < parts.length && !re?.test(parts.slice(0, k).join('/'))) k++;
+            rel = parts.slice(k).join('/');
+          }
+          if (excludes.some((x) => x.test(f) || x.test(rel) || x.test(baseOf(f)))) continue;
+          const targets =
+            f === clean && !intoDir ? [dest, joinImage(dest, baseOf(f))] : [joinImage(dest, rel)];
+          const map = ignore.ignores(f) ? out.ignored : out.files;
+          if (map === out.files) out.sent.add(f);
+          for (const t of targets) map.set(t, f);
+        }
+      }
+    }
+  return out;
+}
+
+function ignoreOf(c: Ctx): IgnoreFile {
+  c.ignore ??= loadIgnore(c.check.buildContext);
+  return c.ignore;
+}
+
+/**
+ * The folder an install command runs in: the RUN's working directory, followed through the
+ * top-level `cd <dir>` commands before it. Null when that cannot be told.
+ */
+function installDir(c: Ctx, info: RunInfo, p: PkgCmd): string | null {
+  let dir = workdirOf(c.model, info.instr.index);
+  if (dir === null) return null;
+  if (hasFlag(p.args, (v) => /^--prefix\b|^-C$/.test(v))) return null;
+  for (const cmd of info.instr.shell!.commands) {
+    if (cmd.span.start >= p.cmd.span.start) break;
+    const name = cmd.name?.value;
+    if (name === 'pushd' || name === 'popd') return null;
+    if (name !== 'cd') continue;
+    if (cmd.nested) continue;
+    const target = cmd.args.length === 1 ? cmd.args[0]!.value : null;
+    if (target === null || target === '-' || target.startsWith('~') || target.includes('$'))
+      return null;
+    dir = joinImage(dir, target);
+  }
+  return dir;
+}
+
+const NPM_LOCKS = ['package-lock.json', 'npm-shrinkwrap.json'];
+
+/**
+ * Whether `npm ci` can run where `p` runs `npm install`: the lockfile must be in the image in
+ * that folder, put there by a COPY/ADD from the context that .dockerignore does not exclude.
+ * `ok` with the lockfile, or why not (`lockInContext`: a lockfile the Dockerfile could mean is
+ * in the context, so the reason is worth a skip).
+ */
+function lockfileFor(
+  c: Ctx,
+  info: RunInfo,
+  p: PkgCmd,
+  files: ImageFiles,
+): { ok: true } | { ok: false; why: string; lockInContext: boolean } {
+  const ctx = c.check.buildContext;
+  const ignore = ignoreOf(c);
+  const dir = installDir(c, info, p);
+  // Lockfiles in the context the install could mean: beside the package.json it reads, at the root.
+  const pkg = dir === null ? undefined : files.files.get(joinImage(dir, 'package.json'));
+  const pkgDir =
+    pkg === undefined ? null : pkg.includes('/') ? pkg.slice(0, pkg.lastIndexOf('/')) : '';
+  const candidates = [
+    ...(pkgDir !== null ? NPM_LOCKS.map((l) => (pkgDir ? `${pkgDir}/${l}` : l)) : []),
+    ...NPM_LOCKS,
+  ].filter((f) => ctx.exists(f));
+  const lockInContext = candidates.length > 0;
+  if (dir === null)
+    return {
+      ok: false,
+      why: 'the folder `npm install` runs in is not known',
+      lockInContext: lockInContext || [...files.sent].some((f) => NPM_LOCKS.includes(baseOf(f))),
+    };
+  for (const l of NPM_LOCKS) if (files.files.has(joinImage(dir, l))) return { ok: true };
+  for (const l of NPM_LOCKS) {
+    const ctxPath = files.ignored.get(joinImage(dir, l));
+    if (ctxPath !== undefined)
+      return {
+        ok: false,
+        why: `${ctxPath} is excluded by ${ignore.path ?? '.dockerignore'}, so it is not in the image`,
+        lockInContext: true,
+      };
+  }
+  const ignored = candidates.find((f) => ignore.ignores(f));
+  return {
+    ok: false,
+    why: ignored
+      ? `${ignored} is excluded by ${ignore.path ?? '.dockerignore'}, so no COPY puts a lockfile into ${showDir(dir)}`
+      : `${candidates[0] ?? 'package-lock.json'} is in the build context, but no COPY before this RUN puts it into ${showDir(dir)}${files.fromCopies ? ' (COPY --from is not followed)' : ''}`,
+    lockInContext,
+  };
+}
+
+function checkNpm(c: Ctx, info: RunInfo): void {
   const { instr } = info;
   const npm = fam(info, 'npm');
   if (npm.length === 0) return;
@@ -1253,20 +2106,21 @@ function checkNpm(c: Ctx, info: RunInfo): void {
       skipped(c, 'npm-cache-clean', instr.span.start, `${blocked}; not rewritten`);
     return;
   }
-  // npm install -> npm ci with a lockfile in the context (review).
+  // npm install -> npm ci when the lockfile is in the image where the install runs (review).
   const ctx = c.check.buildContext;
-  const lock =
-    ctx.available && (ctx.exists('package-lock.json') || ctx.exists('npm-shrinkwrap.json'));
-  if (lock) {
-    const plain = installs.filter(
-      (p) =>
-        (p.sub!.value === 'install' || p.sub!.value === 'i') &&
-        p.args
-          .slice(p.args.indexOf(p.sub!) + 1)
-          .every((a) => a.value !== null && a.value.startsWith('-')) &&
-        !hasFlag(p.args, (v) => v === '-g' || v === '--global' || v === '--no-package-lock'),
-    );
-    if (plain.length)
+  const plain = installs.filter(
+    (p) =>
+      (p.sub!.value === 'install' || p.sub!.value === 'i') &&
+      p.args
+        .slice(p.args.indexOf(p.sub!) + 1)
+        .every((a) => a.value !== null && a.value.startsWith('-')) &&
+      !hasFlag(p.args, (v) => v === '-g' || v === '--global' || v === '--no-package-lock'),
+  );
+  if (ctx.available && plain.length) {
+    const files = imageFiles(c, instr.index);
+    const checks = plain.map((p) => lockfileFor(c, info, p, files));
+    const bad = checks.find((k) => !k.ok) as { why: string; lockInContext: boolean } | undefined;
+    if (!bad)
       fix(
         c,
         'npm-ci',
@@ -1278,6 +2132,13 @@ function checkNpm(c: Ctx, info: RunInfo): void {
           note: 'npm ci fails when package-lock.json is out of date with package.json',
           hadolint: [],
         },
+      );
+    else if (bad.lockInContext)
+      skipped(
+        c,
+        'npm-ci',
+        instr.span.start,
+        `\`npm install\` stays: ${bad.why}, and \`npm ci\` fails without the lockfile`,
       );
   }
   if (cleaned || hasCacheMount(instr, 'npm')) return;
@@ -1292,7 +2153,65 @@ function checkNpm(c: Ctx, info: RunInfo): void {
     'npm-cache-clean',
     'npm cache clean --force',
     'npm keeps every downloaded tarball in ~/.npm of this layer; `npm cache clean --force` in the same RUN keeps it out of the image.',
+    { after: installs[installs.length - 1]!.cmd },
   );
+}
+
+/**
+ * Why `yarn cache clean` may break this RUN's image, or null. On Yarn 2+ (Berry), Plug'n'Play
+ * loads packages from the cache archives at run time, so cleaning the cache breaks the app.
+ * Berry shows as `.yarnrc.yml` or a `.yarn` folder (in the context or copied), `packageManager`
+ * `yarn@2` or later, a v2+ yarn.lock (`__metadata:`), or Berry-only commands in the Dockerfile;
+ * `corepack` defers to `packageManager`, which only the context tells.
+ */
+function yarnBerry(c: Ctx, info: RunInfo): { skip: string } | { review: string } | null {
+  const { model } = c;
+  const ctx = c.check.buildContext;
+  const files = imageFiles(c, info.instr.index);
+  const copied = files.sources.find((v) =>
+    v.split('/').some((part) => part === '.yarnrc.yml' || part === '.yarn'),
+  );
+  if (copied) return { skip: `the Dockerfile copies \`${copied}\` (Yarn 2+ settings)` };
+  let corepack = false;
+  for (const { stage, upTo } of stageChain(model, info.instr.index))
+    for (let j = stage.first + 1; j <= Math.min(stage.last, upTo); j++) {
+      const run = c.runs.get(j);
+      if (!run) continue;
+      for (const cmd of run.instr.shell!.commands) {
+        const name = baseName(cmd.name?.value ?? null);
+        const v = cmd.args.map((a) => a.value ?? '');
+        if (name === 'corepack') corepack = true;
+        if (name === 'yarn' && v[0] === 'set' && v[1] === 'version')
+          return { skip: `\`yarn set version\` on line ${lineNo(model, run.instr)} switches Yarn` };
+        if (
+          name === 'yarn' &&
+          (v.some((a) => /^--immutable|^--check-cache$/.test(a)) ||
+            ['dlx', 'workspaces', 'plugin'].includes(v[0] ?? ''))
+        )
+          return { skip: `\`yarn ${v.join(' ')}\` on line ${lineNo(model, run.instr)} is Yarn 2+` };
+      }
+    }
+  if (!ctx.available)
+    return {
+      review: `without the build context, Yarn 1 cannot be told from Yarn 2+${corepack ? ' (corepack runs the version package.json names)' : ''}, whose Plug'n'Play loads packages from the cache`,
+    };
+  // The folders whose Yarn settings apply: the root and those of the package.json files copied.
+  const dirs = new Set<string>(['']);
+  for (const f of files.sent)
+    if (baseOf(f) === 'package.json')
+      dirs.add(f.includes('/') ? f.slice(0, f.lastIndexOf('/')) : '');
+  for (const d of dirs) {
+    const at = (n: string) => (d ? `${d}/${n}` : n);
+    if (ctx.exists(at('.yarnrc.yml')))
+      return { skip: `the build context has ${at('.yarnrc.yml')} (Yarn 2+)` };
+    const pkg = ctx.readFile(at('package.json'));
+    const pm = pkg ? /"packageManager"\s*:\s*"yarn@(\d+)/.exec(pkg) : null;
+    if (pm && Number(pm[1]) >= 2)
+      return { skip: `${at('package.json')} names \`yarn@${pm[1]}\` as packageManager` };
+    if (/^__metadata:/m.test(ctx.readFile(at('yarn.lock')) ?? ''))
+      return { skip: `${at('yarn.lock')} is a Yarn 2+ lockfile` };
+  }
+  return null;
 }
 
 function checkYarn(c: Ctx, info: RunInfo): void {
@@ -1314,6 +2233,17 @@ function checkYarn(c: Ctx, info: RunInfo): void {
     skipped(c, 'yarn-cache-clean', instr.span.start, `${blocked}; not rewritten`);
     return;
   }
+  // `yarn global add` exists only in Yarn 1.
+  const berry = installs.every((p) => p.sub?.value === 'global') ? null : yarnBerry(c, info);
+  if (berry && 'skip' in berry) {
+    skipped(
+      c,
+      'yarn-cache-clean',
+      instr.span.start,
+      `${berry.skip}: on Yarn 2+ \`yarn cache clean\` deletes the cache archives Plug'n'Play loads at run time; not added`,
+    );
+    return;
+  }
   cleanupOrMount(
     c,
     info,
@@ -1321,6 +2251,10 @@ function checkYarn(c: Ctx, info: RunInfo): void {
     'yarn-cache-clean',
     'yarn cache clean',
     'yarn keeps every downloaded package in its cache folder of this layer; `yarn cache clean` in the same RUN keeps it out of the image (DL3060).',
+    {
+      after: installs[installs.length - 1]!.cmd,
+      ...(berry ? { applicability: 'review' as const, note: berry.review } : {}),
+    },
   );
 }
 
@@ -1351,11 +2285,12 @@ export const transform: Transform = {
         'in the layer, and a later `rm` never shrinks an earlier layer. Measured: `RUN apt-get update` + `RUN apt-get install -y python3 python3-flask` ' +
         'gave 230.3 MB; one RUN with `--no-install-recommends` and list cleanup gave 167.9 MB (-27%).',
       fixSafety:
-        'Safe: merging an update-only RUN into the install RUN right after it (same stage, same flags), `apt` -> `apt-get`, `-y`, ' +
-        'and cleanup at the end of the same RUN (joined with `&&`, or as a new statement under `set -e`), which removes only caches. ' +
-        'Review: `--no-install-recommends` (recommended packages are no longer installed), `npm install` -> `npm ci` (fails on an out-of-date lockfile), ' +
-        'an `apt-get update` added to an install RUN that is not next to its update, and cleanup in stages the final image does not build on. ' +
-        'Commands in conditionals, loops, pipelines, `||` chains, `sh -c` or other wrappers, with variable subcommands or local .deb files, are left alone. ' +
+        'Safe: merging an update-only RUN into the install RUN right after it (same stage, same flags), `apt` -> `apt-get` (with `apt upgrade` -> `apt-get upgrade --with-new-pkgs` and `apt full-upgrade` -> `apt-get dist-upgrade`), `-y`, ' +
+        'and cleanup right after the install or at the end of the same RUN (joined with `&&`, or as a new statement under `set -e`), which removes only caches; dropping an `apk update` whose index nothing reads. ' +
+        'Review: `--no-install-recommends` (recommended packages are no longer installed), `npm install` -> `npm ci` (fails on an out-of-date lockfile; only proposed when a COPY put the lockfile where the install runs), ' +
+        'an `apt-get update` added to an install RUN that is not next to its update, removing a standalone `apt-get update` whose lists no later RUN reads, `yarn cache clean` without a build context (Yarn 2+ cannot be ruled out), and cleanup in stages the final image does not build on. ' +
+        'Commands in conditionals, loops, pipelines, `||` chains, `sh -c` or other wrappers, with variable subcommands or local .deb files, heredocs fed to something other than sh/bash, ' +
+        "`yarn cache clean` on Yarn 2+ (Plug'n'Play loads packages from the cache), and shell-syntax rewrites in RUNs without a POSIX shell (PowerShell/cmd SHELL, Windows images) are left alone. " +
         'A RUN with a cache mount for the manager gets no cleanup. With `--cache-mounts`, apt gets `/var/cache/apt` and `/var/lib/apt` mounts with `sharing=locked` ' +
         "(the lists and `extended_states` then live in the cache, not the image); Debian's docker-clean hook is kept, so .debs are not cached.",
     },
@@ -1364,7 +2299,13 @@ export const transform: Transform = {
     const c: Ctx = { model, check: ctx, runs: new Map(), finals: finalStages(model), out: [] };
     for (const instr of model.instructions) {
       if (instr.keyword !== 'RUN' || !instr.shell || instr.stage < 0) continue;
-      c.runs.set(instr.index, readRun(instr));
+      const form = heredocForm(instr, model.text);
+      const info = readRun(form?.kind === 'script' ? form.instr : instr);
+      if (form?.kind === 'script' && form.errexit) info.errexit = true;
+      if (form?.kind === 'other')
+        for (const f of bodyFamilies(instr)) if (!info.skip.has(f)) info.skip.set(f, form.reason);
+      info.nonPosix = shellProblem(model, instr);
+      c.runs.set(instr.index, info);
     }
     for (const info of c.runs.values()) {
       // A manager only seen behind a wrapper or inside `sh -c`.
