@@ -263,15 +263,20 @@ describe('fixed-point engine', () => {
     expect(r.fixes[0]!.files).toEqual(['.dockerignore']);
   });
 
-  test("a transform's skip on text it inserted itself is dropped; other transforms' skips stay", () => {
-    // Inserts `RUN prepare` once, then says "nothing to do" about it on the next pass.
+  test("a transform's info note on text it inserted itself is dropped; its real skips and other transforms' skips stay", () => {
+    // Inserts `RUN prepare` once, then notes "nothing to do" about it on the next pass (info),
+    // and gives up on another rule there (a real skip: it must stay visible).
     const mover: Transform = {
       meta: meta('mover'),
       check: (m) => {
         const prep = m.instructions.find(
           (i) => m.text.slice(i.span.start, i.span.end) === 'RUN prepare',
         );
-        if (prep) return [{ ruleId: 'mover/x', reason: 'already in place', at: prep.span.start }];
+        if (prep)
+          return [
+            { ruleId: 'mover/x', reason: 'already in place', at: prep.span.start, info: true },
+            { ruleId: 'mover/z', reason: 'cannot tell the port', at: prep.span.start },
+          ];
         const from = m.instructions[0]!;
         return [
           {
@@ -299,6 +304,7 @@ describe('fixed-point engine', () => {
     expect(r.output).toBe('FROM x\nRUN prepare\nRUN a\n');
     // The inserted line maps back to the original line it was inserted at (2).
     expect(r.skipped.map((s) => [s.ruleId, s.line, s.reason])).toEqual([
+      ['mover/z', 2, 'cannot tell the port'],
       ['watcher/y', 2, 'left RUN prepare alone'],
       ['watcher/y', 2, 'left RUN a alone'],
     ]);

@@ -202,10 +202,12 @@ export function runEngine(input: EngineInput): EngineResult {
       chosen.push(f);
       taken.push(...f.edits.map((e) => ({ ...e, transform: transformOf(f.ruleId) })));
     }
-    // Skips of the final state, except a transform's remarks on text it wrote itself in this run
-    // (e.g. "the install already runs before the copy" right after moving it there).
+    // Skips of the final state, except a transform's info notes on text it wrote itself in this
+    // run (e.g. "the install already runs before the copy" right after moving it there). Its real
+    // skips there stay (e.g. no non-root user for the runtime stage it just wrote: port 80); they
+    // map back to the line the text was inserted at.
     skipped = skips
-      .filter((s) => insertedBy(s.at) !== transformOf(s.ruleId))
+      .filter((s) => !(s.info && insertedBy(s.at) === transformOf(s.ruleId)))
       .map((s) => ({
         ruleId: s.ruleId,
         transform: transformOf(s.ruleId),
@@ -262,10 +264,11 @@ export function runEngine(input: EngineInput): EngineResult {
     fixes: [...reports, ...pending].sort(
       (a, b) => a.line - b.line || Number(b.applied) - Number(a.applied),
     ),
-    // A transform that fixed a line does not also say it skipped that line (a remark computed on
-    // the final text, e.g. "already before the copy" after a move, contradicts the fix).
+    // A rule that fixed a line does not also say it skipped that line (a remark computed on the
+    // final text, e.g. "already before the copy" after a move, contradicts the fix). Another rule
+    // of the same transform may still skip there.
     skipped: dedupe(skipped).filter(
-      (s) => !reports.some((f) => f.transform === s.transform && f.line === s.line),
+      (s) => !reports.some((f) => f.ruleId === s.ruleId && f.line === s.line),
     ),
     suppressed,
     otherFiles,
