@@ -94,8 +94,15 @@ describe('the fix keeps the install cached on source edits (cache model)', () =>
       .filter((p) => cacheAfter.steps.some((s) => s.kind === 'copy' && cacheAfter.takes(s, p)));
     expect(sources.length).toBeGreaterThan(0);
     const source = sources[0]!;
-    // The install moved by the fix: the RUN whose text is in both files, re-run before the fix.
-    const moved = movedRuns(before, after).filter(([b]) => reruns(cacheBefore, source).includes(b));
+    // The install moved by the fix: the RUN whose text is in both files, re-run before the fix
+    // (the fix's install when it names one: a tool set-up RUN between may also be re-run).
+    const install = typeof fix.data?.install === 'string' ? fix.data.install : null;
+    const moved = movedRuns(before, after)
+      .filter(([b]) => reruns(cacheBefore, source).includes(b))
+      .sort(
+        ([, a1], [, a2]) =>
+          Number(runText(after, a2) === install) - Number(runText(after, a1) === install),
+      );
     expect(moved.length).toBeGreaterThan(0);
     const [b, a] = moved[0]!;
     // Before: a source edit re-runs the install (graph and keys agree).
@@ -267,5 +274,375 @@ describe('install and build in one RUN: the split', () => {
     const cache = buildCacheModel(after, ctx);
     expect(reruns(cache, 'src/index.ts')).toEqual([4, 5]);
     expect(reruns(cache, 'package.json')).toEqual([2, 3, 4, 5]);
+  });
+});
+
+describe('paths an install reads besides its manifests', () => {
+  const run = (df: string, context: Record<string, string>, unsafe = false) =>
+    optimize(df, { only: ['dependency-cache'], context, path: 'Dockerfile', unsafe });
+  const reasons = (r: Awaited<ReturnType<typeof run>>) => r.skipped.map((s) => s.reason).join('\n');
+  const py = {
+    'requirements.txt': 'flask==3.0.3\n',
+    'constraints.txt': 'flask<4\n',
+    'app.py': 'print(1)\n',
+    'wheels/flask-3.0.3-py3-none-any.whl': 'w\n',
+    'mirror/simple/flask/index.html': '<a>flask</a>\n',
+    'certs/ca.pem': 'pem\n',
+    'lib/setup.py': 'x\n',
+    'pkgs/tool-1.0.tar.gz': 'x\n',
+  };
+  const head = 'FROM python:3.12\nWORKDIR /app\nCOPY . .\n';
+
+  test.each([
+    ['pip install -f wheels -r requirements.txt', '`-f wheels` reads packages from wheels/'],
+    ['pip install -fwheels -r requirements.txt', '`-fwheels` reads packages from wheels/'],
+    [
+      'pip install --extra-index-url=/app/mirror/simple -r requirements.txt',
+      'reads its package index from mirror/simple/',
+    ],
+    [
+      'pip install -i file:///app/mirror/simple -r requirements.txt',
+      '`-i file:///app/mirror/simple` reads its package index from mirror/simple/',
+    ],
+    [
+      'pip install --cert certs/ca.pem -r requirements.txt',
+      'reads a certificate from certs/ca.pem',
+    ],
+    ['pip install -r requirements.txt --editable=./lib', 'installs the project itself'],
+    ['pip install -r requirements.txt -e./lib', 'installs the project itself'],
+    ['pip install -r requirements.txt pkgs/tool-1.0.tar.gz', 'installs a local path'],
+    ['pip install --target lib -r requirements.txt', '`pip install` writes lib/, which the build'],
+    [
+      'pip install --no-binary :all: -r requirements.txt ./lib',
+      '`pip install ./lib` installs a local path',
+    ],
+    [
+      'PIP_FIND_LINKS=wheels pip install -r requirements.txt',
+      '`PIP_FIND_LINKS=wheels` points `pip install` at wheels/',
+    ],
+    [
+      'export PIP_FIND_LINKS=/app/wheels && pip install -r requirements.txt',
+      '`PIP_FIND_LINKS=/app/wheels` points `pip install` at wheels/',
+    ],
+    [
+      'python -m pip install --find-links=wheels -r requirements.txt',
+      '`--find-links=wheels` reads packages from wheels/',
+    ],
+  ])('`%s` stays after the copy', async (cmd, reason) => {
+    const r = await run(head + `RUN ${cmd}\n`, py);
+    expect(r.output).toBe(head + `RUN ${cmd}\n`);
+    expect(reasons(r)).toContain(reason);
+  });
+
+  test.each([
+    'pip install --index-url https://pypi.org/simple -r requirements.txt',
+    'pip install -r requirements.txt https://files.example/x-1.0-py3-none-any.whl',
+    'pip install -r requirements.txt "flask @ git+https://github.com/pallets/flask"',
+    'pip install --find-links /opt/wheels -r requirements.txt',
+  ])('`%s` moves (remote or outside the copied tree)', async (cmd) => {
+    const r = await run(head + `RUN ${cmd}\n`, py);
+    expect(r.output).toBe(
+      `FROM python:3.12\nWORKDIR /app\nCOPY requirements.txt .\nRUN ${cmd}\nCOPY . .\n`,
+    );
+  });
+
+  test('-c, PIP_CONSTRAINT and an -i line inside a requirements file', async () => {
+    const c = await run(head + 'RUN pip install -r requirements.txt -c constraints.txt\n', py);
+    expect(c.output).toContain('COPY requirements.txt constraints.txt ./\n');
+    const e = await run(
+      'FROM python:3.12\nENV PIP_CONSTRAINT=constraints.txt\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n',
+      py,
+    );
+    expect(e.output).toContain('COPY requirements.txt constraints.txt ./\n');
+    const i = await run(head + 'RUN pip install -r requirements.txt\n', {
+      ...py,
+      'requirements.txt': '--index-url ./mirror/simple\nflask\n',
+    });
+    expect(reasons(i)).toContain('requirements.txt reads packages from a local index');
+  });
+
+  test('variables: unknown values of path variables skip, unknown index URLs do not', async () => {
+    const cfg = await run(
+      'FROM python:3.12\nARG PIP_CONFIG_FILE\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n',
+      py,
+    );
+    expect(reasons(cfg)).toContain('`PIP_CONFIG_FILE` has no known value');
+    const url = await run(
+      'FROM python:3.12\nARG PIP_INDEX_URL\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n',
+      py,
+    );
+    expect(url.fixes.map((f) => f.ruleId)).toEqual(['dependency-cache/pip']);
+    for (const [df, context, reason] of [
+      [
+        'FROM python:3.12\nARG PIPENV_PIPFILE\nWORKDIR /app\nCOPY . .\nRUN pipenv install --deploy --system\n',
+        { Pipfile: '[packages]\n', 'app.py': 'x\n' },
+        '`PIPENV_PIPFILE` has no known value',
+      ],
+      [
+        'FROM composer:2\nARG COMPOSER\nWORKDIR /app\nCOPY . .\nRUN composer install --no-scripts --no-autoloader\n',
+        { 'composer.json': '{}\n', 'src/A.php': 'x\n' },
+        '`COMPOSER` has no known value',
+      ],
+      [
+        'FROM ruby:3.3\nWORKDIR /app\nCOPY . .\nRUN bundle install --gemfile "$GEMFILE"\n',
+        { Gemfile: "source 'https://rubygems.org'\n", 'app.rb': 'x\n' },
+        'the Gemfile path (`--gemfile`) is not a literal',
+      ],
+      [
+        'FROM python:3.12\nCOPY . .\nRUN pip install --find-links /wheels -r requirements.txt\n',
+        py,
+        '`--find-links /wheels` reads packages from /wheels, which may be where `COPY . .` lands',
+      ],
+    ] as const) {
+      const r = await run(df, context);
+      expect(r.output).toBe(df);
+      expect(reasons(r)).toContain(reason);
+    }
+  });
+
+  test('uv, poetry, maven and go settings that point into the copied tree', async () => {
+    const uvPip = await run(
+      'FROM python:3.12\nENV UV_FIND_LINKS=./wheels\nWORKDIR /app\nCOPY . .\nRUN uv pip install --system -r requirements.txt\n',
+      py,
+    );
+    expect(reasons(uvPip)).toContain('`UV_FIND_LINKS=./wheels` points `uv pip install` at wheels/');
+    const uvToml = await run(
+      'FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN uv sync --frozen --no-install-project\n',
+      {
+        'pyproject.toml': '[project]\nname = "a"\n\n[tool.uv]\nfind-links = ["./wheels"]\n',
+        'uv.lock': 'version = 1\n',
+        'app.py': 'x\n',
+      },
+    );
+    expect(reasons(uvToml)).toContain('pyproject.toml reads packages from a local path');
+    const poetry = await run(
+      'FROM python:3.12\nENV POETRY_VIRTUALENVS_IN_PROJECT=true\nWORKDIR /app\nCOPY . .\nRUN poetry install --no-root\n',
+      {
+        'pyproject.toml': '[tool.poetry]\nname = "a"\n',
+        'poetry.lock': 'x\n',
+        'app.py': 'x\n',
+        '.venv/pyvenv.cfg': 'x\n',
+      },
+    );
+    expect(reasons(poetry)).toContain(
+      '`poetry install` writes .venv/, which the build context also holds',
+    );
+    const mvn = await run(
+      'FROM maven:3\nWORKDIR /app\nCOPY . .\nRUN mvn -s .mvn/settings.xml dependency:go-offline\n',
+      {
+        'pom.xml': '<project/>\n',
+        '.mvn/settings.xml': '<settings/>\n',
+        'src/A.java': 'class A {}\n',
+      },
+    );
+    expect(reasons(mvn)).toContain(
+      '`-s .mvn/settings.xml` reads its settings from .mvn/settings.xml',
+    );
+    const go = await run(
+      'FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go mod download -modfile=go.tools.mod\n',
+      { 'go.mod': 'module x\n', 'go.tools.mod': 'module x\n', 'main.go': 'package main\n' },
+    );
+    expect(reasons(go)).toContain('`-modfile=go.tools.mod` makes go read go.tools.mod');
+  });
+
+  const pkg = '{"name":"a","scripts":{"build":"tsc"}}\n';
+  const node = { 'package.json': pkg, 'package-lock.json': '{}\n', 'src/i.ts': 'x\n' };
+  const nodeHead = 'FROM node:20\nWORKDIR /app\nCOPY . .\n';
+
+  test('npm/pnpm: --userconfig, .npmrc paths and .pnpmfile.cjs', async () => {
+    const flag = await run(nodeHead + 'RUN npm ci --userconfig ./ci.npmrc\n', {
+      ...node,
+      'ci.npmrc': 'registry=https://npm.example\n',
+    });
+    expect(reasons(flag)).toContain('`--userconfig ./ci.npmrc` reads its settings from ci.npmrc');
+    const cafile = await run(nodeHead + 'RUN npm ci --omit dev\n', {
+      ...node,
+      '.npmrc': 'cafile=certs/ca.pem\n',
+      'certs/ca.pem': 'pem\n',
+    });
+    expect(reasons(cafile)).toContain('`cafile=certs/ca.pem` in .npmrc names certs/ca.pem');
+    const pnpm = {
+      'package.json': pkg,
+      'pnpm-lock.yaml': 'lockfileVersion: 9\n',
+      'src/i.ts': 'x\n',
+    };
+    const hooks = await run(nodeHead + 'RUN pnpm install --frozen-lockfile\n', {
+      ...pnpm,
+      '.pnpmfile.cjs': 'module.exports = { hooks: { readPackage: (p) => p } };\n',
+    });
+    expect(hooks.output).toContain('COPY package.json pnpm-lock.yaml .pnpmfile.cjs ./\n');
+    const loads = await run(nodeHead + 'RUN pnpm install --frozen-lockfile\n', {
+      ...pnpm,
+      '.pnpmfile.cjs': "module.exports = require('./tools/hooks');\n",
+    });
+    expect(reasons(loads)).toContain('.pnpmfile.cjs loads other files of the source');
+  });
+
+  test('bundler and composer: the manifest a flag or variable names is the one copied', async () => {
+    const gems = {
+      Gemfile: "source 'https://rubygems.org'\ngem 'rails'\n",
+      'gemfiles/rails_7.gemfile': "source 'https://rubygems.org'\ngem 'rails', '~> 7.0'\n",
+      'gemfiles/rails_7.gemfile.lock': 'GEM\n',
+      '.bundle/config': '---\nBUNDLE_WITHOUT: "development:test"\n',
+      'app/a.rb': 'x\n',
+    };
+    const flag = await run(
+      'FROM ruby:3.3\nWORKDIR /app\nCOPY . .\nRUN bundle install --gemfile=gemfiles/rails_7.gemfile\n',
+      gems,
+    );
+    expect(flag.output).toContain(
+      'COPY gemfiles/rails_7.gemfile gemfiles/rails_7.gemfile.lock ./gemfiles/\n',
+    );
+    const config = await run('FROM ruby:3.3\nWORKDIR /app\nCOPY . .\nRUN bundle install\n', gems);
+    expect(config.output).toContain('COPY .bundle/config ./.bundle/\n');
+    const vendored = await run(
+      'FROM ruby:3.3\nWORKDIR /app\nCOPY . .\nRUN bundle config set --local path vendor/bundle && bundle install\n',
+      { ...gems, 'vendor/bundle/ruby/3.3.0/gems/rake/rakefile': 'x\n' },
+    );
+    expect(reasons(vendored)).toContain('`bundle install` writes vendor/bundle/');
+    const php = {
+      'composer.dev.json': '{"require":{}}\n',
+      'composer.dev.lock': '{}\n',
+      'src/A.php': 'x\n',
+    };
+    const env = await run(
+      'FROM composer:2\nENV COMPOSER=composer.dev.json\nWORKDIR /app\nCOPY . .\nRUN composer install --no-scripts --no-autoloader\n',
+      php,
+    );
+    expect(env.output).toContain('COPY composer.dev.json composer.dev.lock ./\n');
+    const other = await run(
+      'FROM composer:2\nWORKDIR /app\nCOPY . .\nRUN composer install --no-scripts --no-autoloader -d backend\n',
+      {
+        'backend/composer.json': '{}\n',
+        'backend/composer.lock': '{}\n',
+        'backend/src/A.php': 'x\n',
+      },
+    );
+    expect(other.output).toContain('COPY backend/composer.json backend/composer.lock ./backend/\n');
+    const variable = await run(
+      'FROM composer:2\nWORKDIR /app\nCOPY . .\nRUN composer install --no-scripts --no-autoloader --working-dir=$APP\n',
+      { 'composer.json': '{}\n', 'src/A.php': 'x\n' },
+    );
+    expect(reasons(variable)).toContain(
+      'the composer folder (`--working-dir=$APP`) is not a literal',
+    );
+    const vendor = await run(
+      'FROM composer:2\nWORKDIR /app\nCOPY . .\nRUN composer install --no-scripts --no-autoloader\n',
+      { 'composer.json': '{}\n', 'vendor/autoload.php': 'x\n', 'src/A.php': 'x\n' },
+    );
+    expect(reasons(vendor)).toContain('`composer install` writes vendor/');
+  });
+});
+
+describe('between the copy and the install', () => {
+  const node = {
+    'package.json': '{"name":"a","scripts":{"build":"tsc"}}\n',
+    'package-lock.json': '{}\n',
+    'src/i.ts': 'x\n',
+  };
+  const head = 'FROM node:20\nWORKDIR /app\nCOPY . .\n';
+  const run = (df: string) =>
+    optimize(df, { only: ['dependency-cache'], context: node, path: 'Dockerfile' });
+
+  test.each([
+    'RUN npm install -g @angular/cli@17 typescript',
+    'RUN pnpm add -g pnpm@9.1.0',
+    'RUN corepack enable',
+    'RUN corepack enable && corepack prepare pnpm@8.15.4 --activate',
+    'RUN set -eux; mkdir -p /var/log/app',
+    'RUN --mount=type=cache,target=/root/.npm npm i -g npm@10',
+    'RUN PIP_ROOT_USER_ACTION=ignore pip install --no-cache-dir --upgrade pip setuptools',
+    'RUN python3 -m venv /opt/venv',
+    'RUN gem install bundler -v 2.5.6',
+    'COPY --from=oven/bun:1 /usr/local/bin/bun /usr/local/bin/bun',
+  ])('`%s` reads nothing from the context: it stays before the install', async (between) => {
+    const r = await run(head + between + '\nRUN npm ci\n');
+    expect(r.output).toBe(
+      `FROM node:20\nWORKDIR /app\n${between}\nCOPY package.json package-lock.json ./\nRUN npm ci\nCOPY . .\n`,
+    );
+    expect(r.fixes[0]!.applicability).toBe('safe');
+    expect(r.fixes[0]!.note).toContain('reads nothing from the build context');
+  });
+
+  test.each([
+    'RUN npm install -g',
+    'RUN npm install -g ./tools/cli',
+    'RUN mkdir -p /app/logs',
+    'RUN python3 -m venv .venv',
+    'RUN corepack install',
+    'RUN npm run lint',
+    'RUN --mount=type=bind,source=tools,target=/tools npm i -g typescript',
+    'RUN echo "registry=https://npm.example" > /root/.npmrc',
+    'COPY --from=build /out/dist ./dist',
+    'COPY .npmrc ./',
+  ])('`%s` may read the source: the current reason', async (between) => {
+    const r = await run(head + between + '\nRUN npm ci\n');
+    expect(r.output).toBe(head + between + '\nRUN npm ci\n');
+    expect(r.skipped.map((s) => s.reason).join('\n')).toContain(
+      'runs between the copy and the install and may prepare it',
+    );
+  });
+
+  test('a tool set-up reading its settings from the copied tree stays a blocker', async () => {
+    const df =
+      'FROM node:20\nENV NPM_CONFIG_USERCONFIG=/app/ci.npmrc\nWORKDIR /app\nCOPY . .\nRUN npm i -g pnpm\nRUN npm ci\n';
+    const r = await optimize(df, {
+      only: ['dependency-cache'],
+      context: { ...node, 'ci.npmrc': 'registry=https://npm.example\n' },
+      path: 'Dockerfile',
+    });
+    expect(r.output).toBe(df);
+    expect(r.skipped.map((s) => s.reason).join('\n')).toContain('a RUN at line 5');
+  });
+});
+
+describe('notes and messages', () => {
+  test('a fixed install gets no "nothing to move" note; such notes are info only', async () => {
+    const df =
+      'FROM python:3.12\nCOPY . /srv/app\nWORKDIR /srv/app\nRUN pip install -r requirements.txt\n';
+    const context = { 'requirements.txt': 'flask\n', 'app.py': 'x\n' };
+    const r = await optimize(df, { only: ['dependency-cache'], context, path: 'Dockerfile' });
+    expect(r.fixes.map((f) => [f.ruleId, f.line])).toEqual([['dependency-cache/pip', 4]]);
+    expect(r.skipped).toEqual([]);
+    const again = await optimize(r.output, {
+      only: ['dependency-cache'],
+      context,
+      path: 'Dockerfile',
+    });
+    expect(again.skipped.length).toBeGreaterThan(0);
+    for (const s of again.skipped) expect(s).toMatchObject({ info: true });
+  });
+
+  test('a vendored Go module is an info note, and the message names the go command', async () => {
+    const go = {
+      'go.mod': 'module x\n\ngo 1.22\n\nrequire github.com/google/uuid v1.6.0\n',
+      'go.sum': 'x\n',
+      'main.go': 'package main\n',
+    };
+    const vendored = await optimize(
+      'FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\n',
+      {
+        only: ['dependency-cache'],
+        context: { ...go, 'vendor/modules.txt': '# github.com/google/uuid v1.6.0\n' },
+        path: 'Dockerfile',
+        unsafe: true,
+      },
+    );
+    expect(vendored.skipped).toEqual([
+      expect.objectContaining({
+        reason: expect.stringContaining('go build reads vendor/'),
+        info: true,
+      }),
+    ]);
+    const install = await optimize(
+      'FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go install ./cmd/api\n',
+      {
+        only: ['dependency-cache'],
+        context: go,
+        path: 'Dockerfile',
+        unsafe: true,
+      },
+    );
+    expect(install.fixes[0]!.message).toMatch(/^go install downloads every module again/);
   });
 });

@@ -12,7 +12,18 @@
  *   ARG or USER instructions sit between the copy and the install, the install keeps its place
  *   (its environment is unchanged) and the full copy moves below it instead.
  * - Any other instruction between them (RUN, COPY, ADD, VOLUME, SHELL, ONBUILD) may prepare the
- *   install: skipped.
+ *   install: skipped. Except steps that read nothing from the context (`contextFree`): a
+ *   `COPY --from` of a tool outside the copied tree, and RUNs of an allow-list of tool set-ups
+ *   (`npm install -g NAME`, `pip install --upgrade pip`, `python -m venv /abs`, `corepack
+ *   enable`, `mkdir -p /abs`) with no path into the copied tree; they stay before the install and
+ *   the full copy moves below it (the manifest COPY goes right before the install).
+ * - Only the copy of the whole context, or of a folder holding a manifest of the install
+ *   (`sourceCopyFor`), is the copy an install moves above: a copy of tool or config folders
+ *   (`COPY .yarn ./.yarn`) is what the install may need.
+ * - Every other path an install reads or writes (`Read`: option values, the tool's variables,
+ *   paths in copied config files, node_modules/vendor/.venv it writes) is checked against what the
+ *   full copy puts there (`readProblem`): files of the context not copied with the manifests or
+ *   by an earlier COPY keep the install where it is, with a reason naming the path.
  * - Install and build in one RUN (`npm ci && npm run build`): the RUN is read as a chain; its
  *   leading part of installs and source-free commands (`cd DIR` resolved against WORKDIR, `set`,
  *   `export`) becomes a RUN of its own (same flags, the author's layout) before the full copy, and
@@ -84,6 +95,24 @@ type Kind =
 interface Need {
   path: string;
   required: boolean;
+  /** A manifest that makes a copy holding it the install's source copy (default: `required`). */
+  primary?: boolean;
+}
+
+/**
+ * A path an install reads or writes besides the manifests it copies (a `--find-links` folder,
+ * a config file named by an ENV, its node_modules): when the full copy puts something there, the
+ * install cannot move above it.
+ */
+interface Read {
+  /** Absolute image path, or null when a variable naming it has no known value. */
+  path: string | null;
+  /** How the Dockerfile names it, in backquotes (`--find-links wheels/`, `PIP_CONFIG_FILE=...`). */
+  what: string;
+  /** What the install does with it (`reads packages from a local folder`). */
+  does: string;
+  /** The install writes it (node_modules, .venv, vendor): the copy would land over its output. */
+  output?: boolean;
 }
 
 /** What one install command needs, or why it cannot move. */
@@ -91,8 +120,11 @@ interface Install {
   kind: Kind;
   cmd: SimpleCommand;
   needs: Need[];
-  /** Needs computed by globbing the context (image dir + context-relative pattern). */
-  globs?: { dir: string; pattern: RegExp }[];
+  /** Needs computed by globbing the context (image dir + context-relative pattern); `primary`
+   * globs match manifests (project files), the others tool files (wrappers, Yarn releases). */
+  globs?: { dir: string; pattern: RegExp; primary?: boolean }[];
+  /** Other paths it reads or writes (checked against what the full copy provides). */
+  reads?: Read[];
   skip?: string;
   /** Text to insert into the RUN (source offset + text), making the moved install source-free. */
   inserts?: { at: number; text: string }[];
@@ -111,6 +143,9 @@ interface Env {
   /** Context folder the full copy takes, and where it lands in the image. */
   srcDir: string;
   destDir: string;
+  /** Variables the RUN's commands see: ARG/ENV, `export`s of the RUN (a command's own
+   * `VAR=value` prefixes are added per command). */
+  vars: Map<string, string | null>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -212,6 +247,195 @@ function hasPrefix(cmd: SimpleCommand, ...flags: string[]): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Paths an install reads besides its manifests: options, variables, config files
+
+/**
+ * Variables a RUN sees: ARG/ENV values plus the `export NAME=value`s of the RUN itself, and
+ * Bundler settings it makes (`bundle config set --local path vendor/bundle` = BUNDLE_PATH).
+ */
+function runVars(model: DockerfileModel, run: Instruction): Map<string, string | null> {
+  const vars = model.varsAt(run.index);
+  for (const c of run.shell?.commands ?? []) {
+    const words = isExport(c) ? c.args : c.name === null ? c.assignments : [];
+    for (const w of words) setAssignment(vars, w);
+    if (/^bundler?$/.test(base(c.name?.value)) && c.args[0]?.value === 'config') {
+      const rest = c.args.slice(1).filter((a) => !/^(set|--local|--global)$/.test(a.value ?? ''));
+      const key = rest[0]?.value;
+      if (key && rest.length === 2)
+        vars.set(`BUNDLE_${key.toUpperCase().replace(/[.-]/g, '_')}`, rest[1]!.value);
+    }
+  }
+  return vars;
+}
+
+/** `export ...` (a declaration command: its keyword has no literal value in the shell model). */
+function isExport(cmd: SimpleCommand): boolean {
+  return cmd.name !== null && (cmd.name.value ?? cmd.name.raw) === 'export';
+}
+
+/** `NAME=value` (the shell model keeps assignments raw): the value when literal, else null. */
+function setAssignment(vars: Map<string, string | null>, w: Word): void {
+  const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(w.raw);
+  if (!m) return;
+  const raw = m[2]!;
+  let value: string | null = null;
+  if (/^[^$`"'\\\s]*$/.test(raw)) value = raw;
+  else if (/^'[^']*'$/.test(raw)) value = raw.slice(1, -1);
+  else if (/^"[^"$`\\]*"$/.test(raw)) value = raw.slice(1, -1);
+  vars.set(m[1]!, value);
+}
+
+/** The variables one command sees (its own `VAR=value` prefixes included). */
+function commandVars(env: Env, cmd: SimpleCommand): Map<string, string | null> {
+  if (!cmd.assignments.length) return env.vars;
+  const vars = new Map(env.vars);
+  for (const w of cmd.assignments) setAssignment(vars, w);
+  return vars;
+}
+
+/** Variables each tool reads its settings from (by command name). */
+const TOOL_VARS: Record<string, RegExp> = {
+  pip: /^PIP_/,
+  uv: /^UV_/,
+  poetry: /^POETRY_/,
+  pipenv: /^(PIPENV_|PIP_)/,
+  npm: /^npm_config_/i,
+  yarn: /^(YARN_|npm_config_)/i,
+  pnpm: /^(PNPM_|npm_config_)/i,
+  bun: /^(BUN_|npm_config_)/i,
+  corepack: /^COREPACK_/,
+  go: /^GO(FLAGS|PROXY|WORK|ENV|MODCACHE)$/,
+  bundle: /^BUNDLE_/,
+  gem: /^(GEM_|BUNDLE_)/,
+  composer: /^COMPOSER(_|$)/,
+  mvn: /^MAVEN_(OPTS|CONFIG|ARGS)$/,
+  gradle: /^GRADLE_(OPTS|USER_HOME)$/,
+  dotnet: /^NUGET_/,
+};
+
+/** Variables whose value is a path even without a `/` (`COMPOSER=composer.dev.json`). */
+const PATH_VARS =
+  /^(PIP_CONFIG_FILE|PIP_CONSTRAINT|PIP_REQUIREMENT|PIP_CERT|PIP_CLIENT_CERT|PIP_FIND_LINKS|PIPENV_PIPFILE|NPM_CONFIG_(USERCONFIG|GLOBALCONFIG|CAFILE|PNPMFILE)|YARN_RC_FILENAME|YARN_YARN_PATH|YARN_CACHE_FOLDER|BUNDLE_GEMFILE|BUNDLE_APP_CONFIG|COMPOSER|COMPOSER_VENDOR_DIR|UV_CONFIG_FILE|UV_CONSTRAINT|UV_OVERRIDE|UV_BUILD_CONSTRAINT|UV_FIND_LINKS|UV_PROJECT|UV_WORKING_DIRECTORY|UV_PROJECT_ENVIRONMENT|GOWORK|GOENV)$/i;
+
+/** The tool whose variables a command reads (`python -m pip` is pip). */
+function toolOf(cmd: SimpleCommand): string | null {
+  const name = base(cmd.name?.value);
+  if (/^pip[0-9.]*$/.test(name)) return 'pip';
+  if (/^python[0-9.]*$/.test(name) && /^pip[0-9.]*$/.test(cmd.args[1]?.value ?? '')) return 'pip';
+  if (name === 'bundler') return 'bundle';
+  if (/^(mvnw?|gradlew?)$/.test(name)) return name.replace(/w$/, '');
+  if (name === 'composer.phar') return 'composer';
+  return name in TOOL_VARS ? name : null;
+}
+
+/**
+ * A word naming a local path: an absolute or relative path, or a `file:` URL (`what` = a path
+ * even without `/`). Null for URLs, `~`, flags and plain values.
+ */
+function localPath(value: string, cwd: string, bare = false): string | null {
+  let v = value.trim();
+  if (!v) return null;
+  const file = /^file:(\/\/)?/i.exec(v);
+  if (file) v = v.slice(file[0].length) || '/';
+  // URLs (`https://`, `git@host:repo`), home folders and flags are not paths of the source.
+  else if (v.includes(':') || v.startsWith('~') || v.startsWith('-')) return null;
+  if (v.startsWith('/')) return normalizePosix(v);
+  if (
+    file ||
+    v.startsWith('./') ||
+    v.startsWith('../') ||
+    v === '.' ||
+    v === '..' ||
+    v.includes('/')
+  )
+    return joinImage(cwd, v);
+  if (bare && /^[\w.@+-]+$/.test(v) && !/^(0|1|true|false|yes|no|on|off|none|null)$/i.test(v))
+    return joinImage(cwd, v);
+  return null;
+}
+
+/** Paths the tool's variables name (`PIP_FIND_LINKS=/app/wheels`, `GOFLAGS=-mod=vendor`). */
+function envReads(env: Env, cmd: SimpleCommand): Read[] {
+  const tool = toolOf(cmd);
+  const scope = tool ? TOOL_VARS[tool] : undefined;
+  if (!scope) return [];
+  const label = cmdLabel(cmd);
+  const out: Read[] = [];
+  for (const [name, value] of commandVars(env, cmd)) {
+    if (!scope.test(name)) continue;
+    const bare = PATH_VARS.test(name);
+    const what = `\`${name}=${value ?? ''}\``;
+    const does = `points \`${label}\` at`;
+    if (value === null) {
+      if (bare) out.push({ path: null, what: `\`${name}\``, does });
+      continue;
+    }
+    for (const tok of value.split(name === 'GOPROXY' ? /[\s,|]+/ : /\s+/)) {
+      if (name === 'GOFLAGS') {
+        if (/^--?mod=vendor$/.test(tok))
+          out.push({ path: joinImage(env.cwd, 'vendor'), what, does: 'makes go read' });
+        const mf = /^--?modfile=(.+)$/.exec(tok);
+        if (mf) out.push({ path: joinImage(env.cwd, mf[1]!), what, does: 'makes go read' });
+        continue;
+      }
+      // `-Dmaven.repo.local=/app/.m2`, `-s /app/settings.xml`: the value after `=`.
+      const v = tok.startsWith('-') && tok.includes('=') ? tok.slice(tok.indexOf('=') + 1) : tok;
+      const p = localPath(v, env.cwd, bare);
+      if (p !== null) out.push({ path: p, what, does });
+    }
+  }
+  return out;
+}
+
+/**
+ * Paths named by options of the command (`--userconfig ci.npmrc`, `--gemfile=x`, `-s settings.xml`),
+ * for the options in `opts` (name -> what the tool does with the path).
+ */
+function optionReads(env: Env, cmd: SimpleCommand, opts: Record<string, string>): Read[] {
+  const out: Read[] = [];
+  const a = cmd.args;
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i]!.value;
+    if (v === null) continue;
+    let opt: string | null = null;
+    let value: string | null | undefined;
+    let raw = a[i]!.raw;
+    if (v in opts) {
+      opt = v;
+      value = a[i + 1]?.value;
+      raw += ' ' + (a[i + 1]?.raw ?? '');
+      i++;
+    } else {
+      const eq = v.indexOf('=');
+      if (eq > 0 && v.slice(0, eq) in opts) {
+        opt = v.slice(0, eq);
+        value = v.slice(eq + 1);
+      }
+    }
+    if (opt === null) continue;
+    if (value == null) {
+      out.push({ path: null, what: `\`${raw.trim()}\``, does: opts[opt]! });
+      continue;
+    }
+    const p = localPath(value, env.cwd, true);
+    if (p !== null) out.push({ path: p, what: `\`${raw.trim()}\``, does: opts[opt]! });
+  }
+  return out;
+}
+
+/** The command as a short label (`pip install`, `npm ci`, `go mod download`). */
+function cmdLabel(cmd: SimpleCommand): string {
+  const words = [cmd.name?.raw ?? ''];
+  const args = cmd.args.filter((a) => a.value !== null && !a.value.startsWith('-'));
+  for (const a of args) {
+    words.push(a.raw);
+    if (!['pip', 'mod', 'global'].includes(a.value!) || words.length === 3) break;
+  }
+  if (toolOf(cmd) === 'pip' && /^python/.test(base(cmd.name?.value))) words.splice(1, 0, '-m');
+  return words.join(' ');
+}
+
+// ---------------------------------------------------------------------------------------------
 // Ecosystems
 
 const PIP_VALUE_OPTS = new Set([
@@ -273,6 +497,8 @@ function pipRequirements(env: Env, file: string, needs: Need[], seen: Set<string
       return `${base} installs a local path (\`${line}\`), which needs the source`;
     if (/^(-f|--find-links)\s*[=\s]\s*(?![a-z]+:)/.test(line))
       return `${base} reads packages from a local folder (\`${line}\`)`;
+    if (/^(-i|--index-url|--extra-index-url)\s*[=\s]\s*(file:|\.|\/)/.test(line))
+      return `${base} reads packages from a local index (\`${line}\`)`;
     if (
       /^(\.|\/|~)|^file:|@\s*file:/.test(line) ||
       (/\.(whl|tar\.gz|zip)$/.test(line) && !/:\/\//.test(line))
@@ -282,50 +508,114 @@ function pipRequirements(env: Env, file: string, needs: Need[], seen: Set<string
   return null;
 }
 
+/** pip options whose value is a path pip reads (index and link folders, certificates). */
+const PIP_READ_OPTS: Record<string, string> = {
+  '-f': 'reads packages from',
+  '--find-links': 'reads packages from',
+  '-i': 'reads its package index from',
+  '--index-url': 'reads its package index from',
+  '--extra-index-url': 'reads its package index from',
+  '--cert': 'reads a certificate from',
+  '--client-cert': 'reads a certificate from',
+};
+
+/** pip options naming a requirements-format file (copied as a manifest, includes followed). */
+const PIP_FILE_OPTS = new Set([
+  '-r',
+  '--requirement',
+  '-c',
+  '--constraint',
+  '--override',
+  '--overrides',
+  '-b',
+  '--build-constraint',
+]);
+
 function pip(env: Env, cmd: SimpleCommand, args: Word[]): Install {
-  const out: Install = { kind: 'pip', cmd, needs: [] };
+  const out: Install = { kind: 'pip', cmd, needs: [], reads: [] };
   const seen = new Set<string>();
+  const uvPip = base(cmd.name?.value) === 'uv';
+  const files: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const v = args[i]!.value;
     if (v === null) return { ...out, skip: `\`${args[i]!.raw}\` is not a literal` };
-    let file: string | null = null;
+    const eq = v.startsWith('--') ? v.indexOf('=') : -1;
+    const opt = eq > 0 ? v.slice(0, eq) : v;
+    const inline = eq > 0 ? v.slice(eq + 1) : null;
     let m: RegExpExecArray | null;
-    if (v === '-r' || v === '--requirement' || v === '-c' || v === '--constraint') {
-      file = args[++i]?.value ?? null;
+    if (PIP_FILE_OPTS.has(opt) && (!['-b', '--override', '--overrides'].includes(opt) || uvPip)) {
+      const file = inline ?? args[++i]?.value ?? null;
       if (file === null) return { ...out, skip: `the requirements path is not a literal` };
-    } else if ((m = /^(?:--requirement=|--constraint=|-r|-c)(.+)$/.exec(v))) file = m[1]!;
-    else if (v === '-e' || v === '--editable') {
-      const target = args[i + 1]?.value ?? '';
+      files.push(file);
+    } else if ((m = /^-([rc])(.+)$/.exec(v))) files.push(m[2]!);
+    else if (opt === '-e' || opt === '--editable' || /^-e./.test(v)) {
+      const target =
+        inline ??
+        (v.length > 2 && v.startsWith('-e') ? v.slice(2) : null) ??
+        args[++i]?.value ??
+        '';
       if (!/^(git|hg|svn|bzr)\+|^https?:/.test(target))
         return {
           ...out,
           skip: `\`pip install -e ${target}\` installs the project itself, which needs the source`,
         };
-      i++;
-      continue;
-    } else if (v === '-f' || v === '--find-links') {
-      const target = args[++i]?.value ?? '';
-      if (!/^[a-z]+:\/\//.test(target))
-        return { ...out, skip: `\`--find-links ${target}\` reads packages from a local folder` };
-      continue;
-    } else if (PIP_VALUE_OPTS.has(v)) {
-      i++;
-      continue;
+    } else if (opt in PIP_READ_OPTS || /^-f./.test(v)) {
+      const short = /^-f./.test(v) ? v.slice(2) : null;
+      const target = inline ?? short ?? args[++i]?.value ?? null;
+      const shown = inline !== null || short !== null ? v : `${opt} ${args[i]?.raw ?? ''}`;
+      if (target === null) {
+        out.reads!.push({ path: null, what: `\`${shown}\``, does: PIP_READ_OPTS[opt] ?? 'reads' });
+        continue;
+      }
+      const p = localPath(target, env.cwd, true);
+      if (p !== null)
+        out.reads!.push({
+          path: p,
+          what: `\`${shown}\``,
+          does: PIP_READ_OPTS[short !== null ? '-f' : opt]!,
+        });
+    } else if (PIP_VALUE_OPTS.has(opt)) {
+      const value = inline ?? args[++i]?.value ?? null;
+      // `--target lib`: what pip writes there, the full copy would then land on.
+      const p = ['-t', '--target', '--prefix', '--root'].includes(opt)
+        ? localPath(value ?? '', env.cwd, true)
+        : null;
+      if (p !== null) out.reads!.push(venvOutput(cmd, p));
     } else if (v.startsWith('-')) continue;
-    else if (/^(\.|\/|~)|^file:|@\s*file:/.test(v) || /\.(whl|tar\.gz|zip)$/.test(v))
+    else if (/^(?!file:)[a-z][a-z0-9+.-]*:\/\/|@\s*(?!file:)[a-z][a-z0-9+.-]*:\/\//i.test(v))
+      continue; // a URL (`https://.../x.whl`, `pkg @ git+https://...`)
+    else if (
+      /^(\.|\/|~)|^file:|@\s*file:/.test(v) ||
+      /\.(whl|tar\.gz|zip|tar\.bz2|tgz)$/.test(v) ||
+      v.includes('/')
+    )
       return { ...out, skip: `\`pip install ${v}\` installs a local path, which needs the source` };
-    if (file !== null) {
-      const why = pipRequirements(env, joinImage(env.cwd, file), out.needs, seen);
-      if (why) return { ...out, skip: why };
-    }
   }
+  // Requirements and constraints named by the environment (`PIP_CONSTRAINT=constraints.txt`).
+  const vars = commandVars(env, cmd);
+  for (const name of uvPip
+    ? ['UV_CONSTRAINT', 'UV_OVERRIDE', 'UV_BUILD_CONSTRAINT']
+    : ['PIP_CONSTRAINT', 'PIP_REQUIREMENT']) {
+    const value = vars.get(name);
+    if (value) files.push(...value.split(/\s+/).filter(Boolean));
+  }
+  for (const file of files) {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(file)) continue;
+    const why = pipRequirements(env, joinImage(env.cwd, file), out.needs, seen);
+    if (why) return { ...out, skip: why };
+  }
+  out.reads!.push(
+    ...envReads(env, cmd).filter(
+      (r) => !/^`(PIP|UV)_(CONSTRAINT|REQUIREMENT|OVERRIDE|BUILD_CONSTRAINT)=/.test(r.what),
+    ),
+  );
   return out;
 }
 
 function poetry(env: Env, cmd: SimpleCommand): Install | null {
   const sub = subcommand(cmd);
   if (sub?.value !== 'install' && sub?.value !== 'sync') return null;
-  const out: Install = { kind: 'poetry', cmd, needs: [] };
+  const out: Install = { kind: 'poetry', cmd, needs: [], reads: envReads(env, cmd) };
   const dir = projectDir(cmd, env);
   if (dir === null)
     return { ...out, skip: 'the project folder (`-C`/`--directory`) is not a literal' };
@@ -335,6 +625,13 @@ function poetry(env: Env, cmd: SimpleCommand): Install | null {
     { path: joinImage(dir, 'poetry.toml'), required: false },
   );
   if (has(cmd, '--only-root')) return { ...out, ignore: true };
+  const poetryToml = readContext(env, joinImage(dir, 'poetry.toml')) ?? '';
+  const inProject = commandVars(env, cmd).get('POETRY_VIRTUALENVS_IN_PROJECT');
+  if (
+    (inProject != null && /^(1|true|yes|on)$/i.test(inProject)) ||
+    (inProject == null && /^\s*in-project\s*=\s*true/m.test(poetryToml))
+  )
+    out.reads!.push(venvOutput(cmd, joinImage(dir, '.venv')));
   const pyproject = readContext(env, joinImage(dir, 'pyproject.toml'));
   if (pyproject && /\{\s*path\s*=\s*"[^"]*"/.test(pyproject))
     return { ...out, skip: 'pyproject.toml depends on a local path, which needs the source' };
@@ -346,7 +643,12 @@ function poetry(env: Env, cmd: SimpleCommand): Install | null {
   return out;
 }
 
-function projectDir(cmd: SimpleCommand, env: Env): string | null {
+/** What an install writes into the project (node_modules, .venv, vendor). */
+function venvOutput(cmd: SimpleCommand, path: string): Read {
+  return { path, what: `\`${cmdLabel(cmd)}\``, does: 'writes', output: true };
+}
+
+function projectDir(cmd: SimpleCommand, env: Env, envVars: string[] = []): string | null {
   const a = cmd.args;
   for (let i = 0; i < a.length; i++) {
     const v = a[i]!.value;
@@ -356,6 +658,12 @@ function projectDir(cmd: SimpleCommand, env: Env): string | null {
     }
     const m = /^--(?:directory|project)=(.+)$/.exec(v ?? '');
     if (m) return joinImage(env.cwd, m[1]!);
+  }
+  const vars = commandVars(env, cmd);
+  for (const name of envVars) {
+    if (!vars.has(name)) continue;
+    const d = vars.get(name);
+    return d == null ? null : d === '' ? env.cwd : joinImage(env.cwd, d);
   }
   return env.cwd;
 }
@@ -368,8 +676,15 @@ function uv(env: Env, cmd: SimpleCommand): Install | null {
     return pip(env, cmd, rest.slice(1));
   }
   if (sub?.value !== 'sync') return null;
-  const out: Install = { kind: 'uv', cmd, needs: [] };
-  const dir = projectDir(cmd, env);
+  const out: Install = {
+    kind: 'uv',
+    cmd,
+    needs: [],
+    reads: envReads(env, cmd).filter(
+      (r) => !/^`UV_(PROJECT|WORKING_DIRECTORY|PROJECT_ENVIRONMENT)[=`]/.test(r.what),
+    ),
+  };
+  const dir = projectDir(cmd, env, ['UV_PROJECT', 'UV_WORKING_DIRECTORY']);
   if (dir === null) return { ...out, skip: 'the project folder is not a literal' };
   out.needs.push(
     { path: joinImage(dir, 'pyproject.toml'), required: true },
@@ -382,24 +697,59 @@ function uv(env: Env, cmd: SimpleCommand): Install | null {
     return { ...out, skip: 'pyproject.toml declares a uv workspace; its members need the source' };
   if (pyproject && /\{\s*path\s*=\s*"[^"]*"/.test(pyproject))
     return { ...out, skip: 'pyproject.toml depends on a local path, which needs the source' };
+  for (const [file, text] of [
+    ['pyproject.toml', pyproject],
+    ['uv.toml', readContext(env, joinImage(dir, 'uv.toml'))],
+  ] as const) {
+    const local = text && uvLocalSource(text);
+    if (local) return { ...out, skip: `${file} reads packages from a local path (${local})` };
+  }
+  if (!has(cmd, '--active')) {
+    const venv = commandVars(env, cmd).get('UV_PROJECT_ENVIRONMENT');
+    out.reads!.push(venvOutput(cmd, venv ? joinImage(dir, venv) : joinImage(dir, '.venv')));
+  }
   if (has(cmd, '--no-install-project', '--no-install-workspace', '--only-dev')) return out;
   out.inserts = [{ at: sub.span.end, text: ' --no-install-project' }];
   out.after = [[cmd.name!.raw, ...cmd.args.map((a) => a.raw)].join(' ')];
   return out;
 }
 
+/** A local `find-links` or index URL in uv settings (`find-links = ["./wheels"]`), or null. */
+function uvLocalSource(toml: string): string | null {
+  const links = /^\s*find-links\s*=\s*\[([^\]]*)\]/m.exec(toml)?.[1] ?? '';
+  for (const m of links.matchAll(/["']([^"']+)["']/g))
+    if (!/^https?:\/\//.test(m[1]!)) return `\`find-links\` ${m[1]}`;
+  for (const m of toml.matchAll(/^\s*url\s*=\s*["']([^"']+)["']/gm))
+    if (!/^https?:\/\//.test(m[1]!)) return `index \`url\` ${m[1]}`;
+  return null;
+}
+
 function pipenv(env: Env, cmd: SimpleCommand): Install | null {
   const sub = subcommand(cmd);
   if (sub?.value !== 'install' && sub?.value !== 'sync') return null;
-  const out: Install = { kind: 'pipenv', cmd, needs: [] };
+  const vars = commandVars(env, cmd);
+  const out: Install = {
+    kind: 'pipenv',
+    cmd,
+    needs: [],
+    reads: envReads(env, cmd).filter((r) => !/^`PIPENV_PIPFILE[=`]/.test(r.what)),
+  };
   const pkgs = cmd.args.filter((a, i) => i > cmd.args.indexOf(sub) && !a.value?.startsWith('-'));
   if (pkgs.length)
     return { ...out, skip: `\`pipenv install ${pkgs[0]!.raw}\` changes the Pipfile` };
+  // PIPENV_PIPFILE names the Pipfile (its lock file sits beside it).
+  const named = vars.get('PIPENV_PIPFILE');
+  if (vars.has('PIPENV_PIPFILE') && named == null)
+    return { ...out, skip: '`PIPENV_PIPFILE` has no known value' };
+  const pipfilePath = named ? joinImage(env.cwd, named) : joinImage(env.cwd, 'Pipfile');
   out.needs.push(
-    { path: joinImage(env.cwd, 'Pipfile'), required: true },
-    { path: joinImage(env.cwd, 'Pipfile.lock'), required: false },
+    { path: pipfilePath, required: true },
+    { path: `${pipfilePath}.lock`, required: false },
   );
-  const pipfile = readContext(env, joinImage(env.cwd, 'Pipfile'));
+  const inProject = vars.get('PIPENV_VENV_IN_PROJECT');
+  if (inProject != null && /^(1|true|yes|on)$/i.test(inProject))
+    out.reads!.push(venvOutput(cmd, joinImage(imageDir(pipfilePath), '.venv')));
+  const pipfile = readContext(env, pipfilePath);
   if (pipfile && /\bpath\s*=\s*"/.test(pipfile))
     return { ...out, skip: 'the Pipfile installs a local path, which needs the source' };
   return out;
@@ -482,7 +832,12 @@ function node(env: Env, cmd: SimpleCommand, tool: 'npm' | 'yarn' | 'pnpm' | 'bun
   if (hasPrefix(cmd, '--prefix', '-C', '--cwd', '--dir', '--filter', '--workspace', '-w'))
     return { ...out, skip: `\`${tool}\` runs in another folder or a workspace subset here` };
   const after = sub ? cmd.args.slice(cmd.args.indexOf(sub) + 1) : [];
-  const pkgs = after.filter((a) => a.value === null || !a.value.startsWith('-'));
+  // Positional words, skipping the values of options that take one (`--omit dev`).
+  const pkgs = after.filter(
+    (a, i) =>
+      (a.value === null || !a.value.startsWith('-')) &&
+      !NODE_VALUE_OPTS.has(after[i - 1]?.value ?? ''),
+  );
   if (pkgs.length)
     return { ...out, skip: `\`${tool} ${name} ${pkgs[0]!.raw}\` adds packages to package.json` };
   const dir = env.cwd;
@@ -513,7 +868,15 @@ function node(env: Env, cmd: SimpleCommand, tool: 'npm' | 'yarn' | 'pnpm' | 'bun
       { path: j('bunfig.toml'), required: false },
     );
   out.needs.push({ path: j('.npmrc'), required: false });
+  out.reads = [
+    ...optionReads(env, cmd, NODE_READ_OPTS),
+    ...envReads(env, cmd),
+    // `pnpm fetch` fills the store only.
+    ...(tool === 'pnpm' && name === 'fetch' ? [] : [venvOutput(cmd, j('node_modules'))]),
+  ];
   if (!env.ctx.available) return out;
+  const config = nodeConfig(env, dir, tool, out);
+  if (config) return { ...out, skip: config };
   const ignoreScripts = has(cmd, '--ignore-scripts') || (tool === 'pnpm' && name === 'fetch');
   const pkgText = readContext(env, j('package.json'));
   const pkg = parseJson<PackageJson>(pkgText);
@@ -566,6 +929,101 @@ function node(env: Env, cmd: SimpleCommand, tool: 'npm' | 'yarn' | 'pnpm' | 'bun
   return out;
 }
 
+/** npm/yarn/pnpm/bun options that take the next word as their value. */
+const NODE_VALUE_OPTS = new Set([
+  '--userconfig',
+  '--globalconfig',
+  '--cafile',
+  '--registry',
+  '--loglevel',
+  '--cache',
+  '--omit',
+  '--include',
+  '--network-timeout',
+  '--network-concurrency',
+  '--modules-folder',
+  '--cache-folder',
+  '--mutex',
+  '--use-yarnrc',
+  '--fetch-retries',
+  '--fetch-timeout',
+  '--reporter',
+  '--backend',
+]);
+
+/** npm/yarn/pnpm options naming a file or folder they read. */
+const NODE_READ_OPTS: Record<string, string> = {
+  '--userconfig': 'reads its settings from',
+  '--globalconfig': 'reads its settings from',
+  '--cafile': 'reads a certificate from',
+  '--use-yarnrc': 'reads its settings from',
+  '--yarn-offline-mirror': 'reads packages from',
+  '--pnpmfile': 'runs hooks from',
+};
+
+/** Keys of .npmrc that name a file npm/pnpm read. */
+const NPMRC_PATH_KEYS =
+  /^(cafile|userconfig|globalconfig|certfile|keyfile|pnpmfile|global-pnpmfile)$/;
+
+/**
+ * Paths named by the package manager's config files in the project folder: the Yarn binary
+ * (`yarnPath`, `yarn-path`) and plugins are copied with the manifests; caches, mirrors,
+ * certificates and hook files in the source are reads. A reason when a hook file loads the source.
+ */
+function nodeConfig(env: Env, dir: string, tool: string, out: Install): string | null {
+  const reads = (out.reads ??= []);
+  const npmrc = readContext(env, joinImage(dir, '.npmrc'));
+  for (const line of (npmrc ?? '').split(/\r?\n/)) {
+    const m = /^\s*(?:\S*:)?([\w-]+)\s*=\s*(.*?)\s*$/.exec(line);
+    if (!m || !NPMRC_PATH_KEYS.test(m[1]!) || m[2]!.includes('$')) continue;
+    const p = localPath(m[2]!.replace(/^(["'])(.*)\1$/, '$2'), dir, true);
+    if (p !== null) reads.push({ path: p, what: `\`${m[1]}=${m[2]}\` in .npmrc`, does: 'names' });
+  }
+  if (tool === 'yarn') {
+    const berry = readContext(env, joinImage(dir, '.yarnrc.yml'));
+    if (berry !== null) {
+      const value = (key: string) =>
+        new RegExp(`^${key}:\\s*(["']?)(.+?)\\1\\s*(#.*)?$`, 'm').exec(berry)?.[2] ?? null;
+      const yarnPath = value('yarnPath');
+      if (yarnPath) out.needs.push({ path: joinImage(dir, yarnPath), required: true });
+      for (const m of berry.matchAll(/^\s*-?\s*path:\s*(["']?)(.+?)\1\s*$/gm))
+        out.needs.push({ path: joinImage(dir, m[2]!), required: true });
+      const globalCache = /^(true|yes)$/i.test(value('enableGlobalCache') ?? '');
+      const cache = value('cacheFolder') ?? (globalCache ? null : '.yarn/cache');
+      if (cache)
+        reads.push({
+          path: joinImage(dir, cache),
+          what: value('cacheFolder') ? `\`cacheFolder: ${cache}\` in .yarnrc.yml` : 'Yarn',
+          does: 'reads its package cache from',
+        });
+      for (const key of ['httpsCaFilePath', 'httpsCertFilePath', 'httpsKeyFilePath']) {
+        const v = value(key);
+        if (v)
+          reads.push({ path: joinImage(dir, v), what: `\`${key}\` in .yarnrc.yml`, does: 'names' });
+      }
+    }
+    const classic = readContext(env, joinImage(dir, '.yarnrc'));
+    for (const line of (classic ?? '').split(/\r?\n/)) {
+      const m = /^\s*"?([\w-]+)"?\s+(["']?)(.+?)\2\s*$/.exec(line);
+      if (!m) continue;
+      if (m[1] === 'yarn-path') out.needs.push({ path: joinImage(dir, m[3]!), required: true });
+      else if (m[1] === 'yarn-offline-mirror' || m[1] === 'cafile') {
+        const p = localPath(m[3]!, dir, true);
+        if (p !== null) reads.push({ path: p, what: `\`${m[1]}\` in .yarnrc`, does: 'names' });
+      }
+    }
+  }
+  if (tool === 'pnpm') {
+    const hooks = readContext(env, joinImage(dir, '.pnpmfile.cjs'));
+    if (hooks !== null) {
+      if (/\brequire\s*\(\s*["']\.{1,2}\/|\bfrom\s+["']\.{1,2}\//.test(hooks))
+        return '.pnpmfile.cjs loads other files of the source';
+      out.needs.push({ path: joinImage(dir, '.pnpmfile.cjs'), required: false });
+    }
+  }
+  return null;
+}
+
 /** Items of a top-level YAML list (`key:` followed by `- item` lines). */
 function yamlList(text: string, key: string): string[] {
   const out: string[] = [];
@@ -588,13 +1046,27 @@ function goMod(env: Env, cmd: SimpleCommand): Install | null {
   if (sub?.value !== 'mod') return null;
   const what = cmd.args[cmd.args.indexOf(sub) + 1]?.value;
   if (what !== 'download' && what !== 'verify') return null;
-  const out: Install = { kind: 'go-mod-download', cmd, needs: [] };
+  const out: Install = { kind: 'go-mod-download', cmd, needs: [], reads: goReads(env, cmd) };
   const extra = goModProblem(env, env.cwd);
   if (extra) return { ...out, skip: extra };
   out.needs.push(
     { path: joinImage(env.cwd, 'go.mod'), required: true },
     { path: joinImage(env.cwd, 'go.sum'), required: what === 'verify' },
   );
+  return out;
+}
+
+/** What go reads besides go.mod/go.sum: GOFLAGS/GOPROXY/GOWORK/... and `-mod=vendor`/`-modfile`. */
+function goReads(env: Env, cmd: SimpleCommand): Read[] {
+  const out = envReads(env, cmd);
+  for (const a of cmd.args) {
+    if (a.value === null) continue;
+    if (/^--?mod=vendor$/.test(a.value))
+      out.push({ path: joinImage(env.cwd, 'vendor'), what: `\`${a.raw}\``, does: 'makes go read' });
+    const mf = /^--?modfile=(.+)$/.exec(a.value);
+    if (mf)
+      out.push({ path: joinImage(env.cwd, mf[1]!), what: `\`${a.raw}\``, does: 'makes go read' });
+  }
   return out;
 }
 
@@ -611,11 +1083,42 @@ function bundler(env: Env, cmd: SimpleCommand): Install | null {
   const sub = subcommand(cmd, new Set(['--gemfile', '--jobs', '-j', '--retry', '--path']));
   if (sub !== null && sub.value !== 'install') return null;
   const out: Install = { kind: 'bundler', cmd, needs: [] };
-  out.needs.push(
-    { path: joinImage(env.cwd, 'Gemfile'), required: true },
-    { path: joinImage(env.cwd, 'Gemfile.lock'), required: false },
-  );
-  const gemfile = readContext(env, joinImage(env.cwd, 'Gemfile'));
+  // The Gemfile: `--gemfile`, else BUNDLE_GEMFILE, else ./Gemfile; its lock file sits beside it.
+  const vars = commandVars(env, cmd);
+  let named: string | null | undefined = vars.has('BUNDLE_GEMFILE')
+    ? vars.get('BUNDLE_GEMFILE')
+    : undefined;
+  let origin = named !== undefined ? `\`BUNDLE_GEMFILE\`` : '';
+  for (let i = 0; i < cmd.args.length; i++) {
+    const v = cmd.args[i]!.value;
+    if (v === '--gemfile') named = cmd.args[i + 1]?.value ?? null;
+    else if (v?.startsWith('--gemfile=')) named = v.slice('--gemfile='.length);
+    else continue;
+    origin = '`--gemfile`';
+  }
+  if (named === null) return { ...out, skip: `the Gemfile path (${origin}) is not a literal` };
+  const gemfilePath = joinImage(env.cwd, named || 'Gemfile');
+  const root = imageDir(gemfilePath);
+  const lock = /(^|\/)gems\.rb$/.test(gemfilePath)
+    ? gemfilePath.replace(/\.rb$/, '.locked')
+    : `${gemfilePath}.lock`;
+  out.needs.push({ path: gemfilePath, required: true }, { path: lock, required: false });
+  // Bundler's local settings (`.bundle/config`: BUNDLE_WITHOUT, BUNDLE_PATH, ...).
+  if (!vars.has('BUNDLE_APP_CONFIG'))
+    out.needs.push({ path: joinImage(root, '.bundle/config'), required: false });
+  out.reads = envReads(env, cmd).filter((r) => !/^`BUNDLE_(GEMFILE|PATH)[=`]/.test(r.what));
+  // Gems installed into the project (`--path vendor/bundle`, BUNDLE_PATH=vendor/bundle).
+  let path = vars.get('BUNDLE_PATH') ?? null;
+  for (let i = 0; i < cmd.args.length; i++) {
+    const v = cmd.args[i]!.value;
+    if (v === '--path') path = cmd.args[i + 1]?.value ?? null;
+    else if (v?.startsWith('--path=')) path = v.slice('--path='.length);
+  }
+  const deployment = vars.get('BUNDLE_DEPLOYMENT');
+  if (path === null && (has(cmd, '--deployment') || /^(1|true|yes)$/i.test(deployment ?? '')))
+    path = 'vendor/bundle';
+  if (path && !path.startsWith('~')) out.reads.push(venvOutput(cmd, joinImage(root, path)));
+  const gemfile = readContext(env, gemfilePath);
   if (gemfile) {
     const code = gemfile.replace(/#.*$/gm, '');
     if (/^\s*gemspec\b/m.test(code))
@@ -628,7 +1131,7 @@ function bundler(env: Env, cmd: SimpleCommand): Install | null {
     if (/^\s*eval_gemfile\b/m.test(code))
       return { ...out, skip: 'the Gemfile evaluates another Gemfile' };
     for (const m of code.matchAll(/^\s*ruby\s+file:\s*['"]([^'"]+)['"]/gm))
-      out.needs.push({ path: joinImage(env.cwd, m[1]!), required: true });
+      out.needs.push({ path: joinImage(root, m[1]!), required: true });
   }
   return out;
 }
@@ -637,16 +1140,49 @@ function composer(env: Env, cmd: SimpleCommand): Install | null {
   const sub = subcommand(cmd, new Set(['-d', '--working-dir']));
   if (sub?.value !== 'install' && sub?.value !== 'i') return null;
   const out: Install = { kind: 'composer', cmd, needs: [] };
-  if (hasPrefix(cmd, '-d', '--working-dir'))
-    return { ...out, skip: 'composer runs in another folder' };
+  // The project folder: `--working-dir`/`-d` (kept on the commands run after the copy), else
+  // the WORKDIR.
+  let dir = env.cwd;
+  const wdWords: string[] = [];
+  for (let i = 0; i < cmd.args.length; i++) {
+    const w = cmd.args[i]!;
+    const m = /^(?:--working-dir=|-d(?=.))(.*)$/.exec(w.value ?? w.raw);
+    const value = m
+      ? w.value === null
+        ? null
+        : m[1]!
+      : w.value === '-d' || w.value === '--working-dir'
+        ? (cmd.args[i + 1]?.value ?? null)
+        : undefined;
+    if (value === undefined) continue;
+    if (value === null || value === '')
+      return { ...out, skip: `the composer folder (\`${w.raw}\`) is not a literal` };
+    wdWords.push(m ? w.raw : `${w.raw} ${cmd.args[++i]!.raw}`);
+    dir = joinImage(env.cwd, value);
+  }
+  // COMPOSER names the manifest (its lock file: the same name with `.lock`).
+  const vars = commandVars(env, cmd);
+  const manifestName = vars.has('COMPOSER') ? vars.get('COMPOSER') : 'composer.json';
+  if (manifestName == null || manifestName === '')
+    return { ...out, skip: '`COMPOSER` has no known value' };
+  const manifest = joinImage(dir, manifestName);
   out.needs.push(
-    { path: joinImage(env.cwd, 'composer.json'), required: true },
-    { path: joinImage(env.cwd, 'composer.lock'), required: false },
-    { path: joinImage(env.cwd, 'auth.json'), required: false },
+    { path: manifest, required: true },
+    { path: manifest.replace(/(\.json)?$/, '.lock'), required: false },
+    { path: joinImage(dir, 'auth.json'), required: false },
   );
-  const json = parseJson<{ repositories?: unknown; scripts?: Record<string, unknown> }>(
-    readContext(env, joinImage(env.cwd, 'composer.json')),
-  );
+  const json = parseJson<{
+    repositories?: unknown;
+    scripts?: Record<string, unknown>;
+    config?: { 'vendor-dir'?: string };
+  }>(readContext(env, manifest));
+  out.reads = [
+    ...envReads(env, cmd).filter((r) => !/^`COMPOSER(_VENDOR_DIR)?[=`]/.test(r.what)),
+    venvOutput(
+      cmd,
+      joinImage(dir, vars.get('COMPOSER_VENDOR_DIR') || json?.config?.['vendor-dir'] || 'vendor'),
+    ),
+  ];
   if (json && /"type"\s*:\s*"path"/.test(JSON.stringify(json.repositories ?? [])))
     return { ...out, skip: 'composer.json has a path repository, which needs the source' };
   const noScripts = has(cmd, '--no-scripts');
@@ -656,7 +1192,11 @@ function composer(env: Env, cmd: SimpleCommand): Install | null {
     return { ...out, skip: 'composer.json is missing or not valid JSON' };
   const add = [noScripts ? '' : ' --no-scripts', noAutoloader ? '' : ' --no-autoloader'].join('');
   out.inserts = [{ at: sub.span.end, text: add }];
-  const dump = ['composer', 'dump-autoload'];
+  // The commands after the copy run like the install: same prefixes, same folder.
+  const prefix = cmd.assignments.map((a) => a.raw + ' ').join('');
+  const composerCmd = (...words: string[]) =>
+    prefix + [cmd.name!.raw, ...words, ...wdWords].join(' ');
+  const dump = ['dump-autoload'];
   if (hasPrefix(cmd, '--optimize-autoloader', '-o') || has(cmd, '-o')) dump.push('--optimize');
   if (has(cmd, '--classmap-authoritative', '-a')) dump.push('--classmap-authoritative');
   if (has(cmd, '--apcu-autoloader')) dump.push('--apcu');
@@ -664,17 +1204,48 @@ function composer(env: Env, cmd: SimpleCommand): Install | null {
   if (noScripts) dump.push('--no-scripts');
   if (noAutoloader) {
     // The original never built the autoloader: only the scripts move after the copy.
-    out.after = json?.scripts?.['post-install-cmd'] ? ['composer run-script post-install-cmd'] : [];
+    out.after = json?.scripts?.['post-install-cmd']
+      ? [composerCmd('run-script', 'post-install-cmd')]
+      : [];
     return out;
   }
-  out.after = [dump.join(' ')];
+  out.after = [composerCmd(...dump)];
   if (!noScripts && json?.scripts?.['post-install-cmd'])
-    out.after.push('composer run-script post-install-cmd');
+    out.after.push(composerCmd('run-script', 'post-install-cmd'));
   return out;
 }
 
+/** Maven options that take the next word as their value. */
+const MAVEN_VALUE_OPTS = new Set([
+  '-s',
+  '--settings',
+  '-gs',
+  '--global-settings',
+  '-t',
+  '--toolchains',
+  '-f',
+  '--file',
+  '-pl',
+  '--projects',
+  '-P',
+  '--activate-profiles',
+  '-T',
+  '--threads',
+  '-l',
+  '--log-file',
+  '-b',
+  '--builder',
+  '-rf',
+  '--resume-from',
+]);
+
 function maven(env: Env, cmd: SimpleCommand): Install | null {
-  const goals = cmd.args.filter((a) => a.value !== null && !a.value.startsWith('-'));
+  const goals = cmd.args.filter(
+    (a, i) =>
+      a.value !== null &&
+      !a.value.startsWith('-') &&
+      !MAVEN_VALUE_OPTS.has(cmd.args[i - 1]?.value ?? ''),
+  );
   if (
     !goals.length ||
     !goals.every((g) => /^dependency:(go-offline|resolve|resolve-plugins)$/.test(g.value!))
@@ -684,15 +1255,42 @@ function maven(env: Env, cmd: SimpleCommand): Install | null {
   if (hasPrefix(cmd, '-f', '--file', '-pl', '--projects'))
     return { ...out, skip: 'maven runs on another project file' };
   out.needs.push({ path: joinImage(env.cwd, 'pom.xml'), required: true });
+  // Maven reads .mvn/maven.config, jvm.config and extensions.xml of the project; the wrapper
+  // also .mvn/wrapper/.
+  out.globs = [{ dir: env.cwd, pattern: /^\.mvn\/(maven\.config|jvm\.config|extensions\.xml)$/ }];
   if (/mvnw$/.test(cmd.name?.value ?? '')) {
     out.needs.push({ path: joinImage(env.cwd, base(cmd.name!.value)), required: true });
-    out.globs = [{ dir: env.cwd, pattern: /^\.mvn\/(wrapper\/[^/]+|maven\.config|jvm\.config)$/ }];
+    out.globs.push({ dir: env.cwd, pattern: /^\.mvn\/wrapper\/[^/]+$/ });
   }
+  out.reads = [
+    ...optionReads(env, cmd, {
+      '-s': 'reads its settings from',
+      '--settings': 'reads its settings from',
+      '-gs': 'reads its settings from',
+      '--global-settings': 'reads its settings from',
+      '-t': 'reads its toolchains from',
+      '--toolchains': 'reads its toolchains from',
+    }),
+    ...mavenRepoReads(env, cmd),
+    ...envReads(env, cmd),
+  ];
   const pom = readContext(env, joinImage(env.cwd, 'pom.xml'));
   if (pom && /<modules>/.test(pom))
     return { ...out, skip: 'the pom.xml has modules, whose poms need the source tree' };
   if (pom && /<relativePath>\s*\.\./.test(pom))
     return { ...out, skip: 'the pom.xml has a parent outside its folder' };
+  return out;
+}
+
+/** `-Dmaven.repo.local=DIR`: the local repository maven reads and fills. */
+function mavenRepoReads(env: Env, cmd: SimpleCommand): Read[] {
+  const out: Read[] = [];
+  for (const a of cmd.args) {
+    const m = /^-Dmaven\.repo\.local=(.+)$/.exec(a.value ?? '');
+    const p = m ? localPath(m[1]!, env.cwd, true) : null;
+    if (p !== null)
+      out.push({ path: p, what: `\`${a.raw}\``, does: 'reads its local repository from' });
+  }
   return out;
 }
 
@@ -711,10 +1309,26 @@ function gradle(env: Env, cmd: SimpleCommand): Install | null {
     'settings.gradle.kts',
     'gradle.properties',
   ])
-    out.needs.push({ path: j(f), required: false });
+    out.needs.push({ path: j(f), required: false, primary: f !== 'gradle.properties' });
   if (/gradlew$/.test(cmd.name?.value ?? ''))
     out.needs.push({ path: j(base(cmd.name!.value)), required: true });
   out.globs = [{ dir: env.cwd, pattern: /^gradle\/(wrapper\/[^/]+|[^/]+\.versions\.toml)$/ }];
+  out.reads = [
+    ...optionReads(env, cmd, {
+      '-I': 'runs an init script from',
+      '--init-script': 'runs an init script from',
+      '-c': 'reads its settings from',
+      '--settings-file': 'reads its settings from',
+      '-b': 'reads its build file from',
+      '--build-file': 'reads its build file from',
+      '-p': 'builds the project in',
+      '--project-dir': 'builds the project in',
+      '-g': 'reads its user home from',
+      '--gradle-user-home': 'reads its user home from',
+      '--project-cache-dir': 'reads its cache from',
+    }),
+    ...envReads(env, cmd),
+  ];
   if (!env.ctx.available) return out;
   if (!['build.gradle', 'build.gradle.kts'].some((f) => readContext(env, j(f)) !== null))
     return { ...out, skip: 'no build.gradle in the build context' };
@@ -741,7 +1355,17 @@ function dotnet(env: Env, cmd: SimpleCommand): Install | null {
       dir: env.destDir,
       pattern:
         /(^|\/)([^/]+\.(csproj|fsproj|vbproj|sln|slnx|props|targets)|nuget\.config|NuGet\.Config|global\.json|packages\.lock\.json|dotnet-tools\.json)$/,
+      primary: true,
     },
+  ];
+  out.reads = [
+    ...optionReads(env, cmd, {
+      '--configfile': 'reads its NuGet settings from',
+      '-s': 'reads packages from',
+      '--source': 'reads packages from',
+      '--lock-file-path': 'reads its lock file from',
+    }),
+    ...envReads(env, cmd),
   ];
   if (!env.ctx.available)
     return { ...out, skip: 'no build context: the project files cannot be listed' };
@@ -1011,7 +1635,7 @@ function check(model: DockerfileModel, cctx: CheckContext): Finding[] {
   for (const stage of model.stages) {
     const instrs = model.instructions.slice(stage.first, stage.last + 1);
     let done = false;
-    let ordered = false;
+    const noted = new Set<number>();
     for (const instr of instrs) {
       if (done) break;
       const copy = fullCopy(model, ctx, instr);
@@ -1022,28 +1646,29 @@ function check(model: DockerfileModel, cctx: CheckContext): Finding[] {
         out.push(r);
         if ('edits' in r) done = true;
         if ('reason' in r) break;
-      } else if (!ordered) {
-        out.push(...alreadyOrdered(model, ctx, ignore, copy));
-        ordered = true;
-      }
+      } else out.push(...alreadyOrdered(model, ctx, ignore, copy, noted));
     }
   }
   return out;
 }
 
-/** Installs that already run before the stage's first full copy: say why nothing changes. */
+/**
+ * Installs that already run before a full copy holding their sources: say why nothing changes
+ * (an info note, once per RUN: `noted`).
+ */
 function alreadyOrdered(
   model: DockerfileModel,
   ctx: BuildContext,
   ignore: IgnoreFile,
   copy: FullCopy,
+  noted: Set<number>,
 ): Finding[] {
   const out: Finding[] = [];
   const stage = model.stages[copy.instr.stage]!;
   const copyText = model.text.slice(copy.instr.span.start, copy.instr.span.end).split(/\r?\n/)[0]!;
   for (let i = stage.first + 1; i < copy.instr.index; i++) {
     const run = model.instructions[i]!;
-    if (run.keyword !== 'RUN' || !run.shell) continue;
+    if (run.keyword !== 'RUN' || !run.shell || noted.has(i)) continue;
     const env: Env = {
       model,
       ctx,
@@ -1051,11 +1676,13 @@ function alreadyOrdered(
       cwd: workdir(model, i) ?? IMAGE_WD,
       srcDir: copy.srcDir,
       destDir: copy.destDir,
+      vars: runVars(model, run),
     };
     const found = run.shell.commands
       .map((c) => analyseCommand(env, c))
       .find((a): a is Install => a !== null && !a.ignore);
-    if (!found) continue;
+    if (!found || !sourceCopyFor(env, [found])) continue;
+    noted.add(i);
     out.push({
       ruleId: `${ID}/${found.kind}`,
       reason: `${INSTALL_NAMES[found.kind]} runs before \`${copyText}\` (nothing to move): source edits leave it cached`,
@@ -1152,7 +1779,7 @@ function chainPlan(env: Env, run: Instruction, cwd: string | null): ChainPlan | 
       plan.state.push(k);
       continue;
     }
-    if (name === 'set' || (cmd.name === null && cmd.assignments.length) || name === 'export') {
+    if (name === 'set' || (cmd.name === null && cmd.assignments.length) || isExport(cmd)) {
       plan.state.push(k);
       continue;
     }
@@ -1226,6 +1853,16 @@ function planForCopy(
   later: Instruction[],
 ): Finding | null {
   const between: Instruction[] = [];
+  /** The first instruction between the copy and the install that may read the source. */
+  const blocking = () =>
+    between.find(
+      (i) =>
+        !INERT.has(i.keyword) &&
+        !SETTINGS.has(i.keyword) &&
+        !contextFree(model, ctx, ignore, copy, i),
+    );
+  const blockerReason = (b: Instruction) =>
+    `a ${b.keyword} at line ${b.line + 1} runs between the copy and the install and may prepare it`;
   for (const run of later) {
     // A later full copy (`COPY src ./src/` then `COPY . .`): plan for that one instead.
     if ((run.keyword === 'COPY' || run.keyword === 'ADD') && fullCopy(model, ctx, run)) return null;
@@ -1241,12 +1878,14 @@ function planForCopy(
       cwd: cwd ?? '',
       srcDir: copy.srcDir,
       destDir: copy.destDir,
+      vars: runVars(model, run),
     };
     const plan = chainPlan(env, run, cwd);
     if (plan && !plan.installs.length) {
       // A `cd` we cannot follow comes before an install.
       const env2 = { ...env, cwd: cwd ?? IMAGE_WD };
       const a = run.shell.commands.map((c) => analyseCommand(env2, c)).find((x) => x && !x.ignore);
+      if (a && !sourceCopyFor(env2, [{ ...a, skip: a.skip ?? plan.skip }])) return null;
       if (a) return { ruleId: `${ID}/${a.kind}`, reason: plan.skip!, at: run.span.start };
     } else if (plan) {
       const first = plan.installs[0]!;
@@ -1255,17 +1894,16 @@ function planForCopy(
         reason,
         at: run.span.start,
       });
+      // A copy of tool or config files (`COPY .yarn ./.yarn`), not of the install's sources.
+      if (!sourceCopyFor(env, plan.installs)) return null;
       if (first.skip) return skip(first.skip);
       if (plan.skip) return skip(plan.skip);
       if (plan.installs.some((i) => i.after) && earlierInstall(model, env, copy, first.kind)) {
         between.push(run);
         continue;
       }
-      const blocker = between.find((i) => !INERT.has(i.keyword) && !SETTINGS.has(i.keyword));
-      if (blocker)
-        return skip(
-          `a ${blocker.keyword} at line ${blocker.line + 1} runs between the copy and the install and may prepare it`,
-        );
+      const blocker = blocking();
+      if (blocker) return skip(blockerReason(blocker));
       return moveFix(model, ctx, ignore, copy, run, between, plan.installs, env, plan);
     }
     const installs: Install[] = [];
@@ -1275,7 +1913,7 @@ function planForCopy(
       if (a) installs.push(a);
       else others.push(c);
     }
-    const go = run.shell.commands.some((c) => buildsSource(c) === 'go');
+    const go = run.shell.commands.some((c) => buildsSource(c) !== null);
     if (!installs.length || installs.every((i) => i.ignore)) {
       if (go) return goDownloadFix(model, ctx, ignore, copy, run, between);
       between.push(run);
@@ -1284,6 +1922,7 @@ function planForCopy(
     const first = installs[0]!;
     const ruleId = `${ID}/${first.kind}`;
     const skip = (reason: string) => ({ ruleId, reason, at: run.span.start });
+    if (!sourceCopyFor(env, installs)) return null;
     if (cwd === null) return skip('the working directory of the install is not known');
     if (!run.shell.ok) return skip('the shell parser cannot read this RUN');
     for (const i of installs)
@@ -1300,14 +1939,244 @@ function planForCopy(
       return skip(
         `the same RUN also runs \`${[other.name?.raw ?? '', ...other.args.slice(0, 1).map((a) => a.raw)].join(' ').trim()}\`, which may need the copied source`,
       );
-    const blocker = between.find((i) => !INERT.has(i.keyword) && !SETTINGS.has(i.keyword));
-    if (blocker)
-      return skip(
-        `a ${blocker.keyword} at line ${blocker.line + 1} runs between the copy and the install and may prepare it`,
-      );
+    const blocker = blocking();
+    if (blocker) return skip(blockerReason(blocker));
     return moveFix(model, ctx, ignore, copy, run, between, installs, env);
   }
   return null;
+}
+
+/**
+ * Whether `copy` is the copy of the installs' sources, the one to move them above: the whole
+ * context, or a folder holding one of their manifests (`COPY backend/ /srv/backend`). A copy of
+ * tool or config files (`COPY .yarn ./.yarn`, `COPY prisma ./prisma`) is not: the install may
+ * need what it copies, and moving above it breaks the build. An install that is skipped anyway
+ * and runs inside the copied folder counts too (to say why).
+ */
+function sourceCopyFor(env: Env, installs: Install[]): boolean {
+  if (env.srcDir === '') return true;
+  for (const inst of installs) {
+    if (inst.skip && under(env.destDir, env.cwd) !== null) return true;
+    for (const n of inst.needs) {
+      if (!(n.primary ?? n.required)) continue;
+      const cp = contextPath(env, n.path);
+      if (cp !== null && inContext(env, cp)) return true;
+    }
+    for (const g of inst.globs ?? []) {
+      const root = g.primary ? contextPath(env, g.dir) : null;
+      if (root === null) continue;
+      for (const e of env.ctx.walk()) {
+        const rel = root === '' ? e.path : under(root, e.path);
+        if (!e.isDirectory && rel && g.pattern.test(rel) && !env.ignore.ignores(e.path))
+          return true;
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * An instruction between the full copy and the install that reads nothing from the build context
+ * and writes nothing the copy writes, so the copy may move below it: `COPY --from` of a tool
+ * (`COPY --from=composer:2 /usr/bin/composer /usr/bin/composer`) outside the copy's destination,
+ * and RUNs of a small allow-list of tool set-ups (`npm install -g`, `yarn global add`,
+ * `pip install --upgrade pip`, `python -m venv /venv`, `corepack enable`, `mkdir -p /x`) with no
+ * path into the copied tree and no variable pointing the tool there.
+ */
+function contextFree(
+  model: DockerfileModel,
+  ctx: BuildContext,
+  ignore: IgnoreFile,
+  copy: FullCopy,
+  instr: Instruction,
+): boolean {
+  if (instr.keyword === 'COPY') {
+    const spec = copySpec(model, instr);
+    if (!spec || spec.from === null || spec.heredoc) return false;
+    const raw = spec.dest.value ?? model.expand(spec.dest.raw, instr.index);
+    const wd = workdir(model, instr.index);
+    if (raw === null || (!raw.startsWith('/') && wd === null)) return false;
+    const dest = joinImage(wd ?? '/', raw);
+    return under(copy.destDir, dest) === null && under(dest, copy.destDir) === null;
+  }
+  if (instr.keyword !== 'RUN' || !instr.shell?.ok || instr.heredocs.length || instr.json)
+    return false;
+  for (const f of instr.flags) {
+    if (f.name === 'network') continue;
+    const type = f.options.type ?? 'bind';
+    if (f.name !== 'mount' || !['cache', 'secret', 'ssh', 'tmpfs'].includes(type)) return false;
+    if (f.options.from !== undefined || f.options.source !== undefined) return false;
+  }
+  const env: Env = {
+    model,
+    ctx,
+    ignore,
+    cwd: workdir(model, instr.index) ?? IMAGE_WD,
+    srcDir: copy.srcDir,
+    destDir: copy.destDir,
+    vars: runVars(model, instr),
+  };
+  const shell = instr.shell;
+  if (shell.commands.some((c) => c.nested)) return false;
+  for (const st of shell.statements) {
+    if (st.terminator === '&') return false;
+    for (const item of st.items) {
+      const cmd = item.command;
+      if (item.op === '||' || !cmd || cmd.name === null || cmd.redirects.length) return false;
+      const prefixes = new Map<string, string | null>();
+      for (const a of cmd.assignments) setAssignment(prefixes, a);
+      if ([...prefixes.values()].some((v) => v === null)) return false;
+      if (!toolSetup(cmd, copy.destDir)) return false;
+      const touches = (p: string | null) =>
+        p === null || under(copy.destDir, p) !== null || under(p, copy.destDir) !== null;
+      if (envReads(env, cmd).some((r) => touches(r.path))) return false;
+    }
+  }
+  return true;
+}
+
+/** npm/yarn/pnpm/bun package specs from the registry (`@vue/cli`, `pnpm@8.15.4`, `npm@latest`). */
+const NPM_SPEC = /^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*(@[\w.^~<>=*|+-]+)?$/i;
+/** Python requirement specs naming a package (`pip`, `poetry==1.8.3`, `setuptools>=70`). */
+const PY_SPEC =
+  /^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9._,-]+\])?([<>=!~]=?[A-Za-z0-9.*+!-]+(,[<>=!~]=?[A-Za-z0-9.*+!-]+)*)?$/;
+/** pip options whose value is never a path. */
+const PIP_SAFE_VALUE_OPTS = new Set([
+  '--progress-bar',
+  '--root-user-action',
+  '--upgrade-strategy',
+  '--timeout',
+  '--retries',
+  '--trusted-host',
+]);
+/** Gem names and versions (`bundler`, `bundler:2.5.6`, `2.5.6`). */
+const GEM_SPEC = /^[A-Za-z0-9][\w.-]*(:[\w.]+)?$/;
+
+/** One command of the allow-list of tool set-ups that read nothing from the build context. */
+function toolSetup(cmd: SimpleCommand, destDir: string): boolean {
+  const name = base(cmd.name?.value);
+  const args = vals(cmd);
+  if (args.some((a) => a === null)) return false;
+  const v = args as string[];
+  const flags = v.filter((a) => a.startsWith('-'));
+  const words = v.filter((a) => !a.startsWith('-'));
+  // Flags carry no path (`--loglevel=error` yes, `--prefix=/x` no).
+  const plainFlags = flags.every((f) => !f.includes('/'));
+  const outsideCopy = (p: string) =>
+    p.startsWith('/') && under(destDir, normalizePosix(p)) === null;
+  const global = flags.some((f) => ['-g', '--global', '--location=global'].includes(f));
+  const pipArgs = isPip(cmd);
+  if (pipArgs) {
+    // `pip install --upgrade pip setuptools`: named packages from the index only.
+    const a = pipArgs.map((w) => w.value!);
+    const pkgs: string[] = [];
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i]!;
+      if (!x.startsWith('-')) {
+        pkgs.push(x);
+        continue;
+      }
+      const eq = x.startsWith('--') ? x.indexOf('=') : -1;
+      const opt = eq > 0 ? x.slice(0, eq) : x;
+      const value = eq > 0 ? x.slice(eq + 1) : null;
+      if (['-i', '--index-url', '--extra-index-url'].includes(opt)) {
+        if (!/^https?:\/\//.test(value ?? a[++i] ?? '')) return false;
+      } else if (PIP_SAFE_VALUE_OPTS.has(opt)) {
+        if ((value ?? a[++i] ?? '').includes('/')) return false;
+      } else if (
+        // Any other option with a value may name a path (-r, -c, -e, -f, --target, ...).
+        PIP_VALUE_OPTS.has(opt) ||
+        PIP_FILE_OPTS.has(opt) ||
+        opt in PIP_READ_OPTS ||
+        ['-e', '--editable'].includes(opt) ||
+        /^-[rcef]./.test(x) ||
+        x.includes('/')
+      )
+        return false;
+    }
+    return pkgs.length > 0 && pkgs.every((p) => PY_SPEC.test(p));
+  }
+  switch (name) {
+    case 'true':
+      return v.length === 0;
+    case 'set':
+      return v.every((a) => /^[-+][a-zA-Z]+$|^(errexit|nounset|pipefail|xtrace)$|^-o$/.test(a));
+    case 'mkdir':
+      return (
+        flags.every((f) => ['-p', '--parents', '-v', '--verbose'].includes(f)) &&
+        words.length > 0 &&
+        words.every(outsideCopy)
+      );
+    case 'corepack': {
+      const sub = words[0];
+      if (sub === 'enable' || sub === 'disable')
+        return (
+          flags.length === 0 &&
+          words.slice(1).every((w) => /^(npm|yarn|pnpm|yarnpkg|pnpx|npx)$/.test(w))
+        );
+      if (sub === 'prepare')
+        return (
+          words.length > 1 &&
+          words.slice(1).every((w) => NPM_SPEC.test(w)) &&
+          flags.every((f) => f === '--activate')
+        );
+      if (sub === 'install')
+        return (
+          global &&
+          words.length > 1 &&
+          words.slice(1).every((w) => NPM_SPEC.test(w)) &&
+          flags.every((f) => f === '-g' || f === '--global')
+        );
+      return false;
+    }
+    case 'npm':
+    case 'pnpm':
+    case 'bun':
+      // A global install of named packages (`npm install -g @vue/cli`); without a name it would
+      // install the project folder itself.
+      return (
+        global &&
+        ['install', 'i', 'add', 'update', 'up'].includes(words[0] ?? '') &&
+        words.length > 1 &&
+        words.slice(1).every((w) => NPM_SPEC.test(w)) &&
+        plainFlags
+      );
+    case 'yarn':
+      return (
+        words[0] === 'global' &&
+        words[1] === 'add' &&
+        words.length > 2 &&
+        words.slice(2).every((w) => NPM_SPEC.test(w)) &&
+        plainFlags
+      );
+    case 'gem':
+      return (
+        (words[0] === 'install' || words[0] === 'update') &&
+        (words.length > 1 || flags.includes('--system')) &&
+        words.slice(1).every((w) => GEM_SPEC.test(w) && !w.endsWith('.gem')) &&
+        plainFlags
+      );
+    case 'virtualenv':
+      return words.length === 1 && outsideVenv(words[0]!, destDir) && plainFlags;
+  }
+  // `python -m venv /venv`
+  if (/^python[0-9.]*$/.test(name) && v[0] === '-m' && v[1] === 'venv') {
+    const rest = v.slice(2);
+    const paths = rest.filter((a) => !a.startsWith('-'));
+    return (
+      paths.length === 1 &&
+      outsideVenv(paths[0]!, destDir) &&
+      rest.every((a) => !a.startsWith('-') || !a.includes('/'))
+    );
+  }
+  return false;
+}
+
+/** A virtualenv folder neither inside the copy's destination nor holding it. */
+function outsideVenv(p: string, destDir: string): boolean {
+  if (!p.startsWith('/')) return false;
+  const dir = normalizePosix(p);
+  return under(destDir, dir) === null && under(dir, destDir) === null;
 }
 
 function earlierInstall(model: DockerfileModel, env: Env, copy: FullCopy, kind: Kind): boolean {
@@ -1506,9 +2375,13 @@ function moveFix(
   for (const d of plan?.cdDirs ?? [])
     if (under(copy.destDir, d) !== null && !files.some((f) => under(d, f.imagePath) !== null))
       return skip(`the install runs in ${d} (\`cd\`), which only the full copy creates`);
+  const copyText = model.text.slice(copy.instr.span.start, copy.instr.span.end).split(/\r?\n/)[0]!;
+  const why = readsProblem(env, copy, copyText, real, files, providedBefore(model, ctx, copy));
+  if (why) return skip(why);
   if (plan && plan.prefix < plan.items.length)
     return splitFix(model, ctx, copy, run, between, real, files, lines, plan);
   const settings = between.filter((i) => SETTINGS.has(i.keyword));
+  const movers = between.filter((i) => !INERT.has(i.keyword) && !SETTINGS.has(i.keyword));
   const copyStart = blockStart(model, copy.instr, -1);
   const runStart = blockStart(model, run, copy.instr.endLine);
   const inserts = real.flatMap((i) => i.inserts ?? []);
@@ -1519,7 +2392,7 @@ function moveFix(
   const afterLines = afterCmds.map((c) => runIndent + ['RUN', ...flags, c].join(' '));
   const eol = model.eol;
   const edits: Edit[] = [];
-  if (settings.length === 0) {
+  if (settings.length === 0 && movers.length === 0) {
     const moved = withInserts(blockText(model, runStart, run), runStart, inserts);
     edits.push({
       start: copyStart,
@@ -1533,7 +2406,9 @@ function moveFix(
       edits.push({ start: runStart, end, text: afterLines.join(eol) + (lastNoNl ? '' : eol) });
     } else edits.push({ ...rm, text: '' });
   } else {
-    // Settings between: the install keeps its place, the full copy moves below it.
+    // Settings or tool set-ups between: the install keeps its place, the full copy moves below
+    // it. The manifest COPY takes the full copy's place, or (tool set-ups only) goes right
+    // before the install, so a manifest edit does not re-run the set-ups.
     const expandedHere = model.expand(copy.instr.logical.text, copy.instr.index);
     const expandedThere = model.expand(copy.instr.logical.text, run.index);
     if (expandedHere === null || expandedHere !== expandedThere)
@@ -1545,12 +2420,14 @@ function moveFix(
       return skip(
         'a WORKDIR between the copy and the install changes where the relative copy lands',
       );
-    const copyLinesSpan = instructionLines(model, copy.instr);
-    edits.push({
-      start: copyStart,
-      end: copyLinesSpan.end,
-      text: lines.map((l) => indent + l + eol).join(''),
-    });
+    const manifestText = lines.map((l) => indent + l + eol).join('');
+    if (settings.length) {
+      const copyLinesSpan = instructionLines(model, copy.instr);
+      edits.push({ start: copyStart, end: copyLinesSpan.end, text: manifestText });
+    } else {
+      edits.push({ ...removalSpan(model, copyStart, copy.instr), text: '' });
+      edits.push({ start: runStart, end: runStart, text: manifestText });
+    }
     for (const ins of inserts) edits.push({ start: ins.at, end: ins.at, text: ins.text });
     const { end } = instructionLines(model, run);
     const lastNoNl = end === model.text.length && !/\n$/.test(model.text);
@@ -1563,7 +2440,6 @@ function moveFix(
   }
   const review = !ctx.available || inserts.length > 0;
   const list = files.map((f) => f.source);
-  const copyText = model.text.slice(copy.instr.span.start, copy.instr.span.end).split(/\r?\n/)[0]!;
   const what = INSTALL_NAMES[first.kind];
   const manifestsText = list.length
     ? `copy only ${list.join(', ')} first`
@@ -1590,7 +2466,96 @@ function moveFix(
       'no build context: manifests inferred from the command; nested includes are not copied';
   else if (inserts.length)
     fix.note = `the moved install gets${inserts.map((i) => i.text).join('')}; check the project still builds`;
+  const kept = moversNote(model, movers);
+  if (kept) fix.note = fix.note ? `${fix.note}; ${kept}` : kept;
   return fix;
+}
+
+/** Says which instructions between the copy and the install stay before the install. */
+function moversNote(model: DockerfileModel, movers: Instruction[]): string | null {
+  if (!movers.length) return null;
+  const shown = movers.map(
+    (i) => `\`${model.text.slice(i.span.start, i.span.end).split(/\r?\n/)[0]!}\``,
+  );
+  return `${shown.join(', ')} read${movers.length === 1 ? 's' : ''} nothing from the build context and still run${movers.length === 1 ? 's' : ''} before the install`;
+}
+
+/** Why a path the installs read or write keeps them after the full copy, or null. */
+function readsProblem(
+  env: Env,
+  copy: FullCopy,
+  copyText: string,
+  installs: Install[],
+  files: ManifestFile[],
+  provided: Map<string, string>,
+): string | null {
+  for (const inst of installs)
+    for (const r of inst.reads ?? []) {
+      const why = readProblem(env, copy, copyText, r, files, provided);
+      if (why) return why;
+    }
+  return null;
+}
+
+/** A path for a message (an image path relative to an unknown WORKDIR shown relative). */
+function shownImagePath(p: string): string {
+  return p.startsWith(IMAGE_WD) ? p.slice(IMAGE_WD.length).replace(/^\//, '') || '.' : p;
+}
+
+/**
+ * Whether the full copy puts something at a path an install reads (or writes): files of the
+ * build context (after .dockerignore) at or below it that are neither copied with the manifests
+ * nor put there by an earlier COPY. Paths outside the copy's destination are unaffected by the
+ * move; a path holding the destination is a problem (the copy adds to it).
+ */
+function readProblem(
+  env: Env,
+  copy: FullCopy,
+  copyText: string,
+  r: Read,
+  files: ManifestFile[],
+  provided: Map<string, string>,
+): string | null {
+  if (r.path === null)
+    return `${r.what} has no known value and may name a path of the source that only \`${copyText}\` puts in place`;
+  // One of the two is relative to the base image's WORKDIR, which the Dockerfile does not set:
+  // they may be the same folder.
+  const unknownWd = (p: string) => p.startsWith(IMAGE_WD);
+  if (unknownWd(r.path) !== unknownWd(copy.destDir) && !r.output)
+    return unknownWd(r.path)
+      ? `${r.what} ${r.does} ${shownImagePath(r.path)} relative to a WORKDIR the Dockerfile does not set, which may be where \`${copyText}\` lands`
+      : `${r.what} ${r.does} ${r.path}, which may be where \`${copyText}\` lands (a WORKDIR the Dockerfile does not set)`;
+  if (under(copy.destDir, r.path) === null) {
+    if (under(r.path, copy.destDir) === null || r.output) return null;
+    return `${r.what} ${r.does} ${shownImagePath(r.path)}, which holds what \`${copyText}\` puts in place`;
+  }
+  const cp = contextPath(env, r.path)!;
+  if (!env.ctx.available)
+    return `${r.what} ${r.does} ${cp || '.'}, which \`${copyText}\` may put in place (no build context to check)`;
+  const copied = new Set(files.map((f) => f.ctxPath));
+  const missing = contextFiles(env, cp).filter((f) => {
+    const rel = copy.srcDir === '' ? f : f.slice(copy.srcDir.length + 1);
+    return !copied.has(f) && provided.get(joinImage(copy.destDir, rel)) !== f;
+  });
+  if (!missing.length) return null;
+  const dir = cp === copy.srcDir || env.ctx.isDirectory(cp);
+  const shown = cp === '' ? 'the whole build context' : cp + (dir ? '/' : '');
+  if (r.output)
+    return `${r.what} writes ${shown}, which the build context also holds (not in .dockerignore): after the move, \`${copyText}\` would copy it over what the install wrote`;
+  return `${r.what} ${r.does} ${shown}, a ${dir ? 'folder' : 'file'} of the source that only \`${copyText}\` puts in place`;
+}
+
+/** Context files (after .dockerignore) at or below a context path ('' = all). */
+function contextFiles(env: Env, cp: string): string[] {
+  if (cp !== '' && !env.ctx.exists(cp)) return [];
+  if (cp !== '' && !env.ctx.isDirectory(cp)) return env.ignore.ignores(cp) ? [] : [cp];
+  return env.ctx
+    .walk()
+    .filter(
+      (e) =>
+        !e.isDirectory && (cp === '' || e.path.startsWith(cp + '/')) && !env.ignore.ignores(e.path),
+    )
+    .map((e) => e.path);
 }
 
 /**
@@ -1637,8 +2602,9 @@ function splitFix(
   const runIndent = text.slice(model.lineStarts[run.line]!, run.span.start);
   const copyStart = blockStart(model, copy.instr, -1);
   const settings = between.filter((i) => SETTINGS.has(i.keyword));
+  const movers = between.filter((i) => !INERT.has(i.keyword) && !SETTINGS.has(i.keyword));
   const edits: Edit[] = [];
-  if (settings.length === 0) {
+  if (settings.length === 0 && movers.length === 0) {
     edits.push({
       start: copyStart,
       end: copyStart,
@@ -1657,16 +2623,25 @@ function splitFix(
       return skip(
         'a WORKDIR between the copy and the install changes where the relative copy lands',
       );
-    edits.push({
-      start: copyStart,
-      end: instructionLines(model, copy.instr).end,
-      text: lines.map((l) => indent + l + eol).join(''),
-    });
-    edits.push({
-      start: run.span.start,
-      end: run.span.end,
-      text: moved + eol + blockText(model, copyStart, copy.instr) + eol + runIndent + rest,
-    });
+    const manifestText = lines.map((l) => indent + l + eol).join('');
+    const tail = moved + eol + blockText(model, copyStart, copy.instr) + eol + runIndent + rest;
+    if (settings.length) {
+      edits.push({
+        start: copyStart,
+        end: instructionLines(model, copy.instr).end,
+        text: manifestText,
+      });
+      edits.push({ start: run.span.start, end: run.span.end, text: tail });
+    } else {
+      // Tool set-ups between: the manifest COPY goes right before the install.
+      const runStart = blockStart(model, run, copy.instr.endLine);
+      edits.push({ ...removalSpan(model, copyStart, copy.instr), text: '' });
+      edits.push({
+        start: runStart,
+        end: run.span.end,
+        text: manifestText + text.slice(runStart, run.span.start) + tail,
+      });
+    }
   }
   const review = !ctx.available || inserts.length > 0 || plan.review.length > 0;
   const list = files.map((f) => f.source);
@@ -1684,6 +2659,7 @@ function splitFix(
         ]
       : []),
     ...plan.review,
+    ...(moversNote(model, movers) ? [moversNote(model, movers)!] : []),
   ];
   const fix: Fix = {
     ruleId,
@@ -1726,14 +2702,29 @@ function goDownloadFix(
   const wd = workdir(model, copy.instr.index);
   if (wd === null || wd !== copy.destDir) return null;
   if (workdir(model, run.index) !== wd) return null;
-  const env: Env = { model, ctx, ignore, cwd: wd, srcDir: copy.srcDir, destDir: copy.destDir };
+  const env: Env = {
+    model,
+    ctx,
+    ignore,
+    cwd: wd,
+    srcDir: copy.srcDir,
+    destDir: copy.destDir,
+    vars: runVars(model, run),
+  };
   const gomodPath = contextPath(env, joinImage(wd, 'go.mod'));
   if (gomodPath === null || !inContext(env, gomodPath)) return null;
+  // The command that compiles: `go build`, `go install`, ... (named in the messages).
+  const build = run.shell!.commands.find((c) => buildsSource(c) !== null)!;
+  const buildName = `go ${subcommand(build)?.value ?? 'build'}`;
   const problem = goModProblem(env, wd);
   if (problem) return skip(problem);
   const vendor = contextPath(env, joinImage(wd, 'vendor/modules.txt'));
   if (vendor !== null && inContext(env, vendor))
-    return skip('the module is vendored: go build reads vendor/, nothing to download');
+    // Already right: a vendored module downloads nothing (a note, not a rewrite given up).
+    return {
+      ...skip(`the module is vendored: ${buildName} reads vendor/, nothing to download`),
+      info: true,
+    };
   if (between.some((i) => !INERT.has(i.keyword) && !SETTINGS.has(i.keyword))) return null;
   const gomod = env.ctx.readFile(gomodPath) ?? '';
   if (!/^\s*require\b/m.test(gomod)) return null;
@@ -1749,6 +2740,17 @@ function goDownloadFix(
   if (typeof files === 'string') return skip(files);
   const lines = copyLines(model, copy, files);
   if (typeof lines === 'string') return skip(lines);
+  const copyText = model.text.slice(copy.instr.span.start, copy.instr.span.end).split(/\r?\n/)[0]!;
+  // GOFLAGS=-mod=vendor, GOPROXY=file://... into the copied tree: the download would need it.
+  const why = readsProblem(
+    env,
+    copy,
+    copyText,
+    [{ ...install, reads: goReads(env, build) }],
+    files,
+    providedBefore(model, ctx, copy),
+  );
+  if (why) return skip(why);
   const mounts = run.flags
     .filter((f) => f.name === 'mount' && f.options.type === 'cache')
     .map((f) => model.text.slice(f.span.start, f.span.end));
@@ -1757,10 +2759,9 @@ function goDownloadFix(
   const text = [...lines, ['RUN', ...mounts, 'go mod download'].join(' ')]
     .map((l) => indent + l + model.eol)
     .join('');
-  const copyText = model.text.slice(copy.instr.span.start, copy.instr.span.end).split(/\r?\n/)[0]!;
   return {
     ruleId,
-    message: `go build downloads every module again on each source edit because only \`${copyText}\` precedes it: copy ${files.map((f) => f.source).join(', ')} and run \`go mod download\` before the full copy.`,
+    message: `${buildName} downloads every module again on each source edit because only \`${copyText}\` precedes it: copy ${files.map((f) => f.source).join(', ')} and run \`go mod download\` before the full copy.`,
     applicability: 'review',
     at: run.span.start,
     edits: [{ start: copyStart, end: copyStart, text }],
@@ -1778,7 +2779,7 @@ export const transform: Transform = {
     docs: {
       why: 'A `COPY . .` before the dependency install makes every source edit invalidate the install step, so each build downloads and installs every package again. Copying only the manifests (requirements.txt, package.json and its lock file, go.mod, ...) first and installing before the full copy keeps that layer cached until a manifest changes.',
       fixSafety:
-        'The install RUN moves unchanged (text, flags, comments) above the full copy, after a COPY of exactly the files it reads, found in the real build context after .dockerignore (nested pip includes, workspace package.json files, wrapper files). It is skipped when anything else could need the source: lifecycle scripts, local path dependencies, installing the project itself, or a RUN/COPY between the copy and the install. An install and a build in one RUN (`npm ci && npm run build`) are split: the install part moves as its own RUN, the build stays after the copy; splits that repeat a `cd`/`export` or leave a cleanup after the build are `review`. Fixes that change commands (poetry --no-root, uv --no-install-project, composer --no-scripts --no-autoloader), add a step (go mod download) or infer manifests without a context are `review`.',
+        'The install RUN moves unchanged (text, flags, comments) above the full copy, after a COPY of exactly the files it reads, found in the real build context after .dockerignore (nested pip includes, workspace package.json files, wrapper files, the files named by PIP_CONSTRAINT, BUNDLE_GEMFILE, COMPOSER or yarnPath). It is skipped when anything else could need the source: lifecycle scripts, local path dependencies, installing the project itself, any other path it reads in the copied tree (--find-links, local index URLs, config files named by options or variables such as PIP_CONFIG_FILE, NPM_CONFIG_USERCONFIG, YARN_RC_FILENAME, GOFLAGS=-mod=vendor, GOPROXY=file://), what it writes (node_modules, vendor, .venv) also being in the context, or a RUN/COPY between the copy and the install that may read the source (global tool installs, corepack, venvs and mkdir outside the copied tree, and COPY --from of a tool, stay before the install and do not block). Only a copy of the whole context or of a folder holding the manifests counts as the full copy: an install never moves above a copy of tool or config folders such as .yarn. An install and a build in one RUN (`npm ci && npm run build`) are split: the install part moves as its own RUN, the build stays after the copy; splits that repeat a `cd`/`export` or leave a cleanup after the build are `review`. Fixes that change commands (poetry --no-root, uv --no-install-project, composer --no-scripts --no-autoloader), add a step (go mod download) or infer manifests without a context are `review`.',
     },
   },
   check,
