@@ -11,6 +11,7 @@ import { optimizeFile } from '../../src/api.js';
 import { DiskContext } from '../../src/context.js';
 import { contextAfter, explain } from '../../src/explain.js';
 import { SIZE_SLACK, verify, type VerifyReport } from '../../src/verify/verify.js';
+import { agreementSuite } from './agreement.js';
 import { ensureEngine, ROOT } from './engine.js';
 
 interface Case {
@@ -164,3 +165,6 @@ suite('examples built with real Docker (original vs --unsafe)', () => {
     expect(r.sameOutput).toBe(true);
   });
 });
+
+// After the verify cases (same worker, warm build cache): explain vs BuildKit on every default edit.
+agreementSuite(engine);
