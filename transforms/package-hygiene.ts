@@ -53,7 +53,7 @@ import { cleanRelative } from '../src/context.js';
 import { copySpec, globToRegExp, hasGlob, matchSource, sourceValue } from '../src/copy.js';
 import { indentOf } from '../src/edits.js';
 import { loadIgnore, type IgnoreFile } from '../src/ignore.js';
-import { normalizePosix } from '../src/parse/dockerfile.js';
+import { heredocLogical, normalizePosix } from '../src/parse/dockerfile.js';
 import { parseShell } from '../src/parse/shell.js';
 import { indentOfLine, lineEnd } from '../src/text.js';
 import type {
@@ -64,7 +64,6 @@ import type {
   Finding,
   Fix,
   Instruction,
-  LogicalText,
   SimpleCommand,
   Span,
   Stage,
@@ -454,24 +453,6 @@ const SHELL_OPTIONS = new Set(['errexit', 'nounset', 'xtrace', 'verbose', 'pipef
 type HeredocForm =
   { kind: 'script'; instr: Instruction; errexit: boolean } | { kind: 'other'; reason: string };
 
-/** A heredoc body as logical shell text: its lines as they are, joined with `\n`. */
-function heredocBody(text: string, body: Span): LogicalText {
-  const segments: LogicalText['segments'] = [];
-  let out = '';
-  let pos = body.start;
-  while (pos < body.end) {
-    let nl = text.indexOf('\n', pos);
-    if (nl < 0 || nl > body.end) nl = body.end;
-    let le = nl;
-    if (le > pos && text[le - 1] === '\r') le--;
-    if (le > pos) segments.push({ from: out.length, sourceStart: pos, length: le - pos });
-    out += text.slice(pos, le);
-    if (nl < body.end) out += '\n';
-    pos = nl + 1;
-  }
-  return { text: out, segments };
-}
-
 /**
  * The heredoc form of a RUN other than the plain `RUN <<EOT` (which the model parses itself).
  * `RUN <<EOT bash -e` and `RUN sh -eux <<EOT` feed the body to sh/bash on stdin, so the body is a
@@ -513,7 +494,7 @@ function heredocForm(instr: Instruction, text: string): HeredocForm | null {
   }
   return {
     kind: 'script',
-    instr: { ...instr, shell: parseShell(heredocBody(text, h.body)) },
+    instr: { ...instr, shell: parseShell(heredocLogical(text, h.body)) },
     errexit,
   };
 }

@@ -278,7 +278,9 @@ export function parseDockerfile(text: string): DockerfileModel {
       line: lineOfOffset(lineStarts, start),
     };
   });
-  const comments = [...directiveComments, ...astComments].sort((a, b) => a.span.start - b.span.start);
+  const comments = [...directiveComments, ...astComments].sort(
+    (a, b) => a.span.start - b.span.start,
+  );
 
   const errors: { message: string; line: number }[] = [];
   const instructions: Instruction[] = [];
@@ -507,7 +509,7 @@ export function parseDockerfile(text: string): DockerfileModel {
 }
 
 /** A heredoc body as logical text: lines kept as they are (with `\n` separators). */
-function heredocLogical(text: string, body: Span): LogicalText {
+export function heredocLogical(text: string, body: Span): LogicalText {
   const segments: LogicalText['segments'] = [];
   let out = '';
   let pos = body.start;
