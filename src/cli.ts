@@ -148,6 +148,7 @@ async function runFix(args: FixArgs, io: CliIO, custom?: readonly Transform[]): 
   /** fix --dry-run: the cache line (source edit, before vs after) of each changed Dockerfile. */
   const cacheLines = new Map<FileOutcome, string>();
   const showProgress = files.length > PROGRESS_THRESHOLD && Boolean(io.stderrIsTTY) && !args.quiet;
+  const contextDir = args.context ? path.resolve(io.cwd, args.context) : null;
 
   for (const [n, { display, absolute: file }] of files.entries()) {
     const shown = file === '-' ? (args.stdinFilename ?? '-') : display;
@@ -160,14 +161,14 @@ async function runFix(args: FixArgs, io: CliIO, custom?: readonly Transform[]): 
         result = await optimize(source, {
           ...optionsFor(args, config?.config ?? null, custom, io.cwd),
           path: args.stdinFilename ?? 'Dockerfile',
-          context: args.context ? path.resolve(io.cwd, args.context) : null,
+          context: contextDir,
         });
         stdinResult = result;
       } else {
         const config = configFor(path.dirname(file));
         result = await optimizeFile(file, {
           ...optionsFor(args, config?.config ?? null, custom, io.cwd),
-          context: args.context ? path.resolve(io.cwd, args.context) : undefined,
+          context: contextDir ?? undefined,
           pending,
         });
         for (const change of result.files) {
@@ -181,11 +182,10 @@ async function runFix(args: FixArgs, io: CliIO, custom?: readonly Transform[]): 
       outcomes.push({ path: shown, result });
       if (args.dryRun && !args.quiet && args.format === 'diff' && result.changed) {
         const abs = file === '-' ? path.resolve(io.cwd, args.stdinFilename ?? 'Dockerfile') : file;
-        const root = args.context ? path.resolve(io.cwd, args.context) : null;
         const line = dryRunCacheLine(
           result,
           abs,
-          file === '-' ? root : (root ?? path.dirname(file)),
+          file === '-' ? contextDir : (contextDir ?? path.dirname(file)),
         );
         if (line) cacheLines.set(outcomes[outcomes.length - 1]!, line);
       }

@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { optimizeFile } from '../../src/api.js';
 import { DiskContext } from '../../src/context.js';
 import { initShellParser } from '../../src/parse/shell.js';
-import { explain } from '../../src/explain.js';
+import { explain, type ExplainRerun } from '../../src/explain.js';
 import { parseBuildLog, rerunSteps } from '../../src/verify/buildlog.js';
 import { build, removeImages } from '../../src/verify/docker.js';
 import { editSuffix } from '../../src/verify/verify.js';
@@ -34,6 +34,24 @@ const tmp: string[] = [];
 const images: string[] = [];
 
 const label = (s: string) => s.trim().replace(/\s+/g, ' ');
+
+/**
+ * Compare the model's re-runs for one edit with the steps BuildKit re-ran (`[stage i/n]` labels
+ * as the build log prints them): every certain step must have re-run, and every step that re-ran
+ * must have been predicted (certain or maybe). Returns the facts, for a readable failure.
+ */
+export function agreement(predicted: ExplainRerun[], reran: string[]) {
+  const certain = predicted.filter((x) => x.certain).map((x) => label(x.buildkit.label));
+  const maybe = predicted.filter((x) => !x.certain).map((x) => label(x.buildkit.label));
+  const actual = reran.map(label);
+  return {
+    certain,
+    maybe,
+    actual,
+    missed: certain.filter((x) => !actual.includes(x)),
+    unpredicted: actual.filter((x) => !certain.includes(x) && !maybe.includes(x)),
+  };
+}
 
 export function agreementSuite(engine: Engine): void {
   const suite = engine.skip ? describe.skip : describe;
@@ -78,21 +96,17 @@ export function agreementSuite(engine: Engine): void {
         fs.appendFileSync(path.join(dir, e.path), editSuffix());
         const b = await build(client, { contextDir: dir, dockerfile, tag, timeoutMs: 10 * 60_000 });
         expect({ edit: e.path, ok: b.ok, error: b.error }).toMatchObject({ ok: true });
-        const actual = rerunSteps(parseBuildLog(b.log).steps).map((s) => label(s.step));
-        const certain = predicted.filter((x) => x.certain).map((x) => label(x.buildkit.label));
-        const maybe = predicted.filter((x) => !x.certain).map((x) => label(x.buildkit.label));
-        expect({
-          edit: e.path,
-          kind: e.kind,
-          certain,
-          maybe,
-          actual,
-          missed: certain.filter((x) => !actual.includes(x)),
-          unpredicted: actual.filter((x) => !certain.includes(x) && !maybe.includes(x)),
-        }).toMatchObject({ missed: [], unpredicted: [] });
+        const facts = agreement(
+          predicted,
+          rerunSteps(parseBuildLog(b.log).steps).map((s) => s.step),
+        );
+        expect({ edit: e.path, kind: e.kind, ...facts }).toMatchObject({
+          missed: [],
+          unpredicted: [],
+        });
         // An ignored file re-runs nothing; any other edit re-runs at least the COPY taking it.
-        if (e.ignored) expect(actual).toEqual([]);
-        else expect(certain.length).toBeGreaterThan(0);
+        if (e.ignored) expect(facts.actual).toEqual([]);
+        else expect(facts.certain.length).toBeGreaterThan(0);
       }
     });
   });
