@@ -15,6 +15,8 @@ const dist = path.resolve(root, process.env.DFO_DIST ?? 'dist');
 const { optimizeFile } = await import(path.join(dist, 'src/api.js'));
 const { verify } = await import(path.join(dist, 'src/verify/verify.js'));
 const { defaultDockerBin } = await import(path.join(dist, 'src/verify/docker.js'));
+const { explain, contextAfter } = await import(path.join(dist, 'src/explain.js'));
+const { DiskContext } = await import(path.join(dist, 'src/context.js'));
 
 const bin = process.env.DFO_DOCKER ?? defaultDockerBin();
 const setup = spawnSync('bash', [path.join(root, 'scripts/docker-setup.sh')], {
@@ -61,10 +63,18 @@ for (const name of names) {
   const o = r.original.cache;
   const p = r.optimized.cache;
   const reran = (c) => (c ? `${c.reran.length}/${c.total}` : 'n/a');
-  const heavy = (c) =>
-    c
-      ? c.reran.filter((s) => /\b(apt-get|pip|npm|gcc|make|go build)\b/.test(s.instruction)).length
-      : 0;
+  // Installs, compiles and downloads among the steps that re-ran, as `explain` classifies them.
+  const context = new DiskContext(path.dirname(dockerfile), dockerfile);
+  const expensive = (text, ctx) =>
+    new Set(
+      explain({ text, context: ctx, edits: [] })
+        .steps.filter((s) => s.expensive)
+        .map((s) => s.buildkit.label.trim().replace(/\s+/g, ' ')),
+    );
+  const heavyBefore = expensive(result.files[0]?.before ?? result.output, context);
+  const heavyAfter = expensive(result.output, contextAfter(context, result));
+  const heavy = (c, set) =>
+    c ? c.reran.filter((s) => set.has(s.step.trim().replace(/\s+/g, ' '))).length : 0;
   rows.push([
     name,
     String(new Set(r.fixes).size),
@@ -73,7 +83,7 @@ for (const name of names) {
     `${r.layers.before} → ${r.layers.after}`,
     `${r.original.build.seconds.toFixed(1)} s → ${r.optimized.build.seconds.toFixed(1)} s`,
     `${reran(o)} → ${reran(p)}`,
-    `${heavy(o)} → ${heavy(p)}`,
+    `${heavy(o, heavyBefore)} → ${heavy(p, heavyAfter)}`,
   ]);
 }
 const head = [
