@@ -21,7 +21,6 @@ import {
   type CacheModel,
   type CacheModelOptions,
 } from '../src/cache/model.js';
-import { main, type CliIO } from '../src/cli.js';
 import { DiskContext, MemoryContext, NoContext, OverlayContext } from '../src/context.js';
 import { InputError } from '../src/engine/loop.js';
 import {
@@ -37,6 +36,7 @@ import {
 import { parseDockerfile } from '../src/parse/dockerfile.js';
 import { initShellParser } from '../src/parse/shell.js';
 import { removeTmpdirs, ROOT, tmpdir, writeTree } from './helpers.js';
+import { runCli } from './support/cli.js';
 
 beforeAll(initShellParser);
 afterAll(removeTmpdirs);
@@ -405,37 +405,24 @@ describe('which steps an edit re-runs', () => {
   }
 
   test('b.txt (observed): COPY --from of an unchanged file stays cached', () => {
-    const r = agrees('b.txt', [
-      '[build 3/4]',
-      '[build 4/4]',
-      '[src 2/2]',
-      '[stage-2 7/8]',
-      '[stage-2 8/8]',
-    ]);
-    expect(r).toEqual({
-      certain: ['[build 3/4]', '[build 4/4]', '[src 2/2]', '[stage-2 7/8]', '[stage-2 8/8]'],
+    const observed = ['[build 3/4]', '[build 4/4]', '[src 2/2]', '[stage-2 7/8]', '[stage-2 8/8]'];
+    expect(agrees('b.txt', observed)).toEqual({
+      certain: observed,
       // /out.txt comes from a RUN that re-runs: BuildKit copies it again only if its bytes change.
       maybe: ['[stage-2 2/8]', '[stage-2 3/8]', '[stage-2 4/8]', '[stage-2 5/8]', '[stage-2 6/8]'],
     });
   });
 
   test('sub/x (observed): the bind mount of sub re-runs, the whole-context one too', () => {
-    const r = agrees('sub/x', [
+    const observed = [
       '[build 3/4]',
       '[build 4/4]',
       '[src 2/2]',
       '[stage-2 6/8]',
       '[stage-2 7/8]',
       '[stage-2 8/8]',
-    ]);
-    expect(r.certain).toEqual([
-      '[build 3/4]',
-      '[build 4/4]',
-      '[src 2/2]',
-      '[stage-2 6/8]',
-      '[stage-2 7/8]',
-      '[stage-2 8/8]',
-    ]);
+    ];
+    expect(agrees('sub/x', observed).certain).toEqual(observed);
   });
 
   test('a.txt (observed): a COPY --from of the copied file itself is a certain re-run', () => {
@@ -552,6 +539,33 @@ describe('which steps an edit re-runs', () => {
     expect(reruns(c, 'a.txt')).toEqual({ certain: ['[src 2/2]'], maybe: [] });
     const last = cacheOf(df, files);
     expect(last.stages.map((s) => s.built)).toEqual([true, true, true]);
+    // A target reached through FROM <stage> and COPY --from: exactly the stages it needs.
+    const chained = [
+      'FROM debian AS base',
+      'COPY a.txt /a.txt',
+      'FROM base AS mid',
+      'RUN echo mid',
+      'FROM debian AS unused',
+      'COPY b.txt /b.txt',
+      'FROM debian AS top',
+      'COPY --from=mid /a.txt /a.txt',
+      'FROM debian',
+      'RUN echo last',
+      '',
+    ].join('\n');
+    const top = cacheOf(chained, files, { target: 'top' });
+    expect(top.stages.map((s) => s.built)).toEqual([true, true, false, true, false]);
+    // /a.txt of mid is the copied file, but mid's re-run RUN may rewrite it: a maybe re-run.
+    expect(reruns(top, 'a.txt')).toEqual({
+      certain: ['[base 2/2]', '[mid 1/1]'],
+      maybe: ['[top 2/2]'],
+    });
+    expect(top.rerun('b.txt')).toEqual([]);
+    const mid = cacheOf(chained, files, { target: 'mid' });
+    expect(mid.stages.map((s) => s.built)).toEqual([true, true, false, false, false]);
+    expect(reruns(mid, 'a.txt').certain).toEqual(['[base 2/2]', '[mid 1/1]']);
+    // No target: only the last stage, which needs nothing.
+    expect(cacheOf(chained, files).rerun('a.txt')).toEqual([]);
   });
 
   test('without a context, sources match as written', () => {
@@ -798,20 +812,7 @@ describe('explain()', () => {
 });
 
 describe('CLI: explain and fix --dry-run', () => {
-  async function cli(argv: string[], cwd: string) {
-    let stdout = '';
-    let stderr = '';
-    const io: CliIO = {
-      stdout: (s) => (stdout += s),
-      stderr: (s) => (stderr += s),
-      readStdin: async () => '',
-      cwd,
-      env: {},
-      stdoutIsTTY: false,
-    };
-    const code = await main(argv, io);
-    return { code, stdout, stderr };
-  }
+  const cli = (argv: string[], cwd: string) => runCli(argv, cwd);
   const project = () => {
     const dir = tmpdir('dfo-explain-cli-');
     writeTree(dir, {
@@ -1033,31 +1034,14 @@ describe('README', () => {
     'npx dockerfile-optimizer explain examples/flask',
     'npx dockerfile-optimizer explain examples/multi-stage --no-after',
   ])('the explain example is the real output: %s', async (command) => {
-    let stdout = '';
-    const io: CliIO = {
-      stdout: (s) => (stdout += s),
-      stderr: (s) => (stdout += s),
-      readStdin: async () => '',
-      cwd: ROOT,
-      env: {},
-      stdoutIsTTY: false,
-    };
-    const code = await main(command.split(' ').slice(2), io);
+    const { code, stdout, stderr } = await runCli(command.split(' ').slice(2), ROOT);
     expect(code).toBe(0);
+    expect(stderr).toBe('');
     expect(example(command)).toBe(stdout);
   });
 
   test("the Flask report's cache line is the real one", async () => {
-    let stderr = '';
-    const io: CliIO = {
-      stdout: () => {},
-      stderr: (s) => (stderr += s),
-      readStdin: async () => '',
-      cwd: ROOT,
-      env: {},
-      stdoutIsTTY: false,
-    };
-    await main(['fix', '--dry-run', 'examples/flask'], io);
+    const { stderr } = await runCli(['fix', '--dry-run', 'examples/flask'], ROOT);
     const line = stderr.split('\n').find((l) => l.includes(' cache: '))!;
     expect(line).toBe(
       'examples/flask/Dockerfile: cache: a source edit re-runs 1 step (was 2, incl. pip install)',
