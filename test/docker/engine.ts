@@ -7,16 +7,14 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { defaultDockerBin, dockerUnavailable, type DockerClient } from '../../src/verify/docker.js';
+import { hasCommand, ROOT } from '../helpers.js';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export { ROOT } from '../helpers.js';
 const SETUP_TIMEOUT_MS = 20 * 60_000;
 
-function onPath(bin: string): boolean {
-  const dirs = (process.env.PATH ?? '').split(path.delimiter).concat(['/usr/sbin', '/sbin']);
-  return dirs.some((d) => fs.existsSync(path.join(d, bin)));
-}
+/** dockerd is installed (it lives in /usr/sbin, off the PATH of non-root users). */
+const hasDockerd = () => hasCommand('dockerd') || fs.existsSync('/usr/sbin/dockerd');
 
 export type Engine =
   { client: DockerClient; skip?: undefined } | { skip: string; client?: undefined };
@@ -25,7 +23,7 @@ export async function ensureEngine(): Promise<Engine> {
   const ci = process.env.CI === 'true' || process.env.CI === '1';
   const bin = process.env.DFO_DOCKER ?? defaultDockerBin();
   const answering = (await dockerUnavailable({ bin, env: {} })) === null;
-  if (!answering && !ci && !onPath('dockerd'))
+  if (!answering && !ci && !hasDockerd())
     return {
       skip: `no Docker engine answers (${process.env.DOCKER_HOST ?? 'default socket'}) and there is no dockerd to start`,
     };
