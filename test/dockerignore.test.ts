@@ -21,6 +21,11 @@ const NODE_APP = [
   '',
 ].join('\n');
 
+/** Runs only the dockerignore transform on `df` over an in-memory context. */
+function runIgnore(df: string, context: Record<string, string>) {
+  return optimize(df, { only: ['dockerignore'], context });
+}
+
 /** A generated context: `files` maps path -> size; records which folders each walk entered. */
 class SyntheticContext implements BuildContext {
   readonly root = null;
@@ -138,15 +143,12 @@ describe('dockerignore transform', () => {
 
   test('a secret copied by name stays and is reported; templates are re-included', async () => {
     const df = NODE_APP.replace('COPY package.json ./', 'COPY package.json .env.sample certs/ ./');
-    const result = await optimize(df, {
-      only: ['dockerignore'],
-      context: {
-        'package.json': '{}\n',
-        '.env.sample': 'A=\n',
-        '.env.local': 'A=1\n',
-        'certs/ca.pem': 'pem\n',
-        'ops/deploy.pem': 'pem\n',
-      },
+    const result = await runIgnore(df, {
+      'package.json': '{}\n',
+      '.env.sample': 'A=\n',
+      '.env.local': 'A=1\n',
+      'certs/ca.pem': 'pem\n',
+      'ops/deploy.pem': 'pem\n',
     });
     const after = result.files[0]!.after;
     expect(after).toContain('\n**/*.pem\n!certs/ca.pem\n');
@@ -187,15 +189,12 @@ describe('dockerignore transform', () => {
   });
 
   test('the message names the secret files, never a template', async () => {
-    const result = await optimize(NODE_APP, {
-      only: ['dockerignore'],
-      context: {
-        'package.json': '{}\n',
-        '.env': 'A=1\n',
-        '.env.staging': 'A=2\n',
-        '.env.example': 'A=\n',
-        '.env.staging.sample': 'A=\n',
-      },
+    const result = await runIgnore(NODE_APP, {
+      'package.json': '{}\n',
+      '.env': 'A=1\n',
+      '.env.staging': 'A=2\n',
+      '.env.example': 'A=\n',
+      '.env.staging.sample': 'A=\n',
     });
     const fix = result.fixes.find((f) => f.ruleId === 'dockerignore/secrets')!;
     expect(fix.message).toContain('Secrets in the build context (.env and .env.staging) ');
@@ -207,14 +206,11 @@ describe('dockerignore transform', () => {
 
   test('without a whole-context copy, templates get no re-include (they are not sent)', async () => {
     const df = NODE_APP.replace('COPY . .', 'COPY index.js ./');
-    const result = await optimize(df, {
-      only: ['dockerignore'],
-      context: {
-        'package.json': '{}\n',
-        'index.js': '\n',
-        '.env.local': 'A=1\n',
-        '.env.example': 'A=\n',
-      },
+    const result = await runIgnore(df, {
+      'package.json': '{}\n',
+      'index.js': '\n',
+      '.env.local': 'A=1\n',
+      '.env.example': 'A=\n',
     });
     expect(result.files[0]!.after).toContain('\n.env.*\n');
     expect(result.files[0]!.after).not.toContain('!.env.example');
@@ -229,8 +225,7 @@ describe('dockerignore transform', () => {
       ...(gitignore === null ? {} : { '.gitignore': gitignore }),
     });
     const run = async (gitignore: string | null) =>
-      (await optimize(NODE_APP, { only: ['dockerignore'], context: ctx(gitignore) })).files[0]!
-        .after;
+      (await runIgnore(NODE_APP, ctx(gitignore))).files[0]!.after;
     // No .gitignore: nothing is known to be versioned, every env file is a secret.
     expect(await run(null)).toContain('\n**/.env.*\n\n');
     // .env.local ignored, the others versioned: the pattern follows the secret (root only)
@@ -241,9 +236,10 @@ describe('dockerignore transform', () => {
     // An anchored one only at the root: web/.env.testing stays versioned and unmatched.
     expect(await run('/.env*\n')).toContain('\n.env.*\n\n');
     // A nested .gitignore counts for its folder.
-    const nested = await optimize(NODE_APP, {
-      only: ['dockerignore'],
-      context: { ...ctx('.env.local\n'), 'web/.env.local': 'A=1\n', 'web/.gitignore': '*.local\n' },
+    const nested = await runIgnore(NODE_APP, {
+      ...ctx('.env.local\n'),
+      'web/.env.local': 'A=1\n',
+      'web/.gitignore': '*.local\n',
     });
     expect(nested.files[0]!.after).toContain('\n**/.env.*\n!.env.ci\n!web/.env.testing\n\n');
   });

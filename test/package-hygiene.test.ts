@@ -9,6 +9,14 @@ async function run(text: string, options: Record<string, unknown> = {}) {
   return optimize(text, { only, ...options });
 }
 
+type Result = Awaited<ReturnType<typeof run>>;
+
+/** No `npm ci` is proposed, and the skip gives the reason. */
+function expectNoNpmCi(r: Result, why: RegExp): void {
+  expect(r.fixes.filter((f) => f.ruleId === 'package-hygiene/npm-ci')).toEqual([]);
+  expect(r.skipped.find((s) => s.ruleId === 'package-hygiene/npm-ci')?.reason).toMatch(why);
+}
+
 describe('package-hygiene meta', () => {
   test('meta is filled', () => {
     expect(transform.meta.id).toBe('package-hygiene');
@@ -363,9 +371,7 @@ describe('package-hygiene: npm ci needs the lockfile in the image', () => {
       /not known/,
     ];
     for (const [i, t] of texts.entries()) {
-      const r = await run([...t, ''].join('\n'), { context });
-      expect(r.fixes.filter((f) => f.ruleId === 'package-hygiene/npm-ci')).toEqual([]);
-      expect(r.skipped.find((s) => s.ruleId === 'package-hygiene/npm-ci')?.reason).toMatch(why[i]!);
+      expectNoNpmCi(await run([...t, ''].join('\n'), { context }), why[i]!);
     }
   });
 });
@@ -518,10 +524,7 @@ describe('package-hygiene: edge cases kept as they are', () => {
       ].join('\n'),
       { context: { 'package.json': '{}', 'package-lock.json': '{}' } },
     );
-    expect(r.fixes.filter((f) => f.ruleId === 'package-hygiene/npm-ci')).toEqual([]);
-    expect(r.skipped.find((s) => s.ruleId === 'package-hygiene/npm-ci')?.reason).toMatch(
-      /\(COPY --from is not followed\)/,
-    );
+    expectNoNpmCi(r, /\(COPY --from is not followed\)/);
   });
 });
 

@@ -1592,20 +1592,7 @@ function checkApk(c: Ctx, info: RunInfo): void {
     checkApkUpdateRun(c, info);
     return;
   }
-  const reader = apkIndexReader(c, instr);
-  if (reader) {
-    skipped(
-      c,
-      'apk-no-cache',
-      instr.span.start,
-      `\`apk update\` stays: the RUN on line ${lineNo(model, reader.instr)} reads the index it writes (${reader.why})`,
-    );
-    return;
-  }
-  if (info.nonPosix) {
-    skipped(c, 'apk-no-cache', instr.span.start, notPosix(info));
-    return;
-  }
+  if (apkUpdateStays(c, info, apkIndexReader(c, instr))) return;
   // Drop every `apk update` and give each index reader `--no-cache`, when nothing else in the
   // RUN may read the index; else remove the index at the end of the RUN.
   let why: string | null = null;
@@ -1673,6 +1660,25 @@ function checkApk(c: Ctx, info: RunInfo): void {
   );
 }
 
+/** The `apk update` of `info` must stay as it is: a later RUN reads its index, or the RUN is not
+ * run by a POSIX shell. Reports the skip and returns true then. */
+function apkUpdateStays(
+  c: Ctx,
+  info: RunInfo,
+  reader: { instr: Instruction; why: string } | null,
+): boolean {
+  const at = info.instr.span.start;
+  if (reader)
+    skipped(
+      c,
+      'apk-no-cache',
+      at,
+      `\`apk update\` stays: the RUN on line ${lineNo(c.model, reader.instr)} reads the index it writes (${reader.why})`,
+    );
+  else if (info.nonPosix) skipped(c, 'apk-no-cache', at, notPosix(info));
+  return !!reader || info.nonPosix !== null;
+}
+
 /** A RUN that only runs `apk update`: dropped when nothing reads its index, merged into the RUN
  * after it when that one reads it. */
 function checkApkUpdateRun(c: Ctx, info: RunInfo): void {
@@ -1720,19 +1726,7 @@ function checkApkUpdateRun(c: Ctx, info: RunInfo): void {
     );
     return;
   }
-  if (reader) {
-    skipped(
-      c,
-      'apk-no-cache',
-      instr.span.start,
-      `\`apk update\` stays: the RUN on line ${lineNo(model, reader.instr)} reads the index it writes (${reader.why})`,
-    );
-    return;
-  }
-  if (info.nonPosix) {
-    skipped(c, 'apk-no-cache', instr.span.start, notPosix(info));
-    return;
-  }
+  if (apkUpdateStays(c, info, reader)) return;
   const script = scripts[0];
   const note = [
     script
