@@ -72,7 +72,7 @@ import { createHash } from 'node:crypto';
 import { cleanRelative } from '../context.js';
 import { copySpec, globToRegExp, hasGlob, matchSource } from '../copy.js';
 import { loadIgnore, type IgnoreFile } from '../ignore.js';
-import { buildLogical } from '../parse/dockerfile.js';
+import { buildLogical, normalizePosix } from '../parse/dockerfile.js';
 import type { BuildContext, DockerfileModel, Instruction } from '../types.js';
 
 export type StepKind = 'from' | 'run' | 'copy' | 'workdir' | 'meta';
@@ -227,6 +227,14 @@ export function sourceMatcher(source: string): (path: string) => boolean {
 
 // ---------------------------------------------------------------------------------------------
 // BuildKit's word processing (frontend/dockerfile/shell/lex.go) and word splitting
+//
+// Not the parse model's `expand`/`varsAt`/`workdirAt`/`splitWords`, on purpose: a cache key needs
+// BuildKit's exact values, and the parse model answers a different question (is a value known
+// statically, for a safe rewrite). It gives null for any unknown variable where BuildKit
+// substitutes '' (or keeps `$X` in a RUN's name), has no `--build-arg` values, and follows the
+// documented scoping (ENV beats a later ARG, a stage's ARGs do not reach stages built FROM it)
+// where BuildKit 0.8 differs (module comment). So the model keeps its own per-stage state (env,
+// user, shell, workdir) built with these two functions.
 
 export interface WordOptions {
   /** Keep quotes (RUN's step name). */
@@ -469,16 +477,6 @@ function joinAbs(dir: string, rest: string): string {
   const d = trimSlash(dir);
   if (rest === '') return d;
   return d === '/' ? `/${rest}` : `${d}/${rest}`;
-}
-
-function normalizeAbs(p: string): string {
-  const parts: string[] = [];
-  for (const seg of p.split('/')) {
-    if (seg === '' || seg === '.') continue;
-    if (seg === '..') parts.pop();
-    else parts.push(seg);
-  }
-  return '/' + parts.join('/');
 }
 
 /** True when a change at absolute path `p` (null: anywhere) can touch what is at `pattern`
@@ -773,8 +771,8 @@ export function buildCacheModel(
         const raw =
           word(instr.logical.text.trim(), { skipUnset: true })?.value ?? instr.logical.text.trim();
         let wd: string | null;
-        if (raw.startsWith('/')) wd = normalizeAbs(raw);
-        else wd = state.workdir === null ? null : normalizeAbs(`${state.workdir}/${raw}`);
+        if (raw.startsWith('/')) wd = normalizePosix(raw);
+        else wd = state.workdir === null ? null : normalizePosix(`${state.workdir}/${raw}`);
         state.workdir = wd;
         internal.workdir = wd;
         kind = 'workdir';
@@ -796,7 +794,7 @@ export function buildCacheModel(
             const idx = stageRef(model, names, f.options.from, false);
             if (idx !== null) {
               stageEdges.push(idx);
-              internal.reads.push([idx, normalizeAbs('/' + src)]);
+              internal.reads.push([idx, normalizePosix('/' + src)]);
             }
           } else {
             const s = resolveSource(src, src);
@@ -834,8 +832,8 @@ export function buildCacheModel(
         if (destWord !== null) {
           const dirForm = destWord === '.' || destWord === '' || destWord.endsWith('/');
           let abs: string | null;
-          if (destWord.startsWith('/')) abs = normalizeAbs(destWord);
-          else abs = state.workdir === null ? null : normalizeAbs(`${state.workdir}/${destWord}`);
+          if (destWord.startsWith('/')) abs = normalizePosix(destWord);
+          else abs = state.workdir === null ? null : normalizePosix(`${state.workdir}/${destWord}`);
           dest = abs === null ? null : dirForm && abs !== '/' ? abs + '/' : abs;
         }
         const from = spec.from;
@@ -853,7 +851,7 @@ export function buildCacheModel(
         if (fromStage !== null) {
           stageEdges.push(fromStage);
           for (const v of srcValues) {
-            const p = v === null ? null : normalizeAbs('/' + v);
+            const p = v === null ? null : normalizePosix('/' + v);
             copy.stagePaths.push(p);
             internal.reads.push([fromStage, p]);
           }
