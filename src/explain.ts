@@ -164,6 +164,31 @@ function baseName(word: string): string {
   return word.slice(word.lastIndexOf('/') + 1);
 }
 
+const APT = ['install', 'update', 'upgrade', 'dist-upgrade', 'build-dep'];
+const RPM = ['install', 'upgrade', 'update', 'groupinstall', 'in'];
+const PYTHON_ENV = ['install', 'sync'];
+
+/** Tools whose expensive subcommands (first non-option argument) are named `<tool> <subcommand>`. */
+const SUBCOMMANDS = new Map<string, readonly string[]>(
+  Object.entries({
+    'apt-get': APT,
+    apt: APT,
+    aptitude: APT,
+    apk: ['add', 'update', 'upgrade'],
+    dnf: RPM,
+    yum: RPM,
+    microdnf: RPM,
+    zypper: RPM,
+    tdnf: RPM,
+    poetry: PYTHON_ENV,
+    pipenv: PYTHON_ENV,
+    pdm: PYTHON_ENV,
+    cargo: ['build', 'install', 'fetch', 'chef'],
+    dotnet: ['restore', 'build', 'publish'],
+    composer: ['install', 'update'],
+  }),
+);
+
 /** What makes one command expensive, or null. `words`: the command name and its arguments. */
 function commandCost(words: string[]): string | null {
   let w = words;
@@ -177,23 +202,9 @@ function commandCost(words: string[]): string | null {
   const args = w.slice(1);
   const sub = args.filter((a) => !a.startsWith('-'));
   const first = sub[0] ?? '';
+  const expensive = SUBCOMMANDS.get(name);
+  if (expensive) return expensive.includes(first) ? `${name} ${first}` : null;
   switch (name) {
-    case 'apt-get':
-    case 'apt':
-    case 'aptitude':
-      return ['install', 'update', 'upgrade', 'dist-upgrade', 'build-dep'].includes(first)
-        ? `${name} ${first}`
-        : null;
-    case 'apk':
-      return ['add', 'update', 'upgrade'].includes(first) ? `apk ${first}` : null;
-    case 'dnf':
-    case 'yum':
-    case 'microdnf':
-    case 'zypper':
-    case 'tdnf':
-      return ['install', 'upgrade', 'update', 'groupinstall', 'in'].includes(first)
-        ? `${name} ${first}`
-        : null;
     case 'pip':
     case 'pip3':
     case 'pipx':
@@ -203,10 +214,6 @@ function commandCost(words: string[]): string | null {
     case 'uv':
       if (first === 'sync') return 'uv sync';
       return first === 'pip' && sub[1] === 'install' ? 'uv pip install' : null;
-    case 'poetry':
-    case 'pipenv':
-    case 'pdm':
-      return ['install', 'sync'].includes(first) ? `${name} ${first}` : null;
     case 'npm':
     case 'pnpm':
     case 'bun':
@@ -227,17 +234,11 @@ function commandCost(words: string[]): string | null {
     case 'gradle':
     case 'gradlew':
       return first ? `gradle ${first}` : 'gradle';
-    case 'cargo':
-      return ['build', 'install', 'fetch', 'chef'].includes(first) ? `cargo ${first}` : null;
-    case 'dotnet':
-      return ['restore', 'build', 'publish'].includes(first) ? `dotnet ${first}` : null;
     case 'bundle':
     case 'bundler':
       return first === 'install' ? 'bundle install' : null;
     case 'gem':
       return first === 'install' ? 'gem install' : null;
-    case 'composer':
-      return first === 'install' || first === 'update' ? `composer ${first}` : null;
     case 'curl':
     case 'wget':
       return `${name} download`;

@@ -733,6 +733,25 @@ describe('explain()', () => {
       'ADD download',
       null,
     ]);
+    const more = parseDockerfile(
+      [
+        'FROM debian',
+        'RUN apk add --no-cache curl && apk info',
+        'RUN dnf -y install gcc && yum in make && zypper search x',
+        'RUN poetry install && pipenv sync && pdm list',
+        'RUN cargo build --release && dotnet restore && composer install && cargo test',
+        'RUN constructor install && toString x',
+        '',
+      ].join('\n'),
+    );
+    const m = buildCacheModel(more, new NoContext());
+    expect(m.steps.slice(1).map((s) => expensiveReason(more, s))).toEqual([
+      'apk add',
+      'dnf install, yum in',
+      'poetry install, pipenv sync',
+      'cargo build, dotnet restore, composer install',
+      null,
+    ]);
   });
 
   test('cacheSummary: before vs after the fix, null when the answer is the same', () => {
