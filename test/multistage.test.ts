@@ -448,6 +448,25 @@ describe('multistage: go install at the module root', () => {
       expect.stringContaining('`-C` changes the folder'),
     ]);
   });
+
+  test('a glob COPY: a matched file lands by its name, a matched folder by its contents', async () => {
+    const text = (copy: string) =>
+      ['FROM golang:1.22', 'WORKDIR /build', copy, 'RUN go install .', 'CMD ["orders"]', ''].join(
+        '\n',
+      );
+    const mod = 'module git.example.com/team/orders\n';
+    const bin = 'COPY --from=builder /go/bin/orders /usr/local/bin/\n';
+    // `serv*` matches the folder: service/go.mod lands at /build/go.mod.
+    expect((await rt(text('COPY serv* ./'), { 'service/go.mod': mod })).out).toContain(bin);
+    // `go.*` matches the file itself.
+    expect((await rt(text('COPY go.* ./'), { 'go.mod': mod, 'go.sum': '' })).out).toContain(bin);
+    // `*/go.mod` matches service/go.mod, which lands by its name.
+    expect((await rt(text('COPY */go.mod ./'), { 'service/go.mod': mod })).out).toContain(bin);
+    // A folder's go.mod deeper down does not land in the WORKDIR.
+    expect((await rt(text('COPY serv* ./'), { 'service/api/go.mod': mod })).skipped).toEqual([
+      expect.stringContaining('no go.mod of the context copied to /build'),
+    ]);
+  });
 });
 
 describe('multistage: full python images', () => {

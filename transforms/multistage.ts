@@ -91,6 +91,7 @@ import {
 } from '../src/copy.js';
 import { loadIgnore } from '../src/ignore.js';
 import { normalizePosix } from '../src/parse/dockerfile.js';
+import { PIP_VALUE_OPTIONS } from '../src/pip.js';
 import type {
   CheckContext,
   DockerfileModel,
@@ -693,9 +694,16 @@ function contextFileAt(a: Analysis, abs: string, before: number): string | null 
       let hit: string | null = null;
       if (src === '' || isWholeContext(v)) hit = file(inside(dir));
       else if (hasGlob(src)) {
+        // A matched file lands in the destination by its name, a matched folder's contents
+        // land there by their path inside it (like `targetsOf` in src/cache/model.ts).
         const re = globToRegExp(src);
-        for (const m of matchSource(bc, src) ?? [])
-          if (re.test(m) && normalizePosix(`${dir}/${m.split('/').pop()}`) === abs) hit = file(m);
+        for (const m of matchSource(bc, src) ?? []) {
+          const parts = m.split('/');
+          const k = parts.findIndex((_, j) => re.test(parts.slice(0, j + 1).join('/')));
+          if (k < 0) continue;
+          const rest = k === parts.length - 1 ? parts[k]! : parts.slice(k + 1).join('/');
+          if (normalizePosix(`${dir}/${rest}`) === abs) hit = file(m);
+        }
       } else if (bc.isDirectory(src)) {
         const rel = inside(dir);
         hit = rel === null ? null : file(`${src}/${rel}`);
@@ -1572,44 +1580,6 @@ const SOURCE_BUILT: Record<string, { runtime: string[] | null; onlyNoBinary?: bo
   // uWSGI links whatever its build finds (libxml2, libyaml, pcre, libcap, ...).
   uwsgi: { runtime: null },
 };
-
-/** pip options that take the next word as their value. */
-const PIP_VALUE_OPTIONS = new Set([
-  '-c',
-  '--constraint',
-  '-e',
-  '--editable',
-  '-i',
-  '--index-url',
-  '--extra-index-url',
-  '-f',
-  '--find-links',
-  '-t',
-  '--target',
-  '--prefix',
-  '--root',
-  '--platform',
-  '--python-version',
-  '--implementation',
-  '--abi',
-  '--only-binary',
-  '--progress-bar',
-  '--src',
-  '--cache-dir',
-  '--trusted-host',
-  '--upgrade-strategy',
-  '--timeout',
-  '--retries',
-  '--log',
-  '--proxy',
-  '--cert',
-  '--client-cert',
-  '-C',
-  '--config-settings',
-  '--global-option',
-  '--install-option',
-  '--report',
-]);
 
 function andList(items: string[]): string {
   return items.length <= 1
