@@ -400,22 +400,25 @@ describe('paths an install reads besides its manifests', () => {
     }
   });
 
-  test('uv, poetry, maven and go settings that point into the copied tree', async () => {
-    const uvPip = await run(
+  test.each([
+    [
+      'UV_FIND_LINKS',
       'FROM python:3.12\nENV UV_FIND_LINKS=./wheels\nWORKDIR /app\nCOPY . .\nRUN uv pip install --system -r requirements.txt\n',
       py,
-    );
-    expect(reasons(uvPip)).toContain('`UV_FIND_LINKS=./wheels` points `uv pip install` at wheels/');
-    const uvToml = await run(
+      '`UV_FIND_LINKS=./wheels` points `uv pip install` at wheels/',
+    ],
+    [
+      'uv find-links',
       'FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN uv sync --frozen --no-install-project\n',
       {
         'pyproject.toml': '[project]\nname = "a"\n\n[tool.uv]\nfind-links = ["./wheels"]\n',
         'uv.lock': 'version = 1\n',
         'app.py': 'x\n',
       },
-    );
-    expect(reasons(uvToml)).toContain('pyproject.toml reads packages from a local path');
-    const poetry = await run(
+      'pyproject.toml reads packages from a local path',
+    ],
+    [
+      'POETRY_VIRTUALENVS_IN_PROJECT',
       'FROM python:3.12\nENV POETRY_VIRTUALENVS_IN_PROJECT=true\nWORKDIR /app\nCOPY . .\nRUN poetry install --no-root\n',
       {
         'pyproject.toml': '[tool.poetry]\nname = "a"\n',
@@ -423,27 +426,32 @@ describe('paths an install reads besides its manifests', () => {
         'app.py': 'x\n',
         '.venv/pyvenv.cfg': 'x\n',
       },
-    );
-    expect(reasons(poetry)).toContain(
       '`poetry install` writes .venv/, which the build context also holds',
-    );
-    const mvn = await run(
+    ],
+    [
+      'mvn -s',
       'FROM maven:3\nWORKDIR /app\nCOPY . .\nRUN mvn -s .mvn/settings.xml dependency:go-offline\n',
       {
         'pom.xml': '<project/>\n',
         '.mvn/settings.xml': '<settings/>\n',
         'src/A.java': 'class A {}\n',
       },
-    );
-    expect(reasons(mvn)).toContain(
       '`-s .mvn/settings.xml` reads its settings from .mvn/settings.xml',
-    );
-    const go = await run(
+    ],
+    [
+      'go -modfile',
       'FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go mod download -modfile=go.tools.mod\n',
       { 'go.mod': 'module x\n', 'go.tools.mod': 'module x\n', 'main.go': 'package main\n' },
-    );
-    expect(reasons(go)).toContain('`-modfile=go.tools.mod` makes go read go.tools.mod');
-  });
+      '`-modfile=go.tools.mod` makes go read go.tools.mod',
+    ],
+  ] as const)(
+    'uv, poetry, maven and go settings that point into the copied tree: %s',
+    async (_, df, context, reason) => {
+      const r = await run(df, context);
+      expect(r.output).toBe(df);
+      expect(reasons(r)).toContain(reason);
+    },
+  );
 
   const pkg = '{"name":"a","scripts":{"build":"tsc"}}\n';
   const node = { 'package.json': pkg, 'package-lock.json': '{}\n', 'src/i.ts': 'x\n' };

@@ -387,6 +387,13 @@ function envReads(env: Env, cmd: SimpleCommand): Read[] {
   return out;
 }
 
+/** An option table (option -> what the tool does with its path) from what it does -> options. */
+function readOpts(byDoes: Record<string, string[]>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [does, names] of Object.entries(byDoes)) for (const n of names) out[n] = does;
+  return out;
+}
+
 /**
  * Paths named by options of the command (`--userconfig ci.npmrc`, `--gemfile=x`, `-s settings.xml`),
  * for the options in `opts` (name -> what the tool does with the path).
@@ -509,15 +516,11 @@ function pipRequirements(env: Env, file: string, needs: Need[], seen: Set<string
 }
 
 /** pip options whose value is a path pip reads (index and link folders, certificates). */
-const PIP_READ_OPTS: Record<string, string> = {
-  '-f': 'reads packages from',
-  '--find-links': 'reads packages from',
-  '-i': 'reads its package index from',
-  '--index-url': 'reads its package index from',
-  '--extra-index-url': 'reads its package index from',
-  '--cert': 'reads a certificate from',
-  '--client-cert': 'reads a certificate from',
-};
+const PIP_READ_OPTS = readOpts({
+  'reads packages from': ['-f', '--find-links'],
+  'reads its package index from': ['-i', '--index-url', '--extra-index-url'],
+  'reads a certificate from': ['--cert', '--client-cert'],
+});
 
 /** pip options naming a requirements-format file (copied as a manifest, includes followed). */
 const PIP_FILE_OPTS = new Set([
@@ -952,14 +955,12 @@ const NODE_VALUE_OPTS = new Set([
 ]);
 
 /** npm/yarn/pnpm options naming a file or folder they read. */
-const NODE_READ_OPTS: Record<string, string> = {
-  '--userconfig': 'reads its settings from',
-  '--globalconfig': 'reads its settings from',
-  '--cafile': 'reads a certificate from',
-  '--use-yarnrc': 'reads its settings from',
-  '--yarn-offline-mirror': 'reads packages from',
-  '--pnpmfile': 'runs hooks from',
-};
+const NODE_READ_OPTS = readOpts({
+  'reads its settings from': ['--userconfig', '--globalconfig', '--use-yarnrc'],
+  'reads a certificate from': ['--cafile'],
+  'reads packages from': ['--yarn-offline-mirror'],
+  'runs hooks from': ['--pnpmfile'],
+});
 
 /** Keys of .npmrc that name a file npm/pnpm read. */
 const NPMRC_PATH_KEYS =
@@ -1239,6 +1240,12 @@ const MAVEN_VALUE_OPTS = new Set([
   '--resume-from',
 ]);
 
+/** maven options naming a file it reads. */
+const MAVEN_READ_OPTS = readOpts({
+  'reads its settings from': ['-s', '--settings', '-gs', '--global-settings'],
+  'reads its toolchains from': ['-t', '--toolchains'],
+});
+
 function maven(env: Env, cmd: SimpleCommand): Install | null {
   const goals = cmd.args.filter(
     (a, i) =>
@@ -1263,14 +1270,7 @@ function maven(env: Env, cmd: SimpleCommand): Install | null {
     out.globs.push({ dir: env.cwd, pattern: /^\.mvn\/wrapper\/[^/]+$/ });
   }
   out.reads = [
-    ...optionReads(env, cmd, {
-      '-s': 'reads its settings from',
-      '--settings': 'reads its settings from',
-      '-gs': 'reads its settings from',
-      '--global-settings': 'reads its settings from',
-      '-t': 'reads its toolchains from',
-      '--toolchains': 'reads its toolchains from',
-    }),
+    ...optionReads(env, cmd, MAVEN_READ_OPTS),
     ...mavenRepoReads(env, cmd),
     ...envReads(env, cmd),
   ];
@@ -1294,6 +1294,16 @@ function mavenRepoReads(env: Env, cmd: SimpleCommand): Read[] {
   return out;
 }
 
+/** gradle options naming a file or folder it reads. */
+const GRADLE_READ_OPTS = readOpts({
+  'runs an init script from': ['-I', '--init-script'],
+  'reads its settings from': ['-c', '--settings-file'],
+  'reads its build file from': ['-b', '--build-file'],
+  'builds the project in': ['-p', '--project-dir'],
+  'reads its user home from': ['-g', '--gradle-user-home'],
+  'reads its cache from': ['--project-cache-dir'],
+});
+
 function gradle(env: Env, cmd: SimpleCommand): Install | null {
   const tasks = cmd.args.filter((a) => a.value !== null && !a.value.startsWith('-'));
   const fetchOnly =
@@ -1313,22 +1323,7 @@ function gradle(env: Env, cmd: SimpleCommand): Install | null {
   if (/gradlew$/.test(cmd.name?.value ?? ''))
     out.needs.push({ path: j(base(cmd.name!.value)), required: true });
   out.globs = [{ dir: env.cwd, pattern: /^gradle\/(wrapper\/[^/]+|[^/]+\.versions\.toml)$/ }];
-  out.reads = [
-    ...optionReads(env, cmd, {
-      '-I': 'runs an init script from',
-      '--init-script': 'runs an init script from',
-      '-c': 'reads its settings from',
-      '--settings-file': 'reads its settings from',
-      '-b': 'reads its build file from',
-      '--build-file': 'reads its build file from',
-      '-p': 'builds the project in',
-      '--project-dir': 'builds the project in',
-      '-g': 'reads its user home from',
-      '--gradle-user-home': 'reads its user home from',
-      '--project-cache-dir': 'reads its cache from',
-    }),
-    ...envReads(env, cmd),
-  ];
+  out.reads = [...optionReads(env, cmd, GRADLE_READ_OPTS), ...envReads(env, cmd)];
   if (!env.ctx.available) return out;
   if (!['build.gradle', 'build.gradle.kts'].some((f) => readContext(env, j(f)) !== null))
     return { ...out, skip: 'no build.gradle in the build context' };
@@ -1359,12 +1354,15 @@ function dotnet(env: Env, cmd: SimpleCommand): Install | null {
     },
   ];
   out.reads = [
-    ...optionReads(env, cmd, {
-      '--configfile': 'reads its NuGet settings from',
-      '-s': 'reads packages from',
-      '--source': 'reads packages from',
-      '--lock-file-path': 'reads its lock file from',
-    }),
+    ...optionReads(
+      env,
+      cmd,
+      readOpts({
+        'reads its NuGet settings from': ['--configfile'],
+        'reads packages from': ['-s', '--source'],
+        'reads its lock file from': ['--lock-file-path'],
+      }),
+    ),
     ...envReads(env, cmd),
   ];
   if (!env.ctx.available)
@@ -1439,39 +1437,32 @@ function analyseCommand(env: Env, cmd: SimpleCommand): Install | null {
     // `pip install --upgrade pip` and friends read no file: a tool set-up, not an install.
     return r.needs.length || r.skip ? r : null;
   }
-  switch (name) {
-    case 'poetry':
-      return poetry(env, cmd);
-    case 'uv':
-      return uv(env, cmd);
-    case 'pipenv':
-      return pipenv(env, cmd);
-    case 'npm':
-    case 'yarn':
-    case 'pnpm':
-    case 'bun':
-      return node(env, cmd, name);
-    case 'go':
-      return goMod(env, cmd);
-    case 'bundle':
-    case 'bundler':
-      return bundler(env, cmd);
-    case 'composer':
-    case 'composer.phar':
-      return composer(env, cmd);
-    case 'mvn':
-    case 'mvnw':
-      return maven(env, cmd);
-    case 'gradle':
-    case 'gradlew':
-      return gradle(env, cmd);
-    case 'dotnet':
-      return dotnet(env, cmd);
-    case 'cargo':
-      return cargo(env, cmd);
-  }
-  return null;
+  return Object.hasOwn(ANALYSERS, name) ? ANALYSERS[name]!(env, cmd) : null;
 }
+
+/** The analyser of each install command name (pip is recognised by `isPip`). */
+const ANALYSERS: Record<string, (env: Env, cmd: SimpleCommand) => Install | null> = {
+  poetry,
+  uv,
+  pipenv,
+  ...Object.fromEntries(
+    (['npm', 'yarn', 'pnpm', 'bun'] as const).map((t) => [
+      t,
+      (env: Env, cmd: SimpleCommand) => node(env, cmd, t),
+    ]),
+  ),
+  go: goMod,
+  bundle: bundler,
+  bundler,
+  composer,
+  'composer.phar': composer,
+  mvn: maven,
+  mvnw: maven,
+  gradle,
+  gradlew: gradle,
+  dotnet,
+  cargo,
+};
 
 /** A command of a RUN that needs the sources for compiling or building (not an install). */
 function buildsSource(cmd: SimpleCommand): 'go' | null {
