@@ -6,7 +6,7 @@ import { afterAll, describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { main, type CliIO } from '../src/cli.js';
+import { runCli } from './support/cli.js';
 import { writeFileAtomic } from '../src/io.js';
 import { aptYes, keywordCase, addToCopy } from './support/test-transforms.js';
 import { gitApply, patchDryRun, removeTmpdirs, ROOT, tmpdir } from './helpers.js';
@@ -23,20 +23,8 @@ function project(files: Record<string, string | Buffer>): string {
   return dir;
 }
 
-async function cli(argv: string[], cwd: string, stdin = '') {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: (s) => (stdout += s),
-    stderr: (s) => (stderr += s),
-    readStdin: async () => stdin,
-    cwd,
-    env: {},
-    stdoutIsTTY: false,
-  };
-  const code = await main(argv, io, { transforms });
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[], cwd: string, stdin = '') =>
+  runCli(argv, cwd, { io: { readStdin: async () => stdin }, transforms });
 
 const BAD = 'from debian\nrun apt-get install curl\n';
 const GOOD = 'FROM debian\nRUN apt-get install -y curl\n';
@@ -53,7 +41,9 @@ describe('fix --dry-run', () => {
       'svc/Dockerfile:1 test-keyword-case/upper: keyword written in lower case',
     );
     expect(r.stderr).toContain('svc/Dockerfile:2 test-apt-yes/add-y: apt-get install without -y');
-    expect(r.stderr).toMatch(/1 file checked, 1 to change: would apply 3 fixes \(3 safe, 0 review\)\n$/);
+    expect(r.stderr).toMatch(
+      /1 file checked, 1 to change: would apply 3 fixes \(3 safe, 0 review\)\n$/,
+    );
     expect(fs.readFileSync(path.join(dir, 'svc/Dockerfile'), 'utf8')).toBe(BAD);
     patchDryRun(dir, r.stdout);
     gitApply(dir, r.stdout);
@@ -200,9 +190,19 @@ describe('--format json', () => {
       }),
     ]);
     expect(doc.diff).toContain('+RUN apt-get install -y b');
-    expect(doc.summary).toEqual({ checked: 1, changed: 1, errors: 0, safe: 2, review: 0, pending: 1, suppressed: 0 });
+    expect(doc.summary).toEqual({
+      checked: 1,
+      changed: 1,
+      errors: 0,
+      safe: 2,
+      review: 0,
+      pending: 1,
+      suppressed: 0,
+    });
     // stdout is pure JSON; the closing summary goes to stderr.
-    expect(r.stderr).toBe('1 file checked, 1 to change: would apply 2 fixes (2 safe, 0 review); 1 review fix not applied (use --unsafe)\n');
+    expect(r.stderr).toBe(
+      '1 file checked, 1 to change: would apply 2 fixes (2 safe, 0 review); 1 review fix not applied (use --unsafe)\n',
+    );
   });
 });
 

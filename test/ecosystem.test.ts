@@ -5,11 +5,12 @@ import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { Ajv } from 'ajv';
 import AjvDraft04 from 'ajv-draft-04';
-import { main, type CliIO } from '../src/cli.js';
+import type { CliIO } from '../src/cli.js';
 import { optimize } from '../src/api.js';
 import type { Transform } from '../src/types.js';
 import { addToCopy, aptYes, keywordCase } from './support/test-transforms.js';
 import { removeTmpdirs, tmpdir } from './helpers.js';
+import { runCli } from './support/cli.js';
 
 afterAll(removeTmpdirs);
 
@@ -58,21 +59,8 @@ function project(files: Record<string, string>): string {
   return dir;
 }
 
-async function cli(argv: string[], cwd: string, extra: Partial<CliIO> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: (s) => (stdout += s),
-    stderr: (s) => (stderr += s),
-    readStdin: async () => '',
-    cwd,
-    env: {},
-    stdoutIsTTY: false,
-    ...extra,
-  };
-  const code = await main(argv, io, { transforms });
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[], cwd: string, extra: Partial<CliIO> = {}) =>
+  runCli(argv, cwd, { io: extra, transforms });
 
 describe('inline control comments', () => {
   test('# dockerfile-optimizer ignore=rule silences that rule on the next instruction only', async () => {
@@ -354,23 +342,7 @@ describe('skip reports', () => {
 
   test('info notes are JSON-only; a rule does not report a skip on a line it fixed', async () => {
     const dir = project({ Dockerfile: 'FROM x\nRUN true\nRUN other\nRUN fixme\n' });
-    const run = async (argv: string[]) => {
-      let stdout = '';
-      let stderr = '';
-      const code = await main(
-        argv,
-        {
-          stdout: (s) => (stdout += s),
-          stderr: (s) => (stderr += s),
-          readStdin: async () => '',
-          cwd: dir,
-          env: {},
-          stdoutIsTTY: false,
-        },
-        { transforms: [notes] },
-      );
-      return { code, stdout, stderr };
-    };
+    const run = (argv: string[]) => runCli(argv, dir, { transforms: [notes] });
     const text = await run(['fix', '--dry-run', 'Dockerfile']);
     expect(text.stderr).toContain('Dockerfile:3 test-notes/run: skipped: cannot prove it\n');
     expect(text.stderr).toContain('Dockerfile:4 test-notes/run: fixed (test transform)\n');

@@ -8,8 +8,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { main, type CliIO } from '../../src/cli.js';
 import type { Finding, Transform } from '../../src/types.js';
+import { runCli } from '../support/cli.js';
 import { ensureEngine, ROOT } from './engine.js';
 
 const engine = await ensureEngine();
@@ -53,20 +53,8 @@ const breakInstall: Transform = {
   },
 };
 
-async function cli(argv: string[], cwd: string, transforms?: Transform[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: (s) => (stdout += s),
-    stderr: (s) => (stderr += s),
-    readStdin: async () => '',
-    cwd,
-    env: { ...engine.client!.env },
-    stdoutIsTTY: false,
-  };
-  const code = await main(argv, io, transforms ? { transforms } : undefined);
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[], cwd: string, transforms?: Transform[]) =>
+  runCli(argv, cwd, { io: { env: { ...engine.client!.env } }, transforms });
 
 suite('verify and fix --verify with real Docker', () => {
   test('the binary: verify --format json on the control example reports both builds', () => {
