@@ -78,7 +78,13 @@
  *   new user would download them again at start; reported on the file's first corepack RUN, as
  *   the runtime stage may be text this transform has just written), or declares a VOLUME.
  */
-import { instructionLines } from '../src/edits.js';
+import {
+  indentOf,
+  insertLinesAfter,
+  insertLinesBefore,
+  instructionLines,
+  instructionText,
+} from '../src/edits.js';
 import { cleanRelative } from '../src/context.js';
 import {
   copySpec,
@@ -1254,14 +1260,12 @@ function planPython(a: Analysis): Outcome {
         const spec = copySpec(model, i);
         return !!spec && !spec.from;
       }) ?? first.instr;
-    const lineStart = model.lineStarts[anchor.line]!;
-    const indent = model.text.slice(lineStart, anchor.span.start);
-    const lines = ['RUN python -m venv /opt/venv', 'ENV PATH="/opt/venv/bin:$PATH"'];
-    builderEdits.push({
-      start: lineStart,
-      end: lineStart,
-      text: lines.map((l) => indent + l + model.eol).join(''),
-    });
+    builderEdits.push(
+      insertLinesBefore(model, anchor, [
+        'RUN python -m venv /opt/venv',
+        'ENV PATH="/opt/venv/bin:$PATH"',
+      ]),
+    );
     env.push('ENV PATH="/opt/venv/bin:$PATH"');
   }
   const copies: Artifact[] = under(venv, wd) ? [] : [{ from: venv, dir: true }];
@@ -1685,14 +1689,7 @@ function attachedStart(model: DockerfileModel, instr: Instruction): number {
 }
 
 function textOf(model: DockerfileModel, instr: Instruction): string[] {
-  const { start } = instructionLines(model, instr);
-  const lastLine = model.lineOf(instr.span.end);
-  const end =
-    lastLine + 1 < model.lineStarts.length ? model.lineStarts[lastLine + 1]! : model.text.length;
-  return model.text
-    .slice(start, end)
-    .replace(/\r?\n$/, '')
-    .split(/\r?\n/);
+  return instructionText(model, instr).split(/\r?\n/);
 }
 
 function commentsText(model: DockerfileModel, from: number, to: number): string[] {
@@ -1948,7 +1945,7 @@ function buildFix(a: Analysis, plan: Plan, builderName: string): Fix | Skipped {
   if (earlyUser && copied.includes(earlyUser)) lines.push(...textOf(model, earlyUser));
   lines.push(...movedLines);
   // Indentation of the builder's FROM line.
-  const indent = model.text.slice(model.lineStarts[from.line]!, from.span.start);
+  const indent = indentOf(model, from);
   const out = lines.map((l) => (l === '' ? '' : l.startsWith(indent) ? l : indent + l));
   const eol = model.eol;
   const noFinalEol = regionEnd === model.text.length && !/\n$/.test(model.text);
@@ -2296,15 +2293,9 @@ function checkUser(model: DockerfileModel): Finding[] {
   let anchor = from;
   for (const i of instrs)
     if (['RUN', 'COPY', 'ADD', 'WORKDIR', 'ENV', 'ARG', 'LABEL'].includes(i.keyword)) anchor = i;
-  const indent = model.text.slice(model.lineStarts[from.line]!, from.span.start);
-  const insertAfter = (after: Instruction, add: string[]) => {
-    const { end } = instructionLines(model, after);
-    const atEof = end === model.text.length && !/\n$/.test(model.text);
-    const text = atEof
-      ? add.map((l) => model.eol + indent + l).join('')
-      : add.map((l) => indent + l + model.eol).join('');
-    return { start: end, end, text };
-  };
+  const indent = indentOf(model, from);
+  const insertAfter = (after: Instruction, add: string[]) =>
+    insertLinesAfter(model, after, add, indent);
   const firstCopy = instrs.findIndex((i) => i.keyword === 'COPY' || i.keyword === 'ADD');
   const early = lines.length > 1 && firstCopy > 0 ? instrs[firstCopy - 1]! : null;
   const edits =
