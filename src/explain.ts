@@ -28,11 +28,13 @@ import { cleanRelative, DiskContext, NoContext, OverlayContext } from './context
 import { hasGlob } from './copy.js';
 import { InputError, parseOrThrow } from './engine/loop.js';
 import { discover, isDockerfileName, readDockerfile } from './io.js';
+import { CODE_EXT, isManifest } from './manifest.js';
 import { buildLogical } from './parse/dockerfile.js';
 import { initShellParser, shellParserReady } from './parse/shell.js';
 import type { BuildContext, DockerfileModel, Instruction, Transform } from './types.js';
 
 export type { BuildkitLabel } from './cache/model.js';
+export { isManifest } from './manifest.js';
 
 export interface ExplainOptions {
   /** The Dockerfile text. */
@@ -100,65 +102,6 @@ export interface ExplainResult {
 
 // ---------------------------------------------------------------------------------------------
 // Expensive steps
-
-const CODE_EXT =
-  /\.(py|js|mjs|cjs|ts|tsx|jsx|go|rs|c|h|cc|cpp|cxx|hpp|java|kt|kts|scala|groovy|rb|php|cs|fs|vb|swift|m|ex|exs|erl|clj|sh|bash|pl|lua|r|dart|vue|svelte|zig|nim|hs|ml)$/i;
-
-/** Dependency manifests (and lock files) by file name. */
-export function isManifest(file: string): boolean {
-  const base = file.slice(file.lastIndexOf('/') + 1);
-  return (
-    /^requirements([-_.][\w.-]*)?\.(txt|in)$/i.test(base) ||
-    /^(constraints|dev-requirements)\.txt$/i.test(base) ||
-    /(^|\/)requirements\/[^/]+\.txt$/i.test(file) ||
-    [
-      'pyproject.toml',
-      'poetry.lock',
-      'Pipfile',
-      'Pipfile.lock',
-      'setup.py',
-      'setup.cfg',
-      'uv.lock',
-      'pdm.lock',
-      'package.json',
-      'package-lock.json',
-      'npm-shrinkwrap.json',
-      'yarn.lock',
-      '.yarnrc.yml',
-      'pnpm-lock.yaml',
-      'pnpm-workspace.yaml',
-      'bun.lockb',
-      'bun.lock',
-      '.npmrc',
-      'go.mod',
-      'go.sum',
-      'go.work',
-      'go.work.sum',
-      'Gemfile',
-      'Gemfile.lock',
-      'pom.xml',
-      'build.gradle',
-      'build.gradle.kts',
-      'settings.gradle',
-      'settings.gradle.kts',
-      'gradle.properties',
-      'gradle-wrapper.properties',
-      'Cargo.toml',
-      'Cargo.lock',
-      'composer.json',
-      'composer.lock',
-      'packages.config',
-      'Directory.Packages.props',
-      'Directory.Build.props',
-      'global.json',
-      'NuGet.Config',
-      'nuget.config',
-      'mix.exs',
-      'mix.lock',
-    ].includes(base) ||
-    /\.(csproj|fsproj|vbproj|sln)$/.test(base)
-  );
-}
 
 function baseName(word: string): string {
   return word.slice(word.lastIndexOf('/') + 1);

@@ -706,6 +706,22 @@ describe('explain()', () => {
     ])
       expect(isManifest(m)).toBe(true);
     for (const m of ['app.py', 'requirements.md', 'main.go']) expect(isManifest(m)).toBe(false);
+    // One list for explain and verify (src/manifest.ts): each used to miss some of these.
+    for (const m of [
+      'gradlew',
+      'apt.txt',
+      'packages.txt',
+      '.yarnrc',
+      'packages.lock.json',
+      'constraints-dev.txt',
+      'pdm.lock',
+      'requirements/base.txt',
+      'global.json',
+      'gradle/wrapper/gradle-wrapper.properties',
+    ])
+      expect(isManifest(m)).toBe(true);
+    for (const m of ['gradle.txt', 'src/package.json.bak', 'apt.txt.md'])
+      expect(isManifest(m)).toBe(false);
     const model = parseDockerfile(
       [
         'FROM debian',

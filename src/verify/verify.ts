@@ -18,6 +18,7 @@ import type { OptimizeResult } from '../api.js';
 import { DiskContext } from '../context.js';
 import { copySpec, matchSource, sourceValue } from '../copy.js';
 import { loadIgnore, matcher, parsePatterns } from '../ignore.js';
+import { CODE_EXT, isManifest } from '../manifest.js';
 import { parseDockerfile } from '../parse/dockerfile.js';
 import { initShellParser } from '../parse/shell.js';
 import { countedSteps, parseBuildLog, rerunSteps, type BuildStep } from './buildlog.js';
@@ -138,11 +139,9 @@ export function regressionsOf(r: Omit<VerifyReport, 'regressions'>): string[] {
 const DEFAULT_BUILD_TIMEOUT = 20 * 60_000;
 const DEFAULT_RUN_TIMEOUT = 120_000;
 
-/** Files that declare dependencies: editing them is not a source edit. */
-const MANIFEST =
-  /(^|\/)(requirements[^/]*\.(txt|in)|constraints[^/]*\.txt|setup\.(py|cfg)|pyproject\.toml|poetry\.lock|uv\.lock|Pipfile(\.lock)?|package(-lock)?\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-(lock|workspace)\.yaml|bun\.lockb?|\.npmrc|\.yarnrc(\.yml)?|go\.(mod|sum|work)|Gemfile(\.lock)?|composer\.(json|lock)|pom\.xml|build\.gradle(\.kts)?|settings\.gradle(\.kts)?|gradle\.properties|gradlew|Cargo\.(toml|lock)|[^/]*\.(csproj|fsproj|vbproj|sln)|packages\.lock\.json|Directory\.(Build|Packages)\.props|mix\.(exs|lock)|packages\.txt|apt\.txt)$/;
-const CODE_EXT =
-  /\.(py|js|mjs|cjs|ts|tsx|jsx|go|rs|c|h|cc|cpp|hpp|java|kt|rb|php|cs|sh|pl|lua|ex|exs|scala|swift|html|css|tmpl)$/;
+/** Templates and stylesheets rank with code for the cache test's edit (`explain` ranks them
+ * below code). */
+const MARKUP_EXT = /\.(html|css|tmpl)$/;
 const TEXT_EXT = /\.(txt|md|rst|json|ya?ml|toml|conf|cfg|ini|log|csv|xml)$/;
 
 /**
@@ -175,13 +174,14 @@ export function chooseEditFile(
       if (v === null || /^[a-z]+:\/\//i.test(v)) continue;
       for (const f of matchSource(ctx, v) ?? []) {
         if (ignore.ignores(f) || newIgnore(f)) continue;
-        if (MANIFEST.test(f) || f === dockerfileRel || /(^|\/)\.dockerignore$/.test(f)) continue;
+        if (isManifest(f) || f === dockerfileRel || /(^|\/)\.dockerignore$/.test(f)) continue;
         if (/(^|\/)(Dockerfile|Containerfile)[^/]*$/.test(f)) continue;
         if (!found.includes(f)) found.push(f);
       }
     }
   }
-  const rank = (f: string) => (CODE_EXT.test(f) ? 0 : TEXT_EXT.test(f) ? 1 : 2);
+  const rank = (f: string) =>
+    CODE_EXT.test(f) || MARKUP_EXT.test(f) ? 0 : TEXT_EXT.test(f) ? 1 : 2;
   found.sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
   return found[0] ?? null;
 }
