@@ -53,7 +53,8 @@ import { cleanRelative } from '../src/context.js';
 import { copySpec, globToRegExp, hasGlob, matchSource, sourceValue } from '../src/copy.js';
 import { indentOf } from '../src/edits.js';
 import { loadIgnore, type IgnoreFile } from '../src/ignore.js';
-import { heredocLogical, normalizePosix } from '../src/parse/dockerfile.js';
+import { imageWorkdir, inImageWorkdir, joinImage } from '../src/image-path.js';
+import { heredocLogical } from '../src/parse/dockerfile.js';
 import { parseShell } from '../src/parse/shell.js';
 import { indentOfLine, lineEnd } from '../src/text.js';
 import type {
@@ -1867,18 +1868,8 @@ function checkPip(c: Ctx, info: RunInfo): void {
 // ---------------------------------------------------------------------------------------------
 // Files in the image: what COPY/ADD put where (for lockfiles and Yarn's settings)
 
-/** Stand-in for the base image's working directory when the Dockerfile sets none. */
-const IMAGE_WD = '<image workdir>';
-
-function joinImage(dir: string, rel: string): string {
-  if (rel.startsWith('/')) return normalizePosix(rel);
-  if (dir.startsWith(IMAGE_WD))
-    return IMAGE_WD + normalizePosix(`${dir.slice(IMAGE_WD.length)}/${rel}`).replace(/^\/$/, '');
-  return normalizePosix(`${dir}/${rel}`);
-}
-
 function showDir(dir: string): string {
-  return dir.startsWith(IMAGE_WD) ? 'the working directory' : dir;
+  return inImageWorkdir(dir) ? 'the working directory' : dir;
 }
 
 /** The stages instruction `i` builds on, oldest first, with the last instruction of each seen. */
@@ -1894,23 +1885,6 @@ function stageChain(model: DockerfileModel, i: number): { stage: Stage; upTo: nu
     stage = stage.fromStage !== null ? model.stages[stage.fromStage] : undefined;
   }
   return out;
-}
-
-/** The working directory instruction `i` runs in (relative to IMAGE_WD when the Dockerfile does
- * not set an absolute one), or null when a WORKDIR cannot be resolved. */
-function workdirOf(model: DockerfileModel, i: number): string | null {
-  const wd = model.workdirAt(i);
-  if (wd !== null) return wd;
-  let dir = IMAGE_WD;
-  for (const { stage, upTo } of stageChain(model, i))
-    for (let j = stage.first + 1; j <= Math.min(stage.last, upTo - 1); j++) {
-      const w = model.instructions[j]!;
-      if (w.keyword !== 'WORKDIR') continue;
-      const v = w.args.length === 1 ? w.args[0]!.value : null;
-      if (v === null || v.includes('$')) return null;
-      dir = joinImage(dir, v);
-    }
-  return dir;
 }
 
 interface ImageFiles {
@@ -1949,7 +1923,7 @@ function imageFiles(c: Ctx, i: number): ImageFiles {
       if (spec?.from != null) out.fromCopies++;
       if (!spec || spec.from !== null || spec.heredoc) continue;
       const rawDest = spec.dest.value ?? model.expand(spec.dest.raw, j);
-      const wd = workdirOf(model, j);
+      const wd = imageWorkdir(model, j);
       if (rawDest === null || (wd === null && !rawDest.startsWith('/'))) continue;
       const dest = joinImage(wd ?? '/', rawDest);
       const intoDir = rawDest.endsWith('/') || rawDest === '.' || spec.sources.length > 1;
@@ -1997,7 +1971,7 @@ function ignoreOf(c: Ctx): IgnoreFile {
  * top-level `cd <dir>` commands before it. Null when that cannot be told.
  */
 function installDir(c: Ctx, info: RunInfo, p: PkgCmd): string | null {
-  let dir = workdirOf(c.model, info.instr.index);
+  let dir = imageWorkdir(c.model, info.instr.index);
   if (dir === null) return null;
   if (hasFlag(p.args, (v) => /^--prefix\b|^-C$/.test(v))) return null;
   for (const cmd of info.instr.shell!.commands) {
