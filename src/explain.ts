@@ -22,6 +22,7 @@ import {
   type CacheModel,
   type CacheStep,
   type Rerun,
+  writtenText,
 } from './cache/model.js';
 import { findConfig, type LoadedConfig } from './config.js';
 import { cleanRelative, DiskContext, NoContext, OverlayContext } from './context.js';
@@ -29,7 +30,6 @@ import { hasGlob } from './copy.js';
 import { InputError, parseOrThrow } from './engine/loop.js';
 import { discover, isDockerfileName, readDockerfile } from './io.js';
 import { CODE_EXT, isManifest } from './manifest.js';
-import { buildLogical } from './parse/dockerfile.js';
 import { initShellParser, shellParserReady } from './parse/shell.js';
 import type { BuildContext, DockerfileModel, Instruction, Transform } from './types.js';
 
@@ -248,12 +248,7 @@ export function expensiveReason(model: DockerfileModel, step: CacheStep): string
 
 /** The instruction as written on one line. */
 function oneLine(model: DockerfileModel, instr: Instruction): string {
-  const end = instr.heredocs.length
-    ? (model.lineStarts[instr.line + 1] ?? instr.span.end + 1) - 1
-    : instr.span.end;
-  return buildLogical(model.text, model.lineStarts, instr.span.start, end, model.escapeChar)
-    .text.replace(/\s+/g, ' ')
-    .trim();
+  return writtenText(model, instr).replace(/\s+/g, ' ').trim();
 }
 
 function describe(model: DockerfileModel, cache: CacheModel, step: CacheStep): ExplainStep {

@@ -1196,6 +1196,23 @@ function cloneState(s: StageState): StageState {
   return { env: new Map(s.env), shell: [...s.shell], user: s.user, workdir: s.workdir };
 }
 
+/** An instruction as written, continuations joined by BuildKit's rules; for a heredoc
+ * instruction only its first line (what BuildKit prints as the step name). */
+export function writtenText(model: DockerfileModel, instr: Instruction): string {
+  const end = instr.heredocs.length
+    ? model.lineStarts[instr.line + 1] !== undefined
+      ? model.lineStarts[instr.line + 1]! - 1
+      : instr.span.end
+    : instr.span.end;
+  return buildLogical(
+    model.text,
+    model.lineStarts,
+    instr.span.start,
+    end,
+    model.escapeChar,
+  ).text.replace(/\r$/, '');
+}
+
 /** The vertex name BuildKit gives a step: the instruction as written (continuations joined),
  * keyword upper-cased, variables expanded (RUN keeps quotes and unknown variables). */
 function stepName(
@@ -1204,18 +1221,7 @@ function stepName(
   env: Map<string, string>,
   esc: string,
 ): string {
-  const end = instr.heredocs.length
-    ? model.lineStarts[instr.line + 1] !== undefined
-      ? model.lineStarts[instr.line + 1]! - 1
-      : instr.span.end
-    : instr.span.end;
-  const original = buildLogical(
-    model.text,
-    model.lineStarts,
-    instr.span.start,
-    end,
-    esc,
-  ).text.replace(/\r$/, '');
+  const original = writtenText(model, instr);
   const sp = original.indexOf(' ');
   const upper =
     sp < 0 ? original.toUpperCase() : original.slice(0, sp).toUpperCase() + original.slice(sp);
