@@ -95,6 +95,7 @@ import {
   resolveDest,
   sourceValue,
 } from '../src/copy.js';
+import { globRoot } from '../src/glob-root.js';
 import { loadIgnore } from '../src/ignore.js';
 import { normalizePosix } from '../src/parse/dockerfile.js';
 import { PIP_VALUE_OPTIONS } from '../src/pip.js';
@@ -701,13 +702,12 @@ function contextFileAt(a: Analysis, abs: string, before: number): string | null 
       if (src === '' || isWholeContext(v)) hit = file(inside(dir));
       else if (hasGlob(src)) {
         // A matched file lands in the destination by its name, a matched folder's contents
-        // land there by their path inside it (like `targetsOf` in src/cache/model.ts).
+        // land there by their path inside it.
         const re = globToRegExp(src);
         for (const m of matchSource(bc, src) ?? []) {
-          const parts = m.split('/');
-          const k = parts.findIndex((_, j) => re.test(parts.slice(0, j + 1).join('/')));
-          if (k < 0) continue;
-          const rest = k === parts.length - 1 ? parts[k]! : parts.slice(k + 1).join('/');
+          const root = globRoot(re, m);
+          if (root === null) continue;
+          const rest = root === m ? m.slice(m.lastIndexOf('/') + 1) : m.slice(root.length + 1);
           if (normalizePosix(`${dir}/${rest}`) === abs) hit = file(m);
         }
       } else if (bc.isDirectory(src)) {
