@@ -296,6 +296,24 @@ describe('BuildKit steps and labels', () => {
     );
   });
 
+  // Not observed against BuildKit: the model's own rule (writtenText), pinned here.
+  test('heredocs: the step is named by its first line; the body is in the key', () => {
+    const df = (body: string) =>
+      `# syntax=docker/dockerfile:1\nFROM debian\nRUN <<EOF\n${body}\nEOF\nRUN echo after\n`;
+    const c = cacheOf(df('echo one'));
+    expect(names(c)).toEqual([
+      '[1/3] FROM docker.io/library/debian:latest',
+      '[2/3] RUN <<EOF',
+      '[3/3] RUN echo after',
+    ]);
+    expect(explain({ text: df('echo one') }).steps.map((s) => s.instruction)).toEqual([
+      'FROM debian',
+      'RUN <<EOF',
+      'RUN echo after',
+    ]);
+    expect(changed(c, cacheOf(df('echo two')))).toEqual([1, 2]);
+  });
+
   test('normalised image names', () => {
     expect(normalizeImage('python:3.12')).toBe('docker.io/library/python:3.12');
     expect(normalizeImage('debian')).toBe('docker.io/library/debian:latest');
