@@ -420,6 +420,16 @@ describe('package-hygiene: apk update left in place', () => {
       '`apk update` stays: the RUN on line 4 reads the index it writes (`apk add` without `--no-cache`)',
     );
   });
+
+  test('a script after the update keeps it; the message names the script, not its variables', async () => {
+    const r = await run(
+      ['FROM alpine:3.20', 'RUN apk update && apk add gcc && CFLAGS=-O2 ./build.sh', ''].join('\n'),
+    );
+    expect(r.fixes.find((f) => f.ruleId === 'package-hygiene/apk-no-cache')?.message).toContain(
+      '(`./build.sh` runs after it and may run apk)',
+    );
+    expect(r.output).toContain('./build.sh && rm -rf /var/cache/apk/*');
+  });
 });
 
 describe('package-hygiene: apt update RUNs whose lists nothing reads', () => {

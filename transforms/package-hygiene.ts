@@ -1620,8 +1620,7 @@ function checkApk(c: Ctx, info: RunInfo): void {
   const script = shell.commands.find(
     (cmd) => cmd.span.start > first.cmd.span.start && scriptLike(cmd),
   );
-  if (!why && script)
-    why = `\`${model.text.slice(script.span.start, script.span.end).split(/\s/)[0]}\` runs after it and may run apk`;
+  if (!why && script) why = `\`${script.name?.raw ?? 'a script'}\` runs after it and may run apk`;
   if (!why && editsOverlap(drops)) why = 'its `apk update` commands cannot all be dropped';
   if (!why) {
     const readers = apk.filter((p) => APK_INDEX.has(p.sub?.value ?? ''));
@@ -2106,6 +2105,17 @@ function checkNpm(c: Ctx, info: RunInfo): void {
   );
 }
 
+/** The `packageManager` field of a package.json text, or null (none, or not JSON). */
+function packageManager(text: string | null): string | null {
+  if (text === null) return null;
+  try {
+    const pm = (JSON.parse(text) as { packageManager?: unknown } | null)?.packageManager;
+    return typeof pm === 'string' ? pm : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Why `yarn cache clean` may break this RUN's image, or null. On Yarn 2+ (Berry), Plug'n'Play
  * loads packages from the cache archives at run time, so cleaning the cache breaks the app.
@@ -2153,8 +2163,7 @@ function yarnBerry(c: Ctx, info: RunInfo): { skip: string } | { review: string }
     const at = (n: string) => (d ? `${d}/${n}` : n);
     if (ctx.exists(at('.yarnrc.yml')))
       return { skip: `the build context has ${at('.yarnrc.yml')} (Yarn 2+)` };
-    const pkg = ctx.readFile(at('package.json'));
-    const pm = pkg ? /"packageManager"\s*:\s*"yarn@(\d+)/.exec(pkg) : null;
+    const pm = /^yarn@(\d+)/.exec(packageManager(ctx.readFile(at('package.json'))) ?? '');
     if (pm && Number(pm[1]) >= 2)
       return { skip: `${at('package.json')} names \`yarn@${pm[1]}\` as packageManager` };
     if (/^__metadata:/m.test(ctx.readFile(at('yarn.lock')) ?? ''))
