@@ -25,7 +25,7 @@ import {
   type FileOutcome,
 } from './report.js';
 import type { Transform } from './types.js';
-import { selectionOptions } from './cli-options.js';
+import { optimizeOptionsFrom, selectionOptions, splitList } from './cli-options.js';
 import { verifyArgs, verifyOptions } from './verify/cli-options.js';
 import { dryRunCacheLine, explainArgs, explainOptions, runExplain } from './explain.js';
 
@@ -85,14 +85,6 @@ interface FixArgs {
   verify?: { docker?: string; target?: string; buildArg?: string[]; timeout?: number };
 }
 
-function splitList(v: unknown): string[] | undefined {
-  if (v === undefined) return undefined;
-  return (Array.isArray(v) ? v : [v])
-    .flatMap((x) => String(x).split(','))
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
-
 function useColor(mode: FixArgs['color'], io: CliIO): boolean {
   if (mode === 'always') return true;
   if (mode === 'never') return false;
@@ -107,23 +99,8 @@ function optionsFor(
   custom: readonly Transform[] | undefined,
   cwd: string,
 ) {
-  const cfgSkip = Object.entries(config?.rules ?? {})
-    .filter(([, on]) => !on)
-    .map(([id]) => id);
-  const dockerignoreOn = args.dockerignore ?? config?.dockerignore?.enabled ?? true;
-  const skip = [
-    ...(splitList(args.skip) ?? []),
-    ...cfgSkip,
-    ...(dockerignoreOn ? [] : ['dockerignore']),
-  ];
   return {
-    unsafe: args.unsafe ?? config?.unsafe ?? false,
-    only: splitList(args.only),
-    skip: skip.length ? skip : undefined,
-    cacheMounts: args.cacheMounts ?? config?.cacheMounts ?? false,
-    dockerignore: config?.dockerignore
-      ? { add: config.dockerignore.add, keep: config.dockerignore.keep }
-      : undefined,
+    ...optimizeOptionsFrom(args, config),
     cwd,
     ...(custom ? { transforms: custom } : {}),
   };

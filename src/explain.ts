@@ -13,7 +13,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Argv } from 'yargs';
-import { buildOptions } from './cli-options.js';
+import { buildOptions, optimizeOptionsFrom } from './cli-options.js';
 import type { OptimizeOptions, OptimizeResult } from './api.js';
 import {
   buildCacheModel,
@@ -687,17 +687,5 @@ export async function runExplain(
 }
 
 function fixSettings(config: LoadedConfig | null, unsafe: boolean | undefined): OptimizeOptions {
-  const c = config?.config;
-  const skip = Object.entries(c?.rules ?? {})
-    .filter(([, on]) => !on)
-    .map(([id]) => id);
-  if (c?.dockerignore?.enabled === false) skip.push('dockerignore');
-  return {
-    unsafe: unsafe ?? c?.unsafe ?? false,
-    cacheMounts: c?.cacheMounts ?? false,
-    skip: skip.length ? skip : undefined,
-    dockerignore: c?.dockerignore
-      ? { add: c.dockerignore.add, keep: c.dockerignore.keep }
-      : undefined,
-  };
+  return optimizeOptionsFrom({ unsafe }, config?.config ?? null);
 }

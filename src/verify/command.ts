@@ -8,6 +8,7 @@ import { transforms as registry } from '../registry.js';
 import type { FileOutcome } from '../report.js';
 import type { Transform } from '../types.js';
 import { defaultDockerBin, dockerUnavailable, type DockerClient } from './docker.js';
+import { optimizeOptionsFrom, splitList } from '../cli-options.js';
 import { formatReport, jsonDocument, verifyExitCode } from './report.js';
 import { verify, type VerifyReport } from './verify.js';
 
@@ -40,14 +41,6 @@ export interface VerifyArgs {
 
 const PROG = 'dockerfile-optimizer';
 
-function splitList(v: unknown): string[] | undefined {
-  if (v === undefined) return undefined;
-  return (Array.isArray(v) ? v : [v])
-    .flatMap((x) => String(x).split(','))
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
-
 export function dockerClient(
   docker: string | undefined,
   env: Record<string, string | undefined>,
@@ -57,25 +50,7 @@ export function dockerClient(
 
 /** Optimize options as `fix` builds them: the nearest config, overridden by the flags. */
 function fixOptions(args: VerifyArgs, config: LoadedConfig | null, cwd: string) {
-  const c = config?.config;
-  const cfgSkip = Object.entries(c?.rules ?? {})
-    .filter(([, on]) => !on)
-    .map(([id]) => id);
-  const skip = [
-    ...(splitList(args.skip) ?? []),
-    ...cfgSkip,
-    ...(c?.dockerignore?.enabled === false ? ['dockerignore'] : []),
-  ];
-  return {
-    unsafe: args.unsafe ?? c?.unsafe ?? false,
-    only: splitList(args.only),
-    skip: skip.length ? skip : undefined,
-    cacheMounts: c?.cacheMounts ?? false,
-    dockerignore: c?.dockerignore
-      ? { add: c.dockerignore.add, keep: c.dockerignore.keep }
-      : undefined,
-    cwd,
-  };
+  return { ...optimizeOptionsFrom(args, config?.config ?? null), cwd };
 }
 
 /** Run `verify`; resolves to the exit code (see verifyExitCode). */
