@@ -88,6 +88,7 @@ import {
 import { cleanRelative } from '../src/context.js';
 import {
   copySpec,
+  globRoot,
   globToRegExp,
   hasGlob,
   isWholeContext,
@@ -95,7 +96,6 @@ import {
   resolveDest,
   sourceValue,
 } from '../src/copy.js';
-import { globRoot } from '../src/glob-root.js';
 import { loadIgnore } from '../src/ignore.js';
 import { normalizePosix } from '../src/parse/dockerfile.js';
 import { PIP_VALUE_OPTIONS } from '../src/pip.js';

@@ -70,7 +70,7 @@
  */
 import { createHash } from 'node:crypto';
 import { cleanRelative } from '../context.js';
-import { copySpec, globToRegExp, hasGlob, matchSource } from '../copy.js';
+import { copySpec, globRoot, globToRegExp, hasGlob, matchSource } from '../copy.js';
 import { loadIgnore, type IgnoreFile } from '../ignore.js';
 import { buildLogical, normalizePosix } from '../parse/dockerfile.js';
 import type { BuildContext, DockerfileModel, Instruction } from '../types.js';
@@ -516,14 +516,9 @@ function targetsOf(
     if (file.startsWith(source + '/')) return [joinAbs(d, file.slice(source.length + 1))];
     return null;
   }
-  const re = globToRegExp(source);
-  const parts = file.split('/');
-  for (let i = 1; i <= parts.length; i++) {
-    const m = parts.slice(0, i).join('/');
-    if (!re.test(m)) continue;
-    return m === file ? asFile() : [joinAbs(d, file.slice(m.length + 1))];
-  }
-  return null;
+  const m = globRoot(globToRegExp(source), file);
+  if (m === null) return null;
+  return m === file ? asFile() : [joinAbs(d, file.slice(m.length + 1))];
 }
 
 /** The path in a `COPY --from` source stage that holds what lands at `query` (exact: the mapping
