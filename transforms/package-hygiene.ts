@@ -974,18 +974,27 @@ function aptAssumesYes(args: Word[]): boolean {
 const APT_NO_LISTS = new Set(['clean', 'autoclean', 'remove', 'purge', 'autoremove']);
 
 /**
+ * The RUNs after `instr` in its stage and the stages built on it, in order, leaving out the
+ * stages the caller adds to `done` (where a later update fetched everything afresh).
+ */
+function* laterRuns(c: Ctx, instr: Instruction, done: Set<number>): Generator<RunInfo> {
+  const stages = descendants(c.model, instr.stage);
+  for (const other of c.model.instructions) {
+    if (other.index <= instr.index || !stages.has(other.stage) || done.has(other.stage)) continue;
+    const info = c.runs.get(other.index);
+    if (info) yield info;
+  }
+}
+
+/**
  * The first later RUN (in this stage or a stage built on it) that may read the package lists
  * this RUN fetched before fetching them again itself: an apt command that reads lists, apt or
  * apt-cache in a place the transform does not read (wrappers, `sh -c`, `if`), with why.
  */
 function listsReader(c: Ctx, instr: Instruction): { instr: Instruction; why: string } | null {
-  const { model } = c;
-  const stages = descendants(model, instr.stage);
   const done = new Set<number>();
-  for (const other of model.instructions) {
-    if (other.index <= instr.index || !stages.has(other.stage) || done.has(other.stage)) continue;
-    const info = c.runs.get(other.index);
-    if (!info) continue;
+  for (const info of laterRuns(c, instr, done)) {
+    const other = info.instr;
     const blocked = info.skip.get('apt');
     if (blocked) return { instr: other, why: blocked };
     for (const cmd of info.instr.shell!.commands) {
@@ -1486,13 +1495,9 @@ function apkIndexReader(
   instr: Instruction,
   scripts: Instruction[] = [],
 ): { instr: Instruction; why: string; adds: boolean; blocked: boolean } | null {
-  const { model } = c;
-  const stages = descendants(model, instr.stage);
   const done = new Set<number>();
-  for (const other of model.instructions) {
-    if (other.index <= instr.index || !stages.has(other.stage) || done.has(other.stage)) continue;
-    const info = c.runs.get(other.index);
-    if (!info) continue;
+  for (const info of laterRuns(c, instr, done)) {
+    const other = info.instr;
     const blocked = info.skip.get('apk');
     if (blocked) return { instr: other, why: blocked, adds: false, blocked: true };
     let readers = 0;
