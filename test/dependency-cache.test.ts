@@ -591,6 +591,18 @@ describe('between the copy and the install', () => {
     );
   });
 
+  test('with an ENV between too, the manifest COPY still goes right before the install', async () => {
+    const setup = 'RUN npm i -g pnpm@9\nENV NODE_ENV=production\n';
+    const moved = await run(head + setup + 'RUN npm ci\n');
+    expect(moved.output).toBe(
+      `FROM node:20\nWORKDIR /app\n${setup}COPY package.json package-lock.json ./\nRUN npm ci\nCOPY . .\n`,
+    );
+    const split = await run(head + setup + 'RUN npm ci && npm run build\n');
+    expect(split.output).toBe(
+      `FROM node:20\nWORKDIR /app\n${setup}COPY package.json package-lock.json ./\nRUN npm ci\nCOPY . .\nRUN npm run build\n`,
+    );
+  });
+
   test('a tool set-up reading its settings from the copied tree stays a blocker', async () => {
     const df =
       'FROM node:20\nENV NPM_CONFIG_USERCONFIG=/app/ci.npmrc\nWORKDIR /app\nCOPY . .\nRUN npm i -g pnpm\nRUN npm ci\n';

@@ -1656,7 +1656,7 @@ function alreadyOrdered(
 ): Finding[] {
   const out: Finding[] = [];
   const stage = model.stages[copy.instr.stage]!;
-  const copyText = model.text.slice(copy.instr.span.start, copy.instr.span.end).split(/\r?\n/)[0]!;
+  const copyText = firstLine(model, copy.instr);
   for (let i = stage.first + 1; i < copy.instr.index; i++) {
     const run = model.instructions[i]!;
     if (run.keyword !== 'RUN' || !run.shell || noted.has(i)) continue;
@@ -2366,7 +2366,7 @@ function moveFix(
   for (const d of plan?.cdDirs ?? [])
     if (under(copy.destDir, d) !== null && !files.some((f) => under(d, f.imagePath) !== null))
       return skip(`the install runs in ${d} (\`cd\`), which only the full copy creates`);
-  const copyText = model.text.slice(copy.instr.span.start, copy.instr.span.end).split(/\r?\n/)[0]!;
+  const copyText = firstLine(model, copy.instr);
   const why = readsProblem(env, copy, copyText, real, files, providedBefore(model, ctx, copy));
   if (why) return skip(why);
   if (plan && plan.prefix < plan.items.length)
@@ -2398,8 +2398,8 @@ function moveFix(
     } else edits.push({ ...rm, text: '' });
   } else {
     // Settings or tool set-ups between: the install keeps its place, the full copy moves below
-    // it. The manifest COPY takes the full copy's place, or (tool set-ups only) goes right
-    // before the install, so a manifest edit does not re-run the set-ups.
+    // it. The manifest COPY takes the full copy's place, or (with tool set-ups between, settings
+    // or not) goes right before the install, so a manifest edit does not re-run the set-ups.
     const expandedHere = model.expand(copy.instr.logical.text, copy.instr.index);
     const expandedThere = model.expand(copy.instr.logical.text, run.index);
     if (expandedHere === null || expandedHere !== expandedThere)
@@ -2412,7 +2412,7 @@ function moveFix(
         'a WORKDIR between the copy and the install changes where the relative copy lands',
       );
     const manifestText = lines.map((l) => indent + l + eol).join('');
-    if (settings.length) {
+    if (!movers.length) {
       const copyLinesSpan = instructionLines(model, copy.instr);
       edits.push({ start: copyStart, end: copyLinesSpan.end, text: manifestText });
     } else {
@@ -2462,12 +2462,15 @@ function moveFix(
   return fix;
 }
 
+/** The first source line of an instruction or chain item (how messages quote it). */
+function firstLine(model: DockerfileModel, node: { span: Span }): string {
+  return model.text.slice(node.span.start, node.span.end).split(/\r?\n/)[0]!;
+}
+
 /** Says which instructions between the copy and the install stay before the install. */
 function moversNote(model: DockerfileModel, movers: Instruction[]): string | null {
   if (!movers.length) return null;
-  const shown = movers.map(
-    (i) => `\`${model.text.slice(i.span.start, i.span.end).split(/\r?\n/)[0]!}\``,
-  );
+  const shown = movers.map((i) => `\`${firstLine(model, i)}\``);
   return `${shown.join(', ')} read${movers.length === 1 ? 's' : ''} nothing from the build context and still run${movers.length === 1 ? 's' : ''} before the install`;
 }
 
@@ -2616,7 +2619,7 @@ function splitFix(
       );
     const manifestText = lines.map((l) => indent + l + eol).join('');
     const tail = moved + eol + blockText(model, copyStart, copy.instr) + eol + runIndent + rest;
-    if (settings.length) {
+    if (!movers.length) {
       edits.push({
         start: copyStart,
         end: instructionLines(model, copy.instr).end,
@@ -2624,7 +2627,7 @@ function splitFix(
       });
       edits.push({ start: run.span.start, end: run.span.end, text: tail });
     } else {
-      // Tool set-ups between: the manifest COPY goes right before the install.
+      // Tool set-ups between (maybe settings too): the manifest COPY goes right before the install.
       const runStart = blockStart(model, run, copy.instr.endLine);
       edits.push({ ...removalSpan(model, copyStart, copy.instr), text: '' });
       edits.push({
@@ -2636,10 +2639,8 @@ function splitFix(
   }
   const review = !ctx.available || inserts.length > 0 || plan.review.length > 0;
   const list = files.map((f) => f.source);
-  const copyText = text.slice(copy.instr.span.start, copy.instr.span.end).split(/\r?\n/)[0]!;
-  const restCmd = firstRest.command
-    ? cmdText(firstRest.command)
-    : text.slice(firstRest.span.start, firstRest.span.end).split(/\r?\n/)[0]!;
+  const copyText = firstLine(model, copy.instr);
+  const restCmd = firstRest.command ? cmdText(firstRest.command) : firstLine(model, firstRest);
   const manifestsText = list.length
     ? `copy only ${list.join(', ')} first`
     : 'the files it reads are already in place';
@@ -2731,7 +2732,7 @@ function goDownloadFix(
   if (typeof files === 'string') return skip(files);
   const lines = copyLines(model, copy, files);
   if (typeof lines === 'string') return skip(lines);
-  const copyText = model.text.slice(copy.instr.span.start, copy.instr.span.end).split(/\r?\n/)[0]!;
+  const copyText = firstLine(model, copy.instr);
   // GOFLAGS=-mod=vendor, GOPROXY=file://... into the copied tree: the download would need it.
   const why = readsProblem(
     env,
