@@ -172,9 +172,8 @@ function gitIgnored(bc: BuildContext, path: string): boolean | null {
     const text = bc.readFile(dir ? `${dir}/.gitignore` : '.gitignore');
     if (text === null) continue;
     found = true;
-    for (const raw of text.split(/\r?\n/)) {
-      let line = raw.replace(/(?<!\\)\s+$/, '');
-      if (line === '' || line.startsWith('#')) continue;
+    // Lines as Docker reads them (comments and blanks dropped, trimmed): close enough to git's.
+    for (let line of parsePatterns(text)) {
       const neg = line.startsWith('!');
       if (neg) line = line.slice(1);
       line = line.replace(/\/+$/, '');
