@@ -500,7 +500,11 @@ function heredocForm(instr: Instruction, text: string): HeredocForm | null {
   };
 }
 
-/** Package-manager families named in the heredoc bodies of a RUN. */
+/**
+ * Package-manager families named anywhere in the heredoc bodies of a RUN whose heredoc is not a
+ * shell script (`python3`, `cat > file`): such a body is no shell, so the model has no commands
+ * for it, and a name in it (`"pip"` in a Python list) only gives the skip its reason.
+ */
 function bodyFamilies(instr: Instruction): Family[] {
   const out = new Set<Family>();
   for (const h of instr.heredocs)
