@@ -7,7 +7,7 @@ import { DiskContext } from '../src/context.js';
 import { loadIgnore } from '../src/ignore.js';
 import type { BuildContext, ContextEntry, WalkOptions } from '../src/types.js';
 import { isTemplateName } from '../transforms/dockerignore.js';
-import { loadCases, materialise, removeTmpdirs, tmpdir, writeTree } from './helpers.js';
+import { loadCases, materialise, readTree, removeTmpdirs, tmpdir, writeTree } from './helpers.js';
 
 afterAll(removeTmpdirs);
 
@@ -259,7 +259,7 @@ describe('dockerignore transform', () => {
       });
       applyResult(result);
       const ignore = loadIgnore(new DiskContext(mat.context!, mat.dockerfile));
-      const files = Object.keys({ ...c.extra, ...readNames(mat.context!) });
+      const files = Object.keys({ ...c.extra, ...readTree(mat.context!) });
       const kept = files.filter(
         (f) =>
           f.split('/').pop()!.startsWith('.env.') &&
@@ -273,16 +273,3 @@ describe('dockerignore transform', () => {
     }
   });
 });
-
-function readNames(root: string): Record<string, true> {
-  const out: Record<string, true> = {};
-  const walk = (dir: string, rel: string) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) walk(path.join(dir, e.name), r);
-      else out[r] = true;
-    }
-  };
-  walk(root, '');
-  return out;
-}
