@@ -389,6 +389,11 @@ describe('paths an install reads besides its manifests', () => {
         'the Gemfile path (`--gemfile`) is not a literal',
       ],
       [
+        'FROM ruby:3.3\nWORKDIR /app\nCOPY . .\nRUN bundle install --gemfile=$GEMFILE\n',
+        { Gemfile: "source 'https://rubygems.org'\n", 'app.rb': 'x\n' },
+        'the Gemfile path (`--gemfile`) is not a literal',
+      ],
+      [
         'FROM python:3.12\nCOPY . .\nRUN pip install --find-links /wheels -r requirements.txt\n',
         py,
         '`--find-links /wheels` reads packages from /wheels, which may be where `COPY . .` lands',

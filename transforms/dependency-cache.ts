@@ -151,6 +151,19 @@ interface Env {
 // ---------------------------------------------------------------------------------------------
 // Paths
 
+/** The Env of a RUN below the full copy `copy`, in working directory `cwd`. */
+function envFor(
+  model: DockerfileModel,
+  ctx: BuildContext,
+  ignore: IgnoreFile,
+  copy: { srcDir: string; destDir: string },
+  run: Instruction,
+  cwd: string,
+): Env {
+  const { srcDir, destDir } = copy;
+  return { model, ctx, ignore, cwd, srcDir, destDir, vars: runVars(model, run) };
+}
+
 function joinImage(dir: string, rel: string): string {
   if (rel.startsWith('/')) return normalizePosix(rel);
   if (dir.startsWith(IMAGE_WD))
@@ -236,6 +249,22 @@ function subcommand(cmd: SimpleCommand, withValue: Set<string> = new Set()): Wor
     return cmd.args[i]!;
   }
   return null;
+}
+
+/**
+ * The value of the last `NAME VALUE` or `NAME=VALUE` option of a command: undefined when absent,
+ * null when the value is not a literal (`--gemfile=$GEMFILE`).
+ */
+function optionValue(cmd: SimpleCommand, name: string): string | null | undefined {
+  let out: string | null | undefined;
+  const a = cmd.args;
+  for (let i = 0; i < a.length; i++) {
+    const w = a[i]!;
+    if (w.value === name) out = a[++i]?.value ?? null;
+    else if ((w.value ?? w.raw).startsWith(name + '='))
+      out = w.value === null ? null : w.value.slice(name.length + 1);
+  }
+  return out;
 }
 
 function has(cmd: SimpleCommand, ...flags: string[]): boolean {
@@ -1086,17 +1115,9 @@ function bundler(env: Env, cmd: SimpleCommand): Install | null {
   const out: Install = { kind: 'bundler', cmd, needs: [] };
   // The Gemfile: `--gemfile`, else BUNDLE_GEMFILE, else ./Gemfile; its lock file sits beside it.
   const vars = commandVars(env, cmd);
-  let named: string | null | undefined = vars.has('BUNDLE_GEMFILE')
-    ? vars.get('BUNDLE_GEMFILE')
-    : undefined;
-  let origin = named !== undefined ? `\`BUNDLE_GEMFILE\`` : '';
-  for (let i = 0; i < cmd.args.length; i++) {
-    const v = cmd.args[i]!.value;
-    if (v === '--gemfile') named = cmd.args[i + 1]?.value ?? null;
-    else if (v?.startsWith('--gemfile=')) named = v.slice('--gemfile='.length);
-    else continue;
-    origin = '`--gemfile`';
-  }
+  const flag = optionValue(cmd, '--gemfile');
+  const named = flag !== undefined ? flag : vars.get('BUNDLE_GEMFILE');
+  const origin = flag !== undefined ? '`--gemfile`' : '`BUNDLE_GEMFILE`';
   if (named === null) return { ...out, skip: `the Gemfile path (${origin}) is not a literal` };
   const gemfilePath = joinImage(env.cwd, named || 'Gemfile');
   const root = imageDir(gemfilePath);
@@ -1109,12 +1130,7 @@ function bundler(env: Env, cmd: SimpleCommand): Install | null {
     out.needs.push({ path: joinImage(root, '.bundle/config'), required: false });
   out.reads = envReads(env, cmd).filter((r) => !/^`BUNDLE_(GEMFILE|PATH)[=`]/.test(r.what));
   // Gems installed into the project (`--path vendor/bundle`, BUNDLE_PATH=vendor/bundle).
-  let path = vars.get('BUNDLE_PATH') ?? null;
-  for (let i = 0; i < cmd.args.length; i++) {
-    const v = cmd.args[i]!.value;
-    if (v === '--path') path = cmd.args[i + 1]?.value ?? null;
-    else if (v?.startsWith('--path=')) path = v.slice('--path='.length);
-  }
+  let path = optionValue(cmd, '--path') ?? vars.get('BUNDLE_PATH') ?? null;
   const deployment = vars.get('BUNDLE_DEPLOYMENT');
   if (path === null && (has(cmd, '--deployment') || /^(1|true|yes)$/i.test(deployment ?? '')))
     path = 'vendor/bundle';
@@ -1660,15 +1676,7 @@ function alreadyOrdered(
   for (let i = stage.first + 1; i < copy.instr.index; i++) {
     const run = model.instructions[i]!;
     if (run.keyword !== 'RUN' || !run.shell || noted.has(i)) continue;
-    const env: Env = {
-      model,
-      ctx,
-      ignore,
-      cwd: workdir(model, i) ?? IMAGE_WD,
-      srcDir: copy.srcDir,
-      destDir: copy.destDir,
-      vars: runVars(model, run),
-    };
+    const env = envFor(model, ctx, ignore, copy, run, workdir(model, i) ?? IMAGE_WD);
     const found = run.shell.commands
       .map((c) => analyseCommand(env, c))
       .find((a): a is Install => a !== null && !a.ignore);
@@ -1862,15 +1870,7 @@ function planForCopy(
       continue;
     }
     const cwd = workdir(model, run.index);
-    const env: Env = {
-      model,
-      ctx,
-      ignore,
-      cwd: cwd ?? '',
-      srcDir: copy.srcDir,
-      destDir: copy.destDir,
-      vars: runVars(model, run),
-    };
+    const env = envFor(model, ctx, ignore, copy, run, cwd ?? '');
     const plan = chainPlan(env, run, cwd);
     if (plan && !plan.installs.length) {
       // A `cd` we cannot follow comes before an install.
@@ -1998,15 +1998,7 @@ function contextFree(
     if (f.name !== 'mount' || !['cache', 'secret', 'ssh', 'tmpfs'].includes(type)) return false;
     if (f.options.from !== undefined || f.options.source !== undefined) return false;
   }
-  const env: Env = {
-    model,
-    ctx,
-    ignore,
-    cwd: workdir(model, instr.index) ?? IMAGE_WD,
-    srcDir: copy.srcDir,
-    destDir: copy.destDir,
-    vars: runVars(model, instr),
-  };
+  const env = envFor(model, ctx, ignore, copy, instr, workdir(model, instr.index) ?? IMAGE_WD);
   const shell = instr.shell;
   if (shell.commands.some((c) => c.nested)) return false;
   for (const st of shell.statements) {
@@ -2694,15 +2686,7 @@ function goDownloadFix(
   const wd = workdir(model, copy.instr.index);
   if (wd === null || wd !== copy.destDir) return null;
   if (workdir(model, run.index) !== wd) return null;
-  const env: Env = {
-    model,
-    ctx,
-    ignore,
-    cwd: wd,
-    srcDir: copy.srcDir,
-    destDir: copy.destDir,
-    vars: runVars(model, run),
-  };
+  const env = envFor(model, ctx, ignore, copy, run, wd);
   const gomodPath = contextPath(env, joinImage(wd, 'go.mod'));
   if (gomodPath === null || !inContext(env, gomodPath)) return null;
   // The command that compiles: `go build`, `go install`, ... (named in the messages).
