@@ -53,7 +53,7 @@ import { cleanRelative } from '../src/context.js';
 import { copySpec, isWholeContext, matchSource, sourceValue, type CopySpec } from '../src/copy.js';
 import { instructionLines } from '../src/edits.js';
 import { loadIgnore, type IgnoreFile } from '../src/ignore.js';
-import { normalizePosix } from '../src/parse/dockerfile.js';
+import { normalizePosix, unquote } from '../src/parse/dockerfile.js';
 import type {
   BuildContext,
   ChainItem,
@@ -307,11 +307,9 @@ function setAssignment(vars: Map<string, string | null>, w: Word): void {
   const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(w.raw);
   if (!m) return;
   const raw = m[2]!;
-  let value: string | null = null;
-  if (/^[^$`"'\\\s]*$/.test(raw)) value = raw;
-  else if (/^'[^']*'$/.test(raw)) value = raw.slice(1, -1);
-  else if (/^"[^"$`\\]*"$/.test(raw)) value = raw.slice(1, -1);
-  vars.set(m[1]!, value);
+  // Quotes and escapes as the shell removes them (`unquote`: null on `$`); command substitution
+  // and a leading `~` (tilde expansion) have no literal value.
+  vars.set(m[1]!, raw.includes('`') || raw.startsWith('~') ? null : unquote(raw));
 }
 
 /** The variables one command sees (its own `VAR=value` prefixes included). */
