@@ -30,7 +30,7 @@ import { hasGlob } from './copy.js';
 import { InputError, parseOrThrow } from './engine/loop.js';
 import { discover, isDockerfileName, readDockerfile } from './io.js';
 import { CODE_EXT, isManifest } from './manifest.js';
-import { initShellParser, shellParserReady } from './parse/shell.js';
+import { commandBase, initShellParser, shellParserReady } from './parse/shell.js';
 import type { BuildContext, DockerfileModel, Instruction, Transform } from './types.js';
 
 export type { BuildkitLabel } from './cache/model.js';
@@ -103,10 +103,6 @@ export interface ExplainResult {
 // ---------------------------------------------------------------------------------------------
 // Expensive steps
 
-function baseName(word: string): string {
-  return word.slice(word.lastIndexOf('/') + 1);
-}
-
 const APT = ['install', 'update', 'upgrade', 'dist-upgrade', 'build-dep'];
 const RPM = ['install', 'upgrade', 'update', 'groupinstall', 'in'];
 const PYTHON_ENV = ['install', 'sync'];
@@ -141,7 +137,7 @@ function commandCost(words: string[]): string | null {
   )
     w = w.slice(1);
   if (!w.length) return null;
-  const name = baseName(w[0]!);
+  const name = commandBase(w[0]!);
   const args = w.slice(1);
   const sub = args.filter((a) => !a.startsWith('-'));
   const first = sub[0] ?? '';
@@ -314,7 +310,10 @@ export function defaultEdits(
     .map((s) => s.path!);
   const candidates = files.filter(
     (f) =>
-      !isManifest(f) && !hidden(f) && !isDockerfileName(baseName(f)) && !/\.dockerignore$/.test(f),
+      !isManifest(f) &&
+      !hidden(f) &&
+      !isDockerfileName(commandBase(f)) &&
+      !/\.dockerignore$/.test(f),
   );
   const rank = (f: string): [number, number, number, string] => [
     subDirs.some((d) => f.startsWith(d + '/')) ? 0 : 1,

@@ -98,6 +98,7 @@ import {
 } from '../src/copy.js';
 import { loadIgnore } from '../src/ignore.js';
 import { normalizePosix } from '../src/parse/dockerfile.js';
+import { commandBase } from '../src/parse/shell.js';
 import { PIP_VALUE_OPTIONS } from '../src/pip.js';
 import type {
   CheckContext,
@@ -268,8 +269,7 @@ export function parseImage(image: string): ImageRef {
 
 function cmdName(c: SimpleCommand): string | null {
   const v = c.name?.value;
-  if (!v) return null;
-  return v.split('/').pop()!;
+  return v ? commandBase(v) : null;
 }
 
 function argValues(c: SimpleCommand): (string | null)[] {

@@ -54,8 +54,8 @@ import { copySpec, globToRegExp, hasGlob, matchSource, sourceValue } from '../sr
 import { indentOf } from '../src/edits.js';
 import { loadIgnore, type IgnoreFile } from '../src/ignore.js';
 import { imageWorkdir, inImageWorkdir, joinImage } from '../src/image-path.js';
-import { heredocLogical } from '../src/parse/dockerfile.js';
-import { parseShell } from '../src/parse/shell.js';
+import { HEREDOC_MARKER, heredocLogical } from '../src/parse/dockerfile.js';
+import { commandBase, parseShell } from '../src/parse/shell.js';
 import { indentOfLine, lineEnd } from '../src/text.js';
 import type {
   Applicability,
@@ -273,9 +273,7 @@ interface RunInfo {
 }
 
 function baseName(v: string | null): string | null {
-  if (v === null) return null;
-  const i = v.lastIndexOf('/');
-  return i >= 0 ? v.slice(i + 1) : v;
+  return v === null ? null : commandBase(v);
 }
 
 function isPipName(n: string): boolean {
@@ -445,7 +443,6 @@ function hasCacheMount(instr: Instruction, tool: string): boolean {
 // ---------------------------------------------------------------------------------------------
 // Heredoc scripts fed to an interpreter; the shell a RUN runs under
 
-const HEREDOC_MARKER = /^<<-?(["']?)([A-Za-z0-9_]+)\1$/;
 /** Shells whose `&&`, `;`, `rm -rf` and `set -e` mean what the rewrites assume. */
 const POSIX_SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh', 'busybox']);
 /** Shell options an interpreter line may set (`bash -o pipefail`). */

@@ -237,6 +237,9 @@ export class DockerfileParseError extends Error {
  * Parse a Dockerfile text (without BOM) into the model. Never throws for odd input: problems are
  * listed in `model.errors` (see `validate`).
  */
+/** A heredoc marker word (`<<EOT`, `<<-"EOT"`): group 2 is the name. */
+export const HEREDOC_MARKER = /^<<-?(["']?)([A-Za-z0-9_]+)\1$/;
+
 export function parseDockerfile(text: string): DockerfileModel {
   const lineStarts = computeLineStarts(text);
   const ast = DockerfileParser.parse(text);
@@ -496,9 +499,7 @@ export function parseDockerfile(text: string): DockerfileModel {
   for (const instr of instructions) {
     if (instr.keyword !== 'RUN' || instr.json) continue;
     const only =
-      instr.heredocs.length === 1
-        ? /^<<-?(["']?)([A-Za-z0-9_]+)\1$/.exec(instr.logical.text.trim())
-        : null;
+      instr.heredocs.length === 1 ? HEREDOC_MARKER.exec(instr.logical.text.trim()) : null;
     if (only) {
       instr.shell = parseShell(heredocLogical(text, instr.heredocs[0]!.body));
     } else {

@@ -21,6 +21,11 @@ let parser: Parser | null = null;
 let loading: Promise<void> | null = null;
 
 /** Load the WebAssembly shell parser once. Safe to call many times. */
+/** The last path element of a command word: `/usr/bin/apt-get` -> `apt-get`. */
+export function commandBase(word: string): string {
+  return word.slice(word.lastIndexOf('/') + 1);
+}
+
 export function initShellParser(): Promise<void> {
   if (parser) return Promise.resolve();
   if (!loading) {
