@@ -50,10 +50,12 @@
  *   rewritten, as a `review` fix: nested includes cannot be seen.
  */
 import { cleanRelative } from '../src/context.js';
+import { IMAGE_WD, imageWorkdir, inImageWorkdir, joinImage } from '../src/image-path.js';
 import { copySpec, isWholeContext, matchSource, sourceValue, type CopySpec } from '../src/copy.js';
 import { instructionLines } from '../src/edits.js';
 import { loadIgnore, type IgnoreFile } from '../src/ignore.js';
 import { normalizePosix, unquote } from '../src/parse/dockerfile.js';
+import { PIP_VALUE_OPTIONS } from '../src/pip.js';
 import type {
   BuildContext,
   ChainItem,
@@ -70,9 +72,6 @@ import type {
 } from '../src/types.js';
 
 const ID = 'dependency-cache';
-
-/** The image's default working directory when neither the stage nor its base stage sets one. */
-const IMAGE_WD = '/\u0000image-workdir';
 
 type Kind =
   | 'pip'
@@ -164,13 +163,6 @@ function envFor(
   return { model, ctx, ignore, cwd, srcDir, destDir, vars: runVars(model, run) };
 }
 
-function joinImage(dir: string, rel: string): string {
-  if (rel.startsWith('/')) return normalizePosix(rel);
-  if (dir.startsWith(IMAGE_WD))
-    return IMAGE_WD + normalizePosix(`${dir.slice(IMAGE_WD.length)}/${rel}`).replace(/^\/$/, '');
-  return normalizePosix(`${dir}/${rel}`);
-}
-
 function imageDir(p: string): string {
   const i = p.lastIndexOf('/');
   return i <= 0 ? '/' : p.slice(0, i);
@@ -181,33 +173,6 @@ function under(dir: string, p: string): string | null {
   if (p === dir) return '';
   const prefix = dir.endsWith('/') ? dir : dir + '/';
   return p.startsWith(prefix) ? p.slice(prefix.length) : null;
-}
-
-/** The working directory seen by instruction i (a placeholder when it is the image's default). */
-function workdir(model: DockerfileModel, i: number): string | null {
-  const wd = model.workdirAt(i);
-  if (wd !== null) return wd;
-  const instr = model.instructions[i]!;
-  // WORKDIRs of the stage and its base stages, oldest first: relative ones over the image's
-  // default folder (`WORKDIR app` on `node`) still resolve, against the placeholder.
-  const chain: Instruction[] = [];
-  let stage: (typeof model.stages)[number] | undefined = model.stages[instr.stage];
-  let upTo = i;
-  while (stage) {
-    const own: Instruction[] = [];
-    for (let j = stage.first; j <= Math.min(stage.last, upTo); j++)
-      if (model.instructions[j]!.keyword === 'WORKDIR') own.push(model.instructions[j]!);
-    chain.unshift(...own);
-    upTo = Infinity;
-    stage = stage.fromStage !== null ? model.stages[stage.fromStage] : undefined;
-  }
-  let dir = IMAGE_WD;
-  for (const w of chain) {
-    const v = w.args.length === 1 ? w.args[0]!.value : null;
-    if (v === null || /\$/.test(v)) return null;
-    dir = joinImage(dir, v);
-  }
-  return dir;
 }
 
 function contextPath(env: Env, imagePath: string): string | null {
@@ -472,39 +437,6 @@ function cmdLabel(cmd: SimpleCommand): string {
 // ---------------------------------------------------------------------------------------------
 // Ecosystems
 
-const PIP_VALUE_OPTS = new Set([
-  '-i',
-  '--index-url',
-  '--extra-index-url',
-  '--trusted-host',
-  '-t',
-  '--target',
-  '--prefix',
-  '--root',
-  '--platform',
-  '--python-version',
-  '--implementation',
-  '--abi',
-  '--progress-bar',
-  '--timeout',
-  '--retries',
-  '--cache-dir',
-  '--src',
-  '--upgrade-strategy',
-  '--only-binary',
-  '--no-binary',
-  '--log',
-  '--proxy',
-  '--cert',
-  '--client-cert',
-  '--exists-action',
-  '--global-option',
-  '--config-settings',
-  '-C',
-  '--python',
-  '-p',
-]);
-
 /** `-r`/`-c` includes of a requirements file (recursively); a reason when it installs local code. */
 function pipRequirements(env: Env, file: string, needs: Need[], seen: Set<string>): string | null {
   if (seen.has(file)) return null;
@@ -604,7 +536,7 @@ function pip(env: Env, cmd: SimpleCommand, args: Word[]): Install {
           what: `\`${shown}\``,
           does: PIP_READ_OPTS[short !== null ? '-f' : opt]!,
         });
-    } else if (PIP_VALUE_OPTS.has(opt)) {
+    } else if (PIP_VALUE_OPTIONS.has(opt)) {
       const value = inline ?? args[++i]?.value ?? null;
       // `--target lib`: what pip writes there, the full copy would then land on.
       const p = ['-t', '--target', '--prefix', '--root'].includes(opt)
@@ -1519,7 +1451,7 @@ function fullCopy(model: DockerfileModel, ctx: BuildContext, instr: Instruction)
   let destDir: string;
   if (rawDest.startsWith('/')) destDir = normalizePosix(rawDest);
   else {
-    const wd = workdir(model, instr.index);
+    const wd = imageWorkdir(model, instr.index);
     if (wd === null) return null;
     destDir = joinImage(wd, rawDest);
   }
@@ -1674,7 +1606,7 @@ function alreadyOrdered(
   for (let i = stage.first + 1; i < copy.instr.index; i++) {
     const run = model.instructions[i]!;
     if (run.keyword !== 'RUN' || !run.shell || noted.has(i)) continue;
-    const env = envFor(model, ctx, ignore, copy, run, workdir(model, i) ?? IMAGE_WD);
+    const env = envFor(model, ctx, ignore, copy, run, imageWorkdir(model, i) ?? IMAGE_WD);
     const found = run.shell.commands
       .map((c) => analyseCommand(env, c))
       .find((a): a is Install => a !== null && !a.ignore);
@@ -1867,7 +1799,7 @@ function planForCopy(
       between.push(run);
       continue;
     }
-    const cwd = workdir(model, run.index);
+    const cwd = imageWorkdir(model, run.index);
     const env = envFor(model, ctx, ignore, copy, run, cwd ?? '');
     const plan = chainPlan(env, run, cwd);
     if (plan && !plan.installs.length) {
@@ -1983,7 +1915,7 @@ function contextFree(
     const spec = copySpec(model, instr);
     if (!spec || spec.from === null || spec.heredoc) return false;
     const raw = spec.dest.value ?? model.expand(spec.dest.raw, instr.index);
-    const wd = workdir(model, instr.index);
+    const wd = imageWorkdir(model, instr.index);
     if (raw === null || (!raw.startsWith('/') && wd === null)) return false;
     const dest = joinImage(wd ?? '/', raw);
     return under(copy.destDir, dest) === null && under(dest, copy.destDir) === null;
@@ -1996,7 +1928,7 @@ function contextFree(
     if (f.name !== 'mount' || !['cache', 'secret', 'ssh', 'tmpfs'].includes(type)) return false;
     if (f.options.from !== undefined || f.options.source !== undefined) return false;
   }
-  const env = envFor(model, ctx, ignore, copy, instr, workdir(model, instr.index) ?? IMAGE_WD);
+  const env = envFor(model, ctx, ignore, copy, instr, imageWorkdir(model, instr.index) ?? IMAGE_WD);
   const shell = instr.shell;
   if (shell.commands.some((c) => c.nested)) return false;
   for (const st of shell.statements) {
@@ -2066,7 +1998,7 @@ function toolSetup(cmd: SimpleCommand, destDir: string): boolean {
         if ((value ?? a[++i] ?? '').includes('/')) return false;
       } else if (
         // Any other option with a value may name a path (-r, -c, -e, -f, --target, ...).
-        PIP_VALUE_OPTS.has(opt) ||
+        PIP_VALUE_OPTIONS.has(opt) ||
         PIP_FILE_OPTS.has(opt) ||
         opt in PIP_READ_OPTS ||
         ['-e', '--editable'].includes(opt) ||
@@ -2259,7 +2191,7 @@ function providedBefore(
     const spec = copySpec(model, instr);
     if (!spec || spec.from !== null || spec.heredoc) continue;
     const rawDest = spec.dest.value ?? model.expand(spec.dest.raw, i);
-    const wd = workdir(model, i);
+    const wd = imageWorkdir(model, i);
     if (rawDest === null || (wd === null && !rawDest.startsWith('/'))) continue;
     const dest = joinImage(wd ?? '/', rawDest);
     const intoDir = rawDest.endsWith('/') || rawDest === '.' || spec.sources.length > 1;
@@ -2397,7 +2329,7 @@ function moveFix(
         `an ${settings.find((s) => s.keyword !== 'WORKDIR' && s.keyword !== 'USER')?.keyword ?? 'ENV'} between the copy and the install changes a variable the copy uses`,
       );
     const relDest = !(copy.spec.dest.value ?? '/').startsWith('/');
-    if (relDest && workdir(model, copy.instr.index) !== workdir(model, run.index))
+    if (relDest && imageWorkdir(model, copy.instr.index) !== imageWorkdir(model, run.index))
       return skip(
         'a WORKDIR between the copy and the install changes where the relative copy lands',
       );
@@ -2483,7 +2415,7 @@ function readsProblem(
 
 /** A path for a message (an image path relative to an unknown WORKDIR shown relative). */
 function shownImagePath(p: string): string {
-  return p.startsWith(IMAGE_WD) ? p.slice(IMAGE_WD.length).replace(/^\//, '') || '.' : p;
+  return inImageWorkdir(p) ? p.slice(IMAGE_WD.length).replace(/^\//, '') || '.' : p;
 }
 
 /**
@@ -2504,7 +2436,7 @@ function readProblem(
     return `${r.what} has no known value and may name a path of the source that only \`${copyText}\` puts in place`;
   // One of the two is relative to the base image's WORKDIR, which the Dockerfile does not set:
   // they may be the same folder.
-  const unknownWd = (p: string) => p.startsWith(IMAGE_WD);
+  const unknownWd = inImageWorkdir;
   if (unknownWd(r.path) !== unknownWd(copy.destDir) && !r.output)
     return unknownWd(r.path)
       ? `${r.what} ${r.does} ${shownImagePath(r.path)} relative to a WORKDIR the Dockerfile does not set, which may be where \`${copyText}\` lands`
@@ -2603,7 +2535,7 @@ function splitFix(
         'an ENV or ARG between the copy and the install changes a variable the copy uses',
       );
     const relDest = !(copy.spec.dest.value ?? '/').startsWith('/');
-    if (relDest && workdir(model, copy.instr.index) !== workdir(model, run.index))
+    if (relDest && imageWorkdir(model, copy.instr.index) !== imageWorkdir(model, run.index))
       return skip(
         'a WORKDIR between the copy and the install changes where the relative copy lands',
       );
@@ -2681,9 +2613,9 @@ function goDownloadFix(
       return null;
   }
   if (!ctx.available) return null;
-  const wd = workdir(model, copy.instr.index);
+  const wd = imageWorkdir(model, copy.instr.index);
   if (wd === null || wd !== copy.destDir) return null;
-  if (workdir(model, run.index) !== wd) return null;
+  if (imageWorkdir(model, run.index) !== wd) return null;
   const env = envFor(model, ctx, ignore, copy, run, wd);
   const gomodPath = contextPath(env, joinImage(wd, 'go.mod'));
   if (gomodPath === null || !inContext(env, gomodPath)) return null;
