@@ -364,10 +364,7 @@ function envReads(env: Env, cmd: SimpleCommand): Read[] {
     }
     for (const tok of value.split(name === 'GOPROXY' ? /[\s,|]+/ : /\s+/)) {
       if (name === 'GOFLAGS') {
-        if (/^--?mod=vendor$/.test(tok))
-          out.push({ path: joinImage(env.cwd, 'vendor'), what, does: 'makes go read' });
-        const mf = /^--?modfile=(.+)$/.exec(tok);
-        if (mf) out.push({ path: joinImage(env.cwd, mf[1]!), what, does: 'makes go read' });
+        out.push(...goFlagReads(env, tok, what));
         continue;
       }
       // `-Dmaven.repo.local=/app/.m2`, `-s /app/settings.xml`: the value after `=`.
@@ -1019,15 +1016,17 @@ function goMod(env: Env, cmd: SimpleCommand): Install | null {
 /** What go reads besides go.mod/go.sum: GOFLAGS/GOPROXY/GOWORK/... and `-mod=vendor`/`-modfile`. */
 function goReads(env: Env, cmd: SimpleCommand): Read[] {
   const out = envReads(env, cmd);
-  for (const a of cmd.args) {
-    if (a.value === null) continue;
-    if (/^--?mod=vendor$/.test(a.value))
-      out.push({ path: joinImage(env.cwd, 'vendor'), what: `\`${a.raw}\``, does: 'makes go read' });
-    const mf = /^--?modfile=(.+)$/.exec(a.value);
-    if (mf)
-      out.push({ path: joinImage(env.cwd, mf[1]!), what: `\`${a.raw}\``, does: 'makes go read' });
-  }
+  for (const a of cmd.args)
+    if (a.value !== null) out.push(...goFlagReads(env, a.value, `\`${a.raw}\``));
   return out;
+}
+
+/** What a go flag (an argument or a GOFLAGS word) makes go read: `-mod=vendor`, `-modfile=F`. */
+function goFlagReads(env: Env, flag: string, what: string): Read[] {
+  if (/^--?mod=vendor$/.test(flag))
+    return [{ path: joinImage(env.cwd, 'vendor'), what, does: 'makes go read' }];
+  const mf = /^--?modfile=(.+)$/.exec(flag);
+  return mf ? [{ path: joinImage(env.cwd, mf[1]!), what, does: 'makes go read' }] : [];
 }
 
 function goModProblem(env: Env, dir: string): string | null {
