@@ -198,6 +198,7 @@ function readContext(env: Env, imagePath: string): string | null {
 
 const vals = (cmd: SimpleCommand): (string | null)[] => cmd.args.map((a) => a.value);
 
+/** The last path segment (a command's basename, a file's name). */
 function base(name: string | null | undefined): string {
   return (name ?? '').replace(/^.*\//, '');
 }
@@ -313,7 +314,12 @@ const PATH_VARS =
 function toolOf(cmd: SimpleCommand): string | null {
   const name = base(cmd.name?.value);
   if (/^pip[0-9.]*$/.test(name)) return 'pip';
-  if (/^python[0-9.]*$/.test(name) && /^pip[0-9.]*$/.test(cmd.args[1]?.value ?? '')) return 'pip';
+  if (
+    /^python[0-9.]*$/.test(name) &&
+    cmd.args[0]?.value === '-m' &&
+    /^pip[0-9.]*$/.test(cmd.args[1]?.value ?? '')
+  )
+    return 'pip';
   if (name === 'bundler') return 'bundle';
   if (/^(mvnw?|gradlew?)$/.test(name)) return name.replace(/w$/, '');
   if (name === 'composer.phar') return 'composer';
@@ -2199,18 +2205,15 @@ function providedBefore(
       const clean = v === null ? null : cleanRelative(v);
       if (clean === null) continue;
       if (!ctx.available) {
-        out.set(intoDir ? joinImage(dest, clean.replace(/^.*\//, '')) : dest, clean);
+        out.set(intoDir ? joinImage(dest, base(clean)) : dest, clean);
         continue;
       }
       for (const f of matchSource(ctx, clean) ?? []) {
         if (f === clean)
-          out.set(
-            intoDir || ctx.isDirectory(clean) ? joinImage(dest, f.replace(/^.*\//, '')) : dest,
-            f,
-          );
+          out.set(intoDir || ctx.isDirectory(clean) ? joinImage(dest, base(f)) : dest, f);
         else if (clean === '' || f.startsWith(clean + '/'))
           out.set(joinImage(dest, clean === '' ? f : f.slice(clean.length + 1)), f);
-        else out.set(joinImage(dest, f.replace(/^.*\//, '')), f);
+        else out.set(joinImage(dest, base(f)), f);
       }
     }
   }
