@@ -55,6 +55,7 @@ import { copySpec, isWholeContext, matchSource, sourceValue, type CopySpec } fro
 import { instructionLines } from '../src/edits.js';
 import { loadIgnore, type IgnoreFile } from '../src/ignore.js';
 import { normalizePosix, unquote } from '../src/parse/dockerfile.js';
+import { commandBase } from '../src/parse/shell.js';
 import { PIP_VALUE_OPTIONS } from '../src/pip.js';
 import type {
   BuildContext,
@@ -200,7 +201,7 @@ const vals = (cmd: SimpleCommand): (string | null)[] => cmd.args.map((a) => a.va
 
 /** The last path segment (a command's basename, a file's name). */
 function base(name: string | null | undefined): string {
-  return (name ?? '').replace(/^.*\//, '');
+  return commandBase(name ?? '');
 }
 
 /** First non-option argument (the subcommand), skipping options that take a value. */
