@@ -18,7 +18,7 @@ BASE=local/debian:bookworm
 # One set-up at a time (the docker test files run in parallel workers and each calls this).
 mkdir -p "$(dirname "$DIR")"
 exec 9>"$DIR.lock"
-flock -w 1500 9 || { echo "docker-setup: another set-up holds $DIR.lock" >&2; exit 1; }
+flock -w 900 9 || { echo "docker-setup: another set-up holds $DIR.lock" >&2; exit 1; }
 TAGS="debian:bookworm debian:bookworm-slim debian:stable-slim debian:12 debian:12-slim ${DFO_BASE_TAGS:-} $*"
 log() { echo "docker-setup: $*" >&2; }
 # Debian's 20.10 client has BuildKit built in; a newer client without buildx fails with BuildKit.
@@ -54,9 +54,10 @@ else
   mkdir -p "$DIR/data" "$DIR/exec"
   if ! { [ -f "$DIR/dockerd.pid" ] && kill -0 "$(cat "$DIR/dockerd.pid")" 2>/dev/null; }; then
     log "starting dockerd (state in $DIR, log $DIR/dockerd.log)"
+    # 9>&-: dockerd outlives this script and must not inherit (and so hold) the set-up lock.
     nohup dockerd --data-root "$DIR/data" --exec-root "$DIR/exec" --pidfile "$DIR/dockerd.pid" \
       -H "$DOCKER_HOST" --storage-driver="${DFO_STORAGE_DRIVER:-overlay2}" \
-      --iptables=false --ip6tables=false --bridge=none >>"$DIR/dockerd.log" 2>&1 &
+      --iptables=false --ip6tables=false --bridge=none >>"$DIR/dockerd.log" 2>&1 9>&- &
     for _ in $(seq 1 60); do answers && break; sleep 1; done
   fi
   answers || { log "dockerd did not answer within 60 s; see $DIR/dockerd.log"; tail -n 5 "$DIR/dockerd.log" >&2 || true; exit 1; }

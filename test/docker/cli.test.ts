@@ -57,6 +57,13 @@ const cli = (argv: string[], cwd: string, transforms?: Transform[]) =>
   runCli(argv, cwd, { io: { env: { ...engine.client!.env } }, transforms });
 
 suite('verify and fix --verify with real Docker', () => {
+  test('the set-up lock is free once scripts/docker-setup.sh has returned (dockerd must not hold it)', () => {
+    const dir = process.env.DFO_DOCKER_DIR ?? '/tmp/dfo-docker';
+    const r = spawnSync('flock', ['-n', `${dir}.lock`, 'true'], { encoding: 'utf8' });
+    expect(r.error).toBeUndefined();
+    expect(r.status).toBe(0);
+  });
+
   test('the binary: verify --format json on the control example reports both builds', () => {
     const r = spawnSync(
       process.execPath,
