@@ -8,7 +8,8 @@
 #   minimising apt settings as the official image) unless one exists, and tags it for every base
 #   name the examples use (sizes differ from the registry's -slim images: same bytes here).
 # - Every wait is bounded; a flaky mirror fetch (apt-get, debootstrap) is retried once.
-# Prints, as its last stdout line: export DOCKER_HOST=...   (eval it, or parse it)
+# Prints: export DFO_DOCKER=<the client it chose>, then, as its last stdout line,
+#   export DOCKER_HOST=...   (eval them, or parse them)
 # Env: DFO_PRIVATE_ENGINE=1 (start the private engine even when another one answers),
 #      DFO_DOCKER_DIR (default /tmp/dfo-docker), DFO_DOCKER (client, default /usr/bin/docker),
 #      DFO_BASE_TAGS (extra tags, space-separated). Usage: scripts/docker-setup.sh [extra tags...]
@@ -102,4 +103,5 @@ fi
 for t in $TAGS; do
   timeout 30 "$DOCKER" image inspect "$t" >/dev/null 2>&1 || timeout 30 "$DOCKER" tag "$BASE" "$t"
 done
+echo "export DFO_DOCKER=$DOCKER"
 echo "export DOCKER_HOST=$DOCKER_HOST"

@@ -21,8 +21,8 @@ export type Engine =
 
 export async function ensureEngine(): Promise<Engine> {
   const ci = process.env.CI === 'true' || process.env.CI === '1';
-  const bin = process.env.DFO_DOCKER ?? defaultDockerBin();
-  const answering = (await dockerUnavailable({ bin, env: {} })) === null;
+  const chosen = process.env.DFO_DOCKER;
+  const answering = (await dockerUnavailable({ bin: chosen ?? defaultDockerBin(), env: {} })) === null;
   if (!answering && !ci && !hasDockerd())
     return {
       skip: `no Docker engine answers (${process.env.DOCKER_HOST ?? 'default socket'}) and there is no dockerd to start`,
@@ -30,9 +30,12 @@ export async function ensureEngine(): Promise<Engine> {
   const r = spawnSync('bash', [path.join(ROOT, 'scripts/docker-setup.sh')], {
     encoding: 'utf8',
     timeout: SETUP_TIMEOUT_MS,
-    env: { ...process.env, DFO_DOCKER: bin },
+    env: process.env,
   });
+  // The client is chosen after the set-up: on a fresh machine it installs Debian's docker.io, whose
+  // 20.10 client has BuildKit built in (a newer `docker` on the PATH may lack buildx).
   const last = /export DOCKER_HOST=(\S+)/.exec(r.stdout ?? '');
+  const bin = chosen ?? /export DFO_DOCKER=(\S+)/.exec(r.stdout ?? '')?.[1] ?? defaultDockerBin();
   if (r.status !== 0 || !last) {
     const tail =
       (r.stderr ?? '').trim().split('\n').slice(-3).join(' | ') ||
