@@ -8,5 +8,7 @@ export default {
   },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '<rootDir>/test/docker/'],
+  // fixtures and examples hold package.json files of their own (same names: haste collisions)
+  modulePathIgnorePatterns: ['<rootDir>/fixtures/', '<rootDir>/examples/', '<rootDir>/dist/'],
   cacheDirectory: '<rootDir>/.jest-cache',
 };

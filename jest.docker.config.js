@@ -6,7 +6,6 @@ export default {
   ...base,
   testMatch: ['<rootDir>/test/docker/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
-  modulePathIgnorePatterns: ['<rootDir>/fixtures/', '<rootDir>/examples/'],
   maxWorkers: 2,
   testTimeout: 20 * 60_000,
 };

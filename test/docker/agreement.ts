@@ -1,5 +1,5 @@
 /**
- * Run from examples.test.ts after the verify cases, so the builds here start from a warm cache.
+ * Run from examples.ts (examplesSuite) after the verify cases, so the builds here start from a warm cache.
  *
  * The static cache model (`explain`) against BuildKit, for every edit `explain` proposes by
  * default (a representative source file and each copied dependency manifest) of every example,
@@ -22,14 +22,6 @@ import { build, removeImages } from '../../src/verify/docker.js';
 import { editSuffix } from '../../src/verify/verify.js';
 import { ROOT, type Engine } from './engine.js';
 
-const EXAMPLES = [
-  'apt-cleanup',
-  'c-multistage',
-  'dockerignore',
-  'multi-stage',
-  'optimal',
-  'python-deps',
-];
 const tmp: string[] = [];
 const images: string[] = [];
 
@@ -53,7 +45,8 @@ export function agreement(predicted: ExplainRerun[], reran: string[]) {
   };
 }
 
-export function agreementSuite(engine: Engine): void {
+/** explain vs BuildKit for the named examples (both sides). */
+export function agreementSuite(engine: Engine, examples: string[]): void {
   const suite = engine.skip ? describe.skip : describe;
   suite('explain agrees with BuildKit on every default edit', () => {
     beforeAll(() => initShellParser());
@@ -62,7 +55,7 @@ export function agreementSuite(engine: Engine): void {
       tmp.forEach((d) => fs.rmSync(d, { recursive: true, force: true }));
     });
     test.each(
-      EXAMPLES.flatMap((name) => [[name, 'original'] as const, [name, 'optimized'] as const]),
+      examples.flatMap((name) => [[name, 'original'] as const, [name, 'optimized'] as const]),
     )('%s (%s)', async (name, side) => {
       const client = engine.client!;
       const src = path.join(ROOT, 'examples', name);

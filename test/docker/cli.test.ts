@@ -25,7 +25,7 @@ function copyExample(name: string): string {
   return dir;
 }
 
-/** Replaces the package `python3` in apt-get install with one that does not exist. */
+/** Replaces the package `jq` (examples/optimal, a small install) in apt-get install with one that does not exist. */
 const breakInstall: Transform = {
   meta: {
     id: 'test-break',
@@ -38,7 +38,7 @@ const breakInstall: Transform = {
     const out: Finding[] = [];
     for (const i of model.instructions) {
       for (const c of i.shell?.ok ? i.shell.commands : []) {
-        const word = c.args.find((a) => a.value === 'python3');
+        const word = c.args.find((a) => a.value === 'jq');
         if (c.name?.value === 'apt-get' && word)
           out.push({
             ruleId: 'test-break/missing-package',
@@ -59,7 +59,8 @@ const cli = (argv: string[], cwd: string, transforms?: Transform[]) =>
 suite('verify and fix --verify with real Docker', () => {
   test('the set-up lock is free once scripts/docker-setup.sh has returned (dockerd must not hold it)', () => {
     const dir = process.env.DFO_DOCKER_DIR ?? '/tmp/dfo-docker';
-    const r = spawnSync('flock', ['-n', `${dir}.lock`, 'true'], { encoding: 'utf8' });
+    // The other test file's set-up call may hold it for a moment; dockerd would hold it for good.
+    const r = spawnSync('flock', ['-w', '120', `${dir}.lock`, 'true'], { encoding: 'utf8' });
     expect(r.error).toBeUndefined();
     expect(r.status).toBe(0);
   });
@@ -107,7 +108,7 @@ suite('verify and fix --verify with real Docker', () => {
   });
 
   test('fix --verify refuses, loudly, a fix that breaks the build, and writes nothing', async () => {
-    const dir = copyExample('apt-cleanup');
+    const dir = copyExample('optimal');
     const before = fs.readFileSync(path.join(dir, 'Dockerfile'), 'utf8');
     const r = await cli(['fix', '--verify', '.'], dir, [breakInstall]);
     expect(r.code).toBe(2);
@@ -117,7 +118,7 @@ suite('verify and fix --verify with real Docker', () => {
   });
 
   test('verify exits 1 with a REGRESSION line when the optimized build fails', async () => {
-    const dir = copyExample('apt-cleanup');
+    const dir = copyExample('optimal');
     const r = await cli(['verify', '--no-cache-test', '-q', '.'], dir, [breakInstall]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('!!! result: OPTIMIZED BUILD FAILED where the original builds');

@@ -3,7 +3,8 @@
  * both build; the optimized image must not be larger (and, for the apt and multi-stage cases,
  * smaller by the stated margin); after a source edit the install step must be a cache hit in the
  * optimized build (and, where the fix is about caching, must have re-run in the original); both
- * containers must print the same output. Run with `npm run test:docker`.
+ * containers must print the same output. Run with `npm run test:docker`: the examples are split
+ * over two test files (examples-*.test.ts) so that the two jest workers share the builds evenly.
  */
 import { describe, expect, test } from '@jest/globals';
 import * as path from 'node:path';
@@ -12,7 +13,7 @@ import { DiskContext } from '../../src/context.js';
 import { contextAfter, explain } from '../../src/explain.js';
 import { SIZE_SLACK, verify, type VerifyReport } from '../../src/verify/verify.js';
 import { agreement, agreementSuite } from './agreement.js';
-import { ensureEngine, ROOT } from './engine.js';
+import { ensureEngine, ROOT, type Engine } from './engine.js';
 
 interface Case {
   name: string;
@@ -30,7 +31,7 @@ interface Case {
   prints: RegExp;
 }
 
-const CASES: Case[] = [
+export const CASES: Case[] = [
   {
     name: 'apt-cleanup',
     smallerBy: 0.1,
@@ -72,12 +73,35 @@ const CASES: Case[] = [
   },
 ];
 
-const engine = await ensureEngine();
-if (engine.skip) process.stderr.write(`docker suite skipped: ${engine.skip}\n`);
-const suite = engine.skip ? describe.skip : describe;
+/** The split over the test files (by build time: about 2.5 min each on 2 cores); every case in one. */
+export const GROUPS = {
+  apt: ['apt-cleanup', 'multi-stage', 'c-multistage'],
+  cache: ['python-deps', 'dockerignore', 'optimal'],
+};
+{
+  const grouped = Object.values(GROUPS).flat().sort();
+  const all = CASES.map((c) => c.name).sort();
+  if (JSON.stringify(grouped) !== JSON.stringify(all))
+    throw new Error(`test/docker/examples.ts: GROUPS must hold every case once: ${grouped} vs ${all}`);
+}
 
-suite('examples built with real Docker (original vs --unsafe)', () => {
-  test.each(CASES)('$name', async (c) => {
+/** The verify cases for the named examples, then explain vs BuildKit on every default edit of them. */
+export async function examplesSuite(names: string[]): Promise<void> {
+  const cases = names.map((n) => {
+    const c = CASES.find((x) => x.name === n);
+    if (!c) throw new Error(`no docker example case named ${n}`);
+    return c;
+  });
+  const engine = await ensureEngine();
+  if (engine.skip) process.stderr.write(`docker suite skipped: ${engine.skip}\n`);
+  const suite = engine.skip ? describe.skip : describe;
+  suite('examples built with real Docker (original vs --unsafe)', () => defineCases(engine, cases));
+  // After the verify cases (same worker, warm build cache): explain vs BuildKit on every default edit.
+  agreementSuite(engine, names);
+}
+
+function defineCases(engine: Engine, cases: Case[]): void {
+  test.each(cases)('$name', async (c) => {
     const dockerfile = path.join(ROOT, 'examples', c.name, 'Dockerfile');
     const result = await optimizeFile(dockerfile, { unsafe: true, cwd: ROOT });
     const r: VerifyReport = await verify({
@@ -159,7 +183,4 @@ suite('examples built with real Docker (original vs --unsafe)', () => {
     expect(r.optimized.run!.output).toBe(r.original.run!.output);
     expect(r.sameOutput).toBe(true);
   });
-});
-
-// After the verify cases (same worker, warm build cache): explain vs BuildKit on every default edit.
-agreementSuite(engine);
+}
