@@ -1730,6 +1730,11 @@ function cargoArgs(a: Analysis, instr: Instruction, cmd: SimpleCommand): CargoAr
   return { opts, crates };
 }
 
+/** The first value that is set (null, a value that is not known, counts as set). */
+function firstSet(...values: (string | null | undefined)[]): string | null | undefined {
+  return values.find((v) => v !== undefined);
+}
+
 function planRust(a: Analysis): Outcome {
   const { model } = a;
   const bc = a.ctx.buildContext;
@@ -1837,9 +1842,13 @@ function planRust(a: Analysis): Outcome {
     tomls.push(ctxDir);
     if (install) {
       // $CARGO_INSTALL_ROOT, else $CARGO_HOME (/usr/local/cargo in the rust image), + /bin.
-      const root =
-        one('--root') ?? envOf('CARGO_INSTALL_ROOT') ?? envOf('CARGO_HOME') ?? '/usr/local/cargo';
-      const rootAbs = root === null ? null : absolute(model, root, instr.index);
+      const root = firstSet(
+        one('--root'),
+        envOf('CARGO_INSTALL_ROOT'),
+        envOf('CARGO_HOME'),
+        '/usr/local/cargo',
+      );
+      const rootAbs = !root ? null : absolute(model, root, instr.index);
       if (!rootAbs)
         return {
           skip: `${sub}: the install root (--root, CARGO_INSTALL_ROOT, CARGO_HOME) is not a known path`,
@@ -1852,8 +1861,12 @@ function planRust(a: Analysis): Outcome {
       continue;
     }
     // cargo build: <target dir>/[<triple>/]<profile dir>/<name>.
-    const td = one('--target-dir') ?? envOf('CARGO_TARGET_DIR') ?? envOf('CARGO_BUILD_TARGET_DIR');
-    if (td === null)
+    const td = firstSet(
+      one('--target-dir'),
+      envOf('CARGO_TARGET_DIR'),
+      envOf('CARGO_BUILD_TARGET_DIR'),
+    );
+    if (td === null || td === '')
       return {
         skip: `${sub}: the target dir (--target-dir, CARGO_TARGET_DIR) is not a known path`,
         at,
