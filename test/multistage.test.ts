@@ -4,7 +4,7 @@ import { optimize } from '../src/api.js';
 import { parseDockerfile } from '../src/parse/dockerfile.js';
 import { initShellParser } from '../src/parse/shell.js';
 import { NoContext } from '../src/context.js';
-import { transform, parseImage } from '../transforms/multistage.js';
+import { transform, parseImage, rustRuntimeBase } from '../transforms/multistage.js';
 import { loadCases, materialise, removeTmpdirs } from './helpers.js';
 
 afterAll(removeTmpdirs);
@@ -521,6 +521,242 @@ describe('multistage: full python images', () => {
       }),
     ).toEqual([
       'skip: uwsgi compiles against the headers python:3.12 ships: the runtime libraries python:3.12-slim would need are not known',
+    ]);
+  });
+});
+
+describe('multistage: rust', () => {
+  const toml = (name: string, extra = '') =>
+    `[package]\nname = "${name}"\nversion = "0.1.0"\nedition = "2021"\n${extra}`;
+  const lock = (...pkgs: [string, string[]][]) =>
+    'version = 3\n' +
+    pkgs
+      .map(
+        ([n, deps]) =>
+          `\n[[package]]\nname = "${n}"\nversion = "1.0.0"\ndependencies = [\n${deps.map((d) => ` "${d}",\n`).join('')}]\n`,
+      )
+      .join('');
+  const app = (extra: Record<string, string> = {}) => ({
+    'Cargo.toml': toml('web-app'),
+    'Cargo.lock': lock(['web-app', []]),
+    'src/main.rs': 'fn main() {}\n',
+    ...extra,
+  });
+  const dockerfile = (from: string, run: string, cmd: string, pre: string[] = []) =>
+    [`FROM ${from}`, ...pre, 'WORKDIR /app', 'COPY . .', `RUN ${run}`, `CMD ${cmd}`, ''].join('\n');
+  const rt = async (text: string, context: Record<string, string> | null = app()) => {
+    const r = await optimize(text, { only: ['multistage/rust'], unsafe: true, context });
+    return {
+      out: r.output,
+      skipped: r.skipped.map((s) => s.reason),
+      fix: r.fixes.find((f) => f.ruleId === 'multistage/rust'),
+    };
+  };
+
+  test('the runtime base follows the rust tag: distro tags, and versions by the default of their time', () => {
+    const image = (tag: string) => {
+      const b = rustRuntimeBase(tag);
+      return 'skip' in b ? 'skip' : b.image;
+    };
+    expect(image('1.79-bookworm')).toBe('debian:bookworm-slim');
+    expect(image('1.79.0-slim-bookworm')).toBe('debian:bookworm-slim');
+    expect(image('1.70-bullseye')).toBe('debian:bullseye-slim');
+    expect(image('1.90-slim-trixie')).toBe('debian:trixie-slim');
+    expect(image('1.80-alpine3.20')).toBe('alpine:3.20');
+    expect(image('1.80-alpine')).toBe('alpine:3');
+    expect(image('alpine')).toBe('alpine:3');
+    // Versions without a distro: bullseye 1.55-1.71.0, bookworm 1.72-1.88, trixie from 1.90.
+    expect(image('1.55')).toBe('debian:bullseye-slim');
+    expect(image('1.70.0')).toBe('debian:bullseye-slim');
+    expect(image('1.71.0')).toBe('debian:bullseye-slim');
+    expect(image('1.72')).toBe('debian:bookworm-slim');
+    expect(image('1.75-slim')).toBe('debian:bookworm-slim');
+    expect(image('1.88.0')).toBe('debian:bookworm-slim');
+    expect(image('1.90')).toBe('debian:trixie-slim');
+    // Floating tags: today's default.
+    for (const t of ['', 'latest', '1', 'slim', '1-slim'])
+      expect(rustRuntimeBase(t)).toEqual({
+        image: 'debian:trixie-slim',
+        family: 'debian',
+        release: 'trixie',
+        floating: true,
+      });
+    // Tags whose release moved while current, older defaults, EOL releases, unknown tags.
+    for (const t of ['1.71', '1.71.1', '1.89', '1.89.0', '1.54', '1.79-buster', 'nightly'])
+      expect(image(t)).toBe('skip');
+    expect(rustRuntimeBase('1.89')).toEqual({
+      skip: expect.stringContaining('pin a distro tag'),
+    });
+  });
+
+  test('a floating tag is split onto trixie with a note to pin it; docker.io/library/rust counts', async () => {
+    const r = await rt(
+      dockerfile(
+        'docker.io/library/rust',
+        'cargo build --release',
+        '["/app/target/release/web-app"]',
+      ),
+    );
+    expect(r.out).toContain('FROM debian:trixie-slim AS runtime\n');
+    expect(r.out).toContain('COPY --from=builder /app/target/release/web-app ./target/release/\n');
+    expect(r.fix?.note).toContain('pin the builder to a -trixie tag');
+    expect(r.fix?.note).toMatch(/^Check: files the binary reads at run time/);
+  });
+
+  test('profile, --target, --target-dir and CARGO_TARGET_DIR place the binary', async () => {
+    const cases: [string, string, string][] = [
+      ['cargo build', '/app/target/debug/web-app', './target/debug/'],
+      ['cargo build --profile dev', '/app/target/debug/web-app', './target/debug/'],
+      ['cargo build --profile=dist', '/app/target/dist/web-app', './target/dist/'],
+      [
+        'cargo build -r --target x86_64-unknown-linux-musl',
+        '/app/target/x86_64-unknown-linux-musl/release/web-app',
+        './target/x86_64-unknown-linux-musl/release/',
+      ],
+      [
+        'cargo build --release --target-dir build',
+        '/app/build/release/web-app',
+        './build/release/',
+      ],
+      ['CARGO_TARGET_DIR=/out cargo build --release', '/out/release/web-app', '/out/release/'],
+    ];
+    for (const [run, from, to] of cases) {
+      const r = await rt(dockerfile('rust:1.82-bookworm', run, `["${from}"]`));
+      expect(r.skipped).toEqual([]);
+      expect(r.out).toContain(`COPY --from=builder ${from} ${to}\n`);
+    }
+    // ENV CARGO_TARGET_DIR: stays in the builder (build-only), the binary keeps its path.
+    const env = await rt(
+      dockerfile('rust:1.82-bookworm', 'cargo build --release', '["/cache/release/web-app"]', [
+        'ENV CARGO_TARGET_DIR=/cache',
+      ]),
+    );
+    expect(env.out).toContain('COPY --from=builder /cache/release/web-app /cache/release/\n');
+    expect(env.out.split('AS runtime')[1]).not.toContain('CARGO_TARGET_DIR');
+    expect(env.fix?.note).toContain('Build settings stay in the builder: ENV CARGO_TARGET_DIR.');
+  });
+
+  test('binary names: [[bin]], src/bin/, several without --bin, --bins', async () => {
+    const two = app({ 'src/bin/migrate.rs': 'fn main() {}\n' });
+    const several = await rt(
+      dockerfile('rust:1.82-bookworm', 'cargo build --release', '["./target/release/web-app"]'),
+      two,
+    );
+    expect(several.skipped).toEqual([
+      expect.stringContaining(
+        'has 2 binaries (web-app, migrate) and `cargo build` names none with --bin',
+      ),
+    ]);
+    const bins = await rt(
+      dockerfile(
+        'rust:1.82-bookworm',
+        'cargo build --release --bins',
+        '["./target/release/web-app"]',
+      ),
+      two,
+    );
+    expect(bins.out).toContain(
+      'COPY --from=builder /app/target/release/web-app ./target/release/\n',
+    );
+    expect(bins.out).toContain(
+      'COPY --from=builder /app/target/release/migrate ./target/release/\n',
+    );
+    // [[bin]] names win over the package name; hyphens are kept.
+    const named = app({
+      'Cargo.toml': toml('web_app', '\n[[bin]]\nname = "web-server"\npath = "src/main.rs"\n'),
+    });
+    const r = await rt(
+      dockerfile('rust:1.82-bookworm', 'cargo build --release', '["./target/release/web-server"]'),
+      named,
+    );
+    expect(r.out).toContain(
+      'COPY --from=builder /app/target/release/web-server ./target/release/\n',
+    );
+  });
+
+  test('cargo install: --root keeps a path the CMD names; a registry crate alone is not the app', async () => {
+    const root = await rt(
+      dockerfile(
+        'rust:1.82-bookworm',
+        'cargo install --path . --root /opt/web',
+        '["/opt/web/bin/web-app"]',
+      ),
+    );
+    expect(root.out).toContain('COPY --from=builder /opt/web/bin/web-app /opt/web/bin/\n');
+    const named = await rt(
+      dockerfile(
+        'rust:1.82-bookworm',
+        'cargo install --path .',
+        '["/usr/local/cargo/bin/web-app"]',
+      ),
+    );
+    expect(named.out).toContain(
+      'COPY --from=builder /usr/local/cargo/bin/web-app /usr/local/cargo/bin/\n',
+    );
+    const tool = await rt(
+      dockerfile('rust:1.82-bookworm', 'cargo install miniserve', '["miniserve"]'),
+    );
+    expect(tool.skipped).toEqual([
+      '`cargo install` of miniserve from a registry: the binary is not built from the context',
+    ]);
+  });
+
+  test('runtime libraries per release from Cargo.lock; vendored OpenSSL links none', async () => {
+    const ssl = (tag: string, extra: [string, string[]][] = []) =>
+      rt(
+        dockerfile(`rust:${tag}`, 'cargo build --release', '["./target/release/web-app"]'),
+        app({
+          'Cargo.lock': lock(
+            ['web-app', ['openssl']],
+            ['openssl-sys', ['cc', 'libc', ...extra.map((e) => e[0])]],
+            ...extra,
+          ),
+        }),
+      );
+    const line = (pkgs: string) =>
+      `RUN apt-get update && apt-get install -y --no-install-recommends ${pkgs} && rm -rf /var/lib/apt/lists/*\n`;
+    expect((await ssl('1.70-bullseye')).out).toContain(line('ca-certificates libssl1.1'));
+    expect((await ssl('1.82-bookworm')).out).toContain(line('ca-certificates libssl3'));
+    expect((await ssl('1.90-trixie')).out).toContain(line('ca-certificates libssl3t64'));
+    expect((await ssl('1.80-alpine3.20')).out).toContain(
+      'RUN apk add --no-cache ca-certificates libssl3\n',
+    );
+    // openssl-src: built from source and linked statically; the CA bundle is still needed.
+    const vendored = await ssl('1.82-bookworm', [['openssl-src', ['cc']]]);
+    expect(vendored.out).not.toContain('apt-get');
+    expect(vendored.out).toContain(
+      'COPY --from=builder /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/\n',
+    );
+  });
+
+  test('skips: unknown -dev package, no Cargo.lock, workspace member, Cargo.toml not copied', async () => {
+    const text = dockerfile(
+      'rust:1.82-bookworm',
+      'cargo build --release',
+      '["./target/release/web-app"]',
+      ['RUN apt-get update && apt-get install -y libfoo-dev && rm -rf /var/lib/apt/lists/*'],
+    );
+    expect((await rt(text)).skipped).toEqual(['no known runtime package for libfoo-dev']);
+    const plain = dockerfile(
+      'rust:1.82-bookworm',
+      'cargo build --release',
+      '["./target/release/web-app"]',
+    );
+    const { 'Cargo.lock': _lock, ...noLock } = app();
+    expect((await rt(plain, noLock)).skipped).toEqual([
+      'no Cargo.lock in the context: cannot tell which system libraries the binary links',
+    ]);
+    const member = app({
+      'Cargo.toml': toml('web-app', '\n[dependencies]\nserde.workspace = true\n'),
+    });
+    expect((await rt(plain, member)).skipped).toEqual([
+      "Cargo.toml belongs to a workspace: the target folder is the workspace's",
+    ]);
+    expect((await rt(plain.replace('COPY . .', 'COPY src ./src'))).skipped).toEqual([
+      'no Cargo.toml of the context copied to /app: cannot tell the binary name',
+    ]);
+    expect((await rt(plain, null)).skipped).toEqual([
+      'no Cargo.toml of the context copied to /app: cannot tell the binary name',
     ]);
   });
 });

@@ -1743,7 +1743,7 @@ function planRust(a: Analysis): Outcome {
   if ('skip' in base) return { skip: base.skip, at };
   const start = startWords(a)!;
   const startAt = model.instructions[start.at]!.span.start;
-  const bins: { from: string; name: string; onPath: boolean }[] = [];
+  const bins: { from: string; name: string; onPath: boolean; target?: boolean }[] = [];
   const tomls: string[] = [];
   const registry: string[] = [];
   for (const { instr, cmd } of findCommand(a, isCargo)) {
@@ -1887,7 +1887,7 @@ function planRust(a: Analysis): Outcome {
           ? 'release'
           : profile;
     const out = normalizePosix(`${tdAbs}/${triple ? `${triple}/` : ''}${profileDir}`);
-    for (const n of names) bins.push({ from: `${out}/${n}`, name: n, onPath: false });
+    for (const n of names) bins.push({ from: `${out}/${n}`, name: n, onPath: false, target: true });
   }
   if (bins.length === 0)
     return {
@@ -1962,7 +1962,7 @@ function planRust(a: Analysis): Outcome {
     env: [],
     copies: [...extra, ...copies],
     builderEdits: [],
-    message: `the image ships the Rust toolchain of ${a.stage.image} and the build's target folder to run ${paths.join(', ')}; build in a \`builder\` stage and copy the ${paths.length > 1 ? 'binaries' : 'binary'} into ${rt}${runtime.length ? ` with ${runtime.join(', ')}` : ''} (same libc as the builder).`,
+    message: `the image ships the Rust toolchain of ${a.stage.image}${unique.some((b) => b.target) ? " and the build's target folder" : ''} to run ${paths.join(', ')}; build in a \`builder\` stage and copy the ${paths.length > 1 ? 'binaries' : 'binary'} into ${rt}${runtime.length ? ` with ${runtime.join(', ')}` : ''} (same libc as the builder).`,
     noteExtra: base.floating
       ? `${a.stage.image} follows the official image's default Debian release (trixie since August 2025): pin the builder to a -trixie tag so both stages stay on one release.`
       : undefined,
