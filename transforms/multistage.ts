@@ -13,8 +13,8 @@
  *   RUN/COPY (CMD, ENTRYPOINT, EXPOSE, HEALTHCHECK, STOPSIGNAL, VOLUME, USER), which move with
  *   the comments right above them. LABEL instructions and the final WORKDIR are copied; ENV
  *   instructions are copied without the variables that only configure the build (CGO_ENABLED,
- *   GOOS, GOFLAGS, ..., PIP_*, MAVEN_*, GRADLE_*, DOTNET_CLI_*, CFLAGS, a NODE_ENV other than
- *   production), which stay in the builder; an ARG is re-declared in the runtime stage when a
+ *   GOOS, GOFLAGS, ..., PIP_*, MAVEN_*, GRADLE_*, DOTNET_CLI_*, CARGO_*, RUSTFLAGS, CFLAGS, a
+ *   NODE_ENV other than production), which stay in the builder; an ARG is re-declared in the runtime stage when a
  *   copied or moved instruction uses it.
  * - USER: a USER set before the build keeps building as that user and is copied too. The RUNs
  *   up to the build that create users (useradd/adduser only) are copied along; a user created
@@ -66,7 +66,26 @@
  *   and suffix of the sdk tag>`, `runtime` when every project is a plain or Worker SDK project
  *   without ASP.NET Core, `runtime-deps` for a self-contained publish; the start command must
  *   run a .dll or app host from that folder.
- * - cargo build is detected and reported as Skipped (no proposal yet).
+ * - Rust (`cargo build`, `cargo install --path`) on the official `rust:<tag>` image only: runtime
+ *   of the same distro and release (`*-bookworm`/`*-slim-bookworm` -> debian:bookworm-slim,
+ *   bullseye, trixie likewise, `*-alpineX.Y` -> alpine:X.Y, `*-alpine` -> alpine:3). A tag
+ *   without a distro follows the image's default of its time (rust-lang/docker-rust x.py
+ *   `default_debian_variant`: bullseye for 1.55-1.71.0, bookworm for 1.72-1.88, trixie from
+ *   1.90 and for latest/1/slim/untagged); 1.71 and 1.89 (the default moved while they were
+ *   current), versions before 1.55 and buster skip, asking for a distro tag. The binary:
+ *   `<target dir>/[<--target triple>/]<profile dir>/<name>` (target dir: --target-dir,
+ *   CARGO_TARGET_DIR, else target/ in the WORKDIR; profile: --release -> release, none or dev ->
+ *   debug, --profile NAME -> NAME), or `cargo install`'s $CARGO_INSTALL_ROOT/bin, else
+ *   $CARGO_HOME/bin (/usr/local/cargo/bin, on the image's PATH: copied to /usr/local/bin unless
+ *   the start command names the path; --root DIR -> DIR/bin). Names from the Cargo.toml a COPY
+ *   put in that folder: --bin, else the [[bin]] entries, src/main.rs (the package name, hyphens
+ *   kept) and src/bin/ (several without --bin skip; a workspace or workspace member skips). The
+ *   start command must run the binary. Runtime packages: the stage's -dev packages mapped, plus
+ *   the libraries of the -sys crates Cargo.lock lists unless built from source (openssl-sys
+ *   without openssl-src -> libssl3 / libssl1.1 on bullseye / libssl3t64 on trixie and
+ *   ca-certificates; pq-sys -> libpq5; libsqlite3-sys without cc -> libsqlite3-0;
+ *   mysqlclient-sys -> libmariadb3; alpine names likewise); a TLS crate without an installed
+ *   ca-certificates copies the builder's CA bundle into debian-slim, as for Go.
  * - `multistage/non-root-user`: the last stage of a multi-stage build that copies from another
  *   stage and sets no USER gets one (node images: the built-in `node`; distroless: `nonroot`;
  *   .NET 8+ images: `app`; alpine: `adduser -D`; Debian/Ubuntu based: `useradd --create-home`),
@@ -2800,7 +2819,7 @@ export const transform: Transform = {
     hadolint: [],
     applicability: 'review',
     docs: {
-      why: 'A single-stage image that installs compilers, -dev headers, the JDK, the Go toolchain or devDependencies to build something ships all of them, hundreds of MB that the running app never uses and that widen its attack surface. A `builder` stage keeps them; a slim `runtime` stage takes only the artifacts (a binary, a jar, a venv, the build output with production dependencies) and the image metadata, and `--target builder` still builds the toolchain image alone. No hadolint rule proposes this (hadolint issue #947 asks for one). A second rule suggests a non-root USER for the runtime stage.',
+      why: 'A single-stage image that installs compilers, -dev headers, the JDK, the Go or Rust toolchain or devDependencies to build something ships all of them, hundreds of MB that the running app never uses and that widen its attack surface. A `builder` stage keeps them; a slim `runtime` stage takes only the artifacts (a binary, a jar, a venv, the build output with production dependencies) and the image metadata, and `--target builder` still builds the toolchain image alone. No hadolint rule proposes this (hadolint issue #947 asks for one). A second rule suggests a non-root USER for the runtime stage.',
       fixSafety:
         'Always review: the new stage changes what ends up in the image. Files the app reads at run time that are not among the copied artifacts, shared libraries of compiled code, the user the app runs as, and the ENTRYPOINT/CMD must be checked, and the result built and run once. Each fix names what to verify.',
     },
