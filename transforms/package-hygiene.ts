@@ -32,6 +32,9 @@
  *   mounts); option words (`-y`, `--no-cache-dir`, ...) are still added.
  *
  * Decisions where the issue leaves room:
+ * - `apt` -> `apt-get` is `review` when the RUN installs or upgrades and the base image is not an
+ *   official Debian/Ubuntu-based one (DOCKER_CLEAN_IMAGES): `apt` deletes the .debs it downloaded,
+ *   `apt-get` keeps them unless the docker-clean hook of those images removes them.
  * - `--no-install-recommends` is `review`: dropping recommended packages can break the image
  *   (the classic: `curl` without `ca-certificates`).
  * - `npm ci` is `review` (an out-of-date lockfile fails the build); a prepended `apt-get update`
@@ -188,6 +191,82 @@ const APT_TO_APT_GET = new Map<string, { sub?: string; add?: string }>([
   ['source', {}],
   ['download', {}],
 ]);
+/**
+ * apt subcommands that download .debs into /var/cache/apt/archives. `apt` deletes them after a
+ * successful install (Binary::apt::APT::Keep-Downloaded-Packages "false"); `apt-get` keeps them,
+ * unless the image's apt configuration deletes them (Debian's docker-clean hook).
+ */
+const APT_DOWNLOADS = new Set([
+  'install',
+  'reinstall',
+  'upgrade',
+  'dist-upgrade',
+  'full-upgrade',
+  'build-dep',
+]);
+/**
+ * Official Docker Hub images whose Debian/Ubuntu variants carry the base image's
+ * /etc/apt/apt.conf.d/docker-clean (every .deb deleted after dpkg runs), and Microsoft's .NET images
+ * (built on them). Their alpine/UBI/Oracle variants have no apt, so no apt command to rewrite.
+ */
+const DOCKER_CLEAN_IMAGES = new Set([
+  'debian',
+  'ubuntu',
+  'buildpack-deps',
+  'python',
+  'pypy',
+  'node',
+  'golang',
+  'rust',
+  'gcc',
+  'ruby',
+  'php',
+  'perl',
+  'openjdk',
+  'eclipse-temurin',
+  'maven',
+  'gradle',
+  'tomcat',
+  'clojure',
+  'erlang',
+  'elixir',
+  'haskell',
+  'julia',
+  'r-base',
+  'swift',
+  'postgres',
+  'nginx',
+  'httpd',
+  'redis',
+  'mariadb',
+  'wordpress',
+  'drupal',
+]);
+
+/** The base image is known to have Debian's docker-clean apt hook (see DOCKER_CLEAN_IMAGES). */
+function hasDockerClean(image: string | null): boolean {
+  if (!image || image.includes('$')) return false;
+  let i = image.toLowerCase().replace(/@.*$/, '');
+  if (/^mcr\.microsoft\.com\/dotnet\/(sdk|aspnet|runtime|runtime-deps)(:|$)/.test(i)) return true;
+  i = i.replace(/^(docker\.io|index\.docker\.io|registry-1\.docker\.io)\//, '');
+  i = i.replace(/^library\//, '');
+  const repo = i.replace(/:.*$/, '');
+  return !repo.includes('/') && DOCKER_CLEAN_IMAGES.has(repo);
+}
+
+/** The image the instruction's stage chain starts from (FROM <stage> followed), or null. */
+function rootImage(model: DockerfileModel, instr: Instruction): string | null {
+  let stage: number | null = instr.stage;
+  const seen = new Set<number>();
+  let root: Stage | null = null;
+  while (stage !== null && stage >= 0 && !seen.has(stage)) {
+    seen.add(stage);
+    root = model.stages[stage]!;
+    stage = root.fromStage;
+  }
+  return root ? (root.resolvedImage ?? root.image) : null;
+}
+
 /** apt-get options that take the next word as their value. */
 const APT_VALUE_OPTS = new Set([
   '-o',
@@ -1056,13 +1135,22 @@ function checkApt(c: Ctx, info: RunInfo): void {
         notes.push(`\`apt ${p.sub!.value}\` is \`apt-get ${p.sub!.value} ${m.add}\``);
       }
     }
+    // apt deletes the .debs it downloaded, apt-get keeps them: the same image only where the
+    // base image's docker-clean hook deletes them anyway.
+    const image = rootImage(model, instr);
+    const downloads = aptWords.some((p) => APT_DOWNLOADS.has(p.sub!.value!));
+    const keepsDebs = downloads && !hasDockerClean(image);
+    if (keepsDebs)
+      notes.push(
+        `\`apt\` deletes the .debs it downloads and \`apt-get\` keeps them in /var/cache/apt/archives unless the image's apt configuration removes them (Debian's docker-clean hook, in the official Debian/Ubuntu-based images); \`${image ?? 'this base image'}\` is not known to have it: check, or add \`apt-get clean\``,
+      );
     fix(
       c,
       'apt-get-not-apt',
       instr,
       '`apt` is meant for terminals and warns that its CLI is unstable in scripts; use `apt-get` (DL3027).',
       edits,
-      'safe',
+      keepsDebs ? 'review' : 'safe',
       notes.length ? { note: [...new Set(notes)].join('; ') } : {},
     );
   }
@@ -2251,7 +2339,7 @@ export const transform: Transform = {
       fixSafety:
         'Safe: merging an update-only RUN into the install RUN right after it (same stage, same flags), `apt` -> `apt-get` (with `apt upgrade` -> `apt-get upgrade --with-new-pkgs` and `apt full-upgrade` -> `apt-get dist-upgrade`), `-y`, ' +
         'and cleanup right after the install or at the end of the same RUN (joined with `&&`, or as a new statement under `set -e`), which removes only caches; dropping an `apk update` whose index nothing reads. ' +
-        'Review: `--no-install-recommends` (recommended packages are no longer installed), `npm install` -> `npm ci` (fails on an out-of-date lockfile; only proposed when a COPY put the lockfile where the install runs), ' +
+        'Review: `--no-install-recommends` (recommended packages are no longer installed), `apt install` -> `apt-get install` on a base image not known to have the docker-clean apt hook (apt deletes the .debs it downloads, apt-get keeps them), `npm install` -> `npm ci` (fails on an out-of-date lockfile; only proposed when a COPY put the lockfile where the install runs), ' +
         'an `apt-get update` added to an install RUN that is not next to its update, removing a standalone `apt-get update` whose lists no later RUN reads, `yarn cache clean` without a build context (Yarn 2+ cannot be ruled out), and cleanup in stages the final image does not build on. ' +
         'Commands in conditionals, loops, pipelines, `||` chains, `sh -c` or other wrappers, with variable subcommands or local .deb files, heredocs fed to something other than sh/bash, ' +
         "`yarn cache clean` on Yarn 2+ (Plug'n'Play loads packages from the cache), and shell-syntax rewrites in RUNs without a POSIX shell (PowerShell/cmd SHELL, Windows images) are left alone. " +
