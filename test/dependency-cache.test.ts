@@ -672,3 +672,50 @@ describe('notes and messages', () => {
     expect(install.fixes[0]!.message).toMatch(/^go install downloads every module again/);
   });
 });
+
+describe('system package installs between the full copy and the install', () => {
+  const ctx = { 'requirements.txt': 'flask==3.0.3\n', 'app.py': 'print(1)\n', 'pkg.deb': 'x' };
+  const run = (dest: string, between: string) =>
+    optimize(
+      `FROM python:3.12-slim\nWORKDIR ${dest}\nCOPY . .\nRUN ${between}\nRUN pip install -r requirements.txt\nCMD ["python", "app.py"]\n`,
+      { context: ctx, only: ['dependency-cache'] },
+    );
+  const moved = async (dest: string, between: string) => {
+    const r = await run(dest, between);
+    return r.fixes.some((f) => f.ruleId === 'dependency-cache/pip');
+  };
+
+  test.each([
+    'apt-get update && apt-get install -y --no-install-recommends gcc libpq-dev && rm -rf /var/lib/apt/lists/*',
+    'apt-get update && apt-get install -y curl=7.88.1-10+deb12u5 gcc/bookworm-backports',
+    'apk add --no-cache postgresql-dev gcc musl-dev',
+    'dnf install -y gcc-c++ && dnf clean all',
+    'apt-get update -qq && apt-get upgrade -y && apt-get clean',
+  ])('named packages, nothing from the context: the copy moves below `%s`', async (between) => {
+    expect(await moved('/app', between)).toBe(true);
+    expect(await moved('/usr/src/app', between)).toBe(true);
+    expect(await moved('/usr/local/app', between)).toBe(true);
+  });
+
+  test.each([
+    ['a local .deb from the context', 'apt-get install -y ./pkg.deb'],
+    ['a package list in a variable', 'apt-get install -y $BUILD_DEPS'],
+    ['packages from a file of the context', 'apt-get install -y $(cat packages.txt)'],
+    ['an apt option with a value', 'apt-get -o Dpkg::Options::=--force-confold install -y gcc'],
+    ['a removal inside the copied tree', 'apt-get install -y gcc && rm -rf /app/build'],
+    ['another command in the chain', 'apt-get install -y gcc && make deps'],
+  ])('%s keeps the skip', async (_why, between) => {
+    const r = await run('/app', between);
+    expect(r.fixes).toEqual([]);
+    expect(r.skipped.map((s) => s.reason)).toContainEqual(
+      expect.stringContaining('runs between the copy and the install'),
+    );
+  });
+
+  test.each(['/', '/var/www/html', '/usr/share/app', '/etc/app', '/opt'])(
+    'a copy into %s (a folder packages install into) keeps the skip',
+    async (dest) => {
+      expect(await moved(dest, 'apt-get update && apt-get install -y gcc')).toBe(false);
+    },
+  );
+});

@@ -15,7 +15,9 @@
  *   install: skipped. Except steps that read nothing from the context (`contextFree`): a
  *   `COPY --from` of a tool outside the copied tree, and RUNs of an allow-list of tool set-ups
  *   (`npm install -g NAME`, `pip install --upgrade pip`, `python -m venv /abs`, `corepack
- *   enable`, `mkdir -p /abs`) with no path into the copied tree; they stay before the install and
+ *   enable`, `mkdir -p /abs`, `apt-get install -y NAME`, `apk add NAME`, `dnf install -y NAME`
+ *   and their cache cleanups, unless the copy lands in a folder packages install into) with no
+ *   path into the copied tree; they stay before the install and
  *   the full copy moves below it (the manifest COPY goes right before the install).
  * - Only the copy of the whole context, or of a folder holding a manifest of the install
  *   (`sourceCopyFor`), is the copy an install moves above: a copy of tool or config folders
@@ -1907,7 +1909,8 @@ function sourceCopyFor(env: Env, installs: Install[]): boolean {
  * and writes nothing the copy writes, so the copy may move below it: `COPY --from` of a tool
  * (`COPY --from=composer:2 /usr/bin/composer /usr/bin/composer`) outside the copy's destination,
  * and RUNs of a small allow-list of tool set-ups (`npm install -g`, `yarn global add`,
- * `pip install --upgrade pip`, `python -m venv /venv`, `corepack enable`, `mkdir -p /x`) with no
+ * `pip install --upgrade pip`, `python -m venv /venv`, `corepack enable`, `mkdir -p /x`, system
+ * package installs of named packages: `systemPackages`) with no
  * path into the copied tree and no variable pointing the tool there.
  */
 function contextFree(
@@ -1971,6 +1974,112 @@ const PIP_SAFE_VALUE_OPTS = new Set([
 /** Gem names and versions (`bundler`, `bundler:2.5.6`, `2.5.6`). */
 const GEM_SPEC = /^[A-Za-z0-9][\w.-]*(:[\w.]+)?$/;
 
+/** Debian package names, with a version or target release (`libpq-dev`, `curl=7.88.1-10`, `gcc/bookworm-backports`). */
+const DEB_SPEC = /^[a-z0-9][a-z0-9+.-]*(:[a-z0-9-]+)?([=/][A-Za-z0-9.+~:-]+)?$/;
+/** Alpine and RPM package names, with a version constraint (`postgresql-dev`, `curl=8.5.0-r0`, `gcc-c++`). */
+const PKG_SPEC = /^[A-Za-z0-9][\w.+-]*([<>=~]{1,2}[\w.+:~-]+)?$/;
+/** Options of apt-get/apk/dnf/yum that take no value and name no path. */
+const SYSTEM_PKG_FLAGS = new Set([
+  '-y',
+  '--yes',
+  '--assume-yes',
+  '-q',
+  '-qq',
+  '--quiet',
+  '-yq',
+  '-qy',
+  '-yqq',
+  '-qqy',
+  '--no-install-recommends',
+  '--no-install-suggests',
+  '--fix-missing',
+  '--fix-broken',
+  '-f',
+  '--allow-downgrades',
+  '--with-new-pkgs',
+  '--no-cache',
+  '--update',
+  '-U',
+  '--no-progress',
+  '--setopt=install_weak_deps=False',
+  '--setopt=install_weak_deps=0',
+  '--nodocs',
+  '--refresh',
+]);
+/**
+ * System folders packages install into: a full copy into one of them (`COPY rootfs/ /`,
+ * `COPY . /var/www/html` where apache2 puts its index.html) may overwrite what the packages
+ * install, or the other way round, so the order of the two matters. /usr/local and folders
+ * below /usr/src and /opt are the admin's (Debian policy: packages install nothing there).
+ */
+const SYSTEM_DIRS = ['/etc', '/usr', '/var', '/lib', '/lib64', '/lib32', '/bin', '/sbin', '/boot'];
+function packagesMayWrite(destDir: string): boolean {
+  if (['/', '/opt', '/usr/src'].includes(destDir)) return true;
+  if (under('/usr/local', destDir) !== null) return false;
+  if (under('/usr/src', destDir) !== null) return false;
+  return SYSTEM_DIRS.some((d) => under(d, destDir) !== null);
+}
+/** Cache folders the package managers' cleanups remove. */
+const PKG_CACHE_DIRS = [
+  '/var/lib/apt/lists',
+  '/var/cache/apt',
+  '/var/cache/apk',
+  '/var/cache/dnf',
+  '/var/cache/yum',
+  '/tmp',
+];
+
+/**
+ * A system package install of named packages (`apt-get update`, `apt-get install -y NAME...`,
+ * `apk add --no-cache NAME...`, `dnf install -y NAME...`, their cache cleanups): it reads nothing
+ * from the build context. Only when the copy's destination is not a system folder.
+ */
+function systemPackages(name: string, flags: string[], words: string[], destDir: string): boolean {
+  if (packagesMayWrite(destDir)) return false;
+  if (!flags.every((f) => SYSTEM_PKG_FLAGS.has(f))) return false;
+  const [sub, ...rest] = words;
+  switch (name) {
+    case 'apt-get':
+    case 'apt':
+      if (['update', 'clean', 'autoclean', 'autoremove'].includes(sub ?? ''))
+        return rest.length === 0;
+      if (['upgrade', 'dist-upgrade'].includes(sub ?? '')) return rest.length === 0;
+      return (
+        ['install', 'remove', 'purge'].includes(sub ?? '') &&
+        rest.length > 0 &&
+        rest.every((w) => DEB_SPEC.test(w) && !w.endsWith('.deb'))
+      );
+    case 'apk':
+      if (sub === 'update' || sub === 'upgrade') return rest.length === 0;
+      return (
+        (sub === 'add' || sub === 'del') &&
+        rest.length > 0 &&
+        rest.every((w) => PKG_SPEC.test(w) && !w.endsWith('.apk'))
+      );
+    case 'dnf':
+    case 'yum':
+    case 'microdnf':
+      if (sub === 'clean') return rest.length === 1 && rest[0] === 'all';
+      if (sub === 'makecache' || sub === 'upgrade' || sub === 'update') return rest.length === 0;
+      return (
+        (sub === 'install' || sub === 'remove') &&
+        rest.length > 0 &&
+        rest.every((w) => PKG_SPEC.test(w) && !w.endsWith('.rpm'))
+      );
+    case 'rm':
+      return (
+        words.length > 0 &&
+        words.every((w) => {
+          const p = normalizePosix(w.replace(/\/\*$/, ''));
+          return (
+            w.startsWith('/') && PKG_CACHE_DIRS.some((d) => under(d, p) !== null && p !== '/tmp')
+          );
+        })
+      );
+  }
+  return false;
+}
+
 /** One command of the allow-list of tool set-ups that read nothing from the build context. */
 function toolSetup(cmd: SimpleCommand, destDir: string): boolean {
   const name = base(cmd.name?.value);
@@ -2015,6 +2124,13 @@ function toolSetup(cmd: SimpleCommand, destDir: string): boolean {
     }
     return pkgs.length > 0 && pkgs.every((p) => PY_SPEC.test(p));
   }
+  if (['apt-get', 'apt', 'apk', 'dnf', 'yum', 'microdnf'].includes(name))
+    return systemPackages(name, flags, words, destDir);
+  if (name === 'rm')
+    return (
+      flags.every((f) => ['-r', '-f', '-rf', '-fr', '-R', '-Rf', '-fR'].includes(f)) &&
+      systemPackages(name, [], words, destDir)
+    );
   switch (name) {
     case 'true':
       return v.length === 0;
@@ -2389,7 +2505,12 @@ function moveFix(
 
 /** The first source line of an instruction or chain item (how messages quote it). */
 function firstLine(model: DockerfileModel, node: { span: Span }): string {
-  return model.text.slice(node.span.start, node.span.end).split(/\r?\n/)[0]!;
+  const lines = model.text.slice(node.span.start, node.span.end).split(/\r?\n/);
+  // A continued instruction is quoted by its first line without the escape: `RUN apt-get update ...`.
+  if (lines.length === 1) return lines[0]!;
+  const first = lines[0]!.trimEnd();
+  const escape = model.escapeChar;
+  return `${first.endsWith(escape) ? first.slice(0, -1).trimEnd() : first} ...`;
 }
 
 /** Says which instructions between the copy and the install stay before the install. */
