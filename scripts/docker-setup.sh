@@ -11,10 +11,13 @@
 # Prints: export DFO_DOCKER=<the client it chose>, then, as its last stdout line,
 #   export DOCKER_HOST=...   (eval them, or parse them)
 # Env: DFO_PRIVATE_ENGINE=1 (start the private engine even when another one answers),
-#      DFO_DOCKER_DIR (default /tmp/dfo-docker), DFO_DOCKER (client, default /usr/bin/docker),
+#      DFO_DOCKER_DIR (default /tmp/dfo-docker), DFO_ROOTFS_DIR (the debootstrapped base, default
+#      $DFO_DOCKER_DIR/rootfs; several engines may share one), DFO_DOCKER (client, default /usr/bin/docker),
 #      DFO_BASE_TAGS (extra tags, space-separated). Usage: scripts/docker-setup.sh [extra tags...]
 set -Eeuo pipefail
 DIR=${DFO_DOCKER_DIR:-/tmp/dfo-docker}
+# The debootstrapped root file system; engines with different DIRs may share one.
+ROOTFS=${DFO_ROOTFS_DIR:-$DIR/rootfs}
 BASE=local/debian:bookworm
 # One set-up at a time (the docker test files run in parallel workers and each calls this).
 mkdir -p "$(dirname "$DIR")"
@@ -32,9 +35,14 @@ retry_once() { "$@" || { log "retrying: $*"; sleep 3; "$@"; }; }
 apt_updated=0
 apt_install() {
   [ "$(id -u)" = 0 ] || { log "need root to install $*"; return 1; }
-  if [ $apt_updated = 0 ]; then retry_once timeout 300 apt-get update -qq; apt_updated=1; fi
-  retry_once timeout 600 env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  # set-ups of several engines may run at once: one apt-get at a time
+  (
+    flock -w 900 8 || { log "another set-up holds /tmp/dfo-apt.lock"; exit 1; }
+    if [ $apt_updated = 0 ]; then retry_once timeout 300 apt-get update -qq; fi
+    retry_once timeout 600 env DEBIAN_FRONTEND=noninteractive \
+      apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  ) 8>/tmp/dfo-apt.lock
+  apt_updated=1
 }
 
 answers() { timeout 20 "$DOCKER" version >/dev/null 2>&1; }
@@ -71,7 +79,10 @@ if ! timeout 30 "$DOCKER" image inspect "$BASE" >/dev/null 2>&1 &&
 fi
 if ! timeout 30 "$DOCKER" image inspect "$BASE" >/dev/null 2>&1; then
   command -v debootstrap >/dev/null || apt_install debootstrap
-  root=$DIR/rootfs
+  root=$ROOTFS
+  mkdir -p "$(dirname "$root")"
+  exec 7>"$root.lock"
+  flock -w 900 7 || { log "another set-up holds $root.lock"; exit 1; }
   src=/etc/apt/sources.list.d/debian.sources
   if [ -f "$src" ]; then mirror=$(awk '/^URIs:/{print $2; exit}' "$src")
   else mirror=$(awk '$1=="deb"{print $2; exit}' /etc/apt/sources.list); fi
@@ -99,6 +110,7 @@ if ! timeout 30 "$DOCKER" image inspect "$BASE" >/dev/null 2>&1; then
   tar --numeric-owner --xattrs -C "$root" -c . |
     timeout 300 "$DOCKER" import -c 'CMD ["bash"]' \
       -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' - "$BASE" >/dev/null
+  exec 7>&-
 fi
 for t in $TAGS; do
   timeout 30 "$DOCKER" image inspect "$t" >/dev/null 2>&1 || timeout 30 "$DOCKER" tag "$BASE" "$t"

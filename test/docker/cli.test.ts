@@ -12,14 +12,14 @@ import type { Finding, Transform } from '../../src/types.js';
 import { runCli } from '../support/cli.js';
 import { ensureEngine, ROOT } from './engine.js';
 
-const engine = await ensureEngine();
+const engine = await ensureEngine('cli');
 const suite = engine.skip ? describe.skip : describe;
 const env = engine.client ? { ...process.env, ...engine.client.env } : process.env;
 const tmp: string[] = [];
 afterAll(() => tmp.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
 function copyExample(name: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `dfo-docker-${name}-`));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `dfo-cli-${name}-`));
   tmp.push(dir);
   fs.cpSync(path.join(ROOT, 'examples', name), dir, { recursive: true });
   return dir;
@@ -58,7 +58,7 @@ const cli = (argv: string[], cwd: string, transforms?: Transform[]) =>
 
 suite('verify and fix --verify with real Docker', () => {
   test('the set-up lock is free once scripts/docker-setup.sh has returned (dockerd must not hold it)', () => {
-    const dir = process.env.DFO_DOCKER_DIR ?? '/tmp/dfo-docker';
+    const dir = engine.dir ?? process.env.DFO_DOCKER_DIR ?? '/tmp/dfo-docker';
     // The other test file's set-up call may hold it for a moment; dockerd would hold it for good.
     const r = spawnSync('flock', ['-w', '120', `${dir}.lock`, 'true'], { encoding: 'utf8' });
     expect(r.error).toBeUndefined();

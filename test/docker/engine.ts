@@ -1,8 +1,12 @@
 /**
- * The Docker engine for the docker suite: scripts/docker-setup.sh reuses a reachable engine or
- * starts a private one, and tags the debootstrapped base image for the examples' FROM names.
- * Outside CI, with no engine and no dockerd to start, the suite is skipped (one line says why);
- * under CI=true a failed set-up fails the suite.
+ * The Docker engines for the docker suite: each test file gets a private dockerd of its own
+ * (scripts/docker-setup.sh with DFO_DOCKER_DIR=/tmp/dfo-docker-<name>, one debootstrapped base
+ * shared by all), tagged for the examples' FROM names. Separate engines because BuildKit merges
+ * identical steps of concurrent builds on one engine, and a `--no-cache` build (verify's cold
+ * builds) then makes the other file's cached steps re-run: the cache assertions failed at random.
+ * Without dockerd to start, an engine that answers (DOCKER_HOST) is shared instead.
+ * Outside CI, with no engine and no dockerd, the suite is skipped (one line says why); under
+ * CI=true a failed set-up fails the suite.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -17,20 +21,35 @@ const SETUP_TIMEOUT_MS = 20 * 60_000;
 const hasDockerd = () => hasCommand('dockerd') || fs.existsSync('/usr/sbin/dockerd');
 
 export type Engine =
-  { client: DockerClient; skip?: undefined } | { skip: string; client?: undefined };
+  | { client: DockerClient; dir: string | null; skip?: undefined }
+  | { skip: string; client?: undefined; dir?: undefined };
 
-export async function ensureEngine(): Promise<Engine> {
+/** The engines the test files use (.ci/run prepares them while the unit suite runs). */
+export const ENGINES = ['apt', 'cache', 'cli'] as const;
+/** The state folder of a test file's private engine. */
+export const engineDir = (name: (typeof ENGINES)[number]) => `/tmp/dfo-docker-${name}`;
+
+export async function ensureEngine(name: (typeof ENGINES)[number]): Promise<Engine> {
   const ci = process.env.CI === 'true' || process.env.CI === '1';
   const chosen = process.env.DFO_DOCKER;
-  const answering = (await dockerUnavailable({ bin: chosen ?? defaultDockerBin(), env: {} })) === null;
+  const answering =
+    (await dockerUnavailable({ bin: chosen ?? defaultDockerBin(), env: {} })) === null;
   if (!answering && !ci && !hasDockerd())
     return {
       skip: `no Docker engine answers (${process.env.DOCKER_HOST ?? 'default socket'}) and there is no dockerd to start`,
     };
+  const dir = hasDockerd() ? engineDir(name) : null;
   const r = spawnSync('bash', [path.join(ROOT, 'scripts/docker-setup.sh')], {
     encoding: 'utf8',
     timeout: SETUP_TIMEOUT_MS,
-    env: process.env,
+    env: dir
+      ? {
+          ...process.env,
+          DFO_DOCKER_DIR: dir,
+          DFO_ROOTFS_DIR: '/tmp/dfo-docker-rootfs',
+          DFO_PRIVATE_ENGINE: '1',
+        }
+      : process.env,
   });
   // The client is chosen after the set-up: on a fresh machine it installs Debian's docker.io, whose
   // 20.10 client has BuildKit built in (a newer `docker` on the PATH may lack buildx).
@@ -52,5 +71,5 @@ export async function ensureEngine(): Promise<Engine> {
     if (ci) throw new Error(still);
     return { skip: still };
   }
-  return { client };
+  return { client, dir };
 }

@@ -1,4 +1,4 @@
 /** The apt-centred examples built with real Docker (see examples.ts). */
-import { examplesSuite, GROUPS } from './examples.js';
+import { examplesSuite } from './examples.js';
 
-await examplesSuite(GROUPS.apt);
+await examplesSuite('apt');
