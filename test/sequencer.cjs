@@ -1,5 +1,5 @@
 /**
- * Runs the two slow test files first, one on each worker (a clean CI clone has no timing cache,
+ * Runs the slow test files first, one on each worker (a clean CI clone has no timing cache,
  * and jest's default order by file size would start the pre-commit test last, after the fixtures).
  */
 const Sequencer = require('@jest/test-sequencer').default;
