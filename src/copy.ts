@@ -2,6 +2,7 @@
 import { normalizePosix } from './parse/dockerfile.js';
 import type { BuildContext, DockerfileModel, Flag, Instruction, Word } from './types.js';
 import { cleanRelative } from './context.js';
+import { imageWorkdir, joinImage } from './image-path.js';
 
 export interface CopySpec {
   instr: Instruction;
@@ -74,6 +75,27 @@ export function resolveDest(model: DockerfileModel, spec: CopySpec): string | nu
   return raw.endsWith('/') || raw === '.' || raw === './'
     ? `${joined === '/' ? '' : joined}/`
     : joined;
+}
+
+/**
+ * A COPY's destination in the image, resolved against the instruction's working directory (under
+ * the IMAGE_WD placeholder when only relative WORKDIRs are set), and whether the sources land
+ * inside it as a folder (`dir/`, `.`, several sources). Null when a variable or an unknown
+ * WORKDIR leaves it open.
+ */
+export function copyDestination(
+  model: DockerfileModel,
+  spec: CopySpec,
+): { dest: string; intoDir: boolean } | null {
+  const i = spec.instr.index;
+  const raw = spec.dest.value ?? model.expand(spec.dest.raw, i);
+  if (raw === null) return null;
+  const wd = raw.startsWith('/') ? '/' : imageWorkdir(model, i);
+  if (wd === null) return null;
+  return {
+    dest: joinImage(wd, raw),
+    intoDir: raw.endsWith('/') || raw === '.' || spec.sources.length > 1,
+  };
 }
 
 /** Docker's path pattern match (filepath.Match per component, plus `**`). */

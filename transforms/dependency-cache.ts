@@ -53,7 +53,14 @@
  */
 import { cleanRelative } from '../src/context.js';
 import { IMAGE_WD, imageWorkdir, inImageWorkdir, joinImage } from '../src/image-path.js';
-import { copySpec, isWholeContext, matchSource, sourceValue, type CopySpec } from '../src/copy.js';
+import {
+  copyDestination,
+  copySpec,
+  isWholeContext,
+  matchSource,
+  sourceValue,
+  type CopySpec,
+} from '../src/copy.js';
 import { instructionLines } from '../src/edits.js';
 import { loadIgnore, type IgnoreFile } from '../src/ignore.js';
 import { normalizePosix, unquote } from '../src/parse/dockerfile.js';
@@ -1454,15 +1461,8 @@ function fullCopy(model: DockerfileModel, ctx: BuildContext, instr: Instruction)
       return null;
     srcDir = clean;
   }
-  const rawDest = spec.dest.value ?? model.expand(spec.dest.raw, instr.index);
-  if (rawDest === null) return null;
-  let destDir: string;
-  if (rawDest.startsWith('/')) destDir = normalizePosix(rawDest);
-  else {
-    const wd = imageWorkdir(model, instr.index);
-    if (wd === null) return null;
-    destDir = joinImage(wd, rawDest);
-  }
+  const destDir = copyDestination(model, spec)?.dest;
+  if (destDir === undefined) return null;
   const srcRaw = w.value !== null && isWholeContext(w.value) ? '' : w.raw.replace(/\/+$/, '');
   return { spec, instr, srcRaw, srcDir, destDir };
 }
@@ -1923,10 +1923,8 @@ function contextFree(
   if (instr.keyword === 'COPY') {
     const spec = copySpec(model, instr);
     if (!spec || spec.from === null || spec.heredoc) return false;
-    const raw = spec.dest.value ?? model.expand(spec.dest.raw, instr.index);
-    const wd = imageWorkdir(model, instr.index);
-    if (raw === null || (!raw.startsWith('/') && wd === null)) return false;
-    const dest = joinImage(wd ?? '/', raw);
+    const dest = copyDestination(model, spec)?.dest;
+    if (dest === undefined) return false;
     return under(copy.destDir, dest) === null && under(dest, copy.destDir) === null;
   }
   if (instr.keyword !== 'RUN' || !instr.shell?.ok || instr.heredocs.length || instr.json)
@@ -2312,11 +2310,9 @@ function providedBefore(
     const instr = model.instructions[i]!;
     const spec = copySpec(model, instr);
     if (!spec || spec.from !== null || spec.heredoc) continue;
-    const rawDest = spec.dest.value ?? model.expand(spec.dest.raw, i);
-    const wd = imageWorkdir(model, i);
-    if (rawDest === null || (wd === null && !rawDest.startsWith('/'))) continue;
-    const dest = joinImage(wd ?? '/', rawDest);
-    const intoDir = rawDest.endsWith('/') || rawDest === '.' || spec.sources.length > 1;
+    const target = copyDestination(model, spec);
+    if (!target) continue;
+    const { dest, intoDir } = target;
     for (const w of spec.sources) {
       const v = sourceValue(model, spec, w);
       const clean = v === null ? null : cleanRelative(v);

@@ -1328,7 +1328,7 @@ function planPython(a: Analysis): Outcome {
 }
 
 function planJava(a: Analysis): Outcome {
-  const { model, ctx } = a;
+  const { model } = a;
   const at = model.instructions[a.buildAt]!.span.start;
   const rt = javaRuntime(a);
   if (!rt) return { skip: `cannot tell the Java version of ${a.stage.image}`, at };

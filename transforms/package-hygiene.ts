@@ -53,7 +53,14 @@
  *   RUN the shell parser rejects are not rewritten (a Skipped says why), unless already clean.
  */
 import { cleanRelative } from '../src/context.js';
-import { copySpec, globToRegExp, hasGlob, matchSource, sourceValue } from '../src/copy.js';
+import {
+  copyDestination,
+  copySpec,
+  globToRegExp,
+  hasGlob,
+  matchSource,
+  sourceValue,
+} from '../src/copy.js';
 import { indentOf } from '../src/edits.js';
 import { loadIgnore, type IgnoreFile } from '../src/ignore.js';
 import { imageWorkdir, inImageWorkdir, joinImage } from '../src/image-path.js';
@@ -69,7 +76,6 @@ import type {
   Fix,
   Instruction,
   SimpleCommand,
-  Span,
   Stage,
   Statement,
   Transform,
@@ -2015,11 +2021,9 @@ function imageFiles(c: Ctx, i: number): ImageFiles {
       const spec = copySpec(model, model.instructions[j]!);
       if (spec?.from != null) out.fromCopies++;
       if (!spec || spec.from !== null || spec.heredoc) continue;
-      const rawDest = spec.dest.value ?? model.expand(spec.dest.raw, j);
-      const wd = imageWorkdir(model, j);
-      if (rawDest === null || (wd === null && !rawDest.startsWith('/'))) continue;
-      const dest = joinImage(wd ?? '/', rawDest);
-      const intoDir = rawDest.endsWith('/') || rawDest === '.' || spec.sources.length > 1;
+      const target = copyDestination(model, spec);
+      if (!target) continue;
+      const { dest, intoDir } = target;
       const excludes = spec.flags
         .filter((f) => f.name === 'exclude' && f.value)
         .map((f) => globToRegExp(cleanRelative(f.value!) ?? f.value!));
