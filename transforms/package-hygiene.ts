@@ -262,14 +262,7 @@ function hasDockerClean(image: string | null): boolean {
 
 /** The image the instruction's stage chain starts from (FROM <stage> followed), or null. */
 function rootImage(model: DockerfileModel, instr: Instruction): string | null {
-  let stage: number | null = instr.stage;
-  const seen = new Set<number>();
-  let root: Stage | null = null;
-  while (stage !== null && stage >= 0 && !seen.has(stage)) {
-    seen.add(stage);
-    root = model.stages[stage]!;
-    stage = root.fromStage;
-  }
+  const root = stageChain(model, instr.index)[0]?.stage;
   return root ? (root.resolvedImage ?? root.image) : null;
 }
 
@@ -619,19 +612,11 @@ function isWindowsImage(image: string): boolean {
  */
 function shellProblem(model: DockerfileModel, instr: Instruction): string | null {
   let shell: Instruction | null = null;
-  let root: Stage | null = null;
-  let stage: number | null = instr.stage;
-  let upTo = instr.index - 1;
-  const seen = new Set<number>();
-  while (stage !== null && stage >= 0 && !seen.has(stage)) {
-    seen.add(stage);
-    const st: Stage = model.stages[stage]!;
-    for (let i = Math.min(upTo, st.last); !shell && i > st.first; i--)
+  const chain = stageChain(model, instr.index);
+  for (const { stage: st, upTo } of [...chain].reverse())
+    for (let i = Math.min(upTo - 1, st.last); !shell && i > st.first; i--)
       if (model.instructions[i]!.keyword === 'SHELL') shell = model.instructions[i]!;
-    root = st;
-    upTo = Number.MAX_SAFE_INTEGER;
-    stage = st.fromStage;
-  }
+  const root = chain[0]?.stage ?? null;
   if (root) {
     const from = model.instructions[root.first]!;
     const platform = from.flags.find((f) => f.name === 'platform')?.value ?? '';
