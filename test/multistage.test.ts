@@ -759,4 +759,41 @@ describe('multistage: rust', () => {
       'no Cargo.toml of the context copied to /app: cannot tell the binary name',
     ]);
   });
+
+  test('Cargo.toml and Cargo.lock are read as TOML: inline tables, target tables, quoted keys; invalid TOML skips', async () => {
+    const plain = dockerfile(
+      'rust:1.82-bookworm',
+      'cargo build --release',
+      '["/app/target/release/web-app"]',
+    );
+    // a workspace dependency as an inline table under a target-specific table
+    const member = app({
+      'Cargo.toml': toml(
+        'web-app',
+        '\n[target.\'cfg(unix)\'.dependencies]\nnix = { workspace = true, features = ["fs"] }\n',
+      ),
+    });
+    expect((await rt(plain, member)).skipped).toEqual([
+      "Cargo.toml belongs to a workspace: the target folder is the workspace's",
+    ]);
+    // the bin targets as a top-level inline array of tables, a multi-line array in [package]
+    const bins = app({
+      'Cargo.toml':
+        'bin = [{ name = "web-server", path = "src/main.rs" }]\n\n[package]\nname = "web-app"\nversion = "0.1.0"\nkeywords = [\n  "web",\n  "api",\n]\nautobins = false\n',
+    });
+    expect((await rt(plain.replace('release/web-app', 'release/web-server'), bins)).out).toContain(
+      'COPY --from=builder /app/target/release/web-server ./target/release/\n',
+    );
+    // openssl-sys listed with a version ("name version") still counts
+    const ssl = app({
+      'Cargo.lock': lock(['web-app', ['openssl-sys 0.9.103']], ['openssl-sys', []]),
+    });
+    expect((await rt(plain, ssl)).out).toContain('ca-certificates libssl3');
+    expect(
+      (await rt(plain, app({ 'Cargo.toml': '[package\nname = "web-app"\n' }))).skipped,
+    ).toEqual(['Cargo.toml is not valid TOML']);
+    expect((await rt(plain, app({ 'Cargo.lock': 'version = = 3\n' }))).skipped).toEqual([
+      'Cargo.lock is not valid TOML',
+    ]);
+  });
 });

@@ -119,6 +119,7 @@ import { loadIgnore } from '../src/ignore.js';
 import { normalizePosix } from '../src/parse/dockerfile.js';
 import { commandBase } from '../src/parse/shell.js';
 import { PIP_VALUE_OPTIONS } from '../src/pip.js';
+import { parse as parseToml } from 'smol-toml';
 import type {
   CheckContext,
   DockerfileModel,
@@ -1577,39 +1578,44 @@ interface CargoToml {
   autobins: boolean;
 }
 
-/** The few Cargo.toml keys the proposal needs (a line-based reading of the TOML). */
-function parseCargoToml(text: string): CargoToml {
-  const out: CargoToml = { name: null, bins: [], workspace: false, member: false, autobins: true };
-  let section = '';
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.replace(/^\s+/, '').replace(/\s+#[^"']*$/, '');
-    if (!line || line.startsWith('#')) continue;
-    if (line.startsWith('[')) {
-      const arr = /^\[\[\s*([A-Za-z0-9_.-]+)\s*\]\]/.exec(line);
-      const tbl = /^\[\s*([A-Za-z0-9_."-]+)\s*\]/.exec(line);
-      section = arr ? `[[${arr[1]}]]` : tbl ? tbl[1]!.replace(/"/g, '') : '?';
-      if (section === '[[bin]]') out.bins.push({ name: '', path: null });
-      if (section === 'workspace' || section.startsWith('workspace.')) out.workspace = true;
-      continue;
-    }
-    if (/^[A-Za-z0-9_-]+\.workspace\s*=\s*true\b|\{[^}]*\bworkspace\s*=\s*true\b/.test(line))
-      out.member ||= section === 'package' || /dependencies$/.test(section);
-    const kv = /^([A-Za-z0-9_.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|(true|false)\b)/.exec(line);
-    if (!kv) continue;
-    const key = kv[1]!;
-    const value = kv[2] ?? kv[3] ?? kv[4]!;
-    if (section === 'package') {
-      if (key === 'name') out.name = value;
-      if (key === 'autobins') out.autobins = value !== 'false';
-      if (key === 'workspace') out.member = true;
-    }
-    if (section === '[[bin]]') {
-      const bin = out.bins[out.bins.length - 1]!;
-      if (key === 'name') bin.name = value;
-      if (key === 'path') bin.path = value.replace(/^\.\//, '');
-    }
+type TomlTable = Record<string, unknown>;
+const tomlTable = (v: unknown): TomlTable | null =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as TomlTable) : null;
+const tomlString = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+
+/** Parsed TOML, or null when the text is not valid TOML. */
+function readToml(text: string): TomlTable | null {
+  try {
+    return parseToml(text) as TomlTable;
+  } catch {
+    return null;
   }
-  return out;
+}
+
+/** The Cargo.toml keys the proposal needs; null when the file is not valid TOML. */
+function parseCargoToml(text: string): CargoToml | null {
+  const doc = readToml(text);
+  if (!doc) return null;
+  const pkg = tomlTable(doc.package);
+  // `version.workspace = true`, `serde = { workspace = true }`: values inherited from a workspace.
+  const inherits = (t: TomlTable | null) =>
+    !!t && Object.values(t).some((v) => tomlTable(v)?.workspace === true);
+  const depTables = (t: TomlTable | null) =>
+    ['dependencies', 'dev-dependencies', 'build-dependencies'].map((k) => tomlTable(t?.[k]));
+  const targets = Object.values(tomlTable(doc.target) ?? {}).map(tomlTable);
+  const bins = Array.isArray(doc.bin) ? doc.bin.map(tomlTable) : [];
+  return {
+    name: tomlString(pkg?.name),
+    bins: bins.map((b) => ({
+      name: tomlString(b?.name) ?? '',
+      path: tomlString(b?.path)?.replace(/^\.\//, '') ?? null,
+    })),
+    workspace: doc.workspace !== undefined,
+    member:
+      (pkg !== null && (tomlString(pkg.workspace) !== null || inherits(pkg))) ||
+      [...depTables(doc), ...targets.flatMap(depTables)].some(inherits),
+    autobins: pkg?.autobins !== false,
+  };
 }
 
 /** Binary targets: [[bin]] entries and, unless autobins = false, src/main.rs and src/bin/. */
@@ -1638,13 +1644,16 @@ function cargoBins(a: Analysis, dir: string, toml: CargoToml): string[] | { why:
 }
 
 /** Cargo.lock: package name -> the names of its dependencies. */
-function parseCargoLock(text: string): Map<string, string[]> {
+function parseCargoLock(text: string): Map<string, string[]> | null {
+  const doc = readToml(text);
+  if (!doc) return null;
   const out = new Map<string, string[]>();
-  for (const block of text.split(/^\[\[package\]\]\s*$/m).slice(1)) {
-    const name = /^name\s*=\s*"([^"]+)"/m.exec(block)?.[1];
+  for (const p of Array.isArray(doc.package) ? doc.package.map(tomlTable) : []) {
+    const name = tomlString(p?.name);
     if (!name) continue;
-    const deps = /^dependencies\s*=\s*\[([\s\S]*?)\]/m.exec(block)?.[1] ?? '';
-    const list = [...deps.matchAll(/"([^" ]+)/g)].map((d) => d[1]!);
+    // "openssl-src 300.1.0+3.1.2" names a crate and (when the lock has several) its version
+    const deps = Array.isArray(p?.dependencies) ? p.dependencies : [];
+    const list = deps.flatMap((d) => tomlString(d)?.split(' ')[0] ?? []);
     out.set(name, [...(out.get(name) ?? []), ...list]);
   }
   return out;
@@ -1827,6 +1836,7 @@ function planRust(a: Analysis): Outcome {
         at,
       };
     const toml = parseCargoToml(text);
+    if (!toml) return { skip: `${ctxPath} is not valid TOML`, at };
     if (toml.workspace)
       return {
         skip: `${ctxPath} is a workspace ([workspace]): cannot tell which member's binary the image runs`,
@@ -1946,7 +1956,9 @@ function planRust(a: Analysis): Outcome {
         skip: `no ${p} in the context: cannot tell which system libraries the binary links`,
         at,
       };
-    locks.push(parseCargoLock(text));
+    const lock = parseCargoLock(text);
+    if (!lock) return { skip: `${p} is not valid TOML`, at };
+    locks.push(lock);
   }
   const has = (c: string) => locks.some((l) => l.has(c));
   const linked = RUST_SYS_CRATES.filter((s) =>
