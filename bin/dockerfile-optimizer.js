@@ -4,7 +4,7 @@ import v8 from 'node:v8';
 // A one-shot CLI does not profit from V8's optimising tier for the shell parser's WebAssembly,
 // and at exit V8 waits for those background compiles (about 400 ms here). Baseline code only.
 v8.setFlagsFromString('--liftoff-only');
-const { main } = await import('../dist/src/cli.js');
+const { main } = await import('../dist/src/cli/cli.js');
 
 const exit = (code) => {
   process.exitCode = code;

@@ -15,8 +15,8 @@ const dist = path.resolve(root, process.env.DFO_DIST ?? 'dist');
 const { optimizeFile } = await import(path.join(dist, 'src/api.js'));
 const { verify } = await import(path.join(dist, 'src/verify/verify.js'));
 const { defaultDockerBin } = await import(path.join(dist, 'src/verify/docker.js'));
-const { explain, contextAfter } = await import(path.join(dist, 'src/explain.js'));
-const { DiskContext } = await import(path.join(dist, 'src/context.js'));
+const { explain, contextAfter } = await import(path.join(dist, 'src/explain/explain.js'));
+const { DiskContext } = await import(path.join(dist, 'src/context/context.js'));
 
 const bin = process.env.DFO_DOCKER ?? defaultDockerBin();
 const setup = spawnSync('bash', [path.join(root, 'scripts/docker-setup.sh')], {

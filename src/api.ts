@@ -1,17 +1,23 @@
 /** The programmatic API: optimize a Dockerfile text or file; never writes (see applyResult). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DiskContext, MemoryContext, NoContext, OverlayContext } from './context.js';
+import { DiskContext, MemoryContext, NoContext, OverlayContext } from './context/context.js';
 import { unifiedDiff, type FileChange } from './engine/diff.js';
-import { runEngine, InputError, type FixReport, type SkipReport, type SuppressReport } from './engine/loop.js';
-import { initShellParser } from './parse/shell.js';
-import { readDockerfile, writeFileAtomic } from './io.js';
-import { transforms as registry } from './registry.js';
-import type { BuildContext, Transform, TransformOptions } from './types.js';
+import {
+  runEngine,
+  InputError,
+  type FixReport,
+  type SkipReport,
+  type SuppressReport,
+} from './engine/loop.js';
+import { initShellParser } from './model/shell.js';
+import { readDockerfile, writeFileAtomic } from './io/io.js';
+import { transforms as registry } from '../transforms/index.js';
+import type { BuildContext, Transform, TransformOptions } from './model/types.js';
 
 export type { FileChange } from './engine/diff.js';
 export type { FixReport, SkipReport, SuppressReport } from './engine/loop.js';
-export { explain, explainFile, cacheSummary } from './explain.js';
+export { explain, explainFile, cacheSummary } from './explain/explain.js';
 export type {
   BuildkitLabel,
   ExplainEdit,
@@ -20,7 +26,7 @@ export type {
   ExplainRerun,
   ExplainResult,
   ExplainStep,
-} from './explain.js';
+} from './explain/explain.js';
 
 export class UsageError extends Error {
   readonly kind = 'usage';

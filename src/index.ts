@@ -19,11 +19,11 @@ export type {
   ExplainEdit,
   ExplainStep,
   ExplainRerun,
-} from './explain.js';
-export { transforms } from './registry.js';
+} from './explain/explain.js';
+export { transforms } from '../transforms/index.js';
 export { InputError } from './engine/loop.js';
 export { InternalError } from './engine/edit.js';
-export { parseDockerfile } from './parse/dockerfile.js';
-export { initShellParser } from './parse/shell.js';
-export { DiskContext, MemoryContext, NoContext } from './context.js';
-export * from './types.js';
+export { parseDockerfile } from './model/dockerfile.js';
+export { initShellParser } from './model/shell.js';
+export { DiskContext, MemoryContext, NoContext } from './context/context.js';
+export * from './model/types.js';

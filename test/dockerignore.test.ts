@@ -3,10 +3,10 @@ import { afterAll, describe, expect, test } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { applyResult, optimize } from '../src/api.js';
-import { DiskContext } from '../src/context.js';
-import { loadIgnore } from '../src/ignore.js';
-import type { BuildContext, ContextEntry, WalkOptions } from '../src/types.js';
-import { isTemplateName } from '../transforms/dockerignore.js';
+import { DiskContext } from '../src/context/context.js';
+import { loadIgnore } from '../src/context/ignore.js';
+import type { BuildContext, ContextEntry, WalkOptions } from '../src/model/types.js';
+import { isTemplateName } from '../transforms/dockerignore/index.js';
 import { loadCases, materialise, readTree, removeTmpdirs, tmpdir, writeTree } from './helpers.js';
 
 afterAll(removeTmpdirs);

@@ -7,7 +7,7 @@ import { describe, expect, test } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { optimize, optimizeFile } from '../src/api.js';
-import { transforms } from '../src/registry.js';
+import { transforms } from '../transforms/index.js';
 import { ROOT } from './helpers.js';
 
 interface Page {

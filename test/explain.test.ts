@@ -21,7 +21,7 @@ import {
   type CacheModel,
   type CacheModelOptions,
 } from '../src/cache/model.js';
-import { DiskContext, MemoryContext, NoContext, OverlayContext } from '../src/context.js';
+import { DiskContext, MemoryContext, NoContext, OverlayContext } from '../src/context/context.js';
 import { InputError } from '../src/engine/loop.js';
 import {
   cacheSummary,
@@ -32,9 +32,9 @@ import {
   fixCacheLine,
   isManifest,
   type ExplainResult,
-} from '../src/explain.js';
-import { parseDockerfile } from '../src/parse/dockerfile.js';
-import { initShellParser } from '../src/parse/shell.js';
+} from '../src/explain/explain.js';
+import { parseDockerfile } from '../src/model/dockerfile.js';
+import { initShellParser } from '../src/model/shell.js';
 import { removeTmpdirs, ROOT, tmpdir, writeTree } from './helpers.js';
 import { runCli } from './support/cli.js';
 

@@ -13,7 +13,7 @@ import { afterAll, describe, expect, test } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { applyResult, optimize, optimizeFile } from '../src/api.js';
-import { parseDockerfile } from '../src/parse/dockerfile.js';
+import { parseDockerfile } from '../src/model/dockerfile.js';
 import { engineTransforms } from './support/test-transforms.js';
 import {
   excludedCopySources,

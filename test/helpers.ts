@@ -4,10 +4,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DiskContext } from '../src/context.js';
-import { copySpec, isWholeContext, matchSource, sourceValue } from '../src/copy.js';
-import { loadIgnore } from '../src/ignore.js';
-import { parseDockerfile } from '../src/parse/dockerfile.js';
+import { DiskContext } from '../src/context/context.js';
+import { copySpec, isWholeContext, matchSource, sourceValue } from '../src/toolkit/copy.js';
+import { loadIgnore } from '../src/context/ignore.js';
+import { parseDockerfile } from '../src/model/dockerfile.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const FIXTURES = path.join(ROOT, 'fixtures');

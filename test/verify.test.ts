@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, test } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { initShellParser } from '../src/parse/shell.js';
+import { initShellParser } from '../src/model/shell.js';
 import { parseBuildLog, rerunSteps } from '../src/verify/buildlog.js';
 import { buildError, defaultDockerBin, shortCreatedBy } from '../src/verify/docker.js';
 import { formatReport, humanSize, jsonDocument, verifyExitCode } from '../src/verify/report.js';

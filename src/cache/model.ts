@@ -69,11 +69,11 @@
  * stages included, whose key changes: `maybe` steps count); `rerun(path)` is what BuildKit shows.
  */
 import { createHash } from 'node:crypto';
-import { cleanRelative } from '../context.js';
-import { copySpec, globRoot, globToRegExp, hasGlob, matchSource } from '../copy.js';
-import { loadIgnore, type IgnoreFile } from '../ignore.js';
-import { buildLogical, normalizePosix } from '../parse/dockerfile.js';
-import type { BuildContext, DockerfileModel, Instruction } from '../types.js';
+import { cleanRelative } from '../context/context.js';
+import { copySpec, globRoot, globToRegExp, hasGlob, matchSource } from '../toolkit/copy.js';
+import { loadIgnore, type IgnoreFile } from '../context/ignore.js';
+import { buildLogical, normalizePosix } from '../model/dockerfile.js';
+import type { BuildContext, DockerfileModel, Instruction } from '../model/types.js';
 
 export type StepKind = 'from' | 'run' | 'copy' | 'workdir' | 'meta';
 

@@ -1,6 +1,6 @@
 /** Text edits: validation, application, and mapping offsets back through applied edits. */
-import { overlaps } from '../text.js';
-import type { Edit } from '../types.js';
+import { overlaps } from '../model/text.js';
+import type { Edit } from '../model/types.js';
 
 export class InternalError extends Error {
   readonly kind = 'internal';

@@ -3,9 +3,9 @@
  * repeat until no fix applies. Overlapping fixes wait for the next pass. A pass whose output does
  * not parse, or a run that never settles, is an internal error (nothing is written).
  */
-import { parseDockerfile } from '../parse/dockerfile.js';
-import { BOM, lineOfOffset, computeLineStarts, overlaps } from '../text.js';
-import { OverlayContext } from '../context.js';
+import { parseDockerfile } from '../model/dockerfile.js';
+import { BOM, lineOfOffset, computeLineStarts, overlaps } from '../model/text.js';
+import { OverlayContext } from '../context/context.js';
 import { applyEdits, assertValidEdits, InternalError, mapBack, sortEdits } from './edit.js';
 import type {
   DockerfileModel,
@@ -15,8 +15,8 @@ import type {
   Transform,
   TransformOptions,
   BuildContext,
-} from '../types.js';
-import { isFix } from '../types.js';
+} from '../model/types.js';
+import { isFix } from '../model/types.js';
 import { readSuppressions, suppressedBy } from './suppress.js';
 
 export const MAX_PASSES = 10;

@@ -6,7 +6,7 @@
  *   # hadolint global ignore=DL3009              (the whole file)
  * A rule is a transform id (`package-hygiene`) or a rule id (`package-hygiene/apt-list-cleanup`).
  */
-import type { DockerfileModel, Fix, Instruction } from '../types.js';
+import type { DockerfileModel, Fix, Instruction } from '../model/types.js';
 
 export interface Suppressions {
   fileDisabled: boolean;

@@ -1,6 +1,6 @@
 /** yargs options of `verify` (kept apart from the command so the CLI loads it cheaply). */
 import type { Argv } from 'yargs';
-import { buildOptions, selectionOptions } from '../cli-options.js';
+import { buildOptions, selectionOptions } from '../cli/options.js';
 import type { VerifyArgs } from './command.js';
 
 export function verifyOptions(y: Argv) {

@@ -2,13 +2,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { displayPath, optimizeFile, selectTransforms, type FileChange } from '../api.js';
-import { findConfig, loadConfig, type LoadedConfig } from '../config.js';
-import { discover, readDockerfile } from '../io.js';
-import { transforms as registry } from '../registry.js';
-import type { FileOutcome } from '../report.js';
-import type { Transform } from '../types.js';
+import { findConfig, loadConfig, type LoadedConfig } from '../context/config.js';
+import { discover, readDockerfile } from '../io/io.js';
+import { transforms as registry } from '../../transforms/index.js';
+import type { FileOutcome } from '../cli/report.js';
+import type { Transform } from '../model/types.js';
 import { defaultDockerBin, dockerUnavailable, type DockerClient } from './docker.js';
-import { optimizeOptionsFrom, splitList } from '../cli-options.js';
+import { optimizeOptionsFrom, splitList } from '../cli/options.js';
 import { formatReport, jsonDocument, verifyExitCode } from './report.js';
 import { verify, type VerifyReport } from './verify.js';
 

@@ -15,12 +15,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { OptimizeResult } from '../api.js';
-import { DiskContext } from '../context.js';
-import { copySpec, matchSource, sourceValue } from '../copy.js';
-import { loadIgnore, matcher, parsePatterns } from '../ignore.js';
-import { CODE_EXT, isManifest } from '../manifest.js';
-import { parseDockerfile } from '../parse/dockerfile.js';
-import { initShellParser } from '../parse/shell.js';
+import { DiskContext } from '../context/context.js';
+import { copySpec, matchSource, sourceValue } from '../toolkit/copy.js';
+import { loadIgnore, matcher, parsePatterns } from '../context/ignore.js';
+import { CODE_EXT, isManifest } from '../toolkit/packages/manifest.js';
+import { parseDockerfile } from '../model/dockerfile.js';
+import { initShellParser } from '../model/shell.js';
 import { countedSteps, parseBuildLog, rerunSteps, type BuildStep } from './buildlog.js';
 import {
   build,

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Finding, Transform } from '../../src/types.js';
+import type { Finding, Transform } from '../../src/model/types.js';
 import { runCli } from '../support/cli.js';
 import { ensureEngine, ROOT } from './engine.js';
 

@@ -9,8 +9,8 @@
 import { describe, expect, test } from '@jest/globals';
 import * as path from 'node:path';
 import { optimizeFile } from '../../src/api.js';
-import { DiskContext } from '../../src/context.js';
-import { contextAfter, explain } from '../../src/explain.js';
+import { DiskContext } from '../../src/context/context.js';
+import { contextAfter, explain } from '../../src/explain/explain.js';
 import { SIZE_SLACK, verify, type VerifyReport } from '../../src/verify/verify.js';
 import { agreement, agreementSuite } from './agreement.js';
 import { ensureEngine, ROOT, type Engine } from './engine.js';

@@ -2,8 +2,8 @@
  * Run the CLI in process (`main` from src/cli.ts) with captured stdout/stderr: one runner for
  * every suite that drives the CLI (explain, ecosystem, docker).
  */
-import { main, type CliIO } from '../../src/cli.js';
-import type { Transform } from '../../src/types.js';
+import { main, type CliIO } from '../../src/cli/cli.js';
+import type { Transform } from '../../src/model/types.js';
 
 export interface CliRun {
   code: number;

@@ -3,7 +3,7 @@
  * the model (keywords, flags, shell words across continuations/heredocs) without depending on
  * the real transforms.
  */
-import type { Fix, Finding, Transform } from '../../src/types.js';
+import type { Fix, Finding, Transform } from '../../src/model/types.js';
 
 const meta = (id: string, applicability: 'safe' | 'review' = 'safe') => ({
   id,

@@ -51,8 +51,8 @@
  * - Without a context on disk, only `pip install -r FILE` (the command names its manifest) is
  *   rewritten, as a `review` fix: nested includes cannot be seen.
  */
-import { cleanRelative } from '../src/context.js';
-import { IMAGE_WD, imageWorkdir, inImageWorkdir, joinImage } from '../src/image-path.js';
+import { cleanRelative } from '../../src/context/context.js';
+import { IMAGE_WD, imageWorkdir, inImageWorkdir, joinImage } from '../../src/model/image-path.js';
 import {
   copyDestination,
   copySpec,
@@ -60,12 +60,12 @@ import {
   matchSource,
   sourceValue,
   type CopySpec,
-} from '../src/copy.js';
-import { instructionLines } from '../src/edits.js';
-import { loadIgnore, type IgnoreFile } from '../src/ignore.js';
-import { normalizePosix, unquote } from '../src/parse/dockerfile.js';
-import { commandBase } from '../src/parse/shell.js';
-import { PIP_VALUE_OPTIONS } from '../src/pip.js';
+} from '../../src/toolkit/copy.js';
+import { instructionLines } from '../../src/toolkit/edits.js';
+import { loadIgnore, type IgnoreFile } from '../../src/context/ignore.js';
+import { normalizePosix, unquote } from '../../src/model/dockerfile.js';
+import { commandBase } from '../../src/model/shell.js';
+import { PIP_VALUE_OPTIONS } from '../../src/toolkit/packages/pip.js';
 import type {
   BuildContext,
   ChainItem,
@@ -79,7 +79,7 @@ import type {
   Span,
   Transform,
   Word,
-} from '../src/types.js';
+} from '../../src/model/types.js';
 
 const ID = 'dependency-cache';
 

@@ -3,7 +3,7 @@
  * the Dockerfile only sets relative WORKDIRs over the base image's default folder (unknown
  * here, so a placeholder stands for it).
  */
-import { normalizePosix } from './parse/dockerfile.js';
+import { normalizePosix } from './dockerfile.js';
 import type { DockerfileModel, Instruction, Stage } from './types.js';
 
 /** Stand-in for the base image's working directory when the Dockerfile sets no absolute one. */

@@ -1,7 +1,7 @@
 /** Output formats of `fix`: text lines, JSON, SARIF 2.1.0, GitHub workflow annotations. */
-import type { FileChange, OptimizeResult } from './api.js';
-import type { FixReport, SkipReport } from './engine/loop.js';
-import type { Transform } from './types.js';
+import type { FileChange, OptimizeResult } from '../api.js';
+import type { FixReport, SkipReport } from '../engine/loop.js';
+import type { Transform } from '../model/types.js';
 
 export interface FileOutcome {
   path: string;

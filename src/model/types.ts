@@ -55,6 +55,18 @@ export function isFix(f: Finding): f is Fix {
   return (f as Fix).edits !== undefined;
 }
 
+/** One rule of a transform's catalogue: every rule id a transform can report is declared here. */
+export interface RuleMeta {
+  /** `<transform-id>/<kind>`, stable (used by `--only`, `--skip`, config, pragmas, SARIF). */
+  id: string;
+  /** A short title, in the style of ruff's fix titles. */
+  title: string;
+  /** The applicability of the rule's usual fix (some fixes downgrade to `review` case by case). */
+  applicability: Applicability;
+  /** Hadolint rule ids this rule resolves. */
+  hadolint: string[];
+}
+
 export interface TransformMeta {
   id: string;
   title: string;
@@ -64,6 +76,8 @@ export interface TransformMeta {
    * needs `--unsafe`. Each Fix carries its own applicability. */
   applicability: Applicability;
   docs: { why: string; fixSafety: string };
+  /** The rule catalogue (to become required once every transform declares its rules). */
+  rules?: readonly RuleMeta[];
 }
 
 export interface TransformOptions {

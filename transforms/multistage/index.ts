@@ -103,8 +103,8 @@ import {
   insertLinesBefore,
   instructionLines,
   instructionText,
-} from '../src/edits.js';
-import { cleanRelative } from '../src/context.js';
+} from '../../src/toolkit/edits.js';
+import { cleanRelative } from '../../src/context/context.js';
 import {
   copySpec,
   globRoot,
@@ -114,11 +114,11 @@ import {
   matchSource,
   resolveDest,
   sourceValue,
-} from '../src/copy.js';
-import { loadIgnore } from '../src/ignore.js';
-import { normalizePosix } from '../src/parse/dockerfile.js';
-import { commandBase } from '../src/parse/shell.js';
-import { PIP_VALUE_OPTIONS } from '../src/pip.js';
+} from '../../src/toolkit/copy.js';
+import { loadIgnore } from '../../src/context/ignore.js';
+import { normalizePosix } from '../../src/model/dockerfile.js';
+import { commandBase } from '../../src/model/shell.js';
+import { PIP_VALUE_OPTIONS } from '../../src/toolkit/packages/pip.js';
 import { parse as parseToml } from 'smol-toml';
 import type {
   CheckContext,
@@ -131,7 +131,7 @@ import type {
   Skipped,
   Stage,
   Transform,
-} from '../src/types.js';
+} from '../../src/model/types.js';
 
 const ID = 'multistage';
 

@@ -1,6 +1,6 @@
 /** yargs options shared by the commands (fix, verify, explain). */
 import type { Argv } from 'yargs';
-import type { Config } from './config.js';
+import type { Config } from '../context/config.js';
 
 /** `--only`, `--skip`, `--context`: which rules, over which build context. */
 export function selectionOptions<T>(y: Argv<T>) {

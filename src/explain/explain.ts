@@ -13,8 +13,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Argv } from 'yargs';
-import { buildOptions, optimizeOptionsFrom } from './cli-options.js';
-import type { OptimizeOptions, OptimizeResult } from './api.js';
+import { buildOptions, optimizeOptionsFrom } from '../cli/options.js';
+import type { OptimizeOptions, OptimizeResult } from '../api.js';
 import {
   buildCacheModel,
   TargetError,
@@ -23,18 +23,18 @@ import {
   type CacheStep,
   type Rerun,
   writtenText,
-} from './cache/model.js';
-import { findConfig, type LoadedConfig } from './config.js';
-import { cleanRelative, DiskContext, NoContext, OverlayContext } from './context.js';
-import { hasGlob } from './copy.js';
-import { InputError, parseOrThrow } from './engine/loop.js';
-import { discover, isDockerfileName, readDockerfile } from './io.js';
-import { CODE_EXT, isManifest } from './manifest.js';
-import { commandBase, initShellParser, shellParserReady } from './parse/shell.js';
-import type { BuildContext, DockerfileModel, Instruction, Transform } from './types.js';
+} from '../cache/model.js';
+import { findConfig, type LoadedConfig } from '../context/config.js';
+import { cleanRelative, DiskContext, NoContext, OverlayContext } from '../context/context.js';
+import { hasGlob } from '../toolkit/copy.js';
+import { InputError, parseOrThrow } from '../engine/loop.js';
+import { discover, isDockerfileName, readDockerfile } from '../io/io.js';
+import { CODE_EXT, isManifest } from '../toolkit/packages/manifest.js';
+import { commandBase, initShellParser, shellParserReady } from '../model/shell.js';
+import type { BuildContext, DockerfileModel, Instruction, Transform } from '../model/types.js';
 
-export type { BuildkitLabel } from './cache/model.js';
-export { isManifest } from './manifest.js';
+export type { BuildkitLabel } from '../cache/model.js';
+export { isManifest } from '../toolkit/packages/manifest.js';
 
 export interface ExplainOptions {
   /** The Dockerfile text. */
@@ -612,7 +612,7 @@ export async function runExplain(
     else if (io.env[kv] !== undefined) buildArgs[kv] = io.env[kv]!;
   }
   await initShellParser();
-  const transforms = custom ?? (await import('./registry.js')).transforms;
+  const transforms = custom ?? (await import('../../transforms/index.js')).transforms;
   const known = (id: string) => transforms.some((t) => t.meta.id === id.split('/')[0]);
   const configs = new Map<string, LoadedConfig | null>();
   const docs: unknown[] = [];
@@ -642,7 +642,7 @@ export async function runExplain(
       let fixes: string[] = [];
       if (args.after) {
         const config = findConfig(path.dirname(f.absolute), known, configs);
-        const { optimize } = await import('./api.js');
+        const { optimize } = await import('../api.js');
         const result = await optimize(text, {
           ...fixSettings(config, args.unsafe),
           ...(custom ? { transforms: custom } : {}),

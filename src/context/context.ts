@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { BuildContext, ContextEntry, WalkOptions } from './types.js';
+import type { BuildContext, ContextEntry, WalkOptions } from '../model/types.js';
 
 const DEFAULT_WALK_LIMIT = 200_000;
 

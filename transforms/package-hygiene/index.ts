@@ -52,7 +52,7 @@
  *   `xargs` and other wrappers, with a variable as subcommand, installing a local `.deb`, or in a
  *   RUN the shell parser rejects are not rewritten (a Skipped says why), unless already clean.
  */
-import { cleanRelative } from '../src/context.js';
+import { cleanRelative } from '../../src/context/context.js';
 import {
   copyDestination,
   copySpec,
@@ -60,13 +60,13 @@ import {
   hasGlob,
   matchSource,
   sourceValue,
-} from '../src/copy.js';
-import { indentOf } from '../src/edits.js';
-import { loadIgnore, type IgnoreFile } from '../src/ignore.js';
-import { imageWorkdir, inImageWorkdir, joinImage } from '../src/image-path.js';
-import { HEREDOC_MARKER, heredocLogical } from '../src/parse/dockerfile.js';
-import { commandBase, parseShell } from '../src/parse/shell.js';
-import { indentOfLine, lineEnd } from '../src/text.js';
+} from '../../src/toolkit/copy.js';
+import { indentOf } from '../../src/toolkit/edits.js';
+import { loadIgnore, type IgnoreFile } from '../../src/context/ignore.js';
+import { imageWorkdir, inImageWorkdir, joinImage } from '../../src/model/image-path.js';
+import { HEREDOC_MARKER, heredocLogical } from '../../src/model/dockerfile.js';
+import { commandBase, parseShell } from '../../src/model/shell.js';
+import { indentOfLine, lineEnd } from '../../src/model/text.js';
 import type {
   Applicability,
   CheckContext,
@@ -80,7 +80,7 @@ import type {
   Statement,
   Transform,
   Word,
-} from '../src/types.js';
+} from '../../src/model/types.js';
 
 const ID = 'package-hygiene';
 const rule = (kind: string) => `${ID}/${kind}`;

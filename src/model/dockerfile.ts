@@ -3,7 +3,7 @@
  * (BuildKit's continuation and comment rules) and variable scopes, the shell parser for RUN.
  */
 import { DockerfileParser, type Instruction as AstInstruction } from 'dockerfile-ast';
-import { computeLineStarts, detectEol, lineEnd, lineOfOffset, toSource } from '../text.js';
+import { computeLineStarts, detectEol, lineEnd, lineOfOffset, toSource } from './text.js';
 import { parseShell } from './shell.js';
 import type {
   Directive,
@@ -15,7 +15,7 @@ import type {
   Span,
   Stage,
   Word,
-} from '../types.js';
+} from './types.js';
 
 export const KEYWORDS = new Set([
   'FROM',

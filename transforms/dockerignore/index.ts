@@ -16,11 +16,17 @@
  *   envs, caches) nor folders the ignore file already excludes; a second, capped walk measures
  *   those folders only for the size report.
  */
-import { parseDockerfile } from '../src/parse/dockerfile.js';
-import { cleanRelative } from '../src/context.js';
-import { copySpec, globToRegExp, hasGlob, isWholeContext, sourceValue } from '../src/copy.js';
-import { loadIgnore, matcher, parsePatterns } from '../src/ignore.js';
-import { detectEol } from '../src/text.js';
+import { parseDockerfile } from '../../src/model/dockerfile.js';
+import { cleanRelative } from '../../src/context/context.js';
+import {
+  copySpec,
+  globToRegExp,
+  hasGlob,
+  isWholeContext,
+  sourceValue,
+} from '../../src/toolkit/copy.js';
+import { loadIgnore, matcher, parsePatterns } from '../../src/context/ignore.js';
+import { detectEol } from '../../src/model/text.js';
 import type {
   BuildContext,
   CheckContext,
@@ -30,7 +36,7 @@ import type {
   Fix,
   Skipped,
   Transform,
-} from '../src/types.js';
+} from '../../src/model/types.js';
 
 /** Entries the measuring walk may list inside folders the analysis does not enter. */
 export const MEASURE_LIMIT = 200_000;

@@ -4,7 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import { Language, Parser, type Node } from 'web-tree-sitter';
-import { spanToSource } from '../text.js';
+import { spanToSource } from './text.js';
 import type {
   ChainItem,
   ChainOp,
@@ -15,7 +15,7 @@ import type {
   Span,
   Statement,
   Word,
-} from '../types.js';
+} from './types.js';
 
 let parser: Parser | null = null;
 let loading: Promise<void> | null = null;

@@ -1,8 +1,8 @@
 /** COPY / ADD instructions: sources, destination, flags, and what they take from the context. */
-import { normalizePosix } from './parse/dockerfile.js';
-import type { BuildContext, DockerfileModel, Flag, Instruction, Word } from './types.js';
-import { cleanRelative } from './context.js';
-import { imageWorkdir, joinImage } from './image-path.js';
+import { normalizePosix } from '../model/dockerfile.js';
+import type { BuildContext, DockerfileModel, Flag, Instruction, Word } from '../model/types.js';
+import { cleanRelative } from '../context/context.js';
+import { imageWorkdir, joinImage } from '../model/image-path.js';
 
 export interface CopySpec {
   instr: Instruction;

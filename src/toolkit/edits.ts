@@ -1,6 +1,6 @@
 /** Edit builders for transforms: whole-line inserts and removals that keep the file's style. */
-import { indentOfLine, lineEnd } from './text.js';
-import type { DockerfileModel, Edit, Instruction, Span } from './types.js';
+import { indentOfLine, lineEnd } from '../model/text.js';
+import type { DockerfileModel, Edit, Instruction, Span } from '../model/types.js';
 
 /** From the start of the instruction's first line to just after its last line's EOL. */
 export function instructionLines(model: DockerfileModel, instr: Instruction): Span {

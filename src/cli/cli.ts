@@ -9,11 +9,17 @@ import {
   UsageError,
   type FileChange,
   type OptimizeResult,
-} from './api.js';
-import { ConfigError, findConfig, loadConfig, type Config, type LoadedConfig } from './config.js';
-import { colorizeDiff, unifiedDiff } from './engine/diff.js';
-import { discover } from './io.js';
-import { transforms as registry } from './registry.js';
+} from '../api.js';
+import {
+  ConfigError,
+  findConfig,
+  loadConfig,
+  type Config,
+  type LoadedConfig,
+} from '../context/config.js';
+import { colorizeDiff, unifiedDiff } from '../engine/diff.js';
+import { discover } from '../io/io.js';
+import { transforms as registry } from '../../transforms/index.js';
 import {
   counts,
   fixLine,
@@ -24,10 +30,10 @@ import {
   summaryLine,
   type FileOutcome,
 } from './report.js';
-import type { Transform } from './types.js';
-import { optimizeOptionsFrom, selectionOptions, splitList } from './cli-options.js';
-import { verifyArgs, verifyOptions } from './verify/cli-options.js';
-import { dryRunCacheLine, explainArgs, explainOptions, runExplain } from './explain.js';
+import type { Transform } from '../model/types.js';
+import { optimizeOptionsFrom, selectionOptions, splitList } from './options.js';
+import { verifyArgs, verifyOptions } from '../verify/cli-options.js';
+import { dryRunCacheLine, explainArgs, explainOptions, runExplain } from '../explain/explain.js';
 
 export interface CliIO {
   stdout: (s: string) => void;
@@ -55,7 +61,7 @@ function defaultIO(): CliIO {
     readStdin: async () => {
       const chunks: Buffer[] = [];
       for await (const c of process.stdin) chunks.push(c as Buffer);
-      const { decodeDockerfile } = await import('./io.js');
+      const { decodeDockerfile } = await import('../io/io.js');
       return decodeDockerfile(Buffer.concat(chunks));
     },
     cwd: process.cwd(),
@@ -175,7 +181,7 @@ async function runFix(args: FixArgs, io: CliIO, custom?: readonly Transform[]): 
 
   let changes = [...merged.values()];
   if (args.verify) {
-    const { verifyGate } = await import('./verify/command.js');
+    const { verifyGate } = await import('../verify/command.js');
     const gate = { ...args.verify, context: args.context, unsafe: args.unsafe, quiet: args.quiet };
     changes = await verifyGate(outcomes, changes, gate, io);
   }
@@ -371,7 +377,7 @@ export async function main(
       'Build the original and the optimized Dockerfile with Docker and compare size, layers, cache hits',
       (y) => verifyOptions(y),
       async (a) => {
-        const { runVerify } = await import('./verify/command.js');
+        const { runVerify } = await import('../verify/command.js');
         exitCode = await runVerify(verifyArgs(a), io, custom?.transforms);
       },
     )

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 const dockerignore = createRequire(import.meta.url)('@balena/dockerignore') as (options?: {
   ignorecase?: boolean;
 }) => import('@balena/dockerignore').Ignore;
-import type { BuildContext } from './types.js';
+import type { BuildContext } from '../model/types.js';
 
 export interface IgnoreFile {
   /** Context-relative path of the file in force, or null when there is none. */
