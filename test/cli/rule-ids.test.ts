@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { optimize } from '../../src/api.js';
 import { didYouMean, ruleIdProblem, ruleMeta, transformIdOf } from '../../src/model/rules.js';
-import { removeTmpdirs, tmpdir } from '../helpers.js';
+import { removeTmpdirs, tmpdir, writeTree } from '../helpers.js';
 import { runCli } from '../support/cli.js';
 import { aptYes, catalogued } from '../support/test-transforms.js';
 
@@ -20,10 +20,7 @@ const cli = (argv: string[], cwd: string) => runCli(argv, cwd, { transforms });
 
 function project(files: Record<string, string>): string {
   const dir = tmpdir('dfo-rules-');
-  for (const [rel, content] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    fs.writeFileSync(path.join(dir, rel), content);
-  }
+  writeTree(dir, files);
   return dir;
 }
 
