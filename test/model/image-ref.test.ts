@@ -1,9 +1,12 @@
 /** src/model/image-ref.ts and src/model/stages.ts: the one image-reference parser and the one
  * stage-chain walk. */
-import { describe, expect, test } from '@jest/globals';
+import { beforeAll, describe, expect, test } from '@jest/globals';
 import { parseDockerfile } from '../../src/model/dockerfile.js';
 import { hubRepo, normalizeImage, parseImageRef } from '../../src/model/image-ref.js';
+import { initShellParser } from '../../src/model/shell.js';
 import { lineage, stageChain, stageLineage } from '../../src/model/stages.js';
+
+beforeAll(initShellParser);
 
 describe('image references', () => {
   test.each([
@@ -47,11 +50,11 @@ describe('image references', () => {
 });
 
 describe('stage chains', () => {
-  const model = parseDockerfile(
-    'FROM debian AS base\nRUN a\nFROM base AS deps\nRUN b\nFROM alpine\nRUN c\nFROM deps\nRUN d\nRUN e\n',
-  );
+  const text =
+    'FROM debian AS base\nRUN a\nFROM base AS deps\nRUN b\nFROM alpine\nRUN c\nFROM deps\nRUN d\nRUN e\n';
 
   test('stageChain: oldest first, own stage up to the instruction', () => {
+    const model = parseDockerfile(text);
     const i = model.instructions.findIndex((x) => x.logical.text === 'e');
     expect(stageChain(model, i).map(({ stage, upTo }) => [stage.index, upTo])).toEqual([
       [0, Number.MAX_SAFE_INTEGER],
@@ -61,6 +64,7 @@ describe('stage chains', () => {
   });
 
   test('stageLineage and lineage: nearest first, an image ends the walk, a cycle stops it', () => {
+    const model = parseDockerfile(text);
     expect(stageLineage(model, 3).map((s) => s.index)).toEqual([3, 1, 0]);
     expect(stageLineage(model, 2).map((s) => s.index)).toEqual([2]);
     expect(lineage(0, (s) => (s + 1) % 3)).toEqual([0, 1, 2]);
