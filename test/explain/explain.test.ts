@@ -21,7 +21,12 @@ import {
   type CacheModel,
   type CacheModelOptions,
 } from '../../src/cache/model.js';
-import { DiskContext, MemoryContext, NoContext, OverlayContext } from '../../src/context/context.js';
+import {
+  DiskContext,
+  MemoryContext,
+  NoContext,
+  OverlayContext,
+} from '../../src/context/context.js';
 import { InputError } from '../../src/engine/loop.js';
 import {
   cacheSummary,
