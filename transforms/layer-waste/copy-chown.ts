@@ -210,61 +210,73 @@ export function checkCopyChown(c: Ctx): void {
   const { model } = c;
   for (const run of model.instructions) {
     if (run.keyword !== 'RUN' || run.stage < 0 || !run.shell) continue;
+    // chown/chmod commands this rule can read (others, with variables or several paths, are not
+    // recognized as the pattern).
     const ops: Op[] = [];
-    let why: string | null = null;
     for (const cmd of run.shell.commands) {
       const op = readOp(cmd, -1);
-      if (op === null) continue;
-      if (typeof op === 'string') why ??= op;
-      else ops.push(op);
+      if (op !== null && typeof op !== 'string') ops.push(op);
     }
-    if (ops.length === 0) {
-      if (why) skip(c, KIND, run, `${why}; not rewritten`);
+    if (ops.length === 0) continue;
+    if (ops.length > 1) {
+      if (ops.some((o) => copyOf(c, run, o) !== null))
+        skip(c, KIND, run, 'the RUN changes owners or modes more than once; not rewritten');
+      continue;
+    }
+    const op = ops[0]!;
+    const found = copyOf(c, run, op);
+    if (!found) continue; // Not a copy's files: nothing this rule knows.
+    if (typeof found === 'string') {
+      skip(c, KIND, run, found);
       continue;
     }
     const ch = chainOf(run);
     if ('why' in ch) {
-      skip(c, KIND, run, `${ch.why}; the chown/chmod in it is not moved into the COPY`);
+      skip(c, KIND, run, `${ch.why}; the ${op.kind} in it is not moved into the COPY`);
       continue;
     }
-    for (const op of ops) op.pos = ch.cmds.indexOf(op.cmd);
-    if (ops.some((o) => o.pos < 0)) {
-      skip(c, KIND, run, 'the chown/chmod sits inside a compound command; not rewritten');
+    op.pos = ch.cmds.indexOf(op.cmd);
+    if (op.pos < 0) {
+      skip(c, KIND, run, `the ${op.kind} sits inside a compound command; not rewritten`);
       continue;
     }
-    if (ops.length > 1) {
-      skip(c, KIND, run, 'the RUN changes owners or modes more than once; not rewritten');
-      continue;
-    }
-    checkOne(c, run, ch.cmds, ops[0]!);
+    checkOne(c, run, ch.cmds, op, found.copy, found.dest, found.target);
   }
 }
 
-function checkOne(c: Ctx, run: Instruction, cmds: SimpleCommand[], op: Op): void {
+/** The COPY whose files the op changes (the last one of the stage writing at, above or below its
+ * path), a reason it cannot be resolved, or null when no COPY wrote there. */
+function copyOf(
+  c: Ctx,
+  run: Instruction,
+  op: Op,
+): { copy: Instruction; dest: { dest: string; intoDir: boolean }; target: string } | string | null {
   const { model } = c;
   const target = shellPath(model, run, op.target);
-  if (target === null) {
-    skip(c, KIND, run, `the path \`${op.target.raw}\` of \`${op.kind}\` cannot be resolved`);
-    return;
-  }
-  // The copy that wrote it: the last COPY/ADD of the stage whose destination is the target, or
-  // whose destination lies below or above it (then it covers more or less than the copy wrote).
+  if (target === null) return null;
   const stage = model.stages[run.stage]!;
-  let copy: Instruction | null = null;
-  let dest: { dest: string; intoDir: boolean } | null = null;
   for (let j = run.index - 1; j > stage.first; j--) {
     const i = model.instructions[j]!;
     const spec = copySpec(model, i);
     if (!spec) continue;
     const d = copyDestination(model, spec);
     if (!d) continue;
-    if (under(d.dest, target) || under(target, d.dest)) {
-      copy = i;
-      dest = d;
-      break;
-    }
+    if (under(d.dest, target) || under(target, d.dest)) return { copy: i, dest: d, target };
   }
-  if (!copy || !dest) return; // Not a copy's files: nothing this rule knows.
+  return null;
+}
+
+function checkOne(
+  c: Ctx,
+  run: Instruction,
+  cmds: SimpleCommand[],
+  op: Op,
+  copy: Instruction,
+  dest: { dest: string; intoDir: boolean },
+  target: string,
+): void {
+  const { model } = c;
+  const stage = model.stages[run.stage]!;
   const spec = copySpec(model, copy)!;
   if (dest.dest !== target) {
     skip(

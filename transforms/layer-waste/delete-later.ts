@@ -46,8 +46,31 @@ function optionValue(args: Word[], short: string[], long: string[]): Word | null
   return null;
 }
 
+/** The archive `tar -c` writes (`-cf F`, `czf F`, `-c -f F`, `--file=F`), or null. */
+function tarCreateFile(args: Word[]): Word | null {
+  let create = false;
+  let file: Word | null = null;
+  for (let i = 0; i < args.length; i++) {
+    const v = args[i]!.value;
+    if (v === null) return null;
+    if (v === '--create') create = true;
+    else if (v === '--file' || v === '-f') file = args[i + 1] ?? null;
+    else if (v.startsWith('--file=')) {
+      const w = args[i]!;
+      file = { raw: w.raw.slice(7), value: v.slice(7), span: w.span };
+    } else if (/^-?[A-Za-z]+$/.test(v) && (v.startsWith('-') ? !v.startsWith('--') : i === 0)) {
+      const letters = v.replace(/^-/, '');
+      if (letters.includes('c')) create = true;
+      // In a bundle, `f` takes the next word as its value (only as the bundle's last letter).
+      if (letters.endsWith('f')) file = args[i + 1] ?? null;
+      else if (letters.includes('f')) return null;
+    }
+  }
+  return create ? file : null;
+}
+
 /** Paths a RUN writes that this rule can name: `curl -o F`, `wget -O F`, `git clone URL DIR`,
- * `mkdir [-p] DIR`. */
+ * `tar -cf F`, `mkdir [-p] DIR`. */
 export function writes(c: Ctx, run: Instruction): Written[] {
   const out: Written[] = [];
   for (const cmd of run.shell?.commands ?? []) {
@@ -77,6 +100,9 @@ export function writes(c: Ctx, run: Instruction): Written[] {
         ].includes(a.value ?? ''),
       );
       if (!valued && pos.length === 2) add(pos[1]!, 'git clone');
+    } else if (n === 'tar') {
+      const f = tarCreateFile(cmd.args);
+      if (f) add(f, 'tar -c');
     } else if (n === 'mkdir')
       for (const a of cmd.args) if (a.value && !a.value.startsWith('-')) add(a, 'mkdir');
   }
