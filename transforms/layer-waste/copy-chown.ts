@@ -197,6 +197,11 @@ const STANDARD = new Set([
 /** The folder exists when `at` runs: a standard one, or one a WORKDIR or COPY made before. */
 function folderExists(c: Ctx, at: Instruction, dir: string): boolean {
   if (STANDARD.has(dir)) return true;
+  // The home folder of a user a known base image ships (`/home/node` in node images).
+  const home = /^\/home\/([^/]+)$/.exec(dir)?.[1];
+  const image = rootImage(c.model, at.index);
+  if (home && home === 'node' && /^(?:docker\.io\/)?(?:library\/)?node(:|@|$)/.test(image ?? ''))
+    return true;
   for (const i of earlier(c.model, at.index)) {
     if (i.keyword === 'WORKDIR') {
       const wd = c.model.workdirAt(i.index + 1);
