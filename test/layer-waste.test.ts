@@ -161,3 +161,11 @@ describe('add-archive', () => {
     expect(r.skipped.join('\n')).toContain('the ADD has flags (--chown)');
   });
 });
+
+test('a non-POSIX SHELL turns rewrites into skips', async () => {
+  const r = await run(
+    'FROM debian:bookworm\nSHELL ["pwsh", "-Command"]\nRUN curl -o /tmp/a.tgz https://example.com/a.tgz\nRUN rm /tmp/a.tgz\n',
+  );
+  expect(r.applied).toEqual([]);
+  expect(r.skipped.join('\n')).toContain('not a POSIX shell; not rewritten');
+});

@@ -14,7 +14,7 @@
  * shared.ts holds the RUN reading, path and edit helpers. Decisions are listed in
  * docs/rules/layer-waste.md.
  */
-import type { Transform } from '../../src/model/types.js';
+import { isFix, type Transform } from '../../src/model/types.js';
 import { checkAddArchive } from './add-archive.js';
 import { checkCopyChown } from './copy-chown.js';
 import { checkDeleteLater } from './delete-later.js';
@@ -68,10 +68,26 @@ export const transform: Transform = {
   },
   check(model, check) {
     const c: Ctx = { model, check, out: [] };
+    // The rewrites assume a POSIX shell (`&&`, `rm`, `chown`): a SHELL other than sh/bash, or a
+    // Windows base image, turns the transform off for the file.
+    const shell = model.instructions.find(
+      (i) =>
+        i.keyword === 'SHELL' &&
+        !/^(\/bin\/|\/usr\/bin\/)?(sh|bash|dash|ash)$/.test(i.json?.[0] ?? ''),
+    );
+    const windows = model.stages.find((s) =>
+      /windows|servercore|nanoserver/i.test(s.resolvedImage ?? s.image),
+    );
     checkCopyChown(c);
     checkDeleteLater(c);
     checkPurgeLater(c);
     checkAddArchive(c);
-    return c.out;
+    if (!shell && !windows) return c.out;
+    const why = shell
+      ? `the file sets \`SHELL ${shell.logical.text.trim()}\`, not a POSIX shell`
+      : 'the base image is a Windows image, where RUN does not use a POSIX shell';
+    return c.out.map((f) =>
+      isFix(f) ? { ruleId: f.ruleId, reason: `${why}; not rewritten`, at: f.at } : f,
+    );
   },
 };
