@@ -41,8 +41,7 @@ function fetcher(c: Ctx, at: Instruction): 'curl' | 'wget' | null {
   if (!m) return null;
   const [, name, tag = 'latest'] = m;
   if (name === 'alpine' || tag.includes('alpine')) return 'wget'; // BusyBox wget
-  if (name === 'buildpack-deps' && !tag.includes('scm') && !tag.includes('curl')) return 'curl';
-  if (['buildpack-deps'].includes(name!)) return 'curl';
+  if (name === 'buildpack-deps') return 'curl'; // every variant builds on *-curl
   if (['python', 'node', 'golang', 'ruby', 'openjdk', 'rust'].includes(name!) && !/slim/.test(tag))
     return 'curl';
   return null;
