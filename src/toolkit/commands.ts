@@ -21,6 +21,7 @@ export const WRAPPERS = new Set([
   'chroot',
   'eval',
   'exec',
+  'command',
   'stdbuf',
   'retry',
   'flock',

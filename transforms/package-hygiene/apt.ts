@@ -4,13 +4,15 @@
  * `apt-list-cleanup` (DL3009). `checkApt` runs them in order for one RUN; one function per rule.
  * See docs/rules/package-hygiene.md.
  */
-import { STATEFUL, baseName, hasFlag } from '../../src/toolkit/commands.js';
+import { STATEFUL, baseName, hasFlag, subcommand } from '../../src/toolkit/commands.js';
 import {
   APT_DOWNLOADS,
   APT_NEEDS_LISTS,
   APT_NO_LISTS,
   APT_TO_APT_GET,
+  APT_VALUE_OPTS,
   APT_YES,
+  RECOMMENDS_CA_CERTIFICATES,
   aptAssumesYes,
   hasDockerClean,
 } from '../../src/toolkit/packages/system.js';
@@ -25,7 +27,9 @@ import {
   lineNo,
   rootImage,
   skipped,
+  stageChain,
 } from './context.js';
+import { laterHttps, laterSteps, type SeenCommand, seenCommands } from './readers.js';
 import { fam, type PkgCmd, type RunInfo } from './run.js';
 import { insertAfter, joinRuns, notPosix, prependCommand, removeRun } from './shell-edits.js';
 
@@ -37,12 +41,70 @@ export function aptNeedsLists(info: RunInfo): PkgCmd[] {
   return fam(info, 'apt').filter((p) => APT_NEEDS_LISTS.has(p.sub?.value ?? ''));
 }
 
-export function hasListCleanup(info: RunInfo): boolean {
-  return info.instr.shell!.commands.some(
+/** An apt command of a seen list that removes the lists: `rm` of /var/lib/apt/lists, or
+ * `apt-get dist-clean` (apt 2.7.8+: clean plus the lists). */
+function removesLists(seen: SeenCommand[]): boolean {
+  return seen.some(
     (c) =>
-      c.name?.value === 'rm' &&
-      c.args.some((a) => (a.value ?? a.raw).startsWith('/var/lib/apt/lists')),
+      (c.name === 'rm' &&
+        c.args.some((a) => (a.value ?? a.raw).startsWith('/var/lib/apt/lists'))) ||
+      ((c.name === 'apt-get' || c.name === 'apt') && aptSub(c) === 'dist-clean'),
   );
+}
+
+/** The RUN removes the apt lists itself (also inside `sh -c`, a wrapper or a script it runs). */
+export function hasListCleanup(c: Ctx, info: RunInfo): boolean {
+  return removesLists(seenCommands(c, info.instr.shell!, info.instr, null).seen);
+}
+
+function aptSub(cmd: SeenCommand): string | null | undefined {
+  const w = subcommand(cmd.args, APT_VALUE_OPTS);
+  return w === undefined ? undefined : (w?.value ?? null);
+}
+
+/**
+ * Who may read the apt lists `instr` leaves, after it: a later RUN (also through wrappers,
+ * `sh -c`, scripts in the build context), an ONBUILD RUN, the ENTRYPOINT/CMD. `sure` is a step
+ * that reads them (an apt command that needs lists before any update, `apt-cache`,
+ * `aptitude`); `maybe` is one that runs something the transform cannot read.
+ */
+export function aptListsReader(
+  c: Ctx,
+  instr: Instruction,
+): { sure: { label: string; why: string } | null; maybe: { label: string; why: string } | null } {
+  const done = new Set<number>();
+  let maybe: { label: string; why: string } | null = null;
+  for (const step of laterSteps(c, instr, (s) => done.has(s))) {
+    for (const cmd of step.seen) {
+      const how = cmd.via ? `${cmd.via}, ` : '';
+      if (cmd.name === 'apt-cache' || cmd.name === 'aptitude') {
+        if (cmd.name === 'aptitude' && aptSub(cmd) === 'update') break;
+        return { sure: { label: step.label, why: `${how}it runs \`${cmd.name}\`` }, maybe };
+      }
+      if (cmd.name !== 'apt-get' && cmd.name !== 'apt') continue;
+      const sub = aptSub(cmd);
+      if (sub === 'update') {
+        if (step.instr.keyword === 'RUN') done.add(step.instr.stage);
+        break;
+      }
+      if (sub === undefined)
+        return {
+          sure: { label: step.label, why: `${how}its ${cmd.name} subcommand is a variable` },
+          maybe,
+        };
+      if (sub !== null && !APT_NO_LISTS.has(sub) && sub !== 'dist-clean')
+        return {
+          sure: {
+            label: step.label,
+            why: `${how}it runs \`${cmd.name} ${sub}\` without an update first`,
+          },
+          maybe,
+        };
+    }
+    if (!maybe && step.opaque.length && !done.has(step.instr.stage))
+      maybe = { label: step.label, why: step.opaque[0]!.why };
+  }
+  return { sure: null, maybe };
 }
 
 /** An `apt-get update`-only RUN: one statement, one command. */
@@ -237,21 +299,65 @@ function aptNoInstallRecommends(c: Ctx, info: RunInfo, apt: PkgCmd[]): void {
       p.sub?.value === 'install' &&
       !hasFlag(p.args, (v) => v === '--no-install-recommends' || /install-recommends/i.test(v)),
   );
-  if (recommends.length)
-    fix(
-      c,
-      'apt-no-install-recommends',
-      instr,
-      '`apt-get install` without `--no-install-recommends` also installs every recommended package, often tens of MB the image never uses (DL3015).',
-      recommends.map((p) => {
-        const next = p.args[p.args.indexOf(p.sub!) + 1];
-        const yes =
-          next && next.value !== null && /^-[a-z]*y[a-z]*$|^--yes$|^--assume-yes$/.test(next.value);
-        return insertAfter(yes ? next : p.sub!, ' --no-install-recommends');
-      }),
-      'review',
-      { note: 'recommended packages are no longer installed; add any the image needs by name' },
-    );
+  if (recommends.length === 0) return;
+  // curl, wget and git reach https:// through ca-certificates, which they only recommend.
+  let ca = caCertificatesInstalled(c, info);
+  const notes: string[] = [];
+  const edits = recommends.map((p) => {
+    const next = p.args[p.args.indexOf(p.sub!) + 1];
+    const yes =
+      next && next.value !== null && /^-[a-z]*y[a-z]*$|^--yes$|^--assume-yes$/.test(next.value);
+    let text = ' --no-install-recommends';
+    const needs = ca ? undefined : aptPackages(p).find((n) => RECOMMENDS_CA_CERTIFICATES.has(n));
+    const https = needs ? laterHttps(c, instr, p.cmd.span.end) : null;
+    if (needs && https) {
+      text += ' ca-certificates';
+      ca = true;
+      notes.push(`ca-certificates is installed by name: ${needs} only recommends it, and ${https}`);
+    }
+    return insertAfter(yes ? next : p.sub!, text);
+  });
+  fix(
+    c,
+    'apt-no-install-recommends',
+    instr,
+    '`apt-get install` without `--no-install-recommends` also installs every recommended package, often tens of MB the image never uses (DL3015).',
+    edits,
+    'review',
+    {
+      note: [
+        'recommended packages are no longer installed; add any the image needs by name',
+        ...notes,
+      ].join('; '),
+    },
+  );
+}
+
+/** The package names an `apt-get install` names (versions, architectures, releases cut off). */
+function aptPackages(p: PkgCmd): string[] {
+  const out: string[] = [];
+  for (let i = p.args.indexOf(p.sub!) + 1; i < p.args.length; i++) {
+    const v = p.args[i]!.value;
+    if (v === null) continue;
+    if (v.startsWith('-')) {
+      if (APT_VALUE_OPTS.has(v)) i++;
+      continue;
+    }
+    out.push(v.replace(/[=/:].*$/, ''));
+  }
+  return out;
+}
+
+/** ca-certificates is installed by name in this RUN or before it (in its stage chain). */
+function caCertificatesInstalled(c: Ctx, info: RunInfo): boolean {
+  for (const { stage, upTo } of stageChain(c.model, info.instr.index))
+    for (let j = stage.first + 1; j <= Math.min(stage.last, upTo); j++) {
+      const run = c.runs.get(j);
+      if (!run) continue;
+      for (const p of fam(run, 'apt'))
+        if (p.sub?.value === 'install' && aptPackages(p).includes('ca-certificates')) return true;
+    }
+  return false;
 }
 
 /**
@@ -338,6 +444,16 @@ function aptDropUpdate(c: Ctx, info: RunInfo): void {
     );
     return;
   }
+  const later = aptListsReader(c, instr);
+  if (later.sure) {
+    skipped(
+      c,
+      'apt-drop-update',
+      instr.span.start,
+      `the lists this update fetches stay in its layer: ${later.sure.label} may read them (${later.sure.why})`,
+    );
+    return;
+  }
   if (info.nonPosix) {
     skipped(c, 'apt-drop-update', instr.span.start, notPosix(info));
     return;
@@ -350,7 +466,9 @@ function aptDropUpdate(c: Ctx, info: RunInfo): void {
     [removeRun(model, instr)],
     'review',
     {
-      note: 'a script run by a later RUN could still install with these lists; check that none does',
+      note: later.maybe
+        ? `${later.maybe.label} may read these lists: ${later.maybe.why}; check that it does not`
+        : 'a script run by a later RUN could still install with these lists; check that none does',
     },
   );
 }
@@ -381,7 +499,7 @@ function aptMergeUpdateInto(c: Ctx, info: RunInfo, target: PkgCmd): void {
       singleChain(prevInfo) &&
       singleChain(info) &&
       !stateful(prevInfo) &&
-      !hasListCleanup(prevInfo)
+      !hasListCleanup(c, prevInfo)
     ) {
       fix(
         c,
@@ -416,12 +534,12 @@ function aptListCleanup(c: Ctx, info: RunInfo): void {
   const { instr } = info;
   const blocked = info.skip.get('apt');
   if (blocked) {
-    if (aptUpdates(info).length > 0 && !hasListCleanup(info) && !hasCacheMount(instr, 'apt'))
+    if (aptUpdates(info).length > 0 && !hasListCleanup(c, info) && !hasCacheMount(instr, 'apt'))
       skipped(c, 'apt-list-cleanup', instr.span.start, `${blocked}; not rewritten`);
     return;
   }
   if (aptUpdates(info).length === 0) return;
-  if (hasListCleanup(info) || hasCacheMount(instr, 'apt')) return;
+  if (hasListCleanup(c, info) || hasCacheMount(instr, 'apt')) return;
   if (aptNeedsLists(info).length === 0) {
     if (!listsReader(c, instr))
       skipped(
@@ -442,6 +560,16 @@ function aptListCleanup(c: Ctx, info: RunInfo): void {
     );
     return;
   }
+  const reader = aptListsReader(c, instr);
+  if (reader.sure) {
+    skipped(
+      c,
+      'apt-list-cleanup',
+      instr.span.start,
+      `${reader.sure.label} reads the package lists this RUN fetches (${reader.sure.why}); removing them would break it`,
+    );
+    return;
+  }
   cleanupOrMount(
     c,
     info,
@@ -449,6 +577,12 @@ function aptListCleanup(c: Ctx, info: RunInfo): void {
     'apt-list-cleanup',
     'rm -rf /var/lib/apt/lists/*',
     '`apt-get update` leaves its package lists (often 20-50 MB) in /var/lib/apt/lists of this layer; remove them in the same RUN (DL3009).',
+    reader.maybe
+      ? {
+          applicability: 'review',
+          note: `${reader.maybe.label} may read the lists: ${reader.maybe.why}; check that it does not`,
+        }
+      : {},
   );
 }
 

@@ -8,12 +8,21 @@
  */
 import type { RuleMeta, Transform } from '../../src/model/types.js';
 import { checkApk } from './apk.js';
-import { checkApt } from './apt.js';
+import { checkApt, hasListCleanup } from './apt.js';
 import { type Ctx, finalStages, ID, skipped } from './context.js';
-import { checkNpm, checkYarn } from './node.js';
+import { checkNpm, checkYarn, npmCleaned } from './node.js';
 import { checkPip } from './pip.js';
 import { checkRpm } from './rpm.js';
-import { bodyFamilies, fam, FAMILY_RULE, heredocForm, readRun, shellProblem } from './run.js';
+import {
+  bodyFamilies,
+  type Family,
+  fam,
+  FAMILY_RULE,
+  heredocForm,
+  readRun,
+  type RunInfo,
+  shellProblem,
+} from './run.js';
 
 const r = (kind: string, title: string, applicability: 'safe' | 'review', hadolint: string[]) =>
   ({ id: `${ID}/${kind}`, title, applicability, hadolint }) satisfies RuleMeta;
@@ -47,6 +56,14 @@ export const rules: readonly RuleMeta[] = [
     'DL3042',
   ]),
 ];
+
+/** A manager only run out of the transform's reach (`bash -c`, a wrapper) already cleans up
+ * after itself there: nothing to report. */
+function alreadyClean(c: Ctx, info: RunInfo, f: Family): boolean {
+  if (f === 'apt') return hasListCleanup(c, info);
+  if (f === 'npm') return npmCleaned(c, info);
+  return false;
+}
 
 export const transform: Transform = {
   meta: {
@@ -101,7 +118,7 @@ export const transform: Transform = {
     for (const info of c.runs.values()) {
       // A manager only seen behind a wrapper or inside `sh -c`.
       for (const [f, reason] of info.skip)
-        if (fam(info, f).length === 0)
+        if (fam(info, f).length === 0 && !alreadyClean(c, info, f))
           skipped(c, FAMILY_RULE[f], info.instr.span.start, `${reason}; not rewritten`);
       checkApt(c, info);
       checkApk(c, info);

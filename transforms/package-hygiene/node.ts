@@ -9,6 +9,7 @@ import { imageWorkdir, joinImage } from '../../src/model/image-path.js';
 import { baseName, hasFlag } from '../../src/toolkit/commands.js';
 import { cleanupOrMount, hasCacheMount, mountFits } from './cache-mounts.js';
 import { type Ctx, fix, lineNo, showDir, skipped, stageChain } from './context.js';
+import { laterReader, seenCommands } from './readers.js';
 import { fam, type PkgCmd, type RunInfo } from './run.js';
 
 /**
@@ -93,17 +94,23 @@ export function checkNpm(c: Ctx, info: RunInfo): void {
   if (installs.length === 0) return;
   const blocked = info.skip.get('npm');
   if (blocked) {
-    if (!npmCleaned(npm) && !hasCacheMount(info.instr, 'npm'))
+    if (!npmCleaned(c, info) && !hasCacheMount(info.instr, 'npm'))
       skipped(c, 'npm-cache-clean', info.instr.span.start, `${blocked}; not rewritten`);
     return;
   }
   npmCi(c, info, installs);
-  npmCacheClean(c, info, npm, installs);
+  npmCacheClean(c, info, installs);
 }
 
 /** The RUN cleans the npm cache itself. */
-function npmCleaned(npm: PkgCmd[]): boolean {
-  return npm.some((p) => p.sub?.value === 'cache' && hasFlag(p.args, (v) => v === 'clean'));
+export function npmCleaned(c: Ctx, info: RunInfo): boolean {
+  return seenCommands(c, info.instr.shell!, info.instr, null).seen.some(
+    (cmd) =>
+      (cmd.name === 'npm' &&
+        cmd.args[0]?.value === 'cache' &&
+        hasFlag(cmd.args, (v) => v === 'clean' || v === 'clear')) ||
+      (cmd.name === 'rm' && cmd.args.some((a) => /(^|\/)\.npm(\/|$)/.test(a.value ?? a.raw))),
+  );
 }
 
 /** `npm-ci` (review): `npm install` -> `npm ci` when the lockfile is in the image where the
@@ -147,10 +154,29 @@ function npmCi(c: Ctx, info: RunInfo, installs: PkgCmd[]): void {
 }
 
 /** `npm-cache-clean`: `npm cache clean --force` right after the last install of the RUN. */
-function npmCacheClean(c: Ctx, info: RunInfo, npm: PkgCmd[], installs: PkgCmd[]): void {
+function npmCacheClean(c: Ctx, info: RunInfo, installs: PkgCmd[]): void {
   const { instr } = info;
-  const cleaned = npmCleaned(npm);
+  const cleaned = npmCleaned(c, info);
   if (cleaned || hasCacheMount(instr, 'npm')) return;
+  // A later `npm ci --offline` (or `--prefer-offline`, `npm cache ls`) installs from this cache.
+  const reader = laterReader(c, instr, (cmd) => {
+    if (cmd.name !== 'npm') return null;
+    const words = cmd.args.map((a) => a.value ?? '');
+    if (words.some((w) => /^--(prefer-)?offline(=true)?$/.test(w)))
+      return `it runs \`npm ${words.join(' ')}\`, which installs from the npm cache`;
+    if (words[0] === 'cache' && !['clean', 'clear'].includes(words[1] ?? ''))
+      return `it runs \`npm ${words.join(' ')}\``;
+    return null;
+  });
+  if (reader) {
+    skipped(
+      c,
+      'npm-cache-clean',
+      instr.span.start,
+      `${reader.label} reads the npm cache this RUN fills (${reader.why}); cleaning it would break that`,
+    );
+    return;
+  }
   if (c.check.options.cacheMounts && mountFits(c, info, 'npm')) {
     cleanupOrMount(c, info, 'npm', 'npm-cache-clean', '', '');
     return;
@@ -201,6 +227,16 @@ export function yarnBerry(c: Ctx, info: RunInfo): { skip: string } | { review: s
         const name = baseName(cmd.name?.value ?? null);
         const v = cmd.args.map((a) => a.value ?? '');
         if (name === 'corepack') corepack = true;
+        // `corepack prepare yarn@4.1.0 --activate`, `corepack use yarn@stable`, `npm i -g yarn@berry`
+        const pinned = v.map((a) => /^yarn@(\d+|berry|stable|canary)\b/.exec(a)?.[1]).find(Boolean);
+        if (
+          (name === 'corepack' || name === 'npm') &&
+          pinned &&
+          !(/^\d+$/.test(pinned) && Number(pinned) < 2)
+        )
+          return {
+            skip: `\`${name} ${v.join(' ')}\` on line ${lineNo(model, run.instr)} activates Yarn 2+`,
+          };
         if (name === 'yarn' && v[0] === 'set' && v[1] === 'version')
           return { skip: `\`yarn set version\` on line ${lineNo(model, run.instr)} switches Yarn` };
         if (

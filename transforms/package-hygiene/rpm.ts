@@ -7,6 +7,7 @@ import { hasFlag } from '../../src/toolkit/commands.js';
 import { RPM_NO_CACHE, RPM_YES } from '../../src/toolkit/packages/system.js';
 import { cleanupOrMount, hasCacheMount, MOUNTS } from './cache-mounts.js';
 import { type Ctx, fix, skipped } from './context.js';
+import { laterReader } from './readers.js';
 import { fam, type PkgCmd, type RunInfo } from './run.js';
 import { insertAfter } from './shell-edits.js';
 
@@ -80,8 +81,31 @@ function dnfYes(c: Ctx, info: RunInfo, rpm: PkgCmd[]): void {
 /** `dnf-clean`: `dnf/yum/microdnf clean all`, `zypper clean --all` (DL3040, DL3032, DL3036). */
 function dnfClean(c: Ctx, info: RunInfo, rpm: PkgCmd[]): void {
   const { instr } = info;
-  const writes = rpm.filter((p) => p.sub && !RPM_NO_CACHE.has(p.sub.value ?? ''));
+  // `--cacheonly` (`-C`) reads the cache and downloads nothing.
+  const writes = rpm.filter(
+    (p) =>
+      p.sub &&
+      !RPM_NO_CACHE.has(p.sub.value ?? '') &&
+      !hasFlag(p.args, (v) => v === '-C' || v === '--cacheonly'),
+  );
   if (writes.length === 0 || rpmCleaned(info, rpm)) return;
+  // A later `dnf install --cacheonly` or `dnf repoquery -C` reads the metadata from this cache.
+  const reader = laterReader(c, instr, (cmd) =>
+    cmd.name !== null &&
+    ['dnf', 'yum', 'microdnf'].includes(cmd.name) &&
+    hasFlag(cmd.args, (v) => v === '-C' || v === '--cacheonly')
+      ? `it runs \`${cmd.name} ${cmd.args.map((a) => a.raw).join(' ')}\`, which reads only the cache`
+      : null,
+  );
+  if (reader) {
+    skipped(
+      c,
+      'dnf-clean',
+      instr.span.start,
+      `${reader.label} reads the ${writes[0]!.tool} cache this RUN fills (${reader.why}); cleaning it would break that`,
+    );
+    return;
+  }
   const tool = writes[writes.length - 1]!.tool;
   if (rpm.some((p) => MOUNTS[p.tool]?.test && hasCacheMount(instr, p.tool))) return;
   const id = (

@@ -92,6 +92,21 @@ export function notPosix(info: RunInfo): string {
 /**
  * An edit appending `command` at the end of the RUN, or a reason it cannot be done safely.
  */
+/**
+ * Why a command added at the end of the RUN may never run: the RUN can stop before it at `exit`
+ * or `exec <command>` (`...; exit 0 && rm -rf ...` would never remove anything). Null when not.
+ */
+export function endsEarly(instr: Instruction): string | null {
+  const stop = instr.shell!.commands.find(
+    (c) =>
+      c.name?.value === 'exit' ||
+      (c.name?.value === 'exec' && c.args.some((a) => !/^\d*[<>]/.test(a.raw))),
+  );
+  return stop
+    ? `the RUN can stop at \`${stop.name!.raw}\` before a command added at its end runs`
+    : null;
+}
+
 export function appendCommand(
   model: DockerfileModel,
   info: RunInfo,
@@ -103,6 +118,8 @@ export function appendCommand(
   const last = sts[sts.length - 1];
   if (!last) return 'the RUN has no command';
   if (last.terminator === '&') return 'the RUN ends with a background command';
+  const stop = endsEarly(instr);
+  if (stop) return stop;
   const e = esc(model);
   const eol = model.eol;
   if (sts.length > 1 && info.errexit) {

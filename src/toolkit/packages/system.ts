@@ -212,3 +212,9 @@ export function pipCacheOption(v: string): boolean {
     (name.length >= '--ca'.length && '--cache-dir'.startsWith(name))
   );
 }
+
+/**
+ * Debian/Ubuntu packages that reach https:// through ca-certificates but only recommend it:
+ * `--no-install-recommends` leaves them unable to verify any TLS certificate.
+ */
+export const RECOMMENDS_CA_CERTIFICATES = new Set(['curl', 'wget', 'git', 'git-core']);
