@@ -131,7 +131,9 @@ function see(
   const text = ctxPath !== null ? c.check.buildContext.readFile(ctxPath) : null;
   if (text === null) {
     // Only a shell script is worth a doubt: a path such as ./node_modules/.bin/tsc is a tool.
-    if (/\.(sh|bash)$/.test(path) || baseName(raw) !== baseName(path))
+    // A sourced file (`. /etc/os-release`, a venv's activate) sets variables, it installs nothing.
+    if (name === 'source' || name === '.') return;
+    if (/\.(sh|bash)$/.test(path) || name !== baseName(path))
       out.opaque.push({ why: `it runs \`${path}\`, a script the build context does not hold` });
     return;
   }
