@@ -99,6 +99,7 @@ export const transform: Transform = {
         'an `apt-get update` added to an install RUN that is not next to its update, removing a standalone `apt-get update` whose lists no later RUN reads, `yarn cache clean` without a build context (Yarn 2+ cannot be ruled out), and cleanup in stages the final image does not build on. ' +
         'Commands in conditionals, loops, pipelines, `||` chains, `sh -c` or other wrappers, with variable subcommands or local .deb files, heredocs fed to something other than sh/bash, ' +
         "`yarn cache clean` on Yarn 2+ (Plug'n'Play loads packages from the cache), and shell-syntax rewrites in RUNs without a POSIX shell (PowerShell/cmd SHELL, Windows images) are left alone. " +
+        'A rule that deletes a cache first looks for a later reader (later RUNs, ONBUILD RUNs, ENTRYPOINT/CMD; through wrappers, `sh -c`, `eval` and scripts in the build context) and skips when it finds one; an apt list cleanup before a script it cannot read is review. ' +
         'A RUN with a cache mount for the manager gets no cleanup. With `--cache-mounts`, apt gets `/var/cache/apt` and `/var/lib/apt` mounts with `sharing=locked` ' +
         "(the lists and `extended_states` then live in the cache, not the image); Debian's docker-clean hook is kept, so .debs are not cached.",
     },
