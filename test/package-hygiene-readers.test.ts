@@ -84,6 +84,20 @@ describe('apt list readers', () => {
   });
 });
 
+describe('apk index readers', () => {
+  test('an ONBUILD `apk add` without --no-cache keeps the `apk update`', async () => {
+    const r = await run([
+      'FROM alpine:3.20',
+      'RUN apk update && apk add git',
+      'ONBUILD RUN apk add make',
+    ]);
+    expect(r.output).toContain('RUN apk update && apk add git');
+    expect(r.skipped.find((s) => s.ruleId === 'package-hygiene/apk-no-cache')?.reason).toMatch(
+      /ONBUILD RUN on line 3 .*reads the index it writes \(it runs `apk add` without `--no-cache`/,
+    );
+  });
+});
+
 describe('npm and yarn readers', () => {
   test('npm --prefer-offline behind a wrapper keeps the cache', async () => {
     const r = await run([

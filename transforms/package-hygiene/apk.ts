@@ -11,7 +11,7 @@ import type {
   SimpleCommand,
   Statement,
 } from '../../src/model/types.js';
-import { baseName, hasFlag, SHELLS, WRAPPERS } from '../../src/toolkit/commands.js';
+import { baseName, hasFlag, SHELLS, subcommand, WRAPPERS } from '../../src/toolkit/commands.js';
 import { APK_INDEX, APK_NO_INDEX } from '../../src/toolkit/packages/system.js';
 import { cleanupOrMount, hasCacheMount, mountFits } from './cache-mounts.js';
 import {
@@ -24,6 +24,7 @@ import {
   lineNo,
   skipped,
 } from './context.js';
+import { laterSteps } from './readers.js';
 import { fam, type PkgCmd, type RunInfo } from './run.js';
 import {
   appendCommand,
@@ -111,7 +112,13 @@ export function apkIndexReader(
   c: Ctx,
   instr: Instruction,
   scripts: Instruction[] = [],
-): { instr: Instruction; why: string; adds: boolean; blocked: boolean } | null {
+): {
+  instr: Instruction;
+  why: string;
+  adds: boolean;
+  blocked: boolean;
+  label?: string;
+} | null {
   const done = new Set<number>();
   for (const info of laterRuns(c, instr, done)) {
     const other = info.instr;
@@ -143,6 +150,24 @@ export function apkIndexReader(
         blocked: false,
       };
     if (script) scripts.push(other);
+  }
+  // ONBUILD RUNs (every child build) and ENTRYPOINT/CMD (the container) read it too.
+  for (const step of laterSteps(c, instr, (s) => done.has(s))) {
+    if (step.instr.keyword === 'RUN') continue;
+    for (const cmd of step.seen) {
+      if (cmd.name !== 'apk') continue;
+      const sub = subcommand(cmd.args)?.value ?? '';
+      if (sub === 'update') break;
+      if (sub === 'del' || (APK_INDEX.has(sub) && hasFlag(cmd.args, (v) => v === '--no-cache')))
+        continue;
+      return {
+        instr: step.instr,
+        why: `it runs \`apk ${sub}\` without \`--no-cache\``,
+        label: step.label,
+        adds: false,
+        blocked: true,
+      };
+    }
   }
   return null;
 }
@@ -287,7 +312,7 @@ export function checkApk(c: Ctx, info: RunInfo): void {
 export function apkUpdateStays(
   c: Ctx,
   info: RunInfo,
-  reader: { instr: Instruction; why: string } | null,
+  reader: { instr: Instruction; why: string; label?: string } | null,
 ): boolean {
   const at = info.instr.span.start;
   if (reader)
@@ -295,7 +320,7 @@ export function apkUpdateStays(
       c,
       'apk-no-cache',
       at,
-      `\`apk update\` stays: the RUN on line ${lineNo(c.model, reader.instr)} reads the index it writes (${reader.why})`,
+      `\`apk update\` stays: ${reader.label ?? `the RUN on line ${lineNo(c.model, reader.instr)}`} reads the index it writes (${reader.why})`,
     );
   else if (info.nonPosix) skipped(c, 'apk-no-cache', at, notPosix(info));
   return !!reader || info.nonPosix !== null;
