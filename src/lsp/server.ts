@@ -39,7 +39,7 @@ const { createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind 
 
 export const SOURCE = 'dockerfile-optimizer';
 export const FIX_ALL_KIND = 'source.fixAll.dockerfile-optimizer';
-const DEBOUNCE_MS = 150;
+const DEBOUNCE_MS = 20;
 
 interface ActionData {
   uri: string;
@@ -156,8 +156,16 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     if (!documentChanges) {
       const changes: Record<string, { range: Diagnostic['range']; newText: string }[]> = {};
       for (const p of plans) {
-        if (p.before === null) continue; // cannot create files without documentChanges
-        const r = changedRegion(p.before, p.after)!;
+        // A new file (a .dockerignore): an insert into its URI; clients without documentChanges
+        // (Neovim 0.7) open a buffer for it and write it with the others.
+        const r = changedRegion(p.before ?? '', p.after)!;
+        if (p.before === null) {
+          // Up to the line after the end (allowed by the protocol): an editor's empty buffer
+          // has one empty line, and this range replaces it instead of leaving it at the end.
+          const range = { start: { line: 0, character: 0 }, end: { line: 1, character: 0 } };
+          changes[p.uri] = [{ range, newText: p.after }];
+          continue;
+        }
         changes[p.uri] = [
           {
             range: { start: positionAt(p.before, r.start), end: positionAt(p.before, r.end) },
@@ -261,11 +269,19 @@ export function startServer(connection: Connection = createConnection(ProposedFe
         });
       }
     }
-    if (fixes.some((f) => f.applicability === 'safe') && wants(FIX_ALL_KIND))
+    // "Fix all" is `fix`: the safe fixes, or with the `unsafe` setting (as `unsafe` in the
+    // config file) `fix --unsafe`.
+    const all = settings.unsafe ? fixes : fixes.filter((f) => f.applicability === 'safe');
+    if (all.length && wants(FIX_ALL_KIND))
       out.push({
-        title: 'Fix all safe dockerfile-optimizer problems',
+        title: settings.unsafe
+          ? 'Fix all dockerfile-optimizer problems (unsafe setting: review fixes included)'
+          : 'Fix all safe dockerfile-optimizer problems',
         kind: FIX_ALL_KIND,
-        data: { ...base, kind: 'all-safe' } satisfies ActionData,
+        data: {
+          ...base,
+          kind: settings.unsafe ? 'all-unsafe' : 'all-safe',
+        } satisfies ActionData,
       });
     if (fixes.some((f) => f.applicability === 'review') && wants('refactor.rewrite'))
       out.push({

@@ -246,4 +246,22 @@ describe('diagnostics and actions', () => {
     expect(fs.readFileSync(path.join(dir, '.dockerignore'), 'utf8')).toContain('.env\n');
     await client.close(file);
   });
+
+  test('the unsafe setting makes fix all apply review fixes too (as fix --unsafe)', async () => {
+    const unsafe = await startClient({ initializationOptions: { unsafe: true } });
+    try {
+      const dir = flask();
+      const file = path.join(dir, 'Dockerfile');
+      await unsafe.open(file);
+      const [action] = await unsafe.codeActions(file, 0, [FIX_ALL]);
+      expect(action!.title).toContain('review fixes included');
+      applyWorkspaceEdit((await unsafe.resolve(action!)).edit!);
+      const b = tmpdir('dfo-lsp-flask-unsafe-');
+      copyDir(path.resolve('examples/flask'), b);
+      await runCli(['fix', '-q', '--unsafe', 'Dockerfile'], b);
+      expect(readTree(dir)).toEqual(readTree(b));
+    } finally {
+      await unsafe.stop();
+    }
+  }, 60_000);
 });
