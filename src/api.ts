@@ -3,17 +3,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DiskContext, MemoryContext, NoContext, OverlayContext } from './context/context.js';
 import { unifiedDiff, type FileChange } from './engine/diff.js';
-import {
-  runEngine,
-  InputError,
-  type FixReport,
-  type SkipReport,
-  type SuppressReport,
-} from './engine/loop.js';
+import { runEngine } from './engine/loop.js';
+import { InputError, UsageError } from './errors.js';
+import { ruleIdProblem, transformIdOf } from './model/rules.js';
 import { initShellParser } from './model/shell.js';
 import { readDockerfile, writeFileAtomic } from './io/io.js';
 import { transforms as registry } from '../transforms/index.js';
 import type { BuildContext, Transform, TransformOptions } from './model/types.js';
+
+import type { FixReport, SkipReport, SuppressReport } from './engine/loop.js';
 
 export type { FileChange } from './engine/diff.js';
 export type { FixReport, SkipReport, SuppressReport } from './engine/loop.js';
@@ -28,9 +26,7 @@ export type {
   ExplainStep,
 } from './explain/explain.js';
 
-export class UsageError extends Error {
-  readonly kind = 'usage';
-}
+export { UsageError } from './errors.js';
 
 export interface OptimizeOptions extends TransformOptions {
   /** Path of the Dockerfile (shown in the diff and messages; default `Dockerfile`). */
@@ -75,20 +71,19 @@ export function displayPath(abs: string, cwd: string): string {
   return posix(rel === '' ? path.basename(abs) : rel);
 }
 
-/** Build the transform filter from only/skip lists; unknown ids are a usage error. */
+/** Build the transform filter from only/skip lists; an id that names no rule (see
+ * model/rules.ts) is a usage error with a did-you-mean. */
 export function selectTransforms(all: readonly Transform[], only?: string[], skip?: string[]) {
-  const ids = new Set(all.map((t) => t.meta.id));
   for (const id of [...(only ?? []), ...(skip ?? [])]) {
-    if (!ids.has(id.split('/')[0]!)) {
-      throw new UsageError(`unknown rule "${id}" (known: ${[...ids].join(', ') || 'none'})`);
-    }
+    const problem = ruleIdProblem(all, id);
+    if (problem) throw new UsageError(problem);
   }
   const matches = (list: string[], ruleId: string) =>
-    list.some((id) => id === ruleId || id === ruleId.split('/')[0]);
+    list.some((id) => id === ruleId || id === transformIdOf(ruleId));
   const ruleFilter = (ruleId: string) =>
     (!only?.length || matches(only, ruleId)) && !(skip?.length && matches(skip, ruleId));
   const selected = all.filter((t) => {
-    if (only?.length && !only.some((id) => id.split('/')[0] === t.meta.id)) return false;
+    if (only?.length && !only.some((id) => transformIdOf(id) === t.meta.id)) return false;
     if (skip?.includes(t.meta.id)) return false;
     return true;
   });
@@ -141,11 +136,8 @@ export async function optimize(
   const cwd = options.cwd ?? process.cwd();
   const shownPath = options.path ?? 'Dockerfile';
   const dockerfileAbs = options.path ? path.resolve(cwd, options.path) : null;
-  const { selected, ruleFilter } = selectTransforms(
-    options.transforms ?? registry,
-    options.only,
-    options.skip,
-  );
+  const all = options.transforms ?? registry;
+  const { selected, ruleFilter } = selectTransforms(all, options.only, options.skip);
   const context = makeContext(options.context, dockerfileAbs, options.pending);
   const engine = runEngine({
     source,
@@ -155,6 +147,7 @@ export async function optimize(
     options: { cacheMounts: options.cacheMounts, dockerignore: options.dockerignore },
     unsafe: options.unsafe ?? false,
     ruleFilter,
+    ruleIdProblem: (id) => ruleIdProblem(all, id),
   });
   const dockerfileDisplay = dockerfileAbs ? displayPath(dockerfileAbs, cwd) : posix(shownPath);
   const files: FileChange[] = [];

@@ -21,8 +21,7 @@ export type {
   ExplainRerun,
 } from './explain/explain.js';
 export { transforms } from '../transforms/index.js';
-export { InputError } from './engine/loop.js';
-export { InternalError } from './engine/edit.js';
+export { InputError, InternalError } from './errors.js';
 export { parseDockerfile } from './model/dockerfile.js';
 export { initShellParser } from './model/shell.js';
 export { DiskContext, MemoryContext, NoContext } from './context/context.js';

@@ -50,6 +50,24 @@ function loadPage(id: string): Page {
   };
 }
 
+/** The catalogue's rule ids the page never names (as `id` or id in a table or list). */
+function missingRules(text: string, rules: readonly { id: string }[]): string[] {
+  return rules
+    .map((r) => r.id)
+    .filter(
+      (rid) =>
+        !new RegExp(
+          `(^|[^\\w/-])${rid.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w/-])`,
+          'm',
+        ).test(text),
+    );
+}
+
+test('missingRules: a rule id counts only as a whole word', () => {
+  const rules = [{ id: 't/a' }, { id: 't/a-b' }, { id: 't/c' }];
+  expect(missingRules('# t\n`t/a-b` and t/c.\n', rules)).toEqual(['t/a']);
+});
+
 describe.each(transforms.map((t) => [t.meta.id, t] as const))('docs/rules/%s.md', (id, t) => {
   test('exists and documents why, fix safety and the hadolint ids', () => {
     const page = loadPage(id);
@@ -59,6 +77,12 @@ describe.each(transforms.map((t) => [t.meta.id, t] as const))('docs/rules/%s.md'
     for (const dl of t.meta.hadolint) expect(page.text).toContain(dl);
     expect(t.meta.docs.why.length).toBeGreaterThan(20);
     expect(t.meta.docs.fixSafety.length).toBeGreaterThan(20);
+  });
+
+  // A transform without a catalogue yet (meta.rules) has nothing to check here.
+  (t.meta.rules ? test : test.skip)('names every rule id of its catalogue', () => {
+    const page = loadPage(id);
+    expect(missingRules(page.text, t.meta.rules ?? [])).toEqual([]);
   });
 
   test('the example is the tool’s real output', async () => {

@@ -19,6 +19,9 @@ export interface Config {
   dockerignore?: { enabled?: boolean; add?: string[]; keep?: string[] };
 }
 
+/** True for a known rule id; false or the problem (`unknown rule (did you mean "x"?)`) if not. */
+export type RuleCheck = (id: string) => boolean | string;
+
 export interface LoadedConfig {
   path: string;
   config: Config;
@@ -43,7 +46,7 @@ function isObject(x: unknown): x is Record<string, unknown> {
 export function validateConfig(
   raw: unknown,
   file: string,
-  knownRules: (id: string) => boolean,
+  knownRules: RuleCheck,
   prefix = '',
 ): Config {
   if (!isObject(raw)) throw new ConfigError(`${file}: the configuration must be a JSON object`);
@@ -56,7 +59,8 @@ export function validateConfig(
         const rules: Record<string, boolean> = {};
         for (const [id, on] of Object.entries(value)) {
           if (typeof on !== 'boolean') fail(file, `${k}.${id}`, 'must be true or false');
-          if (!knownRules(id)) fail(file, `${k}.${id}`, 'unknown rule');
+          const known = knownRules(id);
+          if (known !== true) fail(file, `${k}.${id}`, known || 'unknown rule');
           rules[id] = on;
         }
         config.rules = rules;
@@ -109,7 +113,7 @@ function readJson(file: string): unknown {
 }
 
 /** Load a config file given by path (a .json file or a package.json with the key). */
-export function loadConfig(file: string, knownRules: (id: string) => boolean): LoadedConfig {
+export function loadConfig(file: string, knownRules: RuleCheck): LoadedConfig {
   const raw = readJson(file);
   if (path.basename(file) === 'package.json') {
     const inner = isObject(raw) ? raw[PACKAGE_KEY] : undefined;
@@ -122,7 +126,7 @@ export function loadConfig(file: string, knownRules: (id: string) => boolean): L
 /** Find the nearest config upward from `dir` (memoised per directory). */
 export function findConfig(
   dir: string,
-  knownRules: (id: string) => boolean,
+  knownRules: RuleCheck,
   cache = new Map<string, LoadedConfig | null>(),
 ): LoadedConfig | null {
   const visited: string[] = [];

@@ -2,9 +2,9 @@
 import { overlaps } from '../model/text.js';
 import type { Edit } from '../model/types.js';
 
-export class InternalError extends Error {
-  readonly kind = 'internal';
-}
+import { InternalError } from '../errors.js';
+
+export { InternalError } from '../errors.js';
 
 /** Sort edits by start (stable: equal starts keep their given order). */
 export function sortEdits<T extends Edit>(edits: T[]): T[] {

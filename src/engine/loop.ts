@@ -6,7 +6,8 @@
 import { parseDockerfile } from '../model/dockerfile.js';
 import { BOM, lineOfOffset, computeLineStarts, overlaps } from '../model/text.js';
 import { OverlayContext } from '../context/context.js';
-import { applyEdits, assertValidEdits, InternalError, mapBack, sortEdits } from './edit.js';
+import { InputError, InternalError } from '../errors.js';
+import { applyEdits, assertValidEdits, mapBack, sortEdits } from './edit.js';
 import type {
   DockerfileModel,
   Edit,
@@ -17,7 +18,8 @@ import type {
   BuildContext,
 } from '../model/types.js';
 import { isFix } from '../model/types.js';
-import { readSuppressions, suppressedBy } from './suppress.js';
+import { transformIdOf } from '../model/rules.js';
+import { readSuppressions, suppressedBy, unknownIgnored } from './suppress.js';
 
 export const MAX_PASSES = 10;
 
@@ -63,6 +65,9 @@ export interface EngineInput {
   unsafe: boolean;
   /** Keep only fixes whose rule id passes this filter. */
   ruleFilter?: (ruleId: string) => boolean;
+  /** Why an id named by an `ignore=` comment names no rule (see model/rules.ts), or null; an
+   * unknown id is an InputError. Default: every id is accepted. */
+  ruleIdProblem?: (id: string) => string | null;
   maxPasses?: number;
 }
 
@@ -77,13 +82,9 @@ export interface EngineResult {
   passes: number;
 }
 
-export class InputError extends Error {
-  readonly kind = 'input';
-}
+export { InputError } from '../errors.js';
 
-function transformOf(ruleId: string): string {
-  return ruleId.split('/')[0]!;
-}
+const transformOf = transformIdOf;
 
 /** Parse and reject what BuildKit would reject. */
 export function parseOrThrow(text: string): DockerfileModel {
@@ -110,6 +111,10 @@ export function runEngine(input: EngineInput): EngineResult {
 
   let text = original;
   let model = parseOrThrow(text);
+  if (input.ruleIdProblem) {
+    const unknown = unknownIgnored(readSuppressions(model), input.ruleIdProblem);
+    if (unknown) throw new InputError(unknown);
+  }
   const initialBroken = brokenShells(model);
   // The Dockerfile edits applied in each pass, tagged with the transform that made them.
   const history: (Edit & { transform: string })[][] = [];

@@ -6,6 +6,7 @@
  *   # hadolint global ignore=DL3009              (the whole file)
  * A rule is a transform id (`package-hygiene`) or a rule id (`package-hygiene/apt-list-cleanup`).
  */
+import { transformIdOf } from '../model/rules.js';
 import type { DockerfileModel, Fix, Instruction } from '../model/types.js';
 
 export interface Suppressions {
@@ -15,6 +16,9 @@ export interface Suppressions {
   /** Instruction index -> ids from the comment block right above it. */
   rules: Map<number, Set<string>>;
   hadolint: Map<number, Set<string>>;
+  /** Every id named by an `ignore=` comment, with its 0-based line (to check against the
+   * catalogue). */
+  named: { id: string; line: number }[];
 }
 
 const OURS = /^#\s*dockerfile-optimizer\s+(.*)$/;
@@ -33,6 +37,7 @@ export function readSuppressions(model: DockerfileModel): Suppressions {
     globalHadolint: new Set(),
     rules: new Map(),
     hadolint: new Map(),
+    named: [],
   };
   // Comment text per line (full-line comments only).
   const byLine = new Map<number, string>();
@@ -50,7 +55,10 @@ export function readSuppressions(model: DockerfileModel): Suppressions {
       const text = byLine.get(line)!;
       const ours = OURS.exec(text);
       const ignore = ours ? /^ignore\s*=\s*(.+)$/.exec(ours[1]!.trim()) : null;
-      if (ignore) add(s.rules, instr.index, ids(ignore[1]!));
+      if (ignore) {
+        add(s.rules, instr.index, ids(ignore[1]!));
+        for (const id of ids(ignore[1]!)) s.named.push({ id, line });
+      }
       const h = HADOLINT.exec(text);
       if (h && !h[1])
         add(
@@ -89,10 +97,23 @@ function touched(model: DockerfileModel, fix: Fix): Instruction[] {
   });
 }
 
+/** The first `ignore=` id that names no rule (`line 3: unknown rule "x" ...`), or null. `all`
+ * is always known. */
+export function unknownIgnored(
+  s: Suppressions,
+  problem: (id: string) => string | null,
+): string | null {
+  for (const { id, line } of s.named) {
+    const p = id === 'all' ? null : problem(id);
+    if (p) return `line ${line + 1}: # dockerfile-optimizer ignore=: ${p}`;
+  }
+  return null;
+}
+
 /** Why a fix is suppressed, or null. */
 export function suppressedBy(model: DockerfileModel, s: Suppressions, fix: Fix): string | null {
   if (s.fileDisabled) return '# dockerfile-optimizer disable-file';
-  const transform = fix.ruleId.split('/')[0]!;
+  const transform = transformIdOf(fix.ruleId);
   const dl = hadolintIds(fix);
   for (const id of dl) if (s.globalHadolint.has(id)) return `# hadolint global ignore=${id}`;
   for (const i of touched(model, fix)) {

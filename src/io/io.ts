@@ -1,7 +1,7 @@
 /** File-system side of the tool: reading inputs safely, finding Dockerfiles, atomic writes. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InputError } from '../engine/loop.js';
+import { InputError } from '../errors.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 

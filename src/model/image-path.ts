@@ -4,7 +4,8 @@
  * here, so a placeholder stands for it).
  */
 import { normalizePosix } from './dockerfile.js';
-import type { DockerfileModel, Instruction, Stage } from './types.js';
+import { stageChain } from './stages.js';
+import type { DockerfileModel, Instruction } from './types.js';
 
 /** Stand-in for the base image's working directory when the Dockerfile sets no absolute one. */
 export const IMAGE_WD = '/\u0000image-workdir';
@@ -31,18 +32,9 @@ export function imageWorkdir(model: DockerfileModel, i: number): string | null {
   const wd = model.workdirAt(i);
   if (wd !== null) return wd;
   const chain: Instruction[] = [];
-  let stage: Stage | undefined = model.stages[model.instructions[i]!.stage];
-  let upTo = i - 1;
-  const seen = new Set<number>();
-  while (stage && !seen.has(stage.index)) {
-    seen.add(stage.index);
-    const own: Instruction[] = [];
-    for (let j = stage.first + 1; j <= Math.min(stage.last, upTo); j++)
-      if (model.instructions[j]!.keyword === 'WORKDIR') own.push(model.instructions[j]!);
-    chain.unshift(...own);
-    upTo = Number.MAX_SAFE_INTEGER;
-    stage = stage.fromStage !== null ? model.stages[stage.fromStage] : undefined;
-  }
+  for (const { stage, upTo } of stageChain(model, i))
+    for (let j = stage.first + 1; j <= Math.min(stage.last, upTo - 1); j++)
+      if (model.instructions[j]!.keyword === 'WORKDIR') chain.push(model.instructions[j]!);
   let dir = IMAGE_WD;
   for (const w of chain) {
     const v = w.args.length === 1 ? w.args[0]!.value : null;

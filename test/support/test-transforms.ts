@@ -87,4 +87,57 @@ export const addToCopy: Transform = {
   },
 };
 
+/**
+ * A transform with a rule catalogue (`meta.rules`), for the rule-id checks, `rules`, SARIF and
+ * the rule tester: `test-cat/upper-from` (`from` -> `FROM`, safe) and `test-cat/no-latest`
+ * (`FROM x:latest` -> `FROM x`, review; skipped with a reason when the tag is a variable).
+ */
+export const catalogued: Transform = {
+  meta: {
+    ...meta('test-cat'),
+    hadolint: ['DL3007'],
+    rules: [
+      { id: 'test-cat/upper-from', title: 'Upper-case FROM', applicability: 'safe', hadolint: [] },
+      {
+        id: 'test-cat/no-latest',
+        title: 'Drop the :latest tag',
+        applicability: 'review',
+        hadolint: ['DL3007'],
+      },
+    ],
+  },
+  check(model) {
+    const out: Finding[] = [];
+    for (const i of model.instructions) {
+      if (i.keyword !== 'FROM') continue;
+      const kw = model.text.slice(i.span.start, i.span.start + 4);
+      if (kw !== 'FROM')
+        out.push({
+          ruleId: 'test-cat/upper-from',
+          message: 'FROM written in lower case (test transform)',
+          applicability: 'safe',
+          at: i.span.start,
+          edits: [{ start: i.span.start, end: i.span.start + 4, text: 'FROM' }],
+        });
+      const image = i.args[0];
+      if (!image) continue;
+      if (image.raw.includes('$') && /:\$/.test(image.raw))
+        out.push({
+          ruleId: 'test-cat/no-latest',
+          reason: 'the tag is a variable',
+          at: i.span.start,
+        });
+      else if (image.raw.endsWith(':latest'))
+        out.push({
+          ruleId: 'test-cat/no-latest',
+          message: 'the :latest tag is implied (DL3007, test transform)',
+          applicability: 'review',
+          at: i.span.start,
+          edits: [{ start: image.span.end - ':latest'.length, end: image.span.end, text: '' }],
+        });
+    }
+    return out;
+  },
+};
+
 export const engineTransforms: Transform[] = [keywordCase, aptYes, addToCopy];

@@ -2,12 +2,12 @@
 import { afterAll, describe, expect, test } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { applyResult, optimize } from '../src/api.js';
-import { DiskContext } from '../src/context/context.js';
-import { loadIgnore } from '../src/context/ignore.js';
-import type { BuildContext, ContextEntry, WalkOptions } from '../src/model/types.js';
-import { isTemplateName } from '../transforms/dockerignore/index.js';
-import { loadCases, materialise, readTree, removeTmpdirs, tmpdir, writeTree } from './helpers.js';
+import { applyResult, optimize } from '../../src/api.js';
+import { DiskContext } from '../../src/context/context.js';
+import { loadIgnore } from '../../src/context/ignore.js';
+import type { BuildContext, ContextEntry, WalkOptions } from '../../src/model/types.js';
+import { isTemplateName } from '../../transforms/dockerignore/index.js';
+import { loadCases, materialise, readTree, removeTmpdirs, tmpdir, writeTree } from '../helpers.js';
 
 afterAll(removeTmpdirs);
 

@@ -1,7 +1,7 @@
 /** yargs options of `verify` (kept apart from the command so the CLI loads it cheaply). */
 import type { Argv } from 'yargs';
-import { buildOptions, selectionOptions } from '../cli/options.js';
-import type { VerifyArgs } from './command.js';
+import { buildOptions, selectionOptions } from './options.js';
+import type { VerifyArgs } from './verify.js';
 
 export function verifyOptions(y: Argv) {
   return buildOptions(selectionOptions(y))

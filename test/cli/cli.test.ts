@@ -6,10 +6,10 @@ import { afterAll, describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runCli } from './support/cli.js';
-import { writeFileAtomic } from '../src/io/io.js';
-import { aptYes, keywordCase, addToCopy } from './support/test-transforms.js';
-import { gitApply, patchDryRun, removeTmpdirs, ROOT, tmpdir } from './helpers.js';
+import { runCli } from '../support/cli.js';
+import { writeFileAtomic } from '../../src/io/io.js';
+import { aptYes, keywordCase, addToCopy } from '../support/test-transforms.js';
+import { gitApply, patchDryRun, removeTmpdirs, ROOT, tmpdir } from '../helpers.js';
 
 const transforms = [keywordCase, aptYes, addToCopy];
 afterAll(removeTmpdirs);

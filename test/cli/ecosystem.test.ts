@@ -5,12 +5,12 @@ import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { Ajv } from 'ajv';
 import AjvDraft04 from 'ajv-draft-04';
-import type { CliIO } from '../src/cli/cli.js';
-import { optimize } from '../src/api.js';
-import type { Transform } from '../src/model/types.js';
-import { addToCopy, aptYes, keywordCase } from './support/test-transforms.js';
-import { removeTmpdirs, tmpdir } from './helpers.js';
-import { runCli } from './support/cli.js';
+import type { CliIO } from '../../src/cli/cli.js';
+import { optimize } from '../../src/api.js';
+import type { Transform } from '../../src/model/types.js';
+import { addToCopy, aptYes, keywordCase } from '../support/test-transforms.js';
+import { removeTmpdirs, tmpdir } from '../helpers.js';
+import { runCli } from '../support/cli.js';
 
 afterAll(removeTmpdirs);
 

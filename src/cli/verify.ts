@@ -1,24 +1,19 @@
-/** `dockerfile-optimizer verify [paths..]` and the `fix --verify` gate. */
+/** `dockerfile-optimizer verify [paths..]` and the `fix --verify` gate (the verify library is
+ * src/verify/). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { displayPath, optimizeFile, selectTransforms, type FileChange } from '../api.js';
-import { findConfig, loadConfig, type LoadedConfig } from '../context/config.js';
-import { discover, readDockerfile } from '../io/io.js';
-import { transforms as registry } from '../../transforms/index.js';
-import type { FileOutcome } from '../cli/report.js';
+import { displayPath, optimizeFile, type FileChange } from '../api.js';
+import type { LoadedConfig } from '../context/config.js';
+import { readDockerfile } from '../io/io.js';
 import type { Transform } from '../model/types.js';
-import { defaultDockerBin, dockerUnavailable, type DockerClient } from './docker.js';
-import { optimizeOptionsFrom, splitList } from '../cli/options.js';
-import { formatReport, jsonDocument, verifyExitCode } from './report.js';
-import { verify, type VerifyReport } from './verify.js';
-
-/** What the verify command needs from the CLI's IO (a subset of CliIO). */
-export interface VerifyIO {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-  cwd: string;
-  env: Record<string, string | undefined>;
-}
+import { defaultDockerBin, dockerUnavailable, type DockerClient } from '../verify/docker.js';
+import { formatReport, jsonDocument, verifyExitCode } from '../verify/report.js';
+import { verify, type VerifyReport } from '../verify/verify.js';
+import { transforms as registry } from '../../transforms/index.js';
+import { PROG, type CliIO } from './io.js';
+import { optimizeOptionsFrom } from './options.js';
+import type { FileOutcome } from './report/outcome.js';
+import { Session } from './session.js';
 
 export interface VerifyArgs {
   paths: string[];
@@ -39,8 +34,6 @@ export interface VerifyArgs {
   quiet?: boolean;
 }
 
-const PROG = 'dockerfile-optimizer';
-
 export function dockerClient(
   docker: string | undefined,
   env: Record<string, string | undefined>,
@@ -56,14 +49,17 @@ function fixOptions(args: VerifyArgs, config: LoadedConfig | null, cwd: string) 
 /** Run `verify`; resolves to the exit code (see verifyExitCode). */
 export async function runVerify(
   args: VerifyArgs,
-  io: VerifyIO,
+  io: CliIO,
   custom?: readonly Transform[],
 ): Promise<number> {
-  const all = custom ?? registry;
-  const known = (id: string) => all.some((t) => t.meta.id === id.split('/')[0]);
-  selectTransforms(all, splitList(args.only), splitList(args.skip));
-  const fixed = args.config ? loadConfig(path.resolve(io.cwd, args.config), known) : null;
-  const cache = new Map<string, LoadedConfig | null>();
+  const session = new Session({
+    io,
+    paths: args.paths,
+    transforms: custom ?? registry,
+    only: args.only,
+    skip: args.skip,
+    config: args.config,
+  });
   const client = dockerClient(args.docker, io.env);
   const why = await dockerUnavailable(client);
   if (why) {
@@ -72,55 +68,50 @@ export async function runVerify(
     );
     return 2;
   }
-  const { files, errors: found } = discover(args.paths, io.cwd);
-  const errors = found.map((e) => ({ path: e.path, error: e.message }));
-  const reports: VerifyReport[] = [];
-  for (const f of files) {
-    if (f.absolute === '-') {
-      errors.push({ path: '-', error: 'verify needs a Dockerfile on disk (not stdin)' });
-      continue;
-    }
-    try {
-      const config = fixed ?? findConfig(path.dirname(f.absolute), known, cache);
-      const options = fixOptions(args, config, io.cwd);
-      const contextDir = args.context
-        ? path.resolve(io.cwd, args.context)
-        : path.dirname(f.absolute);
-      const result = await optimizeFile(f.absolute, {
-        ...options,
-        context: contextDir,
-        ...(custom ? { transforms: custom } : {}),
-      });
-      const progress =
-        args.quiet || args.format === 'json'
-          ? undefined
-          : (l: string) => io.stderr(`${f.display}: ${l}\n`);
-      const report = await verify({
-        client,
-        dockerfile: f.absolute,
-        contextDir,
-        original: readDockerfile(f.absolute).text,
-        result,
-        unsafe: options.unsafe,
-        target: args.target,
-        buildArgs: args.buildArg,
-        edit: args.edit,
-        cacheTest: args.cacheTest ?? true,
-        run: args.run ?? false,
-        buildTimeoutMs: args.timeout ? args.timeout * 1000 : undefined,
-        display: { dockerfile: f.display, context: displayPath(contextDir, io.cwd) },
-        progress,
-      });
-      reports.push(report);
-      if (args.format === 'text') io.stdout(formatReport(report) + (files.length > 1 ? '\n' : ''));
-      if (report.verdict === 'optimized-build-failed')
-        io.stderr(
-          `${PROG}: ${f.display}: THE OPTIMIZED DOCKERFILE FAILS TO BUILD where the original builds: ${report.optimized.build.error ?? ''}\n`,
-        );
-    } catch (err) {
-      errors.push({ path: f.display, error: (err as Error).message });
-    }
-  }
+  const verifyOne = async (f: { display: string; absolute: string }) => {
+    const config = session.configFor(path.dirname(f.absolute));
+    const options = fixOptions(args, config, io.cwd);
+    const contextDir = args.context ? path.resolve(io.cwd, args.context) : path.dirname(f.absolute);
+    const result = await optimizeFile(f.absolute, {
+      ...options,
+      context: contextDir,
+      ...(custom ? { transforms: custom } : {}),
+    });
+    const progress =
+      args.quiet || args.format === 'json'
+        ? undefined
+        : (l: string) => io.stderr(`${f.display}: ${l}\n`);
+    const report = await verify({
+      client,
+      dockerfile: f.absolute,
+      contextDir,
+      original: readDockerfile(f.absolute).text,
+      result,
+      unsafe: options.unsafe,
+      target: args.target,
+      buildArgs: args.buildArg,
+      edit: args.edit,
+      cacheTest: args.cacheTest ?? true,
+      run: args.run ?? false,
+      buildTimeoutMs: args.timeout ? args.timeout * 1000 : undefined,
+      display: { dockerfile: f.display, context: displayPath(contextDir, io.cwd) },
+      progress,
+    });
+    if (args.format === 'text')
+      io.stdout(formatReport(report) + (session.files.length > 1 ? '\n' : ''));
+    if (report.verdict === 'optimized-build-failed')
+      io.stderr(
+        `${PROG}: ${f.display}: THE OPTIMIZED DOCKERFILE FAILS TO BUILD where the original builds: ${report.optimized.build.error ?? ''}\n`,
+      );
+    return report;
+  };
+  const outcomes = await session.each(verifyOne, {
+    refuseStdin: 'verify needs a Dockerfile on disk (not stdin)',
+  });
+  const reports: VerifyReport[] = outcomes.flatMap((o) => (o.result ? [o.result] : []));
+  const errors = [...session.errors, ...outcomes]
+    .filter((o) => o.error !== undefined)
+    .map((o) => ({ path: o.path, error: o.error! }));
   if (args.format === 'json')
     io.stdout(JSON.stringify(jsonDocument(reports, errors), null, 2) + '\n');
   for (const e of errors) io.stderr(`${PROG}: ${e.path}: ${e.error}\n`);
@@ -146,7 +137,7 @@ export async function verifyGate(
   outcomes: FileOutcome[],
   changes: FileChange[],
   args: GateArgs,
-  io: VerifyIO,
+  io: CliIO,
 ): Promise<FileChange[]> {
   const changed = outcomes.filter((o) => o.result?.changed);
   if (!changed.length) return changes;

@@ -7,13 +7,13 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import * as path from 'node:path';
-import { buildCacheModel, sourceMatcher, type CacheModel } from '../src/cache/model.js';
-import { DiskContext, MemoryContext, OverlayContext } from '../src/context/context.js';
-import { optimize } from '../src/api.js';
-import { parseDockerfile } from '../src/model/dockerfile.js';
-import { initShellParser } from '../src/model/shell.js';
-import type { BuildContext, DockerfileModel } from '../src/model/types.js';
-import { loadCases, materialise, removeTmpdirs } from './helpers.js';
+import { buildCacheModel, sourceMatcher, type CacheModel } from '../../src/cache/model.js';
+import { DiskContext, MemoryContext, OverlayContext } from '../../src/context/context.js';
+import { optimize } from '../../src/api.js';
+import { parseDockerfile } from '../../src/model/dockerfile.js';
+import { initShellParser } from '../../src/model/shell.js';
+import type { BuildContext, DockerfileModel } from '../../src/model/types.js';
+import { loadCases, materialise, removeTmpdirs } from '../helpers.js';
 
 beforeAll(initShellParser);
 afterAll(removeTmpdirs);
@@ -190,7 +190,7 @@ describe('cache model', () => {
   });
 
   test('works without a context from the sources as written', async () => {
-    const { NoContext } = await import('../src/context/context.js');
+    const { NoContext } = await import('../../src/context/context.js');
     const model = parseDockerfile('FROM node\nCOPY package.json ./\nRUN npm ci\nCOPY . .\n');
     const cache = buildCacheModel(model, new NoContext());
     expect(reruns(cache, 'package.json')).toEqual([1, 2, 3]);

@@ -3,16 +3,16 @@ import { beforeAll, describe, expect, test } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { initShellParser } from '../src/model/shell.js';
-import { parseBuildLog, rerunSteps } from '../src/verify/buildlog.js';
-import { buildError, defaultDockerBin, shortCreatedBy } from '../src/verify/docker.js';
-import { formatReport, humanSize, jsonDocument, verifyExitCode } from '../src/verify/report.js';
+import { initShellParser } from '../../src/model/shell.js';
+import { parseBuildLog, rerunSteps } from '../../src/verify/buildlog.js';
+import { buildError, defaultDockerBin, shortCreatedBy } from '../../src/verify/docker.js';
+import { formatReport, humanSize, jsonDocument, verifyExitCode } from '../../src/verify/report.js';
 import {
   chooseEditFile,
   historyOnlyIn,
   regressionsOf,
   type VerifyReport,
-} from '../src/verify/verify.js';
+} from '../../src/verify/verify.js';
 
 const BUILDKIT = `#1 [internal] load build definition from Dockerfile
 #1 sha256:84feddc00b5c1e8c43cee13c114f7822d71a10183a473a198b4dcd079e88164b

@@ -1,11 +1,11 @@
 /** Unit tests of the `multistage` transform: review-only fixes, the API with and without unsafe. */
 import { afterAll, describe, expect, test } from '@jest/globals';
-import { optimize } from '../src/api.js';
-import { parseDockerfile } from '../src/model/dockerfile.js';
-import { initShellParser } from '../src/model/shell.js';
-import { NoContext } from '../src/context/context.js';
-import { transform, parseImage, rustRuntimeBase } from '../transforms/multistage/index.js';
-import { loadCases, materialise, removeTmpdirs } from './helpers.js';
+import { optimize } from '../../src/api.js';
+import { parseDockerfile } from '../../src/model/dockerfile.js';
+import { initShellParser } from '../../src/model/shell.js';
+import { NoContext } from '../../src/context/context.js';
+import { transform, parseImage, rustRuntimeBase } from '../../transforms/multistage/index.js';
+import { loadCases, materialise, removeTmpdirs } from '../helpers.js';
 
 afterAll(removeTmpdirs);
 
@@ -21,7 +21,7 @@ const GO = [
 
 async function findings(text: string, context: Record<string, string> | null = null) {
   await initShellParser();
-  const { MemoryContext } = await import('../src/context/context.js');
+  const { MemoryContext } = await import('../../src/context/context.js');
   const buildContext = context ? new MemoryContext(context) : new NoContext();
   return transform.check(parseDockerfile(text), { buildContext, options: {}, path: 'Dockerfile' });
 }

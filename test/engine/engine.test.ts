@@ -1,12 +1,12 @@
 import { beforeAll, describe, expect, test } from '@jest/globals';
-import { applyEdits, InternalError, mapBack } from '../src/engine/edit.js';
-import { runEngine } from '../src/engine/loop.js';
-import { NoContext } from '../src/context/context.js';
-import { initShellParser } from '../src/model/shell.js';
-import { optimize } from '../src/api.js';
-import { unifiedDiff } from '../src/engine/diff.js';
-import type { Transform } from '../src/model/types.js';
-import { aptYes, keywordCase } from './support/test-transforms.js';
+import { applyEdits, InternalError, mapBack } from '../../src/engine/edit.js';
+import { runEngine } from '../../src/engine/loop.js';
+import { NoContext } from '../../src/context/context.js';
+import { initShellParser } from '../../src/model/shell.js';
+import { optimize } from '../../src/api.js';
+import { unifiedDiff } from '../../src/engine/diff.js';
+import type { Transform } from '../../src/model/types.js';
+import { aptYes, keywordCase } from '../support/test-transforms.js';
 
 beforeAll(() => initShellParser());
 

@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { explain as apiExplain, optimize } from '../src/api.js';
+import { explain as apiExplain, optimize } from '../../src/api.js';
 import {
   buildCacheModel,
   normalizeImage,
@@ -20,9 +20,14 @@ import {
   TargetError,
   type CacheModel,
   type CacheModelOptions,
-} from '../src/cache/model.js';
-import { DiskContext, MemoryContext, NoContext, OverlayContext } from '../src/context/context.js';
-import { InputError } from '../src/engine/loop.js';
+} from '../../src/cache/model.js';
+import {
+  DiskContext,
+  MemoryContext,
+  NoContext,
+  OverlayContext,
+} from '../../src/context/context.js';
+import { InputError } from '../../src/engine/loop.js';
 import {
   cacheSummary,
   defaultEdits,
@@ -32,11 +37,11 @@ import {
   fixCacheLine,
   isManifest,
   type ExplainResult,
-} from '../src/explain/explain.js';
-import { parseDockerfile } from '../src/model/dockerfile.js';
-import { initShellParser } from '../src/model/shell.js';
-import { removeTmpdirs, ROOT, tmpdir, writeTree } from './helpers.js';
-import { runCli } from './support/cli.js';
+} from '../../src/explain/explain.js';
+import { parseDockerfile } from '../../src/model/dockerfile.js';
+import { initShellParser } from '../../src/model/shell.js';
+import { removeTmpdirs, ROOT, tmpdir, writeTree } from '../helpers.js';
+import { runCli } from '../support/cli.js';
 
 beforeAll(initShellParser);
 afterAll(removeTmpdirs);
@@ -1105,7 +1110,7 @@ describe('README', () => {
 
 describe('package entry', () => {
   test('explain is exported from the package entry point', async () => {
-    const entry = await import('../src/index.js');
+    const entry = await import('../../src/index.js');
     await entry.initShellParser();
     const r = entry.explain({
       text: 'FROM debian\nWORKDIR /app\nCOPY . .\nRUN make\n',

@@ -1,7 +1,7 @@
 /** Unit-level behaviour of the package-hygiene transform (fixtures cover the rewrites). */
 import { describe, expect, test } from '@jest/globals';
-import { optimize } from '../src/api.js';
-import { transform } from '../transforms/package-hygiene/index.js';
+import { optimize } from '../../src/api.js';
+import { transform } from '../../transforms/package-hygiene/index.js';
 
 const only = ['package-hygiene'];
 

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, test } from '@jest/globals';
-import { parseDockerfile } from '../src/model/dockerfile.js';
-import { initShellParser } from '../src/model/shell.js';
-import { copySpec, globToRegExp, resolveDest } from '../src/toolkit/copy.js';
+import { parseDockerfile } from '../../src/model/dockerfile.js';
+import { initShellParser } from '../../src/model/shell.js';
+import { copySpec, globToRegExp, resolveDest } from '../../src/toolkit/copy.js';
 
 beforeAll(() => initShellParser());
 

@@ -1,0 +1,102 @@
+/** `dockerfile-optimizer explain`: the explain library over the files of a session, text or
+ * JSON, before and after the fixes (`optimize`). */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { optimize, type OptimizeOptions } from '../api.js';
+import type { LoadedConfig } from '../context/config.js';
+import { DiskContext } from '../context/context.js';
+import { InputError } from '../errors.js';
+import { contextAfter, explain, type ExplainResult } from '../explain/explain.js';
+import { explainJson, formatExplain } from '../explain/format.js';
+import { readDockerfile } from '../io/io.js';
+import { initShellParser } from '../model/shell.js';
+import type { Transform } from '../model/types.js';
+import { transforms as registry } from '../../transforms/index.js';
+import type { ExplainArgs } from './explain-options.js';
+import { EXIT_ERROR, PROG, type CliIO } from './io.js';
+import { optimizeOptionsFrom } from './options.js';
+import { Session, type SessionFile } from './session.js';
+
+function posix(p: string): string {
+  return p.split(path.sep).join('/');
+}
+
+/** `dockerfile-optimizer explain`: resolves to the exit code (0, or 2 on an error). */
+export async function runExplain(
+  args: ExplainArgs,
+  io: CliIO,
+  custom?: readonly Transform[],
+): Promise<number> {
+  const session = new Session({
+    io,
+    paths: [args.dockerfile],
+    transforms: custom ?? registry,
+  });
+  for (const e of session.errors) io.stderr(`${PROG}: ${e.path}: ${e.error}\n`);
+  if (session.errors.length) return EXIT_ERROR;
+  const buildArgs: Record<string, string> = {};
+  for (const kv of args.buildArg ?? []) {
+    const eq = kv.indexOf('=');
+    if (eq > 0) buildArgs[kv.slice(0, eq)] = kv.slice(eq + 1);
+    else if (io.env[kv] !== undefined) buildArgs[kv] = io.env[kv]!;
+  }
+  await initShellParser();
+  const docs: unknown[] = [];
+  const explainOne = async (f: SessionFile) => {
+    const root = args.context ? path.resolve(io.cwd, args.context) : path.dirname(f.absolute);
+    if (!fs.existsSync(root) || !fs.statSync(root).isDirectory())
+      throw new InputError(`build context ${args.context}: not a directory`);
+    const context = new DiskContext(root, f.absolute);
+    const edits = args.edit?.map((e) => {
+      const abs = path.resolve(io.cwd, e);
+      const rel = path.relative(root, abs);
+      return fs.existsSync(abs) && !rel.startsWith('..') && !path.isAbsolute(rel) ? posix(rel) : e;
+    });
+    const { text } = readDockerfile(f.absolute);
+    const opts = { edits, target: args.target, buildArgs };
+    const before = explain({ text, context, ...opts });
+    let after: ExplainResult | null = null;
+    let fixes: string[] = [];
+    if (args.after) {
+      const config = session.configFor(path.dirname(f.absolute));
+      const result = await optimize(text, {
+        ...fixSettings(config, args.unsafe),
+        ...(custom ? { transforms: custom } : {}),
+        path: f.absolute,
+        context: root,
+        cwd: io.cwd,
+      });
+      if (result.changed) {
+        fixes = result.fixes.filter((x) => x.applied).map((x) => x.ruleId);
+        after = explain({
+          text: result.output,
+          context: contextAfter(context, result),
+          ...opts,
+          edits: before.edits.map((e) => e.path),
+        });
+        after.edits.forEach((e, i) => (e.kind = before.edits[i]!.kind));
+      }
+    }
+    if (args.format === 'json') {
+      const where = { path: f.display, context: posix(path.relative(io.cwd, root)) || '.' };
+      docs.push(explainJson(where, before, after, fixes));
+    } else {
+      if (docs.length) io.stdout('\n');
+      docs.push(null);
+      io.stdout(formatExplain(f.display, before, after, { target: args.target }));
+    }
+  };
+  const outcomes = await session.each(explainOne, {
+    refuseStdin: 'explain needs a Dockerfile on disk (not stdin)',
+    fatal: (err) => !(err instanceof InputError) && !(err as { kind?: string }).kind,
+    onError: (o) => io.stderr(`${PROG}: ${o.path}: ${o.error}\n`),
+  });
+  const failed = outcomes.some((o) => o.error !== undefined);
+  if (args.format === 'json')
+    io.stdout(JSON.stringify({ version: 1, files: docs }, null, 2) + '\n');
+  return failed ? 2 : 0;
+}
+
+function fixSettings(config: LoadedConfig | null, unsafe: boolean | undefined): OptimizeOptions {
+  return optimizeOptionsFrom({ unsafe }, config?.config ?? null);
+}

@@ -1,0 +1,199 @@
+/** `dockerfile-optimizer fix`: optimize every file of the session, merge the changes of shared
+ * files (one .dockerignore for several Dockerfiles), write them (or print the diff), report in
+ * the chosen format (report/<format>.ts). */
+import * as path from 'node:path';
+import {
+  applyResult,
+  optimize,
+  optimizeFile,
+  type FileChange,
+  type OptimizeResult,
+} from '../api.js';
+import { ConfigError, type Config } from '../context/config.js';
+import { colorizeDiff, unifiedDiff } from '../engine/diff.js';
+import { UsageError } from '../errors.js';
+import { dryRunCacheLine } from '../explain/explain.js';
+import type { Transform } from '../model/types.js';
+import { transforms as registry } from '../../transforms/index.js';
+import { EXIT_CHANGES, EXIT_ERROR, EXIT_OK, PROG, type CliIO } from './io.js';
+import { optimizeOptionsFrom } from './options.js';
+import { githubAnnotations } from './report/github.js';
+import { jsonReport } from './report/json.js';
+import { counts, type FileOutcome } from './report/outcome.js';
+import { sarifReport } from './report/sarif.js';
+import { fixLine, skipLine, summaryLine } from './report/text.js';
+import { Session, type SessionFile } from './session.js';
+
+export type Format = 'diff' | 'json' | 'sarif' | 'github';
+
+export interface FixArgs {
+  paths: string[];
+  dryRun: boolean;
+  unsafe?: boolean;
+  only?: string | string[];
+  skip?: string | string[];
+  context?: string;
+  format: Format;
+  color: 'auto' | 'always' | 'never';
+  dockerignore?: boolean;
+  cacheMounts?: boolean;
+  stdinFilename?: string;
+  config?: string;
+  quiet: boolean;
+  /** fix --verify: build both with Docker; write only fixes whose optimized build succeeds. */
+  verify?: { docker?: string; target?: string; buildArg?: string[]; timeout?: number };
+}
+
+function useColor(mode: FixArgs['color'], io: CliIO): boolean {
+  if (mode === 'always') return true;
+  if (mode === 'never') return false;
+  if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return false;
+  return io.stdoutIsTTY;
+}
+
+/** Options for one Dockerfile: its config (nearest, or --config), overridden by CLI flags. */
+function optionsFor(
+  args: FixArgs,
+  config: Config | null,
+  custom: readonly Transform[] | undefined,
+  cwd: string,
+) {
+  return {
+    ...optimizeOptionsFrom(args, config),
+    cwd,
+    ...(custom ? { transforms: custom } : {}),
+  };
+}
+
+/** `dockerfile-optimizer fix`: resolves to the exit code. */
+export async function runFix(
+  args: FixArgs,
+  io: CliIO,
+  custom?: readonly Transform[],
+): Promise<number> {
+  const all = custom ?? registry;
+  const session = new Session({
+    io,
+    paths: args.paths,
+    transforms: all,
+    only: args.only,
+    skip: args.skip,
+    config: args.config,
+  });
+  // Pending edits of files shared by several Dockerfiles (a common .dockerignore).
+  const pending = new Map<string, string>();
+  const merged = new Map<string, FileChange>();
+  let stdinResult = null as OptimizeResult | null;
+  /** fix --dry-run: the cache line (source edit, before vs after) of each changed Dockerfile. */
+  const cacheLines = new Map<OptimizeResult, string>();
+  const contextDir = args.context ? path.resolve(io.cwd, args.context) : null;
+
+  const fixOne = async ({ absolute: file }: SessionFile): Promise<OptimizeResult> => {
+    let result: OptimizeResult;
+    if (file === '-') {
+      const source = await io.readStdin();
+      const config = session.configFor(io.cwd);
+      result = await optimize(source, {
+        ...optionsFor(args, config?.config ?? null, custom, io.cwd),
+        path: args.stdinFilename ?? 'Dockerfile',
+        context: contextDir,
+      });
+      stdinResult = result;
+    } else {
+      const config = session.configFor(path.dirname(file));
+      result = await optimizeFile(file, {
+        ...optionsFor(args, config?.config ?? null, custom, io.cwd),
+        context: contextDir ?? undefined,
+        pending,
+      });
+      for (const change of result.files) {
+        const key = change.absolutePath ?? change.path;
+        const prior = merged.get(key);
+        merged.set(key, prior ? { ...change, before: prior.before } : change);
+        if (change.absolutePath && change.absolutePath !== path.resolve(file))
+          pending.set(change.absolutePath, change.after);
+      }
+    }
+    if (args.dryRun && !args.quiet && args.format === 'diff' && result.changed) {
+      const abs = file === '-' ? path.resolve(io.cwd, args.stdinFilename ?? 'Dockerfile') : file;
+      const line = dryRunCacheLine(
+        result,
+        abs,
+        file === '-' ? contextDir : (contextDir ?? path.dirname(file)),
+      );
+      if (line) cacheLines.set(result, line);
+    }
+    return result;
+  };
+  const outcomes: FileOutcome[] = [
+    ...session.errors,
+    ...(await session.each(fixOne, {
+      stdinName: args.stdinFilename,
+      progress: !args.quiet,
+      fatal: (err) => err instanceof UsageError || err instanceof ConfigError,
+    })),
+  ];
+  let changes = [...merged.values()];
+  if (args.verify) {
+    const { verifyGate } = await import('./verify.js');
+    const gate = { ...args.verify, context: args.context, unsafe: args.unsafe, quiet: args.quiet };
+    changes = await verifyGate(outcomes, changes, gate, io);
+  }
+  if (!args.dryRun) {
+    try {
+      applyResult({ files: changes.filter((c) => c.absolutePath) });
+    } catch (err) {
+      outcomes.push({ path: '(write)', error: `write failed: ${(err as Error).message}` });
+    }
+  }
+  const diff = unifiedDiff(changes) + (stdinResult && args.dryRun ? stdinResult.diff : '');
+  const c = counts(outcomes);
+  const anyChange = changes.length > 0 || (stdinResult?.changed ?? false);
+  const stdinFixed = stdinResult !== null && !args.dryRun ? stdinResult.output : null;
+
+  switch (args.format) {
+    case 'json': {
+      const doc = jsonReport(
+        outcomes,
+        changes,
+        diff,
+        args.dryRun,
+        stdinFixed !== null ? { output: stdinFixed } : {},
+      );
+      io.stdout(JSON.stringify(doc, null, 2) + '\n');
+      break;
+    }
+    case 'sarif':
+      io.stdout(JSON.stringify(sarifReport(outcomes, all), null, 2) + '\n');
+      if (stdinFixed !== null)
+        io.stderr('note: with --format sarif the fixed stdin text is not printed\n');
+      break;
+    case 'github':
+      io.stdout(githubAnnotations(outcomes));
+      break;
+    case 'diff': {
+      if (args.dryRun) {
+        if (diff) io.stdout(useColor(args.color, io) ? colorizeDiff(diff) : diff);
+      } else if (stdinFixed !== null) io.stdout(stdinFixed);
+      for (const o of outcomes) {
+        if (o.error) {
+          io.stderr(`${PROG}: ${o.path}: ${o.error}\n`);
+          continue;
+        }
+        if (args.quiet) continue;
+        for (const f of o.result!.fixes) io.stderr(fixLine(o.path, f));
+        for (const s of o.result!.skipped) if (!s.info) io.stderr(skipLine(o.path, s));
+        const cacheLine = cacheLines.get(o.result!);
+        if (cacheLine) io.stderr(`${o.path}: ${cacheLine}\n`);
+      }
+      break;
+    }
+  }
+  if (args.format !== 'diff')
+    for (const o of outcomes) if (o.error) io.stderr(`${PROG}: ${o.path}: ${o.error}\n`);
+  // The closing summary (stderr), unless quiet or every input failed (the error lines say it all).
+  if (!args.quiet && outcomes.some((o) => o.result)) io.stderr(summaryLine(c, args.dryRun));
+  if (c.errors) return EXIT_ERROR;
+  if (args.dryRun && anyChange) return EXIT_CHANGES;
+  return EXIT_OK;
+}
