@@ -3,7 +3,8 @@
  * prints for a Dockerfile (the editor's unsaved text when given), before and after the safe fixes.
  */
 import * as path from 'node:path';
-import { contextAfter, explain, formatExplain } from '../explain/explain.js';
+import { contextAfter, explain } from '../explain/explain.js';
+import { formatExplain } from '../explain/format.js';
 import { DiskContext } from '../context/context.js';
 import { readDockerfile } from '../io/io.js';
 import { analyse } from './analysis.js';
