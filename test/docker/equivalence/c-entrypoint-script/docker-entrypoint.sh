@@ -1,0 +1,4 @@
+#!/bin/sh
+set -e
+echo "entrypoint: starting $1"
+exec "$@"
