@@ -22,6 +22,7 @@ import {
   commandsOf,
 } from './shared.js';
 import type { Analysis, Plan, Ecosystem } from './shared.js';
+import { startFiles } from './start-files.js';
 
 /**
  * ENV variables that only configure the build (compilers, package managers, cross-compilation):
@@ -190,6 +191,10 @@ export function buildFix(
         at: a.user.span.start,
       };
   }
+  // The files the start command runs (scripts, what they source) come along.
+  const start = startFiles(a, plan, moved);
+  if ('skip' in start) return { ruleId, reason: start.skip, at: start.at };
+  const copies = [...plan.copies, ...start.copies];
   // useradd/groupadd do not exist on alpine (busybox has adduser/addgroup).
   const rtImage = parseImage(plan.runtimeImage);
   if ((rtImage.repo === 'alpine' || /alpine/.test(rtImage.tag)) && !/alpine/.test(a.image.tag)) {
@@ -274,7 +279,7 @@ export function buildFix(
   const workdir = finalWd ?? model.workdirAt(a.buildAt);
   if (workdir) lines.push(`WORKDIR ${workdir}`);
   lines.push(...(plan.deps ?? []));
-  for (const c of plan.copies) {
+  for (const c of copies) {
     const to =
       c.to !== undefined
         ? relativeDest(c.to, workdir)
@@ -302,7 +307,10 @@ export function buildFix(
   const envNote = buildOnly.length
     ? `Build settings stay in the builder: ENV ${buildOnly.join(', ')}.`
     : undefined;
-  const note = [eco.note, plan.noteExtra, health, envNote].filter(Boolean).join(' ');
+  const startNote = start.copies.length
+    ? `The start command's ${start.copies.length > 1 ? 'files come' : 'file comes'} along: ${start.copies.map((c) => c.from).join(', ')}.`
+    : undefined;
+  const note = [eco.note, plan.noteExtra, startNote, health, envNote].filter(Boolean).join(' ');
   return {
     ruleId,
     message: plan.message,
@@ -312,6 +320,7 @@ export function buildFix(
     note,
     data: {
       ...plan.data,
+      ...(start.copies.length ? { startFiles: start.copies.map((c) => c.from) } : {}),
       builder: builderName,
       runtime: runtimeName,
       ...(buildOnly.length ? { builderOnlyEnv: buildOnly } : {}),

@@ -301,6 +301,15 @@ export function startWords(a: Analysis): { words: string[]; exec: boolean; at: n
  * image path `abs` (the latest such COPY wins), or null when none did or it cannot be told.
  */
 export function contextFileAt(a: Analysis, abs: string, before: number): string | null {
+  return contextCopyAt(a, abs, before)?.file ?? null;
+}
+
+/** `contextFileAt`, with the COPY that put the file there. */
+export function contextCopyAt(
+  a: Analysis,
+  abs: string,
+  before: number,
+): { file: string; instr: Instruction } | null {
   const { model } = a;
   const bc = a.ctx.buildContext;
   if (!bc.available) return null;
@@ -342,7 +351,7 @@ export function contextFileAt(a: Analysis, abs: string, before: number): string 
         const target = intoDir ? `${dir}/${src.split('/').pop()}` : dir;
         if (normalizePosix(target) === abs) hit = file(src);
       }
-      if (hit !== null) return hit;
+      if (hit !== null) return { file: hit, instr: i };
     }
   }
   return null;

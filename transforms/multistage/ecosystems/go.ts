@@ -16,6 +16,7 @@ import {
   lastBuild,
 } from '../shared.js';
 import type { Analysis, Artifact, Outcome, Ecosystem } from '../shared.js';
+import { startPaths } from '../start-files.js';
 import { debianRelease, runtimePackages, installLine } from '../runtime.js';
 
 const isGoBuild = (c: SimpleCommand) =>
@@ -218,8 +219,10 @@ function planGo(a: Analysis): Outcome {
     if (!abs) return { skip: '`go build -o` is relative and the WORKDIR is not known', at };
     copies.push({ from: abs, dir: false });
   }
+  // distroless/static has no shell: a start command that runs a script needs alpine.
   const distrolessOk =
     !!start?.exec &&
+    !startPaths(start.words).interpreted &&
     !a.instrs.some((i) => i.keyword === 'HEALTHCHECK') &&
     !a.instrs.slice(a.buildAt - a.stage.first + 1).some((i) => i.keyword === 'RUN') &&
     a.userRuns.length === 0;

@@ -4,7 +4,7 @@
  * Docs: docs/rules/multistage.md.
  */
 import { insertLinesBefore } from '../../../src/toolkit/edits.js';
-import { copySpec } from '../../../src/toolkit/copy.js';
+import { copySpec, resolveDest } from '../../../src/toolkit/copy.js';
 import { normalizePosix } from '../../../src/model/dockerfile.js';
 import { PIP_VALUE_OPTIONS } from '../../../src/toolkit/packages/pip.js';
 import type { Edit, SimpleCommand } from '../../../src/model/types.js';
@@ -110,12 +110,16 @@ function planPython(a: Analysis): Outcome {
     env.push('ENV PATH="/opt/venv/bin:$PATH"');
   }
   const copies: Artifact[] = under(venv, wd) ? [] : [{ from: venv, dir: true }];
-  // The app's files come from the builder only when they were copied before the last pip
-  // install (later COPYs move to the runtime stage and read the context directly).
+  // The app's files come from the builder only when they were copied into the WORKDIR before
+  // the last pip install (later COPYs move to the runtime stage and read the context directly;
+  // files copied elsewhere, such as an entrypoint, are the start command's business).
   const lastPip = pips[pips.length - 1]!.instr.index;
   const sourceBefore = a.instrs.some((i) => {
     const spec = copySpec(model, i);
     if (!spec || spec.from || i.index > lastPip) return false;
+    const dest = resolveDest(model, spec);
+    const d = dest === null ? null : normalizePosix(dest);
+    if (d !== null && !under(d, wd) && !under(wd, d)) return false;
     return spec.sources.some(
       (w) =>
         !/(^|\/)(requirements[^/]*\.(txt|in)|requirements\/?|constraints[^/]*\.txt|pyproject\.toml|setup\.(py|cfg)|poetry\.lock|Pipfile(\.lock)?)$/.test(
