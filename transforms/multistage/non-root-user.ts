@@ -141,6 +141,75 @@ function startProgram(model: DockerfileModel, instrs: Instruction[]): string {
   }
 }
 
+/** `useradd`/`adduser` options that take the next word as their value (shadow, busybox, Debian). */
+const USERADD_VALUE_OPTIONS = new Set([
+  ...[
+    '-b',
+    '-c',
+    '-d',
+    '-e',
+    '-f',
+    '-g',
+    '-G',
+    '-k',
+    '-K',
+    '-p',
+    '-R',
+    '-P',
+    '-s',
+    '-u',
+    '-Z',
+    '-h',
+  ],
+  ...['--base-dir', '--comment', '--home-dir', '--home', '--expiredate', '--inactive', '--gid'],
+  ...['--groups', '--skel', '--key', '--password', '--root', '--prefix', '--shell', '--uid'],
+  ...['--selinux-user', '--ingroup', '--gecos', '--firstuid', '--lastuid', '--conf'],
+]);
+
+/**
+ * The user the stage's RUNs create with useradd/adduser (the login is their first operand): the
+ * one the app should run as. Several users: the one a `chown` of the stage names. A skip when
+ * a name is not literal or several users remain.
+ */
+function stageUser(
+  model: DockerfileModel,
+  instrs: Instruction[],
+): { name: string; instr: Instruction } | { skip: string; instr: Instruction } | null {
+  const created: { name: string | null; instr: Instruction }[] = [];
+  const chowned: string[] = [];
+  for (const instr of instrs)
+    for (const c of commandsOf(instr)) {
+      const cmd = cmdName(c);
+      const words = c.args.map((w) => w.value);
+      if (cmd === 'chown')
+        for (const w of words) if (w && !w.startsWith('-')) chowned.push(w.split(/[:.]/)[0]!);
+      if (cmd !== 'useradd' && cmd !== 'adduser') continue;
+      let name: string | null | undefined;
+      for (let k = 0; k < words.length && name === undefined; k++) {
+        const w = words[k];
+        if (w === null) name = null;
+        else if (USERADD_VALUE_OPTIONS.has(w!)) k++;
+        else if (!w!.startsWith('-')) name = w;
+      }
+      if (name !== undefined) created.push({ name, instr });
+    }
+  if (created.length === 0) return null;
+  const unknown = created.find((u) => u.name === null);
+  if (unknown)
+    return {
+      skip: `the stage creates a user whose name is not a literal (line ${unknown.instr.line + 1}): set USER to it by hand`,
+      instr: unknown.instr,
+    };
+  const names = [...new Set(created.map((u) => u.name!))];
+  const pick = names.length === 1 ? names : names.filter((n) => chowned.includes(n));
+  if (pick.length !== 1)
+    return {
+      skip: `the stage creates several users (${names.join(', ')}): cannot tell which one runs the app`,
+      instr: created[0]!.instr,
+    };
+  return { name: pick[0]!, instr: created.find((u) => u.name === pick[0])!.instr };
+}
+
 export function checkUser(model: DockerfileModel): Finding[] {
   if (model.stages.length < 2) return [];
   const stage = model.stages[model.stages.length - 1]!;
@@ -165,7 +234,15 @@ export function checkUser(model: DockerfileModel): Finding[] {
   if (!run) return [];
   let lines: string[];
   let who: string;
-  if (repo === 'node') {
+  // A user the stage creates itself (and gives its folders): run as that one.
+  const existing = stageUser(model, instrs);
+  if (existing && 'name' in existing) {
+    lines = [`USER ${existing.name}`];
+    who = `\`${existing.name}\`, the user the stage already creates,`;
+  } else if (existing) {
+    lines = [];
+    who = '';
+  } else if (repo === 'node') {
     lines = ['USER node'];
     who = 'the image’s `node` user';
   } else if (
@@ -242,6 +319,7 @@ export function checkUser(model: DockerfileModel): Finding[] {
     );
   const vol = instrs.find((i) => i.keyword === 'VOLUME');
   if (vol) return skip('VOLUME: a non-root user may not be able to write to it', vol.span.start);
+  if (existing && 'skip' in existing) return skip(existing.skip, existing.instr.span.start);
   // USER after the last RUN/COPY/ADD (the files are in place), else right after FROM. The RUN
   // that creates the user goes before the stage's first COPY/ADD (after the instruction before
   // it, so a comment above the COPY stays with it): copied files change on every source edit,
