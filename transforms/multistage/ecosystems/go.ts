@@ -22,17 +22,32 @@ import { debianRelease, runtimePackages, installLine } from '../runtime.js';
 const isGoBuild = (c: SimpleCommand) =>
   cmdName(c) === 'go' && (c.args[0]?.value === 'build' || c.args[0]?.value === 'install');
 
-function goRuntime(a: Analysis, cgoOff: boolean, distrolessOk: boolean): string {
+/**
+ * The Debian release of a golang tag without a distro: the image's default of the time
+ * (docker-library moved it to buster in July 2019, bullseye in August 2021, bookworm in June
+ * 2023 with Go 1.19.10 and 1.20.5, trixie in August 2025). Where a version was built on both,
+ * the later release is taken (a binary runs on a newer glibc, not on an older one); null for
+ * Go 1.12 and older (stretch or buster).
+ */
+function goDefaultRelease(tag: string): string | null {
+  const m = /^1\.(\d+)(?:\.(\d+))?/.exec(tag);
+  if (!m) return 'trixie';
+  const minor = Number(m[1]);
+  const patch = m[2] === undefined ? Infinity : Number(m[2]);
+  if (minor <= 12) return null;
+  if (minor <= 15 || (minor === 16 && patch <= 6)) return 'buster';
+  if (minor <= 18 || (minor === 19 && patch <= 9) || (minor === 20 && patch <= 4))
+    return 'bullseye';
+  return minor <= 23 ? 'bookworm' : 'trixie';
+}
+
+function goRuntime(a: Analysis, cgoOff: boolean, distrolessOk: boolean): string | null {
   const tag = a.image.tag;
   if (cgoOff) return distrolessOk ? 'gcr.io/distroless/static-debian12' : 'alpine:3';
   const alp = /alpine(3\.\d+)?/.exec(tag);
   if (alp) return `alpine:${alp[1] ?? '3'}`;
-  let rel = debianRelease(tag);
-  if (!rel) {
-    const m = /^(\d+)\.(\d+)/.exec(tag);
-    rel = m && Number(m[1]) === 1 && Number(m[2]) <= 23 ? 'bookworm' : 'trixie';
-  }
-  return `debian:${rel}-slim`;
+  const rel = debianRelease(tag) ?? (/\bstretch\b/.test(tag) ? 'stretch' : goDefaultRelease(tag));
+  return rel && `debian:${rel}-slim`;
 }
 
 /** `go build`/`go install` flags that take the next word as their value. */
@@ -227,6 +242,10 @@ function planGo(a: Analysis): Outcome {
     !a.instrs.slice(a.buildAt - a.stage.first + 1).some((i) => i.keyword === 'RUN') &&
     a.userRuns.length === 0;
   const rt = goRuntime(a, cgoOff, distrolessOk);
+  if (!rt)
+    return {
+      skip: `cannot tell the Debian release of ${a.stage.image} (Go 1.12 and older were built on stretch, then buster): pin a distro tag such as golang:1.12-buster`,
+    };
   const setup: string[] = [];
   const extra: Artifact[] = [];
   if (rt.startsWith('debian:') && !a.image.tag.includes('alpine'))
