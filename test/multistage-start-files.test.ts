@@ -4,7 +4,7 @@
  * these cases pin down which start-command words name files.
  */
 import { describe, expect, test } from '@jest/globals';
-import { startPaths } from '../transforms/multistage/start-files.js';
+import { runsCommand, startPaths } from '../transforms/multistage/start-files.js';
 
 describe('multistage start files: startPaths', () => {
   test.each([
@@ -40,5 +40,19 @@ describe('multistage start files: startPaths', () => {
     expect(startPaths(['sh', 'run.sh']).interpreted).toBe(true);
     expect(startPaths(['/entrypoint.sh']).interpreted).toBe(true);
     expect(startPaths(['python', 'app.py']).interpreted).toBe(true);
+  });
+});
+
+describe('multistage start files: runsCommand', () => {
+  test.each([
+    [['/src/docker-entrypoint.sh'], true],
+    [['tini', '--'], true],
+    [['/usr/bin/dumb-init', '--'], true],
+    [['docker-entrypoint'], true],
+    [['java', '-jar', '/app/app.jar'], false],
+    [['auth_server'], false],
+    [['tini', '--', '/usr/local/bin/api'], false],
+  ])('ENTRYPOINT %j runs its CMD as a command: %s', (words, expected) => {
+    expect(runsCommand(words)).toBe(expected);
   });
 });

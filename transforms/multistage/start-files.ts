@@ -83,13 +83,14 @@ export function startPaths(words: string[]): {
       else break;
     }
     const prog = seg[i];
-    if (prog === undefined || prog === '') return;
+    // Nothing to run, or options (arguments of an ENTRYPOINT).
+    if (prog === undefined || prog === '' || prog.startsWith('-')) return;
     if (prog.includes('$')) {
       unknown ??= prog;
       return;
     }
     if (prog.includes('/')) paths.push(prog);
-    else if (!prog.startsWith('-')) commands.push(prog);
+    else commands.push(prog);
     const base = commandBase(prog);
     const args = seg.slice(i + 1);
     if (SHELLS.has(base) || INTERPRETERS.test(base) || base.endsWith('.sh')) interpreted = true;
@@ -114,6 +115,21 @@ export function startPaths(words: string[]): {
   for (const seg of segments) command(seg);
   if (paths.some((p) => p.endsWith('.sh'))) interpreted = true;
   return { paths, commands, interpreted, ...(unknown === undefined ? {} : { unknown }) };
+}
+
+/**
+ * Whether an ENTRYPOINT runs its CMD as a command: a bare wrapper (`tini --`) or a shell script
+ * (`docker-entrypoint.sh`, which ends in `exec "$@"`). Otherwise (`java -jar app.jar`, a binary)
+ * the CMD words are its arguments.
+ */
+export function runsCommand(words: string[]): boolean {
+  let i = 0;
+  while (i < words.length && WRAPPERS.has(commandBase(clean(words[i]!)))) {
+    i++;
+    while (i < words.length && clean(words[i]!).startsWith('-')) i++;
+  }
+  const prog = words[i] === undefined ? undefined : clean(words[i]!);
+  return prog === undefined || /\.sh$|(^|[/-])entrypoint$/.test(prog);
 }
 
 /** Whether the runtime stage of `plan` has the image path `abs` from one of its artifacts. */
@@ -187,8 +203,10 @@ export function startFiles(
   const ep = lastCmdInstr(a.instrs, 'ENTRYPOINT');
   const cmd = lastCmdInstr(a.instrs, 'CMD');
   const refs: (Ref & { instr: Instruction })[] = [];
-  // The plan's CMD (Next.js standalone: `node server.js`) runs a file of its own output.
-  const cmdRuns = cmd && !plan.cmd && (!ep || ep.json) ? cmd : null;
+  // The plan's CMD (Next.js standalone: `node server.js`) runs a file of its own output. Under
+  // an exec-form ENTRYPOINT, CMD is a command only when the entrypoint runs one (`exec "$@"`).
+  const cmdRuns =
+    cmd && !plan.cmd && (!ep || (ep.json && runsCommand(commandWords(model, ep)))) ? cmd : null;
   const starts = [ep, cmdRuns].filter((i): i is Instruction => !!i);
   for (const instr of starts) {
     const found = startPaths(commandWords(model, instr));
