@@ -5,8 +5,17 @@
  */
 import { joinImage } from '../../src/model/image-path.js';
 import type { ChainItem, Instruction, SimpleCommand } from '../../src/model/types.js';
-import { type Install, type Env, vals, base, cmdText } from './env.js';
-import { isExport } from './reads.js';
+import {
+  type Install,
+  type Env,
+  vals,
+  base,
+  cmdText,
+  under,
+  contextPath,
+  inContext,
+} from './env.js';
+import { commandVars, isExport } from './reads.js';
 import { benign, analyseCommand } from './installs/index.js';
 
 /** One `&&`/`;` chain item of a RUN, with the statement holding it. */
@@ -42,11 +51,97 @@ export function isSetErrexit(cmd: SimpleCommand | null): boolean {
   );
 }
 
-/** A command that removes caches or packages: left after the build it no longer shrinks the install layer. */
-export function cleanup(cmd: SimpleCommand): boolean {
+/** Commands that delete the paths they name. */
+const DELETES = new Set(['rm', 'rmdir', 'unlink', 'shred']);
+
+/**
+ * The image path a word names, resolved against `dir`: null when not known (a variable without a
+ * literal value), 'home' for `~`/`$HOME` and 'base' for a variable the Dockerfile never sets (a
+ * tool folder of the base image such as BUNDLE_PATH or GEM_HOME, never the folder it copies into).
+ */
+function wordPath(
+  raw: string,
+  value: string | null,
+  dir: string,
+  vars: Map<string, string | null>,
+): string | null | 'home' | 'base' {
+  if (/^(~|"?\$\{?HOME\b)/.test(raw)) return 'home';
+  if (value === null) {
+    let base = false;
+    const text = raw.replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (_, name: string) => {
+      if (!vars.has(name)) base = true;
+      return vars.get(name) ?? '\0';
+    });
+    if (text.includes('\0') || /[`$]/.test(text))
+      return base && !text.includes('$') ? 'base' : null;
+    value = text.replace(/["']/g, '');
+  }
+  if (!value.startsWith('/') && !dir) return null;
+  return joinImage(dir, value.replace(/\/\*$/, '') || '/');
+}
+
+/** Output and input redirect targets of a command (`> /app/.env`, `2>>log`, `< file`); `&N` and /dev skipped. */
+function redirectTargets(cmd: SimpleCommand): string[] {
+  const out: string[] = [];
+  for (const r of cmd.redirects) {
+    const m = /^\s*\d*(?:&>>?|>>?\|?|<)\s*(.*?)\s*$/s.exec(r.raw);
+    const t = m?.[1] ?? r.raw;
+    if (/^&\d*-?$/.test(t) || /^\/dev\//.test(t) || t === '') continue;
+    out.push(t);
+  }
+  return out;
+}
+
+/**
+ * Why a command changes files of the full copy's destination (`rm -rf /app/tests`, `rm -f .env`,
+ * `echo x > /app/.env`), or null. Moved above the copy it would act before the files exist and the
+ * copy would put them back: such a command must stay after the copy.
+ */
+export function touchesCopy(env: Env, cmd: SimpleCommand, dir: string): string | null {
+  const name = base(cmd.name?.value);
+  const vars = commandVars(env, cmd);
+  const into = (p: string | null | 'home' | 'base') =>
+    p === null ||
+    (p !== 'home' &&
+      p !== 'base' &&
+      (under(env.destDir, p) !== null || under(p, env.destDir) !== null));
+  const dest = env.destDir;
+  if (DELETES.has(name))
+    for (const a of cmd.args) {
+      if (a.value?.startsWith('-')) continue;
+      const p = wordPath(a.raw, a.value, dir, vars);
+      if (into(p))
+        return p === null
+          ? `\`${cmdText(cmd)}\` deletes a path the tool cannot resolve, maybe files of the copy destination ${dest}`
+          : `\`${cmdText(cmd)}\` deletes ${p}, in the copy destination ${dest}: moved above the full copy it would delete nothing and the copy would put the files back`;
+    }
+  for (const t of redirectTargets(cmd)) {
+    const p = /\$/.test(t) ? null : wordPath(t, t.replace(/^(["'])(.*)\1$/, '$2'), dir, vars);
+    if (!into(p)) continue;
+    const where = p === null ? `a path the tool cannot resolve, maybe` : `${p},`;
+    return `\`${cmdText(cmd)}\` redirects to ${where} in the copy destination ${dest}: moved above the full copy, the copy could replace what it wrote`;
+  }
+  return null;
+}
+
+/**
+ * A command that removes caches or packages: left after the build it no longer shrinks the install
+ * layer. Not a removal of files of the source (paths of the copy destination present in the build
+ * context): that belongs after the copy.
+ */
+export function cleanup(cmd: SimpleCommand, env?: Env, dir?: string): boolean {
   const name = base(cmd.name?.value);
   const v = vals(cmd);
-  if (name === 'rm') return true;
+  if (name === 'rm') {
+    if (!env || dir === undefined) return true;
+    const targets = cmd.args.filter((a) => !a.value?.startsWith('-'));
+    const source = targets.every((a) => {
+      const p = wordPath(a.raw, a.value, dir, commandVars(env, cmd));
+      const cp = p === null || p === 'home' || p === 'base' ? null : contextPath(env, p);
+      return cp !== null && cp !== '' && (inContext(env, cp) || env.ctx.isDirectory(cp));
+    });
+    return !(targets.length > 0 && source);
+  }
   if (['npm', 'yarn', 'pnpm', 'pip', 'pip3', 'bun'].includes(name) && v[0] === 'cache') return true;
   if (
     ['apt-get', 'apt'].includes(name) &&
@@ -100,6 +195,8 @@ export function chainPlan(env: Env, run: Instruction, cwd: string | null): Chain
       continue;
     }
     const a = dir === null ? null : analyseCommand({ ...env, cwd: dir }, cmd);
+    // A command that deletes or writes files of the copy destination stays after the copy.
+    if (touchesCopy(env, cmd, dir ?? env.cwd)) break;
     if (a) {
       if (a.ignore || (a.skip && plan.installs.length)) break;
       plan.installs.push(a);
@@ -141,7 +238,7 @@ export function chainPlan(env: Env, run: Instruction, cwd: string | null): Chain
     }
     for (const it of items.slice(k))
       for (const c of commandsIn(run, it.item))
-        if (cleanup(c))
+        if (cleanup(c, env, dir ?? env.cwd))
           plan.review.push(
             `\`${cmdText(c)}\` stays after the build and no longer shrinks the install layer`,
           );

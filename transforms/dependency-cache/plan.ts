@@ -16,7 +16,7 @@ import { ID, type Kind, type Install, type Env, envFor, INERT, SETTINGS } from '
 import { benign, analyseCommand, INSTALL_NAMES } from './installs/index.js';
 import { buildsSource } from './installs/go.js';
 import { type FullCopy, fullCopy, sourceCopyFor } from './copy.js';
-import { chainPlan } from './chain.js';
+import { chainPlan, touchesCopy } from './chain.js';
 import { contextFree } from './setup-steps.js';
 import { moveFix } from './move.js';
 import { firstLine } from './text.js';
@@ -136,6 +136,10 @@ export function planForCopy(
     }
     const nested = run.shell.commands.find((c) => c.nested);
     if (nested) return skip('the install sits inside a compound command (if, for, pipe, subshell)');
+    for (const c of run.shell.commands) {
+      const why = touchesCopy(env, c, cwd);
+      if (why) return skip(why);
+    }
     const other = others.find((c) => !benign(c));
     if (other)
       return skip(
