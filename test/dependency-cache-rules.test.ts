@@ -6,6 +6,7 @@ import { describe, expect, test } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { transform } from '../transforms/dependency-cache/index.js';
+import { localSpec } from '../transforms/dependency-cache/installs/node.js';
 
 const root = 'fixtures/dependency-cache';
 const used = new Set<string>();
@@ -37,5 +38,28 @@ describe('dependency-cache rule catalogue', () => {
 
   test('every declared rule has a fixture', () => {
     expect(ids.filter((id) => !used.has(id))).toEqual([]);
+  });
+});
+
+describe('npm dependency specs that name a local path (npm-package-arg rules)', () => {
+  test.each([
+    ['libs/pkgs/ui', true],
+    ['file:../shared', true],
+    ['link:../shared', true],
+    ['git+file:vendor/x.git', true],
+    ['./packages/x', true],
+    ['~/x', true],
+    ['/opt/x', true],
+    ['x-1.0.0.tgz', true],
+    ['^4.19.2', false],
+    ['latest', false],
+    ['expressjs/express', false],
+    ['expressjs/express#v4.19.2', false],
+    ['github:user/repo', false],
+    ['npm:@scope/pkg@^1.0.0', false],
+    ['https://example.com/x.tgz', false],
+    ['workspace:*', false],
+  ])('%s -> %s', (spec, local) => {
+    expect(localSpec(spec)).toBe(local);
   });
 });

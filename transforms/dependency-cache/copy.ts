@@ -97,6 +97,15 @@ export interface ManifestFile {
   imagePath: string;
 }
 
+/**
+ * Why the tool cannot check a manifest it would copy: a symlink (the tool does not follow it, so
+ * what the install reads through it stays unseen) or a file that is not text. Binary lock files (`bun.lockb`) are fine.
+ */
+function unreadable(ctx: BuildContext, cp: string): string | null {
+  if (/\.lockb$/.test(cp) || ctx.readFile(cp) !== null) return null;
+  return `${cp} is a symlink or not a text file: the tool cannot read what the install reads through it`;
+}
+
 /** The context files the installs read, grouped by target folder; or a reason to skip. */
 export function manifests(
   model: DockerfileModel,
@@ -132,8 +141,11 @@ export function manifests(
         if (need.required) add(cp, need.path);
         continue;
       }
-      if (inContext(env, cp)) add(cp, need.path);
-      else if (need.required) {
+      if (inContext(env, cp)) {
+        const why = unreadable(ctx, cp);
+        if (why) return why;
+        add(cp, need.path);
+      } else if (need.required) {
         const why =
           ctx.exists(cp) && ignore(env, cp)
             ? 'is excluded by .dockerignore'
@@ -155,6 +167,10 @@ export function manifests(
               : null;
         if (rel === null || !g.pattern.test(rel) || env.ignore.ignores(e.path)) continue;
         if (/(^|\/)(bin|obj|node_modules)\//.test(rel)) continue;
+        if (!/\.(jar|lockb|dll|exe|zip)$/.test(rel)) {
+          const why = unreadable(ctx, e.path);
+          if (why) return why;
+        }
         add(e.path, joinImage(g.dir, rel));
       }
     }

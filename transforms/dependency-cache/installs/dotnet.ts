@@ -4,8 +4,8 @@
  */
 import { joinImage } from '../../../src/model/image-path.js';
 import type { SimpleCommand } from '../../../src/model/types.js';
-import { type Install, type Env, subcommand } from '../env.js';
-import { envReads, readOpts, optionReads } from '../reads.js';
+import { type Install, type Env, type Read, subcommand, contextPath, imageDir } from '../env.js';
+import { envReads, readOpts, optionReads, localPath } from '../reads.js';
 
 export function dotnet(env: Env, cmd: SimpleCommand): Install | null {
   const sub = subcommand(cmd);
@@ -18,7 +18,7 @@ export function dotnet(env: Env, cmd: SimpleCommand): Install | null {
     {
       dir: env.destDir,
       pattern:
-        /(^|\/)([^/]+\.(csproj|fsproj|vbproj|sln|slnx|props|targets)|nuget\.config|NuGet\.Config|global\.json|packages\.lock\.json|dotnet-tools\.json)$/,
+        /(^|\/)([^/]+\.(csproj|fsproj|vbproj|sln|slnx|props|targets)|nuget\.config|global\.json|packages\.lock\.json|dotnet-tools\.json)$/i,
       primary: true,
     },
   ];
@@ -36,5 +36,35 @@ export function dotnet(env: Env, cmd: SimpleCommand): Install | null {
   ];
   if (!env.ctx.available)
     return { ...out, skip: 'no build context: the project files cannot be listed' };
+  out.reads.push(...nugetSources(env));
+  return out;
+}
+
+/**
+ * Local package sources of the NuGet config files of the copied tree (any case of the name):
+ * `<add key="local" value="./packages" />` is a folder of the source restore reads.
+ */
+function nugetSources(env: Env): Read[] {
+  const root = contextPath(env, env.destDir);
+  if (root === null) return [];
+  const out: Read[] = [];
+  for (const e of env.ctx.walk()) {
+    if (e.isDirectory || !/(^|\/)nuget\.config$/i.test(e.path)) continue;
+    if ((root !== '' && !e.path.startsWith(root + '/')) || env.ignore.ignores(e.path)) continue;
+    const rel = root === '' ? e.path : e.path.slice(root.length + 1);
+    const dir = imageDir(joinImage(env.destDir, rel));
+    const xml = env.ctx.readFile(e.path) ?? '';
+    for (const m of xml.matchAll(/<add\s[^>]*\bvalue\s*=\s*"([^"]*)"/gi)) {
+      const value = m[1]!;
+      if (/^https?:\/\//i.test(value) || /^(true|false|\d+)$/i.test(value)) continue;
+      const what = `\`value="${value}"\` in ${rel}`;
+      if (value.includes('%') || value.includes('$'))
+        out.push({ path: null, what, does: 'reads packages from' });
+      else {
+        const p = localPath(value.replace(/\\/g, '/'), dir, true);
+        if (p !== null) out.push({ path: p, what, does: 'reads packages from' });
+      }
+    }
+  }
   return out;
 }

@@ -10,6 +10,7 @@ import {
   type Install,
   type Env,
   contextPath,
+  inContext,
   readContext,
   base,
   hasPrefix,
@@ -74,12 +75,74 @@ export function maven(env: Env, cmd: SimpleCommand): Install | null {
     ...mavenRepoReads(env, cmd),
     ...envReads(env, cmd),
   ];
-  const pom = readContext(env, joinImage(env.cwd, 'pom.xml'));
+  const config = readContext(env, joinImage(env.cwd, '.mvn/maven.config'));
+  if (config) {
+    const why = mavenConfigReads(env, config, out.reads);
+    if (why) return { ...out, skip: why };
+  }
+  const raw = readContext(env, joinImage(env.cwd, 'pom.xml'));
+  const pom = raw?.replace(/<!--[\s\S]*?-->/g, '');
   if (pom && /<modules>/.test(pom))
     return { ...out, skip: 'the pom.xml has modules, whose poms need the source tree' };
   if (pom && /<relativePath>\s*\.\./.test(pom))
     return { ...out, skip: 'the pom.xml has a parent outside its folder' };
+  const why = pom ? pomReads(env, pom) : null;
+  if (why) return { ...out, skip: why };
   return out;
+}
+
+/**
+ * Files of the source a pom.xml makes maven read besides itself: a parent by `<relativePath>` (or
+ * the default ../pom.xml when that is a file of the copied tree), `file:` repositories
+ * (`file://${project.basedir}/repo`), `<systemPath>` jars. A reason naming the first, or null.
+ */
+function pomReads(env: Env, pom: string): string | null {
+  const rel = /<parent>[\s\S]*?<\/parent>/.exec(pom)?.[0];
+  if (rel) {
+    const path = /<relativePath>\s*([^<]*?)\s*<\/relativePath>/.exec(rel);
+    if (path && path[1])
+      return `the pom.xml reads its parent from \`<relativePath>${path[1]}</relativePath>\`, which the fix would not copy`;
+    if (!path && !/<relativePath\s*\/>/.test(rel)) {
+      const cp = contextPath(env, joinImage(env.cwd, '../pom.xml'));
+      if (cp !== null && inContext(env, cp))
+        return 'the pom.xml has a parent, which maven looks for at ../pom.xml, a file of the source';
+    }
+  }
+  const url = /<url>\s*(file:[^<]*?)\s*<\/url>/i.exec(pom);
+  if (url) return `the pom.xml reads a repository from a local folder (\`${url[1]}\`)`;
+  for (const m of pom.matchAll(/<systemPath>\s*([^<]*?)\s*<\/systemPath>/g))
+    if (!/^\$\{(java\.home|env\.JAVA_HOME)\}/.test(m[1]!))
+      return `the pom.xml reads a jar from \`<systemPath>${m[1]}</systemPath>\`, which the fix would not copy`;
+  return null;
+}
+
+/** The options of .mvn/maven.config (read like command-line options): files they name are reads. */
+function mavenConfigReads(env: Env, config: string, reads: Read[]): string | null {
+  const words = config.split(/\s+/).filter(Boolean);
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    const eq = w.startsWith('--') ? w.indexOf('=') : -1;
+    const opt = eq > 0 ? w.slice(0, eq) : w;
+    if (['-f', '--file', '-pl', '--projects'].includes(opt) || /^-(f|pl)./.test(w))
+      return `.mvn/maven.config runs maven on another project file (\`${w}\`)`;
+    const repo = /^-Dmaven\.repo\.local=(.+)$/.exec(w);
+    const value = repo
+      ? repo[1]!
+      : opt in MAVEN_READ_OPTS
+        ? eq > 0
+          ? w.slice(eq + 1)
+          : words[++i]
+        : undefined;
+    if (value === undefined) continue;
+    const what = `\`${repo ? w : `${opt} ${value}`}\` in .mvn/maven.config`;
+    const does = repo ? 'reads its local repository from' : MAVEN_READ_OPTS[opt]!;
+    if (value.includes('$')) reads.push({ path: null, what, does });
+    else {
+      const p = localPath(value, env.cwd, true);
+      if (p !== null) reads.push({ path: p, what, does });
+    }
+  }
+  return null;
 }
 
 /** `-Dmaven.repo.local=DIR`: the local repository maven reads and fills. */
@@ -103,6 +166,10 @@ export const GRADLE_READ_OPTS = readOpts({
   'reads its user home from': ['-g', '--gradle-user-home'],
   'reads its cache from': ['--project-cache-dir'],
 });
+
+/** Gradle script code that reads other files: applied scripts, local jars and folders, file contents. */
+const GRADLE_READS =
+  /\bapply\s*\(?\s*from\s*[:=]|\b(files|fileTree)\s*\(|\bflatDir\b|\bfile\s*\([^)]*\)\s*\.(text|readText|readLines|readBytes|newReader|withReader|newInputStream|withInputStream|eachLine)\b|\.load\s*\(/;
 
 export function gradle(env: Env, cmd: SimpleCommand): Install | null {
   const tasks = cmd.args.filter((a) => a.value !== null && !a.value.startsWith('-'));
@@ -135,5 +202,14 @@ export function gradle(env: Env, cmd: SimpleCommand): Install | null {
   const cp = contextPath(env, j('buildSrc'));
   if (cp !== null && env.ctx.isDirectory(cp))
     return { ...out, skip: 'buildSrc is compiled from the source' };
+  for (const f of ['build.gradle', 'build.gradle.kts', 'settings.gradle', 'settings.gradle.kts']) {
+    const code = (readContext(env, j(f)) ?? '').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+    const m = GRADLE_READS.exec(code);
+    if (m && !/^apply\s*\(?\s*from\s*[:=]\s*["']https?:/.test(code.slice(m.index)))
+      return {
+        ...out,
+        skip: `${f} reads other files of the source (\`${code.slice(m.index).split('\n')[0]!.trim()}\`), which the fix would not copy`,
+      };
+  }
   return out;
 }

@@ -29,11 +29,47 @@ export interface PackageJson {
   dependencies?: Record<string, string>;
   devDependencies?: Record<string, string>;
   optionalDependencies?: Record<string, string>;
-  pnpm?: { patchedDependencies?: unknown };
+  overrides?: unknown;
+  resolutions?: unknown;
+  pnpm?: { patchedDependencies?: unknown; overrides?: unknown };
   patchedDependencies?: unknown;
 }
 
 export const LIFECYCLE = ['preinstall', 'install', 'postinstall', 'prepare'];
+
+/**
+ * A dependency spec npm/yarn/pnpm resolve to a local path (npm-package-arg's rules): `file:`,
+ * `link:`, `portal:`, `git+file:`, paths starting with `.`, `/`, `~/` or a drive, a tarball name,
+ * and any spec with a slash and no protocol that is not a GitHub `owner/repo` shorthand
+ * (`libs/pkgs/x`).
+ */
+export function localSpec(spec: string): boolean {
+  if (/^(file|link|portal|git\+file):/i.test(spec)) return true;
+  if (/^(\.|~[/\\]|[/\\]|[a-zA-Z]:[/\\])/.test(spec)) return true;
+  if (spec.includes(':')) return false;
+  if (/\.(tgz|tar\.gz|tar)$/i.test(spec) && !spec.includes('/')) return true;
+  return /[/\\]/.test(spec) && !/^[^@%/\s.-][^:@%/\s]*\/[^:@\s/%]+(#.*)?$/.test(spec);
+}
+
+/** Every `name: spec` of the dependency lists, `overrides` and `resolutions` (nested ones too). */
+function depSpecs(pkg: PackageJson): [string, string][] {
+  const out: [string, string][] = [];
+  const walk = (o: unknown, name: string) => {
+    if (typeof o === 'string') out.push([name, o]);
+    else if (o && typeof o === 'object')
+      for (const [k, v] of Object.entries(o)) walk(v, k === '.' ? name : k);
+  };
+  for (const deps of [
+    pkg.dependencies,
+    pkg.devDependencies,
+    pkg.optionalDependencies,
+    pkg.overrides,
+    pkg.resolutions,
+    pkg.pnpm?.overrides,
+  ])
+    if (deps && typeof deps === 'object') walk(deps, '');
+  return out;
+}
 
 /** Why installing this package.json needs more than its manifests, or null. */
 export function packageJsonProblem(
@@ -47,11 +83,9 @@ export function packageJsonProblem(
       if (script) return `${name} runs a \`${s}\` script (\`${script}\`) that may need the source`;
     }
   }
-  for (const deps of [pkg.dependencies, pkg.devDependencies, pkg.optionalDependencies]) {
-    for (const [dep, spec] of Object.entries(deps ?? {})) {
-      if (/^(file|link|portal):|^\.{0,2}\//.test(spec))
-        return `${name} depends on a local path (\`${dep}: ${spec}\`), which needs the source`;
-    }
+  for (const [dep, spec] of depSpecs(pkg)) {
+    if (localSpec(spec))
+      return `${name} depends on a local path (\`${dep}: ${spec}\`), which needs the source`;
   }
   if (pkg.pnpm?.patchedDependencies || pkg.patchedDependencies)
     return `${name} patches dependencies with files from the source`;
@@ -223,12 +257,13 @@ export const NODE_READ_OPTS = readOpts({
   'reads its settings from': ['--userconfig', '--globalconfig', '--use-yarnrc'],
   'reads a certificate from': ['--cafile'],
   'reads packages from': ['--yarn-offline-mirror'],
+  'reads its package cache from': ['--cache', '--cache-folder', '--cache-dir', '--store-dir'],
   'runs hooks from': ['--pnpmfile'],
 });
 
 /** Keys of .npmrc that name a file npm/pnpm read. */
 export const NPMRC_PATH_KEYS =
-  /^(cafile|userconfig|globalconfig|certfile|keyfile|pnpmfile|global-pnpmfile)$/;
+  /^(cafile|userconfig|globalconfig|certfile|keyfile|pnpmfile|global-pnpmfile|cache|cache-dir|store-dir)$/;
 
 /**
  * Paths named by the package manager's config files in the project folder: the Yarn binary
@@ -240,7 +275,14 @@ export function nodeConfig(env: Env, dir: string, tool: string, out: Install): s
   const npmrc = readContext(env, joinImage(dir, '.npmrc'));
   for (const line of (npmrc ?? '').split(/\r?\n/)) {
     const m = /^\s*(?:\S*:)?([\w-]+)\s*=\s*(.*?)\s*$/.exec(line);
-    if (!m || !NPMRC_PATH_KEYS.test(m[1]!) || m[2]!.includes('$')) continue;
+    if (!m || !NPMRC_PATH_KEYS.test(m[1]!)) continue;
+    if (m[2]!.includes('$')) {
+      // npm expands environment variables in .npmrc: a path under the home folder is no source
+      // file, any other variable has no value the tool knows.
+      if (!/^["']?\$\{?HOME\b/.test(m[2]!))
+        reads.push({ path: null, what: `\`${m[1]}=${m[2]}\` in .npmrc`, does: 'names' });
+      continue;
+    }
     const p = localPath(m[2]!.replace(/^(["'])(.*)\1$/, '$2'), dir, true);
     if (p !== null) reads.push({ path: p, what: `\`${m[1]}=${m[2]}\` in .npmrc`, does: 'names' });
   }
@@ -272,7 +314,7 @@ export function nodeConfig(env: Env, dir: string, tool: string, out: Install): s
       const m = /^\s*"?([\w-]+)"?\s+(["']?)(.+?)\2\s*$/.exec(line);
       if (!m) continue;
       if (m[1] === 'yarn-path') out.needs.push({ path: joinImage(dir, m[3]!), required: true });
-      else if (m[1] === 'yarn-offline-mirror' || m[1] === 'cafile') {
+      else if (['yarn-offline-mirror', 'cafile', 'cache-folder'].includes(m[1]!)) {
         const p = localPath(m[3]!, dir, true);
         if (p !== null) reads.push({ path: p, what: `\`${m[1]}\` in .yarnrc`, does: 'names' });
       }

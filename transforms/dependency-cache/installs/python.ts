@@ -46,7 +46,7 @@ export function pipRequirements(
     const base = file.replace(/^.*\//, '');
     if (
       /^(-e|--editable)\b/.test(line) &&
-      !/^(-e|--editable)\s*(git\+|hg\+|svn\+|bzr\+|https?:)/.test(line)
+      (!/^(-e|--editable)\s*(git\+|hg\+|svn\+|bzr\+|https?:)/.test(line) || /\+file:/.test(line))
     )
       return `${base} installs a local path (\`${line}\`), which needs the source`;
     if (/^(-f|--find-links)\s*[=\s]\s*(?![a-z]+:)/.test(line))
@@ -54,7 +54,7 @@ export function pipRequirements(
     if (/^(-i|--index-url|--extra-index-url)\s*[=\s]\s*(file:|\.|\/)/.test(line))
       return `${base} reads packages from a local index (\`${line}\`)`;
     if (
-      /^(\.|\/|~)|^file:|@\s*file:/.test(line) ||
+      /^(\.|\/|~)|^file:|@\s*file:|(^|[\s@=])[a-z]+\+file:/.test(line) ||
       (/\.(whl|tar\.gz|zip)$/.test(line) && !/:\/\//.test(line))
     )
       return `${base} installs a local path (\`${line}\`), which needs the source`;
@@ -104,7 +104,7 @@ export function pip(env: Env, cmd: SimpleCommand, args: Word[]): Install {
         (v.length > 2 && v.startsWith('-e') ? v.slice(2) : null) ??
         args[++i]?.value ??
         '';
-      if (!/^(git|hg|svn|bzr)\+|^https?:/.test(target))
+      if (!/^(git|hg|svn|bzr)\+|^https?:/.test(target) || /\+file:/.test(target))
         return {
           ...out,
           skip: `\`pip install -e ${target}\` installs the project itself, which needs the source`,
@@ -132,10 +132,12 @@ export function pip(env: Env, cmd: SimpleCommand, args: Word[]): Install {
         : null;
       if (p !== null) out.reads!.push(venvOutput(cmd, p));
     } else if (v.startsWith('-')) continue;
-    else if (/^(?!file:)[a-z][a-z0-9+.-]*:\/\/|@\s*(?!file:)[a-z][a-z0-9+.-]*:\/\//i.test(v))
+    else if (
+      /^(?![a-z+]*file:)[a-z][a-z0-9+.-]*:\/\/|@\s*(?![a-z+]*file:)[a-z][a-z0-9+.-]*:\/\//i.test(v)
+    )
       continue; // a URL (`https://.../x.whl`, `pkg @ git+https://...`)
     else if (
-      /^(\.|\/|~)|^file:|@\s*file:/.test(v) ||
+      /^(\.|\/|~)|^file:|@\s*file:|^[a-z]+\+file:/.test(v) ||
       /\.(whl|tar\.gz|zip|tar\.bz2|tgz)$/.test(v) ||
       v.includes('/')
     )

@@ -56,6 +56,23 @@ export function bundler(env: Env, cmd: SimpleCommand): Install | null {
       return { ...out, skip: 'the Gemfile evaluates another Gemfile' };
     for (const m of code.matchAll(/^\s*ruby\s+file:\s*['"]([^'"]+)['"]/gm))
       out.needs.push({ path: joinImage(root, m[1]!), required: true });
+    // `File.read('.ruby-version')` (also through `File.expand_path(NAME, __dir__)`): a file
+    // copied with the manifests. Any other read of the source blocks the move.
+    for (const m of code.matchAll(FILE_READ))
+      out.needs.push({ path: joinImage(root, m[2]!), required: true });
+    const other = code.split('\n').find((l) => OTHER_READ.test(l.replace(FILE_READ, '')));
+    if (other)
+      return {
+        ...out,
+        skip: `the Gemfile reads other files of the source (\`${other.trim()}\`), which the fix would not copy`,
+      };
   }
   return out;
 }
+
+/** `File.read('NAME')`, `File.read(File.expand_path('NAME', __dir__))`, `IO.read`, `File.readlines`. */
+const FILE_READ =
+  /\b(?:File|IO)\.(?:read|readlines)\(\s*(?:File\.expand_path\(\s*)?(['"])([^'"#{}$]+)\1(?:\s*,\s*__dir__\s*\))?\s*\)/g;
+/** Ruby that reads or runs other files (`instance_eval`, `eval_gemfile`, `load`, `Dir[...]`, ...). */
+const OTHER_READ =
+  /\b(?:instance_eval|eval|load|require_relative|Dir\s*\[|Dir\.(?:glob|children|entries|each_child)|File\.|IO\.|Pathname)|\brequire\s*\(?\s*['"]\.{1,2}\//;
