@@ -74,6 +74,8 @@ export interface Install {
   inserts?: { at: number; text: string }[];
   /** Commands to run after the full copy (the source-dependent part). */
   after?: string[];
+  /** How messages name the command when not by its kind (`pip wheel`). */
+  label?: string;
   /** The install only covers the source-dependent part of an earlier split: not an opportunity. */
   ignore?: boolean;
 }

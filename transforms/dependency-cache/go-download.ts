@@ -39,16 +39,25 @@ export function goDownloadFix(
     if (instr.shell?.commands.some((c) => base(c.name?.value) === 'go' && vals(c).includes('mod')))
       return null;
   }
-  if (!ctx.available) return null;
+  // The command that compiles: `go build`, `go install`, ... (named in the messages).
+  const build = run.shell!.commands.find((c) => buildsSource(c) === 'go')!;
+  const buildName = `go ${subcommand(build)?.value ?? 'build'}`;
+  const copyText = firstLine(model, copy.instr);
+  if (!ctx.available)
+    return skip(
+      `no build context: the go.mod ${buildName} reads cannot be seen (give the context directory)`,
+    );
   const wd = imageWorkdir(model, copy.instr.index);
-  if (wd === null || wd !== copy.destDir) return null;
-  if (imageWorkdir(model, run.index) !== wd) return null;
+  if (wd === null || wd !== copy.destDir || imageWorkdir(model, run.index) !== wd)
+    return skip(
+      `${buildName} does not run in the folder \`${copyText}\` fills (its WORKDIR), so the tool does not know which go.mod to copy first`,
+    );
   const env = envFor(model, ctx, ignore, copy, run, wd);
   const gomodPath = contextPath(env, joinImage(wd, 'go.mod'));
-  if (gomodPath === null || !inContext(env, gomodPath)) return null;
-  // The command that compiles: `go build`, `go install`, ... (named in the messages).
-  const build = run.shell!.commands.find((c) => buildsSource(c) !== null)!;
-  const buildName = `go ${subcommand(build)?.value ?? 'build'}`;
+  if (gomodPath === null || !inContext(env, gomodPath))
+    return skip(
+      `no go.mod in the folder \`${copyText}\` copies: the tool cannot tell which modules ${buildName} downloads`,
+    );
   const problem = goModProblem(env, wd);
   if (problem) return skip(problem);
   const vendor = contextPath(env, joinImage(wd, 'vendor/modules.txt'));
@@ -58,9 +67,14 @@ export function goDownloadFix(
       ...skip(`the module is vendored: ${buildName} reads vendor/, nothing to download`),
       info: true,
     };
-  if (between.some((i) => !INERT.has(i.keyword) && !SETTINGS.has(i.keyword))) return null;
+  const blocker = between.find((i) => !INERT.has(i.keyword) && !SETTINGS.has(i.keyword));
+  if (blocker)
+    return skip(
+      `a ${blocker.keyword} at line ${blocker.line + 1} runs between the copy and ${buildName} and may prepare it`,
+    );
   const gomod = env.ctx.readFile(gomodPath) ?? '';
-  if (!/^\s*require\b/m.test(gomod)) return null;
+  if (!/^\s*require\b/m.test(gomod))
+    return { ...skip(`go.mod requires no modules: ${buildName} downloads nothing`), info: true };
   const install: Install = {
     kind: 'go-mod-download',
     cmd: run.shell!.commands[0]!,
@@ -73,7 +87,6 @@ export function goDownloadFix(
   if (typeof files === 'string') return skip(files);
   const lines = copyLines(model, copy, files);
   if (typeof lines === 'string') return skip(lines);
-  const copyText = firstLine(model, copy.instr);
   // GOFLAGS=-mod=vendor, GOPROXY=file://... into the copied tree: the download would need it.
   const why = readsProblem(
     env,

@@ -144,7 +144,7 @@ export function moveFix(move: MovePlan): Finding {
   }
   const review = !ctx.available || inserts.length > 0;
   const list = files.map((f) => f.source);
-  const what = INSTALL_NAMES[first.kind];
+  const what = first.label ?? INSTALL_NAMES[first.kind];
   const manifestsText = list.length
     ? `copy only ${list.join(', ')} first`
     : 'the files it reads are already in place';
@@ -269,7 +269,7 @@ function splitFix(split: SplitPlan): Finding {
   ];
   const fix: Fix = {
     ruleId,
-    message: `${INSTALL_NAMES[first.kind]} re-runs on every source edit because it shares a RUN after \`${copyText}\` with \`${restCmd}\`: ${manifestsText}, install in a RUN of its own before the full copy, and keep the rest after it.`,
+    message: `${first.label ?? INSTALL_NAMES[first.kind]} re-runs on every source edit because it shares a RUN after \`${copyText}\` with \`${restCmd}\`: ${manifestsText}, install in a RUN of its own before the full copy, and keep the rest after it.`,
     applicability: review ? 'review' : 'safe',
     at: run.span.start,
     edits,

@@ -12,7 +12,7 @@ import type {
   Instruction,
   SimpleCommand,
 } from '../../src/model/types.js';
-import { ID, type Kind, type Install, type Env, envFor, INERT, SETTINGS } from './env.js';
+import { ID, type Install, envFor, INERT, SETTINGS } from './env.js';
 import { benign, analyseCommand, INSTALL_NAMES } from './installs/index.js';
 import { buildsSource } from './installs/go.js';
 import { type FullCopy, fullCopy, sourceCopyFor } from './copy.js';
@@ -21,6 +21,7 @@ import { contextFree } from './setup-steps.js';
 import { moveFix } from './move.js';
 import { firstLine } from './text.js';
 import { goDownloadFix } from './go-download.js';
+import { buildSkip, earlierInstall } from './builds.js';
 
 /**
  * Installs that already run before a full copy holding their sources: say why nothing changes
@@ -47,7 +48,7 @@ export function alreadyOrdered(
     noted.add(i);
     out.push({
       ruleId: `${ID}/${found.kind}`,
-      reason: `${INSTALL_NAMES[found.kind]} runs before \`${copyText}\` (nothing to move): source edits leave it cached`,
+      reason: `${found.label ?? INSTALL_NAMES[found.kind]} runs before \`${copyText}\` (nothing to move): source edits leave it cached`,
       at: run.span.start,
       info: true,
     });
@@ -73,6 +74,7 @@ export function planForCopy(
     );
   const blockerReason = (b: Instruction) =>
     `a ${b.keyword} at line ${b.line + 1} runs between the copy and the install and may prepare it`;
+  let build: Finding | null = null;
   for (const run of later) {
     // A later full copy (`COPY src ./src/` then `COPY . .`): plan for that one instead.
     if ((run.keyword === 'COPY' || run.keyword === 'ADD') && fullCopy(model, ctx, run)) return null;
@@ -115,9 +117,11 @@ export function planForCopy(
       if (a) installs.push(a);
       else others.push(c);
     }
-    const go = run.shell.commands.some((c) => buildsSource(c) !== null);
+    const go = run.shell.commands.some((c) => buildsSource(c) === 'go');
     if (!installs.length || installs.every((i) => i.ignore)) {
       if (go) return goDownloadFix(model, ctx, ignore, copy, run, between);
+      // A build that also downloads the dependencies: said once, unless an install follows.
+      build ??= buildSkip(model, env, copy, run, cwd);
       between.push(run);
       continue;
     }
@@ -149,20 +153,5 @@ export function planForCopy(
     if (blocker) return skip(blockerReason(blocker));
     return moveFix({ model, ctx, copy, run, between, installs, env });
   }
-  return null;
-}
-
-export function earlierInstall(
-  model: DockerfileModel,
-  env: Env,
-  copy: FullCopy,
-  kind: Kind,
-): boolean {
-  const stage = model.stages[copy.instr.stage]!;
-  for (let i = stage.first; i < copy.instr.index; i++) {
-    const instr = model.instructions[i]!;
-    for (const c of instr.shell?.commands ?? [])
-      if (analyseCommand(env, c)?.kind === kind) return true;
-  }
-  return false;
+  return build;
 }

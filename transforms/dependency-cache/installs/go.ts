@@ -40,11 +40,39 @@ export function goModProblem(env: Env, dir: string): string | null {
   return null;
 }
 
-/** A command of a RUN that needs the sources for compiling or building (not an install). */
-export function buildsSource(cmd: SimpleCommand): 'go' | null {
+/** Build tools whose builds also download dependencies (recognised after a full copy). */
+export type Build = 'go' | 'make' | 'maven' | 'gradle' | 'dotnet';
+
+/**
+ * A command of a RUN that needs the sources for compiling or building (not an install), by the
+ * build tool: `go build`, `make`, `mvn package`, `gradle build`, `dotnet publish`, ...
+ */
+export function buildsSource(cmd: SimpleCommand): Build | null {
   const name = base(cmd.name?.value);
+  const words = cmd.args.map((a) => a.value ?? '').filter((a) => !a.startsWith('-'));
   const sub = subcommand(cmd);
   if (name === 'go' && ['build', 'install', 'test', 'vet', 'generate'].includes(sub?.value ?? ''))
     return 'go';
+  if (name === 'make' || name === 'gmake') return 'make';
+  if (
+    /^mvnw?$/.test(name) &&
+    words.some((w) =>
+      /^(compile|test|package|verify|install|deploy|spring-boot:(run|repackage|build-image))$/.test(
+        w,
+      ),
+    )
+  )
+    return 'maven';
+  if (
+    /^gradlew?$/.test(name) &&
+    words.some((w) =>
+      /^(:?[\w-]+:)?(build|assemble|jar|bootJar|bootWar|war|shadowJar|installDist|distTar|distZip|test|check)$/.test(
+        w,
+      ),
+    )
+  )
+    return 'gradle';
+  if (name === 'dotnet' && ['build', 'publish', 'test', 'pack'].includes(sub?.value ?? ''))
+    return 'dotnet';
   return null;
 }

@@ -82,7 +82,9 @@ export const PIP_FILE_OPTS = new Set([
 ]);
 
 export function pip(env: Env, cmd: SimpleCommand, args: Word[]): Install {
+  const verb = pipVerb(cmd);
   const out: Install = { kind: 'pip', cmd, needs: [], reads: [] };
+  if (verb !== 'pip install') out.label = verb;
   const seen = new Set<string>();
   const uvPip = base(cmd.name?.value) === 'uv';
   const files: string[] = [];
@@ -107,7 +109,7 @@ export function pip(env: Env, cmd: SimpleCommand, args: Word[]): Install {
       if (!/^(git|hg|svn|bzr)\+|^https?:/.test(target) || /\+file:/.test(target))
         return {
           ...out,
-          skip: `\`pip install -e ${target}\` installs the project itself, which needs the source`,
+          skip: `\`${verb} -e ${target}\` installs the project itself, which needs the source`,
         };
     } else if (opt in PIP_READ_OPTS || /^-f./.test(v)) {
       const short = /^-f./.test(v) ? v.slice(2) : null;
@@ -124,10 +126,10 @@ export function pip(env: Env, cmd: SimpleCommand, args: Word[]): Install {
           what: `\`${shown}\``,
           does: PIP_READ_OPTS[short !== null ? '-f' : opt]!,
         });
-    } else if (PIP_VALUE_OPTIONS.has(opt)) {
+    } else if (PIP_VALUE_OPTIONS.has(opt) || (verb !== 'pip install' && PIP_OUTPUT_OPTS.has(opt))) {
       const value = inline ?? args[++i]?.value ?? null;
-      // `--target lib`: what pip writes there, the full copy would then land on.
-      const p = ['-t', '--target', '--prefix', '--root'].includes(opt)
+      // `--target lib`, `-w wheels`: what pip writes there, the full copy would then land on.
+      const p = ['-t', '--target', '--prefix', '--root', ...PIP_OUTPUT_OPTS].includes(opt)
         ? localPath(value ?? '', env.cwd, true)
         : null;
       if (p !== null) out.reads!.push(venvOutput(cmd, p));
@@ -141,7 +143,7 @@ export function pip(env: Env, cmd: SimpleCommand, args: Word[]): Install {
       /\.(whl|tar\.gz|zip|tar\.bz2|tgz)$/.test(v) ||
       v.includes('/')
     )
-      return { ...out, skip: `\`pip install ${v}\` installs a local path, which needs the source` };
+      return { ...out, skip: `\`${verb} ${v}\` installs a local path, which needs the source` };
   }
   // Requirements and constraints named by the environment (`PIP_CONSTRAINT=constraints.txt`).
   const vars = commandVars(env, cmd);
@@ -282,15 +284,29 @@ export function pipenv(env: Env, cmd: SimpleCommand): Install | null {
   return out;
 }
 
+/** Options of `pip wheel`/`pip download` naming the folder they write. */
+const PIP_OUTPUT_OPTS = new Set(['-w', '--wheel-dir', '-d', '--dest']);
+
+/** pip subcommands that read requirements and fetch packages: an install, or building wheels or
+ * downloading the packages for a later install (`pip wheel -r requirements.txt -w /wheels`). */
+const PIP_VERBS = ['install', 'wheel', 'download'];
+
+/** The arguments after `pip install|wheel|download` (`python -m pip` too), or null. */
 export function isPip(cmd: SimpleCommand): Word[] | null {
   const name = base(cmd.name?.value);
   const a = cmd.args;
-  if (/^pip[0-9.]*$/.test(name)) return a[0]?.value === 'install' ? a.slice(1) : null;
+  if (/^pip[0-9.]*$/.test(name)) return PIP_VERBS.includes(a[0]?.value ?? '') ? a.slice(1) : null;
   if (
     /^python[0-9.]*$/.test(name) &&
     a[0]?.value === '-m' &&
     /^pip[0-9.]*$/.test(a[1]?.value ?? '')
   )
-    return a[2]?.value === 'install' ? a.slice(3) : null;
+    return PIP_VERBS.includes(a[2]?.value ?? '') ? a.slice(3) : null;
   return null;
+}
+
+/** `pip wheel`/`pip download` (how messages name the command), else `pip install`. */
+function pipVerb(cmd: SimpleCommand): string {
+  const verb = cmd.args.find((a) => PIP_VERBS.includes(a.value ?? ''))?.value;
+  return base(cmd.name?.value) !== 'uv' && verb ? `pip ${verb}` : 'pip install';
 }
