@@ -1,7 +1,10 @@
 /**
- * dependency-cache: a RUN read as an `&&`/`;` chain. The leading install part (installs,
- * `cd`/`set`/`export`, source-free commands) can become a RUN of its own before the full copy;
- * only when the split cannot change what runs (`chainPlan`). See docs/rules/dependency-cache.md ("Decisions").
+ * dependency-cache: a RUN read as an `&&`/`;` chain (`chainPlan`).
+ *
+ * The leading install part (installs, `cd`/`set`/`export`, commands that read no source) can
+ * become a RUN of its own before the full copy, only when the split cannot change what runs; a
+ * command that deletes or writes files of the copy destination (`touchesCopy`) never moves.
+ * Rules and decisions: docs/rules/dependency-cache.md.
  */
 import { joinImage } from '../../src/model/image-path.js';
 import type { ChainItem, Instruction, SimpleCommand } from '../../src/model/types.js';

@@ -1,8 +1,10 @@
 /**
- * dependency-cache: the full copy and the manifest COPY. Which copy is the source copy
- * (`fullCopy`, `sourceCopyFor`), the context files the installs read (`manifests`), the COPY
- * lines that put them in place, and whether any other path an install reads is one only the full
- * copy provides (`readsProblem`). See docs/rules/dependency-cache.md.
+ * dependency-cache: the full copy and the manifest COPY.
+ *
+ * Which copy is the source copy (`fullCopy`, `sourceCopyFor`), the context files the installs read
+ * (`manifests`), the COPY lines that put them in place, and whether any other path an install
+ * reads is one only the full copy provides (`readsProblem`).
+ * Rules and decisions: docs/rules/dependency-cache.md.
  */
 import { cleanRelative } from '../../src/context/context.js';
 import { IMAGE_WD, inImageWorkdir, joinImage } from '../../src/model/image-path.js';

@@ -1,6 +1,10 @@
 /**
- * dependency-cache/go-mod-download: a lone `go build` after the full copy gets a
- * `go mod download` (with go.mod/go.sum copied first) before the copy; a review fix. See docs/rules/dependency-cache.md.
+ * dependency-cache/go-mod-download, the review fix for a lone `go build` after the full copy:
+ *
+ * copy go.mod/go.sum and run `go mod download` before the copy. Every case where it gives up is
+ * a skip with its reason (no context, no go.mod where it builds, another WORKDIR, a RUN between);
+ * a vendored module or a go.mod without `require` is an info note.
+ * Rules and decisions: docs/rules/dependency-cache.md.
  */
 import { imageWorkdir, joinImage } from '../../src/model/image-path.js';
 import type { IgnoreFile } from '../../src/context/ignore.js';

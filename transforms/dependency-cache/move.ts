@@ -1,8 +1,10 @@
 /**
- * dependency-cache: the fix. One `MovePlan` (copy, install RUN, what runs between, installs,
- * the chain split) becomes the edits: the manifest COPY and the install before the full copy
- * (`moveFix`), or the install part of a RUN split off before it (`splitFix`). See
- * docs/rules/dependency-cache.md ("Fix safety", "Decisions").
+ * dependency-cache: the fix.
+ *
+ * One `MovePlan` (copy, install RUN, what runs between, installs, the chain split) becomes the
+ * edits: the manifest COPY and the install before the full copy (`moveFix`), or the install part
+ * of a RUN split off before it (`splitFix`).
+ * Rules, fix safety and decisions: docs/rules/dependency-cache.md.
  */
 import { imageWorkdir } from '../../src/model/image-path.js';
 import { instructionLines } from '../../src/toolkit/edits.js';

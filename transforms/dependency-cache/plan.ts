@@ -1,7 +1,10 @@
 /**
- * dependency-cache: planning per full copy. Walks the instructions after the copy to the first
- * install, checks what runs between them, and hands a move plan to move.ts (or a skip with its
- * reason); installs that already run before the copy get an info note. See docs/rules/dependency-cache.md.
+ * dependency-cache: planning per full copy (`planForCopy`).
+ *
+ * Walks the instructions after the copy to the first install, checks what runs between them and
+ * hands a move plan to move.ts, or returns a skip with its reason; a build with no install to move
+ * is reported by builds.ts; installs already before the copy get an info note (`alreadyOrdered`).
+ * Rules and decisions: docs/rules/dependency-cache.md.
  */
 import { IMAGE_WD, imageWorkdir } from '../../src/model/image-path.js';
 import type { IgnoreFile } from '../../src/context/ignore.js';

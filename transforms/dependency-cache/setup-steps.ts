@@ -2,7 +2,9 @@
  * dependency-cache: steps between the full copy and the install that read nothing from the
  * build context (`contextFree`): `COPY --from` of a tool outside the copied tree and RUNs of an
  * allow-list of tool set-ups (global npm/pip/gem installs of named packages, corepack, venvs,
- * mkdir, system packages). The full copy may move below them. See docs/rules/dependency-cache.md.
+ * mkdir, system packages). The full copy may move below them; they keep running before the
+ * install.
+ * Rules and decisions: docs/rules/dependency-cache.md.
  */
 import { IMAGE_WD, imageWorkdir } from '../../src/model/image-path.js';
 import { copyDestination, copySpec } from '../../src/toolkit/copy.js';

@@ -1,6 +1,9 @@
 /**
- * dependency-cache: source text helpers for the edits (instruction blocks with their comment
- * lines, removal spans, inserts into a RUN, how messages quote an instruction). See docs/rules/dependency-cache.md.
+ * dependency-cache: source text helpers for the edits.
+ *
+ * Instruction blocks with the comment lines directly above them, removal spans that tidy blank
+ * lines, inserts into a RUN, and how messages quote an instruction (its first line).
+ * Rules and decisions: docs/rules/dependency-cache.md.
  */
 import { instructionLines } from '../../src/toolkit/edits.js';
 import type { DockerfileModel, Instruction, Span } from '../../src/model/types.js';

@@ -1,6 +1,10 @@
 /**
- * dependency-cache/dotnet: what `dotnet restore` reads (every project, solution, props/targets,
- * NuGet config, global.json and lock file of the copied tree). See docs/rules/dependency-cache.md.
+ * dependency-cache/dotnet: what `dotnet restore` reads.
+ *
+ * Every project, solution, props/targets, NuGet config (any casing), global.json and lock file of
+ * the copied tree; a local package source named in a NuGet config is a read that blocks the move
+ * when the full copy is what puts it in place.
+ * Rules and decisions: docs/rules/dependency-cache.md.
  */
 import { joinImage } from '../../../src/model/image-path.js';
 import type { SimpleCommand } from '../../../src/model/types.js';

@@ -1,7 +1,10 @@
 /**
- * dependency-cache/go-mod-download: what `go mod download` reads (go.mod, go.sum) and what
- * makes go read more (`-mod=vendor`, `-modfile`, GOFLAGS, GOPROXY=file://, go.work, local
- * `replace`). The fix that adds a download for a lone `go build` is go-download.ts. See docs/rules/dependency-cache.md.
+ * dependency-cache/go-mod-download: what `go mod download` reads.
+ *
+ * go.mod and go.sum, and what makes go read more (`-mod=vendor`, `-modfile`, GOFLAGS,
+ * GOPROXY=file://, go.work, a local `replace`). Also the build commands recognised after a full
+ * copy (`buildsSource`: go build, make, mvn package, gradle build, dotnet publish).
+ * Rules and decisions: docs/rules/dependency-cache.md.
  */
 import { joinImage } from '../../../src/model/image-path.js';
 import type { SimpleCommand } from '../../../src/model/types.js';

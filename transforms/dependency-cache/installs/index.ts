@@ -1,7 +1,10 @@
 /**
- * dependency-cache: the analyser table. Each install command name maps to the analyser of its
- * ecosystem (installs/<ecosystem>.ts), which returns what the install reads (`Install`), a
- * reason it cannot move (`skip`), or null when the command is not an install. See docs/rules/dependency-cache.md.
+ * dependency-cache: the analyser table.
+ *
+ * Each install command name maps to the analyser of its ecosystem (installs/<ecosystem>.ts), which
+ * returns what the install reads (`Install`), a reason it cannot move (`skip`), or null when the
+ * command is not an install. `benign` lists commands that never read the copied source.
+ * Rules and decisions: docs/rules/dependency-cache.md.
  */
 import type { SimpleCommand } from '../../../src/model/types.js';
 import { type Kind, type Install, type Env, vals, base } from '../env.js';

@@ -1,7 +1,10 @@
 /**
- * dependency-cache/maven, /gradle: dependency downloads of JVM builds
- * (`mvn dependency:go-offline`, `gradle dependencies`): pom.xml, .mvn/, wrappers, build and
- * settings scripts, version catalogs; multi-module builds skip. See docs/rules/dependency-cache.md.
+ * dependency-cache/maven, /gradle: dependency downloads of JVM builds.
+ *
+ * `mvn dependency:go-offline` reads pom.xml, .mvn/ and the wrapper; `gradle dependencies` the build
+ * and settings scripts, gradle.properties, the wrapper and version catalogs. Multi-module builds,
+ * parents by relativePath, local repositories, systemPath jars and applied scripts skip.
+ * Rules and decisions: docs/rules/dependency-cache.md.
  */
 import { joinImage } from '../../../src/model/image-path.js';
 import type { SimpleCommand } from '../../../src/model/types.js';

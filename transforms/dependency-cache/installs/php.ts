@@ -1,7 +1,10 @@
 /**
- * dependency-cache/composer: what `composer install` reads (composer.json named by COMPOSER, its
- * lock, auth.json); without `--no-scripts --no-autoloader` the fix adds them and runs
- * `dump-autoload` (and post-install scripts) after the full copy. See docs/rules/dependency-cache.md.
+ * dependency-cache/composer: what `composer install` reads.
+ *
+ * composer.json (or the file COMPOSER names), its lock and auth.json. Without `--no-scripts
+ * --no-autoloader` the fix adds them and runs `dump-autoload` (and post-install scripts) after the
+ * full copy: a review fix. Path repositories skip.
+ * Rules and decisions: docs/rules/dependency-cache.md.
  */
 import { joinImage } from '../../../src/model/image-path.js';
 import type { SimpleCommand } from '../../../src/model/types.js';

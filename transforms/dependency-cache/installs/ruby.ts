@@ -1,7 +1,10 @@
 /**
- * dependency-cache/bundler: what `bundle install` reads: the Gemfile (`--gemfile`,
- * BUNDLE_GEMFILE), its lock file, `.bundle/config`, `ruby file:`; gemspecs, `path:` gems and
- * evaluated Gemfiles skip. See docs/rules/dependency-cache.md.
+ * dependency-cache/bundler: what `bundle install` reads.
+ *
+ * The Gemfile (`--gemfile`, BUNDLE_GEMFILE), its lock file, `.bundle/config`, `ruby file:` and a
+ * literal `File.read(".ruby-version")`; gemspecs, `path:` gems and Gemfiles that evaluate or read
+ * other files (`instance_eval`, `eval_gemfile`, `Dir[...]`) skip.
+ * Rules and decisions: docs/rules/dependency-cache.md.
  */
 import { joinImage } from '../../../src/model/image-path.js';
 import type { SimpleCommand } from '../../../src/model/types.js';

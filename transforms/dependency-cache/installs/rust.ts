@@ -1,6 +1,9 @@
 /**
- * dependency-cache/cargo: always an explained skip (caching crates needs a stub source or
- * cargo-chef, not a reorder). See docs/rules/dependency-cache.md.
+ * dependency-cache/cargo: always an explained skip.
+ *
+ * cargo compiles the dependencies together with the crate, so caching them takes a stub source or
+ * cargo-chef, not a reorder; the skip says so instead of staying silent.
+ * Rules and decisions: docs/rules/dependency-cache.md.
  */
 import type { SimpleCommand } from '../../../src/model/types.js';
 import { type Install, type Env, subcommand, has } from '../env.js';
