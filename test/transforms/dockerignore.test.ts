@@ -114,7 +114,7 @@ describe('dockerignore transform', () => {
       expect(w.dirs.filter((d) => d.startsWith('node_modules') || d.startsWith('.git'))).toEqual(
         [],
       );
-  });
+  }, 60_000); // counts walks, not time (the 100k-file context takes seconds on a loaded machine)
 
   test('a symlink to a folder outside the context is not followed', async () => {
     const dir = tmpdir('dfo-di-');

@@ -14,7 +14,7 @@ import type {
   SimpleCommand,
   Word,
 } from '../../src/model/types.js';
-import { runVars } from './reads.js';
+import { runVars } from './vars.js';
 
 export const ID = 'dependency-cache';
 
