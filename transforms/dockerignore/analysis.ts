@@ -107,23 +107,12 @@ export function analyse(
       for (const e of entries) if (re.test(e.path) && !needed.has(e.path)) needed.set(e.path, s);
     } else if (!needed.has(s.path)) needed.set(s.path, s);
   }
-  // Paths the user re-included on purpose stay visible.
-  for (const p of oldPatterns) {
-    if (!p.startsWith('!')) continue;
-    const body = cleanRelative(p.slice(1).trim());
-    if (!body) continue;
-    const src: Source = { path: body, line: null, at: 0, instr: p };
-    if (hasGlob(body)) {
-      const re = globToRegExp(body);
-      for (const e of entries) if (re.test(e.path) && !needed.has(e.path)) needed.set(e.path, src);
-    } else if (!needed.has(body)) needed.set(body, src);
-  }
   const gitNeeded = gitReader(model, usage, bc);
 
   // 3. Candidates, then the needed-file check for each.
   const index = new Entries(visible);
   let candidates: Candidate[] = [
-    ...secretCandidates(index, bc),
+    ...secretCandidates(index, bc, usage),
     ...clutterCandidates(index, bc, usage, ignorePath),
   ];
   const keep = new Set(ctx.options.dockerignore?.keep ?? []);
@@ -133,14 +122,30 @@ export function analyse(
   }
   if (gitNeeded) {
     const git = candidates.find((c) => c.pattern === '.git' || c.pattern === '**/.git');
-    if (git) {
+    if (git && gitNeeded.review) git.review = { kind: 'clutter', why: gitNeeded.why };
+    else if (git) {
       candidates = candidates.filter((c) => c !== git);
       findings.push({
         ruleId: 'dockerignore/create',
-        reason: `.git is left in the context: ${gitNeeded.text === 'pyproject.toml' ? 'the project takes its version from git (setuptools-scm, hatch-vcs or versioneer)' : `the RUN at line ${gitNeeded.line} calls git`}`,
+        reason: `.git is left in the context: ${gitNeeded.why}`,
         at: gitNeeded.at,
       } satisfies Skipped);
     }
+  }
+  // Paths the user re-included on purpose stay visible (but not a secret that needs a review:
+  // our own safe entry re-included it so that the review fix decides).
+  const reviewPaths = new Set(
+    candidates.filter((c) => c.review && c.group === 'secrets').flatMap((c) => c.triggers),
+  );
+  for (const p of oldPatterns) {
+    if (!p.startsWith('!')) continue;
+    const body = cleanRelative(p.slice(1).trim());
+    if (!body || reviewPaths.has(body)) continue;
+    const src: Source = { path: body, line: null, at: 0, instr: p };
+    if (hasGlob(body)) {
+      const re = globToRegExp(body);
+      for (const e of entries) if (re.test(e.path) && !needed.has(e.path)) needed.set(e.path, src);
+    } else if (!needed.has(body)) needed.set(body, src);
   }
   const neededList = [...needed.entries()];
   const proposed: Proposed[] = [];
@@ -179,18 +184,21 @@ export function analyse(
     proposed.push({ ...c, reinclude: [...new Set(reinclude)], effective });
   }
 
-  let chosen = proposed;
-  if (!usage.whole) chosen = proposed.filter((p) => p.group === 'secrets');
+  let all = proposed;
+  if (!usage.whole) all = proposed.filter((p) => p.group === 'secrets');
+  let chosen = all.filter((p) => !p.review);
+  const review = all.filter((p) => p.review);
   // Editor and local Docker files alone are not worth a new file or a change to the user's:
   // they ride along with a substantive entry.
-  if (chosen.every((p) => p.group === 'editor' || p.group === 'docker'))
-    return { findings, analysis: null };
+  if (chosen.every((p) => p.group === 'editor' || p.group === 'docker')) chosen = [];
+  if (!chosen.length && !review.length) return { findings, analysis: null };
 
   const existing = ignore.text;
   const eol = existing !== null && existing.includes('\n') ? detectEol(existing) : model.eol;
   return {
     findings,
     analysis: {
+      model,
       bc,
       usage,
       ignorePath,
@@ -201,6 +209,7 @@ export function analyse(
       entries,
       junkRoots,
       chosen,
+      review,
     },
   };
 }

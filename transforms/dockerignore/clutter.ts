@@ -12,7 +12,9 @@ import type {
   Finding,
   Fix,
 } from '../../src/model/types.js';
+import { matcher } from '../../src/context/ignore.js';
 import { buildEdit, listNames } from './ignore-file.js';
+import { gitIgnored } from './repo.js';
 import {
   type Analysis,
   anchored,
@@ -62,6 +64,7 @@ const BUILD_TOOLS: { re: RegExp; dirs: string[] }[] = [
 ];
 const DOTNET_BUILD = /\bdotnet\s+(build|publish)\b/;
 const NODE_INSTALL = /\b(npm|pnpm|bun)\s+(ci|install|i)\b|\byarn(\s+install)?\s*($|&&|;|\||--)/m;
+const TEMPLATE_EXT = /\.(j2|jinja2?|tmpl|tpl|template|erb|mustache|hbs|ejs|in|example|sample)$/i;
 const GIT_USE = /\bgit\s+(describe|rev-parse|log|status|diff|show|submodule)\b/;
 
 /** Folders the analysis walk does not enter: they are excluded (or kept) as a whole. */
@@ -72,22 +75,93 @@ export function isJunk(d: ContextEntry, bc: BuildContext): boolean {
   return DEP_DIRS.has(n);
 }
 
-/** Why the build reads `.git`: a RUN calling git, or a version taken from git; null if nothing. */
+/** How the build reads `.git`: `skip` when it surely does (a RUN calls git, a script or
+ * Makefile it runs calls git, or the version comes from git), `review` when it may (a Go build
+ * stamps the VCS revision, `make` whose Makefile is not in the context); null if nothing does. */
 export function gitReader(
   model: DockerfileModel,
   usage: Usage,
   bc: BuildContext,
-): { at: number; line: number; text: string } | null {
-  return (
-    usage.runs.find((r) => GIT_USE.test(r.text)) ??
-    (/setuptools[-_]scm|hatch-vcs|versioneer/.test(
+): { at: number; line: number; why: string; review: boolean } | null {
+  const first = model.instructions[0]?.span.start ?? 0;
+  for (const r of usage.runs) {
+    if (GIT_USE.test(r.text))
+      return { at: r.at, line: r.line, why: `the RUN at line ${r.line} calls git`, review: false };
+    // Scripts and Makefiles the RUN runs from the context.
+    const scripts = [...r.text.matchAll(/(?:^|[\s;&|(])(?:\.\/|sh\s+|bash\s+)?([\w./-]+\.sh)\b/g)]
+      .map((m) => m[1]!.replace(/^\.\//, ''))
+      .filter((p) => bc.exists(p));
+    if (/(^|[\s;&|(])make(\s|$)/m.test(r.text)) {
+      const mk = ['GNUmakefile', 'makefile', 'Makefile'].find((f) => bc.exists(f));
+      if (!mk)
+        return {
+          at: r.at,
+          line: r.line,
+          why: `the RUN at line ${r.line} runs make, and no Makefile in the context tells whether it calls git`,
+          review: true,
+        };
+      scripts.push(mk);
+    }
+    if (/\b(npm|pnpm|yarn|bun)\b[^&|;\n]*\b(run|build)\b/.test(r.text))
+      scripts.push('package.json');
+    for (const p of scripts) {
+      if (GIT_USE.test(bc.readFile(p) ?? ''))
+        return {
+          at: r.at,
+          line: r.line,
+          why: `${p}, which the RUN at line ${r.line} runs, calls git`,
+          review: false,
+        };
+    }
+    if (/\bgo\s+(build|install)\b/.test(r.text) && !/-buildvcs=false/.test(r.text))
+      return {
+        at: r.at,
+        line: r.line,
+        why: `the Go build at line ${r.line} stamps the VCS revision from .git into the binary (go version -m, debug.ReadBuildInfo)`,
+        review: true,
+      };
+  }
+  if (
+    /setuptools[-_]scm|hatch-vcs|versioneer/.test(
       (bc.readFile('pyproject.toml') ?? '') +
         (bc.readFile('setup.py') ?? '') +
         (bc.readFile('setup.cfg') ?? ''),
     )
-      ? { at: model.instructions[0]?.span.start ?? 0, line: 1, text: 'pyproject.toml' }
-      : null)
-  );
+  )
+    return {
+      at: first,
+      line: 1,
+      why: 'the project takes its version from git (setuptools-scm, hatch-vcs or versioneer)',
+      review: false,
+    };
+  return null;
+}
+
+/** Entries the repository ships: a clutter pattern that would exclude a git-tracked file (or,
+ * without git, a build output the `.gitignore` does not ignore) needs a review; editor and local
+ * Docker files that git tracks are left alone. */
+export function reviewTracked(out: Candidate[], bc: BuildContext): Candidate[] {
+  const kept: Candidate[] = [];
+  for (const c of out) {
+    const tracked = c.triggers.filter((t) => bc.gitStatus?.(t) === 'tracked');
+    if (tracked.length) {
+      if (c.group === 'editor' || c.group === 'docker') continue;
+      const verb = tracked.length === 1 ? 'is' : 'are';
+      c.review = {
+        kind: 'clutter',
+        why: `${listNames(tracked)} ${verb} tracked by git, so the build or the app may read ${tracked.length === 1 ? 'it' : 'them'}`,
+      };
+    } else if (c.group === 'build' && bc.gitStatus?.('') == null) {
+      const shipped = c.triggers.filter((t) => gitIgnored(bc, t) === false);
+      if (shipped.length)
+        c.review = {
+          kind: 'clutter',
+          why: `the .gitignore does not ignore ${listNames(shipped)}, so the project probably ships ${shipped.length === 1 ? 'it' : 'them'}`,
+        };
+    }
+    kept.push(c);
+  }
+  return kept;
 }
 
 /** Candidates of every group but secrets, in the order they appear in the ignore file. */
@@ -205,8 +279,15 @@ export function clutterCandidates(
   const dockerfiles = files
     .filter((e) => /^(Dockerfile|Containerfile)/.test(basename(e.path)))
     .map((e) => e.path);
-  const df = dockerfiles.filter((p) => basename(p).startsWith('Dockerfile'));
-  push(out, 'docker', anchored('Dockerfile*', df), df);
+  // Templates the app may read (`templates/Dockerfile.j2`) are no Dockerfiles: kept.
+  const template = (p: string) => TEMPLATE_EXT.test(p);
+  const df = dockerfiles.filter((p) => basename(p).startsWith('Dockerfile') && !template(p));
+  if (df.length) {
+    const pattern = anchored('Dockerfile*', df);
+    const m = matcher([pattern]);
+    const keep = dockerfiles.filter((p) => template(p) && m(p));
+    out.push({ group: 'docker', pattern, triggers: df, ...(keep.length ? { keep } : {}) });
+  }
   const cf = dockerfiles.filter((p) => basename(p).startsWith('Containerfile'));
   push(out, 'docker', anchored('Containerfile*', cf), cf);
   const suffixed = files.filter((e) => /\.Dockerfile$/.test(e.path)).map((e) => e.path);
@@ -220,11 +301,34 @@ export function clutterCandidates(
   if (ignorePath === '.dockerignore' || bc.exists('.dockerignore')) {
     push(out, 'docker', '.dockerignore', ['.dockerignore']);
   } else if (!df.includes(ignorePath)) push(out, 'docker', ignorePath, [ignorePath]);
-  return out;
+  return reviewTracked(out, bc);
 }
 
 /** The `dockerignore/create` (no ignore file yet) or `dockerignore/complete` fix: the chosen
  * entries other than secrets (reported next to the secrets fix, which carries them too). */
+export function reportClutterReview(a: Analysis): Finding[] {
+  const list = a.review.filter((p) => p.review?.kind === 'clutter');
+  if (!list.length || !a.usage.whole) return [];
+  const { edit, note, data } = buildEdit(
+    a,
+    list,
+    '# Reviewed: the build or the app may read these',
+  );
+  const names = listNames(list.map((p) => p.pattern));
+  const whys = list.map((p) => p.review!.why).join('; ');
+  return [
+    {
+      ruleId: a.existing === null ? 'dockerignore/create' : 'dockerignore/complete',
+      message: `Line ${a.usage.whole.line}'s \`${a.usage.whole.text.trim()}\` copies ${names} into the build, but ${whys}: exclude ${list.length === 1 ? 'it' : 'them'} only if nothing reads ${list.length === 1 ? 'it' : 'them'}.`,
+      applicability: 'review',
+      at: a.usage.whole.at,
+      edits: [edit],
+      note,
+      data,
+    } satisfies Fix,
+  ];
+}
+
 export function reportClutter(a: Analysis): Finding[] {
   const others = a.chosen.filter((p) => p.group !== 'secrets');
   if (!others.length) return [];

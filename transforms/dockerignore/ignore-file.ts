@@ -78,10 +78,11 @@ export function measure(a: Analysis): { entries: Map<string, ContextEntry>; part
   return { entries: measured, partial };
 }
 
-/** The edit adding `list` to the ignore file, its size note and its JSON data. */
+/** The edit adding `list` to the ignore file (under `header` instead of the group headers), its size note and its JSON data. */
 export function buildEdit(
   a: Analysis,
   list: Proposed[],
+  header?: string,
 ): { edit: Edit; note: string; data: Record<string, unknown> } {
   const { entries: measured, partial } = (a.measured ??= measure(a));
   const existing = a.existing;
@@ -90,8 +91,10 @@ export function buildEdit(
   for (const g of GROUPS) {
     const items = list.filter((p) => p.group === g.id);
     if (!items.length) continue;
-    if (lines.length) lines.push('');
-    lines.push(g.header);
+    if (!header) {
+      if (lines.length) lines.push('');
+      lines.push(g.header);
+    } else if (!lines.length) lines.push(header);
     for (const p of items) {
       lines.push(p.pattern);
       for (const r of p.reinclude) lines.push(`!${r}`);

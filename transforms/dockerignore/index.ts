@@ -15,8 +15,8 @@ import type {
   TransformMeta,
 } from '../../src/model/types.js';
 import { analyse } from './analysis.js';
-import { reportClutter } from './clutter.js';
-import { reportSecrets } from './secrets.js';
+import { reportClutter, reportClutterReview } from './clutter.js';
+import { reportSecretReview, reportSecrets } from './secrets.js';
 
 export { MEASURE_LIMIT } from './ignore-file.js';
 export { isTemplateName } from './secrets.js';
@@ -39,6 +39,12 @@ export const rules: readonly RuleMeta[] = [
     id: 'dockerignore/complete',
     title: 'Complete the ignore file with clutter a whole-context copy takes',
     applicability: 'safe',
+    hadolint: [],
+  },
+  {
+    id: 'dockerignore/committed-secret',
+    title: 'Review a secret that git tracks (it stays in the context)',
+    applicability: 'review',
     hadolint: [],
   },
 ];
@@ -88,7 +94,13 @@ function check(model: DockerfileModel, ctx: CheckContext): Finding[] {
   if (!ctx.buildContext.available) return [];
   const { findings, analysis } = analyse(model, ctx);
   if (!analysis) return findings;
-  return [...findings, ...reportSecrets(analysis), ...reportClutter(analysis)];
+  return [
+    ...findings,
+    ...reportSecrets(analysis),
+    ...reportClutter(analysis),
+    ...reportSecretReview(analysis),
+    ...reportClutterReview(analysis),
+  ];
 }
 
 export const transform: Transform = { meta, check };

@@ -3,7 +3,7 @@
  * (`Usage`, `Source`), what the scan proposes (`Candidate`, `Proposed`), and small path helpers.
  * See docs/rules/dockerignore.md.
  */
-import type { BuildContext, ContextEntry } from '../../src/model/types.js';
+import type { BuildContext, ContextEntry, DockerfileModel } from '../../src/model/types.js';
 
 export type GroupId =
   'secrets' | 'vcs' | 'deps' | 'build' | 'logs' | 'coverage' | 'editor' | 'docker' | 'project';
@@ -18,6 +18,8 @@ export interface Candidate {
   /** Paths the pattern matches that are not what it is meant for (env templates, committed
    * test env files): re-included right after it when the whole context is copied. */
   spare?: string[];
+  /** Set when the entry cannot be proven safe: it goes into a separate `review` fix. */
+  review?: { kind: 'committed-secret' | 'secret' | 'clutter'; why: string };
 }
 
 export interface Proposed extends Candidate {
@@ -45,6 +47,7 @@ export interface Usage {
 
 /** The shared analysis the rules turn into fixes (analysis.ts). */
 export interface Analysis {
+  model: DockerfileModel;
   bc: BuildContext;
   usage: Usage;
   ignorePath: string;
@@ -58,6 +61,8 @@ export interface Analysis {
   junkRoots: string[];
   /** The entries to add, in candidate order (only secrets without a whole-context copy). */
   chosen: Proposed[];
+  /** Entries that need a review (`review` set), in candidate order. */
+  review: Proposed[];
   /** Filled by the first edit built (ignore-file.ts). */
   measured?: { entries: Map<string, ContextEntry>; partial: boolean };
 }
