@@ -337,7 +337,7 @@ export function reportClutter(a: Analysis): Finding[] {
   const what =
     a.existing === null
       ? `No ${a.ignorePath}: ${names} are sent with the build context`
-      : `${a.ignorePath} misses ${names}, which are sent with the build context`;
+      : `${a.ignorePath} misses ${names}, which ${others.length === 1 ? 'is' : 'are'} sent with the build context`;
   return [
     {
       ruleId: a.existing === null ? 'dockerignore/create' : 'dockerignore/complete',
