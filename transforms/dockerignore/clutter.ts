@@ -65,7 +65,9 @@ const BUILD_TOOLS: { re: RegExp; dirs: string[] }[] = [
 const DOTNET_BUILD = /\bdotnet\s+(build|publish)\b/;
 const NODE_INSTALL = /\b(npm|pnpm|bun)\s+(ci|install|i)\b|\byarn(\s+install)?\s*($|&&|;|\||--)/m;
 const TEMPLATE_EXT = /\.(j2|jinja2?|tmpl|tpl|template|erb|mustache|hbs|ejs|in|example|sample)$/i;
-const GIT_USE = /\bgit\s+(describe|rev-parse|log|status|diff|show|submodule)\b/;
+/** A git command that reads the repository, after any global options (`git -c k=v -C dir ...`). */
+const GIT_USE =
+  /\bgit(?:\s+(?:-[Cc]\s+\S+|--?[\w-]+(?:=\S+)?))*\s+(describe|rev-parse|rev-list|log|status|diff|show|submodule|tag|branch|ls-files|archive|checkout|reset|stash|blame|shortlog|for-each-ref)\b/;
 
 /** Folders the analysis walk does not enter: they are excluded (or kept) as a whole. */
 export function isJunk(d: ContextEntry, bc: BuildContext): boolean {
