@@ -39,6 +39,10 @@ const PLACEHOLDER =
 function tokenIn(text: string): string | null {
   if (PRIVATE_KEY.test(text)) return 'a private key';
   for (const t of TOKENS) if (t.re.test(text)) return t.what;
+  // A connection URL with a password in it (`postgres://app:s3cret@db/app`), not a placeholder.
+  for (const m of text.matchAll(/\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@'"]+:([^\s@/'"]+)@[^\s'"]+/gi))
+    if (!PLACEHOLDER.test(m[1]!) && !/^(password|pass|secret|\$.*|\{.*\})$/i.test(m[1]!))
+      return 'a password in a connection URL';
   return null;
 }
 
