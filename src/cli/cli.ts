@@ -2,7 +2,6 @@
 import * as path from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import {
-  applyResult,
   optimize,
   optimizeFile,
   selectTransforms,
@@ -18,7 +17,11 @@ import {
   type LoadedConfig,
 } from '../context/config.js';
 import { colorizeDiff, unifiedDiff } from '../engine/diff.js';
-import { discover } from '../io/io.js';
+import { discover } from '../io/discover.js';
+import { isInside, oneLine, realDir, repositoryRoot, showPath } from '../io/paths.js';
+import { signalExitCode } from '../io/signals.js';
+import { groupUnits, writeUnits } from '../io/write.js';
+import { packageVersion } from '../io/version.js';
 import { transforms as registry } from '../../transforms/index.js';
 import {
   counts,
@@ -80,6 +83,8 @@ interface FixArgs {
   only?: string | string[];
   skip?: string | string[];
   context?: string;
+  /** --allow-outside-context: a --context outside the repository and the working directory. */
+  allowOutsideContext?: boolean;
   format: Format;
   color: 'auto' | 'always' | 'never';
   dockerignore?: boolean;
@@ -132,6 +137,16 @@ async function runFix(args: FixArgs, io: CliIO, custom?: readonly Transform[]): 
   const cacheLines = new Map<FileOutcome, string>();
   const showProgress = files.length > PROGRESS_THRESHOLD && Boolean(io.stderrIsTTY) && !args.quiet;
   const contextDir = args.context ? path.resolve(io.cwd, args.context) : null;
+  if (contextDir && !args.allowOutsideContext) {
+    const real = realDir(contextDir);
+    const repo = repositoryRoot(io.cwd, io.cwd);
+    if (!isInside(real, repo) && !isInside(real, realDir(io.cwd)))
+      throw new UsageError(
+        `--context ${showPath(args.context!)} is outside the repository (${showPath(repo)}): ` +
+          'the whole folder would be scanned and its .dockerignore written; ' +
+          'pass --allow-outside-context to use it',
+      );
+  }
 
   for (const [n, { display, absolute: file }] of files.entries()) {
     const shown = file === '-' ? (args.stdinFilename ?? '-') : display;
@@ -157,7 +172,10 @@ async function runFix(args: FixArgs, io: CliIO, custom?: readonly Transform[]): 
         for (const change of result.files) {
           const key = change.absolutePath ?? change.path;
           const prior = merged.get(key);
-          merged.set(key, prior ? { ...change, before: prior.before } : change);
+          merged.set(
+            key,
+            prior ? { ...change, before: prior.before, snapshot: prior.snapshot } : change,
+          );
           if (change.absolutePath && change.absolutePath !== path.resolve(file))
             pending.set(change.absolutePath, change.after);
         }
@@ -185,12 +203,42 @@ async function runFix(args: FixArgs, io: CliIO, custom?: readonly Transform[]): 
     const gate = { ...args.verify, context: args.context, unsafe: args.unsafe, quiet: args.quiet };
     changes = await verifyGate(outcomes, changes, gate, io);
   }
+  let interrupted: NodeJS.Signals | null = null;
   if (!args.dryRun) {
-    try {
-      applyResult({ files: changes.filter((c) => c.absolutePath) });
-    } catch (err) {
-      outcomes.push({ path: '(write)', error: `write failed: ${(err as Error).message}` });
-    }
+    // The files of one Dockerfile (and of Dockerfiles sharing a file) are written as a unit.
+    const keyOf = (c: FileChange) => c.absolutePath ?? c.path;
+    const writable = new Map(changes.filter((c) => c.absolutePath).map((c) => [keyOf(c), c]));
+    const owners = outcomes.filter(
+      (o) => !o.error && o.result?.changed && o.result.files.some((c) => writable.has(keyOf(c))),
+    );
+    const groups = groupUnits(
+      owners.map((o) => o.result!.files.map(keyOf).filter((k) => writable.has(k))),
+    );
+    const unwritten = new Set<string>();
+    const units = groups.map((g) => {
+      const keys = [...new Set(g.flatMap((i) => owners[i]!.result!.files.map(keyOf)))].filter((k) =>
+        writable.has(k),
+      );
+      return {
+        changes: keys.map((k) => writable.get(k)!),
+        onError: (err: { file: string | null; reason: string }) => {
+          for (const k of keys) unwritten.add(k);
+          for (const i of g) {
+            const o = owners[i]!;
+            const other = err.file !== null && err.file !== o.path ? `${err.file}: ` : '';
+            o.error = `not written: ${other}${err.reason}`;
+          }
+        },
+      };
+    });
+    ({ interrupted } = await writeUnits(units, { cwd: io.cwd }));
+    changes = changes.filter((c) => !unwritten.has(keyOf(c)));
+    if (stdinResult?.changed)
+      for (const c of stdinResult.files.slice(1))
+        io.stderr(
+          `note: ${showPath(c.path)} is not written when the Dockerfile comes from stdin ` +
+            '(only the Dockerfile is printed; fix --dry-run shows its diff)\n',
+        );
   }
   const diff = unifiedDiff(changes) + (stdinResult && args.dryRun ? stdinResult.diff : '');
   const c = counts(outcomes);
@@ -222,22 +270,28 @@ async function runFix(args: FixArgs, io: CliIO, custom?: readonly Transform[]): 
         if (diff) io.stdout(useColor(args.color, io) ? colorizeDiff(diff) : diff);
       } else if (stdinFixed !== null) io.stdout(stdinFixed);
       for (const o of outcomes) {
+        const shownPath = showPath(o.path);
         if (o.error) {
-          io.stderr(`${PROG}: ${o.path}: ${o.error}\n`);
+          io.stderr(`${PROG}: ${shownPath}: ${oneLine(o.error)}\n`);
           continue;
         }
         if (args.quiet) continue;
-        for (const f of o.result!.fixes) io.stderr(fixLine(o.path, f));
-        for (const s of o.result!.skipped) if (!s.info) io.stderr(skipLine(o.path, s));
-        if (cacheLines.has(o)) io.stderr(`${o.path}: ${cacheLines.get(o)}\n`);
+        for (const f of o.result!.fixes) io.stderr(fixLine(shownPath, f));
+        for (const s of o.result!.skipped) if (!s.info) io.stderr(skipLine(shownPath, s));
+        if (cacheLines.has(o)) io.stderr(`${shownPath}: ${cacheLines.get(o)}\n`);
       }
       break;
     }
   }
   if (args.format !== 'diff')
-    for (const o of outcomes) if (o.error) io.stderr(`${PROG}: ${o.path}: ${o.error}\n`);
+    for (const o of outcomes)
+      if (o.error) io.stderr(`${PROG}: ${showPath(o.path)}: ${oneLine(o.error)}\n`);
   // The closing summary (stderr), unless quiet or every input failed (the error lines say it all).
   if (!args.quiet && outcomes.some((o) => o.result)) io.stderr(summaryLine(c, args.dryRun));
+  if (interrupted) {
+    io.stderr(`${PROG}: interrupted (${interrupted}): the files not written are unchanged\n`);
+    return signalExitCode(interrupted);
+  }
   if (c.errors) return EXIT_ERROR;
   if (args.dryRun && anyChange) return EXIT_CHANGES;
   return EXIT_OK;
@@ -358,6 +412,7 @@ export async function main(
             only: a.only,
             skip: a.skip,
             context: a.context,
+            allowOutsideContext: a['allow-outside-context'],
             format: a.format,
             color: a.color,
             dockerignore: a.dockerignore,
@@ -401,7 +456,8 @@ export async function main(
     .strict()
     .help()
     .alias('h', 'help')
-    .version(false)
+    .version('version', 'Show the version', packageVersion())
+    .alias('v', 'version')
     .wrap(Math.min(110, process.stdout.columns || 100))
     .exitProcess(false)
     .fail((msg, err) => {

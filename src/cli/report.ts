@@ -47,7 +47,8 @@ export function counts(outcomes: FileOutcome[]): Counts {
   };
   for (const o of outcomes) {
     if (o.error) c.errors++;
-    if (!o.result) continue;
+    // A file with an error (bad input, not written, refused by --verify) applied nothing.
+    if (!o.result || o.error) continue;
     if (o.result.changed) c.changed++;
     for (const f of o.result.fixes) {
       if (!f.applied) c.pending++;
@@ -88,7 +89,7 @@ export function jsonReport(
     dryRun,
     files: outcomes.map((o) => ({
       path: o.path,
-      changed: o.result?.changed ?? false,
+      changed: !o.error && (o.result?.changed ?? false),
       error: o.error ?? null,
       fixes: (o.result?.fixes ?? []).map((f) => ({
         rule: f.ruleId,

@@ -1,5 +1,6 @@
 /** Unified diffs that both `git apply` and `patch -p1` accept. */
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
+import type { FileSnapshot } from '../io/read.js';
 
 export interface FileChange {
   /** Path shown in the diff (relative to the working directory, `/`-separated). */
@@ -9,6 +10,8 @@ export interface FileChange {
   /** null for a file that does not exist yet. */
   before: string | null;
   after: string;
+  /** What the file looked like when it was read (the write path checks it is unchanged). */
+  snapshot?: FileSnapshot;
 }
 
 export function unifiedDiff(changes: FileChange[]): string {

@@ -61,7 +61,10 @@ export function verifyArgs(a: Record<string, unknown>): VerifyArgs {
     docker: a.docker as string | undefined,
     edit: a.edit as string | undefined,
     target: a.target as string | undefined,
-    buildArg: a['build-arg'] as string[] | undefined,
+    buildArg:
+      a['build-arg'] === undefined
+        ? undefined
+        : (Array.isArray(a['build-arg']) ? a['build-arg'] : [a['build-arg']]).map(String),
     timeout: a.timeout as number | undefined,
     run: a.run as boolean | undefined,
     cacheTest: a['cache-test'] as boolean | undefined,

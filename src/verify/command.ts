@@ -159,7 +159,8 @@ export async function verifyGate(
     const keyOf = (c: FileChange) => c.absolutePath ?? c.path;
     const refuse = (msg: string) => {
       for (const c of result.files) drop.add(keyOf(c));
-      outcomes.push({ path: o.path, error: `${msg}; the fix was NOT written` });
+      // The same outcome turns into an error: its fixes are not counted as applied.
+      o.error = `${msg}; the fix was NOT written`;
     };
     if (why) {
       refuse(`cannot verify: ${why}`);
