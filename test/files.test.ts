@@ -14,6 +14,7 @@ import { applyResult, optimize, optimizeFile } from '../src/api.js';
 import { DiskContext } from '../src/context/context.js';
 import { WriteError, writeUnit } from '../src/io/write.js';
 import { showPath } from '../src/io/paths.js';
+import { isDockerfileName } from '../src/io/discover.js';
 import { MAX_INPUT_BYTES } from '../src/io/read.js';
 import type { Transform } from '../src/model/types.js';
 
@@ -515,6 +516,66 @@ describe('10: documentation and templates are not Dockerfiles when discovering',
     const named = await cli(['fix', '--dry-run', 'templates/Dockerfile.j2'], dir);
     expect(named.code).toBe(2);
     expect(named.stderr).toContain('templates/Dockerfile.j2');
+  });
+});
+
+describe('10: the pre-commit hooks pick the same files as discovery', () => {
+  const NAMES = [
+    'Dockerfile',
+    'svc/Dockerfile',
+    'Dockerfile.prod',
+    'api.Dockerfile',
+    'x/api.dockerfile',
+    'Containerfile',
+    'Containerfile.dev',
+    'docs/Dockerfile.md',
+    'templates/Dockerfile.j2',
+    'Dockerfile.tmpl',
+    'Dockerfile.TPL',
+    'Dockerfile.jinja2',
+    'Dockerfile.in',
+    'Dockerfile.orig',
+    'Dockerfile~',
+    'Dockerfile.dockerignore',
+    'api.Dockerfile.dockerignore',
+    '.dockerignore',
+    'README.md',
+    'main.go',
+  ];
+  const hooks = fs.readFileSync(path.join(ROOT, '.pre-commit-hooks.yaml'), 'utf8');
+  const values = (key: string) =>
+    [...hooks.matchAll(new RegExp(`^  ${key}: (.*)$`, 'gm'))].map((m) => m[1]!);
+
+  test('files: and exclude: (pre-commit uses Python re.search) agree with isDockerfileName', () => {
+    const files = values('files');
+    const excludes = values('exclude');
+    expect(files).toHaveLength(2);
+    expect(excludes).toHaveLength(2);
+    for (const [i, f] of files.entries()) {
+      const inc = new RegExp(f);
+      const exc = new RegExp(excludes[i]!.replace(/^\(\?i\)/, ''), 'i');
+      for (const name of NAMES)
+        expect([name, inc.test(name) && !exc.test(name)]).toEqual([
+          name,
+          isDockerfileName(path.posix.basename(name)),
+        ]);
+    }
+  });
+
+  const py = spawnSync('python3', ['--version']).status === 0 ? test : test.skip;
+  py('the same with Python re', () => {
+    const script = [
+      'import re, json, sys',
+      'd = json.load(sys.stdin)',
+      "print(json.dumps([bool(re.search(d['f'], n)) and not re.search(d['x'], n) for n in d['names']]))",
+    ].join('\n');
+    const r = spawnSync('python3', ['-c', script], {
+      input: JSON.stringify({ f: values('files')[0], x: values('exclude')[0], names: NAMES }),
+      encoding: 'utf8',
+    });
+    expect(JSON.parse(r.stdout)).toEqual(
+      NAMES.map((n) => isDockerfileName(path.posix.basename(n))),
+    );
   });
 });
 
