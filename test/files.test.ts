@@ -448,6 +448,9 @@ describe('8: the build context is bounded', () => {
     expect(r.stderr).toContain('--allow-outside-context');
     const root = await cli(['fix', '--dry-run', '--context', '/', 'svc/Dockerfile'], dir);
     expect(root.code).toBe(2);
+    const verify = await cli(['verify', '--context', '/', 'svc/Dockerfile'], dir);
+    expect(verify.code).toBe(2);
+    expect(verify.stderr).toContain('--allow-outside-context');
     const ok = await cli(
       ['fix', '--dry-run', '--allow-outside-context', '--context', outside, 'svc/Dockerfile'],
       dir,

@@ -18,7 +18,7 @@ import {
 } from '../context/config.js';
 import { colorizeDiff, unifiedDiff } from '../engine/diff.js';
 import { discover } from '../io/discover.js';
-import { isInside, oneLine, realDir, repositoryRoot, showPath } from '../io/paths.js';
+import { contextOutside, oneLine, showPath } from '../io/paths.js';
 import { signalExitCode } from '../io/signals.js';
 import { groupUnits, writeUnits } from '../io/write.js';
 import { packageVersion } from '../io/version.js';
@@ -137,16 +137,9 @@ async function runFix(args: FixArgs, io: CliIO, custom?: readonly Transform[]): 
   const cacheLines = new Map<FileOutcome, string>();
   const showProgress = files.length > PROGRESS_THRESHOLD && Boolean(io.stderrIsTTY) && !args.quiet;
   const contextDir = args.context ? path.resolve(io.cwd, args.context) : null;
-  if (contextDir && !args.allowOutsideContext) {
-    const real = realDir(contextDir);
-    const repo = repositoryRoot(io.cwd, io.cwd);
-    if (!isInside(real, repo) && !isInside(real, realDir(io.cwd)))
-      throw new UsageError(
-        `--context ${showPath(args.context!)} is outside the repository (${showPath(repo)}): ` +
-          'the whole folder would be scanned and its .dockerignore written; ' +
-          'pass --allow-outside-context to use it',
-      );
-  }
+  const outside = args.context && !args.allowOutsideContext;
+  if (outside && contextOutside(args.context!, io.cwd))
+    throw new UsageError(contextOutside(args.context!, io.cwd)!);
 
   for (const [n, { display, absolute: file }] of files.entries()) {
     const shown = file === '-' ? (args.stdinFilename ?? '-') : display;

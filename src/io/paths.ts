@@ -78,3 +78,18 @@ export function realDir(dir: string): string {
 export function repositoryRoot(dir: string, cwd: string): string {
   return realDir(gitTopLevel(dir) ?? cwd);
 }
+
+/**
+ * Why a `--context` directory needs `--allow-outside-context`: it lies outside the repository
+ * (the git work tree of the working directory) and outside the working directory. Null: fine.
+ */
+export function contextOutside(contextArg: string, cwd: string): string | null {
+  const real = realDir(path.resolve(cwd, contextArg));
+  const repo = repositoryRoot(cwd, cwd);
+  if (isInside(real, repo) || isInside(real, realDir(cwd))) return null;
+  return (
+    `--context ${showPath(contextArg)} is outside the repository (${showPath(repo)}): ` +
+    'the whole folder would be scanned and its .dockerignore written; ' +
+    'pass --allow-outside-context to use it'
+  );
+}

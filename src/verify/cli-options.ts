@@ -56,6 +56,7 @@ export function verifyArgs(a: Record<string, unknown>): VerifyArgs {
     only: a.only as string | undefined,
     skip: a.skip as string | undefined,
     context: a.context as string | undefined,
+    allowOutsideContext: a['allow-outside-context'] as boolean | undefined,
     config: a.config as string | undefined,
     format: (a.format as 'text' | 'json') ?? 'text',
     docker: a.docker as string | undefined,

@@ -1,7 +1,14 @@
 /** `dockerfile-optimizer verify [paths..]` and the `fix --verify` gate. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { displayPath, optimizeFile, selectTransforms, type FileChange } from '../api.js';
+import {
+  displayPath,
+  optimizeFile,
+  selectTransforms,
+  UsageError,
+  type FileChange,
+} from '../api.js';
+import { contextOutside } from '../io/paths.js';
 import { findConfig, loadConfig, type LoadedConfig } from '../context/config.js';
 import { discover, readDockerfile } from '../io/io.js';
 import { transforms as registry } from '../../transforms/index.js';
@@ -26,6 +33,8 @@ export interface VerifyArgs {
   only?: string | string[];
   skip?: string | string[];
   context?: string;
+  /** --allow-outside-context */
+  allowOutsideContext?: boolean;
   config?: string;
   format: 'text' | 'json';
   docker?: string;
@@ -64,6 +73,9 @@ export async function runVerify(
   selectTransforms(all, splitList(args.only), splitList(args.skip));
   const fixed = args.config ? loadConfig(path.resolve(io.cwd, args.config), known) : null;
   const cache = new Map<string, LoadedConfig | null>();
+  const outside =
+    args.context && !args.allowOutsideContext ? contextOutside(args.context, io.cwd) : null;
+  if (outside) throw new UsageError(outside);
   const client = dockerClient(args.docker, io.env);
   const why = await dockerUnavailable(client);
   if (why) {
