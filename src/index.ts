@@ -23,6 +23,7 @@ export type {
 export { transforms } from '../transforms/index.js';
 export { InputError } from './engine/loop.js';
 export { InternalError } from './engine/edit.js';
+export { WriteError, MAX_INPUT_BYTES } from './io/io.js';
 export { parseDockerfile } from './model/dockerfile.js';
 export { initShellParser } from './model/shell.js';
 export { DiskContext, MemoryContext, NoContext } from './context/context.js';

@@ -596,6 +596,19 @@ describe('11: stdin with --context', () => {
     );
     expect(fs.existsSync(path.join(dir, 'svc/.dockerignore'))).toBe(false);
   });
+
+  test('also when only the .dockerignore changes', async () => {
+    const dir = repo();
+    fs.rmSync(path.join(dir, 'svc/.dockerignore'));
+    const clean = 'FROM debian:bookworm\nCOPY . /app\n';
+    const r = await cli(['fix', '--context', 'svc', '-'], dir, {
+      io: { readStdin: async () => clean },
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(clean);
+    expect(r.stderr).toContain('note: svc/.dockerignore is not written');
+    expect(fs.existsSync(path.join(dir, 'svc/.dockerignore'))).toBe(false);
+  });
 });
 
 describe('13: fix --verify says what was written', () => {

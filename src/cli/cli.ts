@@ -227,7 +227,9 @@ async function runFix(args: FixArgs, io: CliIO, custom?: readonly Transform[]): 
     ({ interrupted } = await writeUnits(units, { cwd: io.cwd }));
     changes = changes.filter((c) => !unwritten.has(keyOf(c)));
     if (stdinResult?.changed)
-      for (const c of stdinResult.files.slice(1))
+      for (const c of stdinResult.files.filter(
+        (f) => f.absolutePath !== path.resolve(io.cwd, args.stdinFilename ?? 'Dockerfile'),
+      ))
         io.stderr(
           `note: ${showPath(c.path)} is not written when the Dockerfile comes from stdin ` +
             '(only the Dockerfile is printed; fix --dry-run shows its diff)\n',
