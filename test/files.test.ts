@@ -199,6 +199,16 @@ describe('2: symbolic links are written through (inside the repository) or left 
     expect(r.stderr).toContain('0 changed: applied 0 fixes');
   });
 
+  test('a hard-linked Dockerfile is not split from its other name', async () => {
+    const dir = repo();
+    fs.linkSync(path.join(dir, 'svc/Dockerfile'), path.join(dir, 'Dockerfile.shared'));
+    const r = await cli(['fix', 'svc/Dockerfile'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('svc/Dockerfile: not written: has 2 hard links');
+    expect(fs.statSync(path.join(dir, 'svc/Dockerfile')).nlink).toBe(2);
+    expect(read(dir, 'svc/Dockerfile').toString()).toBe(DOCKERFILE);
+  });
+
   test('without git, the working directory is the bound', async () => {
     const outside = tmpdir('dfo-outside-');
     fs.writeFileSync(path.join(outside, 'Dockerfile'), DOCKERFILE);

@@ -4,7 +4,7 @@
  *
  * 1. plan every file: a symbolic link is followed to its target when the target lies inside the
  *    repository (the git work tree, else the working directory), otherwise the unit is refused; a
- *    directory, a read-only file (no write bit, even for root), a file changed on disk since it
+ *    directory, a file with several hard links, a read-only file (no write bit, even for root), a file changed on disk since it
  *    was read (size, mtime, sha256), a file created meanwhile: refused, naming the file;
  * 2. write each new content to a temporary file beside its target (mode, owner and group of the
  *    target), flushed to disk;
@@ -115,6 +115,9 @@ function plan(change: WriteChange, opts: WriteOptions): Planned {
   if (!st && change.before !== null) refuse('deleted since it was read');
   if (st) {
     if ((st.mode & 0o222) === 0) refuse('read-only file (no write permission)');
+    // Replacing one name of a hard-linked file would fork it from its other names.
+    if (st.nlink > 1)
+      refuse(`has ${st.nlink} hard links: replacing it would split them (not written)`);
     try {
       fs.accessSync(target, fs.constants.W_OK);
     } catch (err) {
