@@ -7,7 +7,14 @@ import { runEngine } from './engine/loop.js';
 import { InputError, UsageError } from './errors.js';
 import { ruleIdProblem, transformIdOf } from './model/rules.js';
 import { initShellParser } from './model/shell.js';
-import { readDockerfile, writeFileAtomic } from './io/io.js';
+import {
+  readContextIgnoreFiles,
+  readDockerfile,
+  readIgnoreFile,
+  type ReadFile,
+} from './io/read.js';
+import { showPath } from './io/paths.js';
+import { writeUnit } from './io/write.js';
 import { transforms as registry } from '../transforms/index.js';
 import type { BuildContext, Transform, TransformOptions } from './model/types.js';
 
@@ -94,7 +101,7 @@ function makeContext(
   context: OptimizeOptions['context'],
   dockerfileAbs: string | null,
   pending: ReadonlyMap<string, string> | undefined,
-): BuildContext {
+): { context: BuildContext; disk: DiskContext | null } {
   let base: BuildContext;
   if (context === null || context === undefined) base = new NoContext();
   else if (typeof context === 'string') {
@@ -109,13 +116,14 @@ function makeContext(
     base = new DiskContext(root, dockerfileAbs ?? undefined);
   } else if (isBuildContext(context)) base = context;
   else base = new MemoryContext(context);
-  if (!pending?.size || !base.root) return base;
+  const disk = base instanceof DiskContext ? base : null;
+  if (!pending?.size || !base.root) return { context: base, disk };
   const seeded = new OverlayContext(base);
   for (const [abs, content] of pending) {
     const rel = path.relative(base.root!, abs);
     if (!rel.startsWith('..') && !path.isAbsolute(rel)) seeded.overlay.set(posix(rel), content);
   }
-  return seeded;
+  return { context: seeded, disk };
 }
 
 function isBuildContext(x: unknown): x is BuildContext {
@@ -138,7 +146,18 @@ export async function optimize(
   const dockerfileAbs = options.path ? path.resolve(cwd, options.path) : null;
   const all = options.transforms ?? registry;
   const { selected, ruleFilter } = selectTransforms(all, options.only, options.skip);
-  const context = makeContext(options.context, dockerfileAbs, options.pending);
+  // The ignore files Docker reads for this Dockerfile, read once and checked: an existing one
+  // that cannot be read or decoded is an error, never "absent". The transforms see these texts
+  // (a symbolic link is read through), and the write path compares against their snapshots.
+  const ignoreFiles =
+    typeof options.context === 'string'
+      ? readContextIgnoreFiles(path.resolve(cwd, options.context), dockerfileAbs, (abs) =>
+          showPath(displayPath(abs, cwd)),
+        )
+      : new Map<string, ReadFile>();
+  const seed = new Map<string, string>([...ignoreFiles].map(([abs, r]) => [abs, r.text]));
+  for (const [abs, text] of options.pending ?? []) seed.set(abs, text);
+  const { context, disk } = makeContext(options.context, dockerfileAbs, seed);
   const engine = runEngine({
     source,
     path: shownPath,
@@ -162,26 +181,38 @@ export async function optimize(
   for (const [rel, after] of engine.otherFiles) {
     const abs = context.root ? path.join(context.root, ...rel.split('/')) : null;
     const display = abs ? displayPath(abs, cwd) : rel;
-    const before = abs ? readOrNull(abs) : context.readFile(rel);
-    if (after !== before) files.push({ path: display, absolutePath: abs, before, after });
+    const read = abs ? (ignoreFiles.get(abs) ?? readIgnoreFile(abs, showPath(display))) : null;
+    const before = abs ? (read?.text ?? null) : context.readFile(rel);
+    if (after !== before)
+      files.push({
+        path: display,
+        absolutePath: abs,
+        before,
+        after,
+        ...(read ? { snapshot: read.snapshot } : {}),
+      });
+  }
+  const skipped = [...engine.skipped];
+  if (disk?.walkTruncatedAt) {
+    skipped.push({
+      ruleId: 'context/scan-limit',
+      transform: 'context',
+      reason:
+        `the build context holds more than ${disk.walkTruncatedAt.toLocaleString('en-US')} ` +
+        'entries: the scan stopped there, files past that point were not checked ' +
+        '(secrets, .dockerignore completeness, COPY sources)',
+      line: 1,
+    });
   }
   return {
     output: engine.output,
     diff: unifiedDiff(files),
     fixes: engine.fixes,
-    skipped: engine.skipped,
+    skipped,
     suppressed: engine.suppressed,
     files,
     changed: files.length > 0,
   };
-}
-
-function readOrNull(abs: string): string | null {
-  try {
-    return fs.readFileSync(abs, 'utf8');
-  } catch {
-    return null;
-  }
 }
 
 /** Read a Dockerfile from disk (bad input throws an InputError) and optimize it. The build
@@ -190,20 +221,26 @@ export async function optimizeFile(
   file: string,
   options: OptimizeOptions = {},
 ): Promise<OptimizeResult> {
-  const { text } = readDockerfile(file);
   const cwd = options.cwd ?? process.cwd();
-  const context =
-    options.context === undefined ? path.dirname(path.resolve(cwd, file)) : options.context;
-  return optimize(text, { ...options, path: path.resolve(cwd, file), context, cwd });
+  const abs = path.resolve(cwd, file);
+  const { text, snapshot } = readDockerfile(abs);
+  const context = options.context === undefined ? path.dirname(abs) : options.context;
+  const result = await optimize(text, { ...options, path: abs, context, cwd });
+  for (const f of result.files) if (f.absolutePath === abs) f.snapshot = snapshot;
+  return result;
 }
 
-/** Write every changed file of a result atomically (temp file + rename, mode kept). */
-export function applyResult(result: Pick<OptimizeResult, 'files'>): string[] {
-  const written: string[] = [];
-  for (const f of result.files) {
+/**
+ * Write every changed file of a result as one unit (src/io/write.ts): all files or none, each
+ * atomically (temp file + rename; mode, owner and group kept), a symbolic link written through
+ * to its target inside the repository, a read-only or since-changed file refused with a
+ * WriteError naming it. Returns the paths written (a link's target).
+ */
+export function applyResult(
+  result: Pick<OptimizeResult, 'files'>,
+  options: { cwd?: string } = {},
+): string[] {
+  for (const f of result.files)
     if (!f.absolutePath) throw new InputError(`${f.path}: no path on disk to write to`);
-    writeFileAtomic(f.absolutePath, f.after);
-    written.push(f.absolutePath);
-  }
-  return written;
+  return writeUnit(result.files, { cwd: options.cwd ?? process.cwd() });
 }

@@ -22,6 +22,7 @@ export type {
 } from './explain/explain.js';
 export { transforms } from '../transforms/index.js';
 export { InputError, InternalError } from './errors.js';
+export { WriteError, MAX_INPUT_BYTES } from './io/io.js';
 export { parseDockerfile } from './model/dockerfile.js';
 export { initShellParser } from './model/shell.js';
 export { DiskContext, MemoryContext, NoContext } from './context/context.js';

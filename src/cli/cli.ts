@@ -7,6 +7,7 @@
 import yargs from 'yargs';
 import { ConfigError } from '../context/config.js';
 import { UsageError } from '../errors.js';
+import { packageVersion } from '../io/version.js';
 import type { Transform } from '../model/types.js';
 import { explainArgs, explainOptions } from './explain-options.js';
 import { fixOptions } from './fix-options.js';
@@ -48,6 +49,7 @@ export async function main(
             only: a.only,
             skip: a.skip,
             context: a.context,
+            allowOutsideContext: a['allow-outside-context'],
             format: a.format,
             color: a.color,
             dockerignore: a.dockerignore,
@@ -108,7 +110,8 @@ export async function main(
     .strict()
     .help()
     .alias('h', 'help')
-    .version(false)
+    .version('version', 'Show the version', packageVersion())
+    .alias('v', 'version')
     .wrap(Math.min(110, process.stdout.columns || 100))
     .exitProcess(false)
     .fail((msg, err) => {

@@ -25,8 +25,8 @@ export function explainOptions(y: Argv) {
       describe: "Build context directory (default: the Dockerfile's directory)",
     })
     .option('edit', {
+      // One value per flag (repeat the flag): an array option would swallow the positional path.
       type: 'string',
-      array: true,
       describe:
         'File to edit, context-relative or from here (repeatable; default: a source file and each manifest)',
     })

@@ -2,17 +2,14 @@
  * files (one .dockerignore for several Dockerfiles), write them (or print the diff), report in
  * the chosen format (report/<format>.ts). */
 import * as path from 'node:path';
-import {
-  applyResult,
-  optimize,
-  optimizeFile,
-  type FileChange,
-  type OptimizeResult,
-} from '../api.js';
+import { optimize, optimizeFile, type FileChange, type OptimizeResult } from '../api.js';
 import { ConfigError, type Config } from '../context/config.js';
 import { colorizeDiff, unifiedDiff } from '../engine/diff.js';
 import { UsageError } from '../errors.js';
 import { dryRunCacheLine } from '../explain/explain.js';
+import { contextOutside, oneLine, showPath } from '../io/paths.js';
+import { signalExitCode } from '../io/signals.js';
+import { groupUnits, writeUnits } from '../io/write.js';
 import type { Transform } from '../model/types.js';
 import { transforms as registry } from '../../transforms/index.js';
 import { EXIT_CHANGES, EXIT_ERROR, EXIT_OK, PROG, type CliIO } from './io.js';
@@ -33,6 +30,8 @@ export interface FixArgs {
   only?: string | string[];
   skip?: string | string[];
   context?: string;
+  /** --allow-outside-context: a --context outside the repository and the working directory. */
+  allowOutsideContext?: boolean;
   format: Format;
   color: 'auto' | 'always' | 'never';
   dockerignore?: boolean;
@@ -102,6 +101,9 @@ export async function runFix(
     skip: args.skip,
     config: args.config,
   });
+  const outside =
+    args.context && !args.allowOutsideContext ? contextOutside(args.context, io.cwd) : null;
+  if (outside) throw new UsageError(outside);
   // Pending edits of files shared by several Dockerfiles (a common .dockerignore).
   const pending = new Map<string, string>();
   const merged = new Map<string, FileChange>();
@@ -134,7 +136,10 @@ export async function runFix(
       for (const change of result.files) {
         const key = change.absolutePath ?? change.path;
         const prior = merged.get(key);
-        merged.set(key, prior ? { ...change, before: prior.before } : change);
+        merged.set(
+          key,
+          prior ? { ...change, before: prior.before, snapshot: prior.snapshot } : change,
+        );
         if (change.absolutePath && change.absolutePath !== path.resolve(file))
           pending.set(change.absolutePath, change.after);
       }
@@ -164,12 +169,17 @@ export async function runFix(
     const gate = { ...args.verify, context: args.context, unsafe: args.unsafe, quiet: args.quiet };
     changes = await verifyGate(outcomes, changes, gate, io);
   }
+  let interrupted: NodeJS.Signals | null = null;
   if (!args.dryRun) {
-    try {
-      applyResult({ files: changes.filter((c) => c.absolutePath) });
-    } catch (err) {
-      outcomes.push({ path: '(write)', error: `write failed: ${(err as Error).message}` });
-    }
+    ({ interrupted, changes } = await writePhase(outcomes, changes, io.cwd));
+    if (stdinResult?.changed)
+      for (const c of stdinResult.files.filter(
+        (f) => f.absolutePath !== path.resolve(io.cwd, args.stdinFilename ?? 'Dockerfile'),
+      ))
+        io.stderr(
+          `note: ${showPath(c.path)} is not written when the Dockerfile comes from stdin ` +
+            '(only the Dockerfile is printed; fix --dry-run shows its diff)\n',
+        );
   }
   const diff = unifiedDiff(changes) + (stdinResult && args.dryRun ? stdinResult.diff : '');
   const c = counts(outcomes);
@@ -201,24 +211,70 @@ export async function runFix(
         if (diff) io.stdout(useColor(args.color, io) ? colorizeDiff(diff) : diff);
       } else if (stdinFixed !== null) io.stdout(stdinFixed);
       for (const o of outcomes) {
+        const shownPath = showPath(o.path);
         if (o.error) {
-          io.stderr(`${PROG}: ${o.path}: ${o.error}\n`);
+          io.stderr(`${PROG}: ${shownPath}: ${oneLine(o.error)}\n`);
           continue;
         }
         if (args.quiet) continue;
-        for (const f of o.result!.fixes) io.stderr(fixLine(o.path, f));
-        for (const s of o.result!.skipped) if (!s.info) io.stderr(skipLine(o.path, s));
+        for (const f of o.result!.fixes) io.stderr(fixLine(shownPath, f));
+        for (const s of o.result!.skipped) if (!s.info) io.stderr(skipLine(shownPath, s));
         const cacheLine = cacheLines.get(o.result!);
-        if (cacheLine) io.stderr(`${o.path}: ${cacheLine}\n`);
+        if (cacheLine) io.stderr(`${shownPath}: ${cacheLine}\n`);
       }
       break;
     }
   }
   if (args.format !== 'diff')
-    for (const o of outcomes) if (o.error) io.stderr(`${PROG}: ${o.path}: ${o.error}\n`);
+    for (const o of outcomes)
+      if (o.error) io.stderr(`${PROG}: ${showPath(o.path)}: ${oneLine(o.error)}\n`);
   // The closing summary (stderr), unless quiet or every input failed (the error lines say it all).
   if (!args.quiet && outcomes.some((o) => o.result)) io.stderr(summaryLine(c, args.dryRun));
+  if (interrupted) {
+    io.stderr(`${PROG}: interrupted (${interrupted}): the files not written are unchanged\n`);
+    return signalExitCode(interrupted);
+  }
   if (c.errors) return EXIT_ERROR;
   if (args.dryRun && anyChange) return EXIT_CHANGES;
   return EXIT_OK;
+}
+
+/**
+ * Write the changes: the files of one Dockerfile (and of Dockerfiles sharing a file, such as one
+ * .dockerignore) as a unit (src/io/write.ts). A unit that cannot be written turns each of its
+ * Dockerfiles' outcomes into an error naming the file and the cause. Resolves to the changes
+ * actually written and the signal that stopped the phase, if any.
+ */
+async function writePhase(
+  outcomes: FileOutcome[],
+  changes: FileChange[],
+  cwd: string,
+): Promise<{ interrupted: NodeJS.Signals | null; changes: FileChange[] }> {
+  const keyOf = (c: FileChange) => c.absolutePath ?? c.path;
+  const writable = new Map(changes.filter((c) => c.absolutePath).map((c) => [keyOf(c), c]));
+  const owners = outcomes.filter(
+    (o) => !o.error && o.result?.changed && o.result.files.some((c) => writable.has(keyOf(c))),
+  );
+  const groups = groupUnits(
+    owners.map((o) => o.result!.files.map(keyOf).filter((k) => writable.has(k))),
+  );
+  const unwritten = new Set<string>();
+  const units = groups.map((g) => {
+    const keys = [...new Set(g.flatMap((i) => owners[i]!.result!.files.map(keyOf)))].filter((k) =>
+      writable.has(k),
+    );
+    return {
+      changes: keys.map((k) => writable.get(k)!),
+      onError: (err: { file: string | null; reason: string }) => {
+        for (const k of keys) unwritten.add(k);
+        for (const i of g) {
+          const o = owners[i]!;
+          const other = err.file !== null && err.file !== o.path ? `${err.file}: ` : '';
+          o.error = `not written: ${other}${err.reason}`;
+        }
+      },
+    };
+  });
+  const { interrupted } = await writeUnits(units, { cwd });
+  return { interrupted, changes: changes.filter((c) => !unwritten.has(keyOf(c))) };
 }

@@ -16,6 +16,10 @@ export function selectionOptions<T>(y: Argv<T>) {
     .option('context', {
       type: 'string',
       describe: "Build context directory (default: the Dockerfile's directory)",
+    })
+    .option('allow-outside-context', {
+      type: 'boolean',
+      describe: 'Accept a --context outside the repository and the working directory',
     });
 }
 
@@ -24,8 +28,8 @@ export function buildOptions<T>(y: Argv<T>) {
   return y
     .option('target', { type: 'string', describe: 'Build this stage (docker build --target)' })
     .option('build-arg', {
+      // One value per flag (repeat the flag): an array option would swallow the positional path.
       type: 'string',
-      array: true,
       describe: 'KEY=VALUE as for docker build --build-arg (repeatable)',
     });
 }

@@ -56,12 +56,16 @@ export function verifyArgs(a: Record<string, unknown>): VerifyArgs {
     only: a.only as string | undefined,
     skip: a.skip as string | undefined,
     context: a.context as string | undefined,
+    allowOutsideContext: a['allow-outside-context'] as boolean | undefined,
     config: a.config as string | undefined,
     format: (a.format as 'text' | 'json') ?? 'text',
     docker: a.docker as string | undefined,
     edit: a.edit as string | undefined,
     target: a.target as string | undefined,
-    buildArg: a['build-arg'] as string[] | undefined,
+    buildArg:
+      a['build-arg'] === undefined
+        ? undefined
+        : (Array.isArray(a['build-arg']) ? a['build-arg'] : [a['build-arg']]).map(String),
     timeout: a.timeout as number | undefined,
     run: a.run as boolean | undefined,
     cacheTest: a['cache-test'] as boolean | undefined,

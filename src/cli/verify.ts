@@ -2,9 +2,10 @@
  * src/verify/). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { displayPath, optimizeFile, type FileChange } from '../api.js';
+import { displayPath, optimizeFile, UsageError, type FileChange } from '../api.js';
 import type { LoadedConfig } from '../context/config.js';
 import { readDockerfile } from '../io/io.js';
+import { contextOutside } from '../io/paths.js';
 import type { Transform } from '../model/types.js';
 import { defaultDockerBin, dockerUnavailable, type DockerClient } from '../verify/docker.js';
 import { formatReport, jsonDocument, verifyExitCode } from '../verify/report.js';
@@ -21,6 +22,8 @@ export interface VerifyArgs {
   only?: string | string[];
   skip?: string | string[];
   context?: string;
+  /** --allow-outside-context */
+  allowOutsideContext?: boolean;
   config?: string;
   format: 'text' | 'json';
   docker?: string;
@@ -60,6 +63,9 @@ export async function runVerify(
     skip: args.skip,
     config: args.config,
   });
+  const outside =
+    args.context && !args.allowOutsideContext ? contextOutside(args.context, io.cwd) : null;
+  if (outside) throw new UsageError(outside);
   const client = dockerClient(args.docker, io.env);
   const why = await dockerUnavailable(client);
   if (why) {
@@ -150,7 +156,8 @@ export async function verifyGate(
     const keyOf = (c: FileChange) => c.absolutePath ?? c.path;
     const refuse = (msg: string) => {
       for (const c of result.files) drop.add(keyOf(c));
-      outcomes.push({ path: o.path, error: `${msg}; the fix was NOT written` });
+      // The same outcome turns into an error: its fixes are not counted as applied.
+      o.error = `${msg}; the fix was NOT written`;
     };
     if (why) {
       refuse(`cannot verify: ${why}`);

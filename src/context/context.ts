@@ -34,10 +34,14 @@ export class DiskContext implements BuildContext {
   private readonly cache = new Map<string, string | null>();
   private walked: ContextEntry[] | null = null;
   private git: ((rel: string) => GitStatus) | null | undefined;
+  /** The entry count at which a full scan stopped (the walk limit was hit), or null. */
+  walkTruncatedAt: number | null = null;
 
   constructor(
     readonly root: string,
     dockerfileAbsolute?: string,
+    /** Most entries a full scan visits (it stops there and sets walkTruncatedAt). */
+    private readonly walkLimit = DEFAULT_WALK_LIMIT,
   ) {
     this.root = path.resolve(root);
     if (dockerfileAbsolute) {
@@ -101,7 +105,7 @@ export class DiskContext implements BuildContext {
 
   walk(options: WalkOptions = {}): ContextEntry[] {
     if (!options.descend && !options.limit && this.walked) return this.walked;
-    const limit = options.limit ?? DEFAULT_WALK_LIMIT;
+    const limit = options.limit ?? this.walkLimit;
     const out: ContextEntry[] = [];
     const visit = (relDir: string, absDir: string): boolean => {
       let entries: fs.Dirent[];
@@ -133,7 +137,8 @@ export class DiskContext implements BuildContext {
       }
       return true;
     };
-    visit('', this.root);
+    const complete = visit('', this.root);
+    if (!complete && !options.limit) this.walkTruncatedAt = limit;
     if (!options.descend && !options.limit) this.walked = out;
     return out;
   }

@@ -1,5 +1,6 @@
 /** Unified diffs that both `git apply` and `patch -p1` accept. */
-import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
+import { createTwoFilesPatch, diffLines, FILE_HEADERS_ONLY, formatPatch } from 'diff';
+import type { FileSnapshot } from '../io/read.js';
 
 export interface FileChange {
   /** Path shown in the diff (relative to the working directory, `/`-separated). */
@@ -9,6 +10,8 @@ export interface FileChange {
   /** null for a file that does not exist yet. */
   before: string | null;
   after: string;
+  /** What the file looked like when it was read (the write path checks it is unchanged). */
+  snapshot?: FileSnapshot;
 }
 
 export function unifiedDiff(changes: FileChange[]): string {
@@ -16,19 +19,7 @@ export function unifiedDiff(changes: FileChange[]): string {
   for (const c of changes) {
     if (c.before === c.after) continue;
     const oldName = c.before === null ? '/dev/null' : `a/${c.path}`;
-    const patch = createTwoFilesPatch(
-      oldName,
-      `b/${c.path}`,
-      c.before ?? '',
-      c.after,
-      undefined,
-      undefined,
-      {
-        headerOptions: FILE_HEADERS_ONLY,
-        context: 3,
-      },
-    );
-    out += patch;
+    out += twoFilesPatch(oldName, `b/${c.path}`, c.before ?? '', c.after);
   }
   return out;
 }
@@ -45,4 +36,170 @@ export function colorizeDiff(diff: string): string {
       return line;
     })
     .join('\n');
+}
+
+const CONTEXT = 3;
+/** Below this many lines a file is diffed in one piece (jsdiff's Myers diff, O(N·D)). */
+const SEGMENT_ABOVE = 1000;
+/** Lines per segment at least, before the next cut. */
+const SEGMENT_LINES = 200;
+/** Line edits a segment's Myers diff may take before it becomes one replacing hunk. */
+const MAX_EDITS = 2000;
+
+function splitLines(text: string): string[] {
+  const lines = text.split(/(?<=\n)/);
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+/**
+ * A unified diff of two texts. Large files are cut into segments at lines equal and aligned in
+ * both (lines unique in each file, in the same order); each segment is diffed alone (Myers'
+ * diff costs O(N·D): on a file with thousands of fixes that is quadratic, segments keep it
+ * linear; a segment with more than MAX_EDITS line edits is one replaced block). The changed
+ * blocks are then made into hunks with CONTEXT lines around, merged when closer than two
+ * contexts, as jsdiff does (full context on both sides: git apply and patch anchor on it).
+ */
+function twoFilesPatch(oldName: string, newName: string, a: string, b: string): string {
+  const opts = { headerOptions: FILE_HEADERS_ONLY, context: CONTEXT };
+  const al = splitLines(a);
+  const bl = splitLines(b);
+  if (al.length <= SEGMENT_ABOVE && bl.length <= SEGMENT_ABOVE)
+    return createTwoFilesPatch(oldName, newName, a, b, undefined, undefined, opts)!;
+  const blocks: Block[] = [];
+  let ai = 0;
+  let bi = 0;
+  for (const [ca, cb] of [...alignedCuts(al, bl), [al.length, bl.length] as const]) {
+    const segA = al.slice(ai, ca).join('');
+    const segB = bl.slice(bi, cb).join('');
+    if (segA !== segB) {
+      const changes = diffLines(segA, segB, { maxEditLength: MAX_EDITS });
+      if (!changes) blocks.push({ oldFrom: ai, oldTo: ca, newFrom: bi, newTo: cb });
+      else {
+        let o = ai;
+        let n = bi;
+        let open: Block | null = null;
+        for (const c of changes) {
+          if (!c.added && !c.removed) {
+            if (open) blocks.push(open);
+            open = null;
+            o += c.count;
+            n += c.count;
+            continue;
+          }
+          open ??= { oldFrom: o, oldTo: o, newFrom: n, newTo: n };
+          if (c.removed) open.oldTo = o += c.count;
+          else open.newTo = n += c.count;
+        }
+        if (open) blocks.push(open);
+      }
+    }
+    ai = ca;
+    bi = cb;
+  }
+  return formatPatch(
+    {
+      oldFileName: oldName,
+      newFileName: newName,
+      oldHeader: undefined,
+      newHeader: undefined,
+      hunks: hunksOf(blocks, al, bl),
+    },
+    FILE_HEADERS_ONLY,
+  );
+}
+
+/** Lines [oldFrom, oldTo) of the old file replaced by [newFrom, newTo) of the new one. */
+interface Block {
+  oldFrom: number;
+  oldTo: number;
+  newFrom: number;
+  newTo: number;
+}
+
+function hunksOf(blocks: Block[], al: string[], bl: string[]) {
+  const hunks = [];
+  const line = (sign: string, ls: string[], k: number, out: string[]) => {
+    out.push(sign + ls[k]!.replace(/\n$/, ''));
+    if (k === ls.length - 1 && !ls[k]!.endsWith('\n')) out.push('\\ No newline at end of file');
+  };
+  for (let i = 0; i < blocks.length;) {
+    let j = i;
+    while (j + 1 < blocks.length && blocks[j + 1]!.oldFrom - blocks[j]!.oldTo <= 2 * CONTEXT) j++;
+    const first = blocks[i]!;
+    const last = blocks[j]!;
+    const oStart = Math.max(0, first.oldFrom - CONTEXT);
+    const oEnd = Math.min(al.length, last.oldTo + CONTEXT);
+    const nStart = first.newFrom - (first.oldFrom - oStart);
+    const nEnd = last.newTo + (oEnd - last.oldTo);
+    const lines: string[] = [];
+    let o = oStart;
+    for (let k = i; k <= j; k++) {
+      const blk = blocks[k]!;
+      for (; o < blk.oldFrom; o++) line(' ', al, o, lines);
+      for (let x = blk.oldFrom; x < blk.oldTo; x++) line('-', al, x, lines);
+      for (let x = blk.newFrom; x < blk.newTo; x++) line('+', bl, x, lines);
+      o = blk.oldTo;
+    }
+    for (; o < oEnd; o++) line(' ', al, o, lines);
+    hunks.push({
+      // (formatPatch writes start - 1 for an empty side, as unified diff wants)
+      oldStart: oStart + 1,
+      oldLines: oEnd - oStart,
+      newStart: nStart + 1,
+      newLines: nEnd - nStart,
+      lines,
+    });
+    i = j + 1;
+  }
+  return hunks;
+}
+
+/** Cut points (old line, new line): aligned equal runs, at least SEGMENT_LINES apart. */
+function alignedCuts(al: string[], bl: string[]): [number, number][] {
+  const count = (ls: string[]) => {
+    const m = new Map<string, number>();
+    ls.forEach((l, i) => m.set(l, m.has(l) ? -1 : i));
+    return m;
+  };
+  const ua = count(al);
+  const ub = count(bl);
+  // Lines unique in both, by old position; keep the longest run increasing in new position.
+  const pairs: [number, number][] = [];
+  for (const [line, i] of ua) {
+    const j = ub.get(line);
+    if (i >= 0 && j !== undefined && j >= 0) pairs.push([i, j]);
+  }
+  pairs.sort((x, y) => x[0] - y[0]);
+  const anchors = longestIncreasing(pairs);
+  const cuts: [number, number][] = [];
+  let last = 0;
+  for (const [i, j] of anchors) {
+    if (i - last < SEGMENT_LINES) continue;
+    cuts.push([i, j]);
+    last = i;
+  }
+  return cuts;
+}
+
+/** The longest subsequence of pairs (sorted by [0]) strictly increasing in [1] (patience). */
+function longestIncreasing(pairs: [number, number][]): [number, number][] {
+  const tails: number[] = [];
+  const prev: number[] = new Array(pairs.length).fill(-1);
+  for (let k = 0; k < pairs.length; k++) {
+    const v = pairs[k]![1];
+    let lo = 0;
+    let hi = tails.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (pairs[tails[mid]!]![1] < v) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo > 0) prev[k] = tails[lo - 1]!;
+    tails[lo] = k;
+  }
+  const out: [number, number][] = [];
+  for (let k = tails.length ? tails[tails.length - 1]! : -1; k >= 0; k = prev[k]!)
+    out.push(pairs[k]!);
+  return out.reverse();
 }

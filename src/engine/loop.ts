@@ -4,10 +4,18 @@
  * not parse, or a run that never settles, is an internal error (nothing is written).
  */
 import { parseDockerfile } from '../model/dockerfile.js';
-import { BOM, lineOfOffset, computeLineStarts, overlaps } from '../model/text.js';
+import { BOM, lineOfOffset, computeLineStarts } from '../model/text.js';
 import { OverlayContext } from '../context/context.js';
 import { InputError, InternalError } from '../errors.js';
-import { applyEdits, assertValidEdits, mapBack, sortEdits } from './edit.js';
+import {
+  applyEdits,
+  assertValidEdits,
+  editHolding,
+  indexEdits,
+  mapBackIndexed,
+  TakenEdits,
+  type EditIndex,
+} from './edit.js';
 import type {
   DockerfileModel,
   Edit,
@@ -117,24 +125,20 @@ export function runEngine(input: EngineInput): EngineResult {
   }
   const initialBroken = brokenShells(model);
   // The Dockerfile edits applied in each pass, tagged with the transform that made them.
-  const history: (Edit & { transform: string })[][] = [];
+  // (indexed once per pass: mapping offsets back is a binary search, linear time in all)
+  const history: EditIndex<Edit & { transform: string }>[] = [];
   const toOriginalLine = (offset: number): number => {
     let o = offset;
-    for (let i = history.length - 1; i >= 0; i--) o = mapBack(history[i]!, o);
+    for (let i = history.length - 1; i >= 0; i--) o = mapBackIndexed(history[i]!, o);
     return lineOfOffset(originalStarts, Math.min(o, original.length)) + 1;
   };
   /** The transform whose inserted text holds `offset` (in the current text), or null. */
   const insertedBy = (offset: number): string | null => {
     let o = offset;
     for (let i = history.length - 1; i >= 0; i--) {
-      let delta = 0;
-      for (const e of sortEdits(history[i]!)) {
-        const newStart = e.start + delta;
-        if (o < newStart) break;
-        if (o < newStart + e.text.length) return e.transform;
-        delta += e.text.length - (e.end - e.start);
-      }
-      o = mapBack(history[i]!, o);
+      const holder = editHolding(history[i]!, o);
+      if (holder) return holder.transform;
+      o = mapBackIndexed(history[i]!, o);
     }
     return null;
   };
@@ -180,6 +184,7 @@ export function runEngine(input: EngineInput): EngineResult {
     // Choose the fixes of this pass: registry order, then position; skip any that overlaps.
     const chosen: Fix[] = [];
     const taken: (Edit & { transform: string })[] = [];
+    const takenIndex = new TakenEdits();
     const silence = readSuppressions(model);
     pending = [];
     suppressed = [];
@@ -200,11 +205,9 @@ export function runEngine(input: EngineInput): EngineResult {
         pending.push(report(f, false));
         continue;
       }
-      const clash = f.edits.some((e) =>
-        taken.some((t) => (t.file ?? '') === (e.file ?? '') && overlaps(t, e)),
-      );
-      if (clash) continue;
+      if (f.edits.some((e) => takenIndex.clashes(e))) continue;
       chosen.push(f);
+      for (const e of f.edits) takenIndex.add(e);
       taken.push(...f.edits.map((e) => ({ ...e, transform: transformOf(f.ruleId) })));
     }
     // Skips of the final state, except a transform's info notes on text it wrote itself in this
@@ -224,7 +227,8 @@ export function runEngine(input: EngineInput): EngineResult {
 
     const dockerfileEdits = taken.filter((e) => !e.file);
     const byFile = new Map<string, Edit[]>();
-    for (const e of taken) if (e.file) byFile.set(e.file, [...(byFile.get(e.file) ?? []), e]);
+    for (const e of taken)
+      if (e.file) (byFile.get(e.file) ?? byFile.set(e.file, []).get(e.file)!).push(e);
     for (const f of chosen) reports.push(report(f, true));
     for (const [file, edits] of byFile)
       overlay.overlay.set(file, applyEdits(overlay.readFile(file) ?? '', edits));
@@ -243,7 +247,7 @@ export function runEngine(input: EngineInput): EngineResult {
           `fixes ${chosen.map((f) => f.ruleId).join(', ')} produced a RUN the shell parser rejects`,
         );
       }
-      history.push(dockerfileEdits);
+      history.push(indexEdits(dockerfileEdits));
       text = next;
       model = nextModel;
     }

@@ -83,9 +83,11 @@ export function hadolintIds(fix: Fix): string[] {
   return fix.hadolint ?? [...fix.message.matchAll(/\bDL\d{4}\b/g)].map((m) => m[0]);
 }
 
-/** Instructions a fix touches: the one it is reported at and every one its edits change. */
+/** Instructions a fix touches: the one it is reported at and every one its edits change.
+ * (Instructions are in text order: a binary search finds the candidates of each position.) */
 function touched(model: DockerfileModel, fix: Fix): Instruction[] {
-  return model.instructions.filter((i) => {
+  const list = model.instructions;
+  const hit = (i: Instruction) => {
     if (fix.at >= i.span.start && fix.at <= i.span.end) return true;
     return fix.edits.some(
       (e) =>
@@ -94,7 +96,33 @@ function touched(model: DockerfileModel, fix: Fix): Instruction[] {
           ? e.start > i.span.start && e.start < i.span.end
           : e.start < i.span.end && e.end > i.span.start),
     );
-  });
+  };
+  /** Index of the last instruction starting at or before `pos` (-1: none). */
+  const lastStartingBy = (pos: number) => {
+    let lo = 0;
+    let hi = list.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid]!.span.start <= pos) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found;
+  };
+  const candidates = new Set<number>();
+  const around = (start: number, end: number) => {
+    // An instruction ending exactly at `start` can still hold `at` (inclusive end).
+    let k = Math.max(0, lastStartingBy(start) - 1);
+    for (; k < list.length && list[k]!.span.start <= end; k++) candidates.add(k);
+  };
+  around(fix.at, fix.at);
+  for (const e of fix.edits) if (!e.file) around(e.start, e.end);
+  return [...candidates]
+    .sort((a, b) => a - b)
+    .map((k) => list[k]!)
+    .filter(hit);
 }
 
 /** The first `ignore=` id that names no rule (`line 3: unknown rule "x" ...`), or null. `all`

@@ -143,23 +143,47 @@ export function stateful(info: RunInfo): boolean {
   );
 }
 
-/** RUN (same stage or a stage built on it) that installs with the lists this RUN fetched. */
-export function laterDependent(c: Ctx, instr: Instruction): Instruction | null {
-  const { model } = c;
-  const stages = descendants(model, instr.stage);
-  const done = new Set<number>();
-  for (const other of model.instructions) {
-    if (other.index <= instr.index || !stages.has(other.stage) || done.has(other.stage)) continue;
-    if (other.keyword === 'FROM' && other.stage !== instr.stage) continue;
-    const info = c.runs.get(other.index);
-    if (!info) continue;
-    if (aptUpdates(info).length > 0) {
-      done.add(other.stage);
-      continue;
-    }
-    if (installsWithoutUpdate(info)) return other;
+/** Per stage, in order, the RUNs `laterDependent` stops at: one with an apt update (`install`
+ * false: the stage reads its own lists from there on) or one that installs without one. */
+const aptStops = new WeakMap<Ctx, Map<number, { index: number; install: boolean }[]>>();
+
+function aptStopsOf(c: Ctx): Map<number, { index: number; install: boolean }[]> {
+  let stops = aptStops.get(c);
+  if (stops) return stops;
+  stops = new Map();
+  // c.runs is filled in instruction order (and complete before any rule runs).
+  for (const info of c.runs.values()) {
+    const update = aptUpdates(info).length > 0;
+    if (!update && !installsWithoutUpdate(info)) continue;
+    const list = stops.get(info.instr.stage) ?? [];
+    list.push({ index: info.instr.index, install: !update });
+    stops.set(info.instr.stage, list);
   }
-  return null;
+  aptStops.set(c, stops);
+  return stops;
+}
+
+/** RUN (same stage or a stage built on it) that installs with the lists this RUN fetched: in
+ * each such stage the first stop after this RUN, if it installs; the earliest of those. (Looked
+ * up in per-stage lists built once: a scan of every instruction per RUN was quadratic.) */
+export function laterDependent(c: Ctx, instr: Instruction): Instruction | null {
+  const stops = aptStopsOf(c);
+  let first: number | null = null;
+  for (const stage of descendants(c.model, instr.stage)) {
+    const list = stops.get(stage);
+    if (!list) continue;
+    // The first stop after instr (binary search).
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (list[mid]!.index <= instr.index) lo = mid + 1;
+      else hi = mid;
+    }
+    const stop = list[lo];
+    if (stop?.install && (first === null || stop.index < first)) first = stop.index;
+  }
+  return first === null ? null : c.model.instructions[first]!;
 }
 
 /**
@@ -348,15 +372,29 @@ function aptPackages(p: PkgCmd): string[] {
   return out;
 }
 
+/** Per stage, the first RUN that installs ca-certificates by name (absent: none does). */
+const caFirst = new WeakMap<Ctx, Map<number, number>>();
+
 /** ca-certificates is installed by name in this RUN or before it (in its stage chain). */
 function caCertificatesInstalled(c: Ctx, info: RunInfo): boolean {
-  for (const { stage, upTo } of stageChain(c.model, info.instr.index))
-    for (let j = stage.first + 1; j <= Math.min(stage.last, upTo); j++) {
-      const run = c.runs.get(j);
-      if (!run) continue;
-      for (const p of fam(run, 'apt'))
-        if (p.sub?.value === 'install' && aptPackages(p).includes('ca-certificates')) return true;
+  let first = caFirst.get(c);
+  if (!first) {
+    first = new Map();
+    for (const run of c.runs.values()) {
+      if (first.has(run.instr.stage)) continue;
+      if (
+        fam(run, 'apt').some(
+          (p) => p.sub?.value === 'install' && aptPackages(p).includes('ca-certificates'),
+        )
+      )
+        first.set(run.instr.stage, run.instr.index);
     }
+    caFirst.set(c, first);
+  }
+  for (const { stage, upTo } of stageChain(c.model, info.instr.index)) {
+    const j = first.get(stage.index);
+    if (j !== undefined && j > stage.first && j <= Math.min(stage.last, upTo)) return true;
+  }
   return false;
 }
 

@@ -14,7 +14,7 @@ export function jsonReport(
     dryRun,
     files: outcomes.map((o) => ({
       path: o.path,
-      changed: o.result?.changed ?? false,
+      changed: !o.error && (o.result?.changed ?? false),
       error: o.error ?? null,
       fixes: (o.result?.fixes ?? []).map((f) => ({
         rule: f.ruleId,

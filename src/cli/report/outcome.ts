@@ -32,7 +32,8 @@ export function counts(outcomes: FileOutcome[]): Counts {
   };
   for (const o of outcomes) {
     if (o.error) c.errors++;
-    if (!o.result) continue;
+    // A file with an error (bad input, not written, refused by --verify) applied nothing.
+    if (!o.result || o.error) continue;
     if (o.result.changed) c.changed++;
     for (const f of o.result.fixes) {
       if (!f.applied) c.pending++;

@@ -1,0 +1,180 @@
+/**
+ * Reading the user's files: a Dockerfile and the ignore files of its context. Every file is read
+ * once, checked (size limit, no NUL, strict UTF-8, BOM kept) and snapshotted (size, mtime, hash)
+ * so that the write path can refuse to overwrite a file that changed since it was read.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { InputError } from '../errors.js';
+
+/** Largest input file read (Dockerfile or ignore file): 1 MiB, ten times the largest real one
+ * seen in the corpus. Bigger input is rejected with an error naming the limit. */
+export const MAX_INPUT_BYTES = 1024 * 1024;
+
+/** What a file looked like when it was read: the write path compares it before writing. */
+export interface FileSnapshot {
+  size: number;
+  mtimeMs: number;
+  /** sha256 of the bytes, hex. */
+  hash: string;
+}
+
+export function hashBytes(buf: Uint8Array): string {
+  return createHash('sha256').update(buf).digest('hex');
+}
+
+export function snapshotOf(buf: Uint8Array, st: fs.Stats): FileSnapshot {
+  return { size: st.size, mtimeMs: st.mtimeMs, hash: hashBytes(buf) };
+}
+
+// ignoreBOM: keep a leading U+FEFF in the text (the engine keeps it on line 1).
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function tooLarge(size: number): InputError {
+  const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  return new InputError(`file too large: ${mb(size)} (the limit is ${mb(MAX_INPUT_BYTES)})`);
+}
+
+/** Decode the bytes of a text file exactly (no replacement characters), or say why not. */
+export function decodeText(buf: Uint8Array): string {
+  if (buf.length > MAX_INPUT_BYTES) throw tooLarge(buf.length);
+  if (buf.indexOf(0) !== -1) throw new InputError('binary file (NUL byte)');
+  try {
+    return decoder.decode(buf);
+  } catch {
+    throw new InputError('not valid UTF-8 text');
+  }
+}
+
+/** Decode file bytes as a Dockerfile text, or throw an InputError saying why it is not one. */
+export function decodeDockerfile(buf: Uint8Array): string {
+  if (buf.length === 0) throw new InputError('empty file (no instructions)');
+  let text: string;
+  try {
+    text = decodeText(buf);
+  } catch (err) {
+    if ((err as Error).message.startsWith('binary'))
+      throw new InputError('binary file, not a Dockerfile');
+    throw err;
+  }
+  if (text.replace(/^\uFEFF/, '').trim() === '')
+    throw new InputError('empty file (no instructions)');
+  return text;
+}
+
+/** A file-system error as a short cause, without the path (the caller names the file). */
+export function describeFsError(err: unknown, doing: 'read' | 'write' = 'read'): string {
+  const e = err as NodeJS.ErrnoException;
+  switch (e.code) {
+    case 'ENOENT':
+      return 'no such file or directory';
+    case 'EACCES':
+    case 'EPERM':
+      return `permission denied (cannot ${doing})`;
+    case 'EISDIR':
+      return 'is a directory';
+    case 'ENOTDIR':
+      return 'a parent is not a directory';
+    case 'ELOOP':
+      return 'too many levels of symbolic links';
+    case 'ENAMETOOLONG':
+      return 'file name too long';
+    case 'EROFS':
+      return 'read-only file system';
+    case 'ENOSPC':
+      return 'no space left on device';
+    case 'EDQUOT':
+      return 'disk quota exceeded';
+    case 'EMFILE':
+    case 'ENFILE':
+      return 'too many open files';
+    case 'EIO':
+      return 'input/output error';
+    default:
+      // Node's message repeats the path ("EACCES: ..., open '/x'"): keep the cause only.
+      return e.code ? `${e.code} (${doing} failed)` : (e.message ?? String(err));
+  }
+}
+
+export interface ReadFile {
+  text: string;
+  mode: number;
+  snapshot: FileSnapshot;
+}
+
+/** Read bytes of an existing regular file (following symbolic links), with the size limit. */
+function readChecked(file: string): { buf: Buffer; st: fs.Stats } {
+  let st: fs.Stats;
+  let buf: Buffer;
+  try {
+    st = fs.statSync(file);
+    if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    if (!st.isFile()) throw new InputError('not a regular file');
+    if (st.size > MAX_INPUT_BYTES) throw tooLarge(st.size);
+    buf = fs.readFileSync(file);
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    throw new InputError(describeFsError(err));
+  }
+  if (buf.length > MAX_INPUT_BYTES) throw tooLarge(buf.length);
+  return { buf, st };
+}
+
+export function readDockerfile(file: string): ReadFile {
+  const { buf, st } = readChecked(file);
+  return { text: decodeDockerfile(buf), mode: st.mode & 0o7777, snapshot: snapshotOf(buf, st) };
+}
+
+/**
+ * Read an ignore file of a build context. Absent (nothing at that path, or a dangling link):
+ * null. Present but unreadable, not a regular file, binary or not UTF-8: an InputError naming
+ * the file. An existing file is never taken as absent.
+ */
+export function readIgnoreFile(file: string, shown: string): ReadFile | null {
+  try {
+    fs.lstatSync(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+    throw new InputError(`${shown}: ${describeFsError(err)}`);
+  }
+  try {
+    fs.statSync(file);
+  } catch (err) {
+    // A symbolic link to nothing: Docker reads no ignore file there either.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new InputError(`${shown}: ${describeFsError(err)}`);
+  }
+  try {
+    const { buf, st } = readChecked(file);
+    return { text: decodeText(buf), mode: st.mode & 0o7777, snapshot: snapshotOf(buf, st) };
+  } catch (err) {
+    throw new InputError(`${shown}: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * The ignore files Docker may read for a Dockerfile in a context directory
+ * (`<Dockerfile>.dockerignore` beside it, then `.dockerignore` at the root), read and checked.
+ * Keys are absolute paths.
+ */
+export function readContextIgnoreFiles(
+  contextRoot: string,
+  dockerfileAbs: string | null,
+  show: (abs: string) => string,
+): Map<string, ReadFile> {
+  const out = new Map<string, ReadFile>();
+  const candidates: string[] = [];
+  if (dockerfileAbs) {
+    const rel = path.relative(contextRoot, dockerfileAbs);
+    if (rel && !rel.startsWith('..') && !path.isAbsolute(rel))
+      candidates.push(path.join(contextRoot, `${rel}.dockerignore`));
+  }
+  candidates.push(path.join(contextRoot, '.dockerignore'));
+  for (const abs of candidates) {
+    const r = readIgnoreFile(abs, show(abs));
+    if (r) out.set(abs, r);
+  }
+  return out;
+}
