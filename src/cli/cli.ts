@@ -4,7 +4,6 @@ import yargs, { type Argv } from 'yargs';
 import {
   applyResult,
   optimize,
-  optimizeFile,
   selectTransforms,
   UsageError,
   type FileChange,
@@ -34,6 +33,8 @@ import type { Transform } from '../model/types.js';
 import { optimizeOptionsFrom, selectionOptions, splitList } from './options.js';
 import { verifyArgs, verifyOptions } from '../verify/cli-options.js';
 import { dryRunCacheLine, explainArgs, explainOptions, runExplain } from '../explain/explain.js';
+import { buildsCommandOptions, runBuilds } from './builds.js';
+import { Declared } from '../builds.js';
 
 export interface CliIO {
   stdout: (s: string) => void;
@@ -132,6 +133,12 @@ async function runFix(args: FixArgs, io: CliIO, custom?: readonly Transform[]): 
   const cacheLines = new Map<FileOutcome, string>();
   const showProgress = files.length > PROGRESS_THRESHOLD && Boolean(io.stderrIsTTY) && !args.quiet;
   const contextDir = args.context ? path.resolve(io.cwd, args.context) : null;
+  // Build definitions (compose, bake, ...): the declared contexts, unless --context overrides.
+  const declared = await Declared.load(args.paths, io, { context: args.context });
+  await declared.planIgnores(
+    files.filter((f) => f.absolute !== '-').map((f) => f.absolute),
+    optionsFor(args, null, custom, io.cwd),
+  );
 
   for (const [n, { display, absolute: file }] of files.entries()) {
     const shown = file === '-' ? (args.stdinFilename ?? '-') : display;
@@ -149,7 +156,7 @@ async function runFix(args: FixArgs, io: CliIO, custom?: readonly Transform[]): 
         stdinResult = result;
       } else {
         const config = configFor(path.dirname(file));
-        result = await optimizeFile(file, {
+        result = await declared.optimize(file, {
           ...optionsFor(args, config?.config ?? null, custom, io.cwd),
           context: contextDir ?? undefined,
           pending,
@@ -168,7 +175,11 @@ async function runFix(args: FixArgs, io: CliIO, custom?: readonly Transform[]): 
         const line = dryRunCacheLine(
           result,
           abs,
-          file === '-' ? contextDir : (contextDir ?? path.dirname(file)),
+          file === '-'
+            ? contextDir
+            : (contextDir ??
+                (result as { contexts?: string[] }).contexts?.[0] ??
+                path.dirname(file)),
         );
         if (line) cacheLines.set(outcomes[outcomes.length - 1]!, line);
       }
@@ -182,7 +193,13 @@ async function runFix(args: FixArgs, io: CliIO, custom?: readonly Transform[]): 
   let changes = [...merged.values()];
   if (args.verify) {
     const { verifyGate } = await import('../verify/command.js');
-    const gate = { ...args.verify, context: args.context, unsafe: args.unsafe, quiet: args.quiet };
+    const gate = {
+      ...args.verify,
+      context: args.context,
+      unsafe: args.unsafe,
+      quiet: args.quiet,
+      settingsFor: (file: string) => declared.settings(file, { context: args.context }),
+    };
     changes = await verifyGate(outcomes, changes, gate, io);
   }
   if (!args.dryRun) {
@@ -387,6 +404,18 @@ export async function main(
       (y) => explainOptions(y),
       async (a) => {
         exitCode = await runExplain(explainArgs(a), io, custom?.transforms);
+      },
+    )
+    .command(
+      'builds [paths..]',
+      'List the build definitions found (compose, bake, skaffold, devcontainer, workflows): each Dockerfile with its context, target, args and where it is declared',
+      (y) => buildsCommandOptions(y),
+      async (a) => {
+        exitCode = await runBuilds(
+          (a.paths as string[] | undefined)?.length ? (a.paths as string[]) : ['.'],
+          a.format,
+          io,
+        );
       },
     )
     .command(

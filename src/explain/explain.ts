@@ -605,13 +605,19 @@ export async function runExplain(
   const { files, errors } = discover([args.dockerfile], io.cwd);
   for (const e of errors) io.stderr(`${PROG}: ${e.path}: ${e.message}\n`);
   if (errors.length) return 2;
-  const buildArgs: Record<string, string> = {};
-  for (const kv of args.buildArg ?? []) {
-    const eq = kv.indexOf('=');
-    if (eq > 0) buildArgs[kv.slice(0, eq)] = kv.slice(eq + 1);
-    else if (io.env[kv] !== undefined) buildArgs[kv] = io.env[kv]!;
-  }
+  const argsOf = (list: string[]) => {
+    const buildArgs: Record<string, string> = {};
+    for (const kv of list) {
+      const eq = kv.indexOf('=');
+      if (eq > 0) buildArgs[kv.slice(0, eq)] = kv.slice(eq + 1);
+      else if (io.env[kv] !== undefined) buildArgs[kv] = io.env[kv]!;
+    }
+    return buildArgs;
+  };
   await initShellParser();
+  // Build definitions: the declared context, target and args unless given on the command line.
+  const { Declared } = await import('../builds.js');
+  const declared = await Declared.load([args.dockerfile], io, { context: args.context });
   const transforms = custom ?? (await import('../../transforms/index.js')).transforms;
   const known = (id: string) => transforms.some((t) => t.meta.id === id.split('/')[0]);
   const configs = new Map<string, LoadedConfig | null>();
@@ -624,7 +630,9 @@ export async function runExplain(
       continue;
     }
     try {
-      const root = args.context ? path.resolve(io.cwd, args.context) : path.dirname(f.absolute);
+      const build = declared.settings(f.absolute, args);
+      const root = build.context;
+      const buildArgs = argsOf(build.buildArg);
       if (!fs.existsSync(root) || !fs.statSync(root).isDirectory())
         throw new InputError(`build context ${args.context}: not a directory`);
       const context = new DiskContext(root, f.absolute);
@@ -636,18 +644,17 @@ export async function runExplain(
           : e;
       });
       const { text } = readDockerfile(f.absolute);
-      const opts = { edits, target: args.target, buildArgs };
+      const opts = { edits, target: build.target, buildArgs };
       const before = explain({ text, context, ...opts });
       let after: ExplainResult | null = null;
       let fixes: string[] = [];
       if (args.after) {
         const config = findConfig(path.dirname(f.absolute), known, configs);
-        const { optimize } = await import('../api.js');
-        const result = await optimize(text, {
+        // What `fix` would write: over every declared context (only the fixes right for all).
+        const result = await declared.optimize(f.absolute, {
           ...fixSettings(config, args.unsafe),
           ...(custom ? { transforms: custom } : {}),
-          path: f.absolute,
-          context: root,
+          context: args.context ? root : undefined,
           cwd: io.cwd,
         });
         if (result.changed) {
@@ -665,6 +672,9 @@ export async function runExplain(
         docs.push({
           path: f.display,
           context: posix(path.relative(io.cwd, root)) || '.',
+          ...(build.origin
+            ? { build: { origin: build.origin, target: build.target ?? null, buildArgs } }
+            : {}),
           ...before,
           after: after ? { fixes, ...after } : null,
           summary: after ? cacheSummary(before, after) : null,
@@ -672,7 +682,8 @@ export async function runExplain(
       } else {
         if (docs.length) io.stdout('\n');
         docs.push(null);
-        io.stdout(formatExplain(f.display, before, after, { target: args.target }));
+        if (build.origin) io.stdout(`${f.display}: ${build.origin}\n`);
+        io.stdout(formatExplain(f.display, before, after, { target: build.target }));
       }
     } catch (err) {
       if (!(err instanceof InputError) && !(err as { kind?: string }).kind) throw err;

@@ -11,6 +11,7 @@ import { defaultDockerBin, dockerUnavailable, type DockerClient } from './docker
 import { optimizeOptionsFrom, splitList } from '../cli/options.js';
 import { formatReport, jsonDocument, verifyExitCode } from './report.js';
 import { verify, type VerifyReport } from './verify.js';
+import { Declared } from '../builds.js';
 
 /** What the verify command needs from the CLI's IO (a subset of CliIO). */
 export interface VerifyIO {
@@ -75,6 +76,8 @@ export async function runVerify(
   const { files, errors: found } = discover(args.paths, io.cwd);
   const errors = found.map((e) => ({ path: e.path, error: e.message }));
   const reports: VerifyReport[] = [];
+  // Build definitions: the declared context, target and args unless given on the command line.
+  const declared = await Declared.load(args.paths, io, { context: args.context });
   for (const f of files) {
     if (f.absolute === '-') {
       errors.push({ path: '-', error: 'verify needs a Dockerfile on disk (not stdin)' });
@@ -83,12 +86,16 @@ export async function runVerify(
     try {
       const config = fixed ?? findConfig(path.dirname(f.absolute), known, cache);
       const options = fixOptions(args, config, io.cwd);
-      const contextDir = args.context
-        ? path.resolve(io.cwd, args.context)
-        : path.dirname(f.absolute);
-      const result = await optimizeFile(f.absolute, {
+      const build = declared.settings(f.absolute, args);
+      const contextDir = build.context;
+      if (build.origin && !args.quiet && args.format === 'text')
+        io.stderr(
+          `${f.display}: verify: ${build.origin}${build.others ? ` (${build.others} other declared build${build.others > 1 ? 's' : ''} not verified)` : ''}\n`,
+        );
+      // What `fix` would write: over every declared context (only the fixes right for all).
+      const result = await declared.optimize(f.absolute, {
         ...options,
-        context: contextDir,
+        context: args.context ? contextDir : undefined,
         ...(custom ? { transforms: custom } : {}),
       });
       const progress =
@@ -102,8 +109,8 @@ export async function runVerify(
         original: readDockerfile(f.absolute).text,
         result,
         unsafe: options.unsafe,
-        target: args.target,
-        buildArgs: args.buildArg,
+        target: build.target,
+        buildArgs: build.buildArg,
         edit: args.edit,
         cacheTest: args.cacheTest ?? true,
         run: args.run ?? false,
@@ -135,6 +142,8 @@ export interface GateArgs {
   timeout?: number;
   unsafe?: boolean;
   quiet?: boolean;
+  /** The declared build of a Dockerfile (context, target, args), when build definitions say. */
+  settingsFor?: (file: string) => { context: string; target?: string; buildArg: string[] };
 }
 
 /**
@@ -169,7 +178,9 @@ export async function verifyGate(
       refuse('cannot verify a Dockerfile read from stdin');
       continue;
     }
-    const contextDir = args.context ? path.resolve(io.cwd, args.context) : path.dirname(file);
+    const declared = args.settingsFor?.(file);
+    const contextDir =
+      declared?.context ?? (args.context ? path.resolve(io.cwd, args.context) : path.dirname(file));
     if (!args.quiet)
       io.stderr(`${o.path}: verify: building the original and the optimized Dockerfile ...\n`);
     try {
@@ -180,8 +191,8 @@ export async function verifyGate(
         original: readDockerfile(file).text,
         result,
         unsafe: args.unsafe ?? false,
-        target: args.target,
-        buildArgs: args.buildArg,
+        target: declared ? declared.target : args.target,
+        buildArgs: declared ? declared.buildArg : args.buildArg,
         cacheTest: false,
         buildTimeoutMs: args.timeout ? args.timeout * 1000 : undefined,
       });
