@@ -107,8 +107,8 @@ export async function optimizeDeclared(
 
   if (contexts.length === 1) {
     const r = await run(contexts[0]!.dir);
-    r.skipped.push(...extraSkips);
     annotate(r, origins[0]!);
+    r.skipped.push(...extraSkips);
     if (options.ignoreBeside) moveIgnore(r, abs, contexts[0]!.dir, options.ignoreBeside, cwd);
     return { ...r, contexts: [contexts[0]!.dir], origin: origins[0]! };
   }
@@ -299,7 +299,7 @@ export async function sharedIgnorePlan(
         .map((x) => displayPath(x, cwd));
       plan.set(
         f,
-        `the Dockerfiles sharing context ${displayPath(ctx, cwd) || '.'} need different entries (${others.join(', ')} ${others.length === 1 ? 'needs' : 'need'} other ones), and BuildKit reads <Dockerfile>.dockerignore before the context's .dockerignore`,
+        `the Dockerfiles sharing context ${rel(ctx, cwd)} need different entries (${others.join(', ')} ${others.length === 1 ? 'needs' : 'need'} other ones), and BuildKit reads <Dockerfile>.dockerignore before the context's .dockerignore`,
       );
     }
   }

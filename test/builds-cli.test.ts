@@ -244,3 +244,32 @@ describe('one Dockerfile, two contexts', () => {
     ]);
   });
 });
+
+describe('Dockerfiles sharing a context', () => {
+  test('different ignore entries go to <Dockerfile>.dockerignore; one beside the Dockerfile outside the context is not edited', async () => {
+    const repo = copyRepo('shared-context');
+    const r = await runCli(['fix', '.'], repo);
+    expect(r.code).toBe(0);
+    expect(fs.existsSync(path.join(repo, '.dockerignore'))).toBe(false);
+    const engine = fs.readFileSync(
+      path.join(repo, 'docker/engine.Dockerfile.dockerignore'),
+      'utf8',
+    );
+    const api = fs.readFileSync(path.join(repo, 'docker/api.Dockerfile.dockerignore'), 'utf8');
+    expect(engine).toMatch(/^target$/m);
+    expect(api).not.toMatch(/^target$/m);
+    for (const text of [engine, api]) expect(text).toMatch(/^\*\*\/\.env$/m);
+    expect(r.stderr).toContain(
+      "Written to docker/engine.Dockerfile.dockerignore: the Dockerfiles sharing context . need different entries (docker/api.Dockerfile needs other ones), and BuildKit reads <Dockerfile>.dockerignore before the context's .dockerignore.",
+    );
+    expect(r.stderr).toContain(
+      'docker/reports.Dockerfile:1 dockerignore/create: skipped: the builder reads docker/reports.Dockerfile.dockerignore (beside the Dockerfile, outside the context reports from compose.yaml service reports), which this tool does not edit\n',
+    );
+    expect(fs.readFileSync(path.join(repo, 'docker/reports.Dockerfile.dockerignore'), 'utf8')).toBe(
+      '*.csv\n',
+    );
+    // A second run changes nothing: each build now reads its own ignore file.
+    const again = await runCli(['fix', '--dry-run', '.'], repo);
+    expect(again.code).toBe(0);
+  });
+});
