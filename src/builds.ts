@@ -41,8 +41,34 @@ export {
 } from './context/builds/index.js';
 export type { BuildDecl, BuildSet, BuildWarning, BuildSource } from './context/builds/index.js';
 
-/** Transforms whose findings depend on the build context. */
+/** Transforms whose findings depend on the build context (the first to drop when the
+ * contexts of one Dockerfile disagree). */
 export const CONTEXT_TRANSFORMS = new Set(['dependency-cache', 'dockerignore', 'multistage']);
+
+/** Which findings depend on the context: those of the transforms that read it, and any other
+ * that the same run without a context does not report word for word (e.g.
+ * `package-hygiene/npm-ci`, which needs the lockfile, next to apt fixes that never look at it). */
+interface Dependent {
+  fix: (f: FixReport) => boolean;
+  skip: (s: SkipReport) => boolean;
+}
+
+async function contextDependence(file: string, options: OptimizeOptions): Promise<Dependent> {
+  let base: OptimizeResult;
+  try {
+    base = await optimizeFile(file, { ...options, context: null, pending: undefined });
+  } catch {
+    return { fix: () => true, skip: () => true };
+  }
+  const fixes = new Set(base.fixes.map((f) => `${f.ruleId}|${f.line}|${f.message}`));
+  const skips = new Set(base.skipped.map((s) => `${s.ruleId}|${s.line}|${s.reason}`));
+  return {
+    fix: (f) =>
+      CONTEXT_TRANSFORMS.has(f.transform) || !fixes.has(`${f.ruleId}|${f.line}|${f.message}`),
+    skip: (s) =>
+      CONTEXT_TRANSFORMS.has(s.transform) || !skips.has(`${s.ruleId}|${s.line}|${s.reason}`),
+  };
+}
 
 export interface DeclaredOptions extends OptimizeOptions {
   /** Write the ignore file as `<Dockerfile>.dockerignore` instead of the context root's (the
@@ -63,11 +89,9 @@ function withOrigin(text: string, origin: string): string {
   return `${t} (${origin})${t === text ? '' : '.'}`;
 }
 
-function annotate(r: OptimizeResult, origin: string): void {
-  for (const f of r.fixes)
-    if (CONTEXT_TRANSFORMS.has(f.transform)) f.message = withOrigin(f.message, origin);
-  for (const s of r.skipped)
-    if (CONTEXT_TRANSFORMS.has(s.transform)) s.reason = withOrigin(s.reason, origin);
+function annotate(r: OptimizeResult, origin: string, dep: Dependent): void {
+  for (const f of r.fixes) if (dep.fix(f)) f.message = withOrigin(f.message, origin);
+  for (const s of r.skipped) if (dep.skip(s)) s.reason = withOrigin(s.reason, origin);
 }
 
 /** Optimize `file` as its builds declare (see the module comment). */
@@ -105,9 +129,10 @@ export async function optimizeDeclared(
   const run = (dir: string) =>
     optimizeFile(file, { ...options, context: dir, skip: skip.length ? skip : undefined });
 
+  const dep = await contextDependence(file, { ...options, skip: skip.length ? skip : undefined });
   if (contexts.length === 1) {
     const r = await run(contexts[0]!.dir);
-    annotate(r, origins[0]!);
+    annotate(r, origins[0]!, dep);
     r.skipped.push(...extraSkips);
     if (options.ignoreBeside) moveIgnore(r, abs, contexts[0]!.dir, options.ignoreBeside, cwd);
     return { ...r, contexts: [contexts[0]!.dir], origin: origins[0]! };
@@ -152,6 +177,7 @@ export async function optimizeDeclared(
     origins,
     extraSkips,
     contexts.map((c) => c.dir),
+    dep,
   );
 }
 
@@ -180,6 +206,7 @@ function merge(
   origins: string[],
   extraSkips: SkipReport[],
   contexts: string[],
+  dep: Dependent,
 ): DeclaredResult {
   const first = runs[0]!;
   const files = new Map<string, FileChange>();
@@ -196,19 +223,13 @@ function merge(
       if (seenFix.has(key)) continue;
       seenFix.add(key);
       const origin = local ? origins[i]! : all;
-      fixes.push(
-        CONTEXT_TRANSFORMS.has(f.transform) ? { ...f, message: withOrigin(f.message, origin) } : f,
-      );
+      fixes.push(dep.fix(f) ? { ...f, message: withOrigin(f.message, origin) } : f);
     }
     for (const s of r.skipped) {
       const key = `${s.ruleId}:${s.line}:${s.reason}`;
       if (seenSkip.has(key)) continue;
       seenSkip.add(key);
-      skipped.push(
-        CONTEXT_TRANSFORMS.has(s.transform)
-          ? { ...s, reason: withOrigin(s.reason, origins[i]!) }
-          : s,
-      );
+      skipped.push(dep.skip(s) ? { ...s, reason: withOrigin(s.reason, origins[i]!) } : s);
     }
   });
   skipped.push(...extraSkips);

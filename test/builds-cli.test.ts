@@ -106,6 +106,10 @@ describe('multi-service repository (compose + workflow)', () => {
     expect(r.stderr).toContain(
       '(contexts . from compose.yaml service worker and docs from compose.yaml service docs)',
     );
+    // A message that does not depend on the context does not name it.
+    const clean = r.stderr.split('\n').find((l) => l.includes('package-hygiene/npm-cache-clean'));
+    expect(clean).toBeDefined();
+    expect(clean).not.toContain('from compose.yaml');
     // One edit of the shared .dockerignore, reported once.
     expect(r.stderr.match(/dockerignore\/secrets/g)).toHaveLength(1);
   });
