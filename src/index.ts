@@ -21,6 +21,15 @@ export type {
   ExplainRerun,
 } from './explain/explain.js';
 export { transforms } from '../transforms/index.js';
+export { findBuilds, buildsFor, optimizeDeclared, contextsOf, describeContext } from './builds.js';
+export type {
+  BuildDecl,
+  BuildSet,
+  BuildSource,
+  BuildWarning,
+  DeclaredOptions,
+  DeclaredResult,
+} from './builds.js';
 export { InputError } from './engine/loop.js';
 export { InternalError } from './engine/edit.js';
 export { parseDockerfile } from './model/dockerfile.js';

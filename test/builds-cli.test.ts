@@ -53,6 +53,12 @@ describe('multi-service repository (compose + workflow)', () => {
         '',
       ].join('\n'),
     );
+    // The README shows this output.
+    const readme = fs.readFileSync(path.resolve('README.md'), 'utf8');
+    const shown = /\$ dockerfile-optimizer builds\n([\s\S]*?)\$ dockerfile-optimizer fix/.exec(
+      readme,
+    );
+    expect(shown?.[1]).toBe(r.stdout);
     const json = JSON.parse((await runCli(['builds', '--format', 'json'], repo)).stdout);
     expect(json.dockerfiles[0].builds[0]).toEqual({
       context: '.',
