@@ -272,8 +272,9 @@ function moveIgnore(
 
 /**
  * Dockerfiles that share one declared context but need different ignore entries get their own
- * `<Dockerfile>.dockerignore`: for each context with several Dockerfiles (none with an ignore
- * file of its own), the dockerignore transform runs for each; when their proposals for the root
+ * `<Dockerfile>.dockerignore`: for each context with several Dockerfiles, no `.dockerignore` yet
+ * (an existing one is shared on purpose: it is completed in place) and none with an ignore file
+ * of its own, the dockerignore transform runs for each; when their proposals for the root
  * `.dockerignore` differ, each Dockerfile with a proposal gets the reason to write it beside
  * itself. Returns Dockerfile (absolute) -> reason.
  */
@@ -288,6 +289,8 @@ export async function sharedIgnorePlan(
     if (ctxs.length !== 1) continue;
     const abs = path.resolve(d.file);
     if (fs.existsSync(`${abs}.dockerignore`)) continue;
+    // A context with a .dockerignore already shares it on purpose: it is completed in place.
+    if (fs.existsSync(path.join(ctxs[0]!.dir, '.dockerignore'))) continue;
     byContext.set(ctxs[0]!.dir, [...(byContext.get(ctxs[0]!.dir) ?? []), abs]);
   }
   const cwd = options.cwd ?? process.cwd();

@@ -183,8 +183,12 @@ export async function readBuildFiles(
   for (const group of byDir('compose').values())
     safely(group[0]!, () => parseComposeFolder(group, env));
   const bake = byDir('bake');
-  if (bake.size) await initHclParser();
-  for (const group of bake.values()) safely(group[0]!, () => parseBakeFolder(group, env));
+  let hcl: string | null = null;
+  if (bake.size) await initHclParser().catch((err: Error) => (hcl = err.message));
+  for (const group of bake.values())
+    if (hcl)
+      set.warnings.push({ file: group[0]!, line: null, message: `HCL parser unavailable: ${hcl}` });
+    else safely(group[0]!, () => parseBakeFolder(group, env));
   for (const f of files.filter((x) => kindOf(x) === 'skaffold'))
     safely(f, () => parseSkaffold(f, env));
   for (const f of files.filter((x) => kindOf(x) === 'devcontainer'))

@@ -13,7 +13,7 @@ import { parseShell } from '../../model/shell.js';
 import { isRemote, resolveContexts, resolveFrom } from './common.js';
 import type { BuildDecl, BuildWarning } from './types.js';
 import type { ComposeResult } from './compose.js';
-import { isRecord, loadYaml } from './yaml.js';
+import { isRecord, loadYaml, readText } from './yaml.js';
 
 const EXPR = /\$\{\{([^}]|\}(?!\}))*\}\}/g;
 const PLACEHOLDER = '__DFO_EXPR__';
@@ -83,6 +83,8 @@ export function parseWorkflow(
   const warnings: BuildWarning[] = [];
   const skipped: ComposeResult['skipped'] = [];
   const builds: BuildDecl[] = [];
+  // A workflow that never names docker builds nothing here: not worth a YAML parse.
+  if (!/docker/.test(readText(file) ?? 'docker')) return { builds, warnings, skipped };
   const y = loadYaml(file, warnings);
   if (!y) return { builds, warnings, skipped };
   const repo = path.dirname(path.dirname(path.dirname(file)));
