@@ -283,3 +283,33 @@ describe('Dockerfiles sharing a context', () => {
     expect(again.code).toBe(0);
   });
 });
+
+describe('malformed build files', () => {
+  test('a warning naming file and line; the Dockerfiles keep the default context and are still fixed', async () => {
+    const repo = copyRepo('compose-malformed');
+    const r = await runCli(['fix', '--dry-run', '--format', 'json', '.'], repo);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('dockerfile-optimizer: warning: compose.yaml:6: not valid YAML: ');
+    expect(r.stderr).toContain(
+      'dockerfile-optimizer: warning: other/compose.yaml:3: service a: extends: no service nowhere in compose.yaml; the Dockerfiles it describes keep the default context',
+    );
+    const doc = JSON.parse(r.stdout);
+    expect(doc.files.map((f: { path: string; error: string | null }) => [f.path, f.error])).toEqual(
+      [
+        ['Dockerfile', null],
+        ['other/Dockerfile', null],
+      ],
+    );
+    // The root Dockerfile (its compose file is malformed) is fixed over its own folder, as without
+    // any declaration.
+    const api = await optimizeFile(path.join(repo, 'Dockerfile'), { cwd: repo });
+    expect(doc.files[0].fixes.map((f: { message: string }) => f.message)).toEqual(
+      api.fixes.map((f) => f.message),
+    );
+    const b = await runCli(['builds'], repo);
+    expect(b.code).toBe(0);
+    expect(b.stdout).toContain(
+      'other/Dockerfile\n  context other  (other/compose.yaml:9 service c)\n',
+    );
+  });
+});
