@@ -69,7 +69,11 @@ export async function runBuilds(
           },
         })),
       })),
-      skipped: set.skipped.map((s) => ({ ...s, file: rel(s.file, io.cwd) })),
+      skipped: set.skipped.map((s) => ({
+        ...s,
+        file: rel(s.file, io.cwd),
+        reason: s.reason.split(io.cwd + path.sep).join(''),
+      })),
       warnings: set.warnings.map((w) => ({ ...w, file: rel(w.file, io.cwd) })),
     };
     io.stdout(JSON.stringify(doc, null, 2) + '\n');
