@@ -95,3 +95,34 @@ describe('interpolation', () => {
     ]);
   });
 });
+
+describe('odd shapes never crash', () => {
+  const files: Record<string, string> = {
+    'a/compose.yaml': 'services: [1, 2]\n',
+    'b/compose.yaml':
+      'services:\n  x:\n    build: 5\n  z:\n    build:\n      args: 7\n      additional_contexts: "s"\ninclude: 5\n',
+    'c/docker-bake.hcl':
+      'target "x" {\n  inherits = "notalist"\n  args = ["a"]\n  context = 5\n}\ntarget "y" { inherits = ["y"] }\nvariable "A" { default = A }\ngroup "g" { targets = 3 }\n',
+    'd/skaffold.yaml':
+      'build: {artifacts: 5}\n---\n- 1\n---\nbuild: {artifacts: [5, {docker: 3}, {context: {a: 1}}]}\n',
+    'e/.devcontainer/devcontainer.json': '{"build": 5, "dockerFile": {"a": 1}}',
+    'f/.github/workflows/a.yml': 'jobs: 5\n',
+    'f/.github/workflows/b.yml':
+      'jobs:\n  j:\n    steps:\n      - uses: docker/build-push-action@v6\n        with: 5\n      - run: 5\n      - run: "docker build -f"\n      - uses: 7\n',
+    'g/docker-bake.json': '{"target": [1], "variable": 5}',
+    'g/compose.yaml': '',
+  };
+  test.each(['a', 'b', 'c', 'd', 'e', 'f', 'g'])('%s', async (dir) => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dfo-builds-odd-'));
+    tmp.push(root);
+    fs.mkdirSync(path.join(root, '.git'));
+    for (const [p, text] of Object.entries(files)) {
+      if (!p.startsWith(`${dir}/`)) continue;
+      fs.mkdirSync(path.dirname(path.join(root, p)), { recursive: true });
+      fs.writeFileSync(path.join(root, p), text);
+    }
+    const set = await findBuilds(['.'], root, {});
+    expect(set.builds).toEqual([]);
+    for (const w of set.warnings) expect(w.file.startsWith(root)).toBe(true);
+  });
+});

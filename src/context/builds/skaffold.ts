@@ -56,6 +56,10 @@ export function parseSkaffold(
           Object.keys(a).some((k) => ['jib', 'buildpacks', 'ko', 'bazel', 'custom'].includes(k))
         )
           return;
+        if (a.context !== undefined && typeof a.context !== 'string') {
+          warnings.push({ file, line, message: `${name}: \`context\` is not a string` });
+          return;
+        }
         const ctx = String(a.context ?? '.');
         if (isRemote(ctx)) {
           skipped.push({ file, line, name, reason: `remote context ${ctx}` });
