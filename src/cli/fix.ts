@@ -2,13 +2,8 @@
  * files (one .dockerignore for several Dockerfiles), write them (or print the diff), report in
  * the chosen format (report/<format>.ts). */
 import * as path from 'node:path';
-import {
-  applyResult,
-  optimize,
-  optimizeFile,
-  type FileChange,
-  type OptimizeResult,
-} from '../api.js';
+import { applyResult, optimize, type FileChange, type OptimizeResult } from '../api.js';
+import { Declared } from '../builds.js';
 import { ConfigError, type Config } from '../context/config.js';
 import { colorizeDiff, unifiedDiff } from '../engine/diff.js';
 import { UsageError } from '../errors.js';
@@ -87,6 +82,12 @@ export async function runFix(
   /** fix --dry-run: the cache line (source edit, before vs after) of each changed Dockerfile. */
   const cacheLines = new Map<OptimizeResult, string>();
   const contextDir = args.context ? path.resolve(io.cwd, args.context) : null;
+  // Build definitions (compose, bake, ...): the declared contexts, unless --context overrides.
+  const declared = await Declared.load(args.paths, io, { context: args.context });
+  await declared.planIgnores(
+    session.files.filter((f) => f.absolute !== '-').map((f) => f.absolute),
+    optionsFor(args, null, custom, io.cwd),
+  );
 
   const fixOne = async ({ absolute: file }: SessionFile): Promise<OptimizeResult> => {
     let result: OptimizeResult;
@@ -101,7 +102,7 @@ export async function runFix(
       stdinResult = result;
     } else {
       const config = session.configFor(path.dirname(file));
-      result = await optimizeFile(file, {
+      result = await declared.optimize(file, {
         ...optionsFor(args, config?.config ?? null, custom, io.cwd),
         context: contextDir ?? undefined,
         pending,
@@ -119,7 +120,9 @@ export async function runFix(
       const line = dryRunCacheLine(
         result,
         abs,
-        file === '-' ? contextDir : (contextDir ?? path.dirname(file)),
+        file === '-'
+          ? contextDir
+          : (contextDir ?? (result as { contexts?: string[] }).contexts?.[0] ?? path.dirname(file)),
       );
       if (line) cacheLines.set(result, line);
     }
@@ -136,7 +139,13 @@ export async function runFix(
   let changes = [...merged.values()];
   if (args.verify) {
     const { verifyGate } = await import('./verify.js');
-    const gate = { ...args.verify, context: args.context, unsafe: args.unsafe, quiet: args.quiet };
+    const gate = {
+      ...args.verify,
+      context: args.context,
+      unsafe: args.unsafe,
+      quiet: args.quiet,
+      settingsFor: (file: string) => declared.settings(file, { context: args.context }),
+    };
     changes = await verifyGate(outcomes, changes, gate, io);
   }
   if (!args.dryRun) {
