@@ -18,7 +18,13 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { displayPath, optimizeFile, type OptimizeOptions, type OptimizeResult } from './api.js';
+import {
+  displayPath,
+  optimize,
+  optimizeFile,
+  type OptimizeOptions,
+  type OptimizeResult,
+} from './api.js';
 import {
   buildsFor,
   contextsOf,
@@ -53,10 +59,20 @@ interface Dependent {
   skip: (s: SkipReport) => boolean;
 }
 
-async function contextDependence(file: string, options: OptimizeOptions): Promise<Dependent> {
+/** `optimizeFile`, or `optimize` of `options.text` (an editor's unsaved text) as that file. */
+function optimizeOne(file: string, options: DeclaredOptions): Promise<OptimizeResult> {
+  const { text, ignoreBeside: _, ...rest } = options;
+  if (text === undefined) return optimizeFile(file, rest);
+  const cwd = rest.cwd ?? process.cwd();
+  const abs = path.resolve(cwd, file);
+  const context = rest.context === undefined ? path.dirname(abs) : rest.context;
+  return optimize(text, { ...rest, path: abs, context, cwd });
+}
+
+async function contextDependence(file: string, options: DeclaredOptions): Promise<Dependent> {
   let base: OptimizeResult;
   try {
-    base = await optimizeFile(file, { ...options, context: null, pending: undefined });
+    base = await optimizeOne(file, { ...options, context: null, pending: undefined });
   } catch {
     return { fix: () => true, skip: () => true };
   }
@@ -74,6 +90,9 @@ export interface DeclaredOptions extends OptimizeOptions {
   /** Write the ignore file as `<Dockerfile>.dockerignore` instead of the context root's (the
    * reason, shown in the fix message). */
   ignoreBeside?: string;
+  /** The Dockerfile's text when it is not the file on disk (the language server's editor
+   * buffer); default: read the file. */
+  text?: string;
 }
 
 export interface DeclaredResult extends OptimizeResult {
@@ -103,7 +122,7 @@ export async function optimizeDeclared(
   const cwd = options.cwd ?? process.cwd();
   const abs = path.resolve(cwd, file);
   if (options.context !== undefined || builds.length === 0) {
-    const r = await optimizeFile(file, options);
+    const r = await optimizeOne(file, options);
     const ctx = options.context === undefined ? path.dirname(abs) : options.context;
     return {
       ...r,
@@ -127,7 +146,7 @@ export async function optimizeDeclared(
     });
   }
   const run = (dir: string) =>
-    optimizeFile(file, { ...options, context: dir, skip: skip.length ? skip : undefined });
+    optimizeOne(file, { ...options, context: dir, skip: skip.length ? skip : undefined });
 
   const dep = await contextDependence(file, { ...options, skip: skip.length ? skip : undefined });
   if (contexts.length === 1) {
