@@ -31,6 +31,9 @@ interface CaseSpec {
   compare?: ('fs' | 'config' | 'run')[];
   /** Paths the fixed image may lack (files the fix keeps out of the context on purpose). */
   mayBeMissing?: string[];
+  /** Files written into the context at test time, after `git init` (local-only files such as a
+   * git-ignored `.env`, which this repository's own git would not store). */
+  extra?: Record<string, string>;
 }
 
 const engine = await ensureEngine('equiv');
@@ -67,6 +70,10 @@ function prepare(name: string, spec: CaseSpec): string {
     git('init', '-q', '-b', 'main');
     git('add', '-A');
     git('commit', '-q', '-m', 'initial');
+  }
+  for (const [rel, text] of Object.entries(spec.extra ?? {})) {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), text);
   }
   return dir;
 }

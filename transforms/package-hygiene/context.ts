@@ -6,6 +6,7 @@
  */
 import type { IgnoreFile } from '../../src/context/ignore.js';
 import { inImageWorkdir } from '../../src/model/image-path.js';
+import { stageChain } from '../../src/model/stages.js';
 import type {
   Applicability,
   CheckContext,
@@ -136,17 +137,4 @@ export function showDir(dir: string): string {
   return inImageWorkdir(dir) ? 'the working directory' : dir;
 }
 
-/** The stages instruction `i` builds on, oldest first, with the last instruction of each seen. */
-export function stageChain(model: DockerfileModel, i: number): { stage: Stage; upTo: number }[] {
-  const out: { stage: Stage; upTo: number }[] = [];
-  let stage: Stage | undefined = model.stages[model.instructions[i]!.stage];
-  let upTo = i;
-  const seen = new Set<number>();
-  while (stage && !seen.has(stage.index)) {
-    seen.add(stage.index);
-    out.unshift({ stage, upTo });
-    upTo = Number.MAX_SAFE_INTEGER;
-    stage = stage.fromStage !== null ? model.stages[stage.fromStage] : undefined;
-  }
-  return out;
-}
+export { stageChain };

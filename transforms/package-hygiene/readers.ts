@@ -119,7 +119,15 @@ function see(
     else seenCommands(c, parseShell(plainLogical(script.script)), at, how, depth + 1, out);
     return;
   }
-  const file = scriptFile({ raw: raw ?? '', value: raw, span: { start: 0, end: 0 } }, args);
+  const word = { raw: raw ?? '', value: raw, span: { start: 0, end: 0 } };
+  // A bare command name that a COPY put on the PATH (`COPY install.sh /usr/local/bin/install-tools`
+  // then `RUN install-tools`) is a script from the context too.
+  const onPath =
+    raw !== null &&
+    !raw.includes('/') &&
+    c.check.buildContext.available &&
+    contextFileFor(c, at, raw) !== null;
+  const file = scriptFile(word, args) ?? (onPath ? word : null);
   if (!file) return;
   const path = file.value;
   if (path === null) {

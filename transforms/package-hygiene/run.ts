@@ -23,7 +23,7 @@ import type {
   Word,
 } from '../../src/model/types.js';
 import { APT_VALUE_OPTS } from '../../src/toolkit/packages/system.js';
-import { stageChain } from './context.js';
+import { stageChain } from '../../src/model/stages.js';
 
 export type Family = 'apt' | 'apk' | 'rpm' | 'pip' | 'npm' | 'yarn';
 
