@@ -131,7 +131,11 @@ export async function runFix(
         context: contextDir ?? undefined,
         pending,
       });
-      result = dropRepeatedSharedFixes(result, contextDir ?? path.dirname(file), sharedReported);
+      // The context the result's file paths are relative to: --context, the (first) declared
+      // one, else the Dockerfile's folder.
+      const resultContext =
+        contextDir ?? (result as { contexts?: string[] }).contexts?.[0] ?? path.dirname(file);
+      result = dropRepeatedSharedFixes(result, resultContext, sharedReported);
       for (const change of result.files) {
         const key = change.absolutePath ?? change.path;
         const prior = merged.get(key);
