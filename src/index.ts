@@ -21,6 +21,15 @@ export type {
   ExplainRerun,
 } from './explain/explain.js';
 export { transforms } from '../transforms/index.js';
+export { findBuilds, buildsFor, optimizeDeclared, contextsOf, describeContext } from './builds.js';
+export type {
+  BuildDecl,
+  BuildSet,
+  BuildSource,
+  BuildWarning,
+  DeclaredOptions,
+  DeclaredResult,
+} from './builds.js';
 export { InputError, InternalError } from './errors.js';
 export { WriteError, MAX_INPUT_BYTES } from './io/io.js';
 export { parseDockerfile } from './model/dockerfile.js';

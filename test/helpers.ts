@@ -130,6 +130,8 @@ export function loadCases(): FixtureCase[] {
   for (const transform of fs.readdirSync(FIXTURES).sort()) {
     const tdir = path.join(FIXTURES, transform);
     if (!fs.statSync(tdir).isDirectory()) continue;
+    // fixtures/builds/ holds repositories for the build-definition tests (test/builds.test.ts).
+    if (transform === 'builds') continue;
     for (const name of fs.readdirSync(tdir).sort()) {
       const dir = path.join(tdir, name);
       if (!fs.statSync(dir).isDirectory()) continue;

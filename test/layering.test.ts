@@ -31,6 +31,7 @@ describe('layering', () => {
     const high = new Set([
       'transforms',
       'api',
+      'builds',
       'cli',
       'lsp',
       'explain',
@@ -75,6 +76,19 @@ describe('layering', () => {
         !['cache', 'model', 'context', 'toolkit', 'errors'].includes(layerOf(e.to)),
     );
     expect(show(bad)).toEqual([]);
+  });
+
+  test('the builds API (src/builds.ts) imports only api, context, engine, io, model and errors; only the CLI, the language server and the package entry import it', () => {
+    const below = ['builds', 'api', 'context', 'engine', 'io', 'model', 'errors'];
+    const down = edges.filter(
+      (e) => layerOf(e.from) === 'builds' && !below.includes(layerOf(e.to)),
+    );
+    expect(show(down)).toEqual([]);
+    const up = edges.filter(
+      (e) =>
+        layerOf(e.to) === 'builds' && !['builds', 'cli', 'lsp', 'index'].includes(layerOf(e.from)),
+    );
+    expect(show(up)).toEqual([]);
   });
 
   test('the CLI entry loads no parser, transform or API until a command runs (lazy imports)', () => {

@@ -1,7 +1,7 @@
 /**
- * Command-line interface: `dockerfile-optimizer fix [paths..]`, `verify`, `explain`, `rules`
- * (alias `dfo`). yargs wiring only: each command's module (fix.ts, verify.ts, explain.ts,
- * rules.ts) is imported when the command runs, so `--help` loads neither the Dockerfile parser
+ * Command-line interface: `dockerfile-optimizer fix [paths..]`, `verify`, `explain`, `builds`,
+ * `rules` (alias `dfo`). yargs wiring only: each command's module (fix.ts, verify.ts, explain.ts,
+ * builds.ts, rules.ts) is imported when the command runs, so `--help` loads neither the Dockerfile parser
  * nor the transforms.
  */
 import yargs from 'yargs';
@@ -9,6 +9,7 @@ import { ConfigError } from '../context/config.js';
 import { UsageError } from '../errors.js';
 import { packageVersion } from '../io/version.js';
 import type { Transform } from '../model/types.js';
+import { buildsCommandOptions } from './builds-options.js';
 import { explainArgs, explainOptions } from './explain-options.js';
 import { fixOptions } from './fix-options.js';
 import { defaultIO, EXIT_ERROR, EXIT_OK, PROG, type CliIO } from './io.js';
@@ -80,6 +81,19 @@ export async function main(
       async (a) => {
         const { runExplain } = await import('./explain.js');
         exitCode = await runExplain(explainArgs(a), io, custom?.transforms);
+      },
+    )
+    .command(
+      'builds [paths..]',
+      'List the build definitions found (compose, bake, skaffold, devcontainer, workflows): each Dockerfile with its context, target, args and where it is declared',
+      (y) => buildsCommandOptions(y),
+      async (a) => {
+        const { runBuilds } = await import('./builds.js');
+        exitCode = await runBuilds(
+          (a.paths as string[] | undefined)?.length ? (a.paths as string[]) : ['.'],
+          a.format,
+          io,
+        );
       },
     )
     .command(

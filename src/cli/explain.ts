@@ -2,7 +2,8 @@
  * JSON, before and after the fixes (`optimize`). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { optimize, type OptimizeOptions } from '../api.js';
+import type { OptimizeOptions } from '../api.js';
+import { Declared } from '../builds.js';
 import type { LoadedConfig } from '../context/config.js';
 import { DiskContext } from '../context/context.js';
 import { InputError } from '../errors.js';
@@ -34,16 +35,23 @@ export async function runExplain(
   });
   for (const e of session.errors) io.stderr(`${PROG}: ${e.path}: ${e.error}\n`);
   if (session.errors.length) return EXIT_ERROR;
-  const buildArgs: Record<string, string> = {};
-  for (const kv of args.buildArg ?? []) {
-    const eq = kv.indexOf('=');
-    if (eq > 0) buildArgs[kv.slice(0, eq)] = kv.slice(eq + 1);
-    else if (io.env[kv] !== undefined) buildArgs[kv] = io.env[kv]!;
-  }
+  const argsOf = (list: string[]) => {
+    const buildArgs: Record<string, string> = {};
+    for (const kv of list) {
+      const eq = kv.indexOf('=');
+      if (eq > 0) buildArgs[kv.slice(0, eq)] = kv.slice(eq + 1);
+      else if (io.env[kv] !== undefined) buildArgs[kv] = io.env[kv]!;
+    }
+    return buildArgs;
+  };
   await initShellParser();
+  // Build definitions: the declared context, target and args unless given on the command line.
+  const declared = await Declared.load([args.dockerfile], io, { context: args.context });
   const docs: unknown[] = [];
   const explainOne = async (f: SessionFile) => {
-    const root = args.context ? path.resolve(io.cwd, args.context) : path.dirname(f.absolute);
+    const build = declared.settings(f.absolute, args);
+    const root = build.context;
+    const buildArgs = argsOf(build.buildArg);
     if (!fs.existsSync(root) || !fs.statSync(root).isDirectory())
       throw new InputError(`build context ${args.context}: not a directory`);
     const context = new DiskContext(root, f.absolute);
@@ -53,17 +61,17 @@ export async function runExplain(
       return fs.existsSync(abs) && !rel.startsWith('..') && !path.isAbsolute(rel) ? posix(rel) : e;
     });
     const { text } = readDockerfile(f.absolute);
-    const opts = { edits, target: args.target, buildArgs };
+    const opts = { edits, target: build.target, buildArgs };
     const before = explain({ text, context, ...opts });
     let after: ExplainResult | null = null;
     let fixes: string[] = [];
     if (args.after) {
       const config = session.configFor(path.dirname(f.absolute));
-      const result = await optimize(text, {
+      // What `fix` would write: over every declared context (only the fixes right for all).
+      const result = await declared.optimize(f.absolute, {
         ...fixSettings(config, args.unsafe),
         ...(custom ? { transforms: custom } : {}),
-        path: f.absolute,
-        context: root,
+        context: args.context ? root : undefined,
         cwd: io.cwd,
       });
       if (result.changed) {
@@ -78,12 +86,19 @@ export async function runExplain(
       }
     }
     if (args.format === 'json') {
-      const where = { path: f.display, context: posix(path.relative(io.cwd, root)) || '.' };
+      const where = {
+        path: f.display,
+        context: posix(path.relative(io.cwd, root)) || '.',
+        ...(build.origin
+          ? { build: { origin: build.origin, target: build.target ?? null, buildArgs } }
+          : {}),
+      };
       docs.push(explainJson(where, before, after, fixes));
     } else {
       if (docs.length) io.stdout('\n');
       docs.push(null);
-      io.stdout(formatExplain(f.display, before, after, { target: args.target }));
+      if (build.origin) io.stdout(`${f.display}: ${build.origin}\n`);
+      io.stdout(formatExplain(f.display, before, after, { target: build.target }));
     }
   };
   const outcomes = await session.each(explainOne, {

@@ -2,7 +2,8 @@
  * files (one .dockerignore for several Dockerfiles), write them (or print the diff), report in
  * the chosen format (report/<format>.ts). */
 import * as path from 'node:path';
-import { optimize, optimizeFile, type FileChange, type OptimizeResult } from '../api.js';
+import { optimize, type FileChange, type OptimizeResult } from '../api.js';
+import { Declared } from '../builds.js';
 import { ConfigError, type Config } from '../context/config.js';
 import { colorizeDiff, unifiedDiff } from '../engine/diff.js';
 import { UsageError } from '../errors.js';
@@ -113,6 +114,12 @@ export async function runFix(
   /** fix --dry-run: the cache line (source edit, before vs after) of each changed Dockerfile. */
   const cacheLines = new Map<OptimizeResult, string>();
   const contextDir = args.context ? path.resolve(io.cwd, args.context) : null;
+  // Build definitions (compose, bake, ...): the declared contexts, unless --context overrides.
+  const declared = await Declared.load(args.paths, io, { context: args.context });
+  await declared.planIgnores(
+    session.files.filter((f) => f.absolute !== '-').map((f) => f.absolute),
+    optionsFor(args, null, custom, io.cwd),
+  );
 
   const fixOne = async ({ absolute: file }: SessionFile): Promise<OptimizeResult> => {
     let result: OptimizeResult;
@@ -127,12 +134,16 @@ export async function runFix(
       stdinResult = result;
     } else {
       const config = session.configFor(path.dirname(file));
-      result = await optimizeFile(file, {
+      result = await declared.optimize(file, {
         ...optionsFor(args, config?.config ?? null, custom, io.cwd),
         context: contextDir ?? undefined,
         pending,
       });
-      result = dropRepeatedSharedFixes(result, contextDir ?? path.dirname(file), sharedReported);
+      // The context the result's file paths are relative to: --context, the (first) declared
+      // one, else the Dockerfile's folder.
+      const resultContext =
+        contextDir ?? (result as { contexts?: string[] }).contexts?.[0] ?? path.dirname(file);
+      result = dropRepeatedSharedFixes(result, resultContext, sharedReported);
       for (const change of result.files) {
         const key = change.absolutePath ?? change.path;
         const prior = merged.get(key);
@@ -149,7 +160,9 @@ export async function runFix(
       const line = dryRunCacheLine(
         result,
         abs,
-        file === '-' ? contextDir : (contextDir ?? path.dirname(file)),
+        file === '-'
+          ? contextDir
+          : (contextDir ?? (result as { contexts?: string[] }).contexts?.[0] ?? path.dirname(file)),
       );
       if (line) cacheLines.set(result, line);
     }
@@ -166,7 +179,13 @@ export async function runFix(
   let changes = [...merged.values()];
   if (args.verify) {
     const { verifyGate } = await import('./verify.js');
-    const gate = { ...args.verify, context: args.context, unsafe: args.unsafe, quiet: args.quiet };
+    const gate = {
+      ...args.verify,
+      context: args.context,
+      unsafe: args.unsafe,
+      quiet: args.quiet,
+      settingsFor: (file: string) => declared.settings(file, { context: args.context }),
+    };
     changes = await verifyGate(outcomes, changes, gate, io);
   }
   let interrupted: NodeJS.Signals | null = null;

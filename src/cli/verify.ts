@@ -2,7 +2,8 @@
  * src/verify/). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { displayPath, optimizeFile, UsageError, type FileChange } from '../api.js';
+import { displayPath, UsageError, type FileChange } from '../api.js';
+import { Declared } from '../builds.js';
 import type { LoadedConfig } from '../context/config.js';
 import { readDockerfile } from '../io/io.js';
 import { contextOutside } from '../io/paths.js';
@@ -74,13 +75,21 @@ export async function runVerify(
     );
     return 2;
   }
+  // Build definitions: the declared context, target and args unless given on the command line.
+  const declared = await Declared.load(args.paths, io, { context: args.context });
   const verifyOne = async (f: { display: string; absolute: string }) => {
     const config = session.configFor(path.dirname(f.absolute));
     const options = fixOptions(args, config, io.cwd);
-    const contextDir = args.context ? path.resolve(io.cwd, args.context) : path.dirname(f.absolute);
-    const result = await optimizeFile(f.absolute, {
+    const build = declared.settings(f.absolute, args);
+    const contextDir = build.context;
+    if (build.origin && !args.quiet && args.format === 'text')
+      io.stderr(
+        `${f.display}: verify: ${build.origin}${build.others ? ` (${build.others} other declared build${build.others > 1 ? 's' : ''} not verified)` : ''}\n`,
+      );
+    // What `fix` would write: over every declared context (only the fixes right for all).
+    const result = await declared.optimize(f.absolute, {
       ...options,
-      context: contextDir,
+      context: args.context ? contextDir : undefined,
       ...(custom ? { transforms: custom } : {}),
     });
     const progress =
@@ -94,8 +103,8 @@ export async function runVerify(
       original: readDockerfile(f.absolute).text,
       result,
       unsafe: options.unsafe,
-      target: args.target,
-      buildArgs: args.buildArg,
+      target: build.target,
+      buildArgs: build.buildArg,
       edit: args.edit,
       cacheTest: args.cacheTest ?? true,
       run: args.run ?? false,
@@ -132,6 +141,8 @@ export interface GateArgs {
   timeout?: number;
   unsafe?: boolean;
   quiet?: boolean;
+  /** The declared build of a Dockerfile (context, target, args), when build definitions say. */
+  settingsFor?: (file: string) => { context: string; target?: string; buildArg: string[] };
 }
 
 /**
@@ -167,7 +178,9 @@ export async function verifyGate(
       refuse('cannot verify a Dockerfile read from stdin');
       continue;
     }
-    const contextDir = args.context ? path.resolve(io.cwd, args.context) : path.dirname(file);
+    const declared = args.settingsFor?.(file);
+    const contextDir =
+      declared?.context ?? (args.context ? path.resolve(io.cwd, args.context) : path.dirname(file));
     if (!args.quiet)
       io.stderr(`${o.path}: verify: building the original and the optimized Dockerfile ...\n`);
     try {
@@ -178,8 +191,8 @@ export async function verifyGate(
         original: readDockerfile(file).text,
         result,
         unsafe: args.unsafe ?? false,
-        target: args.target,
-        buildArgs: args.buildArg,
+        target: declared ? declared.target : args.target,
+        buildArgs: declared ? declared.buildArg : args.buildArg,
         cacheTest: false,
         waste: false,
         buildTimeoutMs: args.timeout ? args.timeout * 1000 : undefined,

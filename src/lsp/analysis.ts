@@ -1,13 +1,15 @@
 /**
  * What the language server knows about one Dockerfile: the fixes `fix` would report for the
- * editor's (unsaved) text over the build context and config found on disk as `fix` finds them,
- * and the workspace edits of the code actions. No LSP connection here: plain functions the
+ * editor's (unsaved) text over the build context and config found on disk as `fix` finds them
+ * (the contexts declared by compose, bake, ... through `optimizeDeclared`, as `fix` does; else
+ * the Dockerfile's folder), and the workspace edits of the code actions. No LSP connection here: plain functions the
  * server (src/lsp/server.ts) and the tests call. See README "Editors".
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { optimize, type OptimizeOptions, type OptimizeResult } from '../api.js';
+import type { OptimizeOptions, OptimizeResult } from '../api.js';
+import { buildsFor, findBuilds, optimizeDeclared, type BuildDecl } from '../builds.js';
 import { optimizeOptionsFrom, splitList } from '../cli/options.js';
 import { ConfigError, findConfig, type LoadedConfig } from '../context/config.js';
 import { DiskContext } from '../context/context.js';
@@ -28,8 +30,12 @@ export interface ServerSettings {
 export interface Analysis {
   /** The Dockerfile's absolute path. */
   file: string;
-  /** The build context directory. */
+  /** The build context directory (the first declared one, else the Dockerfile's folder). */
   contextDir: string;
+  /** The builds declared for the Dockerfile (compose, bake, ...; empty: none). */
+  builds: BuildDecl[];
+  /** Where the context came from (`context . from compose.yaml service web`); null: default. */
+  origin: string | null;
   /** The options `fix` would use (config + settings), without `unsafe`. */
   options: OptimizeOptions;
   /** `fix` (safe) on the text: its `fixes` lists review fixes too (applied: false). */
@@ -55,12 +61,14 @@ export async function analyse(
   text: string,
   settings: ServerSettings = {},
 ): Promise<Analysis> {
-  const contextDir = path.dirname(file);
-  const base = {
-    path: file,
-    cwd: contextDir,
-    context: new DiskContext(contextDir, file),
-  };
+  const builds = await declaredBuilds(file);
+  let contextDir = builds[0]?.context ?? path.dirname(file);
+  let origin: string | null = null;
+  // Declared builds: optimizeDeclared picks the context(s); messages are relative to the folder
+  // of the file that declares them (usually the repository root, where `fix` is run).
+  const base: OptimizeOptions = builds.length
+    ? { path: file, cwd: path.dirname(builds[0]!.source.file) }
+    : { path: file, cwd: contextDir, context: new DiskContext(contextDir, file) };
   let options: OptimizeOptions = base;
   try {
     const config = configFor(file);
@@ -69,8 +77,10 @@ export async function analyse(
       config?.config ?? null,
     );
     options = { ...base, ...fromConfig, unsafe: false };
-    const result = await optimize(text, options);
-    return { file, contextDir, options, result, error: null };
+    const result = await optimizeDeclared(file, builds, { ...options, text });
+    contextDir = result.contexts[0] ?? contextDir;
+    origin = result.origin;
+    return { file, contextDir, builds, origin, options, result, error: null };
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     if (err instanceof ConfigError || (err as { kind?: string }).kind === 'usage') {
@@ -83,7 +93,7 @@ export async function analyse(
         files: [],
         changed: false,
       };
-      return { file, contextDir, options, result: empty, error: msg };
+      return { file, contextDir, builds, origin, options, result: empty, error: msg };
     }
     throw err;
   }
@@ -100,7 +110,17 @@ export async function fixResult(
     opts.only = [how.rule];
     opts.skip = (a.options.skip ?? []).filter((s) => s !== how.rule);
   }
-  return optimize(text, opts);
+  return optimizeDeclared(a.file, a.builds, { ...opts, text });
+}
+
+/** The builds declared for a Dockerfile (compose, bake, skaffold, devcontainer, workflows found
+ * from its folder up to the repository root); a malformed definition counts as none. */
+async function declaredBuilds(file: string): Promise<BuildDecl[]> {
+  try {
+    return buildsFor(await findBuilds([file], path.dirname(file), process.env), file);
+  } catch {
+    return [];
+  }
 }
 
 /** The smallest single replacement turning `before` into `after` (offsets into `before`). */

@@ -265,3 +265,17 @@ describe('diagnostics and actions', () => {
     }
   }, 60_000);
 });
+
+describe('declared builds', () => {
+  test('a Dockerfile built by compose is analysed over the declared context, named in the diagnostics', async () => {
+    const dir = tmpdir('dfo-lsp-builds-');
+    copyDir(path.resolve('fixtures/builds/multi-service/repo'), dir);
+    fs.mkdirSync(path.join(dir, '.git'));
+    const file = path.join(dir, 'docker', 'web.Dockerfile');
+    const diags = await client.open(file);
+    // requirements.txt is at the root (the compose context), not beside the Dockerfile.
+    const pip = diags.find((d) => d.code === 'dependency-cache/pip');
+    expect(pip?.message).toContain('context . from compose.yaml service web');
+    await client.close(file);
+  });
+});

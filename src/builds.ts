@@ -1,0 +1,448 @@
+/**
+ * Optimize a Dockerfile over the build contexts its project declares (compose, bake, skaffold,
+ * devcontainer, workflows: src/context/builds). Used by the CLI (`fix`, `explain`, `verify`) and
+ * the API; `optimizeFile` with an explicit `context` is the same thing for one context.
+ *
+ * - No declaration, or an explicit `context` (`--context`): `optimizeFile` as it is.
+ * - One declared context: `optimizeFile` over it; every fix and skip of a context-dependent
+ *   transform says where the context came from (`context . from compose.yaml service web`).
+ * - Several contexts: the Dockerfile is optimized over each; a rule whose fixes differ between
+ *   them (applied over one, not over another, or with other edits) is turned off for all and
+ *   reported as skipped, naming the contexts; this repeats until every context gives the same
+ *   Dockerfile. Each context keeps its own `.dockerignore` edits.
+ * - The ignore file is the one the builder reads (`ignoreFileFor`): `<Dockerfile>.dockerignore`
+ *   when it exists, even outside the context (then the dockerignore transform, which edits files
+ *   of the context, is skipped with a reason), else the context root's; `ignoreBeside` moves a
+ *   new root `.dockerignore` to `<Dockerfile>.dockerignore` when Dockerfiles sharing the context
+ *   need different entries (see `sharedIgnorePlan`).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  displayPath,
+  optimize,
+  optimizeFile,
+  type OptimizeOptions,
+  type OptimizeResult,
+} from './api.js';
+import {
+  buildsFor,
+  contextsOf,
+  describeContext,
+  findBuilds,
+  ignoreFileFor,
+  type BuildDecl,
+  type BuildSet,
+} from './context/builds/index.js';
+import { unifiedDiff, type FileChange } from './engine/diff.js';
+import type { FixReport, SkipReport } from './engine/loop.js';
+
+export {
+  findBuilds,
+  buildsFor,
+  contextsOf,
+  describeContext,
+  describeSource,
+  ignoreFileFor,
+} from './context/builds/index.js';
+export type { BuildDecl, BuildSet, BuildWarning, BuildSource } from './context/builds/index.js';
+
+/** Transforms whose findings depend on the build context (the first to drop when the
+ * contexts of one Dockerfile disagree). */
+export const CONTEXT_TRANSFORMS = new Set(['dependency-cache', 'dockerignore', 'multistage']);
+
+/** Which findings depend on the context: those of the transforms that read it, and any other
+ * that the same run without a context does not report word for word (e.g.
+ * `package-hygiene/npm-ci`, which needs the lockfile, next to apt fixes that never look at it). */
+interface Dependent {
+  fix: (f: FixReport) => boolean;
+  skip: (s: SkipReport) => boolean;
+}
+
+/** `optimizeFile`, or `optimize` of `options.text` (an editor's unsaved text) as that file. */
+function optimizeOne(file: string, options: DeclaredOptions): Promise<OptimizeResult> {
+  const { text, ignoreBeside: _, ...rest } = options;
+  if (text === undefined) return optimizeFile(file, rest);
+  const cwd = rest.cwd ?? process.cwd();
+  const abs = path.resolve(cwd, file);
+  const context = rest.context === undefined ? path.dirname(abs) : rest.context;
+  return optimize(text, { ...rest, path: abs, context, cwd });
+}
+
+async function contextDependence(file: string, options: DeclaredOptions): Promise<Dependent> {
+  let base: OptimizeResult;
+  try {
+    base = await optimizeOne(file, { ...options, context: null, pending: undefined });
+  } catch {
+    return { fix: () => true, skip: () => true };
+  }
+  const fixes = new Set(base.fixes.map((f) => `${f.ruleId}|${f.line}|${f.message}`));
+  const skips = new Set(base.skipped.map((s) => `${s.ruleId}|${s.line}|${s.reason}`));
+  return {
+    fix: (f) =>
+      CONTEXT_TRANSFORMS.has(f.transform) || !fixes.has(`${f.ruleId}|${f.line}|${f.message}`),
+    skip: (s) =>
+      CONTEXT_TRANSFORMS.has(s.transform) || !skips.has(`${s.ruleId}|${s.line}|${s.reason}`),
+  };
+}
+
+export interface DeclaredOptions extends OptimizeOptions {
+  /** Write the ignore file as `<Dockerfile>.dockerignore` instead of the context root's (the
+   * reason, shown in the fix message). */
+  ignoreBeside?: string;
+  /** The Dockerfile's text when it is not the file on disk (the language server's editor
+   * buffer); default: read the file. */
+  text?: string;
+}
+
+export interface DeclaredResult extends OptimizeResult {
+  /** The build contexts used (absolute; empty: none). */
+  contexts: string[];
+  /** Where the context came from (`context . from compose.yaml service web`); null when it is
+   * the default or `--context`. */
+  origin: string | null;
+}
+
+function withOrigin(text: string, origin: string): string {
+  const t = text.replace(/\.$/, '');
+  return `${t} (${origin})${t === text ? '' : '.'}`;
+}
+
+function annotate(r: OptimizeResult, origin: string, dep: Dependent): void {
+  for (const f of r.fixes) if (dep.fix(f)) f.message = withOrigin(f.message, origin);
+  for (const s of r.skipped) if (dep.skip(s)) s.reason = withOrigin(s.reason, origin);
+}
+
+/** Optimize `file` as its builds declare (see the module comment). */
+export async function optimizeDeclared(
+  file: string,
+  builds: readonly BuildDecl[],
+  options: DeclaredOptions = {},
+): Promise<DeclaredResult> {
+  const cwd = options.cwd ?? process.cwd();
+  const abs = path.resolve(cwd, file);
+  if (options.context !== undefined || builds.length === 0) {
+    const r = await optimizeOne(file, options);
+    const ctx = options.context === undefined ? path.dirname(abs) : options.context;
+    return {
+      ...r,
+      contexts: typeof ctx === 'string' ? [path.resolve(cwd, ctx)] : [],
+      origin: null,
+    };
+  }
+  const contexts = contextsOf([...builds]);
+  const origins = contexts.map((c) => describeContext(c, cwd));
+  const skip = [...(options.skip ?? [])];
+  const extraSkips: SkipReport[] = [];
+  // The ignore file beside the Dockerfile wins, also outside the context: not ours to edit there.
+  const ignore = ignoreFileFor(abs, contexts[0]!.dir);
+  if (!ignore.inContext && !skip.includes('dockerignore')) {
+    skip.push('dockerignore');
+    extraSkips.push({
+      ruleId: 'dockerignore/create',
+      transform: 'dockerignore',
+      reason: `the builder reads ${displayPath(ignore.path, cwd)} (beside the Dockerfile, outside the ${origins.join(' and ')}), which this tool does not edit`,
+      line: 1,
+    });
+  }
+  const run = (dir: string) =>
+    optimizeOne(file, { ...options, context: dir, skip: skip.length ? skip : undefined });
+
+  const dep = await contextDependence(file, { ...options, skip: skip.length ? skip : undefined });
+  if (contexts.length === 1) {
+    const r = await run(contexts[0]!.dir);
+    annotate(r, origins[0]!, dep);
+    r.skipped.push(...extraSkips);
+    if (options.ignoreBeside) moveIgnore(r, abs, contexts[0]!.dir, options.ignoreBeside, cwd);
+    return { ...r, contexts: [contexts[0]!.dir], origin: origins[0]! };
+  }
+
+  // Several contexts: keep only what is right for every one of them.
+  let runs: OptimizeResult[] = [];
+  for (let round = 0; round < 5; round++) {
+    runs = [];
+    for (const c of contexts) runs.push(await run(c.dir));
+    const conflicts = conflictingRules(runs);
+    const outputsAgree = runs.every((r) => r.output === runs[0]!.output);
+    if (outputsAgree && conflicts.size === 0) break;
+    const applied = runs.map((r) => new Set(r.fixes.filter((f) => f.applied).map((f) => f.ruleId)));
+    const union = new Set(applied.flatMap((s) => [...s]));
+    let differ = [...union].filter((id) => !applied.every((s) => s.has(id)));
+    differ.push(...conflicts);
+    if (differ.length === 0) {
+      // The same rules with other edits: the context-dependent ones go, then all of them.
+      differ = [...union].filter((id) => CONTEXT_TRANSFORMS.has(id.split('/')[0]!));
+      if (differ.length === 0 || round >= 3) differ = [...union];
+    }
+    for (const id of new Set(differ)) {
+      skip.push(id);
+      const where = runs
+        .map((r, i) => ({ i, fix: r.fixes.find((f) => f.ruleId === id && f.applied) }))
+        .filter((x) => x.fix);
+      const yes = where.map((x) => origins[x.i]!);
+      const no = origins.filter((_, i) => !where.some((x) => x.i === i));
+      extraSkips.push({
+        ruleId: id,
+        transform: id.split('/')[0]!,
+        line: where[0]?.fix?.line ?? 1,
+        reason: no.length
+          ? `right for the ${yes.join(' and ')}, not for the ${no.join(' and ')}: one Dockerfile built with several contexts gets only the fixes right for all of them`
+          : `its edits differ between the ${yes.join(' and ')}: one Dockerfile built with several contexts gets only the fixes right for all of them`,
+      });
+    }
+  }
+  return merge(
+    runs,
+    origins,
+    extraSkips,
+    contexts.map((c) => c.dir),
+    dep,
+  );
+}
+
+/** Rules whose edits to one file (the same absolute path) differ between the runs. */
+function conflictingRules(runs: OptimizeResult[]): Set<string> {
+  const out = new Set<string>();
+  const seen = new Map<string, string>();
+  for (const r of runs) {
+    for (const f of r.files) {
+      if (!f.absolutePath) continue;
+      const prior = seen.get(f.absolutePath);
+      if (prior !== undefined && prior !== f.after) {
+        const rel = (p: string) => p.split(path.sep).join('/');
+        for (const x of runs)
+          for (const fix of x.fixes)
+            if (fix.files.some((p) => rel(f.absolutePath!).endsWith(`/${p}`))) out.add(fix.ruleId);
+      }
+      seen.set(f.absolutePath, f.after);
+    }
+  }
+  return out;
+}
+
+function merge(
+  runs: OptimizeResult[],
+  origins: string[],
+  extraSkips: SkipReport[],
+  contexts: string[],
+  dep: Dependent,
+): DeclaredResult {
+  const first = runs[0]!;
+  const files = new Map<string, FileChange>();
+  const fixes: FixReport[] = [];
+  const skipped: SkipReport[] = [];
+  const seenFix = new Set<string>();
+  const seenSkip = new Set<string>();
+  const all = `contexts ${origins.map((o) => o.replace(/^context /, '')).join(' and ')}`;
+  runs.forEach((r, i) => {
+    for (const f of r.files) files.set(f.absolutePath ?? f.path, f);
+    for (const f of r.fixes) {
+      const local = f.files.length > 0;
+      const key = `${f.ruleId}:${f.line}:${local ? i : ''}`;
+      if (seenFix.has(key)) continue;
+      seenFix.add(key);
+      const origin = local ? origins[i]! : all;
+      fixes.push(dep.fix(f) ? { ...f, message: withOrigin(f.message, origin) } : f);
+    }
+    for (const s of r.skipped) {
+      const key = `${s.ruleId}:${s.line}:${s.reason}`;
+      if (seenSkip.has(key)) continue;
+      seenSkip.add(key);
+      skipped.push(dep.skip(s) ? { ...s, reason: withOrigin(s.reason, origins[i]!) } : s);
+    }
+  });
+  skipped.push(...extraSkips);
+  const changes = [...files.values()];
+  return {
+    ...first,
+    fixes: fixes.sort((a, b) => a.line - b.line),
+    skipped: skipped.sort((a, b) => a.line - b.line),
+    files: changes,
+    diff: unifiedDiff(changes),
+    changed: changes.length > 0,
+    contexts,
+    origin: all.replace(/^contexts/, 'contexts'),
+  };
+}
+
+/** Move a change of `<context>/.dockerignore` to `<Dockerfile>.dockerignore` (a new file with
+ * the root file's lines and the additions: the builder then reads it instead). */
+function moveIgnore(
+  r: OptimizeResult,
+  dockerfile: string,
+  context: string,
+  why: string,
+  cwd: string,
+): void {
+  const root = path.join(context, '.dockerignore');
+  const change = r.files.find((f) => f.absolutePath === root);
+  if (!change) return;
+  const beside = `${dockerfile}.dockerignore`;
+  change.absolutePath = beside;
+  change.path = displayPath(beside, cwd);
+  change.before = fs.existsSync(beside) ? fs.readFileSync(beside, 'utf8') : null;
+  for (const f of r.fixes) {
+    if (f.transform !== 'dockerignore') continue;
+    f.files = [path.basename(beside)];
+    f.message = `${f.message} Written to ${change.path}: ${why}.`;
+  }
+  r.diff = unifiedDiff(r.files);
+}
+
+/**
+ * Dockerfiles that share one declared context but need different ignore entries get their own
+ * `<Dockerfile>.dockerignore`: for each context with several Dockerfiles, no `.dockerignore` yet
+ * (an existing one is shared on purpose: it is completed in place) and none with an ignore file
+ * of its own, the dockerignore transform runs for each; when their proposals for the root
+ * `.dockerignore` differ, each Dockerfile with a proposal gets the reason to write it beside
+ * itself. Returns Dockerfile (absolute) -> reason.
+ */
+export async function sharedIgnorePlan(
+  dockerfiles: { file: string; builds: readonly BuildDecl[] }[],
+  options: OptimizeOptions,
+): Promise<Map<string, string>> {
+  const plan = new Map<string, string>();
+  const byContext = new Map<string, string[]>();
+  for (const d of dockerfiles) {
+    const ctxs = contextsOf([...d.builds]);
+    if (ctxs.length !== 1) continue;
+    const abs = path.resolve(d.file);
+    if (fs.existsSync(`${abs}.dockerignore`)) continue;
+    // A context with a .dockerignore already shares it on purpose: it is completed in place.
+    if (fs.existsSync(path.join(ctxs[0]!.dir, '.dockerignore'))) continue;
+    byContext.set(ctxs[0]!.dir, [...(byContext.get(ctxs[0]!.dir) ?? []), abs]);
+  }
+  const cwd = options.cwd ?? process.cwd();
+  for (const [ctx, files] of byContext) {
+    if (files.length < 2) continue;
+    const proposals = new Map<string, string | null>();
+    for (const f of files) {
+      try {
+        const r = await optimizeFile(f, {
+          ...options,
+          only: ['dockerignore'],
+          skip: undefined,
+          context: ctx,
+          pending: undefined,
+        });
+        proposals.set(
+          f,
+          r.files.find((c) => c.absolutePath === path.join(ctx, '.dockerignore'))?.after ?? null,
+        );
+      } catch {
+        proposals.set(f, null);
+      }
+    }
+    const distinct = new Set([...proposals.values()].filter((v) => v !== null));
+    if (distinct.size < 2) continue;
+    for (const [f, p] of proposals) {
+      if (p === null) continue;
+      const others = files
+        .filter((x) => x !== f && proposals.get(x) !== p)
+        .map((x) => displayPath(x, cwd));
+      plan.set(
+        f,
+        `the Dockerfiles sharing context ${rel(ctx, cwd)} need different entries (${others.join(', ')} ${others.length === 1 ? 'needs' : 'need'} other ones), and BuildKit reads <Dockerfile>.dockerignore before the context's .dockerignore`,
+      );
+    }
+  }
+  return plan;
+}
+
+/** What explain and verify build: the declared context, target and args of the first build,
+ * each overridden by the command line. */
+export function declaredSettings(
+  file: string,
+  builds: readonly BuildDecl[],
+  cli: { context?: string; target?: string; buildArg?: string[] },
+  cwd: string,
+): {
+  context: string;
+  target: string | undefined;
+  buildArg: string[];
+  origin: string | null;
+  others: number;
+} {
+  const abs = path.resolve(cwd, file);
+  const b = builds[0];
+  const context = cli.context ? path.resolve(cwd, cli.context) : (b?.context ?? path.dirname(abs));
+  const target = cli.target ?? b?.target ?? undefined;
+  // Declared args, each overridden by a --build-arg of the same name.
+  const given = new Set((cli.buildArg ?? []).map((kv) => kv.split('=')[0]!));
+  const buildArg = [
+    ...Object.entries(b?.args ?? {})
+      .filter(([k]) => !given.has(k))
+      .map(([k, v]) => `${k}=${v}`),
+    ...(cli.buildArg ?? []),
+  ];
+  const origin = b && !cli.context ? describeContext({ dir: b.context, builds: [b] }, cwd) : null;
+  return { context, target, buildArg, origin, others: Math.max(0, builds.length - 1) };
+}
+
+interface BuildsIO {
+  stderr: (s: string) => void;
+  cwd: string;
+  env: Record<string, string | undefined>;
+}
+
+const PROG = 'dockerfile-optimizer';
+
+function rel(abs: string, cwd: string): string {
+  const r = path.relative(cwd, abs).split(path.sep).join('/');
+  return r === '' ? '.' : r;
+}
+
+/** `compose.yaml:12: not valid YAML: ...` lines for the warnings of a build set. */
+export function warningLines(set: BuildSet, cwd: string): string[] {
+  return set.warnings.map(
+    (w) =>
+      `${PROG}: warning: ${rel(w.file, cwd)}${w.line ? `:${w.line}` : ''}: ${w.message}; the Dockerfiles it describes keep the default context`,
+  );
+}
+
+/** The build definitions of a run, with the per-Dockerfile calls the commands make. */
+export class Declared {
+  private constructor(
+    readonly set: BuildSet | null,
+    private readonly cwd: string,
+    private ignorePlan = new Map<string, string>(),
+  ) {}
+
+  /** Load the build definitions for `paths` (none when `--context` is given: it overrides
+   * them); warnings go to stderr. */
+  static async load(
+    paths: string[],
+    io: BuildsIO,
+    options: { context?: string; quiet?: boolean } = {},
+  ): Promise<Declared> {
+    if (options.context) return new Declared(null, io.cwd);
+    const set = await findBuilds(paths, io.cwd, io.env);
+    for (const l of warningLines(set, io.cwd)) io.stderr(l + '\n');
+    return new Declared(set, io.cwd);
+  }
+
+  builds(file: string): BuildDecl[] {
+    return buildsFor(this.set, path.resolve(this.cwd, file));
+  }
+
+  /** Plan `<Dockerfile>.dockerignore` files for Dockerfiles sharing a context (fix only). */
+  async planIgnores(files: string[], options: DeclaredOptions): Promise<void> {
+    if (!this.set?.builds.length) return;
+    this.ignorePlan = await sharedIgnorePlan(
+      files.map((f) => ({ file: f, builds: this.builds(f) })),
+      options,
+    );
+  }
+
+  optimize(file: string, options: DeclaredOptions): Promise<DeclaredResult> {
+    const abs = path.resolve(this.cwd, file);
+    return optimizeDeclared(file, this.builds(file), {
+      ...options,
+      ignoreBeside: this.ignorePlan.get(abs),
+    });
+  }
+
+  settings(file: string, cli: { context?: string; target?: string; buildArg?: string[] }) {
+    return declaredSettings(file, this.builds(file), cli, this.cwd);
+  }
+}

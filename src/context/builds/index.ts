@@ -1,0 +1,291 @@
+/**
+ * Build definitions: how the project itself builds each Dockerfile (compose, bake, skaffold,
+ * devcontainer, GitHub workflows), found from the given paths (downward) and from their folders
+ * up to the repository root (the nearest folder holding `.git`). Each Dockerfile then has a list
+ * of builds (context, target, args, additional contexts, source file and line). A malformed file
+ * is a warning naming the file and line; the Dockerfiles it would have described keep the default
+ * context.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { initShellParser } from '../../model/shell.js';
+import { isBakeName, parseBakeFolder } from './bake.js';
+import { isComposeName, parseComposeFolder, type ComposeResult } from './compose.js';
+import { parseDevcontainer } from './devcontainer.js';
+import { initHclParser } from './hcl.js';
+import { isSkaffoldName, parseSkaffold } from './skaffold.js';
+import type { BuildDecl, BuildWarning } from './types.js';
+import { isWorkflowPath, parseWorkflow } from './workflow.js';
+
+export type { BuildDecl, BuildSource, BuildWarning, BuildFormat } from './types.js';
+
+export interface BuildSet {
+  builds: BuildDecl[];
+  warnings: BuildWarning[];
+  /** Declarations seen but not usable (inline Dockerfile, remote or computed context, a
+   * Dockerfile or context missing on disk). */
+  skipped: ComposeResult['skipped'];
+  /** Build files read, absolute, sorted. */
+  files: string[];
+}
+
+const SKIP_DIRS = new Set([
+  'node_modules',
+  '.git',
+  '.hg',
+  '.svn',
+  'vendor',
+  '.venv',
+  'venv',
+  '__pycache__',
+]);
+const WALK_LIMIT = 100_000;
+
+type Kind = 'compose' | 'bake' | 'skaffold' | 'devcontainer' | 'workflow';
+
+function kindOf(abs: string): Kind | null {
+  const name = path.basename(abs);
+  if (isComposeName(name)) return 'compose';
+  if (isBakeName(name)) return 'bake';
+  if (isSkaffoldName(name)) return 'skaffold';
+  if (name === '.devcontainer.json') return 'devcontainer';
+  if (
+    name === 'devcontainer.json' &&
+    /[\\/]\.devcontainer([\\/][^\\/]+)?[\\/]devcontainer\.json$/.test(abs)
+  )
+    return 'devcontainer';
+  if (isWorkflowPath(abs)) return 'workflow';
+  return null;
+}
+
+function listDir(dir: string): fs.Dirent[] {
+  try {
+    return fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+}
+
+/** Build files of one folder (not below it), with its .devcontainer and .github/workflows. */
+function filesIn(dir: string, out: Set<string>): void {
+  for (const e of listDir(dir)) {
+    const abs = path.join(dir, e.name);
+    if (e.isFile() && kindOf(abs)) out.add(abs);
+  }
+  const dc = path.join(dir, '.devcontainer');
+  for (const e of listDir(dc)) {
+    if (e.isFile() && e.name === 'devcontainer.json') out.add(path.join(dc, e.name));
+    else if (e.isDirectory()) {
+      const f = path.join(dc, e.name, 'devcontainer.json');
+      if (fs.existsSync(f)) out.add(f);
+    }
+  }
+  const wf = path.join(dir, '.github', 'workflows');
+  for (const e of listDir(wf))
+    if (e.isFile() && /\.ya?ml$/.test(e.name)) out.add(path.join(wf, e.name));
+}
+
+/** The repository root above `dir` (nearest folder with `.git`), or null. */
+export function repositoryRoot(dir: string): string | null {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    if (fs.existsSync(path.join(d, '.git'))) return d;
+    if (path.dirname(d) === d) return null;
+  }
+}
+
+/** The build files for the given paths: below each folder given, and in each folder from there
+ * up to the repository root. */
+export function findBuildFiles(paths: string[], cwd: string): string[] {
+  const out = new Set<string>();
+  for (const p of paths) {
+    if (p === '-') continue;
+    const abs = path.resolve(cwd, p);
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(abs);
+    } catch {
+      continue;
+    }
+    const start = st.isDirectory() ? abs : path.dirname(abs);
+    if (st.isDirectory()) {
+      let seen = 0;
+      const walk = (dir: string) => {
+        filesIn(dir, out);
+        for (const e of listDir(dir)) {
+          if (++seen > WALK_LIMIT) return;
+          if (
+            e.isDirectory() &&
+            !SKIP_DIRS.has(e.name) &&
+            e.name !== '.devcontainer' &&
+            e.name !== '.github'
+          )
+            walk(path.join(dir, e.name));
+        }
+      };
+      walk(start);
+    }
+    const root = repositoryRoot(start);
+    if (root)
+      for (let d = start; ; d = path.dirname(d)) {
+        filesIn(d, out);
+        if (d === root || path.dirname(d) === d) break;
+      }
+    else filesIn(start, out);
+  }
+  return [...out].sort();
+}
+
+function sameFile(a: string, b: string): boolean {
+  if (a === b) return true;
+  try {
+    return fs.realpathSync(a) === fs.realpathSync(b);
+  } catch {
+    return false;
+  }
+}
+
+/** Read every build file for the given paths. Never throws on bad input: warnings instead. */
+export async function findBuilds(
+  paths: string[],
+  cwd: string,
+  env: Record<string, string | undefined> = process.env,
+): Promise<BuildSet> {
+  const files = findBuildFiles(paths, cwd);
+  return readBuildFiles(files, env);
+}
+
+export async function readBuildFiles(
+  files: string[],
+  env: Record<string, string | undefined> = process.env,
+): Promise<BuildSet> {
+  const set: BuildSet = { builds: [], warnings: [], skipped: [], files };
+  const byDir = (kind: Kind) => {
+    const m = new Map<string, string[]>();
+    for (const f of files) {
+      if (kindOf(f) !== kind) continue;
+      const d = path.dirname(f);
+      m.set(d, [...(m.get(d) ?? []), f]);
+    }
+    return m;
+  };
+  const add = (r: ComposeResult) => {
+    set.builds.push(...r.builds);
+    set.warnings.push(...r.warnings);
+    set.skipped.push(...r.skipped);
+  };
+  const safely = (file: string, f: () => ComposeResult) => {
+    try {
+      add(f());
+    } catch (err) {
+      set.warnings.push({ file, line: null, message: `cannot be read: ${(err as Error).message}` });
+    }
+  };
+  for (const group of byDir('compose').values())
+    safely(group[0]!, () => parseComposeFolder(group, env));
+  const bake = byDir('bake');
+  let hcl: string | null = null;
+  if (bake.size) await initHclParser().catch((err: Error) => (hcl = err.message));
+  for (const group of bake.values())
+    if (hcl)
+      set.warnings.push({ file: group[0]!, line: null, message: `HCL parser unavailable: ${hcl}` });
+    else safely(group[0]!, () => parseBakeFolder(group, env));
+  for (const f of files.filter((x) => kindOf(x) === 'skaffold'))
+    safely(f, () => parseSkaffold(f, env));
+  for (const f of files.filter((x) => kindOf(x) === 'devcontainer'))
+    safely(f, () => parseDevcontainer(f, env));
+  const wf = files.filter((x) => kindOf(x) === 'workflow');
+  if (wf.length) await initShellParser();
+  for (const f of wf) safely(f, () => parseWorkflow(f, env));
+  // A compose file included by another is read once (from the including file).
+  const seen = new Set<string>();
+  set.builds = set.builds.filter((b) => {
+    const key = `${b.source.file}:${b.source.line}:${b.source.name}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  // Declarations whose Dockerfile or context is missing are reported, not used.
+  set.builds = set.builds.filter((b) => {
+    const why = !fs.existsSync(b.dockerfile)
+      ? `Dockerfile ${b.dockerfile} not found`
+      : !isDir(b.context)
+        ? `context ${b.context} is not a directory`
+        : null;
+    if (why)
+      set.skipped.push({
+        file: b.source.file,
+        line: b.source.line,
+        name: b.source.name,
+        reason: why,
+      });
+    return why === null;
+  });
+  return set;
+}
+
+function isDir(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** The builds of one Dockerfile. */
+export function buildsFor(set: BuildSet | null, dockerfile: string): BuildDecl[] {
+  if (!set) return [];
+  const abs = path.resolve(dockerfile);
+  return set.builds.filter((b) => sameFile(b.dockerfile, abs));
+}
+
+/** The distinct contexts of a Dockerfile's builds, each with the builds that use it. */
+export function contextsOf(builds: BuildDecl[]): { dir: string; builds: BuildDecl[] }[] {
+  const out: { dir: string; builds: BuildDecl[] }[] = [];
+  for (const b of builds) {
+    const hit = out.find((c) => c.dir === b.context);
+    if (hit) hit.builds.push(b);
+    else out.push({ dir: b.context, builds: [b] });
+  }
+  return out;
+}
+
+function rel(abs: string, cwd: string): string {
+  const r = path.relative(cwd, abs).split(path.sep).join('/');
+  return r === '' ? '.' : r;
+}
+
+/** `compose.yaml service web` (the file relative to `cwd`). */
+export function describeSource(b: BuildDecl, cwd: string): string {
+  return `${rel(b.source.file, cwd)} ${b.source.name}`;
+}
+
+/** `context . from compose.yaml service web` (several builds: `..., service worker`). */
+export function describeContext(c: { dir: string; builds: BuildDecl[] }, cwd: string): string {
+  const byFile = new Map<string, string[]>();
+  for (const b of c.builds) {
+    const f = rel(b.source.file, cwd);
+    byFile.set(f, [...(byFile.get(f) ?? []), b.source.name]);
+  }
+  const from = [...byFile].map(([f, names]) => `${f} ${[...new Set(names)].join(', ')}`).join('; ');
+  return `context ${rel(c.dir, cwd)} from ${from}`;
+}
+
+/**
+ * The ignore file a build reads, as BuildKit looks for it: `<Dockerfile>.dockerignore` beside the
+ * Dockerfile when it exists (it always wins), else `.dockerignore` at the context root. Returned
+ * context-relative when it lies in the context, else absolute (a file outside the context).
+ */
+export function ignoreFileFor(
+  dockerfile: string,
+  context: string,
+): { path: string; inContext: boolean; exists: boolean } {
+  const beside = `${path.resolve(dockerfile)}.dockerignore`;
+  const pick = fs.existsSync(beside) ? beside : path.join(path.resolve(context), '.dockerignore');
+  const r = path.relative(path.resolve(context), pick);
+  const inContext = !r.startsWith('..') && !path.isAbsolute(r);
+  return {
+    path: inContext ? r.split(path.sep).join('/') : pick,
+    inContext,
+    exists: fs.existsSync(pick),
+  };
+}

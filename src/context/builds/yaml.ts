@@ -1,0 +1,89 @@
+/** YAML files (compose, skaffold, workflows) read with the `yaml` package, with line numbers. */
+import * as fs from 'node:fs';
+import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node } from 'yaml';
+import type { BuildWarning } from './types.js';
+
+export interface YamlFile {
+  file: string;
+  /** The documents' plain values (one for most files; skaffold may hold several). */
+  docs: { value: unknown; root: Node | null }[];
+  /** 1-based line of a node (the line of the file when the node is missing). */
+  lineOf(node: unknown): number;
+  /** The node at a path of keys/indices under a document root. */
+  nodeAt(root: Node | null, keys: (string | number)[]): Node | null;
+}
+
+export function readText(file: string): string | null {
+  try {
+    return fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+  } catch {
+    return null;
+  }
+}
+
+/** Parse a YAML file; a syntax error is a warning naming its line, and no documents. */
+export function loadYaml(file: string, warnings: BuildWarning[]): YamlFile | null {
+  const text = readText(file);
+  if (text === null) {
+    warnings.push({ file, line: null, message: 'cannot be read' });
+    return null;
+  }
+  const lc = new LineCounter();
+  let parsed;
+  try {
+    parsed = parseAllDocuments(text, { lineCounter: lc, uniqueKeys: false });
+  } catch (err) {
+    warnings.push({ file, line: null, message: `not valid YAML: ${(err as Error).message}` });
+    return null;
+  }
+  const docs = Array.isArray(parsed) ? parsed : [];
+  for (const d of docs) {
+    const e = d.errors[0];
+    if (e) {
+      warnings.push({
+        file,
+        line: e.linePos?.[0]?.line ?? null,
+        message: `not valid YAML: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
+      });
+      return null;
+    }
+  }
+  const lineOf = (node: unknown): number => {
+    const range = (node as { range?: [number, number, number] } | null)?.range;
+    return range ? lc.linePos(range[0]).line : 1;
+  };
+  const nodeAt = (root: Node | null, keys: (string | number)[]): Node | null => {
+    let n: unknown = root;
+    for (const k of keys) {
+      if (isMap(n)) {
+        const pair = n.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === k);
+        n = pair ? (pair.value ?? pair.key) : null;
+      } else if (isSeq(n) && typeof k === 'number') n = n.items[k] ?? null;
+      else return null;
+    }
+    return (n as Node | null) ?? null;
+  };
+  let values: { value: unknown; root: Node | null }[];
+  try {
+    values = docs.map((d) => ({ value: d.toJS({ maxAliasCount: 10_000 }), root: d.contents }));
+  } catch (err) {
+    warnings.push({ file, line: null, message: `not valid YAML: ${(err as Error).message}` });
+    return null;
+  }
+  return { file, docs: values, lineOf, nodeAt };
+}
+
+/** The 1-based line of a map key (better than the value's line for `build:` maps). */
+export function keyLine(y: YamlFile, root: Node | null, keys: (string | number)[]): number {
+  const parent = y.nodeAt(root, keys.slice(0, -1));
+  const last = keys[keys.length - 1];
+  if (isMap(parent)) {
+    const pair = parent.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === last);
+    if (pair) return y.lineOf(pair.key);
+  }
+  return y.lineOf(y.nodeAt(root, keys));
+}
+
+export function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
