@@ -38,7 +38,8 @@ function repo(files: Record<string, string | Buffer> = {}): string {
   fs.mkdirSync(path.join(dir, '.git'));
   const all: Record<string, string | Buffer> = {
     'svc/Dockerfile': DOCKERFILE,
-    'svc/.env': 'A=1\n',
+    // a local credential: without git history its content decides, and it goes out
+    'svc/.env': 'SECRET_KEY=8f2c1e9a7b4d0c3e\n',
     'svc/app.py': 'print(1)\n',
     'svc/.dockerignore': 'node_modules\n',
     ...files,
