@@ -1,0 +1,152 @@
+/**
+ * package-hygiene: what the rules share: the check context (`Ctx`), one way to report a fix or a
+ * skip, the stage graph (final stages, stages built on a stage, the stage chain, the root image,
+ * the user a RUN runs as) and the walk over later RUNs.
+ * See docs/rules/package-hygiene.md.
+ */
+import type { IgnoreFile } from '../../src/context/ignore.js';
+import { inImageWorkdir } from '../../src/model/image-path.js';
+import type {
+  Applicability,
+  CheckContext,
+  DockerfileModel,
+  Edit,
+  Finding,
+  Fix,
+  Instruction,
+  Stage,
+} from '../../src/model/types.js';
+import type { RunInfo } from './run.js';
+
+export const ID = 'package-hygiene';
+export const rule = (kind: string) => `${ID}/${kind}`;
+
+/** Stages the final image is built on: the last one and the stages it derives from. */
+export function finalStages(model: DockerfileModel): Set<number> {
+  const out = new Set<number>();
+  let s: number | null = model.stages.length - 1;
+  while (s !== null && s >= 0 && !out.has(s)) {
+    out.add(s);
+    s = model.stages[s]!.fromStage;
+  }
+  return out;
+}
+
+/** Stages that build on stage `s` (transitively), `s` included. */
+export function descendants(model: DockerfileModel, s: number): Set<number> {
+  const out = new Set([s]);
+  for (const st of model.stages)
+    if (st.fromStage !== null && out.has(st.fromStage)) out.add(st.index);
+  return out;
+}
+
+/** True when the RUN runs as root as far as the Dockerfile tells (no USER other than root). */
+export function runsAsRoot(model: DockerfileModel, instr: Instruction): boolean {
+  let stage: number | null = instr.stage;
+  let upTo = instr.index;
+  while (stage !== null && stage >= 0) {
+    const st: Stage = model.stages[stage]!;
+    for (let i = Math.min(upTo, st.last); i > st.first; i--) {
+      const u = model.instructions[i]!;
+      if (u.keyword !== 'USER' || i >= instr.index) continue;
+      const v = (u.args[0]?.value ?? '').split(':')[0];
+      return v === 'root' || v === '0';
+    }
+    upTo = Number.MAX_SAFE_INTEGER;
+    stage = st.fromStage;
+  }
+  return true;
+}
+
+export interface Ctx {
+  model: DockerfileModel;
+  check: CheckContext;
+  runs: Map<number, RunInfo>;
+  finals: Set<number>;
+  out: Finding[];
+  /** The .dockerignore in force (read on first use). */
+  ignore?: IgnoreFile;
+}
+
+export function cleanupApplicability(c: Ctx, instr: Instruction): Applicability {
+  return c.finals.has(instr.stage) ? 'safe' : 'review';
+}
+
+/**
+ * The note of a cleanup in a stage the final image does not build on: it still shrinks the image
+ * of a `--target` build of that stage (docker compose `build.target`) or of a stage built on it.
+ */
+export function builderNote(c: Ctx, instr: Instruction): { note?: string } {
+  if (c.finals.has(instr.stage)) return {};
+  const names = [...descendants(c.model, instr.stage)]
+    .sort((a, b) => a - b)
+    .map((s) => c.model.stages[s]!.name)
+    .filter((n): n is string => n !== null);
+  return {
+    note: names.length
+      ? `not part of the final stage: this saves size only in images built with ${names.map((n) => `\`--target ${n}\``).join(' or ')}`
+      : 'not part of the final stage, and no named stage builds on it (so no `--target` build ships it): this saves build cache only',
+  };
+}
+
+export function fix(
+  c: Ctx,
+  kind: string,
+  instr: Instruction,
+  message: string,
+  edits: Edit[],
+  applicability: Applicability,
+  extra: Partial<Fix> = {},
+): void {
+  c.out.push({ ruleId: rule(kind), message, applicability, at: instr.span.start, edits, ...extra });
+}
+
+export function skipped(c: Ctx, kind: string, at: number, reason: string): void {
+  c.out.push({ ruleId: rule(kind), reason, at });
+}
+
+/** The image the instruction's stage chain starts from (FROM <stage> followed), or null. */
+export function rootImage(model: DockerfileModel, instr: Instruction): string | null {
+  const root = stageChain(model, instr.index)[0]?.stage;
+  return root ? (root.resolvedImage ?? root.image) : null;
+}
+
+export function flagsText(model: DockerfileModel, instr: Instruction): string {
+  return instr.flags.map((f) => model.text.slice(f.span.start, f.span.end)).join(' ');
+}
+
+export function lineNo(model: DockerfileModel, instr: Instruction): number {
+  return instr.line + 1;
+}
+
+/**
+ * The RUNs after `instr` in its stage and the stages built on it, in order, leaving out the
+ * stages the caller adds to `done` (where a later update fetched everything afresh).
+ */
+export function* laterRuns(c: Ctx, instr: Instruction, done: Set<number>): Generator<RunInfo> {
+  const stages = descendants(c.model, instr.stage);
+  for (const other of c.model.instructions) {
+    if (other.index <= instr.index || !stages.has(other.stage) || done.has(other.stage)) continue;
+    const info = c.runs.get(other.index);
+    if (info) yield info;
+  }
+}
+
+export function showDir(dir: string): string {
+  return inImageWorkdir(dir) ? 'the working directory' : dir;
+}
+
+/** The stages instruction `i` builds on, oldest first, with the last instruction of each seen. */
+export function stageChain(model: DockerfileModel, i: number): { stage: Stage; upTo: number }[] {
+  const out: { stage: Stage; upTo: number }[] = [];
+  let stage: Stage | undefined = model.stages[model.instructions[i]!.stage];
+  let upTo = i;
+  const seen = new Set<number>();
+  while (stage && !seen.has(stage.index)) {
+    seen.add(stage.index);
+    out.unshift({ stage, upTo });
+    upTo = Number.MAX_SAFE_INTEGER;
+    stage = stage.fromStage !== null ? model.stages[stage.fromStage] : undefined;
+  }
+  return out;
+}

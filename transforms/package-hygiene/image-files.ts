@@ -1,0 +1,95 @@
+/**
+ * package-hygiene: the files COPY/ADD from the build context put in the image before a RUN (in
+ * its stage and the stages it builds on), with what .dockerignore keeps out: used to find
+ * lockfiles, Yarn settings and the scripts a RUN runs. See docs/rules/package-hygiene.md.
+ */
+import { cleanRelative } from '../../src/context/context.js';
+import { type IgnoreFile, loadIgnore } from '../../src/context/ignore.js';
+import { joinImage } from '../../src/model/image-path.js';
+import {
+  copyDestination,
+  copySpec,
+  globToRegExp,
+  hasGlob,
+  matchSource,
+  sourceValue,
+} from '../../src/toolkit/copy.js';
+import { type Ctx, stageChain } from './context.js';
+
+export interface ImageFiles {
+  /** Image path -> context path of the files COPY/ADD put in place. */
+  files: Map<string, string>;
+  /** Image path -> context path of files a COPY names but .dockerignore keeps out. */
+  ignored: Map<string, string>;
+  /** Context paths a COPY/ADD takes (sent to the builder). */
+  sent: Set<string>;
+  /** Source words of every COPY/ADD from the context (as written, expanded). */
+  sources: string[];
+  /** COPY/ADD --from instructions (not followed). */
+  fromCopies: number;
+}
+
+export function baseOf(p: string): string {
+  return p.slice(p.lastIndexOf('/') + 1);
+}
+
+/** The files the context COPY/ADD instructions before instruction `i` (in its stage and the
+ * stages it builds on) put in the image (with `inclusive`, instruction `i` too). COPY --from and
+ * remote sources are not followed. */
+export function imageFiles(c: Ctx, i: number, inclusive = false): ImageFiles {
+  const { model } = c;
+  const ctx = c.check.buildContext;
+  const ignore = ignoreOf(c);
+  const out: ImageFiles = {
+    files: new Map(),
+    ignored: new Map(),
+    sent: new Set(),
+    sources: [],
+    fromCopies: 0,
+  };
+  for (const { stage, upTo } of stageChain(model, i))
+    for (let j = stage.first + 1; j <= Math.min(stage.last, inclusive ? upTo : upTo - 1); j++) {
+      const spec = copySpec(model, model.instructions[j]!);
+      if (spec?.from != null) out.fromCopies++;
+      if (!spec || spec.from !== null || spec.heredoc) continue;
+      const target = copyDestination(model, spec);
+      if (!target) continue;
+      const { dest, intoDir } = target;
+      const excludes = spec.flags
+        .filter((f) => f.name === 'exclude' && f.value)
+        .map((f) => globToRegExp(cleanRelative(f.value!) ?? f.value!));
+      for (const w of spec.sources) {
+        const v = sourceValue(model, spec, w);
+        if (v === null || /^[a-z][a-z0-9+.-]*:\/\//i.test(v)) continue;
+        out.sources.push(v);
+        const clean = cleanRelative(v);
+        if (clean === null || !ctx.available) continue;
+        const re = hasGlob(clean) ? globToRegExp(clean) : null;
+        for (const f of matchSource(ctx, clean) ?? []) {
+          let rel: string;
+          if (clean === '') rel = f;
+          else if (f === clean || (re && re.test(f))) rel = baseOf(f);
+          else if (f.startsWith(clean + '/')) rel = f.slice(clean.length + 1);
+          else {
+            // Inside a folder a glob matched: the folder's content lands in dest.
+            const parts = f.split('/');
+            let k = 1;
+            while (k < parts.length && !re?.test(parts.slice(0, k).join('/'))) k++;
+            rel = parts.slice(k).join('/');
+          }
+          if (excludes.some((x) => x.test(f) || x.test(rel) || x.test(baseOf(f)))) continue;
+          const targets =
+            f === clean && !intoDir ? [dest, joinImage(dest, baseOf(f))] : [joinImage(dest, rel)];
+          const map = ignore.ignores(f) ? out.ignored : out.files;
+          if (map === out.files) out.sent.add(f);
+          for (const t of targets) map.set(t, f);
+        }
+      }
+    }
+  return out;
+}
+
+export function ignoreOf(c: Ctx): IgnoreFile {
+  c.ignore ??= loadIgnore(c.check.buildContext);
+  return c.ignore;
+}

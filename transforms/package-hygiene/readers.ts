@@ -1,0 +1,229 @@
+/**
+ * package-hygiene: who may read a cache after a rule deletes it. `laterSteps` lists what runs
+ * after a RUN with the files it leaves: the later RUNs of its stage and of the stages built on
+ * it, the ONBUILD RUNs (every child build), and the ENTRYPOINT/CMD (the running container). Each
+ * step's commands are seen through wrappers (`env`, `timeout`, `xargs`, ...), `sh -c`/`eval`
+ * scripts and the script files the build context holds; what cannot be seen is `opaque`.
+ * See docs/rules/package-hygiene.md ("Who reads a cache").
+ */
+import { cleanRelative } from '../../src/context/context.js';
+import { joinImage, imageWorkdir } from '../../src/model/image-path.js';
+import { parseShell } from '../../src/model/shell.js';
+import type { Instruction, ShellScript, Word } from '../../src/model/types.js';
+import {
+  baseName,
+  scriptArgument,
+  scriptFile,
+  wrappedCommand,
+} from '../../src/toolkit/commands.js';
+import { type Ctx, descendants, lineNo, stageChain } from './context.js';
+import { imageFiles } from './image-files.js';
+
+/** A command as it runs, with where it was found. */
+export interface SeenCommand {
+  /** The command name without its path, or null when a variable names it. */
+  name: string | null;
+  args: Word[];
+  /** How it is reached when not directly: "under `xargs`", "in deploy/setup.sh", ... */
+  via: string | null;
+}
+
+/** Something that runs but cannot be read (a script outside the build context, `eval $X`). */
+export interface Opaque {
+  why: string;
+}
+
+export interface LaterStep {
+  instr: Instruction;
+  /** "the RUN on line 7", "the ONBUILD RUN on line 9", "the ENTRYPOINT script entrypoint.sh". */
+  label: string;
+  seen: SeenCommand[];
+  opaque: Opaque[];
+}
+
+/** Script files known to be an upstream build's own (`./configure`): they run no package
+ * manager of the image. */
+const BUILD_SCRIPTS = new Set(['configure', 'config.status', 'autogen.sh', 'bootstrap.sh']);
+
+const MAX_DEPTH = 4;
+
+function plainLogical(text: string) {
+  return { text, segments: [{ from: 0, sourceStart: 0, length: text.length }] };
+}
+
+/**
+ * The context path of the file at `path` in the image when instruction `at` runs, or null. A
+ * bare name (`docker-entrypoint.sh` on the PATH) is looked up in the usual bin folders.
+ */
+function contextFileFor(c: Ctx, at: Instruction, path: string): string | null {
+  // A RUN sees the files copied before it; the container and child builds see the whole stage.
+  const files = (
+    at.keyword === 'RUN'
+      ? imageFiles(c, at.index)
+      : imageFiles(c, c.model.stages[at.stage]!.last, true)
+  ).files;
+  const candidates: string[] = [];
+  if (path.startsWith('/')) candidates.push(path);
+  else {
+    const dir = imageWorkdir(c.model, at.index);
+    if (dir !== null) candidates.push(joinImage(dir, path));
+    if (!path.includes('/'))
+      for (const bin of ['/usr/local/bin', '/usr/bin', '/bin', '/usr/local/sbin'])
+        candidates.push(`${bin}/${path}`);
+  }
+  for (const p of candidates) {
+    const hit = files.get(p);
+    if (hit !== undefined) return hit;
+  }
+  return null;
+}
+
+/** The commands a shell script runs, seen through wrappers, `sh -c`, `eval` and script files. */
+export function seenCommands(
+  c: Ctx,
+  shell: ShellScript,
+  at: Instruction,
+  via: string | null,
+  depth = 0,
+  out: { seen: SeenCommand[]; opaque: Opaque[] } = { seen: [], opaque: [] },
+): { seen: SeenCommand[]; opaque: Opaque[] } {
+  if (!shell.ok && depth > 0) out.opaque.push({ why: `${via ?? 'a script'} cannot be parsed` });
+  for (const cmd of shell.commands) {
+    if (cmd.name === null) continue;
+    see(c, cmd.name.value, cmd.args, at, via, depth, out);
+  }
+  return out;
+}
+
+function see(
+  c: Ctx,
+  raw: string | null,
+  args: Word[],
+  at: Instruction,
+  via: string | null,
+  depth: number,
+  out: { seen: SeenCommand[]; opaque: Opaque[] },
+): void {
+  const name = baseName(raw);
+  out.seen.push({ name, args, via });
+  if (name === null || depth >= MAX_DEPTH) return;
+  const inner = wrappedCommand(name, args);
+  if (inner) {
+    see(c, inner[0]!.value, inner.slice(1), at, via ?? `under \`${name}\``, depth + 1, out);
+    return;
+  }
+  const script = scriptArgument(name, args);
+  if (script) {
+    const how = via ?? `inside \`${name}${name === 'eval' ? '' : ' -c'}\``;
+    if (script.script === null) out.opaque.push({ why: `${how}, a script held in a variable` });
+    else seenCommands(c, parseShell(plainLogical(script.script)), at, how, depth + 1, out);
+    return;
+  }
+  const file = scriptFile({ raw: raw ?? '', value: raw, span: { start: 0, end: 0 } }, args);
+  if (!file) return;
+  const path = file.value;
+  if (path === null) {
+    out.opaque.push({ why: `\`${file.raw}\` runs a script named by a variable` });
+    return;
+  }
+  if (BUILD_SCRIPTS.has(baseName(path)!)) return;
+  const ctxPath = c.check.buildContext.available ? contextFileFor(c, at, path) : null;
+  const text = ctxPath !== null ? c.check.buildContext.readFile(ctxPath) : null;
+  if (text === null) {
+    // Only a shell script is worth a doubt: a path such as ./node_modules/.bin/tsc is a tool.
+    // A sourced file (`. /etc/os-release`, a venv's activate) sets variables, it installs nothing.
+    if (name === 'source' || name === '.') return;
+    if (/\.(sh|bash)$/.test(path) || name !== baseName(path))
+      out.opaque.push({ why: `it runs \`${path}\`, a script the build context does not hold` });
+    return;
+  }
+  const clean = cleanRelative(ctxPath!) ?? ctxPath!;
+  seenCommands(c, parseShell(plainLogical(text)), at, via ?? `in ${clean}`, depth + 1, out);
+}
+
+/** The shell of an exec-form or shell-form ENTRYPOINT/CMD, or of an ONBUILD RUN. */
+function instructionShell(c: Ctx, instr: Instruction): ShellScript | null {
+  if (instr.keyword === 'ONBUILD') {
+    if (instr.onbuild !== 'RUN') return null;
+    const text = instr.logical.text.replace(/^\s*RUN\s+/i, '');
+    return parseShell(plainLogical(text));
+  }
+  if (instr.json) {
+    const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+    return parseShell(plainLogical(instr.json.map(q).join(' ')));
+  }
+  void c;
+  return parseShell(plainLogical(instr.logical.text));
+}
+
+/**
+ * What runs after `instr` with the files its RUN leaves, in order: the later RUNs of its stage
+ * and the stages built on it, then the ONBUILD RUNs, then ENTRYPOINT and CMD of those stages.
+ * `skipStage` leaves out a stage (where a later step fetched everything afresh).
+ */
+export function* laterSteps(
+  c: Ctx,
+  instr: Instruction,
+  skipStage: (stage: number) => boolean = () => false,
+): Generator<LaterStep> {
+  const stages = descendants(c.model, instr.stage);
+  const tail: Instruction[] = [];
+  // ENTRYPOINT/CMD set before the RUN (in its stage or a stage it builds on) still start the
+  // container.
+  for (const { stage, upTo } of stageChain(c.model, instr.index))
+    for (let j = stage.first + 1; j < Math.min(stage.last + 1, upTo); j++) {
+      const k = c.model.instructions[j]!;
+      if (k.keyword === 'ENTRYPOINT' || k.keyword === 'CMD' || k.keyword === 'ONBUILD')
+        tail.push(k);
+    }
+  for (const other of c.model.instructions) {
+    if (other.index <= instr.index || !stages.has(other.stage)) continue;
+    if (['ONBUILD', 'ENTRYPOINT', 'CMD'].includes(other.keyword)) tail.push(other);
+    if (skipStage(other.stage)) continue;
+    const info = c.runs.get(other.index);
+    if (!info) continue;
+    const { seen, opaque } = seenCommands(c, info.instr.shell!, other, null);
+    yield { instr: other, label: `the RUN on line ${lineNo(c.model, other)}`, seen, opaque };
+  }
+  for (const other of tail) {
+    if (skipStage(other.stage)) continue;
+    const shell = instructionShell(c, other);
+    if (!shell) continue;
+    const { seen, opaque } = seenCommands(c, shell, other, null);
+    const label =
+      other.keyword === 'ONBUILD'
+        ? `the ONBUILD RUN on line ${lineNo(c.model, other)} (run by every image built FROM this one)`
+        : `the ${other.keyword} on line ${lineNo(c.model, other)} (run when the container starts)`;
+    yield { instr: other, label, seen, opaque };
+  }
+}
+
+/**
+ * The first later step (see `laterSteps`) with a command `test` calls a reader of a cache, with
+ * why: `{label, why}`, or null.
+ */
+export function laterReader(
+  c: Ctx,
+  instr: Instruction,
+  test: (cmd: SeenCommand) => string | null,
+): { label: string; why: string } | null {
+  for (const step of laterSteps(c, instr))
+    for (const cmd of step.seen) {
+      const why = test(cmd);
+      if (why) return { label: step.label, why: cmd.via ? `${cmd.via}, ${why}` : why };
+    }
+  return null;
+}
+
+/** A later step (or the rest of this RUN after `from`) names an `https://` URL: the first. */
+export function laterHttps(c: Ctx, instr: Instruction, from: number): string | null {
+  if (/https:\/\//.test(c.model.text.slice(from, instr.span.end)))
+    return `this RUN fetches an https:// URL`;
+  for (const step of laterSteps(c, instr)) {
+    if (step.instr.keyword === 'RUN' && /https:\/\//.test(step.instr.logical.text))
+      return `${step.label} fetches an https:// URL`;
+    if (step.seen.some((s) => s.via && s.args.some((a) => /https:\/\//.test(a.raw))))
+      return `${step.label} fetches an https:// URL`;
+  }
+  return null;
+}
