@@ -1,0 +1,70 @@
+/**
+ * dependency-cache/dotnet: what `dotnet restore` reads (every project, solution, props/targets,
+ * NuGet config, global.json and lock file of the copied tree). See docs/rules/dependency-cache.md.
+ */
+import { joinImage } from '../../../src/model/image-path.js';
+import type { SimpleCommand } from '../../../src/model/types.js';
+import { type Install, type Env, type Read, subcommand, contextPath, imageDir } from '../env.js';
+import { envReads, readOpts, optionReads, localPath } from '../reads.js';
+
+export function dotnet(env: Env, cmd: SimpleCommand): Install | null {
+  const sub = subcommand(cmd);
+  if (sub?.value !== 'restore') return null;
+  const out: Install = { kind: 'dotnet', cmd, needs: [] };
+  const target = cmd.args.slice(cmd.args.indexOf(sub) + 1).find((a) => !a.value?.startsWith('-'));
+  if (target && target.value === null) return { ...out, skip: 'the project path is not a literal' };
+  if (target) out.needs.push({ path: joinImage(env.cwd, target.value!), required: true });
+  out.globs = [
+    {
+      dir: env.destDir,
+      pattern:
+        /(^|\/)([^/]+\.(csproj|fsproj|vbproj|sln|slnx|props|targets)|nuget\.config|global\.json|packages\.lock\.json|dotnet-tools\.json)$/i,
+      primary: true,
+    },
+  ];
+  out.reads = [
+    ...optionReads(
+      env,
+      cmd,
+      readOpts({
+        'reads its NuGet settings from': ['--configfile'],
+        'reads packages from': ['-s', '--source'],
+        'reads its lock file from': ['--lock-file-path'],
+      }),
+    ),
+    ...envReads(env, cmd),
+  ];
+  if (!env.ctx.available)
+    return { ...out, skip: 'no build context: the project files cannot be listed' };
+  out.reads.push(...nugetSources(env));
+  return out;
+}
+
+/**
+ * Local package sources of the NuGet config files of the copied tree (any case of the name):
+ * `<add key="local" value="./packages" />` is a folder of the source restore reads.
+ */
+function nugetSources(env: Env): Read[] {
+  const root = contextPath(env, env.destDir);
+  if (root === null) return [];
+  const out: Read[] = [];
+  for (const e of env.ctx.walk()) {
+    if (e.isDirectory || !/(^|\/)nuget\.config$/i.test(e.path)) continue;
+    if ((root !== '' && !e.path.startsWith(root + '/')) || env.ignore.ignores(e.path)) continue;
+    const rel = root === '' ? e.path : e.path.slice(root.length + 1);
+    const dir = imageDir(joinImage(env.destDir, rel));
+    const xml = env.ctx.readFile(e.path) ?? '';
+    for (const m of xml.matchAll(/<add\s[^>]*\bvalue\s*=\s*"([^"]*)"/gi)) {
+      const value = m[1]!;
+      if (/^https?:\/\//i.test(value) || /^(true|false|\d+)$/i.test(value)) continue;
+      const what = `\`value="${value}"\` in ${rel}`;
+      if (value.includes('%') || value.includes('$'))
+        out.push({ path: null, what, does: 'reads packages from' });
+      else {
+        const p = localPath(value.replace(/\\/g, '/'), dir, true);
+        if (p !== null) out.push({ path: p, what, does: 'reads packages from' });
+      }
+    }
+  }
+  return out;
+}
