@@ -3,6 +3,7 @@ import { transform as packageHygiene } from './package-hygiene/index.js';
 import { transform as dependencyCache } from './dependency-cache/index.js';
 import { transform as dockerignore } from './dockerignore/index.js';
 import { transform as multistage } from './multistage/index.js';
+import { transform as layerWaste } from './layer-waste/index.js';
 import type { Transform } from '../src/model/types.js';
 
 export const transforms: readonly Transform[] = [
@@ -10,4 +11,5 @@ export const transforms: readonly Transform[] = [
   dependencyCache,
   dockerignore,
   multistage,
+  layerWaste,
 ];

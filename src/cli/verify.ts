@@ -174,6 +174,7 @@ export async function verifyGate(
         target: args.target,
         buildArgs: args.buildArg,
         cacheTest: false,
+        waste: false,
         buildTimeoutMs: args.timeout ? args.timeout * 1000 : undefined,
       });
       if (!r.optimized.build.ok) {

@@ -75,6 +75,19 @@ export function formatReport(r: VerifyReport): string {
       ),
     );
   }
+  if (r.wasted) {
+    out.push(
+      row(
+        [
+          '  wasted bytes',
+          humanSize(r.wasted.before),
+          humanSize(r.wasted.after),
+          signed(r.wasted.change, humanSize),
+        ],
+        w,
+      ),
+    );
+  }
   if (r.layers) {
     out.push(
       row(
@@ -135,6 +148,21 @@ export function formatReport(r: VerifyReport): string {
       out.push(`    - ${humanSize(e.size).padStart(9)}  ${clip(e.createdBy, 96)}`);
     for (const e of r.changedLayers.optimized)
       out.push(`    + ${humanSize(e.size).padStart(9)}  ${clip(e.createdBy, 96)}`);
+  }
+
+  for (const [label, s] of [
+    ['original', o],
+    ['optimized', p],
+  ] as const) {
+    if (!s.waste?.files) continue;
+    out.push(
+      '',
+      `  wasted in ${label}: ${humanSize(s.waste.bytes)} in ${s.waste.files} file${s.waste.files === 1 ? '' : 's'} hidden by a later layer; largest:`,
+    );
+    for (const f of s.waste.top.slice(0, 3))
+      out.push(
+        `    ${humanSize(f.size).padStart(9)}  ${clip(f.path, 70)} (layer ${f.layer}, ${f.how} by layer ${f.hiddenBy})`,
+      );
   }
 
   out.push('');

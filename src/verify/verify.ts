@@ -31,6 +31,7 @@ import {
   type ImageFacts,
   type LayerEntry,
 } from './docker.js';
+import { imageWaste, type Waste } from './waste.js';
 
 export interface VerifyInput {
   client: DockerClient;
@@ -49,6 +50,8 @@ export interface VerifyInput {
   edit?: string | null;
   /** Run the cache test (default true). */
   cacheTest?: boolean;
+  /** Compute each image's wasted bytes from `docker save` (default true). */
+  waste?: boolean;
   /** `docker run --rm` both images and compare their output (default false). */
   run?: boolean;
   buildTimeoutMs?: number;
@@ -83,6 +86,9 @@ export interface Side {
   image: { id: string; size: number; layers: number } | null;
   /** History entries, oldest first (CreatedBy shortened, uncompressed bytes). */
   history: LayerEntry[];
+  /** Bytes the image's layers store but a later layer hides (deleted, overwritten, re-owned);
+   * null when it could not be computed (a warning says why), absent when not asked for. */
+  waste?: Waste | null;
   cache?: CacheSide;
   run?: { code: number | null; output: string; timedOut: boolean };
 }
@@ -103,6 +109,8 @@ export interface VerifyReport {
   optimized: Side;
   size: { before: number; after: number; change: number; percent: number } | null;
   layers: { before: number; after: number } | null;
+  /** Wasted bytes (see Side.waste) of both images, when both were computed. */
+  wasted: { before: number; after: number; change: number } | null;
   /** History entries only one side has (same text and size on both sides are left out). */
   changedLayers: { original: LayerEntry[]; optimized: LayerEntry[] };
   cacheTest: { file: string | null; skipped?: string };
@@ -347,6 +355,13 @@ export async function verify(input: VerifyInput): Promise<VerifyReport> {
       scratch.images.push(facts.id);
       out.image = { id: facts.id, size: facts.size, layers: facts.layers };
       out.history = facts.history;
+      if (input.waste !== false) {
+        progress(`measuring wasted bytes of ${label} (docker save) ...`);
+        out.waste = await imageWaste(client, tag, scratch.dir).catch((e: Error) => {
+          warnings.push(`wasted bytes of the ${label} image: ${e.message}`);
+          return null;
+        });
+      }
       return out;
     };
     const original = await side('original');
@@ -438,6 +453,14 @@ export async function verify(input: VerifyInput): Promise<VerifyReport> {
           }
         : null,
       layers: both ? { before: original.image!.layers, after: optimized.image!.layers } : null,
+      wasted:
+        original.waste && optimized.waste
+          ? {
+              before: original.waste.bytes,
+              after: optimized.waste.bytes,
+              change: optimized.waste.bytes - original.waste.bytes,
+            }
+          : null,
       changedLayers: {
         original: historyOnlyIn(original.history, optimized.history),
         optimized: historyOnlyIn(optimized.history, original.history),

@@ -25,7 +25,7 @@ export type Engine =
   | { skip: string; client?: undefined; dir?: undefined };
 
 /** The engines the test files use (.ci/run prepares them while the unit suite runs). */
-export const ENGINES = ['apt', 'cache', 'cli'] as const;
+export const ENGINES = ['apt', 'cache', 'cli', 'layer'] as const;
 /** The state folder of a test file's private engine. */
 export const engineDir = (name: (typeof ENGINES)[number]) => `/tmp/dfo-docker-${name}`;
 

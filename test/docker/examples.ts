@@ -3,8 +3,10 @@
  * both build; the optimized image must not be larger (and, for the apt and multi-stage cases,
  * smaller by the stated margin); after a source edit the install step must be a cache hit in the
  * optimized build (and, where the fix is about caching, must have re-run in the original); both
- * containers must print the same output. Run with `npm run test:docker`: the examples are split
- * over two test files (examples-*.test.ts) so that the two jest workers share the builds evenly.
+ * containers must print the same output; verify's wasted bytes must not grow, and for the
+ * layer-waste examples the image shrinks by at least 90% of them and they go to (near) zero. Run
+ * with `npm run test:docker`: the examples are split over three test files (examples-*.test.ts)
+ * so that the two jest workers share the builds evenly.
  */
 import { describe, expect, test } from '@jest/globals';
 import * as path from 'node:path';
@@ -29,6 +31,9 @@ interface Case {
   cacheFix?: boolean;
   /** What the container prints. */
   prints: RegExp;
+  /** A layer-waste fix: the original wastes at least this many bytes (verify's measure), the
+   * optimized image is smaller by at least 90% of them, and wastes (near) nothing. */
+  wastes?: number;
 }
 
 export const CASES: Case[] = [
@@ -66,6 +71,18 @@ export const CASES: Case[] = [
     prints: /^multi-stage: lines=1 words=9 bytes=44\n$/,
   },
   {
+    name: 'layer-chown',
+    fixes: ['layer-waste/copy-chown'],
+    wastes: 3_000_000,
+    prints: /^layer-chown: 10 files, data 3584000 bytes, owners: app:app , \/app writable\n$/,
+  },
+  {
+    name: 'layer-download',
+    fixes: ['layer-waste/delete-later'],
+    wastes: 6_000_000,
+    prints: /^layer-download: model 6000000 bytes; \/tmp holds 0 files\n$/,
+  },
+  {
     name: 'optimal',
     unchanged: true,
     install: /apt-get install/,
@@ -77,6 +94,7 @@ export const CASES: Case[] = [
 export const GROUPS = {
   apt: ['apt-cleanup', 'multi-stage', 'c-multistage'],
   cache: ['python-deps', 'dockerignore', 'optimal'],
+  layer: ['layer-chown', 'layer-download'],
 };
 {
   const grouped = Object.values(GROUPS).flat().sort();
@@ -175,6 +193,20 @@ function defineCases(engine: Engine, cases: Case[]): void {
       );
       expect(facts.certain.length).toBeGreaterThan(0); // the edited file's COPY at least
       expect({ side, ...facts }).toMatchObject({ missed: [], unpredicted: [] });
+    }
+
+    // Wasted bytes: measured on both sides (the control and every example: none may grow); for a
+    // layer-waste fix the image shrinks by at least 90% of what the original wasted, and the
+    // optimized image wastes (near) nothing.
+    const wasted = r.wasted!;
+    expect({ ...facts, wasted, warnings: r.warnings }).toMatchObject({
+      wasted: expect.objectContaining({ before: expect.any(Number) }),
+    });
+    expect(wasted.after).toBeLessThanOrEqual(wasted.before + SIZE_SLACK);
+    if (c.wastes) {
+      expect(wasted.before).toBeGreaterThanOrEqual(c.wastes);
+      expect(size.before - size.after).toBeGreaterThanOrEqual(0.9 * wasted.before);
+      expect(wasted.after).toBeLessThanOrEqual(0.01 * wasted.before);
     }
 
     // Nothing got worse (build, size, output, cache), as `verify` itself judges it.

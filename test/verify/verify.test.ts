@@ -259,6 +259,7 @@ function report(over: Partial<VerifyReport> = {}): VerifyReport {
     changed: true,
     files: ['examples/apt-cleanup/Dockerfile'],
     verdict: 'ok',
+    wasted: null,
     original: {
       ...side(185_900_000, 8),
       cache: {
