@@ -10,9 +10,9 @@ export default {
     ],
   },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/dist/', '<rootDir>/test/docker/'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '<rootDir>/test/docker/', '<rootDir>/editors/'],
   // fixtures and examples hold package.json files of their own (same names: haste collisions)
-  modulePathIgnorePatterns: ['<rootDir>/fixtures/', '<rootDir>/examples/', '<rootDir>/dist/'],
+  modulePathIgnorePatterns: ['<rootDir>/fixtures/', '<rootDir>/examples/', '<rootDir>/dist/', '<rootDir>/editors/'],
   // Two workers even on 2 cores (jest's default is cores - 1): the pre-commit test mostly waits
   // on npm, so it runs beside the fixtures (cold run on 2 cores: 107 s -> 77 s).
   maxWorkers: 2,

@@ -28,7 +28,16 @@ describe('layering', () => {
 
   test('model, context, io, engine and toolkit never import transforms, api, cli, explain or verify', () => {
     const low = new Set(['model', 'context', 'io', 'engine', 'toolkit', 'errors']);
-    const high = new Set(['transforms', 'api', 'cli', 'explain', 'verify', 'index', 'cache']);
+    const high = new Set([
+      'transforms',
+      'api',
+      'cli',
+      'lsp',
+      'explain',
+      'verify',
+      'index',
+      'cache',
+    ]);
     const bad = edges.filter((e) => low.has(layerOf(e.from)) && high.has(layerOf(e.to)));
     expect(show(bad)).toEqual([]);
   });
@@ -48,6 +57,13 @@ describe('layering', () => {
   test('cache, explain and verify never import cli', () => {
     const bad = edges.filter(
       (e) => ['cache', 'explain', 'verify'].includes(layerOf(e.from)) && layerOf(e.to) === 'cli',
+    );
+    expect(show(bad)).toEqual([]);
+  });
+
+  test('the language server (src/lsp, an entry point like the CLI) is imported by the CLI only', () => {
+    const bad = edges.filter(
+      (e) => layerOf(e.to) === 'lsp' && !['lsp', 'cli'].includes(layerOf(e.from)),
     );
     expect(show(bad)).toEqual([]);
   });

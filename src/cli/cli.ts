@@ -89,6 +89,21 @@ export async function main(
         exitCode = runRules(io, a.format, custom?.transforms);
       },
     )
+    .command(
+      'lsp',
+      'Run the language server (LSP over --stdio) for editors: diagnostics, quick fixes, cache hovers',
+      (y) =>
+        y.option('stdio', {
+          type: 'boolean',
+          describe: 'Talk LSP over stdin/stdout (the only transport)',
+        }),
+      async () => {
+        // Runs until the client sends `exit` (the connection then ends the process).
+        const { startServer } = await import('../lsp/server.js');
+        startServer();
+        exitCode = await new Promise<number>(() => {});
+      },
+    )
     .demandCommand(1, 'a command is required (try: fix --dry-run .)')
     .strict()
     .help()

@@ -1,0 +1,218 @@
+/**
+ * What the language server knows about one Dockerfile: the fixes `fix` would report for the
+ * editor's (unsaved) text over the build context and config found on disk as `fix` finds them,
+ * and the workspace edits of the code actions. No LSP connection here: plain functions the
+ * server (src/lsp/server.ts) and the tests call. See README "Editors".
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { optimize, type OptimizeOptions, type OptimizeResult } from '../api.js';
+import { optimizeOptionsFrom, splitList } from '../cli/options.js';
+import { ConfigError, findConfig, type LoadedConfig } from '../context/config.js';
+import { DiskContext } from '../context/context.js';
+import { contextAfter, explain, type ExplainResult } from '../explain/explain.js';
+import type { FixReport } from '../engine/loop.js';
+import { transforms as registry } from '../../transforms/index.js';
+
+/** The client's settings (`dockerfileOptimizer.*` in VS Code, `settings` in Neovim). */
+export interface ServerSettings {
+  /** Also apply review fixes in "fix all". */
+  unsafe?: boolean;
+  /** Only these transforms or rules (comma-separated string or list). */
+  only?: string | string[];
+  /** Not these transforms or rules. */
+  skip?: string | string[];
+}
+
+export interface Analysis {
+  /** The Dockerfile's absolute path. */
+  file: string;
+  /** The build context directory. */
+  contextDir: string;
+  /** The options `fix` would use (config + settings), without `unsafe`. */
+  options: OptimizeOptions;
+  /** `fix` (safe) on the text: its `fixes` lists review fixes too (applied: false). */
+  result: OptimizeResult;
+  /** A config or usage problem: reported as one diagnostic, nothing else. */
+  error: string | null;
+}
+
+const known = (id: string) => {
+  const t = registry.find((x) => x.meta.id === id.split('/')[0]);
+  if (!t) return false;
+  return !id.includes('/') || !t.meta.rules || t.meta.rules.some((r) => r.id === id);
+};
+
+/** The config file that applies to a Dockerfile (null: none); a broken one throws ConfigError. */
+export function configFor(file: string): LoadedConfig | null {
+  return findConfig(path.dirname(file), known, new Map());
+}
+
+/** Optimize the editor's text as `fix` would optimize the file on disk. */
+export async function analyse(
+  file: string,
+  text: string,
+  settings: ServerSettings = {},
+): Promise<Analysis> {
+  const contextDir = path.dirname(file);
+  const base = {
+    path: file,
+    cwd: contextDir,
+    context: new DiskContext(contextDir, file),
+  };
+  let options: OptimizeOptions = base;
+  try {
+    const config = configFor(file);
+    const fromConfig = optimizeOptionsFrom(
+      { only: settings.only, skip: settings.skip },
+      config?.config ?? null,
+    );
+    options = { ...base, ...fromConfig, unsafe: false };
+    const result = await optimize(text, options);
+    return { file, contextDir, options, result, error: null };
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    if (err instanceof ConfigError || (err as { kind?: string }).kind === 'usage') {
+      const empty: OptimizeResult = {
+        output: text,
+        diff: '',
+        fixes: [],
+        skipped: [],
+        suppressed: [],
+        files: [],
+        changed: false,
+      };
+      return { file, contextDir, options, result: empty, error: msg };
+    }
+    throw err;
+  }
+}
+
+/** The result of applying fixes: `fix` (unsafe false) or `fix --unsafe`, or one rule only. */
+export async function fixResult(
+  a: Analysis,
+  text: string,
+  how: { unsafe: boolean; rule?: string },
+): Promise<OptimizeResult> {
+  const opts: OptimizeOptions = { ...a.options, unsafe: how.unsafe };
+  if (how.rule) {
+    opts.only = [how.rule];
+    opts.skip = (a.options.skip ?? []).filter((s) => s !== how.rule);
+  }
+  return optimize(text, opts);
+}
+
+/** The smallest single replacement turning `before` into `after` (offsets into `before`). */
+export function changedRegion(
+  before: string,
+  after: string,
+): { start: number; end: number; text: string } | null {
+  if (before === after) return null;
+  let s = 0;
+  const max = Math.min(before.length, after.length);
+  while (s < max && before.charCodeAt(s) === after.charCodeAt(s)) s++;
+  let e = 0;
+  while (
+    e < max - s &&
+    before.charCodeAt(before.length - 1 - e) === after.charCodeAt(after.length - 1 - e)
+  )
+    e++;
+  return { start: s, end: before.length - e, text: after.slice(s, after.length - e) };
+}
+
+/** Line/character (UTF-16) of an offset. */
+export function positionAt(text: string, offset: number): { line: number; character: number } {
+  let line = 0;
+  let lineStart = 0;
+  for (let i = 0; i < offset; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, character: offset - lineStart };
+}
+
+export interface FileEditPlan {
+  uri: string;
+  /** null: the file is new (create it first). */
+  before: string | null;
+  after: string;
+}
+
+/** Every file a fix result changes, the Dockerfile first. */
+export function filePlans(
+  result: OptimizeResult,
+  dockerfile: string,
+  text: string,
+): FileEditPlan[] {
+  const plans: FileEditPlan[] = [];
+  if (result.output !== text)
+    plans.push({ uri: pathToFileURL(dockerfile).href, before: text, after: result.output });
+  for (const f of result.files) {
+    if (!f.absolutePath || path.resolve(f.absolutePath) === path.resolve(dockerfile)) continue;
+    plans.push({ uri: pathToFileURL(f.absolutePath).href, before: f.before, after: f.after });
+  }
+  return plans;
+}
+
+/** The comment that silences a rule on the next instruction, indented like that line. */
+export function ignoreComment(text: string, line0: number, ruleId: string, eol: string) {
+  const lines = text.split(/\r?\n/);
+  const indent = /^[ \t]*/.exec(lines[line0] ?? '')![0];
+  return `${indent}# dockerfile-optimizer ignore=${ruleId}${eol}`;
+}
+
+export const docsUrl = (f: Pick<FixReport, 'transform'>) => {
+  const local = path.resolve(
+    path.dirname(new URL(import.meta.url).pathname),
+    '../../../docs/rules',
+    `${f.transform}.md`,
+  );
+  return fs.existsSync(local) ? pathToFileURL(local).href : undefined;
+};
+
+/** What a source edit re-runs from a step on, before and after the fixes, as Markdown. */
+export function cacheHover(a: Analysis, text: string, line1: number): string | null {
+  const ctx = new DiskContext(a.contextDir, a.file);
+  let before: ExplainResult;
+  try {
+    before = explain({ text, context: ctx });
+  } catch {
+    return null;
+  }
+  const step = before.steps.find((s) => s.line === line1);
+  if (!step) return null;
+  const source = before.edits.find((e) => e.kind === 'source');
+  if (!source) return null;
+  const out: string[] = [`**${step.buildkit.prefix}** ${step.instruction}`, ''];
+  const from = source.reruns.filter((r) => r.line >= line1);
+  const listed = (rs: typeof from) =>
+    rs.map(
+      (r) =>
+        `- \`${r.buildkit.prefix}\` ${r.instruction.slice(0, 80)}${r.reason ? ` (expensive: ${r.reason})` : ''}${r.certain ? '' : ' (maybe)'}`,
+    );
+  if (!source.reruns.some((r) => r.line === line1))
+    out.push(`Editing \`${source.path}\` does not re-run this step (it stays cached).`);
+  else out.push(`Editing \`${source.path}\` re-runs this step and what follows:`, ...listed(from));
+  if (a.result.changed) {
+    try {
+      const after = explain({
+        text: a.result.output,
+        context: contextAfter(ctx, a.result),
+        edits: [source.path],
+      });
+      const e = after.edits[0]!;
+      out.push(
+        '',
+        `After the safe fixes, the same edit re-runs ${e.reruns.length} of ${after.steps.length} steps (now ${source.reruns.length}).`,
+      );
+    } catch {
+      /* the fixed text could not be explained: say nothing about it */
+    }
+  }
+  return out.join('\n');
+}
+
+export { splitList };
