@@ -107,6 +107,9 @@ export interface CaseSpec {
   dockerfile?: string;
   /** The context file `expected.dockerignore` describes (default `.dockerignore`). */
   ignoreFile?: string;
+  /** Make the context a git repository at test time: `git init` + `git add` of these paths
+   * (`.` adds every file its .gitignore does not ignore); the rest stays untracked. */
+  git?: string[];
 }
 
 export interface FixtureCase {
@@ -165,10 +168,22 @@ export function materialise(
     if (c.hasContext) copyDir(path.join(c.dir, 'context'), context);
     else fs.mkdirSync(context);
     writeTree(context, c.extra);
+    if (c.spec.git) gitInit(context, c.spec.git);
     if (c.spec.dockerfile) dockerfile = path.join(context, ...c.spec.dockerfile.split('/'));
   }
   fs.writeFileSync(dockerfile, dockerfileText);
   return { dir, dockerfile, context };
+}
+
+/** A git repository in `dir` with `paths` added to the index (no commit needed). */
+export function gitInit(dir: string, paths: string[]): void {
+  for (const args of [
+    ['init', '-q'],
+    ['add', '--', ...paths],
+  ]) {
+    const r = spawnSync('git', args, { cwd: dir, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`git ${args.join(' ')} in ${dir}: ${r.stderr}`);
+  }
 }
 
 export function toCRLF(s: string): string {

@@ -65,6 +65,28 @@ function optionsFor(
   };
 }
 
+/** One edit of a file shared by several Dockerfiles (a common .dockerignore) is reported once
+ * per run: a review fix (not applied, so the next Dockerfile does not see it) with the same
+ * rule, file and added lines as one already reported is dropped. */
+function dropRepeatedSharedFixes(
+  result: OptimizeResult,
+  contextDir: string,
+  seen: Set<string>,
+): OptimizeResult {
+  const fixes = result.fixes.filter((f) => {
+    if (f.applied || f.files.length === 0 || !f.data || !('added' in f.data)) return true;
+    const key = JSON.stringify([
+      f.ruleId,
+      f.files.map((p) => path.resolve(contextDir, p)),
+      f.data.added,
+    ]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return fixes.length === result.fixes.length ? result : { ...result, fixes };
+}
+
 /** `dockerfile-optimizer fix`: resolves to the exit code. */
 export async function runFix(
   args: FixArgs,
@@ -83,6 +105,8 @@ export async function runFix(
   // Pending edits of files shared by several Dockerfiles (a common .dockerignore).
   const pending = new Map<string, string>();
   const merged = new Map<string, FileChange>();
+  /** Review fixes of a shared file (a common .dockerignore) already reported in this run. */
+  const sharedReported = new Set<string>();
   let stdinResult = null as OptimizeResult | null;
   /** fix --dry-run: the cache line (source edit, before vs after) of each changed Dockerfile. */
   const cacheLines = new Map<OptimizeResult, string>();
@@ -106,6 +130,7 @@ export async function runFix(
         context: contextDir ?? undefined,
         pending,
       });
+      result = dropRepeatedSharedFixes(result, contextDir ?? path.dirname(file), sharedReported);
       for (const change of result.files) {
         const key = change.absolutePath ?? change.path;
         const prior = merged.get(key);

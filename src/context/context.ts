@@ -4,7 +4,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { BuildContext, ContextEntry, WalkOptions } from '../model/types.js';
+import type { BuildContext, ContextEntry, GitStatus, WalkOptions } from '../model/types.js';
+import { GitIndex, gitStatusOf } from './git.js';
 
 const DEFAULT_WALK_LIMIT = 200_000;
 
@@ -32,6 +33,7 @@ export class DiskContext implements BuildContext {
   readonly dockerfilePath: string | null;
   private readonly cache = new Map<string, string | null>();
   private walked: ContextEntry[] | null = null;
+  private git: ((rel: string) => GitStatus) | null | undefined;
 
   constructor(
     readonly root: string,
@@ -135,6 +137,19 @@ export class DiskContext implements BuildContext {
     if (!options.descend && !options.limit) this.walked = out;
     return out;
   }
+
+  gitStatus(p: string): GitStatus | null {
+    if (this.git === undefined) this.git = gitStatusOf(this.root);
+    const rel = cleanRelative(p);
+    return this.git === null || rel === null ? null : this.git(rel);
+  }
+}
+
+/** Git facts for a MemoryContext (tests, API users): the tracked paths and the ignored ones
+ * (files or folders); everything else is untracked. */
+export interface MemoryGit {
+  tracked: string[];
+  ignored?: string[];
 }
 
 /** A context given as a map of relative path -> content (API users, tests). */
@@ -144,10 +159,19 @@ export class MemoryContext implements BuildContext {
   private readonly files = new Map<string, string>();
   private readonly dirs = new Set<string>(['']);
 
+  private readonly git: GitIndex | null;
+
   constructor(
     files: Record<string, string>,
     readonly dockerfilePath: string | null = null,
+    options: { git?: MemoryGit | null } = {},
   ) {
+    this.git = options.git
+      ? new GitIndex(
+          options.git.tracked.map((p) => cleanRelative(p) ?? p),
+          (options.git.ignored ?? []).map((p) => cleanRelative(p) ?? p),
+        )
+      : null;
     for (const [p, content] of Object.entries(files)) {
       const rel = cleanRelative(p);
       if (!rel) continue;
@@ -208,6 +232,11 @@ export class MemoryContext implements BuildContext {
     visit('');
     return out;
   }
+
+  gitStatus(p: string): GitStatus | null {
+    const rel = cleanRelative(p);
+    return this.git === null || rel === null ? null : this.git.status(rel);
+  }
 }
 
 /** No context at all (stdin, API without one). */
@@ -229,6 +258,9 @@ export class NoContext implements BuildContext {
   }
   walk(): ContextEntry[] {
     return [];
+  }
+  gitStatus(): GitStatus | null {
+    return null;
   }
 }
 
@@ -254,6 +286,9 @@ export class OverlayContext implements BuildContext {
   }
   isDirectory(p: string): boolean {
     return this.base.isDirectory(p);
+  }
+  gitStatus(p: string): GitStatus | null {
+    return this.base.gitStatus?.(p) ?? null;
   }
   readFile(p: string): string | null {
     const rel = cleanRelative(p);

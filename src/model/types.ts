@@ -118,6 +118,9 @@ export interface WalkOptions {
   limit?: number;
 }
 
+/** What git says about a path: in the index, neither in it nor ignored, or ignored. */
+export type GitStatus = 'tracked' | 'untracked' | 'ignored';
+
 export interface BuildContext {
   /** Absolute directory on disk, or null when there is no context (stdin, API without one). */
   readonly root: string | null;
@@ -133,6 +136,9 @@ export interface BuildContext {
   walk(options?: WalkOptions): ContextEntry[];
   /** Path of the Dockerfile relative to the context root if it lies inside, else null. */
   readonly dockerfilePath: string | null;
+  /** What git says about a context-relative path (a folder is `tracked` when it holds a tracked
+   * file), or null when the context is in no git repository (or the view does not know). */
+  gitStatus?(path: string): GitStatus | null;
 }
 
 // ---------------------------------------------------------------------------------------------

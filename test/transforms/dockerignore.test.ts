@@ -21,6 +21,9 @@ const NODE_APP = [
   '',
 ].join('\n');
 
+/** A private key block: a secret by content wherever it sits. */
+const KEY_PEM = '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49\n-----END PRIVATE KEY-----\n';
+
 /** Runs only the dockerignore transform on `df` over an in-memory context. */
 function runIgnore(df: string, context: Record<string, string>) {
   return optimize(df, { only: ['dockerignore'], context });
@@ -146,9 +149,9 @@ describe('dockerignore transform', () => {
     const result = await runIgnore(df, {
       'package.json': '{}\n',
       '.env.sample': 'A=\n',
-      '.env.local': 'A=1\n',
-      'certs/ca.pem': 'pem\n',
-      'ops/deploy.pem': 'pem\n',
+      '.env.local': 'API_TOKEN=1\n',
+      'certs/ca.pem': KEY_PEM,
+      'ops/deploy.pem': KEY_PEM,
     });
     const after = result.files[0]!.after;
     expect(after).toContain('\n**/*.pem\n!certs/ca.pem\n');
@@ -191,8 +194,8 @@ describe('dockerignore transform', () => {
   test('the message names the secret files, never a template', async () => {
     const result = await runIgnore(NODE_APP, {
       'package.json': '{}\n',
-      '.env': 'A=1\n',
-      '.env.staging': 'A=2\n',
+      '.env': 'API_TOKEN=1\n',
+      '.env.staging': 'API_TOKEN=2\n',
       '.env.example': 'A=\n',
       '.env.staging.sample': 'A=\n',
     });
@@ -209,7 +212,7 @@ describe('dockerignore transform', () => {
     const result = await runIgnore(df, {
       'package.json': '{}\n',
       'index.js': '\n',
-      '.env.local': 'A=1\n',
+      '.env.local': 'API_TOKEN=1\n',
       '.env.example': 'A=\n',
     });
     expect(result.files[0]!.after).toContain('\n.env.*\n');
@@ -219,9 +222,9 @@ describe('dockerignore transform', () => {
   test('test/CI env files count as versioned only when a .gitignore in the context does not ignore them', async () => {
     const ctx = (gitignore: string | null) => ({
       'package.json': '{}\n',
-      '.env.local': 'A=1\n',
-      '.env.ci': 'A=ci\n',
-      'web/.env.testing': 'A=t\n',
+      '.env.local': 'API_TOKEN=1\n',
+      '.env.ci': 'DB_PASSWORD=ci\n',
+      'web/.env.testing': 'DB_PASSWORD=t\n',
       ...(gitignore === null ? {} : { '.gitignore': gitignore }),
     });
     const run = async (gitignore: string | null) =>
@@ -238,7 +241,7 @@ describe('dockerignore transform', () => {
     // A nested .gitignore counts for its folder.
     const nested = await runIgnore(NODE_APP, {
       ...ctx('.env.local\n'),
-      'web/.env.local': 'A=1\n',
+      'web/.env.local': 'API_TOKEN=1\n',
       'web/.gitignore': '*.local\n',
     });
     expect(nested.files[0]!.after).toContain('\n**/.env.*\n!.env.ci\n!web/.env.testing\n\n');

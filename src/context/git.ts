@@ -1,0 +1,88 @@
+/**
+ * What git says about the files of a build context: tracked, untracked, ignored, or no repository
+ * at all. Read once per repository (`git ls-files -z` for the index, plus the ignored list) and
+ * cached for the process; the context views (context.ts) answer `gitStatus(path)` from it.
+ */
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import type { GitStatus } from '../model/types.js';
+
+/** The tracked and ignored paths of one repository, relative to its top folder. */
+export class GitIndex {
+  private readonly tracked = new Set<string>();
+  /** Folders holding at least one tracked file (and every folder above them). */
+  private readonly trackedDirs = new Set<string>(['']);
+  private readonly ignored = new Set<string>();
+
+  constructor(tracked: Iterable<string>, ignored: Iterable<string>) {
+    for (const p of tracked) {
+      this.tracked.add(p);
+      const parts = p.split('/');
+      for (let i = 1; i < parts.length; i++) this.trackedDirs.add(parts.slice(0, i).join('/'));
+    }
+    for (const p of ignored) this.ignored.add(p.replace(/\/+$/, ''));
+  }
+
+  /** Status of a `/`-separated path relative to the repository top; a folder is `tracked` when
+   * it holds a tracked file. */
+  status(p: string): GitStatus {
+    if (this.tracked.has(p) || this.trackedDirs.has(p)) return 'tracked';
+    const parts = p.split('/');
+    for (let i = parts.length; i >= 1; i--)
+      if (this.ignored.has(parts.slice(0, i).join('/'))) return 'ignored';
+    return 'untracked';
+  }
+}
+
+const repos = new Map<string, GitIndex | null>();
+const tops = new Map<string, string | null>();
+
+function git(cwd: string, args: string[]): string | null {
+  const r = spawnSync('git', ['-C', cwd, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  return r.status === 0 ? r.stdout : null;
+}
+
+/** The repository top folder holding `dir`, or null (not in a repository, or no git). */
+function topOf(dir: string): string | null {
+  if (tops.has(dir)) return tops.get(dir)!;
+  const out = git(dir, ['rev-parse', '--show-toplevel']);
+  const top = out === null ? null : path.resolve(out.trim());
+  tops.set(dir, top);
+  return top;
+}
+
+/** A status function for paths relative to `root` (a folder on disk), or null without a
+ * repository. */
+export function gitStatusOf(root: string): ((rel: string) => GitStatus) | null {
+  const top = topOf(root);
+  if (top === null) return null;
+  let index = repos.get(top);
+  if (index === undefined) {
+    const tracked = git(top, ['ls-files', '-z']);
+    const ignored = git(top, [
+      'ls-files',
+      '-z',
+      '--others',
+      '--ignored',
+      '--exclude-standard',
+      '--directory',
+    ]);
+    index =
+      tracked === null
+        ? null
+        : new GitIndex(
+            tracked.split('\0').filter(Boolean),
+            (ignored ?? '').split('\0').filter(Boolean),
+          );
+    repos.set(top, index);
+  }
+  if (index === null) return null;
+  const rel = path.relative(top, root).split(path.sep).join('/');
+  const prefix = rel === '' ? '' : `${rel}/`;
+  const idx = index;
+  return (p) => idx.status(p === '' ? rel : prefix + p);
+}

@@ -1,0 +1,215 @@
+/**
+ * The analysis every `dockerignore` rule shares: walk the context (never into folders already
+ * ignored or about to be ignored wholesale), collect what this Dockerfile and every other one in
+ * the context takes by name, propose candidates and re-include what a pattern would hide. The
+ * rules then turn `chosen` into fixes. See docs/rules/dockerignore.md ("Fix safety").
+ */
+import { parseDockerfile } from '../../src/model/dockerfile.js';
+import { cleanRelative } from '../../src/context/context.js';
+import { globToRegExp, hasGlob } from '../../src/toolkit/copy.js';
+import { loadIgnore, matcher } from '../../src/context/ignore.js';
+import { detectEol } from '../../src/model/text.js';
+import type {
+  BuildContext,
+  CheckContext,
+  ContextEntry,
+  DockerfileModel,
+  Finding,
+  Skipped,
+} from '../../src/model/types.js';
+import { clutterCandidates, gitReader, isJunk } from './clutter.js';
+import { bulkMatcher } from './ignore-file.js';
+import {
+  basename,
+  Entries,
+  under,
+  type Analysis,
+  type Candidate,
+  type Proposed,
+  type Source,
+  type Usage,
+} from './model.js';
+import { copiedSecret, secretCandidates } from './secrets.js';
+import { isDockerfileName, usageOf } from './usage.js';
+
+/** Runs the shared analysis; `analysis` is null when no rule can propose anything. */
+export function analyse(
+  model: DockerfileModel,
+  ctx: CheckContext,
+): { findings: Finding[]; analysis: Analysis | null } {
+  const bc = ctx.buildContext;
+  const usage = usageOf(model);
+  const findings: Finding[] = [];
+  if (usage.unresolved) {
+    findings.push({
+      ruleId: 'dockerignore/create',
+      reason: `the COPY/ADD source ${usage.unresolved.raw} cannot be resolved, so the files the build needs are unknown and no ignore entry can be proven safe`,
+      at: usage.unresolved.at,
+    } satisfies Skipped);
+    return { findings, analysis: null };
+  }
+  const ignore = loadIgnore(bc);
+  const ignorePath = ignore.path ?? '.dockerignore';
+  const oldPatterns = ignore.patterns;
+  const oldHasNeg = oldPatterns.some((p) => p.startsWith('!'));
+  const oldIgnored = bulkMatcher(oldPatterns);
+
+  // 1. Analysis walk: never into folders already ignored, nor into ones we ignore wholesale.
+  const junkRoots: string[] = [];
+  const entries = bc.walk({
+    descend: (d) => {
+      if (!oldHasNeg && oldIgnored(d.path, true)) return false;
+      if (isJunk(d, bc)) {
+        junkRoots.push(d.path);
+        return false;
+      }
+      return true;
+    },
+  });
+  const visible = entries.filter((e) => !oldIgnored(e.path, e.isDirectory));
+
+  // 2. What the build needs: sources of this Dockerfile and of every other one in the context.
+  const sources = [...usage.sources];
+  let copiedWhole = usage.whole !== null;
+  for (const e of entries) {
+    if (e.isDirectory || !isDockerfileName(basename(e.path)) || e.path === bc.dockerfilePath)
+      continue;
+    const text = bc.readFile(e.path);
+    if (text === null) continue;
+    let other: Usage;
+    try {
+      other = usageOf(parseDockerfile(text.replace(/^\uFEFF/, '')));
+    } catch {
+      continue;
+    }
+    // Only builds that use this context read its root ignore file: their sources are
+    // relative to the root (a build with the Dockerfile's own folder as context reads that
+    // folder's ignore file instead).
+    for (const s of other.sources)
+      sources.push({ ...s, line: null, instr: `${e.path}: ${s.instr}` });
+    if (other.whole) copiedWhole = true;
+  }
+  // A named source missing from the context means the build uses another context (e.g. the
+  // repository root with `-f sub/Dockerfile`): this context's ignore file is not the one read.
+  const missing = usage.sources.find((s) => !hasGlob(s.path) && !bc.exists(s.path));
+  if (missing) {
+    findings.push({
+      ruleId: 'dockerignore/create',
+      reason: `${missing.path} (line ${missing.line}) is not in this build context, so the build probably uses another one; pass it with --context`,
+      at: missing.at,
+    } satisfies Skipped);
+    return { findings, analysis: null };
+  }
+  const needed = new Map<string, Source>();
+  for (const s of sources) {
+    if (hasGlob(s.path)) {
+      const re = globToRegExp(s.path);
+      for (const e of entries) if (re.test(e.path) && !needed.has(e.path)) needed.set(e.path, s);
+    } else if (!needed.has(s.path)) needed.set(s.path, s);
+  }
+  const gitNeeded = gitReader(model, usage, bc);
+
+  // 3. Candidates, then the needed-file check for each.
+  const index = new Entries(visible);
+  let candidates: Candidate[] = [
+    ...secretCandidates(index, bc, usage),
+    ...clutterCandidates(index, bc, usage, ignorePath),
+  ];
+  const keep = new Set(ctx.options.dockerignore?.keep ?? []);
+  candidates = candidates.filter((c) => !keep.has(c.pattern));
+  for (const p of ctx.options.dockerignore?.add ?? []) {
+    if (!oldPatterns.includes(p)) candidates.push({ group: 'project', pattern: p, triggers: [] });
+  }
+  if (gitNeeded) {
+    const git = candidates.find((c) => c.pattern === '.git' || c.pattern === '**/.git');
+    if (git && gitNeeded.review) git.review = { kind: 'clutter', why: gitNeeded.why };
+    else if (git) {
+      candidates = candidates.filter((c) => c !== git);
+      findings.push({
+        ruleId: 'dockerignore/create',
+        reason: `.git is left in the context: ${gitNeeded.why}`,
+        at: gitNeeded.at,
+      } satisfies Skipped);
+    }
+  }
+  // Paths the user re-included on purpose stay visible (but not a secret that needs a review:
+  // our own safe entry re-included it so that the review fix decides).
+  const reviewPaths = new Set(
+    candidates.filter((c) => c.review && c.group === 'secrets').flatMap((c) => c.triggers),
+  );
+  for (const p of oldPatterns) {
+    if (!p.startsWith('!')) continue;
+    const body = cleanRelative(p.slice(1).trim());
+    if (!body || reviewPaths.has(body)) continue;
+    const src: Source = { path: body, line: null, at: 0, instr: p };
+    if (hasGlob(body)) {
+      const re = globToRegExp(body);
+      for (const e of entries) if (re.test(e.path) && !needed.has(e.path)) needed.set(e.path, src);
+    } else if (!needed.has(body)) needed.set(body, src);
+  }
+  const neededList = [...needed.entries()];
+  const proposed: Proposed[] = [];
+  for (const c of candidates) {
+    const m = matcher([c.pattern]);
+    const reinclude: string[] = [...(c.keep ?? [])];
+    const hidden = (p: string, src: Source) => {
+      reinclude.push(p);
+      const skip = copiedSecret(c, p, src);
+      if (skip) findings.push(skip);
+    };
+    // Templates and the like that a whole-context copy takes stay visible (a RUN such as
+    // `cp .env.example .env` reads them), unless the existing ignore file already hides them.
+    if (copiedWhole)
+      for (const p of c.spare ?? []) if (m(p) && !oldIgnored(p, false)) reinclude.push(p);
+    for (const [r, src] of neededList) {
+      if (oldIgnored(r, bc.isDirectory(r))) continue;
+      if (m(r)) {
+        hidden(r, src);
+        continue;
+      }
+      let last: string | null = null;
+      for (const e of entries) {
+        if (!e.path.startsWith(r + '/') || (last !== null && under(e.path, last))) continue;
+        if (m(e.path)) {
+          hidden(e.path, src);
+          last = e.path;
+        }
+      }
+    }
+    const effective = c.triggers.filter(
+      (t) => !oldIgnored(t, bc.isDirectory(t)) && !reinclude.some((x) => under(t, x)),
+    );
+    if (effective.length === 0 && !(c.group === 'project' && c.triggers.length === 0)) continue;
+    if (proposed.some((p) => p.pattern === c.pattern)) continue;
+    proposed.push({ ...c, reinclude: [...new Set(reinclude)], effective });
+  }
+
+  let all = proposed;
+  if (!usage.whole) all = proposed.filter((p) => p.group === 'secrets');
+  let chosen = all.filter((p) => !p.review);
+  const review = all.filter((p) => p.review);
+  // Editor and local Docker files alone are not worth a new file or a change to the user's:
+  // they ride along with a substantive entry.
+  if (chosen.every((p) => p.group === 'editor' || p.group === 'docker')) chosen = [];
+  if (!chosen.length && !review.length) return { findings, analysis: null };
+
+  const existing = ignore.text;
+  const eol = existing !== null && existing.includes('\n') ? detectEol(existing) : model.eol;
+  return {
+    findings,
+    analysis: {
+      model,
+      bc,
+      usage,
+      ignorePath,
+      existing,
+      eol,
+      oldPatterns,
+      oldIgnored,
+      entries,
+      junkRoots,
+      chosen,
+      review,
+    },
+  };
+}

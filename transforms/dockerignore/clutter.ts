@@ -1,0 +1,352 @@
+/**
+ * Rules `dockerignore/create` and `dockerignore/complete`: clutter the image rebuilds or never
+ * needs (VCS folders, installed dependencies and virtualenvs, build outputs a RUN builds, logs,
+ * coverage, editor files, local Docker files), proposed only when the whole context is copied.
+ * `create` writes a new ignore file, `complete` appends to the existing one. See
+ * docs/rules/dockerignore.md.
+ */
+import type {
+  BuildContext,
+  ContextEntry,
+  DockerfileModel,
+  Finding,
+  Fix,
+} from '../../src/model/types.js';
+import { matcher } from '../../src/context/ignore.js';
+import { buildEdit, listNames } from './ignore-file.js';
+import { gitIgnored } from './repo.js';
+import {
+  type Analysis,
+  anchored,
+  basename,
+  dirname,
+  push,
+  type Candidate,
+  type Entries,
+  type Usage,
+} from './model.js';
+
+const DEP_DIRS = new Set([
+  'node_modules',
+  '.venv',
+  'venv',
+  '__pycache__',
+  '.tox',
+  '.nox',
+  '.pytest_cache',
+  '.mypy_cache',
+  '.ruff_cache',
+]);
+const VCS_DIRS = new Set(['.git', '.hg', '.svn']);
+const MANIFESTS = [
+  'package.json',
+  'pyproject.toml',
+  'setup.py',
+  'Cargo.toml',
+  'pom.xml',
+  'build.gradle',
+  'build.gradle.kts',
+  'go.mod',
+];
+
+const BUILD_TOOLS: { re: RegExp; dirs: string[] }[] = [
+  {
+    re: /\b(npm|pnpm|yarn|bun)\b[^&|;\n]*\sbuild\b|\btsc\b|\bvite\s+build\b|\bng\s+build\b|\bwebpack\b/,
+    dirs: ['dist', 'build'],
+  },
+  { re: /\bnext\s+build\b|\b(npm|pnpm|yarn|bun)\b[^&|;\n]*\sbuild\b/, dirs: ['.next'] },
+  {
+    re: /\bpython[0-9.]*\s+-m\s+build\b|setup\.py\s+(build|bdist|sdist)|\b(poetry|uv|hatch|pdm)\s+build\b/,
+    dirs: ['dist', 'build'],
+  },
+  { re: /\bcargo\s+(build|install)\b|\bmvnw?\b/, dirs: ['target'] },
+  { re: /\bgradlew?\b/, dirs: ['build', '.gradle'] },
+];
+const DOTNET_BUILD = /\bdotnet\s+(build|publish)\b/;
+const NODE_INSTALL = /\b(npm|pnpm|bun)\s+(ci|install|i)\b|\byarn(\s+install)?\s*($|&&|;|\||--)/m;
+const TEMPLATE_EXT = /\.(j2|jinja2?|tmpl|tpl|template|erb|mustache|hbs|ejs|in|example|sample)$/i;
+const GIT_USE = /\bgit\s+(describe|rev-parse|log|status|diff|show|submodule)\b/;
+
+/** Folders the analysis walk does not enter: they are excluded (or kept) as a whole. */
+export function isJunk(d: ContextEntry, bc: BuildContext): boolean {
+  const n = basename(d.path);
+  if (VCS_DIRS.has(n) || d.path === 'vendor/bundle') return true;
+  if (n === 'venv') return bc.exists(`${d.path}/pyvenv.cfg`);
+  return DEP_DIRS.has(n);
+}
+
+/** How the build reads `.git`: `skip` when it surely does (a RUN calls git, a script or
+ * Makefile it runs calls git, or the version comes from git), `review` when it may (a Go build
+ * stamps the VCS revision, `make` whose Makefile is not in the context); null if nothing does. */
+export function gitReader(
+  model: DockerfileModel,
+  usage: Usage,
+  bc: BuildContext,
+): { at: number; line: number; why: string; review: boolean } | null {
+  const first = model.instructions[0]?.span.start ?? 0;
+  for (const r of usage.runs) {
+    if (GIT_USE.test(r.text))
+      return { at: r.at, line: r.line, why: `the RUN at line ${r.line} calls git`, review: false };
+    // Scripts and Makefiles the RUN runs from the context.
+    const scripts = [...r.text.matchAll(/(?:^|[\s;&|(])(?:\.\/|sh\s+|bash\s+)?([\w./-]+\.sh)\b/g)]
+      .map((m) => m[1]!.replace(/^\.\//, ''))
+      .filter((p) => bc.exists(p));
+    if (/(^|[\s;&|(])make(\s|$)/m.test(r.text)) {
+      const mk = ['GNUmakefile', 'makefile', 'Makefile'].find((f) => bc.exists(f));
+      if (!mk)
+        return {
+          at: r.at,
+          line: r.line,
+          why: `the RUN at line ${r.line} runs make, and no Makefile in the context tells whether it calls git`,
+          review: true,
+        };
+      scripts.push(mk);
+    }
+    if (/\b(npm|pnpm|yarn|bun)\b[^&|;\n]*\b(run|build)\b/.test(r.text))
+      scripts.push('package.json');
+    for (const p of scripts) {
+      if (GIT_USE.test(bc.readFile(p) ?? ''))
+        return {
+          at: r.at,
+          line: r.line,
+          why: `${p}, which the RUN at line ${r.line} runs, calls git`,
+          review: false,
+        };
+    }
+    if (/\bgo\s+(build|install)\b/.test(r.text) && !/-buildvcs=false/.test(r.text))
+      return {
+        at: r.at,
+        line: r.line,
+        why: `the Go build at line ${r.line} stamps the VCS revision from .git into the binary (go version -m, debug.ReadBuildInfo)`,
+        review: true,
+      };
+  }
+  if (
+    /setuptools[-_]scm|hatch-vcs|versioneer/.test(
+      (bc.readFile('pyproject.toml') ?? '') +
+        (bc.readFile('setup.py') ?? '') +
+        (bc.readFile('setup.cfg') ?? ''),
+    )
+  )
+    return {
+      at: first,
+      line: 1,
+      why: 'the project takes its version from git (setuptools-scm, hatch-vcs or versioneer)',
+      review: false,
+    };
+  return null;
+}
+
+/** Entries the repository ships: a clutter pattern that would exclude a git-tracked file (or,
+ * without git, a build output the `.gitignore` does not ignore) needs a review; editor and local
+ * Docker files that git tracks are left alone. */
+export function reviewTracked(out: Candidate[], bc: BuildContext): Candidate[] {
+  const kept: Candidate[] = [];
+  for (const c of out) {
+    const tracked = c.triggers.filter((t) => bc.gitStatus?.(t) === 'tracked');
+    if (tracked.length) {
+      if (c.group === 'editor' || c.group === 'docker') continue;
+      const verb = tracked.length === 1 ? 'is' : 'are';
+      c.review = {
+        kind: 'clutter',
+        why: `${listNames(tracked)} ${verb} tracked by git, so the build or the app may read ${tracked.length === 1 ? 'it' : 'them'}`,
+      };
+    } else if (c.group === 'build' && bc.gitStatus?.('') == null) {
+      const shipped = c.triggers.filter((t) => gitIgnored(bc, t) === false);
+      if (shipped.length)
+        c.review = {
+          kind: 'clutter',
+          why: `the .gitignore does not ignore ${listNames(shipped)}, so the project probably ships ${shipped.length === 1 ? 'it' : 'them'}`,
+        };
+    }
+    kept.push(c);
+  }
+  return kept;
+}
+
+/** Candidates of every group but secrets, in the order they appear in the ignore file. */
+export function clutterCandidates(
+  entries: Entries,
+  bc: BuildContext,
+  usage: Usage,
+  ignorePath: string,
+): Candidate[] {
+  const out: Candidate[] = [];
+  const { files, dirs } = entries;
+  const all = entries.all;
+  const named = (name: string, dir: boolean | null) => entries.named(name, dir);
+
+  // Version control.
+  for (const v of VCS_DIRS) {
+    const hits = named(v, null);
+    push(out, 'vcs', anchored(v, hits), hits);
+  }
+
+  // Dependencies, virtualenvs and caches.
+  if (NODE_INSTALL.test(usage.runText)) {
+    const hits = named('node_modules', true);
+    push(out, 'deps', anchored('node_modules', hits), hits);
+  }
+  const venv = named('.venv', true);
+  push(out, 'deps', anchored('.venv', venv), venv);
+  const venv2 = named('venv', true).filter((p) => bc.exists(`${p}/pyvenv.cfg`));
+  push(out, 'deps', anchored('venv', venv2), venv2);
+  for (const c of ['__pycache__', '.tox', '.nox', '.pytest_cache', '.mypy_cache', '.ruff_cache']) {
+    const hits = named(c, true);
+    push(out, 'deps', c === '__pycache__' ? '**/__pycache__' : anchored(c, hits), hits);
+  }
+  const pyc = files.filter((e) => e.path.endsWith('.pyc')).map((e) => e.path);
+  push(out, 'deps', '**/*.pyc', pyc);
+  const bundle = dirs.filter((e) => e.path === 'vendor/bundle').map((e) => e.path);
+  push(out, 'deps', 'vendor/bundle', bundle);
+
+  // Build outputs the image builds itself.
+  const outDirs = new Set<string>();
+  for (const t of BUILD_TOOLS) if (t.re.test(usage.runText)) t.dirs.forEach((d) => outDirs.add(d));
+  const hasManifest = (dir: string) => MANIFESTS.some((m) => bc.exists(dir ? `${dir}/${m}` : m));
+  for (const d of [...outDirs].sort()) {
+    const hits = named(d, true).filter((p) => !p.includes('/') || hasManifest(dirname(p)));
+    push(out, 'build', anchored(d, hits), hits);
+  }
+  if (DOTNET_BUILD.test(usage.runText)) {
+    const projDirs = new Set(
+      files.filter((e) => /\.(cs|fs|vb)proj$/.test(e.path)).map((e) => dirname(e.path)),
+    );
+    for (const d of ['bin', 'obj']) {
+      const hits = named(d, true).filter((p) => projDirs.has(dirname(p)));
+      push(out, 'build', anchored(d, hits), hits);
+    }
+  }
+
+  // Logs and temporary files.
+  const logs = files
+    .filter((e) => e.path.endsWith('.log') && !/^(log|tmp)\//.test(e.path))
+    .map((e) => e.path);
+  push(out, 'logs', anchored('*.log', logs), logs);
+  for (const d of ['log', 'tmp']) {
+    if (!dirs.some((e) => e.path === d)) continue;
+    const keep = new Set([`${d}/.keep`, `${d}/.gitkeep`]);
+    const inside = all.filter((e) => dirname(e.path) === d && !keep.has(e.path)).map((e) => e.path);
+    if (inside.length)
+      out.push({
+        group: 'logs',
+        pattern: `${d}/*`,
+        triggers: inside,
+        keep: all.filter((e) => keep.has(e.path)).map((e) => e.path),
+      });
+  }
+
+  // Coverage.
+  for (const c of ['coverage', 'htmlcov', '.nyc_output']) {
+    push(
+      out,
+      'coverage',
+      c,
+      named(c, true).filter((p) => !p.includes('/')),
+    );
+  }
+  push(
+    out,
+    'coverage',
+    '.coverage',
+    named('.coverage', false).filter((p) => !p.includes('/')),
+  );
+
+  // Editor and OS files.
+  push(out, 'editor', '**/.DS_Store', named('.DS_Store', false));
+  push(out, 'editor', '**/Thumbs.db', named('Thumbs.db', false));
+  for (const d of ['.idea', '.vscode', '.vs'])
+    push(
+      out,
+      'editor',
+      d,
+      named(d, true).filter((p) => !p.includes('/')),
+    );
+  push(
+    out,
+    'editor',
+    '**/*.sw[op]',
+    files.filter((e) => /\.sw[op]$/.test(e.path)).map((e) => e.path),
+  );
+  push(
+    out,
+    'editor',
+    '**/*~',
+    files.filter((e) => e.path.endsWith('~')).map((e) => e.path),
+  );
+
+  // Local Docker files.
+  const dockerfiles = files
+    .filter((e) => /^(Dockerfile|Containerfile)/.test(basename(e.path)))
+    .map((e) => e.path);
+  // Templates the app may read (`templates/Dockerfile.j2`) are no Dockerfiles: kept.
+  const template = (p: string) => TEMPLATE_EXT.test(p);
+  const df = dockerfiles.filter((p) => basename(p).startsWith('Dockerfile') && !template(p));
+  if (df.length) {
+    const pattern = anchored('Dockerfile*', df);
+    const m = matcher([pattern]);
+    const keep = dockerfiles.filter((p) => template(p) && m(p));
+    out.push({ group: 'docker', pattern, triggers: df, ...(keep.length ? { keep } : {}) });
+  }
+  const cf = dockerfiles.filter((p) => basename(p).startsWith('Containerfile'));
+  push(out, 'docker', anchored('Containerfile*', cf), cf);
+  const suffixed = files.filter((e) => /\.Dockerfile$/.test(e.path)).map((e) => e.path);
+  push(out, 'docker', anchored('*.Dockerfile', suffixed), suffixed);
+  for (const c of ['docker-compose', 'compose']) {
+    const hits = files
+      .filter((e) => !e.path.includes('/') && new RegExp(`^${c}[^/]*\\.ya?ml$`).test(e.path))
+      .map((e) => e.path);
+    push(out, 'docker', `${c}*.y*ml`, hits);
+  }
+  if (ignorePath === '.dockerignore' || bc.exists('.dockerignore')) {
+    push(out, 'docker', '.dockerignore', ['.dockerignore']);
+  } else if (!df.includes(ignorePath)) push(out, 'docker', ignorePath, [ignorePath]);
+  return reviewTracked(out, bc);
+}
+
+/** The `dockerignore/create` (no ignore file yet) or `dockerignore/complete` fix: the chosen
+ * entries other than secrets (reported next to the secrets fix, which carries them too). */
+export function reportClutterReview(a: Analysis): Finding[] {
+  const list = a.review.filter((p) => p.review?.kind === 'clutter');
+  if (!list.length || !a.usage.whole) return [];
+  const { edit, note, data } = buildEdit(
+    a,
+    list,
+    '# Reviewed: the build or the app may read these',
+  );
+  const names = listNames(list.map((p) => p.pattern));
+  const whys = list.map((p) => p.review!.why).join('; ');
+  return [
+    {
+      ruleId: a.existing === null ? 'dockerignore/create' : 'dockerignore/complete',
+      message: `Line ${a.usage.whole.line}'s \`${a.usage.whole.text.trim()}\` copies ${names} into the build, but ${whys}: exclude ${list.length === 1 ? 'it' : 'them'} only if nothing reads ${list.length === 1 ? 'it' : 'them'}.`,
+      applicability: 'review',
+      at: a.usage.whole.at,
+      edits: [edit],
+      note,
+      data,
+    } satisfies Fix,
+  ];
+}
+
+export function reportClutter(a: Analysis): Finding[] {
+  const others = a.chosen.filter((p) => p.group !== 'secrets');
+  if (!others.length) return [];
+  const rest = buildEdit(a, others);
+  const names = listNames(others.map((p) => p.pattern));
+  const what =
+    a.existing === null
+      ? `No ${a.ignorePath}: ${names} are sent with the build context`
+      : `${a.ignorePath} misses ${names}, which are sent with the build context`;
+  return [
+    {
+      ruleId: a.existing === null ? 'dockerignore/create' : 'dockerignore/complete',
+      message: `${what} and line ${a.usage.whole!.line}'s \`${a.usage.whole!.text.trim()}\` copies them into the image, so the upload grows and any change there busts the layer cache.`,
+      applicability: 'safe',
+      at: a.usage.whole!.at,
+      edits: [rest.edit],
+      note: rest.note,
+      data: rest.data,
+    } satisfies Fix,
+  ];
+}

@@ -1,0 +1,114 @@
+/**
+ * Shared shapes of the `dockerignore` transform: what the Dockerfile takes from the context
+ * (`Usage`, `Source`), what the scan proposes (`Candidate`, `Proposed`), and small path helpers.
+ * See docs/rules/dockerignore.md.
+ */
+import type { BuildContext, ContextEntry, DockerfileModel } from '../../src/model/types.js';
+
+export type GroupId =
+  'secrets' | 'vcs' | 'deps' | 'build' | 'logs' | 'coverage' | 'editor' | 'docker' | 'project';
+
+export interface Candidate {
+  group: GroupId;
+  pattern: string;
+  /** Paths in the context that made us propose the pattern. */
+  triggers: string[];
+  /** Paths to re-include right after the pattern (e.g. `log/.keep`). */
+  keep?: string[];
+  /** Paths the pattern matches that are not what it is meant for (env templates, committed
+   * test env files): re-included right after it when the whole context is copied. */
+  spare?: string[];
+  /** Set when the entry cannot be proven safe: it goes into a separate `review` fix. */
+  review?: { kind: 'committed-secret' | 'secret' | 'clutter'; why: string };
+}
+
+export interface Proposed extends Candidate {
+  reinclude: string[];
+  /** The triggers the pattern really excludes (not ignored already, not re-included). */
+  effective: string[];
+}
+
+export interface Source {
+  /** Cleaned context-relative path or glob. */
+  path: string;
+  /** 1-based line in the current Dockerfile, or null for another Dockerfile. */
+  line: number | null;
+  at: number;
+  instr: string;
+}
+
+export interface Usage {
+  whole: { at: number; line: number; text: string } | null;
+  sources: Source[];
+  unresolved: { at: number; raw: string } | null;
+  runText: string;
+  runs: { at: number; line: number; text: string }[];
+}
+
+/** The shared analysis the rules turn into fixes (analysis.ts). */
+export interface Analysis {
+  model: DockerfileModel;
+  bc: BuildContext;
+  usage: Usage;
+  ignorePath: string;
+  /** The ignore file's text, or null when there is none. */
+  existing: string | null;
+  eol: string;
+  oldPatterns: string[];
+  oldIgnored: (p: string, isDir: boolean) => boolean;
+  /** The entries of the analysis walk and the folders it did not enter. */
+  entries: ContextEntry[];
+  junkRoots: string[];
+  /** The entries to add, in candidate order (only secrets without a whole-context copy). */
+  chosen: Proposed[];
+  /** Entries that need a review (`review` set), in candidate order. */
+  review: Proposed[];
+  /** Filled by the first edit built (ignore-file.ts). */
+  measured?: { entries: Map<string, ContextEntry>; partial: boolean };
+}
+
+export function basename(p: string): string {
+  return p.slice(p.lastIndexOf('/') + 1);
+}
+export function dirname(p: string): string {
+  const i = p.lastIndexOf('/');
+  return i < 0 ? '' : p.slice(0, i);
+}
+export function under(p: string, dir: string): boolean {
+  return dir === '' || p === dir || p.startsWith(dir + '/');
+}
+
+/** The scanned entries indexed for the candidate collectors. */
+export class Entries {
+  readonly files: ContextEntry[];
+  readonly dirs: ContextEntry[];
+  private readonly byName = new Map<string, ContextEntry[]>();
+
+  constructor(readonly all: ContextEntry[]) {
+    for (const e of all) {
+      const n = basename(e.path);
+      let list = this.byName.get(n);
+      if (!list) this.byName.set(n, (list = []));
+      list.push(e);
+    }
+    this.files = all.filter((e) => !e.isDirectory);
+    this.dirs = all.filter((e) => e.isDirectory);
+  }
+
+  /** Paths of the entries called `name` (files only, folders only, or both for null). */
+  named(name: string, dir: boolean | null): string[] {
+    return (this.byName.get(name) ?? [])
+      .filter((e) => dir === null || e.isDirectory === dir)
+      .map((e) => e.path);
+  }
+}
+
+/** `name` when every path is at the root, else `**\/name`. */
+export function anchored(name: string, paths: string[]): string {
+  return paths.every((p) => !p.includes('/')) ? name : `**/${name}`;
+}
+
+/** Appends a candidate when something triggers it. */
+export function push(out: Candidate[], group: GroupId, pattern: string, triggers: string[]): void {
+  if (triggers.length) out.push({ group, pattern, triggers });
+}

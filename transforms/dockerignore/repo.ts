@@ -1,0 +1,47 @@
+/**
+ * What the repository says about a path: git's status when the context is in a repository,
+ * else the context's `.gitignore` files read with gitignore's rules. Secrets and clutter rules
+ * decide with it (docs/rules/dockerignore.md, "Decisions").
+ */
+import { matcher, parsePatterns } from '../../src/context/ignore.js';
+import type { BuildContext, GitStatus } from '../../src/model/types.js';
+
+/**
+ * The context's `.gitignore` files (the root one and those of the folders above `path`) say
+ * whether `path` is ignored by git, read with gitignore's rules (a pattern without a slash
+ * matches at any depth). Null when the context holds no `.gitignore` on that path: then nothing
+ * is known about what is versioned.
+ */
+export function gitIgnored(bc: BuildContext, path: string): boolean | null {
+  const dirs = [''];
+  const parts = path.split('/');
+  for (let k = 1; k < parts.length; k++) dirs.push(parts.slice(0, k).join('/'));
+  const patterns: string[] = [];
+  let found = false;
+  for (const dir of dirs) {
+    const text = bc.readFile(dir ? `${dir}/.gitignore` : '.gitignore');
+    if (text === null) continue;
+    found = true;
+    // Lines as Docker reads them (comments and blanks dropped, trimmed): close enough to git's.
+    for (let line of parsePatterns(text)) {
+      const neg = line.startsWith('!');
+      if (neg) line = line.slice(1);
+      line = line.replace(/\/+$/, '');
+      if (line === '') continue;
+      const anchoredLine = line.replace(/^\//, '').includes('/') || line.startsWith('/');
+      line = line.replace(/^\//, '');
+      const body = anchoredLine ? line : `**/${line}`;
+      patterns.push(`${neg ? '!' : ''}${dir ? `${dir}/` : ''}${body}`);
+    }
+  }
+  if (!found) return null;
+  return matcher(patterns)(path);
+}
+
+/** Git's status of `path`; without a repository, `ignored` when a `.gitignore` in the context
+ * ignores it, else null (nothing known). */
+export function repoStatus(bc: BuildContext, path: string): GitStatus | null {
+  const status = bc.gitStatus?.(path) ?? null;
+  if (status !== null) return status;
+  return gitIgnored(bc, path) === true ? 'ignored' : null;
+}

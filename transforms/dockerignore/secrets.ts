@@ -1,0 +1,251 @@
+/**
+ * Rule `dockerignore/secrets`: secret-looking files (`.env`, `.env.*`, keys, `.npmrc`/`.pypirc`
+ * with a token, `.aws/`, `.ssh/`, `*.tfstate`) are always proposed, whether or not the whole
+ * context is copied; env templates and versioned test/CI env files are spared. See
+ * docs/rules/dockerignore.md.
+ */
+import { matcher } from '../../src/context/ignore.js';
+import { pathContent } from './content.js';
+import { gitIgnored, repoStatus } from './repo.js';
+import type { BuildContext, Finding, Fix, Skipped } from '../../src/model/types.js';
+import { buildEdit, listNames } from './ignore-file.js';
+import {
+  type Analysis,
+  anchored,
+  basename,
+  push,
+  type Candidate,
+  type Entries,
+  type Source,
+  type Usage,
+} from './model.js';
+
+/** A part of a file name that marks a template (`.env.example`, `.env.dusk.example`,
+ * `.env.production.template`, `.env.dist`): placeholders meant to be committed, not secrets. */
+const TEMPLATE_PART = /^(example|sample|template|dist|defaults?|tpl)$/i;
+/** A part that marks an env file for tests or CI (`.env.testing`, `.env.ci`, `.env.dusk.local`). */
+const TEST_ENV_PART = /^(ci|test|testing|dusk|e2e)$/i;
+const KEY_NAMES = ['id_rsa', 'id_ed25519', 'id_ecdsa', 'id_dsa'];
+
+/** `.env.example`, `.env.dusk.example`, `.env.sample`, `.env.ci.dist`: a template part after the
+ * leading name, at any position. */
+export function isTemplateName(name: string): boolean {
+  return name
+    .split('.')
+    .slice(2)
+    .some((p) => TEMPLATE_PART.test(p));
+}
+
+/** What to do with one secret-looking path. */
+type Decision =
+  | { act: 'exclude' }
+  | { act: 'keep' }
+  | { act: 'review'; kind: 'committed-secret' | 'secret'; why: string };
+
+const REGISTRY_RC: Record<string, RegExp> = {
+  '.npmrc': /\b(npm|pnpm|yarn)\s+(ci|install|i|add)\b|\byarn\s*($|&&|;)/m,
+  '.pypirc': /\b(pip3?|twine|poetry|uv)\b/,
+};
+
+/**
+ * Decides with what the repository says: a file git ignores or does not track is local-only and
+ * goes out; a tracked one is part of the source and stays (a review finding when it holds a real
+ * secret); without git the content decides, and when it does not tell, review.
+ */
+function decide(bc: BuildContext, path: string, files: string[], usage: Usage): Decision {
+  const name = basename(path);
+  const install = REGISTRY_RC[name];
+  const runLine = install ? usage.runs.find((r) => install.test(r.text)) : undefined;
+  if (runLine)
+    return {
+      act: 'review',
+      kind: 'secret',
+      why: `${path} holds registry credentials that the install at line ${runLine.line} reads, so excluding it breaks that install until the Dockerfile passes it with RUN --mount=type=secret,id=${name.slice(1)},target=/root/${name}`,
+    };
+  const status = repoStatus(bc, path);
+  if (status === 'ignored' || status === 'untracked') return { act: 'exclude' };
+  const content = pathContent(bc, path, files);
+  if (status === 'tracked')
+    return content.kind === 'secret' && content.strong
+      ? {
+          act: 'review',
+          kind: 'committed-secret',
+          why: `${path} is committed to git and holds ${content.what}`,
+        }
+      : { act: 'keep' };
+  if (content.kind === 'secret') return { act: 'exclude' };
+  if (content.kind === 'public') return { act: 'keep' };
+  return {
+    act: 'review',
+    kind: 'secret',
+    why: `${path} looks like a secret by its name, but no git repository says whether the project ships it and its content does not tell`,
+  };
+}
+
+/** A pattern that matches exactly `path` (Docker patterns: `\\` escapes a special character). */
+function literal(path: string): string {
+  return path.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+}
+
+/** Candidates of the secrets group, in the order they appear in the ignore file: the safe
+ * patterns, then one review entry per path that needs one. */
+export function secretCandidates(entries: Entries, bc: BuildContext, usage: Usage): Candidate[] {
+  const out: Candidate[] = [];
+  const reviews: Candidate[] = [];
+  const { files } = entries;
+  const filePaths = files.map((e) => e.path);
+  /** `name` over the paths that go out; the others stay (re-included after it). */
+  const add = (name: string, hits: string[], spare?: string[]) => {
+    const exclude: string[] = [];
+    const kept: string[] = [];
+    for (const p of hits) {
+      const d = decide(bc, p, filePaths, usage);
+      if (d.act === 'exclude') exclude.push(p);
+      else {
+        kept.push(p);
+        if (d.act === 'review')
+          reviews.push({
+            group: 'secrets',
+            pattern: literal(p),
+            triggers: [p],
+            review: { kind: d.kind, why: d.why },
+          });
+      }
+    }
+    if (!exclude.length) return;
+    const pattern = anchored(name, exclude);
+    const m = matcher([pattern]);
+    const keep = kept.filter((p) => m(p));
+    out.push({
+      group: 'secrets',
+      pattern,
+      triggers: exclude,
+      ...(keep.length ? { keep } : {}),
+      ...(spare ? { spare } : {}),
+    });
+  };
+  add('.env', entries.named('.env', false));
+  // `.env.*` is for local env files. Templates (`.env.example`, `.env.dusk.example`) and test/CI
+  // env files that git versions (a `.gitignore` in the context does not ignore them) are not
+  // secrets: they never trigger it, and stay in the context when the whole of it is copied.
+  const envStar: string[] = [];
+  const envSpare: string[] = [];
+  for (const e of files) {
+    const n = basename(e.path);
+    if (!n.startsWith('.env.')) continue;
+    const parts = n.split('.').slice(2);
+    const committedTestEnv =
+      parts.some((p) => TEST_ENV_PART.test(p)) &&
+      bc.gitStatus?.(e.path) == null &&
+      gitIgnored(bc, e.path) === false;
+    (isTemplateName(n) || committedTestEnv ? envSpare : envStar).push(e.path);
+  }
+  add('.env.*', envStar, envSpare);
+  for (const ext of ['pem', 'key']) {
+    const hits = files.filter((e) => basename(e.path).endsWith(`.${ext}`)).map((e) => e.path);
+    add(`*.${ext}`, hits);
+  }
+  for (const k of KEY_NAMES) {
+    // Public keys (`id_rsa.pub`) are not secrets.
+    const hits = files
+      .filter((e) => basename(e.path).startsWith(k) && !e.path.endsWith('.pub'))
+      .map((e) => e.path);
+    add(`${k}*`, hits);
+  }
+  for (const rc of ['.npmrc', '.pypirc']) {
+    const hits = entries.named(rc, false).filter((p) => {
+      const t = bc.readFile(p) ?? '';
+      return /(_authToken|_auth|_password|^\s*password)\s*[=:]\s*(?!\$\{|\$[A-Z_])\S/im.test(t);
+    });
+    add(rc, hits);
+  }
+  for (const d of ['.aws', '.ssh']) add(d, entries.named(d, true));
+  const tf = files.filter((e) => /\.tfstate(\..+)?$/.test(e.path)).map((e) => e.path);
+  add('*.tfstate*', tf);
+  return [...out, ...reviews];
+}
+
+/** A secret-looking file the Dockerfile copies by name stays, and the skip says so. */
+export function copiedSecret(c: Candidate, p: string, src: Source): Skipped | null {
+  if (c.group !== 'secrets' || !c.triggers.includes(p) || src.line === null) return null;
+  return {
+    ruleId: 'dockerignore/secrets',
+    reason: `${p} looks like a secret but line ${src.line} (${src.instr}) copies it, so it stays in the context; pass it with RUN --mount=type=secret instead`,
+    at: src.at,
+  };
+}
+
+/** The `dockerignore/secrets` fix: every chosen entry (secrets and the rest) in one edit. */
+export function reportSecrets(a: Analysis): Finding[] {
+  const secrets = a.chosen.filter((p) => p.group === 'secrets');
+  if (!secrets.length) return [];
+  const others = a.chosen.filter((p) => p.group !== 'secrets');
+  const all = buildEdit(a, a.chosen);
+  const extraWord = others.length
+    ? ` (plus ${others.length} more entr${others.length === 1 ? 'y' : 'ies'} to shrink the context)`
+    : '';
+  const fileWord =
+    a.existing === null ? `no ${a.ignorePath}` : `${a.ignorePath} not excluding them`;
+  const copyCost = copyClaim(a);
+  return [
+    {
+      ruleId: 'dockerignore/secrets',
+      message: `Secrets in the build context (${listNames([...new Set(secrets.flatMap((p) => p.effective))])}) are sent to the builder with ${fileWord} and ${copyCost}${extraWord}.`,
+      applicability: 'safe',
+      at: a.usage.whole?.at ?? 0,
+      edits: [all.edit],
+      note: all.note,
+      data: all.data,
+    } satisfies Fix,
+  ];
+}
+
+/** What the whole-context copy does with the secrets, claiming only what is true: the pulled
+ * image holds them only when the copy is in the final stage or a stage it is built FROM. */
+function copyClaim(a: Analysis): string {
+  const whole = a.usage.whole;
+  if (!whole) return 'the classic builder and remote builders upload the whole context';
+  const copy = `line ${whole.line}'s \`${whole.text.trim()}\``;
+  const stages = a.model.stages;
+  const stageIndex = a.model.instructions.find((i) => i.span.start === whole.at)?.stage ?? -1;
+  const chain = new Set<number>();
+  for (let s: number | null = stages.length - 1; s !== null && s >= 0 && !chain.has(s);)
+    (chain.add(s), (s = stages[s]!.fromStage));
+  if (stageIndex < 0 || chain.has(stageIndex))
+    return `${copy} bakes them into an image layer anyone who pulls the image can read`;
+  const st = stages[stageIndex]!;
+  const label = st.name ? `build stage ${st.name}` : `build stage ${stageIndex}`;
+  return `${copy} copies them into ${label}, which the final image is not built from (a COPY --from may still carry files out of it, and its layers stay in the build cache)`;
+}
+
+const REVIEW_HEADER = {
+  'committed-secret': '# Committed secrets (reviewed: the repository ships them)',
+  secret: '# Possible secrets (reviewed: nothing told whether the build reads them)',
+};
+
+/** Review fixes for secret-looking files that cannot simply go out: `dockerignore/committed-secret`
+ * (git tracks a file that holds a real secret) and `dockerignore/secrets` (nothing tells). */
+export function reportSecretReview(a: Analysis): Finding[] {
+  const out: Finding[] = [];
+  for (const kind of ['committed-secret', 'secret'] as const) {
+    const list = a.review.filter((p) => p.group === 'secrets' && p.review?.kind === kind);
+    if (!list.length) continue;
+    const { edit, note, data } = buildEdit(a, list, REVIEW_HEADER[kind]);
+    const whys = list.map((p) => p.review!.why).join('; ');
+    const message =
+      kind === 'committed-secret'
+        ? `Committed secret: ${whys}, so everyone who can read the repository has it; the project ships it, so it stays in the build context unless you apply this fix, which breaks a build or test that reads it (remove it from git, rotate it, and pass it with RUN --mount=type=secret).`
+        : `${whys}: review before excluding ${list.length === 1 ? 'it' : 'them'} from the build context.`;
+    out.push({
+      ruleId:
+        kind === 'committed-secret' ? 'dockerignore/committed-secret' : 'dockerignore/secrets',
+      message,
+      applicability: 'review',
+      at: a.usage.whole?.at ?? 0,
+      edits: [edit],
+      note,
+      data,
+    } satisfies Fix);
+  }
+  return out;
+}

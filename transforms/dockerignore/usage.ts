@@ -1,0 +1,63 @@
+/**
+ * What a Dockerfile takes from the build context: COPY/ADD sources (no `--from`), bind-mount
+ * sources of RUN, whole-context copies, and the RUN texts the rules look at. The needed-file
+ * check of every rule starts here. See docs/rules/dockerignore.md ("Fix safety").
+ */
+import { cleanRelative } from '../../src/context/context.js';
+import { copySpec, isWholeContext, sourceValue } from '../../src/toolkit/copy.js';
+import type { DockerfileModel } from '../../src/model/types.js';
+import type { Usage } from './model.js';
+
+export function lineOf(model: DockerfileModel, at: number): number {
+  return model.lineOf(at) + 1;
+}
+
+/** COPY/ADD (no --from) and bind-mount sources of one Dockerfile. */
+export function usageOf(model: DockerfileModel): Usage {
+  const usage: Usage = { whole: null, sources: [], unresolved: null, runText: '', runs: [] };
+  for (const instr of model.instructions) {
+    const at = instr.span.start;
+    const text = model.text.slice(instr.span.start, instr.span.end).split(/\r?\n/)[0]!;
+    const add = (value: string | null, raw: string) => {
+      if (value === null) {
+        usage.unresolved ??= { at, raw };
+        return;
+      }
+      if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || /^git@/.test(value)) return;
+      if (isWholeContext(value)) {
+        usage.whole ??= { at, line: lineOf(model, at), text };
+        return;
+      }
+      const clean = cleanRelative(value);
+      if (clean === null || clean === '') {
+        if (clean === '') usage.whole ??= { at, line: lineOf(model, at), text };
+        return;
+      }
+      usage.sources.push({ path: clean, line: lineOf(model, at), at, instr: text });
+    };
+    if (instr.keyword === 'RUN') {
+      usage.runText += instr.logical.text + '\n';
+      usage.runs.push({ at, line: lineOf(model, at), text: instr.logical.text });
+      for (const f of instr.flags) {
+        if (f.name !== 'mount') continue;
+        const o = f.options;
+        if ((o.type ?? 'bind') !== 'bind' || o.from) continue;
+        const src = o.source ?? o.src ?? '.';
+        add(model.expand(src, instr.index), src);
+      }
+      continue;
+    }
+    const spec = copySpec(model, instr);
+    if (!spec || spec.from !== null || spec.heredoc) continue;
+    for (const w of spec.sources) add(sourceValue(model, spec, w), w.raw);
+  }
+  return usage;
+}
+
+export function isDockerfileName(name: string): boolean {
+  return (
+    (/^(Dockerfile|Containerfile)(\..+)?$/.test(name) ||
+      /\.(Dockerfile|Containerfile)$/i.test(name)) &&
+    !name.endsWith('.dockerignore')
+  );
+}
