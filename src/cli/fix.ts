@@ -6,6 +6,7 @@ import {
   applyResult,
   optimize,
   optimizeFile,
+  withOptimizeSession,
   type FileChange,
   type OptimizeResult,
 } from '../api.js';
@@ -152,11 +153,14 @@ export async function runFix(
   };
   const outcomes: FileOutcome[] = [
     ...session.errors,
-    ...(await session.each(fixOne, {
-      stdinName: args.stdinFilename,
-      progress: !args.quiet,
-      fatal: (err) => err instanceof UsageError || err instanceof ConfigError,
-    })),
+    // One session (as optimizeFiles): each context listed and each file read once for all.
+    ...(await withOptimizeSession(() =>
+      session.each(fixOne, {
+        stdinName: args.stdinFilename,
+        progress: !args.quiet,
+        fatal: (err) => err instanceof UsageError || err instanceof ConfigError,
+      }),
+    )),
   ];
   let changes = [...merged.values()];
   if (args.verify) {

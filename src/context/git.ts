@@ -4,7 +4,9 @@
  * cached for the process; the context views (context.ts) answer `gitStatus(path)` from it.
  */
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { onClear } from './cache.js';
 import type { GitStatus } from '../model/types.js';
 
 /** The tracked and ignored paths of one repository, relative to its top folder. */
@@ -46,14 +48,40 @@ function git(cwd: string, args: string[]): string | null {
   return r.status === 0 ? r.stdout : null;
 }
 
-/** The repository top folder holding `dir`, or null (not in a repository, or no git). */
+/** The repository top folder holding `dir`, or null (not in a repository, or no git). Looks for
+ * a `.git` entry up the tree first, so that a folder outside any repository (or each of many
+ * folders of one repository) costs no `git` process; git itself confirms the top once per
+ * candidate. */
 function topOf(dir: string): string | null {
   if (tops.has(dir)) return tops.get(dir)!;
-  const out = git(dir, ['rev-parse', '--show-toplevel']);
-  const top = out === null ? null : path.resolve(out.trim());
+  let candidate: string | null = null;
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    if (tops.has(d) && d !== dir) {
+      candidate = tops.get(d)!;
+      if (candidate === null) break;
+      tops.set(dir, candidate);
+      return candidate;
+    }
+    if (fs.existsSync(path.join(d, '.git'))) {
+      candidate = d;
+      break;
+    }
+    if (path.dirname(d) === d) break;
+  }
+  let top: string | null = null;
+  if (candidate !== null && candidate !== path.resolve(dir)) top = topOf(candidate);
+  else if (candidate !== null) {
+    const out = git(dir, ['rev-parse', '--show-toplevel']);
+    top = out === null ? null : path.resolve(out.trim());
+  }
   tops.set(dir, top);
   return top;
 }
+
+onClear(() => {
+  repos.clear();
+  tops.clear();
+});
 
 /** A status function for paths relative to `root` (a folder on disk), or null without a
  * repository. */
