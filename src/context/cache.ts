@@ -50,6 +50,16 @@ interface FileEntry {
 }
 
 const files = new Map<string, FileEntry>();
+/** Bound on the cached text (UTF-16 code units, about 2 bytes each): past it the oldest
+ * entries go (a long-running process such as the language server stays bounded). */
+const FILES_TEXT_LIMIT = 16 * 1024 * 1024;
+let filesText = 0;
+
+function forget(abs: string): void {
+  const old = files.get(abs);
+  if (old) filesText -= old.text?.length ?? 0;
+  files.delete(abs);
+}
 
 function isProbablyBinary(buf: Buffer): boolean {
   const n = Math.min(buf.length, 8000);
@@ -65,11 +75,11 @@ export function readTextCached(abs: string): string | null {
   try {
     st = fs.lstatSync(abs);
   } catch {
-    files.delete(abs);
+    forget(abs);
     return null;
   }
   if (!st.isFile()) {
-    files.delete(abs);
+    forget(abs);
     return null;
   }
   if (hit && hit.size === st.size && hit.mtimeMs === st.mtimeMs) {
@@ -85,7 +95,13 @@ export function readTextCached(abs: string): string | null {
   } catch {
     text = null;
   }
+  forget(abs);
   files.set(abs, { size: st.size, mtimeMs: st.mtimeMs, checked: generation, text });
+  filesText += text?.length ?? 0;
+  for (const key of files.keys()) {
+    if (filesText <= FILES_TEXT_LIMIT || key === abs) break;
+    forget(key);
+  }
   return text;
 }
 
@@ -178,6 +194,7 @@ export function onClear(hook: () => void): void {
 /** Drop every cached file, listing and derived value. */
 export function clearContextCaches(): void {
   files.clear();
+  filesText = 0;
   dirs.clear();
   rootReads.clear();
   derived.clear();
