@@ -1,6 +1,7 @@
 /** The programmatic API: optimize a Dockerfile text or file; never writes (see applyResult). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { clearContextCaches, inSession } from './context/cache.js';
 import { DiskContext, MemoryContext, NoContext, OverlayContext } from './context/context.js';
 import { unifiedDiff, type FileChange } from './engine/diff.js';
 import { runEngine } from './engine/loop.js';
@@ -140,6 +141,11 @@ export async function optimize(
   source: string,
   options: OptimizeOptions = {},
 ): Promise<OptimizeResult> {
+  // One session: the context is read as one snapshot (context/cache.ts).
+  return inSession(() => optimizeNow(source, options));
+}
+
+async function optimizeNow(source: string, options: OptimizeOptions): Promise<OptimizeResult> {
   await initShellParser();
   const cwd = options.cwd ?? process.cwd();
   const shownPath = options.path ?? 'Dockerfile';
@@ -243,4 +249,42 @@ export function applyResult(
   for (const f of result.files)
     if (!f.absolutePath) throw new InputError(`${f.path}: no path on disk to write to`);
   return writeUnit(result.files, { cwd: options.cwd ?? process.cwd() });
+}
+
+/** Optimize many Dockerfiles in one session: each build context is listed and each file read
+ * once for all of them (a snapshot of the disk for the call), each Dockerfile parsed once for
+ * what the others copy, and the edits of a shared file (one `.dockerignore` for several
+ * Dockerfiles) build on each other: a later result's change of that file holds the earlier
+ * ones (so applying the results in order, or only the last change of each file, is right).
+ * Resolves to one result per file, in order; a file that fails rejects the whole call. */
+export async function optimizeFiles(
+  files: readonly string[],
+  options: OptimizeOptions = {},
+): Promise<OptimizeResult[]> {
+  return inSession(async () => {
+    const pending = new Map(options.pending ?? []);
+    const results: OptimizeResult[] = [];
+    for (const file of files) {
+      const result = await optimizeFile(file, { ...options, pending });
+      const self = path.resolve(options.cwd ?? process.cwd(), file);
+      for (const change of result.files)
+        if (change.absolutePath && change.absolutePath !== self)
+          pending.set(change.absolutePath, change.after);
+      results.push(result);
+    }
+    return results;
+  });
+}
+
+/** Run `fn` (which calls optimize/optimizeFile many times) as one session, as optimizeFiles
+ * does: the disk is read as one snapshot and each file once. */
+export function withOptimizeSession<T>(fn: () => Promise<T>): Promise<T> {
+  return inSession(fn);
+}
+
+/** Drop the process-wide caches of context files, folder listings, git indexes and parsed
+ * Dockerfiles. They are checked against size and mtime on each call anyway; clear them to
+ * free the memory or after changing files within the same millisecond. */
+export function clearCaches(): void {
+  clearContextCaches();
 }

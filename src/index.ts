@@ -3,7 +3,15 @@
  *
  *   import { optimize, optimizeFile, transforms } from 'dockerfile-optimizer';
  */
-export { optimize, optimizeFile, applyResult, UsageError } from './api.js';
+export {
+  optimize,
+  optimizeFile,
+  optimizeFiles,
+  withOptimizeSession,
+  clearCaches,
+  applyResult,
+  UsageError,
+} from './api.js';
 export type {
   OptimizeOptions,
   OptimizeResult,

@@ -4,13 +4,13 @@
  * builds.ts, rules.ts) is imported when the command runs, so `--help` loads neither the Dockerfile parser
  * nor the transforms.
  */
-import yargs from 'yargs';
 import { ConfigError } from '../context/config.js';
 import { UsageError } from '../errors.js';
 import { packageVersion } from '../io/version.js';
 import type { Transform } from '../model/types.js';
 import { buildsCommandOptions } from './builds-options.js';
 import { explainArgs, explainOptions } from './explain-options.js';
+import { describeCommand, fastPath } from './fast.js';
 import { fixOptions } from './fix-options.js';
 import { defaultIO, EXIT_ERROR, EXIT_OK, PROG, type CliIO } from './io.js';
 import { verifyArgs, verifyOptions } from './verify-options.js';
@@ -27,6 +27,10 @@ export async function main(
   io: CliIO = defaultIO(),
   custom?: { transforms?: readonly Transform[] },
 ): Promise<number> {
+  // `--help`, `--version` and `rules` start without yargs, the parser or the transforms.
+  const fast = await fastPath(argv, io, custom?.transforms !== undefined);
+  if (fast !== null) return fast;
+  const { default: yargs } = await import('yargs');
   let exitCode = EXIT_OK;
   let failure: string | null = null;
   // yargs does not keep a lone `-` as a positional: carry it through under another name.
@@ -36,7 +40,7 @@ export async function main(
     .usage(`${PROG} <command> [options]`)
     .command(
       'fix [paths..]',
-      'Rewrite Dockerfiles for faster, smaller builds (safe fixes; --dry-run shows the diff)',
+      describeCommand('fix'),
       (y) => fixOptions(y),
       async (a) => {
         const { runFix } = await import('./fix.js');
@@ -67,7 +71,7 @@ export async function main(
     )
     .command(
       'verify [paths..]',
-      'Build the original and the optimized Dockerfile with Docker and compare size, layers, cache hits',
+      describeCommand('verify'),
       (y) => verifyOptions(y),
       async (a) => {
         const { runVerify } = await import('./verify.js');
@@ -76,7 +80,7 @@ export async function main(
     )
     .command(
       'explain [dockerfile]',
-      'Show which build steps an edit of a file re-runs (BuildKit cache), before and after the fixes',
+      describeCommand('explain'),
       (y) => explainOptions(y),
       async (a) => {
         const { runExplain } = await import('./explain.js');
@@ -98,7 +102,7 @@ export async function main(
     )
     .command(
       'rules',
-      'List every rule: id, applicability, hadolint ids, what it fixes',
+      describeCommand('rules'),
       (y) => y.option('format', { choices: ['text', 'json'] as const, default: 'text' as const }),
       async (a) => {
         const { runRules } = await import('./rules.js');
@@ -107,7 +111,7 @@ export async function main(
     )
     .command(
       'lsp',
-      'Run the language server (LSP over --stdio) for editors: diagnostics, quick fixes, cache hovers',
+      describeCommand('lsp'),
       (y) =>
         y.option('stdio', {
           type: 'boolean',

@@ -2,7 +2,7 @@
  * files (one .dockerignore for several Dockerfiles), write them (or print the diff), report in
  * the chosen format (report/<format>.ts). */
 import * as path from 'node:path';
-import { optimize, type FileChange, type OptimizeResult } from '../api.js';
+import { optimize, withOptimizeSession, type FileChange, type OptimizeResult } from '../api.js';
 import { Declared } from '../builds.js';
 import { ConfigError, type Config } from '../context/config.js';
 import { colorizeDiff, unifiedDiff } from '../engine/diff.js';
@@ -170,11 +170,14 @@ export async function runFix(
   };
   const outcomes: FileOutcome[] = [
     ...session.errors,
-    ...(await session.each(fixOne, {
-      stdinName: args.stdinFilename,
-      progress: !args.quiet,
-      fatal: (err) => err instanceof UsageError || err instanceof ConfigError,
-    })),
+    // One session (as optimizeFiles): each context listed and each file read once for all.
+    ...(await withOptimizeSession(() =>
+      session.each(fixOne, {
+        stdinName: args.stdinFilename,
+        progress: !args.quiet,
+        fatal: (err) => err instanceof UsageError || err instanceof ConfigError,
+      }),
+    )),
   ];
   let changes = [...merged.values()];
   if (args.verify) {

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BuildContext, ContextEntry, GitStatus, WalkOptions } from '../model/types.js';
+import { listDirCached, readsOf, readTextCached } from './cache.js';
 import { GitIndex, gitStatusOf } from './git.js';
 
 const DEFAULT_WALK_LIMIT = 200_000;
@@ -20,12 +21,6 @@ export function cleanRelative(p: string): string | null {
     } else parts.push(seg);
   }
   return parts.join('/');
-}
-
-function isProbablyBinary(buf: Buffer): boolean {
-  const n = Math.min(buf.length, 8000);
-  for (let i = 0; i < n; i++) if (buf[i] === 0) return true;
-  return false;
 }
 
 export class DiskContext implements BuildContext {
@@ -76,20 +71,16 @@ export class DiskContext implements BuildContext {
   }
 
   readFile(p: string): string | null {
+    const shared = readsOf(this.root);
+    const seen = shared.get(p);
+    if (seen !== undefined) return seen;
     const rel = cleanRelative(p);
     if (rel === null) return null;
     if (this.cache.has(rel)) return this.cache.get(rel)!;
-    let out: string | null = null;
-    const st = this.lstat(rel);
-    if (st && st.isFile()) {
-      try {
-        const buf = fs.readFileSync(this.abs(rel)!);
-        out = isProbablyBinary(buf) ? null : buf.toString('utf8');
-      } catch {
-        out = null;
-      }
-    }
+    const abs = this.abs(rel);
+    const out = abs === null ? null : readTextCached(abs);
     this.cache.set(rel, out);
+    shared.set(p, out);
     return out;
   }
 
@@ -108,32 +99,20 @@ export class DiskContext implements BuildContext {
     const limit = options.limit ?? this.walkLimit;
     const out: ContextEntry[] = [];
     const visit = (relDir: string, absDir: string): boolean => {
-      let entries: fs.Dirent[];
-      try {
-        entries = fs.readdirSync(absDir, { withFileTypes: true });
-      } catch {
-        return true;
-      }
-      entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      // Listings come from the process-wide cache (context/cache.ts): a context shared by
+      // several Dockerfiles is listed once per session.
+      const entries = listDirCached(absDir);
+      if (!entries) return true;
       for (const e of entries) {
         if (out.length >= limit) return false;
         const rel = relDir ? `${relDir}/${e.name}` : e.name;
-        const abs = path.join(absDir, e.name);
-        if (e.isDirectory()) {
+        if (e.isDirectory) {
           const entry: ContextEntry = { path: rel, size: 0, isDirectory: true };
           out.push(entry);
           if (!options.descend || options.descend(entry)) {
-            if (!visit(rel, abs)) return false;
+            if (!visit(rel, path.join(absDir, e.name))) return false;
           }
-        } else {
-          let size = 0;
-          try {
-            size = e.isSymbolicLink() ? fs.lstatSync(abs).size : fs.statSync(abs).size;
-          } catch {
-            size = 0;
-          }
-          out.push({ path: rel, size, isDirectory: false });
-        }
+        } else out.push({ path: rel, size: e.size, isDirectory: false });
       }
       return true;
     };

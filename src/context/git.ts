@@ -4,7 +4,9 @@
  * cached for the process; the context views (context.ts) answer `gitStatus(path)` from it.
  */
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { onClear } from './cache.js';
 import type { GitStatus } from '../model/types.js';
 
 /** The tracked and ignored paths of one repository, relative to its top folder. */
@@ -12,24 +14,37 @@ export class GitIndex {
   private readonly tracked = new Set<string>();
   /** Folders holding at least one tracked file (and every folder above them). */
   private readonly trackedDirs = new Set<string>(['']);
-  private readonly ignored = new Set<string>();
+  private ignoredSet: Set<string> | null = null;
 
-  constructor(tracked: Iterable<string>, ignored: Iterable<string>) {
+  /** `ignored` may be a function: then it is called on the first status asked of a path that
+   * is not tracked (a second `git` process only when some rule needs it). */
+  constructor(
+    tracked: Iterable<string>,
+    private readonly ignored: Iterable<string> | (() => Iterable<string>),
+  ) {
     for (const p of tracked) {
       this.tracked.add(p);
       const parts = p.split('/');
       for (let i = 1; i < parts.length; i++) this.trackedDirs.add(parts.slice(0, i).join('/'));
     }
-    for (const p of ignored) this.ignored.add(p.replace(/\/+$/, ''));
+  }
+
+  private ignoredPaths(): Set<string> {
+    if (this.ignoredSet) return this.ignoredSet;
+    const list = typeof this.ignored === 'function' ? this.ignored() : this.ignored;
+    this.ignoredSet = new Set();
+    for (const p of list) this.ignoredSet.add(p.replace(/\/+$/, ''));
+    return this.ignoredSet;
   }
 
   /** Status of a `/`-separated path relative to the repository top; a folder is `tracked` when
    * it holds a tracked file. */
   status(p: string): GitStatus {
     if (this.tracked.has(p) || this.trackedDirs.has(p)) return 'tracked';
+    const ignored = this.ignoredPaths();
     const parts = p.split('/');
     for (let i = parts.length; i >= 1; i--)
-      if (this.ignored.has(parts.slice(0, i).join('/'))) return 'ignored';
+      if (ignored.has(parts.slice(0, i).join('/'))) return 'ignored';
     return 'untracked';
   }
 }
@@ -46,14 +61,35 @@ function git(cwd: string, args: string[]): string | null {
   return r.status === 0 ? r.stdout : null;
 }
 
-/** The repository top folder holding `dir`, or null (not in a repository, or no git). */
+/** The repository top folder holding `dir`, or null (not in a repository, or no git). Looks for
+ * a `.git` entry up the tree first, so that a folder outside any repository (or each of many
+ * folders of one repository) costs no `git` process: the folder holding `.git` is the top. */
 function topOf(dir: string): string | null {
   if (tops.has(dir)) return tops.get(dir)!;
-  const out = git(dir, ['rev-parse', '--show-toplevel']);
-  const top = out === null ? null : path.resolve(out.trim());
-  tops.set(dir, top);
-  return top;
+  let candidate: string | null = null;
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    if (tops.has(d) && d !== dir) {
+      candidate = tops.get(d)!;
+      if (candidate === null) break;
+      tops.set(dir, candidate);
+      return candidate;
+    }
+    if (fs.existsSync(path.join(d, '.git'))) {
+      candidate = d;
+      break;
+    }
+    if (path.dirname(d) === d) break;
+  }
+  // The folder holding `.git` is the top (a `git` that refuses the repository, e.g. not a
+  // safe.directory, fails `ls-files` below and the status is null, as before).
+  tops.set(dir, candidate);
+  return candidate;
 }
+
+onClear(() => {
+  repos.clear();
+  tops.clear();
+});
 
 /** A status function for paths relative to `root` (a folder on disk), or null without a
  * repository. */
@@ -63,20 +99,23 @@ export function gitStatusOf(root: string): ((rel: string) => GitStatus) | null {
   let index = repos.get(top);
   if (index === undefined) {
     const tracked = git(top, ['ls-files', '-z']);
-    const ignored = git(top, [
-      'ls-files',
-      '-z',
-      '--others',
-      '--ignored',
-      '--exclude-standard',
-      '--directory',
-    ]);
+    const repoTop = top;
     index =
       tracked === null
         ? null
-        : new GitIndex(
-            tracked.split('\0').filter(Boolean),
-            (ignored ?? '').split('\0').filter(Boolean),
+        : new GitIndex(tracked.split('\0').filter(Boolean), () =>
+            (
+              git(repoTop, [
+                'ls-files',
+                '-z',
+                '--others',
+                '--ignored',
+                '--exclude-standard',
+                '--directory',
+              ]) ?? ''
+            )
+              .split('\0')
+              .filter(Boolean),
           );
     repos.set(top, index);
   }

@@ -5,6 +5,7 @@
  * rules then turn `chosen` into fixes. See docs/rules/dockerignore.md ("Fix safety").
  */
 import { parseDockerfile } from '../../src/model/dockerfile.js';
+import { derivedFromText } from '../../src/context/cache.js';
 import { cleanRelative } from '../../src/context/context.js';
 import { globToRegExp, hasGlob } from '../../src/toolkit/copy.js';
 import { loadIgnore, matcher } from '../../src/context/ignore.js';
@@ -32,13 +33,28 @@ import {
 import { copiedSecret, secretCandidates } from './secrets.js';
 import { isDockerfileName, usageOf } from './usage.js';
 
+const USAGE = 'dockerignore/usage';
+
+/** What another Dockerfile of the context copies (null: it does not parse), once per text. */
+function otherUsage(text: string): Usage | null {
+  return derivedFromText(USAGE, text, () => {
+    try {
+      return usageOf(parseDockerfile(text));
+    } catch {
+      return null;
+    }
+  });
+}
+
 /** Runs the shared analysis; `analysis` is null when no rule can propose anything. */
 export function analyse(
   model: DockerfileModel,
   ctx: CheckContext,
 ): { findings: Finding[]; analysis: Analysis | null } {
   const bc = ctx.buildContext;
-  const usage = usageOf(model);
+  // What a Dockerfile copies depends on its text only: computed once per text in the process
+  // (context/cache.ts), so the other Dockerfiles of a shared context are not re-parsed per call.
+  const usage = derivedFromText(USAGE, model.text, () => usageOf(model));
   const findings: Finding[] = [];
   if (usage.unresolved) {
     findings.push({
@@ -67,6 +83,10 @@ export function analyse(
     },
   });
   const visible = entries.filter((e) => !oldIgnored(e.path, e.isDirectory));
+  // Folder or file, from the walk when it saw the path (no lstat per trigger: a candidate such
+  // as `Dockerfile.*` in a shared context has one trigger per Dockerfile).
+  const walkedKind = new Map(entries.map((e) => [e.path, e.isDirectory]));
+  const isDir = (p: string) => walkedKind.get(p) ?? bc.isDirectory(p);
 
   // 2. What the build needs: sources of this Dockerfile and of every other one in the context.
   const sources = [...usage.sources];
@@ -76,12 +96,8 @@ export function analyse(
       continue;
     const text = bc.readFile(e.path);
     if (text === null) continue;
-    let other: Usage;
-    try {
-      other = usageOf(parseDockerfile(text.replace(/^\uFEFF/, '')));
-    } catch {
-      continue;
-    }
+    const other = otherUsage(text.replace(/^\uFEFF/, ''));
+    if (other === null) continue;
     // Only builds that use this context read its root ignore file: their sources are
     // relative to the root (a build with the Dockerfile's own folder as context reads that
     // folder's ignore file instead).
@@ -162,7 +178,7 @@ export function analyse(
     if (copiedWhole)
       for (const p of c.spare ?? []) if (m(p) && !oldIgnored(p, false)) reinclude.push(p);
     for (const [r, src] of neededList) {
-      if (oldIgnored(r, bc.isDirectory(r))) continue;
+      if (oldIgnored(r, isDir(r))) continue;
       if (m(r)) {
         hidden(r, src);
         continue;
@@ -177,7 +193,7 @@ export function analyse(
       }
     }
     const effective = c.triggers.filter(
-      (t) => !oldIgnored(t, bc.isDirectory(t)) && !reinclude.some((x) => under(t, x)),
+      (t) => !oldIgnored(t, isDir(t)) && !reinclude.some((x) => under(t, x)),
     );
     if (effective.length === 0 && !(c.group === 'project' && c.triggers.length === 0)) continue;
     if (proposed.some((p) => p.pattern === c.pattern)) continue;

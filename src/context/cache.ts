@@ -1,0 +1,203 @@
+/**
+ * Process-wide caches of what build contexts hold on disk, so that optimizing many Dockerfiles
+ * (one `optimizeFiles` call, the CLI's `fix`, the language server, or a script calling
+ * `optimizeFile` once per file) reads each context file and lists each folder once:
+ *
+ * - file texts, keyed by absolute path and checked against size and mtime;
+ * - folder listings (names, kinds, sizes), keyed by absolute path and checked against the
+ *   folder's mtime (a file rewritten in place keeps its listed size until the folder changes;
+ *   sizes only feed the byte counts of reports, file texts are always checked);
+ * - values derived from a text (what another Dockerfile of the context copies), keyed by the
+ *   text itself.
+ *
+ * Each check is done once per *generation*: a session (one `optimizeFiles` call) is one
+ * generation, so within it the disk is read as a snapshot; a lone `optimize()` call is a
+ * session of its own. `clearCaches()` (exported by the API) drops everything.
+ */
+import * as fs from 'node:fs';
+
+/** Counts of real work, for the count-based tests (never reset by the caches): file reads,
+ * folder listings, derived values computed (e.g. a Dockerfile parsed for what it copies), and
+ * when `readLog` is set, the absolute path of each read. */
+export const diskCounters = {
+  reads: 0,
+  listings: 0,
+  derived: 0,
+  readLog: null as string[] | null,
+};
+
+let generation = 1;
+let sessionDepth = 0;
+
+/** Run `fn` as one session: one generation for all of it (nested sessions join the outer).
+ * Outside any session every access checks the disk again (a new generation starts when the
+ * outermost session ends), so files written between calls are seen. */
+export async function inSession<T>(fn: () => Promise<T>): Promise<T> {
+  if (sessionDepth === 0) generation++;
+  sessionDepth++;
+  try {
+    return await fn();
+  } finally {
+    if (--sessionDepth === 0) generation++;
+  }
+}
+
+interface FileEntry {
+  size: number;
+  mtimeMs: number;
+  checked: number;
+  text: string | null;
+}
+
+const files = new Map<string, FileEntry>();
+/** Bound on the cached text (UTF-16 code units, about 2 bytes each): past it the oldest
+ * entries go (a long-running process such as the language server stays bounded). */
+const FILES_TEXT_LIMIT = 16 * 1024 * 1024;
+let filesText = 0;
+
+function forget(abs: string): void {
+  const old = files.get(abs);
+  if (old) filesText -= old.text?.length ?? 0;
+  files.delete(abs);
+}
+
+function isProbablyBinary(buf: Buffer): boolean {
+  const n = Math.min(buf.length, 8000);
+  for (let i = 0; i < n; i++) if (buf[i] === 0) return true;
+  return false;
+}
+
+/** The text of a regular file (null: missing, not a regular file, binary, unreadable). */
+export function readTextCached(abs: string): string | null {
+  const hit = files.get(abs);
+  if (hit && hit.checked === generation) return hit.text;
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(abs);
+  } catch {
+    forget(abs);
+    return null;
+  }
+  if (!st.isFile()) {
+    forget(abs);
+    return null;
+  }
+  if (hit && hit.size === st.size && hit.mtimeMs === st.mtimeMs) {
+    hit.checked = generation;
+    return hit.text;
+  }
+  let text: string | null = null;
+  try {
+    diskCounters.reads++;
+    diskCounters.readLog?.push(abs);
+    const buf = fs.readFileSync(abs);
+    text = isProbablyBinary(buf) ? null : buf.toString('utf8');
+  } catch {
+    text = null;
+  }
+  forget(abs);
+  files.set(abs, { size: st.size, mtimeMs: st.mtimeMs, checked: generation, text });
+  filesText += text?.length ?? 0;
+  for (const key of files.keys()) {
+    if (filesText <= FILES_TEXT_LIMIT || key === abs) break;
+    forget(key);
+  }
+  return text;
+}
+
+export interface ListedEntry {
+  name: string;
+  isDirectory: boolean;
+  size: number;
+}
+
+interface DirEntry {
+  mtimeMs: number;
+  checked: number;
+  entries: ListedEntry[] | null;
+}
+
+const dirs = new Map<string, DirEntry>();
+
+/** The sorted entries of a folder (symlinks are files sized by lstat), or null if unreadable. */
+export function listDirCached(abs: string): ListedEntry[] | null {
+  const hit = dirs.get(abs);
+  if (hit && hit.checked === generation) return hit.entries;
+  let mtimeMs = -1;
+  try {
+    mtimeMs = fs.statSync(abs).mtimeMs;
+  } catch {
+    dirs.delete(abs);
+    return null;
+  }
+  if (hit && hit.mtimeMs === mtimeMs) {
+    hit.checked = generation;
+    return hit.entries;
+  }
+  let entries: ListedEntry[] | null;
+  try {
+    diskCounters.listings++;
+    const dirents = fs.readdirSync(abs, { withFileTypes: true });
+    dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    entries = dirents.map((e) => {
+      if (e.isDirectory()) return { name: e.name, isDirectory: true, size: 0 };
+      let size = 0;
+      try {
+        const p = `${abs}/${e.name}`;
+        size = e.isSymbolicLink() ? fs.lstatSync(p).size : fs.statSync(p).size;
+      } catch {
+        size = 0;
+      }
+      return { name: e.name, isDirectory: false, size };
+    });
+  } catch {
+    entries = null;
+  }
+  dirs.set(abs, { mtimeMs, checked: generation, entries });
+  return entries;
+}
+
+const rootReads = new Map<string, { generation: number; texts: Map<string, string | null> }>();
+
+/** The texts read through any DiskContext of `root` in the current generation, by the path the
+ * caller asked for (so that N contexts of one folder in a session share one lookup table). */
+export function readsOf(root: string): Map<string, string | null> {
+  let r = rootReads.get(root);
+  if (!r || r.generation !== generation)
+    rootReads.set(root, (r = { generation, texts: new Map() }));
+  return r.texts;
+}
+
+const derived = new Map<string, Map<string, unknown>>();
+/** Bound on the entries of each derived-value kind (a long-running process stays bounded). */
+const DERIVED_LIMIT = 4096;
+
+/** A value computed from a text (e.g. what a Dockerfile copies), computed once per text. */
+export function derivedFromText<T>(kind: string, text: string, compute: () => T): T {
+  let m = derived.get(kind);
+  if (!m) derived.set(kind, (m = new Map()));
+  if (m.has(text)) return m.get(text) as T;
+  diskCounters.derived++;
+  const value = compute();
+  if (m.size >= DERIVED_LIMIT) m.delete(m.keys().next().value!);
+  m.set(text, value);
+  return value;
+}
+
+const clearHooks: (() => void)[] = [];
+
+/** Register another cache to drop on `clearContextCaches` (git indexes). */
+export function onClear(hook: () => void): void {
+  clearHooks.push(hook);
+}
+
+/** Drop every cached file, listing and derived value. */
+export function clearContextCaches(): void {
+  files.clear();
+  filesText = 0;
+  dirs.clear();
+  rootReads.clear();
+  derived.clear();
+  for (const h of clearHooks) h();
+  generation++;
+}

@@ -1,0 +1,118 @@
+/** Issue 18: the cost follows the work. Count-based (never timed): optimizing N Dockerfiles that
+ * share one build context reads each context file at most once, lists each folder once and
+ * parses each Dockerfile once for what it copies; the process-wide cache of optimizeFile()
+ * notices a changed size or mtime. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeEach, expect, test } from '@jest/globals';
+import { clearCaches, optimizeFile, optimizeFiles } from '../src/api.js';
+import { diskCounters } from '../src/context/cache.js';
+import { removeTmpdirs, tmpdir, writeTree } from './helpers.js';
+
+afterAll(removeTmpdirs);
+beforeEach(() => clearCaches());
+
+const N = 25;
+
+/** A context with N Dockerfiles (distinct texts) and the files they copy. */
+function sharedContext(): { dir: string; files: string[]; contextFiles: number } {
+  const dir = tmpdir('dfo-linear-');
+  const tree: Record<string, string> = {
+    'package.json': '{"name":"x"}\n',
+    'package-lock.json': '{}\n',
+    'index.js': 'console.log(1)\n',
+    'src/a.js': '\n',
+    'src/b.js': '\n',
+    '.env': 'TOKEN=abc\n',
+    'debug.log': 'x\n',
+  };
+  const files: string[] = [];
+  for (let i = 0; i < N; i++) {
+    const name = `Dockerfile.${i}`;
+    tree[name] =
+      `FROM node:${18 + (i % 3)}\nWORKDIR /app\nCOPY package.json package-lock.json ./\n` +
+      `RUN npm ci\nCOPY . .\nENV N=${i}\nCMD ["node", "index.js"]\n`;
+    files.push(path.join(dir, name));
+  }
+  writeTree(dir, tree);
+  return { dir, files, contextFiles: Object.keys(tree).length };
+}
+
+function countReads(): {
+  log: string[];
+  stop: () => void;
+  listings: () => number;
+  derived: () => number;
+} {
+  const log: string[] = [];
+  const l0 = diskCounters.listings;
+  const d0 = diskCounters.derived;
+  diskCounters.readLog = log;
+  return {
+    log,
+    stop: () => {
+      diskCounters.readLog = null;
+    },
+    listings: () => diskCounters.listings - l0,
+    derived: () => diskCounters.derived - d0,
+  };
+}
+
+function maxPerPath(log: string[]): number {
+  const n = new Map<string, number>();
+  for (const p of log) n.set(p, (n.get(p) ?? 0) + 1);
+  return Math.max(0, ...n.values());
+}
+
+test('optimizeFiles: N Dockerfiles in one context read each file once and parse each once', async () => {
+  const { files, contextFiles } = sharedContext();
+  const c = countReads();
+  const results = await optimizeFiles(files, { only: ['dockerignore'] });
+  c.stop();
+  expect(results).toHaveLength(N);
+  expect(results.some((r) => r.changed)).toBe(true);
+  expect(maxPerPath(c.log)).toBe(1);
+  expect(c.log.length).toBeLessThanOrEqual(contextFiles);
+  expect(c.listings()).toBeLessThanOrEqual(2); // the root and src/
+  // What each Dockerfile copies is computed once per text: N, not N * (N - 1).
+  expect(c.derived()).toBe(N);
+});
+
+test('optimizeFile once per file in one process: same counts through the process-wide cache', async () => {
+  const { files, contextFiles } = sharedContext();
+  const c = countReads();
+  for (const f of files) await optimizeFile(f, { only: ['dockerignore'] });
+  c.stop();
+  expect(maxPerPath(c.log)).toBe(1);
+  expect(c.log.length).toBeLessThanOrEqual(contextFiles);
+  expect(c.listings()).toBeLessThanOrEqual(2);
+  expect(c.derived()).toBe(N);
+});
+
+test('the process-wide cache is invalidated by a changed size or mtime', async () => {
+  const { dir, files } = sharedContext();
+  await optimizeFile(files[0]!, { only: ['dockerignore'] });
+  const other = path.join(dir, 'Dockerfile.1');
+  const c = countReads();
+  await optimizeFile(files[0]!, { only: ['dockerignore'] });
+  expect(c.log).not.toContain(other);
+  // Same size, new mtime: read again.
+  const text = fs.readFileSync(other, 'utf8');
+  fs.writeFileSync(other, text.replace('node:19', 'node:21'));
+  const later = new Date(Date.now() + 5000);
+  fs.utimesSync(other, later, later);
+  await optimizeFile(files[0]!, { only: ['dockerignore'] });
+  expect(c.log.filter((p) => p === other)).toHaveLength(1);
+  // New size: read again, and what it copies is recomputed (it now copies a new file).
+  fs.writeFileSync(other, text.replace('COPY . .', 'COPY .env ./\nCOPY . .'));
+  const r = await optimizeFile(files[0]!, { only: ['dockerignore'] });
+  c.stop();
+  expect(c.log.filter((p) => p === other)).toHaveLength(2);
+  // .env is now needed by another Dockerfile of the context: never excluded.
+  expect(r.files.map((f) => f.after).join('')).not.toMatch(/^\.env$/m);
+  clearCaches();
+  const c2 = countReads();
+  await optimizeFile(files[0]!, { only: ['dockerignore'] });
+  c2.stop();
+  expect(c2.log).toContain(other);
+});
