@@ -19,6 +19,7 @@ import type {
   Stage,
   Word,
 } from '../../src/model/types.js';
+import { STATEFUL } from '../../src/toolkit/commands.js';
 
 export const ID = 'layer-waste';
 export const rule = (kind: string) => `${ID}/${kind}`;
@@ -38,31 +39,6 @@ export function skip(c: Ctx, kind: string, at: Instruction, reason: string): voi
 }
 
 export const line = (i: Instruction) => i.line + 1;
-
-/** Commands whose effect outlives them in the shell (a merge would carry it into the next RUN). */
-const STATEFUL = new Set([
-  'cd',
-  'pushd',
-  'popd',
-  'export',
-  'source',
-  '.',
-  'set',
-  'unset',
-  'umask',
-  'alias',
-  'shopt',
-  'trap',
-  'exec',
-  'exit',
-  'return',
-  'declare',
-  'typeset',
-  'local',
-  'readonly',
-  'ulimit',
-  'eval',
-]);
 
 /** A RUN read as one `&&` chain of simple commands, or why it is not one. */
 export type Chain = { cmds: SimpleCommand[]; stateful: boolean } | { why: string };
