@@ -25,6 +25,7 @@ import type {
   SimpleCommand,
   Stage,
 } from '../../src/model/types.js';
+import { hubRepo, parseImageRef } from '../../src/model/image-ref.js';
 
 export const ID = 'multistage';
 
@@ -84,17 +85,9 @@ export interface ImageRef {
   tag: string;
 }
 
+/** The repository as Docker Hub names it and the tag (src/model/image-ref.ts parses). */
 export function parseImage(image: string): ImageRef {
-  let s = image.split('@')[0]!;
-  let tag = '';
-  const slash = s.lastIndexOf('/');
-  const colon = s.lastIndexOf(':');
-  if (colon > slash) {
-    tag = s.slice(colon + 1);
-    s = s.slice(0, colon);
-  }
-  const repo = s.replace(/^(docker\.io\/|index\.docker\.io\/)/, '').replace(/^library\//, '');
-  return { repo, tag };
+  return { repo: hubRepo(image), tag: parseImageRef(image).tag ?? '' };
 }
 
 export function cmdName(c: SimpleCommand): string | null {

@@ -6,6 +6,7 @@
  * docs/rules/package-hygiene.md).
  */
 import type { Word } from '../../model/types.js';
+import { hubRepo } from '../../model/image-ref.js';
 
 export const APT_NEEDS_LISTS = new Set([
   'install',
@@ -106,11 +107,8 @@ export const DOCKER_CLEAN_IMAGES = new Set([
 /** The base image is known to have Debian's docker-clean apt hook (see DOCKER_CLEAN_IMAGES). */
 export function hasDockerClean(image: string | null): boolean {
   if (!image || image.includes('$')) return false;
-  let i = image.toLowerCase().replace(/@.*$/, '');
-  if (/^mcr\.microsoft\.com\/dotnet\/(sdk|aspnet|runtime|runtime-deps)(:|$)/.test(i)) return true;
-  i = i.replace(/^(docker\.io|index\.docker\.io|registry-1\.docker\.io)\//, '');
-  i = i.replace(/^library\//, '');
-  const repo = i.replace(/:.*$/, '');
+  const repo = hubRepo(image.toLowerCase());
+  if (/^mcr\.microsoft\.com\/dotnet\/(sdk|aspnet|runtime|runtime-deps)$/.test(repo)) return true;
   return !repo.includes('/') && DOCKER_CLEAN_IMAGES.has(repo);
 }
 
