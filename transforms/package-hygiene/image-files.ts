@@ -37,6 +37,18 @@ export function baseOf(p: string): string {
  * stages it builds on) put in the image (with `inclusive`, instruction `i` too). COPY --from and
  * remote sources are not followed. */
 export function imageFiles(c: Ctx, i: number, inclusive = false): ImageFiles {
+  // Asked once per later RUN and per script it runs: computed once per check and instruction.
+  let memo = MEMO.get(c);
+  if (!memo) MEMO.set(c, (memo = new Map()));
+  const key = `${i}:${inclusive}`;
+  let hit = memo.get(key);
+  if (!hit) memo.set(key, (hit = computeImageFiles(c, i, inclusive)));
+  return hit;
+}
+
+const MEMO = new WeakMap<Ctx, Map<string, ImageFiles>>();
+
+function computeImageFiles(c: Ctx, i: number, inclusive: boolean): ImageFiles {
   const { model } = c;
   const ctx = c.check.buildContext;
   const ignore = ignoreOf(c);
