@@ -48,10 +48,70 @@ export function imageFiles(c: Ctx, i: number, inclusive = false): ImageFiles {
 
 const MEMO = new WeakMap<Ctx, Map<string, ImageFiles>>();
 
-function computeImageFiles(c: Ctx, i: number, inclusive: boolean): ImageFiles {
+/** What one COPY/ADD from the context contributes (computed once per check and instruction). */
+interface CopyContribution {
+  fromCopy: boolean;
+  sources: string[];
+  /** [image path, context path, kept out by .dockerignore], in the order they are set. */
+  entries: [string, string, boolean][];
+}
+
+const CONTRIBUTIONS = new WeakMap<Ctx, Map<number, CopyContribution | null>>();
+
+function contributionOf(c: Ctx, j: number): CopyContribution | null {
+  let memo = CONTRIBUTIONS.get(c);
+  if (!memo) CONTRIBUTIONS.set(c, (memo = new Map()));
+  if (memo.has(j)) return memo.get(j)!;
+  const out = computeContribution(c, j);
+  memo.set(j, out);
+  return out;
+}
+
+function computeContribution(c: Ctx, j: number): CopyContribution | null {
   const { model } = c;
   const ctx = c.check.buildContext;
+  const spec = copySpec(model, model.instructions[j]!);
+  if (!spec) return null;
+  const out: CopyContribution = { fromCopy: spec.from != null, sources: [], entries: [] };
+  if (spec.from !== null || spec.heredoc) return out;
+  const target = copyDestination(model, spec);
+  if (!target) return out;
   const ignore = ignoreOf(c);
+  const { dest, intoDir } = target;
+  const excludes = spec.flags
+    .filter((f) => f.name === 'exclude' && f.value)
+    .map((f) => globToRegExp(cleanRelative(f.value!) ?? f.value!));
+  for (const w of spec.sources) {
+    const v = sourceValue(model, spec, w);
+    if (v === null || /^[a-z][a-z0-9+.-]*:\/\//i.test(v)) continue;
+    out.sources.push(v);
+    const clean = cleanRelative(v);
+    if (clean === null || !ctx.available) continue;
+    const re = hasGlob(clean) ? globToRegExp(clean) : null;
+    for (const f of matchSource(ctx, clean) ?? []) {
+      let rel: string;
+      if (clean === '') rel = f;
+      else if (f === clean || (re && re.test(f))) rel = baseOf(f);
+      else if (f.startsWith(clean + '/')) rel = f.slice(clean.length + 1);
+      else {
+        // Inside a folder a glob matched: the folder's content lands in dest.
+        const parts = f.split('/');
+        let k = 1;
+        while (k < parts.length && !re?.test(parts.slice(0, k).join('/'))) k++;
+        rel = parts.slice(k).join('/');
+      }
+      if (excludes.some((x) => x.test(f) || x.test(rel) || x.test(baseOf(f)))) continue;
+      const targets =
+        f === clean && !intoDir ? [dest, joinImage(dest, baseOf(f))] : [joinImage(dest, rel)];
+      const ignored = ignore.ignores(f);
+      for (const t of targets) out.entries.push([t, f, ignored]);
+    }
+  }
+  return out;
+}
+
+function computeImageFiles(c: Ctx, i: number, inclusive: boolean): ImageFiles {
+  const { model } = c;
   const out: ImageFiles = {
     files: new Map(),
     ignored: new Map(),
@@ -61,40 +121,15 @@ function computeImageFiles(c: Ctx, i: number, inclusive: boolean): ImageFiles {
   };
   for (const { stage, upTo } of stageChain(model, i))
     for (let j = stage.first + 1; j <= Math.min(stage.last, inclusive ? upTo : upTo - 1); j++) {
-      const spec = copySpec(model, model.instructions[j]!);
-      if (spec?.from != null) out.fromCopies++;
-      if (!spec || spec.from !== null || spec.heredoc) continue;
-      const target = copyDestination(model, spec);
-      if (!target) continue;
-      const { dest, intoDir } = target;
-      const excludes = spec.flags
-        .filter((f) => f.name === 'exclude' && f.value)
-        .map((f) => globToRegExp(cleanRelative(f.value!) ?? f.value!));
-      for (const w of spec.sources) {
-        const v = sourceValue(model, spec, w);
-        if (v === null || /^[a-z][a-z0-9+.-]*:\/\//i.test(v)) continue;
-        out.sources.push(v);
-        const clean = cleanRelative(v);
-        if (clean === null || !ctx.available) continue;
-        const re = hasGlob(clean) ? globToRegExp(clean) : null;
-        for (const f of matchSource(ctx, clean) ?? []) {
-          let rel: string;
-          if (clean === '') rel = f;
-          else if (f === clean || (re && re.test(f))) rel = baseOf(f);
-          else if (f.startsWith(clean + '/')) rel = f.slice(clean.length + 1);
-          else {
-            // Inside a folder a glob matched: the folder's content lands in dest.
-            const parts = f.split('/');
-            let k = 1;
-            while (k < parts.length && !re?.test(parts.slice(0, k).join('/'))) k++;
-            rel = parts.slice(k).join('/');
-          }
-          if (excludes.some((x) => x.test(f) || x.test(rel) || x.test(baseOf(f)))) continue;
-          const targets =
-            f === clean && !intoDir ? [dest, joinImage(dest, baseOf(f))] : [joinImage(dest, rel)];
-          const map = ignore.ignores(f) ? out.ignored : out.files;
-          if (map === out.files) out.sent.add(f);
-          for (const t of targets) map.set(t, f);
+      const k = contributionOf(c, j);
+      if (!k) continue;
+      if (k.fromCopy) out.fromCopies++;
+      out.sources.push(...k.sources);
+      for (const [t, f, ignored] of k.entries) {
+        if (ignored) out.ignored.set(t, f);
+        else {
+          out.sent.add(f);
+          out.files.set(t, f);
         }
       }
     }
