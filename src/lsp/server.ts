@@ -39,7 +39,7 @@ const { createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind 
 
 export const SOURCE = 'dockerfile-optimizer';
 export const FIX_ALL_KIND = 'source.fixAll.dockerfile-optimizer';
-const DEBOUNCE_MS = 20;
+const DEBOUNCE_MS = 5;
 
 interface ActionData {
   uri: string;
