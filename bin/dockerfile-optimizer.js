@@ -8,6 +8,9 @@ module.enableCompileCache?.();
 // A one-shot CLI does not profit from V8's optimising tier for the shell parser's WebAssembly,
 // and at exit V8 waits for those background compiles (about 400 ms here). Baseline code only.
 v8.setFlagsFromString('--liftoff-only');
+// The language server lives as long as the editor: a bounded old space makes V8 collect instead
+// of growing its heap (its caches are bounded; see README "Editors").
+if (process.argv[2] === 'lsp') v8.setFlagsFromString('--max-old-space-size=128');
 const { main } = await import('../dist/src/cli/cli.js');
 
 const exit = (code) => {
