@@ -105,7 +105,7 @@ export interface ManifestFile {
  */
 function unreadable(ctx: BuildContext, cp: string): string | null {
   if (/\.lockb$/.test(cp) || ctx.readFile(cp) !== null) return null;
-  return `${cp} is a symlink or not a text file: the tool cannot read what the install reads through it`;
+  return `${cp} cannot be read as text (a symlink, an unreadable or a binary file): the tool cannot see what the install reads through it`;
 }
 
 /** The context files the installs read, grouped by target folder; or a reason to skip. */
