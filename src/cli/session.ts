@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { selectTransforms } from '../api.js';
 import { findConfig, loadConfig, type LoadedConfig, type RuleCheck } from '../context/config.js';
 import { discover } from '../io/io.js';
-import { didYouMean, knownRuleIds, ruleIdProblem } from '../model/rules.js';
+import { configRuleCheck } from '../model/rules.js';
 import type { Transform } from '../model/types.js';
 import type { CliIO } from './io.js';
 import { splitList } from './options.js';
@@ -69,11 +69,7 @@ export class Session {
     this.io = options.io;
     this.transforms = options.transforms;
     const all = options.transforms;
-    this.ruleCheck = (id) => {
-      if (!ruleIdProblem(all, id)) return true;
-      const s = didYouMean(id, knownRuleIds(all));
-      return s ? `unknown rule (did you mean "${s}"?)` : false;
-    };
+    this.ruleCheck = configRuleCheck(all);
     selectTransforms(all, splitList(options.only), splitList(options.skip));
     this.fixedConfig = options.config
       ? loadConfig(path.resolve(options.io.cwd, options.config), this.ruleCheck)

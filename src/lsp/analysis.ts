@@ -16,6 +16,8 @@ import { DiskContext } from '../context/context.js';
 import { contextAfter, explain, type ExplainResult } from '../explain/explain.js';
 import type { FixReport } from '../engine/loop.js';
 import { transforms as registry } from '../../transforms/index.js';
+import { configRuleCheck } from '../model/rules.js';
+import { computeLineStarts, detectEol, indentOfLine, lineOfOffset } from '../model/text.js';
 
 /** The client's settings (`dockerfileOptimizer.*` in VS Code, `settings` in Neovim). */
 export interface ServerSettings {
@@ -44,11 +46,7 @@ export interface Analysis {
   error: string | null;
 }
 
-const known = (id: string) => {
-  const t = registry.find((x) => x.meta.id === id.split('/')[0]);
-  if (!t) return false;
-  return !id.includes('/') || !t.meta.rules || t.meta.rules.some((r) => r.id === id);
-};
+const known = configRuleCheck(registry);
 
 /** The config file that applies to a Dockerfile (null: none); a broken one throws ConfigError. */
 export function configFor(file: string): LoadedConfig | null {
@@ -143,15 +141,9 @@ export function changedRegion(
 
 /** Line/character (UTF-16) of an offset. */
 export function positionAt(text: string, offset: number): { line: number; character: number } {
-  let line = 0;
-  let lineStart = 0;
-  for (let i = 0; i < offset; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  return { line, character: offset - lineStart };
+  const starts = computeLineStarts(text);
+  const line = lineOfOffset(starts, offset);
+  return { line, character: offset - starts[line]! };
 }
 
 export interface FileEditPlan {
@@ -178,10 +170,10 @@ export function filePlans(
 }
 
 /** The comment that silences a rule on the next instruction, indented like that line. */
-export function ignoreComment(text: string, line0: number, ruleId: string, eol: string) {
-  const lines = text.split(/\r?\n/);
-  const indent = /^[ \t]*/.exec(lines[line0] ?? '')![0];
-  return `${indent}# dockerfile-optimizer ignore=${ruleId}${eol}`;
+export function ignoreComment(text: string, line0: number, ruleId: string) {
+  const starts = computeLineStarts(text);
+  const indent = indentOfLine(text, starts, starts[line0] ?? text.length);
+  return `${indent}# dockerfile-optimizer ignore=${ruleId}${detectEol(text)}`;
 }
 
 export const docsUrl = (f: Pick<FixReport, 'transform'>) => {

@@ -255,12 +255,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
                 edits: [
                   {
                     range: { start: { line, character: 0 }, end: { line, character: 0 } },
-                    newText: ignoreComment(
-                      doc.getText(),
-                      line,
-                      f.ruleId,
-                      doc.getText().includes('\r\n') ? '\r\n' : '\n',
-                    ),
+                    newText: ignoreComment(doc.getText(), line, f.ruleId),
                   },
                 ],
               },

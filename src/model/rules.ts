@@ -81,3 +81,13 @@ export function ruleIdProblem(transforms: readonly Transform[], id: string): str
   const ids = transforms.map((x) => x.meta.id);
   return `unknown rule "${id}" (known: ${ids.join(', ') || 'none'})`;
 }
+
+/** The config file's rule check (`rules` keys): true, or why the id is unknown. One for the CLI
+ * session and the language server. */
+export function configRuleCheck(transforms: readonly Transform[]) {
+  return (id: string): boolean | string => {
+    if (!ruleIdProblem(transforms, id)) return true;
+    const s = didYouMean(id, knownRuleIds(transforms));
+    return s ? `unknown rule (did you mean "${s}"?)` : false;
+  };
+}
