@@ -22,6 +22,7 @@ import {
   displayPath,
   optimize,
   optimizeFile,
+  withOptimizeSession,
   type OptimizeOptions,
   type OptimizeResult,
 } from './api.js';
@@ -347,6 +348,53 @@ export async function sharedIgnorePlan(
     }
   }
   return plan;
+}
+
+export interface DeclaredFilesOptions extends OptimizeOptions {
+  /** The build definitions to use (e.g. `findBuilds(['.'], repoRoot)`, as `fix` run from that
+   * folder finds them); default: `findBuilds(files, cwd, process.env)`. */
+  builds?: BuildSet;
+}
+
+/**
+ * Optimize many Dockerfiles over their declared contexts in one session, as `fix` does: the
+ * build definitions are read once, Dockerfiles sharing a context that need different ignore
+ * entries get `<Dockerfile>.dockerignore` (`sharedIgnorePlan`), each file is `optimizeDeclared`
+ * (a Dockerfile no file declares keeps its own folder, an explicit `context` overrides all), and
+ * the edits of a shared file (one `.dockerignore`) build on each other as in `optimizeFiles`.
+ * Resolves to one result per file, in order; a file that fails rejects the whole call.
+ */
+export function optimizeDeclaredFiles(
+  files: readonly string[],
+  options: DeclaredFilesOptions = {},
+): Promise<DeclaredResult[]> {
+  return withOptimizeSession(async () => {
+    const { builds: given, ...rest } = options;
+    const cwd = rest.cwd ?? process.cwd();
+    const abs = files.map((f) => path.resolve(cwd, f));
+    const set = rest.context !== undefined ? null : (given ?? (await findBuilds(abs, cwd)));
+    const buildsOf = (f: string) => buildsFor(set, f);
+    const plan = set?.builds.length
+      ? await sharedIgnorePlan(
+          abs.map((f) => ({ file: f, builds: buildsOf(f) })),
+          { ...rest, pending: undefined },
+        )
+      : new Map<string, string>();
+    const pending = new Map(rest.pending ?? []);
+    const results: DeclaredResult[] = [];
+    for (const f of abs) {
+      const r = await optimizeDeclared(f, buildsOf(f), {
+        ...rest,
+        pending,
+        ignoreBeside: plan.get(f),
+      });
+      for (const change of r.files)
+        if (change.absolutePath && change.absolutePath !== f)
+          pending.set(change.absolutePath, change.after);
+      results.push(r);
+    }
+    return results;
+  });
 }
 
 /** What explain and verify build: the declared context, target and args of the first build,

@@ -29,13 +29,21 @@ export type {
   ExplainRerun,
 } from './explain/explain.js';
 export { transforms } from '../transforms/index.js';
-export { findBuilds, buildsFor, optimizeDeclared, contextsOf, describeContext } from './builds.js';
+export {
+  findBuilds,
+  buildsFor,
+  optimizeDeclared,
+  optimizeDeclaredFiles,
+  contextsOf,
+  describeContext,
+} from './builds.js';
 export type {
   BuildDecl,
   BuildSet,
   BuildSource,
   BuildWarning,
   DeclaredOptions,
+  DeclaredFilesOptions,
   DeclaredResult,
 } from './builds.js';
 export { InputError, InternalError } from './errors.js';
