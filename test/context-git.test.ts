@@ -1,11 +1,15 @@
 /** Git tracked-ness of the build context views (src/context/git.ts). */
-import { afterAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeEach, describe, expect, test } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { clearContextCaches, diskCounters } from '../src/context/cache.js';
 import { DiskContext, MemoryContext, NoContext, OverlayContext } from '../src/context/context.js';
+import { readIndexPaths } from '../src/context/git-index.js';
 import { gitInit, removeTmpdirs, tmpdir, writeTree } from './helpers.js';
 
 afterAll(removeTmpdirs);
+beforeEach(() => clearContextCaches());
 
 describe('DiskContext.gitStatus', () => {
   test('tracked, untracked and ignored files and folders of a repository', () => {
@@ -36,11 +40,85 @@ describe('DiskContext.gitStatus', () => {
     expect(new OverlayContext(ctx).gitStatus('.env')).toBe('ignored');
   });
 
+  test('gitTracked answers from the index alone: no git process for it', () => {
+    const dir = tmpdir('dfo-git-');
+    writeTree(dir, {
+      '.gitignore': '.env\n',
+      'app/main.py': 'x\n',
+      'app/local.txt': 'x\n',
+      '.env': 'SECRET=1\n',
+    });
+    gitInit(dir, ['.gitignore', 'app/main.py']);
+    clearContextCaches();
+    const runs = diskCounters.gitRuns;
+    const ctx = new DiskContext(dir);
+    expect(ctx.gitTracked('app/main.py')).toBe(true);
+    expect(ctx.gitTracked('app')).toBe(true);
+    expect(ctx.gitTracked('app/local.txt')).toBe(false);
+    expect(ctx.gitTracked('.env')).toBe(false);
+    expect(new OverlayContext(ctx).gitTracked('.env')).toBe(false);
+    expect(diskCounters.gitRuns - runs).toBe(0);
+    // gitStatus tells ignored from untracked: that takes git's list of ignored files.
+    expect(ctx.gitStatus('.env')).toBe('ignored');
+    expect(diskCounters.gitRuns - runs).toBe(1);
+  });
+
   test('null outside a repository', () => {
     const dir = tmpdir('dfo-nogit-');
     fs.writeFileSync(path.join(dir, 'a.txt'), 'a\n');
     expect(new DiskContext(dir).gitStatus('a.txt')).toBeNull();
+    expect(new DiskContext(dir).gitTracked('a.txt')).toBeNull();
     expect(new NoContext().gitStatus()).toBeNull();
+    expect(new NoContext().gitTracked()).toBeNull();
+  });
+});
+
+describe('the index read directly (git-index.ts)', () => {
+  const git = (dir: string, ...args: string[]) => {
+    const r = spawnSync('git', args, { cwd: dir, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
+  const lsFiles = (dir: string) => git(dir, 'ls-files', '-z').split('\0').filter(Boolean);
+
+  test('versions 2, 3 (intent-to-add) and 4 (prefix-compressed) list what git ls-files lists', () => {
+    const dir = tmpdir('dfo-index-');
+    const tree: Record<string, string> = { 'a b.txt': 'x', 'é/ü.txt': 'x', later: 'x' };
+    for (let i = 0; i < 40; i++) tree[`src/module-${i % 7}/deep/file-${i}.js`] = `${i}\n`;
+    writeTree(dir, tree);
+    gitInit(
+      dir,
+      Object.keys(tree).filter((p) => p !== 'later'),
+    );
+    expect(readIndexPaths(dir)).toEqual(lsFiles(dir));
+    git(dir, 'add', '-N', 'later'); // an extended-flags entry: version 3
+    expect(readIndexPaths(dir)).toEqual(lsFiles(dir));
+    expect(lsFiles(dir)).toContain('later');
+    git(dir, 'update-index', '--index-version', '4');
+    expect(fs.readFileSync(path.join(dir, '.git/index')).readUInt32BE(4)).toBe(4);
+    expect(readIndexPaths(dir)).toEqual(lsFiles(dir));
+    expect(readIndexPaths(dir)!.length).toBe(43);
+  });
+
+  test('a split index, a .git file or no index: left to git (same answers)', () => {
+    const dir = tmpdir('dfo-index-');
+    writeTree(dir, { 'a.txt': 'x', 'b/c.txt': 'x' });
+    gitInit(dir, ['a.txt', 'b/c.txt']);
+    git(dir, 'update-index', '--split-index');
+    expect(readIndexPaths(dir)).toBeNull();
+    const runs = diskCounters.gitRuns;
+    expect(new DiskContext(dir).gitTracked('b/c.txt')).toBe(true);
+    expect(diskCounters.gitRuns - runs).toBe(1);
+
+    const none = tmpdir('dfo-index-');
+    writeTree(none, { 'a.txt': 'x' });
+    git(none, 'init', '-q');
+    expect(readIndexPaths(none)).toBeNull(); // no index yet: git says nothing is tracked
+    expect(new DiskContext(none).gitTracked('a.txt')).toBe(false);
+
+    const linked = tmpdir('dfo-index-');
+    fs.writeFileSync(path.join(linked, '.git'), `gitdir: ${path.join(dir, '.git')}\n`);
+    expect(readIndexPaths(linked)).toBeNull();
   });
 });
 

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BuildContext, ContextEntry, GitStatus, WalkOptions } from '../model/types.js';
-import { listDirCached, readsOf, readTextCached } from './cache.js';
+import { listDirCached, readsOf, readTextCached, withLazySize } from './cache.js';
 import { GitIndex, gitStatusOf } from './git.js';
 
 const DEFAULT_WALK_LIMIT = 200_000;
@@ -28,7 +28,7 @@ export class DiskContext implements BuildContext {
   readonly dockerfilePath: string | null;
   private readonly cache = new Map<string, string | null>();
   private walked: ContextEntry[] | null = null;
-  private git: ((rel: string) => GitStatus) | null | undefined;
+  private git: ReturnType<typeof gitStatusOf> | undefined;
   /** The entry count at which a full scan stopped (the walk limit was hit), or null. */
   walkTruncatedAt: number | null = null;
 
@@ -112,7 +112,7 @@ export class DiskContext implements BuildContext {
           if (!options.descend || options.descend(entry)) {
             if (!visit(rel, path.join(absDir, e.name))) return false;
           }
-        } else out.push({ path: rel, size: e.size, isDirectory: false });
+        } else out.push(withLazySize({ path: rel, isDirectory: false }, () => e.size));
       }
       return true;
     };
@@ -125,7 +125,13 @@ export class DiskContext implements BuildContext {
   gitStatus(p: string): GitStatus | null {
     if (this.git === undefined) this.git = gitStatusOf(this.root);
     const rel = cleanRelative(p);
-    return this.git === null || rel === null ? null : this.git(rel);
+    return this.git === null || rel === null ? null : this.git.status(rel);
+  }
+
+  gitTracked(p: string): boolean | null {
+    if (this.git === undefined) this.git = gitStatusOf(this.root);
+    const rel = cleanRelative(p);
+    return this.git === null || rel === null ? null : this.git.tracked(rel);
   }
 }
 
@@ -221,6 +227,11 @@ export class MemoryContext implements BuildContext {
     const rel = cleanRelative(p);
     return this.git === null || rel === null ? null : this.git.status(rel);
   }
+
+  gitTracked(p: string): boolean | null {
+    const rel = cleanRelative(p);
+    return this.git === null || rel === null ? null : this.git.isTracked(rel);
+  }
 }
 
 /** No context at all (stdin, API without one). */
@@ -244,6 +255,9 @@ export class NoContext implements BuildContext {
     return [];
   }
   gitStatus(): GitStatus | null {
+    return null;
+  }
+  gitTracked(): boolean | null {
     return null;
   }
 }
@@ -273,6 +287,11 @@ export class OverlayContext implements BuildContext {
   }
   gitStatus(p: string): GitStatus | null {
     return this.base.gitStatus?.(p) ?? null;
+  }
+  gitTracked(p: string): boolean | null {
+    if (this.base.gitTracked) return this.base.gitTracked(p);
+    const s = this.base.gitStatus?.(p) ?? null;
+    return s === null ? null : s === 'tracked';
   }
   readFile(p: string): string | null {
     const rel = cleanRelative(p);

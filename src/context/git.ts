@@ -1,12 +1,15 @@
 /**
  * What git says about the files of a build context: tracked, untracked, ignored, or no repository
- * at all. Read once per repository (`git ls-files -z` for the index, plus the ignored list) and
- * cached for the process; the context views (context.ts) answer `gitStatus(path)` from it.
+ * at all. Read once per repository (the index: `.git/index` read directly in the plain case, see
+ * git-index.ts, else `git ls-files -z`; the ignored list only when a status needs it) and cached
+ * for the process; the context views (context.ts) answer `gitStatus(path)` and `gitTracked(path)`
+ * from it.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { onClear } from './cache.js';
+import { diskCounters, onClear } from './cache.js';
+import { readIndexPaths } from './git-index.js';
 import type { GitStatus } from '../model/types.js';
 
 /** The tracked and ignored paths of one repository, relative to its top folder. */
@@ -37,10 +40,16 @@ export class GitIndex {
     return this.ignoredSet;
   }
 
+  /** Whether a `/`-separated path relative to the repository top is tracked (a folder: holds a
+   * tracked file); never lists the ignored files. */
+  isTracked(p: string): boolean {
+    return this.tracked.has(p) || this.trackedDirs.has(p);
+  }
+
   /** Status of a `/`-separated path relative to the repository top; a folder is `tracked` when
    * it holds a tracked file. */
   status(p: string): GitStatus {
-    if (this.tracked.has(p) || this.trackedDirs.has(p)) return 'tracked';
+    if (this.isTracked(p)) return 'tracked';
     const ignored = this.ignoredPaths();
     const parts = p.split('/');
     for (let i = parts.length; i >= 1; i--)
@@ -53,6 +62,7 @@ const repos = new Map<string, GitIndex | null>();
 const tops = new Map<string, string | null>();
 
 function git(cwd: string, args: string[]): string | null {
+  diskCounters.gitRuns++;
   const r = spawnSync('git', ['-C', cwd, ...args], {
     encoding: 'utf8',
     maxBuffer: 1 << 30,
@@ -91,19 +101,24 @@ onClear(() => {
   tops.clear();
 });
 
-/** A status function for paths relative to `root` (a folder on disk), or null without a
- * repository. */
-export function gitStatusOf(root: string): ((rel: string) => GitStatus) | null {
+/** Git's answers for paths relative to `root` (a folder on disk), or null without a
+ * repository: `status` (tracked, untracked or ignored) and `tracked` (which never lists the
+ * ignored files). */
+export function gitStatusOf(
+  root: string,
+): { status: (rel: string) => GitStatus; tracked: (rel: string) => boolean } | null {
   const top = topOf(root);
   if (top === null) return null;
   let index = repos.get(top);
   if (index === undefined) {
-    const tracked = git(top, ['ls-files', '-z']);
+    // The index read directly when it is the plain case (no `git` process), else `ls-files`.
+    const tracked =
+      readIndexPaths(top) ?? git(top, ['ls-files', '-z'])?.split('\0').filter(Boolean) ?? null;
     const repoTop = top;
     index =
       tracked === null
         ? null
-        : new GitIndex(tracked.split('\0').filter(Boolean), () =>
+        : new GitIndex(tracked, () =>
             (
               git(repoTop, [
                 'ls-files',
@@ -123,5 +138,6 @@ export function gitStatusOf(root: string): ((rel: string) => GitStatus) | null {
   const rel = path.relative(top, root).split(path.sep).join('/');
   const prefix = rel === '' ? '' : `${rel}/`;
   const idx = index;
-  return (p) => idx.status(p === '' ? rel : prefix + p);
+  const full = (p: string) => (p === '' ? rel : prefix + p);
+  return { status: (p) => idx.status(full(p)), tracked: (p) => idx.isTracked(full(p)) };
 }

@@ -139,6 +139,10 @@ export interface BuildContext {
   /** What git says about a context-relative path (a folder is `tracked` when it holds a tracked
    * file), or null when the context is in no git repository (or the view does not know). */
   gitStatus?(path: string): GitStatus | null;
+  /** Whether git tracks a context-relative path (a folder: holds a tracked file), or null when
+   * the context is in no git repository. Unlike `gitStatus`, never needs the list of ignored
+   * files (a second `git` process): use it when ignored and untracked are the same answer. */
+  gitTracked?(path: string): boolean | null;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import type {
 } from '../../src/model/types.js';
 import { matcher } from '../../src/context/ignore.js';
 import { buildEdit, listNames } from './ignore-file.js';
-import { gitIgnored } from './repo.js';
+import { gitIgnored, gitTracked } from './repo.js';
 import {
   type Analysis,
   anchored,
@@ -145,7 +145,7 @@ export function gitReader(
 export function reviewTracked(out: Candidate[], bc: BuildContext): Candidate[] {
   const kept: Candidate[] = [];
   for (const c of out) {
-    const tracked = c.triggers.filter((t) => bc.gitStatus?.(t) === 'tracked');
+    const tracked = c.triggers.filter((t) => gitTracked(bc, t) === true);
     if (tracked.length) {
       if (c.group === 'editor' || c.group === 'docker') continue;
       const verb = tracked.length === 1 ? 'is' : 'are';
@@ -153,7 +153,7 @@ export function reviewTracked(out: Candidate[], bc: BuildContext): Candidate[] {
         kind: 'clutter',
         why: `${listNames(tracked)} ${verb} tracked by git, so the build or the app may read ${tracked.length === 1 ? 'it' : 'them'}`,
       };
-    } else if (c.group === 'build' && bc.gitStatus?.('') == null) {
+    } else if (c.group === 'build' && gitTracked(bc, '') === null) {
       const shipped = c.triggers.filter((t) => gitIgnored(bc, t) === false);
       if (shipped.length)
         c.review = {

@@ -38,10 +38,20 @@ export function gitIgnored(bc: BuildContext, path: string): boolean | null {
   return matcher(patterns)(path);
 }
 
-/** Git's status of `path`; without a repository, `ignored` when a `.gitignore` in the context
- * ignores it, else null (nothing known). */
-export function repoStatus(bc: BuildContext, path: string): GitStatus | null {
-  const status = bc.gitStatus?.(path) ?? null;
-  if (status !== null) return status;
-  return gitIgnored(bc, path) === true ? 'ignored' : null;
+/** Whether git tracks `path` (a folder: holds a tracked file), or null without a repository.
+ * Asks the context's `gitTracked` when it has one: then git's list of ignored files (a second
+ * `git` process) is never needed for it. */
+export function gitTracked(bc: BuildContext, path: string): boolean | null {
+  if (bc.gitTracked) return bc.gitTracked(path);
+  const status: GitStatus | null = bc.gitStatus?.(path) ?? null;
+  return status === null ? null : status === 'tracked';
+}
+
+/** Whether the repository ships `path`: git tracks it (true) or not (false: untracked or
+ * ignored); without a repository, false when a `.gitignore` in the context ignores it, else
+ * null (nothing known). */
+export function repoTracked(bc: BuildContext, path: string): boolean | null {
+  const tracked = gitTracked(bc, path);
+  if (tracked !== null) return tracked;
+  return gitIgnored(bc, path) === true ? false : null;
 }

@@ -6,7 +6,7 @@
  */
 import { matcher } from '../../src/context/ignore.js';
 import { pathContent } from './content.js';
-import { gitIgnored, repoStatus } from './repo.js';
+import { gitIgnored, gitTracked, repoTracked } from './repo.js';
 import type { BuildContext, Finding, Fix, Skipped } from '../../src/model/types.js';
 import { buildEdit, listNames } from './ignore-file.js';
 import {
@@ -62,10 +62,11 @@ function decide(bc: BuildContext, path: string, files: string[], usage: Usage): 
       kind: 'secret',
       why: `${path} holds registry credentials that the install at line ${runLine.line} reads, so excluding it breaks that install until the Dockerfile passes it with RUN --mount=type=secret,id=${name.slice(1)},target=/root/${name}`,
     };
-  const status = repoStatus(bc, path);
-  if (status === 'ignored' || status === 'untracked') return { act: 'exclude' };
+  // Ignored and untracked are the same answer here: the project does not ship it.
+  const tracked = repoTracked(bc, path);
+  if (tracked === false) return { act: 'exclude' };
   const content = pathContent(bc, path, files);
-  if (status === 'tracked')
+  if (tracked === true)
     return content.kind === 'secret' && content.strong
       ? {
           act: 'review',
@@ -136,7 +137,7 @@ export function secretCandidates(entries: Entries, bc: BuildContext, usage: Usag
     const parts = n.split('.').slice(2);
     const committedTestEnv =
       parts.some((p) => TEST_ENV_PART.test(p)) &&
-      bc.gitStatus?.(e.path) == null &&
+      gitTracked(bc, e.path) === null &&
       gitIgnored(bc, e.path) === false;
     (isTemplateName(n) || committedTestEnv ? envSpare : envStar).push(e.path);
   }

@@ -58,22 +58,36 @@ function kindOf(abs: string): Kind | null {
   return null;
 }
 
-function listDir(dir: string): fs.Dirent[] {
+function listDirOrNull(dir: string): fs.Dirent[] | null {
   try {
     return fs.readdirSync(dir, { withFileTypes: true });
   } catch {
-    return [];
+    return null;
   }
 }
 
-/** Build files of one folder (not below it), with its .devcontainer and .github/workflows. */
-function filesIn(dir: string, out: Set<string>): void {
-  for (const e of listDir(dir)) {
+function listDir(dir: string): fs.Dirent[] {
+  return listDirOrNull(dir) ?? [];
+}
+
+/** Build files of one folder (not below it), with its .devcontainer and .github/workflows
+ * (looked into only when the folder's listing, `entries` when the caller has it, holds them). */
+function filesIn(
+  dir: string,
+  out: Set<string>,
+  entries: fs.Dirent[] | null = listDirOrNull(dir),
+): void {
+  // An unreadable folder (execute-only) may still hold readable subfolders: probe them.
+  let devcontainer = entries === null;
+  let github = entries === null;
+  for (const e of entries ?? []) {
+    if (e.name === '.devcontainer') devcontainer = true;
+    else if (e.name === '.github') github = true;
     const abs = path.join(dir, e.name);
     if (e.isFile() && kindOf(abs)) out.add(abs);
   }
   const dc = path.join(dir, '.devcontainer');
-  for (const e of listDir(dc)) {
+  for (const e of devcontainer ? listDir(dc) : []) {
     if (e.isFile() && e.name === 'devcontainer.json') out.add(path.join(dc, e.name));
     else if (e.isDirectory()) {
       const f = path.join(dc, e.name, 'devcontainer.json');
@@ -81,7 +95,7 @@ function filesIn(dir: string, out: Set<string>): void {
     }
   }
   const wf = path.join(dir, '.github', 'workflows');
-  for (const e of listDir(wf))
+  for (const e of github ? listDir(wf) : [])
     if (e.isFile() && /\.ya?ml$/.test(e.name)) out.add(path.join(wf, e.name));
 }
 
@@ -110,8 +124,9 @@ export function findBuildFiles(paths: string[], cwd: string): string[] {
     if (st.isDirectory()) {
       let seen = 0;
       const walk = (dir: string) => {
-        filesIn(dir, out);
-        for (const e of listDir(dir)) {
+        const entries = listDirOrNull(dir);
+        filesIn(dir, out, entries);
+        for (const e of entries ?? []) {
           if (++seen > WALK_LIMIT) return;
           if (
             e.isDirectory() &&
@@ -135,13 +150,28 @@ export function findBuildFiles(paths: string[], cwd: string): string[] {
   return [...out].sort();
 }
 
-function sameFile(a: string, b: string): boolean {
+/** The real paths of one build set's Dockerfiles and of the files asked about, resolved once
+ * per set (`buildsFor` is called for every Dockerfile of a run). */
+const realPaths = new WeakMap<BuildSet, Map<string, string | null>>();
+
+function sameFile(set: BuildSet, a: string, b: string): boolean {
   if (a === b) return true;
-  try {
-    return fs.realpathSync(a) === fs.realpathSync(b);
-  } catch {
-    return false;
-  }
+  let memo = realPaths.get(set);
+  if (!memo) realPaths.set(set, (memo = new Map()));
+  const real = (p: string) => {
+    let r = memo.get(p);
+    if (r === undefined) {
+      try {
+        r = fs.realpathSync(p);
+      } catch {
+        r = null;
+      }
+      memo.set(p, r);
+    }
+    return r;
+  };
+  const ra = real(a);
+  return ra !== null && ra === real(b);
 }
 
 /** Read every build file for the given paths. Never throws on bad input: warnings instead. */
@@ -235,7 +265,7 @@ function isDir(p: string): boolean {
 export function buildsFor(set: BuildSet | null, dockerfile: string): BuildDecl[] {
   if (!set) return [];
   const abs = path.resolve(dockerfile);
-  return set.builds.filter((b) => sameFile(b.dockerfile, abs));
+  return set.builds.filter((b) => sameFile(set, b.dockerfile, abs));
 }
 
 /** The distinct contexts of a Dockerfile's builds, each with the builds that use it. */
