@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeEach, expect, test } from '@jest/globals';
 import { clearCaches, optimizeFile, optimizeFiles } from '../src/api.js';
-import { diskCounters, statCounters } from '../src/context/cache.js';
+import { diskCounters } from '../src/context/cache.js';
 import { removeTmpdirs, tmpdir, writeTree } from './helpers.js';
 
 afterAll(removeTmpdirs);
@@ -115,24 +115,4 @@ test('the process-wide cache is invalidated by a changed size or mtime', async (
   await optimizeFile(files[0]!, { only: ['dockerignore'] });
   c2.stop();
   expect(c2.log).toContain(other);
-});
-
-test('file sizes are looked up only when a report needs them, each once', async () => {
-  const { dir, files, contextFiles } = sharedContext();
-  const s0 = statCounters.sizes;
-  // A .dockerignore proposal reports the context's size before and after: sizes are needed.
-  const results = await optimizeFiles(files, { only: ['dockerignore'] });
-  expect(results.some((r) => r.fixes.some((f) => /context: \d+ files/.test(f.note ?? '')))).toBe(
-    true,
-  );
-  expect(statCounters.sizes - s0).toBeGreaterThan(0);
-  expect(statCounters.sizes - s0).toBeLessThanOrEqual(contextFiles);
-  // Nothing to propose (the ignore file already lists it all): the walk stats no file.
-  const ignore = results.flatMap((r) => r.files).filter((f) => f.path.endsWith('.dockerignore'));
-  fs.writeFileSync(path.join(dir, '.dockerignore'), ignore.at(-1)!.after);
-  clearCaches();
-  const s1 = statCounters.sizes;
-  const again = await optimizeFiles(files, { only: ['dockerignore'] });
-  expect(again.every((r) => !r.changed)).toBe(true);
-  expect(statCounters.sizes - s1).toBe(0);
 });

@@ -6,8 +6,7 @@
  * - file texts, keyed by absolute path and checked against size and mtime;
  * - folder listings (names, kinds, sizes), keyed by absolute path and checked against the
  *   folder's mtime (a file rewritten in place keeps its listed size until the folder changes;
- *   sizes only feed the byte counts of reports, file texts are always checked); a file's size
- *   is looked up (one stat) the first time it is asked for, not when the folder is listed;
+ *   sizes only feed the byte counts of reports, file texts are always checked);
  * - values derived from a text (what another Dockerfile of the context copies), keyed by the
  *   text itself.
  *
@@ -111,23 +110,7 @@ export function readTextCached(abs: string): string | null {
 export interface ListedEntry {
   name: string;
   isDirectory: boolean;
-  /** Bytes (a symbolic link: of the link itself); 0 for a folder. Looked up on first use. */
-  readonly size: number;
-}
-
-/** Sizes looked up, for the count-based tests. */
-export const statCounters = { sizes: 0 };
-
-/** `target` with an enumerable `size` property that stats `abs` on first read (and keeps it). */
-export function withLazySize<T extends object>(
-  target: T,
-  sizeOf: () => number,
-): T & { readonly size: number } {
-  let size: number | undefined;
-  return Object.defineProperty(target, 'size', {
-    enumerable: true,
-    get: () => (size ??= sizeOf()),
-  }) as T & { readonly size: number };
+  size: number;
 }
 
 interface DirEntry {
@@ -158,18 +141,16 @@ export function listDirCached(abs: string): ListedEntry[] | null {
     diskCounters.listings++;
     const dirents = fs.readdirSync(abs, { withFileTypes: true });
     dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    entries = dirents.map((e): ListedEntry => {
+    entries = dirents.map((e) => {
       if (e.isDirectory()) return { name: e.name, isDirectory: true, size: 0 };
-      const p = `${abs}/${e.name}`;
-      const link = e.isSymbolicLink();
-      return withLazySize({ name: e.name, isDirectory: false }, () => {
-        statCounters.sizes++;
-        try {
-          return link ? fs.lstatSync(p).size : fs.statSync(p).size;
-        } catch {
-          return 0;
-        }
-      });
+      let size = 0;
+      try {
+        const p = `${abs}/${e.name}`;
+        size = e.isSymbolicLink() ? fs.lstatSync(p).size : fs.statSync(p).size;
+      } catch {
+        size = 0;
+      }
+      return { name: e.name, isDirectory: false, size };
     });
   } catch {
     entries = null;

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BuildContext, ContextEntry, GitStatus, WalkOptions } from '../model/types.js';
-import { listDirCached, readsOf, readTextCached, withLazySize } from './cache.js';
+import { listDirCached, readsOf, readTextCached } from './cache.js';
 import { GitIndex, gitStatusOf } from './git.js';
 
 const DEFAULT_WALK_LIMIT = 200_000;
@@ -112,7 +112,7 @@ export class DiskContext implements BuildContext {
           if (!options.descend || options.descend(entry)) {
             if (!visit(rel, path.join(absDir, e.name))) return false;
           }
-        } else out.push(withLazySize({ path: rel, isDirectory: false }, () => e.size));
+        } else out.push({ path: rel, size: e.size, isDirectory: false });
       }
       return true;
     };
