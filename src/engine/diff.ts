@@ -70,10 +70,14 @@ function twoFilesPatch(oldName: string, newName: string, a: string, b: string): 
   let ai = 0;
   let bi = 0;
   for (const [ca, cb] of [...alignedCuts(al, bl), [al.length, bl.length] as const]) {
-    const segA = al.slice(ai, ca).join('');
-    const segB = bl.slice(bi, cb).join('');
+    const linesA = al.slice(ai, ca);
+    const linesB = bl.slice(bi, cb);
+    const segA = linesA.join('');
+    const segB = linesB.join('');
     if (segA !== segB) {
-      const changes = diffLines(segA, segB, { maxEditLength: MAX_EDITS });
+      const changes = moreEditsThan(linesA, linesB, MAX_EDITS)
+        ? undefined
+        : diffLines(segA, segB, { maxEditLength: MAX_EDITS });
       if (!changes) blocks.push({ oldFrom: ai, oldTo: ca, newFrom: bi, newTo: cb });
       else {
         let o = ai;
@@ -107,6 +111,28 @@ function twoFilesPatch(oldName: string, newName: string, a: string, b: string): 
     },
     FILE_HEADERS_ONLY,
   );
+}
+
+/**
+ * Whether a line diff of `a` and `b` surely takes more than `max` line edits (insertions plus
+ * deletions): their edit distance is at least a.length + b.length - 2 x (lines they have in
+ * common, counted as multisets), since a common subsequence can only pair equal lines. Then
+ * jsdiff's Myers diff would give up after `max` edits anyway (after O(N·max) time and memory:
+ * hundreds of MB on a large file whose every line changes), with the same result.
+ */
+export function moreEditsThan(a: string[], b: string[], max: number): boolean {
+  if (a.length + b.length <= max) return false;
+  const counts = new Map<string, number>();
+  for (const line of a) counts.set(line, (counts.get(line) ?? 0) + 1);
+  let common = 0;
+  for (const line of b) {
+    const n = counts.get(line);
+    if (n) {
+      common++;
+      counts.set(line, n - 1);
+    }
+  }
+  return a.length + b.length - 2 * common > max;
 }
 
 /** Lines [oldFrom, oldTo) of the old file replaced by [newFrom, newTo) of the new one. */

@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import { Language, Parser, type Node } from 'web-tree-sitter';
 import { spanToSource } from './text.js';
+import { withBaselineWasm } from './wasm.js';
 import type {
   ChainItem,
   ChainOp,
@@ -20,16 +21,17 @@ import type {
 let parser: Parser | null = null;
 let loading: Promise<void> | null = null;
 
-/** Load the WebAssembly shell parser once. Safe to call many times. */
 /** The last path element of a command word: `/usr/bin/apt-get` -> `apt-get`. */
 export function commandBase(word: string): string {
   return word.slice(word.lastIndexOf('/') + 1);
 }
 
+/** Load the WebAssembly shell parser once (Liftoff code only: src/model/wasm.ts). Safe to call
+ * many times. */
 export function initShellParser(): Promise<void> {
   if (parser) return Promise.resolve();
   if (!loading) {
-    loading = (async () => {
+    loading = withBaselineWasm(async () => {
       const require = createRequire(import.meta.url);
       await Parser.init();
       const wasm = require.resolve('@vscode/tree-sitter-wasm/wasm/tree-sitter-bash.wasm');
@@ -37,7 +39,7 @@ export function initShellParser(): Promise<void> {
       const p = new Parser();
       p.setLanguage(lang);
       parser = p;
-    })();
+    });
   }
   return loading;
 }

@@ -164,6 +164,9 @@ function instructionShell(c: Ctx, instr: Instruction): ShellScript | null {
   return parseShell(plainLogical(instr.logical.text));
 }
 
+/** Instructions whose commands run later than the build of their stage. */
+const STARTS = new Set(['ONBUILD', 'ENTRYPOINT', 'CMD']);
+
 /**
  * What runs after `instr` with the files its RUN leaves, in order: the later RUNs of its stage
  * and the stages built on it, then the ONBUILD RUNs, then ENTRYPOINT and CMD of those stages.
@@ -184,9 +187,13 @@ export function* laterSteps(
       if (k.keyword === 'ENTRYPOINT' || k.keyword === 'CMD' || k.keyword === 'ONBUILD')
         tail.push(k);
     }
-  for (const other of c.model.instructions) {
+  // (an index loop: a for-of in a generator allocates an iterator result per element, and this
+  // runs for every later instruction of every apt RUN: quadratic garbage on a large file)
+  const all = c.model.instructions;
+  for (let k = instr.index + 1; k < all.length; k++) {
+    const other = all[k]!;
     if (other.index <= instr.index || !stages.has(other.stage)) continue;
-    if (['ONBUILD', 'ENTRYPOINT', 'CMD'].includes(other.keyword)) tail.push(other);
+    if (STARTS.has(other.keyword)) tail.push(other);
     if (skipStage(other.stage)) continue;
     const info = c.runs.get(other.index);
     if (!info) continue;

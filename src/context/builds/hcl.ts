@@ -7,6 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import { Language, Parser, type Node } from 'web-tree-sitter';
+import { withBaselineWasm } from '../../model/wasm.js';
 
 export const UNKNOWN: unique symbol = Symbol('unknown');
 export type HclValue =
@@ -30,7 +31,7 @@ let loading: Promise<void> | null = null;
 
 /** Load the grammar once (async; every other function here is synchronous). */
 export function initHclParser(): Promise<void> {
-  loading ??= (async () => {
+  loading ??= withBaselineWasm(async () => {
     const require = createRequire(import.meta.url);
     await Parser.init();
     const wasm = require.resolve('@tree-sitter-grammars/tree-sitter-hcl/tree-sitter-hcl.wasm');
@@ -38,7 +39,7 @@ export function initHclParser(): Promise<void> {
     const p = new Parser();
     p.setLanguage(lang);
     parser = p;
-  })();
+  });
   return loading;
 }
 
