@@ -49,6 +49,8 @@ export interface ExplainOptions {
   target?: string;
   /** `--build-arg` values. */
   buildArgs?: Record<string, string>;
+  /** Files never to take as the representative source edit (`filesNamedByFix`). */
+  avoid?: readonly string[];
 }
 
 /** A BuildKit step of the build. */
@@ -145,6 +147,7 @@ const hidden = (p: string) => p.split('/').some((seg) => seg.startsWith('.'));
 export function defaultEdits(
   cache: CacheModel,
   ctx: BuildContext,
+  avoid: ReadonlySet<string> = new Set(),
 ): { path: string; kind: 'source' | 'manifest' }[] {
   const out: { path: string; kind: 'source' | 'manifest' }[] = [];
   const built = cache.steps.filter((s) => s.built && s.buildkit);
@@ -158,7 +161,7 @@ export function defaultEdits(
           dirs.push(src.path);
         else literal.push(src.path);
       }
-    const source = literal.find((p) => !isManifest(p));
+    const source = literal.find((p) => !isManifest(p) && !avoid.has(p));
     if (source !== undefined) out.push({ path: source, kind: 'source' });
     else if (dirs.length) out.push({ path: dirs[0] === '' ? '*' : `${dirs[0]}/*`, kind: 'source' });
     for (const m of [...new Set(literal.filter(isManifest))].sort())
@@ -173,6 +176,7 @@ export function defaultEdits(
   const candidates = files.filter(
     (f) =>
       !isManifest(f) &&
+      !avoid.has(f) &&
       !hidden(f) &&
       !isDockerfileName(commandBase(f)) &&
       !/\.dockerignore$/.test(f),
@@ -212,7 +216,7 @@ export function explain(options: ExplainOptions): ExplainResult {
   const built = cache.steps.filter((s) => s.built && s.buildkit);
   const edits = options.edits
     ? options.edits.map((p) => ({ path: cleanRelative(p) ?? p, kind: 'given' as const }))
-    : defaultEdits(cache, ctx);
+    : defaultEdits(cache, ctx, new Set(options.avoid ?? []));
   const targetStage = cache.stages[cache.target]!;
   return {
     target: targetStage.name ?? (cache.stages.length > 1 ? `stage-${targetStage.index}` : null),
@@ -276,6 +280,31 @@ export function contextAfter(
   return overlay;
 }
 
+/** Context files the built COPY/ADD steps of a Dockerfile name one by one (not through a
+ * folder, a glob or the whole context). */
+function namedFiles(text: string, context: BuildContext): Set<string> {
+  const cache = buildCacheModel(parseOrThrow(text.replace(/^\uFEFF/, '')), context);
+  const out = new Set<string>();
+  for (const step of cache.steps)
+    if (step.built && step.buildkit && step.kind === 'copy')
+      for (const s of step.sources) {
+        if (s.path === null || s.path === '' || hasGlob(s.path) || /\/$/.test(s.raw)) continue;
+        if (s.files === null ? /\.[^/]+$/.test(s.path) : s.files.includes(s.path)) out.add(s.path);
+      }
+  return out;
+}
+
+/** Files the fix starts copying by name (`COPY requirements.txt base.txt ./` before the install):
+ * what the install reads, never "a source edit" (editing one re-runs the install after the fix,
+ * as it should). Pass them as `avoid` to the before picture. */
+export function filesNamedByFix(
+  before: { text: string; context: BuildContext },
+  after: { text: string; context: BuildContext },
+): string[] {
+  const was = namedFiles(before.text, before.context);
+  return [...namedFiles(after.text, after.context)].filter((f) => !was.has(f));
+}
+
 /** The `fix --dry-run` cache line for one Dockerfile: the source-edit answer before vs after the
  * fix, or null when the fix does not change it (or the file cannot be explained). */
 export function fixCacheLine(
@@ -284,10 +313,15 @@ export function fixCacheLine(
   context: BuildContext,
 ): string | null {
   try {
-    const b = explain({ text: before, context });
+    const afterContext = contextAfter(context, result);
+    const avoid = filesNamedByFix(
+      { text: before, context },
+      { text: result.output, context: afterContext },
+    );
+    const b = explain({ text: before, context, avoid });
     const a = explain({
       text: result.output,
-      context: contextAfter(context, result),
+      context: afterContext,
       edits: b.edits.map((e) => e.path),
     });
     return cacheSummary(b, a);

@@ -34,6 +34,7 @@ import {
   explain,
   explainFile,
   expensiveReason,
+  filesNamedByFix,
   fixCacheLine,
   isManifest,
   type ExplainResult,
@@ -843,6 +844,42 @@ describe('explain()', () => {
         new NoContext(),
       ),
     ).toBeNull();
+  });
+
+  test('the source edit of the cache line is never a file the fix starts copying by name', async () => {
+    // requirements.txt includes base.txt: the fix copies both before the install. Editing
+    // base.txt re-runs the install before and after the fix (3 steps after it): it is what the
+    // install reads, not "a source edit" (the line said "re-runs 3 steps (was 2)").
+    const df =
+      'FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\nCMD ["python", "-m", "app"]\n';
+    const files = { 'requirements.txt': '-r base.txt\n', 'base.txt': 'flask\n' };
+    for (const [extra, line] of [
+      [
+        { 'config.yaml': 'a: 1\n' },
+        'cache: a source edit re-runs 1 step (was 2, incl. pip install)',
+      ],
+      [{}, null],
+    ] as const) {
+      const ctx = new MemoryContext({ ...files, ...extra });
+      const result = await optimize(df, { context: ctx, path: 'Dockerfile' });
+      expect(result.output).toContain('COPY requirements.txt base.txt ./\n');
+      expect(fixCacheLine(df, result, ctx)).toBe(line);
+    }
+    // Without a fix to compare, base.txt stays the representative (explain --no-after).
+    const alone = explain({ text: df, context: new MemoryContext(files) });
+    expect(alone.edits.map((e) => [e.path, e.kind])).toEqual([
+      ['base.txt', 'source'],
+      ['requirements.txt', 'manifest'],
+    ]);
+    expect(
+      filesNamedByFix(
+        { text: df, context: new MemoryContext(files) },
+        {
+          text: 'FROM python\nCOPY requirements.txt base.txt ./\nCOPY app.py .\nCOPY . .\n',
+          context: new MemoryContext(files),
+        },
+      ),
+    ).toEqual(['requirements.txt', 'base.txt']);
   });
 
   test('bad input: InputError for a syntax error and an unknown target', () => {
