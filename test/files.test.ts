@@ -669,6 +669,46 @@ describe('15: the BOM', () => {
   });
 });
 
+describe('15: the cache note when a copied folder cannot be read', () => {
+  // The reproducer of "re-runs 3 steps (was 2)": src/ (all the code) is mode 000 for the user
+  // running the tool, so the only source file left to pick was base.txt, which
+  // requirements.txt includes and the fix copies before the install.
+  asNobody(
+    'fix --dry-run as another user: "not estimated", never a count from the files it saw',
+    () => {
+      const dir = tmpdir('dfo-files-');
+      const df =
+        'FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\nCMD ["python", "-m", "src"]\n';
+      for (const [rel, content] of Object.entries({
+        Dockerfile: df,
+        'requirements.txt': '-r base.txt\n',
+        'base.txt': 'flask\n',
+        'src/__main__.py': 'print(1)\n',
+      })) {
+        fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+        fs.writeFileSync(path.join(dir, rel), content);
+      }
+      openUp(dir);
+      fs.chmodSync(path.join(dir, 'src'), 0o000);
+      const r = bin(['fix', '--dry-run', 'Dockerfile'], dir, true);
+      const e = bin(['explain', 'Dockerfile'], dir, true);
+      fs.chmodSync(path.join(dir, 'src'), 0o755);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain('+COPY requirements.txt base.txt ./\n');
+      expect(r.stderr).toContain('Dockerfile: cache: not estimated: src/ cannot be read\n');
+      expect(r.stderr).not.toMatch(/cache: a source edit re-runs/);
+      expect(e.code).toBe(0);
+      expect(e.stdout).toContain('src/ cannot be read: the files in it are unknown');
+      expect(e.stdout).toContain('cache: not estimated: src/ cannot be read\n');
+      // Readable (and as root): the real source edit, src/__main__.py.
+      const ok = bin(['fix', '--dry-run', 'Dockerfile'], dir, true);
+      expect(ok.stderr).toContain(
+        'Dockerfile: cache: a source edit re-runs 1 step (was 2, incl. pip install)\n',
+      );
+    },
+  );
+});
+
 describe('16: --version', () => {
   test('--version and -v print the package version', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));

@@ -12,6 +12,7 @@
 import * as path from 'node:path';
 import {
   buildCacheModel,
+  overlaps,
   TargetError,
   type BuildkitLabel,
   type CacheModel,
@@ -101,6 +102,9 @@ export interface ExplainResult {
   /** Stages BuildKit does not build (nothing the target needs), by name or `stage-K`. */
   skippedStages: string[];
   edits: ExplainEdit[];
+  /** Folders of the context the built steps copy from that could not be listed (permission
+   * denied, ...): the files under them are unknown, so the default edits leave them out. */
+  unreadable: string[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -198,6 +202,27 @@ export function defaultEdits(
   return out;
 }
 
+/** Folders the built steps copy from whose listing failed (not excluded by .dockerignore; with
+ * a `!` exception in it, Docker reads into excluded folders too), as `dir/`. */
+function unreadableDirs(cache: CacheModel, ctx: BuildContext): string[] {
+  if (!ctx.available) return [];
+  const sources = cache.steps
+    .filter((s) => s.built && s.buildkit)
+    .flatMap((s) => s.sources)
+    .filter((s) => s.path !== null);
+  const exceptions = cache.ignore.patterns.some((p) => p.startsWith('!'));
+  return ctx
+    .walk()
+    .filter(
+      (e) =>
+        e.isDirectory &&
+        e.unreadable &&
+        (exceptions || !cache.ignore.ignores(e.path)) &&
+        sources.some((s) => overlaps(`/${e.path}`, `/${s.path}`)),
+    )
+    .map((e) => `${e.path}/`);
+}
+
 /** Which steps each edit re-runs. Throws InputError for an invalid Dockerfile or an unknown
  * target. */
 export function explain(options: ExplainOptions): ExplainResult {
@@ -234,6 +259,7 @@ export function explain(options: ExplainOptions): ExplainResult {
           r.maybeFrom === null ? null : (cache.stages[r.maybeFrom]!.name ?? `stage-${r.maybeFrom}`),
       })),
     })),
+    unreadable: unreadableDirs(cache, ctx),
   };
 }
 
@@ -243,6 +269,10 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
  * source edit or the fix does not change its answer. `after` must be computed with the same
  * edits (`edits: before.edits.map(e => e.path)`). Counts include `maybe` re-runs ("up to"). */
 export function cacheSummary(before: ExplainResult, after: ExplainResult): string | null {
+  // A folder that cannot be listed hides the files a source edit would be picked from: no
+  // count computed from a guess.
+  const unreadable = [...new Set([...before.unreadable, ...after.unreadable])];
+  if (unreadable.length) return `cache: not estimated: ${unreadable.join(', ')} cannot be read`;
   const b = before.edits.find((e) => e.kind === 'source');
   if (!b) return null;
   const a = after.edits.find((e) => e.path === b.path);
