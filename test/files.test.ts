@@ -709,6 +709,66 @@ describe('15: the cache note when a copied folder cannot be read', () => {
   );
 });
 
+describe('15: the cache note and explain read the ignore file as fix reads it', () => {
+  // .dockerignore -> shared/common (a real symbolic link): the fix applies its patterns, but the
+  // cache line's and explain's own context did not follow the link and took it as absent, so
+  // "a source edit" was a_test.py (excluded all along) and the line said "re-runs 0 steps".
+  const DF =
+    'FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\nCMD ["python", "main.py"]\n';
+  function linked(): string {
+    const dir = tmpdir('dfo-files-');
+    fs.mkdirSync(path.join(dir, '.git'));
+    fs.mkdirSync(path.join(dir, 'shared'));
+    for (const [rel, content] of Object.entries({
+      Dockerfile: DF,
+      'requirements.txt': 'flask\n',
+      'main.py': 'print(1)\n',
+      'a_test.py': 'print(2)\n',
+      'shared/common': '*_test.py\n',
+      '.env': 'SECRET_KEY=8f2c1e9a7b4d0c3e\n',
+    }))
+      fs.writeFileSync(path.join(dir, rel), content);
+    fs.symlinkSync('shared/common', path.join(dir, '.dockerignore'));
+    return dir;
+  }
+
+  test('a linked .dockerignore: fix --dry-run, explain, the language server', async () => {
+    const dir = linked();
+    const r = bin(['fix', '--dry-run', 'Dockerfile'], dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(' *_test.py\n+\n');
+    expect(r.stderr).toContain(
+      'Dockerfile: cache: a source edit re-runs 1 step (was 2, incl. pip install)\n',
+    );
+    const e = bin(['explain', 'Dockerfile'], dir);
+    expect(e.code).toBe(0);
+    expect(e.stdout).toContain('editing main.py re-runs 2 of 4 steps:\n');
+    expect(e.stdout).not.toContain('a_test.py');
+    // The language server's fix keeps the linked file's patterns (it generated a new file).
+    const { analyse } = await import('../src/lsp/analysis.js');
+    const a = await analyse(path.join(dir, 'Dockerfile'), DF);
+    const ignore = a.result.files.find((f) => f.path === '.dockerignore')!;
+    expect(ignore.before).toBe('*_test.py\n');
+    expect(ignore.after.startsWith('*_test.py\n')).toBe(true);
+    expect(fs.lstatSync(path.join(dir, '.dockerignore')).isSymbolicLink()).toBe(true);
+  });
+
+  asNobody('explain --no-after with an unreadable .dockerignore: exit 2 naming it', () => {
+    const dir = linked();
+    fs.unlinkSync(path.join(dir, '.dockerignore'));
+    fs.writeFileSync(path.join(dir, '.dockerignore'), '*_test.py\n');
+    openUp(dir);
+    fs.chmodSync(path.join(dir, '.dockerignore'), 0o000);
+    const e = bin(['explain', '--no-after', 'Dockerfile'], dir, true);
+    fs.chmodSync(path.join(dir, '.dockerignore'), 0o644);
+    expect(e.code).toBe(2);
+    expect(e.stderr).toBe(
+      'dockerfile-optimizer: Dockerfile: .dockerignore: permission denied (cannot read)\n',
+    );
+    expect(e.stdout).toBe('');
+  });
+});
+
 describe('16: --version', () => {
   test('--version and -v print the package version', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));

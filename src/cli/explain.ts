@@ -5,11 +5,17 @@ import * as path from 'node:path';
 import type { OptimizeOptions } from '../api.js';
 import { Declared } from '../builds.js';
 import type { Config } from '../context/config.js';
-import { DiskContext } from '../context/context.js';
 import { InputError } from '../errors.js';
-import { contextAfter, explain, filesNamedByFix, type ExplainResult } from '../explain/explain.js';
+import {
+  contextAfter,
+  diskContext,
+  explain,
+  filesNamedByFix,
+  type ExplainResult,
+} from '../explain/explain.js';
 import { explainJson, formatExplain } from '../explain/format.js';
 import { readDockerfile } from '../io/io.js';
+import { showPath } from '../io/paths.js';
 import { initShellParser } from '../model/shell.js';
 import type { Transform } from '../model/types.js';
 import { transforms as registry } from '../../transforms/index.js';
@@ -54,7 +60,10 @@ export async function runExplain(
     const buildArgs = argsOf(build.buildArg);
     if (!fs.existsSync(root) || !fs.statSync(root).isDirectory())
       throw new InputError(`build context ${args.context}: not a directory`);
-    const context = new DiskContext(root, f.absolute);
+    // The ignore files read through links, as fix reads them (unreadable: an error naming it).
+    const context = diskContext(root, f.absolute, (abs) =>
+      showPath(posix(path.relative(io.cwd, abs)) || abs),
+    );
     const edits = args.edit?.map((e) => {
       const abs = path.resolve(io.cwd, e);
       const rel = path.relative(root, abs);

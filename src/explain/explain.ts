@@ -25,6 +25,7 @@ import type { FileChange } from '../engine/diff.js';
 import { parseOrThrow } from '../engine/loop.js';
 import { InputError } from '../errors.js';
 import { isDockerfileName, readDockerfile } from '../io/io.js';
+import { readContextIgnoreFiles } from '../io/read.js';
 import { commandBase, initShellParser, shellParserReady } from '../model/shell.js';
 import type { BuildContext, DockerfileModel, Instruction } from '../model/types.js';
 import { hasGlob } from '../toolkit/copy.js';
@@ -360,6 +361,26 @@ export function fixCacheLine(
   }
 }
 
+/**
+ * A build context on disk as `fix` reads it: the ignore files Docker reads for the Dockerfile are
+ * read through a symbolic link (a DiskContext alone does not follow links, and took a linked
+ * `.dockerignore` as absent while the fix applied its patterns). An existing ignore file that
+ * cannot be read is an InputError naming it (`show`: how to name a file; default its path).
+ */
+export function diskContext(
+  root: string,
+  dockerfile: string,
+  show: (abs: string) => string = (abs) => abs,
+): BuildContext {
+  const disk = new DiskContext(root, dockerfile);
+  const ignores = readContextIgnoreFiles(disk.root!, path.resolve(dockerfile), show);
+  if (!ignores.size) return disk;
+  const seeded = new OverlayContext(disk);
+  for (const [abs, read] of ignores)
+    seeded.overlay.set(path.relative(disk.root!, abs).split(path.sep).join('/'), read.text);
+  return seeded;
+}
+
 /** `fixCacheLine` for a `fix` result: `dockerfile` is the Dockerfile's absolute path, `contextDir`
  * the build context directory (null: none). */
 export function dryRunCacheLine(
@@ -368,7 +389,12 @@ export function dryRunCacheLine(
   contextDir: string | null,
 ): string | null {
   const before = result.files.find((f) => f.absolutePath === dockerfile)?.before ?? result.output;
-  const context = contextDir ? new DiskContext(contextDir, dockerfile) : new NoContext();
+  let context: BuildContext = new NoContext();
+  try {
+    if (contextDir) context = diskContext(contextDir, dockerfile);
+  } catch {
+    return null; // an ignore file that cannot be read: the fix reported it
+  }
   return fixCacheLine(before, result, context);
 }
 
@@ -388,5 +414,5 @@ export async function explainFile(
   await initShellParser();
   const { text } = readDockerfile(file);
   const root = path.resolve(options.context ?? path.dirname(path.resolve(file)));
-  return explain({ ...options, text, context: new DiskContext(root, path.resolve(file)) });
+  return explain({ ...options, text, context: diskContext(root, path.resolve(file)) });
 }
