@@ -669,6 +669,106 @@ describe('15: the BOM', () => {
   });
 });
 
+describe('15: the cache note when a copied folder cannot be read', () => {
+  // The reproducer of "re-runs 3 steps (was 2)": src/ (all the code) is mode 000 for the user
+  // running the tool, so the only source file left to pick was base.txt, which
+  // requirements.txt includes and the fix copies before the install.
+  asNobody(
+    'fix --dry-run as another user: "not estimated", never a count from the files it saw',
+    () => {
+      const dir = tmpdir('dfo-files-');
+      const df =
+        'FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\nCMD ["python", "-m", "src"]\n';
+      for (const [rel, content] of Object.entries({
+        Dockerfile: df,
+        'requirements.txt': '-r base.txt\n',
+        'base.txt': 'flask\n',
+        'src/__main__.py': 'print(1)\n',
+      })) {
+        fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+        fs.writeFileSync(path.join(dir, rel), content);
+      }
+      openUp(dir);
+      fs.chmodSync(path.join(dir, 'src'), 0o000);
+      const r = bin(['fix', '--dry-run', 'Dockerfile'], dir, true);
+      const e = bin(['explain', 'Dockerfile'], dir, true);
+      fs.chmodSync(path.join(dir, 'src'), 0o755);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain('+COPY requirements.txt base.txt ./\n');
+      expect(r.stderr).toContain('Dockerfile: cache: not estimated: src/ cannot be read\n');
+      expect(r.stderr).not.toMatch(/cache: a source edit re-runs/);
+      expect(e.code).toBe(0);
+      expect(e.stdout).toContain('src/ cannot be read: the files in it are unknown');
+      expect(e.stdout).toContain('cache: not estimated: src/ cannot be read\n');
+      // Readable (and as root): the real source edit, src/__main__.py.
+      const ok = bin(['fix', '--dry-run', 'Dockerfile'], dir, true);
+      expect(ok.stderr).toContain(
+        'Dockerfile: cache: a source edit re-runs 1 step (was 2, incl. pip install)\n',
+      );
+    },
+  );
+});
+
+describe('15: the cache note and explain read the ignore file as fix reads it', () => {
+  // .dockerignore -> shared/common (a real symbolic link): the fix applies its patterns, but the
+  // cache line's and explain's own context did not follow the link and took it as absent, so
+  // "a source edit" was a_test.py (excluded all along) and the line said "re-runs 0 steps".
+  const DF =
+    'FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\nCMD ["python", "main.py"]\n';
+  function linked(): string {
+    const dir = tmpdir('dfo-files-');
+    fs.mkdirSync(path.join(dir, '.git'));
+    fs.mkdirSync(path.join(dir, 'shared'));
+    for (const [rel, content] of Object.entries({
+      Dockerfile: DF,
+      'requirements.txt': 'flask\n',
+      'main.py': 'print(1)\n',
+      'a_test.py': 'print(2)\n',
+      'shared/common': '*_test.py\n',
+      '.env': 'SECRET_KEY=8f2c1e9a7b4d0c3e\n',
+    }))
+      fs.writeFileSync(path.join(dir, rel), content);
+    fs.symlinkSync('shared/common', path.join(dir, '.dockerignore'));
+    return dir;
+  }
+
+  test('a linked .dockerignore: fix --dry-run, explain, the language server', async () => {
+    const dir = linked();
+    const r = bin(['fix', '--dry-run', 'Dockerfile'], dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(' *_test.py\n+\n');
+    expect(r.stderr).toContain(
+      'Dockerfile: cache: a source edit re-runs 1 step (was 2, incl. pip install)\n',
+    );
+    const e = bin(['explain', 'Dockerfile'], dir);
+    expect(e.code).toBe(0);
+    expect(e.stdout).toContain('editing main.py re-runs 2 of 4 steps:\n');
+    expect(e.stdout).not.toContain('a_test.py');
+    // The language server's fix keeps the linked file's patterns (it generated a new file).
+    const { analyse } = await import('../src/lsp/analysis.js');
+    const a = await analyse(path.join(dir, 'Dockerfile'), DF);
+    const ignore = a.result.files.find((f) => f.path === '.dockerignore')!;
+    expect(ignore.before).toBe('*_test.py\n');
+    expect(ignore.after.startsWith('*_test.py\n')).toBe(true);
+    expect(fs.lstatSync(path.join(dir, '.dockerignore')).isSymbolicLink()).toBe(true);
+  });
+
+  asNobody('explain --no-after with an unreadable .dockerignore: exit 2 naming it', () => {
+    const dir = linked();
+    fs.unlinkSync(path.join(dir, '.dockerignore'));
+    fs.writeFileSync(path.join(dir, '.dockerignore'), '*_test.py\n');
+    openUp(dir);
+    fs.chmodSync(path.join(dir, '.dockerignore'), 0o000);
+    const e = bin(['explain', '--no-after', 'Dockerfile'], dir, true);
+    fs.chmodSync(path.join(dir, '.dockerignore'), 0o644);
+    expect(e.code).toBe(2);
+    expect(e.stderr).toBe(
+      'dockerfile-optimizer: Dockerfile: .dockerignore: permission denied (cannot read)\n',
+    );
+    expect(e.stdout).toBe('');
+  });
+});
+
 describe('16: --version', () => {
   test('--version and -v print the package version', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));

@@ -4,12 +4,18 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { OptimizeOptions } from '../api.js';
 import { Declared } from '../builds.js';
-import type { LoadedConfig } from '../context/config.js';
-import { DiskContext } from '../context/context.js';
+import type { Config } from '../context/config.js';
 import { InputError } from '../errors.js';
-import { contextAfter, explain, type ExplainResult } from '../explain/explain.js';
+import {
+  contextAfter,
+  diskContext,
+  explain,
+  filesNamedByFix,
+  type ExplainResult,
+} from '../explain/explain.js';
 import { explainJson, formatExplain } from '../explain/format.js';
 import { readDockerfile } from '../io/io.js';
+import { showPath } from '../io/paths.js';
 import { initShellParser } from '../model/shell.js';
 import type { Transform } from '../model/types.js';
 import { transforms as registry } from '../../transforms/index.js';
@@ -54,7 +60,10 @@ export async function runExplain(
     const buildArgs = argsOf(build.buildArg);
     if (!fs.existsSync(root) || !fs.statSync(root).isDirectory())
       throw new InputError(`build context ${args.context}: not a directory`);
-    const context = new DiskContext(root, f.absolute);
+    // The ignore files read through links, as fix reads them (unreadable: an error naming it).
+    const context = diskContext(root, f.absolute, (abs) =>
+      showPath(posix(path.relative(io.cwd, abs)) || abs),
+    );
     const edits = args.edit?.map((e) => {
       const abs = path.resolve(io.cwd, e);
       const rel = path.relative(root, abs);
@@ -62,28 +71,33 @@ export async function runExplain(
     });
     const { text } = readDockerfile(f.absolute);
     const opts = { edits, target: build.target, buildArgs };
-    const before = explain({ text, context, ...opts });
     let after: ExplainResult | null = null;
     let fixes: string[] = [];
-    if (args.after) {
-      const config = session.configFor(path.dirname(f.absolute));
-      // What `fix` would write: over every declared context (only the fixes right for all).
-      const result = await declared.optimize(f.absolute, {
-        ...fixSettings(config, args.unsafe),
-        ...(custom ? { transforms: custom } : {}),
-        context: args.context ? root : undefined,
-        cwd: io.cwd,
+    // What `fix` would write: over every declared context (only the fixes right for all).
+    const result = args.after
+      ? await declared.optimize(f.absolute, {
+          ...fixSettings(session.configFor(path.dirname(f.absolute))?.config ?? null, args.unsafe),
+          ...(custom ? { transforms: custom } : {}),
+          context: args.context ? root : undefined,
+          cwd: io.cwd,
+        })
+      : null;
+    const afterContext = result?.changed ? contextAfter(context, result) : null;
+    // The representative source edit is never a file the fix starts copying by name.
+    const avoid =
+      result && afterContext
+        ? filesNamedByFix({ text, context }, { text: result.output, context: afterContext })
+        : [];
+    const before = explain({ text, context, ...opts, avoid });
+    if (result && afterContext) {
+      fixes = result.fixes.filter((x) => x.applied).map((x) => x.ruleId);
+      after = explain({
+        text: result.output,
+        context: afterContext,
+        ...opts,
+        edits: before.edits.map((e) => e.path),
       });
-      if (result.changed) {
-        fixes = result.fixes.filter((x) => x.applied).map((x) => x.ruleId);
-        after = explain({
-          text: result.output,
-          context: contextAfter(context, result),
-          ...opts,
-          edits: before.edits.map((e) => e.path),
-        });
-        after.edits.forEach((e, i) => (e.kind = before.edits[i]!.kind));
-      }
+      after.edits.forEach((e, i) => (e.kind = before.edits[i]!.kind));
     }
     if (args.format === 'json') {
       const where = {
@@ -112,6 +126,6 @@ export async function runExplain(
   return failed ? 2 : 0;
 }
 
-function fixSettings(config: LoadedConfig | null, unsafe: boolean | undefined): OptimizeOptions {
-  return optimizeOptionsFrom({ unsafe }, config?.config ?? null);
+function fixSettings(config: Config | null, unsafe: boolean | undefined): OptimizeOptions {
+  return optimizeOptionsFrom({ unsafe }, config);
 }

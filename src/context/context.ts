@@ -98,11 +98,14 @@ export class DiskContext implements BuildContext {
     if (!options.descend && !options.limit && this.walked) return this.walked;
     const limit = options.limit ?? this.walkLimit;
     const out: ContextEntry[] = [];
-    const visit = (relDir: string, absDir: string): boolean => {
+    const visit = (relDir: string, absDir: string, dir: ContextEntry | null): boolean => {
       // Listings come from the process-wide cache (context/cache.ts): a context shared by
       // several Dockerfiles is listed once per session.
       const entries = listDirCached(absDir);
-      if (!entries) return true;
+      if (!entries) {
+        if (dir) dir.unreadable = true;
+        return true;
+      }
       for (const e of entries) {
         if (out.length >= limit) return false;
         const rel = relDir ? `${relDir}/${e.name}` : e.name;
@@ -110,13 +113,13 @@ export class DiskContext implements BuildContext {
           const entry: ContextEntry = { path: rel, size: 0, isDirectory: true };
           out.push(entry);
           if (!options.descend || options.descend(entry)) {
-            if (!visit(rel, path.join(absDir, e.name))) return false;
+            if (!visit(rel, path.join(absDir, e.name), entry)) return false;
           }
         } else out.push({ path: rel, size: e.size, isDirectory: false });
       }
       return true;
     };
-    const complete = visit('', this.root);
+    const complete = visit('', this.root, null);
     if (!complete && !options.limit) this.walkTruncatedAt = limit;
     if (!options.descend && !options.limit) this.walked = out;
     return out;

@@ -127,10 +127,14 @@ export function runEngine(input: EngineInput): EngineResult {
   // The Dockerfile edits applied in each pass, tagged with the transform that made them.
   // (indexed once per pass: mapping offsets back is a binary search, linear time in all)
   const history: EditIndex<Edit & { transform: string }>[] = [];
+  // The first line of each original instruction and the line each one ends on, in order: a
+  // report always names an instruction's line, never a comment, a blank or a directive.
+  const instrLines = model.instructions.map((i) => [i.line, i.endLine] as const);
   const toOriginalLine = (offset: number): number => {
     let o = offset;
     for (let i = history.length - 1; i >= 0; i--) o = mapBackIndexed(history[i]!, o);
-    return lineOfOffset(originalStarts, Math.min(o, original.length)) + 1;
+    const line = lineOfOffset(originalStarts, Math.min(o, original.length));
+    return instructionLine(instrLines, line) + 1;
   };
   /** The transform whose inserted text holds `offset` (in the current text), or null. */
   const insertedBy = (offset: number): string | null => {
@@ -283,6 +287,26 @@ export function runEngine(input: EngineInput): EngineResult {
     otherFiles,
     passes,
   };
+}
+
+/**
+ * The 0-based line a report names for 0-based `line` of the original text: the line itself when
+ * an instruction covers it (its first line, a continuation or a heredoc line); else (a blank, a
+ * comment, a parser directive: an offset 0 of a file-level finding, or text a fix inserted
+ * between instructions, such as a new runtime stage) the next instruction's first line, or the
+ * last instruction's when none follows. `instrs`: [first, last] lines, in order.
+ */
+export function instructionLine(instrs: readonly (readonly [number, number])[], line: number) {
+  let lo = 0;
+  let hi = instrs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (instrs[mid]![1] < line) lo = mid + 1;
+    else hi = mid;
+  }
+  const next = instrs[lo];
+  if (next) return next[0] <= line ? line : next[0];
+  return instrs.length ? instrs[instrs.length - 1]![0] : line;
 }
 
 function dedupe(skips: SkipReport[]): SkipReport[] {

@@ -12,6 +12,7 @@
 import * as path from 'node:path';
 import {
   buildCacheModel,
+  overlaps,
   TargetError,
   type BuildkitLabel,
   type CacheModel,
@@ -24,6 +25,7 @@ import type { FileChange } from '../engine/diff.js';
 import { parseOrThrow } from '../engine/loop.js';
 import { InputError } from '../errors.js';
 import { isDockerfileName, readDockerfile } from '../io/io.js';
+import { readContextIgnoreFiles } from '../io/read.js';
 import { commandBase, initShellParser, shellParserReady } from '../model/shell.js';
 import type { BuildContext, DockerfileModel, Instruction } from '../model/types.js';
 import { hasGlob } from '../toolkit/copy.js';
@@ -49,6 +51,8 @@ export interface ExplainOptions {
   target?: string;
   /** `--build-arg` values. */
   buildArgs?: Record<string, string>;
+  /** Files never to take as the representative source edit (`filesNamedByFix`). */
+  avoid?: readonly string[];
 }
 
 /** A BuildKit step of the build. */
@@ -99,6 +103,9 @@ export interface ExplainResult {
   /** Stages BuildKit does not build (nothing the target needs), by name or `stage-K`. */
   skippedStages: string[];
   edits: ExplainEdit[];
+  /** Folders of the context the built steps copy from that could not be listed (permission
+   * denied, ...): the files under them are unknown, so the default edits leave them out. */
+  unreadable: string[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -145,6 +152,7 @@ const hidden = (p: string) => p.split('/').some((seg) => seg.startsWith('.'));
 export function defaultEdits(
   cache: CacheModel,
   ctx: BuildContext,
+  avoid: ReadonlySet<string> = new Set(),
 ): { path: string; kind: 'source' | 'manifest' }[] {
   const out: { path: string; kind: 'source' | 'manifest' }[] = [];
   const built = cache.steps.filter((s) => s.built && s.buildkit);
@@ -158,7 +166,7 @@ export function defaultEdits(
           dirs.push(src.path);
         else literal.push(src.path);
       }
-    const source = literal.find((p) => !isManifest(p));
+    const source = literal.find((p) => !isManifest(p) && !avoid.has(p));
     if (source !== undefined) out.push({ path: source, kind: 'source' });
     else if (dirs.length) out.push({ path: dirs[0] === '' ? '*' : `${dirs[0]}/*`, kind: 'source' });
     for (const m of [...new Set(literal.filter(isManifest))].sort())
@@ -173,6 +181,7 @@ export function defaultEdits(
   const candidates = files.filter(
     (f) =>
       !isManifest(f) &&
+      !avoid.has(f) &&
       !hidden(f) &&
       !isDockerfileName(commandBase(f)) &&
       !/\.dockerignore$/.test(f),
@@ -194,6 +203,27 @@ export function defaultEdits(
   return out;
 }
 
+/** Folders the built steps copy from whose listing failed (not excluded by .dockerignore; with
+ * a `!` exception in it, Docker reads into excluded folders too), as `dir/`. */
+function unreadableDirs(cache: CacheModel, ctx: BuildContext): string[] {
+  if (!ctx.available) return [];
+  const sources = cache.steps
+    .filter((s) => s.built && s.buildkit)
+    .flatMap((s) => s.sources)
+    .filter((s) => s.path !== null);
+  const exceptions = cache.ignore.patterns.some((p) => p.startsWith('!'));
+  return ctx
+    .walk()
+    .filter(
+      (e) =>
+        e.isDirectory &&
+        e.unreadable &&
+        (exceptions || !cache.ignore.ignores(e.path)) &&
+        sources.some((s) => overlaps(`/${e.path}`, `/${s.path}`)),
+    )
+    .map((e) => `${e.path}/`);
+}
+
 /** Which steps each edit re-runs. Throws InputError for an invalid Dockerfile or an unknown
  * target. */
 export function explain(options: ExplainOptions): ExplainResult {
@@ -212,7 +242,7 @@ export function explain(options: ExplainOptions): ExplainResult {
   const built = cache.steps.filter((s) => s.built && s.buildkit);
   const edits = options.edits
     ? options.edits.map((p) => ({ path: cleanRelative(p) ?? p, kind: 'given' as const }))
-    : defaultEdits(cache, ctx);
+    : defaultEdits(cache, ctx, new Set(options.avoid ?? []));
   const targetStage = cache.stages[cache.target]!;
   return {
     target: targetStage.name ?? (cache.stages.length > 1 ? `stage-${targetStage.index}` : null),
@@ -230,6 +260,7 @@ export function explain(options: ExplainOptions): ExplainResult {
           r.maybeFrom === null ? null : (cache.stages[r.maybeFrom]!.name ?? `stage-${r.maybeFrom}`),
       })),
     })),
+    unreadable: unreadableDirs(cache, ctx),
   };
 }
 
@@ -239,6 +270,10 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
  * source edit or the fix does not change its answer. `after` must be computed with the same
  * edits (`edits: before.edits.map(e => e.path)`). Counts include `maybe` re-runs ("up to"). */
 export function cacheSummary(before: ExplainResult, after: ExplainResult): string | null {
+  // A folder that cannot be listed hides the files a source edit would be picked from: no
+  // count computed from a guess.
+  const unreadable = [...new Set([...before.unreadable, ...after.unreadable])];
+  if (unreadable.length) return `cache: not estimated: ${unreadable.join(', ')} cannot be read`;
   const b = before.edits.find((e) => e.kind === 'source');
   if (!b) return null;
   const a = after.edits.find((e) => e.path === b.path);
@@ -276,6 +311,31 @@ export function contextAfter(
   return overlay;
 }
 
+/** Context files the built COPY/ADD steps of a Dockerfile name one by one (not through a
+ * folder, a glob or the whole context). */
+function namedFiles(text: string, context: BuildContext): Set<string> {
+  const cache = buildCacheModel(parseOrThrow(text.replace(/^\uFEFF/, '')), context);
+  const out = new Set<string>();
+  for (const step of cache.steps)
+    if (step.built && step.buildkit && step.kind === 'copy')
+      for (const s of step.sources) {
+        if (s.path === null || s.path === '' || hasGlob(s.path) || /\/$/.test(s.raw)) continue;
+        if (s.files === null ? /\.[^/]+$/.test(s.path) : s.files.includes(s.path)) out.add(s.path);
+      }
+  return out;
+}
+
+/** Files the fix starts copying by name (`COPY requirements.txt base.txt ./` before the install):
+ * what the install reads, never "a source edit" (editing one re-runs the install after the fix,
+ * as it should). Pass them as `avoid` to the before picture. */
+export function filesNamedByFix(
+  before: { text: string; context: BuildContext },
+  after: { text: string; context: BuildContext },
+): string[] {
+  const was = namedFiles(before.text, before.context);
+  return [...namedFiles(after.text, after.context)].filter((f) => !was.has(f));
+}
+
 /** The `fix --dry-run` cache line for one Dockerfile: the source-edit answer before vs after the
  * fix, or null when the fix does not change it (or the file cannot be explained). */
 export function fixCacheLine(
@@ -284,16 +344,41 @@ export function fixCacheLine(
   context: BuildContext,
 ): string | null {
   try {
-    const b = explain({ text: before, context });
+    const afterContext = contextAfter(context, result);
+    const avoid = filesNamedByFix(
+      { text: before, context },
+      { text: result.output, context: afterContext },
+    );
+    const b = explain({ text: before, context, avoid });
     const a = explain({
       text: result.output,
-      context: contextAfter(context, result),
+      context: afterContext,
       edits: b.edits.map((e) => e.path),
     });
     return cacheSummary(b, a);
   } catch {
     return null;
   }
+}
+
+/**
+ * A build context on disk as `fix` reads it: the ignore files Docker reads for the Dockerfile are
+ * read through a symbolic link (a DiskContext alone does not follow links, and took a linked
+ * `.dockerignore` as absent while the fix applied its patterns). An existing ignore file that
+ * cannot be read is an InputError naming it (`show`: how to name a file; default its path).
+ */
+export function diskContext(
+  root: string,
+  dockerfile: string,
+  show: (abs: string) => string = (abs) => abs,
+): BuildContext {
+  const disk = new DiskContext(root, dockerfile);
+  const ignores = readContextIgnoreFiles(disk.root!, path.resolve(dockerfile), show);
+  if (!ignores.size) return disk;
+  const seeded = new OverlayContext(disk);
+  for (const [abs, read] of ignores)
+    seeded.overlay.set(path.relative(disk.root!, abs).split(path.sep).join('/'), read.text);
+  return seeded;
 }
 
 /** `fixCacheLine` for a `fix` result: `dockerfile` is the Dockerfile's absolute path, `contextDir`
@@ -304,7 +389,12 @@ export function dryRunCacheLine(
   contextDir: string | null,
 ): string | null {
   const before = result.files.find((f) => f.absolutePath === dockerfile)?.before ?? result.output;
-  const context = contextDir ? new DiskContext(contextDir, dockerfile) : new NoContext();
+  let context: BuildContext = new NoContext();
+  try {
+    if (contextDir) context = diskContext(contextDir, dockerfile);
+  } catch {
+    return null; // an ignore file that cannot be read: the fix reported it
+  }
   return fixCacheLine(before, result, context);
 }
 
@@ -324,5 +414,5 @@ export async function explainFile(
   await initShellParser();
   const { text } = readDockerfile(file);
   const root = path.resolve(options.context ?? path.dirname(path.resolve(file)));
-  return explain({ ...options, text, context: new DiskContext(root, path.resolve(file)) });
+  return explain({ ...options, text, context: diskContext(root, path.resolve(file)) });
 }

@@ -61,6 +61,10 @@ export function formatExplain(
       for (const r of a.reruns) out += stepLine(r);
     }
   }
+  if (before.unreadable.length)
+    out += `${before.unreadable.join(', ')} cannot be read: the files in ${
+      before.unreadable.length === 1 ? 'it' : 'them'
+    } are unknown, the edits above leave them out\n`;
   const summary = after ? cacheSummary(before, after) : null;
   if (summary) out += `${summary}\n`;
   return out;

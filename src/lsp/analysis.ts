@@ -12,9 +12,15 @@ import type { OptimizeOptions, OptimizeResult } from '../api.js';
 import { buildsFor, findBuilds, optimizeDeclared, type BuildDecl } from '../builds.js';
 import { optimizeOptionsFrom, splitList } from '../cli/options.js';
 import { ConfigError, findConfig, type LoadedConfig } from '../context/config.js';
-import { DiskContext } from '../context/context.js';
-import { contextAfter, explain, type ExplainResult } from '../explain/explain.js';
+import {
+  contextAfter,
+  diskContext,
+  explain,
+  filesNamedByFix,
+  type ExplainResult,
+} from '../explain/explain.js';
 import type { FixReport } from '../engine/loop.js';
+import type { BuildContext } from '../model/types.js';
 import { transforms as registry } from '../../transforms/index.js';
 import { configRuleCheck } from '../model/rules.js';
 import { computeLineStarts, detectEol, indentOfLine, lineOfOffset } from '../model/text.js';
@@ -66,7 +72,9 @@ export async function analyse(
   // of the file that declares them (usually the repository root, where `fix` is run).
   const base: OptimizeOptions = builds.length
     ? { path: file, cwd: path.dirname(builds[0]!.source.file) }
-    : { path: file, cwd: contextDir, context: new DiskContext(contextDir, file) };
+    : // The context as a folder: optimize reads its ignore files as fix does (through a link;
+      // an existing one that cannot be read is an error, never "absent").
+      { path: file, cwd: contextDir, context: contextDir };
   let options: OptimizeOptions = base;
   try {
     const config = configFor(file);
@@ -187,10 +195,17 @@ export const docsUrl = (f: Pick<FixReport, 'transform'>) => {
 
 /** What a source edit re-runs from a step on, before and after the fixes, as Markdown. */
 export function cacheHover(a: Analysis, text: string, line1: number): string | null {
-  const ctx = new DiskContext(a.contextDir, a.file);
+  let ctx: BuildContext;
   let before: ExplainResult;
   try {
-    before = explain({ text, context: ctx });
+    ctx = diskContext(a.contextDir, a.file);
+    const avoid = a.result.changed
+      ? filesNamedByFix(
+          { text, context: ctx },
+          { text: a.result.output, context: contextAfter(ctx, a.result) },
+        )
+      : [];
+    before = explain({ text, context: ctx, avoid });
   } catch {
     return null;
   }

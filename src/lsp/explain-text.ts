@@ -3,9 +3,8 @@
  * prints for a Dockerfile (the editor's unsaved text when given), before and after the safe fixes.
  */
 import * as path from 'node:path';
-import { contextAfter, explain } from '../explain/explain.js';
+import { contextAfter, diskContext, explain } from '../explain/explain.js';
 import { formatExplain } from '../explain/format.js';
-import { DiskContext } from '../context/context.js';
 import { readDockerfile } from '../io/io.js';
 import { analyse } from './analysis.js';
 
@@ -13,7 +12,7 @@ export async function explainText(file: string, text?: string): Promise<string> 
   const source = text ?? readDockerfile(file).text;
   const a = await analyse(file, source);
   if (a.error) return `${a.error}\n`;
-  const context = new DiskContext(a.contextDir, file);
+  const context = diskContext(a.contextDir, file);
   const before = explain({ text: source, context });
   const after = a.result.changed
     ? explain({

@@ -109,6 +109,8 @@ export interface ContextEntry {
   path: string;
   size: number;
   isDirectory: boolean;
+  /** A directory whose listing failed (permission denied, ...): what it holds is unknown. */
+  unreadable?: boolean;
 }
 
 export interface WalkOptions {

@@ -15,7 +15,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { OptimizeResult } from '../api.js';
-import { DiskContext } from '../context/context.js';
+import { diskContext } from '../explain/explain.js';
+import type { BuildContext } from '../model/types.js';
 import { copySpec, matchSource, sourceValue } from '../toolkit/copy.js';
 import { loadIgnore, matcher, parsePatterns } from '../context/ignore.js';
 import { CODE_EXT, isManifest } from '../toolkit/packages/manifest.js';
@@ -169,7 +170,13 @@ export function chooseEditFile(
   } catch {
     return null;
   }
-  const ctx = new DiskContext(contextDir, dockerfileAbs);
+  let ctx: BuildContext;
+  try {
+    // The ignore file read through a link, as fix and Docker read it.
+    ctx = diskContext(contextDir, dockerfileAbs);
+  } catch {
+    return null;
+  }
   const ignore = loadIgnore(ctx);
   const newIgnore = newIgnoreText === null ? () => false : matcher(parsePatterns(newIgnoreText));
   const dockerfileRel = ctx.dockerfilePath;

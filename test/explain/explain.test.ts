@@ -34,11 +34,14 @@ import {
   explain,
   explainFile,
   expensiveReason,
+  filesNamedByFix,
   fixCacheLine,
   isManifest,
   type ExplainResult,
 } from '../../src/explain/explain.js';
+import { formatExplain } from '../../src/explain/format.js';
 import { parseDockerfile } from '../../src/model/dockerfile.js';
+import type { ContextEntry, WalkOptions } from '../../src/model/types.js';
 import { initShellParser } from '../../src/model/shell.js';
 import { removeTmpdirs, ROOT, tmpdir, writeTree } from '../helpers.js';
 import { runCli } from '../support/cli.js';
@@ -843,6 +846,87 @@ describe('explain()', () => {
         new NoContext(),
       ),
     ).toBeNull();
+  });
+
+  test('the source edit of the cache line is never a file the fix starts copying by name', async () => {
+    // requirements.txt includes base.txt: the fix copies both before the install. Editing
+    // base.txt re-runs the install before and after the fix (3 steps after it): it is what the
+    // install reads, not "a source edit" (the line said "re-runs 3 steps (was 2)").
+    const df =
+      'FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\nCMD ["python", "-m", "app"]\n';
+    const files = { 'requirements.txt': '-r base.txt\n', 'base.txt': 'flask\n' };
+    for (const [extra, line] of [
+      [
+        { 'config.yaml': 'a: 1\n' },
+        'cache: a source edit re-runs 1 step (was 2, incl. pip install)',
+      ],
+      [{}, null],
+    ] as const) {
+      const ctx = new MemoryContext({ ...files, ...extra });
+      const result = await optimize(df, { context: ctx, path: 'Dockerfile' });
+      expect(result.output).toContain('COPY requirements.txt base.txt ./\n');
+      expect(fixCacheLine(df, result, ctx)).toBe(line);
+    }
+    // Without a fix to compare, base.txt stays the representative (explain --no-after).
+    const alone = explain({ text: df, context: new MemoryContext(files) });
+    expect(alone.edits.map((e) => [e.path, e.kind])).toEqual([
+      ['base.txt', 'source'],
+      ['requirements.txt', 'manifest'],
+    ]);
+    expect(
+      filesNamedByFix(
+        { text: df, context: new MemoryContext(files) },
+        {
+          text: 'FROM python\nCOPY requirements.txt base.txt ./\nCOPY app.py .\nCOPY . .\n',
+          context: new MemoryContext(files),
+        },
+      ),
+    ).toEqual(['requirements.txt', 'base.txt']);
+  });
+
+  test('a copied folder that cannot be listed: the cache line says so, no count from a guess', async () => {
+    /** A context whose folder `src` cannot be listed, as DiskContext reports it (mode 000 for
+     * another user; the real-file case is in test/files.test.ts). */
+    class Unlistable extends MemoryContext {
+      override walk(options?: WalkOptions): ContextEntry[] {
+        return super
+          .walk(options)
+          .filter((e) => !e.path.startsWith('src/'))
+          .map((e) => (e.path === 'src' ? { ...e, unreadable: true } : e));
+      }
+    }
+    const df =
+      'FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\nCMD ["python", "-m", "src"]\n';
+    const files = {
+      'requirements.txt': 'flask\n',
+      'config.yaml': 'a: 1\n',
+      'src/__main__.py': 'print(1)\n',
+    };
+    const ctx = new Unlistable(files);
+    const result = await optimize(df, { context: ctx, path: 'Dockerfile' });
+    expect(result.changed).toBe(true);
+    // The real source files are hidden: the representative would be config.yaml.
+    expect(explain({ text: df, context: ctx }).edits[0]!.path).toBe('config.yaml');
+    expect(explain({ text: df, context: ctx }).unreadable).toEqual(['src/']);
+    expect(fixCacheLine(df, result, ctx)).toBe('cache: not estimated: src/ cannot be read');
+    const before = explain({ text: df, context: ctx });
+    expect(formatExplain('Dockerfile', before, null)).toContain(
+      'src/ cannot be read: the files in it are unknown, the edits above leave them out\n',
+    );
+    // Excluded by .dockerignore (no `!` exception), or not copied: it does not matter.
+    const ignored = new Unlistable({ ...files, '.dockerignore': 'src\n' });
+    expect(explain({ text: df, context: ignored }).unreadable).toEqual([]);
+    const reincluded = new Unlistable({ ...files, '.dockerignore': 'src\n!src/keep.py\n' });
+    expect(explain({ text: df, context: reincluded }).unreadable).toEqual(['src/']);
+    const narrow = df.replace('COPY . .', 'COPY requirements.txt config.yaml ./');
+    expect(explain({ text: narrow, context: ctx }).unreadable).toEqual([]);
+    const sub = df.replace('COPY . .', 'COPY src/app/ ./app/');
+    expect(explain({ text: sub, context: ctx }).unreadable).toEqual(['src/']);
+    // A readable context: the line is unchanged.
+    const readable = new MemoryContext(files);
+    expect(
+      fixCacheLine(df, await optimize(df, { context: readable, path: 'Dockerfile' }), readable),
+    ).toBe('cache: a source edit re-runs 1 step (was 2, incl. pip install)');
   });
 
   test('bad input: InputError for a syntax error and an unknown target', () => {
