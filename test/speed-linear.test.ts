@@ -89,6 +89,30 @@ test('optimizeFile once per file in one process: same counts through the process
   expect(c.derived()).toBe(N);
 });
 
+test('optimizeFile once per file, Dockerfiles with nothing to ignore: the others are not even checked', async () => {
+  // The docker-library layout: N Dockerfiles in one folder, each copying a script by name.
+  const dir = tmpdir('dfo-linear-lib-');
+  const tree: Record<string, string> = { 'docker-entrypoint.sh': '#!/bin/sh\nexec "$@"\n' };
+  const files: string[] = [];
+  for (let i = 0; i < N; i++) {
+    tree[`Dockerfile.${i}`] =
+      `FROM debian:bookworm-slim\nENV V=${i}\nCOPY docker-entrypoint.sh /usr/local/bin/\n` +
+      'ENTRYPOINT ["docker-entrypoint.sh"]\n';
+    files.push(path.join(dir, `Dockerfile.${i}`));
+  }
+  writeTree(dir, tree);
+  const checked: string[] = [];
+  diskCounters.checkLog = checked;
+  try {
+    for (const f of files) await optimizeFile(f, { only: ['dockerignore'] });
+  } finally {
+    diskCounters.checkLog = null;
+  }
+  // Each call looks at its own Dockerfile at most: N checks in all, not N * (N - 1).
+  const others = checked.filter((p) => path.basename(p).startsWith('Dockerfile.'));
+  expect(others.length).toBeLessThanOrEqual(N);
+});
+
 test('the process-wide cache is invalidated by a changed size or mtime', async () => {
   const { dir, files } = sharedContext();
   await optimizeFile(files[0]!, { only: ['dockerignore'] });

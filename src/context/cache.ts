@@ -26,6 +26,8 @@ export const diskCounters = {
   listings: 0,
   derived: 0,
   readLog: null as string[] | null,
+  /** Files whose cached text was checked (lstat) or read, in order (null: not recorded). */
+  checkLog: null as string[] | null,
 };
 
 let generation = 1;
@@ -73,6 +75,7 @@ function isProbablyBinary(buf: Buffer): boolean {
 export function readTextCached(abs: string): string | null {
   const hit = files.get(abs);
   if (hit && hit.checked === generation) return hit.text;
+  diskCounters.checkLog?.push(abs);
   let st: fs.Stats;
   try {
     st = fs.lstatSync(abs);

@@ -88,23 +88,6 @@ export function analyse(
   const walkedKind = new Map(entries.map((e) => [e.path, e.isDirectory]));
   const isDir = (p: string) => walkedKind.get(p) ?? bc.isDirectory(p);
 
-  // 2. What the build needs: sources of this Dockerfile and of every other one in the context.
-  const sources = [...usage.sources];
-  let copiedWhole = usage.whole !== null;
-  for (const e of entries) {
-    if (e.isDirectory || !isDockerfileName(basename(e.path)) || e.path === bc.dockerfilePath)
-      continue;
-    const text = bc.readFile(e.path);
-    if (text === null) continue;
-    const other = otherUsage(text.replace(/^\uFEFF/, ''));
-    if (other === null) continue;
-    // Only builds that use this context read its root ignore file: their sources are
-    // relative to the root (a build with the Dockerfile's own folder as context reads that
-    // folder's ignore file instead).
-    for (const s of other.sources)
-      sources.push({ ...s, line: null, instr: `${e.path}: ${s.instr}` });
-    if (other.whole) copiedWhole = true;
-  }
   // A named source missing from the context means the build uses another context (e.g. the
   // repository root with `-f sub/Dockerfile`): this context's ignore file is not the one read.
   const missing = usage.sources.find((s) => !hasGlob(s.path) && !bc.exists(s.path));
@@ -115,13 +98,6 @@ export function analyse(
       at: missing.at,
     } satisfies Skipped);
     return { findings, analysis: null };
-  }
-  const needed = new Map<string, Source>();
-  for (const s of sources) {
-    if (hasGlob(s.path)) {
-      const re = globToRegExp(s.path);
-      for (const e of entries) if (re.test(e.path) && !needed.has(e.path)) needed.set(e.path, s);
-    } else if (!needed.has(s.path)) needed.set(s.path, s);
   }
   const gitNeeded = gitReader(model, usage, bc);
 
@@ -148,6 +124,37 @@ export function analyse(
       } satisfies Skipped);
     }
   }
+  // Only the secrets of a Dockerfile without a whole-context copy are proposed (see below).
+  if (!usage.whole) candidates = candidates.filter((c) => c.group === 'secrets');
+  // Nothing to propose: the other Dockerfiles of the context are not read (with N Dockerfiles
+  // in one context, N calls would read N other files each).
+  if (!candidates.length) return { findings, analysis: null };
+
+  // 2. What the build needs: sources of this Dockerfile and of every other one in the context.
+  const sources = [...usage.sources];
+  let copiedWhole = usage.whole !== null;
+  for (const e of entries) {
+    if (e.isDirectory || !isDockerfileName(basename(e.path)) || e.path === bc.dockerfilePath)
+      continue;
+    const text = bc.readFile(e.path);
+    if (text === null) continue;
+    const other = otherUsage(text.replace(/^\uFEFF/, ''));
+    if (other === null) continue;
+    // Only builds that use this context read its root ignore file: their sources are
+    // relative to the root (a build with the Dockerfile's own folder as context reads that
+    // folder's ignore file instead).
+    for (const s of other.sources)
+      sources.push({ ...s, line: null, instr: `${e.path}: ${s.instr}` });
+    if (other.whole) copiedWhole = true;
+  }
+  const needed = new Map<string, Source>();
+  for (const s of sources) {
+    if (hasGlob(s.path)) {
+      const re = globToRegExp(s.path);
+      for (const e of entries) if (re.test(e.path) && !needed.has(e.path)) needed.set(e.path, s);
+    } else if (!needed.has(s.path)) needed.set(s.path, s);
+  }
+
   // Paths the user re-included on purpose stay visible (but not a secret that needs a review:
   // our own safe entry re-included it so that the review fix decides).
   const reviewPaths = new Set(
