@@ -8,6 +8,7 @@ import { runEngine } from './engine/loop.js';
 import { InputError, UsageError } from './errors.js';
 import { ruleIdProblem, transformIdOf } from './model/rules.js';
 import { initShellParser } from './model/shell.js';
+import { clearParsedModels } from './model/dockerfile.js';
 import {
   readContextIgnoreFiles,
   readDockerfile,
@@ -287,4 +288,5 @@ export function withOptimizeSession<T>(fn: () => Promise<T>): Promise<T> {
  * free the memory or after changing files within the same millisecond. */
 export function clearCaches(): void {
   clearContextCaches();
+  clearParsedModels();
 }

@@ -6,6 +6,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeEach, expect, test } from '@jest/globals';
 import { clearCaches, optimizeFile, optimizeFiles } from '../src/api.js';
+import { optimizeDeclaredFiles } from '../src/builds.js';
+import { DiskContext } from '../src/context/context.js';
+import { parseCounters, parseDockerfile } from '../src/model/dockerfile.js';
 import { diskCounters } from '../src/context/cache.js';
 import { removeTmpdirs, tmpdir, writeTree } from './helpers.js';
 
@@ -139,4 +142,43 @@ test('the process-wide cache is invalidated by a changed size or mtime', async (
   await optimizeFile(files[0]!, { only: ['dockerignore'] });
   c2.stop();
   expect(c2.log).toContain(other);
+});
+
+test('optimizeDeclaredFiles: each Dockerfile text is parsed once (the run without a context, the ignore plan and the run over the declared context share the parse)', async () => {
+  const { dir, files } = sharedContext();
+  const services = files
+    .map(
+      (f, i) => `  s${i}:\n    build:\n      context: .\n      dockerfile: ${path.basename(f)}\n`,
+    )
+    .join('');
+  fs.writeFileSync(path.join(dir, 'compose.yaml'), `services:\n${services}`);
+  const p0 = parseCounters.parses;
+  const results = await optimizeDeclaredFiles(files, { cwd: dir, only: ['dockerignore'] });
+  expect(results.every((r) => r.contexts.length === 1)).toBe(true);
+  expect(results.some((r) => r.changed)).toBe(true);
+  expect(parseCounters.parses - p0).toBe(N);
+});
+
+test('parsed models are shared by text and read-only (frozen under test)', () => {
+  const text = 'FROM debian\nRUN apt-get update && apt-get install -y curl\n';
+  const a = parseDockerfile(text);
+  expect(parseDockerfile(text)).toBe(a);
+  expect(Object.isFrozen(a.instructions[1]!)).toBe(true);
+  expect(() => {
+    (a.instructions as unknown as unknown[]).push(null);
+  }).toThrow(TypeError);
+  clearCaches();
+  expect(parseDockerfile(text)).not.toBe(a);
+});
+
+test('a context walk sizes its files when asked (symbolic links by lstat)', () => {
+  const dir = tmpdir('dfo-sizes-');
+  writeTree(dir, { 'a.txt': 'hello\n', 'sub/b.bin': 'x'.repeat(1000) });
+  fs.symlinkSync('sub/b.bin', path.join(dir, 'link'));
+  const entries = new DiskContext(dir).walk();
+  const size = (p: string) => entries.find((e) => e.path === p)?.size;
+  expect(size('a.txt')).toBe(6);
+  expect(size('sub/b.bin')).toBe(1000);
+  expect(size('link')).toBe(fs.lstatSync(path.join(dir, 'link')).size);
+  expect(size('sub')).toBe(0);
 });

@@ -4,7 +4,7 @@
  * `optimizeFile` once per file) reads each context file and lists each folder once:
  *
  * - file texts, keyed by absolute path and checked against size and mtime;
- * - folder listings (names, kinds, sizes), keyed by absolute path and checked against the
+ * - folder listings (names, kinds; sizes looked up when asked), keyed by absolute path and checked against the
  *   folder's mtime (a file rewritten in place keeps its listed size until the folder changes;
  *   sizes only feed the byte counts of reports, file texts are always checked);
  * - values derived from a text (what another Dockerfile of the context copies), keyed by the
@@ -113,7 +113,24 @@ export function readTextCached(abs: string): string | null {
 export interface ListedEntry {
   name: string;
   isDirectory: boolean;
+  /** A symbolic link (listed as a file, sized by lstat). */
+  isSymlink: boolean;
+  /** Bytes; -1 until `sizeOf` looks it up (most listed files are never sized: sizes only feed
+   * the byte counts of reports). Folders: 0. */
   size: number;
+}
+
+/** The size of a listed file of folder `absDir` (looked up once, then kept in the listing). */
+export function sizeOf(absDir: string, e: ListedEntry): number {
+  if (e.size < 0) {
+    const p = `${absDir}/${e.name}`;
+    try {
+      e.size = e.isSymlink ? fs.lstatSync(p).size : fs.statSync(p).size;
+    } catch {
+      e.size = 0;
+    }
+  }
+  return e.size;
 }
 
 interface DirEntry {
@@ -124,7 +141,8 @@ interface DirEntry {
 
 const dirs = new Map<string, DirEntry>();
 
-/** The sorted entries of a folder (symlinks are files sized by lstat), or null if unreadable. */
+/** The sorted entries of a folder (symlinks are files sized by lstat, see `sizeOf`), or null
+ * if unreadable. */
 export function listDirCached(abs: string): ListedEntry[] | null {
   const hit = dirs.get(abs);
   if (hit && hit.checked === generation) return hit.entries;
@@ -144,17 +162,11 @@ export function listDirCached(abs: string): ListedEntry[] | null {
     diskCounters.listings++;
     const dirents = fs.readdirSync(abs, { withFileTypes: true });
     dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    entries = dirents.map((e) => {
-      if (e.isDirectory()) return { name: e.name, isDirectory: true, size: 0 };
-      let size = 0;
-      try {
-        const p = `${abs}/${e.name}`;
-        size = e.isSymbolicLink() ? fs.lstatSync(p).size : fs.statSync(p).size;
-      } catch {
-        size = 0;
-      }
-      return { name: e.name, isDirectory: false, size };
-    });
+    entries = dirents.map((e) =>
+      e.isDirectory()
+        ? { name: e.name, isDirectory: true, isSymlink: false, size: 0 }
+        : { name: e.name, isDirectory: false, isSymlink: e.isSymbolicLink(), size: -1 },
+    );
   } catch {
     entries = null;
   }

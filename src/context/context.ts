@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BuildContext, ContextEntry, GitStatus, WalkOptions } from '../model/types.js';
-import { listDirCached, readsOf, readTextCached } from './cache.js';
+import { listDirCached, readsOf, readTextCached, sizeOf, type ListedEntry } from './cache.js';
 import { GitIndex, gitStatusOf } from './git.js';
 
 const DEFAULT_WALK_LIMIT = 200_000;
@@ -21,6 +21,20 @@ export function cleanRelative(p: string): string | null {
     } else parts.push(seg);
   }
   return parts.join('/');
+}
+
+/** A file of a DiskContext walk: its size is looked up when read (no closure per file: the
+ * folder's path and the listing entry, shared with the listing cache). */
+class DiskFileEntry implements ContextEntry {
+  readonly isDirectory = false;
+  constructor(
+    readonly path: string,
+    private readonly dir: string,
+    private readonly listed: ListedEntry,
+  ) {}
+  get size(): number {
+    return sizeOf(this.dir, this.listed);
+  }
 }
 
 export class DiskContext implements BuildContext {
@@ -115,7 +129,7 @@ export class DiskContext implements BuildContext {
           if (!options.descend || options.descend(entry)) {
             if (!visit(rel, path.join(absDir, e.name), entry)) return false;
           }
-        } else out.push({ path: rel, size: e.size, isDirectory: false });
+        } else out.push(new DiskFileEntry(rel, absDir, e));
       }
       return true;
     };

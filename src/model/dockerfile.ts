@@ -240,7 +240,62 @@ export class DockerfileParseError extends Error {
 /** A heredoc marker word (`<<EOT`, `<<-"EOT"`): group 2 is the name. */
 export const HEREDOC_MARKER = /^<<-?(["']?)([A-Za-z0-9_]+)\1$/;
 
+/**
+ * Parsed models by exact text, most recent last: `fix` over a declared context runs the same
+ * Dockerfile twice (with and without the context, see src/builds.ts) and the engine's passes
+ * reach the same intermediate texts, so each text is parsed once. A model is never mutated after
+ * parsing (frozen under test: NODE_ENV=test or DFO_FREEZE_MODELS=1, so a transform that writes
+ * into one fails there). Bounded by entries and by the length of the texts they key.
+ */
+const parsedModels = new Map<string, DockerfileModel>();
+const PARSED_ENTRIES = 32;
+const PARSED_TEXT = 1024 * 1024;
+let parsedText = 0;
+const freezeModels = process.env.NODE_ENV === 'test' || process.env.DFO_FREEZE_MODELS === '1';
+/** Counts of real parses (for count-based tests). */
+export const parseCounters = { parses: 0 };
+
+function deepFreeze(x: unknown, seen = new Set<unknown>()): void {
+  if (x === null || typeof x !== 'object' || seen.has(x)) return;
+  seen.add(x);
+  if (x instanceof Map) {
+    for (const v of x.values()) deepFreeze(v, seen);
+    return;
+  }
+  Object.freeze(x);
+  for (const v of Object.values(x)) deepFreeze(v, seen);
+}
+
+/** Drop the parsed models (the API's clearCaches). */
+export function clearParsedModels(): void {
+  parsedModels.clear();
+  parsedText = 0;
+}
+
+/** Parse a Dockerfile text (without BOM); the same text gives the same (read-only) model. */
 export function parseDockerfile(text: string): DockerfileModel {
+  const hit = parsedModels.get(text);
+  if (hit) {
+    parsedModels.delete(text);
+    parsedModels.set(text, hit);
+    return hit;
+  }
+  const model = parseNow(text);
+  if (freezeModels) deepFreeze(model);
+  if (text.length <= PARSED_TEXT / 4) {
+    parsedModels.set(text, model);
+    parsedText += text.length;
+    for (const key of parsedModels.keys()) {
+      if (parsedModels.size <= PARSED_ENTRIES && parsedText <= PARSED_TEXT) break;
+      parsedModels.delete(key);
+      parsedText -= key.length;
+    }
+  }
+  return model;
+}
+
+function parseNow(text: string): DockerfileModel {
+  parseCounters.parses++;
   const lineStarts = computeLineStarts(text);
   const ast = DockerfileParser.parse(text);
   const escapeChar = ast.getEscapeCharacter() === '`' ? '`' : '\\';
