@@ -70,12 +70,31 @@ function optimizeOne(file: string, options: DeclaredOptions): Promise<OptimizeRe
   return optimize(text, { ...rest, path: abs, context, cwd });
 }
 
+const ALL_DEPENDENT: Dependent = { fix: () => true, skip: () => true };
+
+/** `contextDependence`, or nothing to compare when every finding of `runs` comes from a
+ * transform that reads the context (those are annotated anyway): no run without a context. */
+function dependenceFor(
+  file: string,
+  options: DeclaredOptions,
+  runs: readonly OptimizeResult[],
+): Promise<Dependent> {
+  const other = (t: string) => !CONTEXT_TRANSFORMS.has(t);
+  if (
+    !runs.some(
+      (r) => r.fixes.some((f) => other(f.transform)) || r.skipped.some((x) => other(x.transform)),
+    )
+  )
+    return Promise.resolve(ALL_DEPENDENT);
+  return contextDependence(file, options);
+}
+
 async function contextDependence(file: string, options: DeclaredOptions): Promise<Dependent> {
   let base: OptimizeResult;
   try {
     base = await optimizeOne(file, { ...options, context: null, pending: undefined });
   } catch {
-    return { fix: () => true, skip: () => true };
+    return ALL_DEPENDENT;
   }
   const fixes = new Set(base.fixes.map((f) => `${f.ruleId}|${f.line}|${f.message}`));
   const skips = new Set(base.skipped.map((s) => `${s.ruleId}|${s.line}|${s.reason}`));
@@ -149,10 +168,10 @@ export async function optimizeDeclared(
   const run = (dir: string) =>
     optimizeOne(file, { ...options, context: dir, skip: skip.length ? skip : undefined });
 
-  const dep = await contextDependence(file, { ...options, skip: skip.length ? skip : undefined });
+  const depOptions = { ...options, skip: skip.length ? skip : undefined };
   if (contexts.length === 1) {
     const r = await run(contexts[0]!.dir);
-    annotate(r, origins[0]!, dep);
+    annotate(r, origins[0]!, await dependenceFor(file, depOptions, [r]));
     r.skipped.push(...extraSkips);
     if (options.ignoreBeside) moveIgnore(r, abs, contexts[0]!.dir, options.ignoreBeside, cwd);
     return { ...r, contexts: [contexts[0]!.dir], origin: origins[0]! };
@@ -197,7 +216,7 @@ export async function optimizeDeclared(
     origins,
     extraSkips,
     contexts.map((c) => c.dir),
-    dep,
+    await dependenceFor(file, depOptions, runs),
   );
 }
 
