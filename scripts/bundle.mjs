@@ -36,30 +36,32 @@ const yargsLocales = {
   },
 };
 
-// string-width (yargs, cliui, wrap-ansi: help text layout) builds Unicode regular expressions and an
-// Intl.Segmenter when it loads, about 40 ms; a command run never lays out help. Each import of it
-// gets a function that loads the real module on its first call (esbuild's lazy init of a require()d
-// ES module), same results.
-const lazyStringWidth = {
-  name: 'lazy-string-width',
+// yargs lays out help text with cliui (wrap-ansi, strip-ansi, ansi-styles) and string-width, which
+// build Unicode regular expressions, colour tables and an Intl.Segmenter when they load: about
+// 40 ms of every run, though a command run never lays out help. Each import of these modules (each
+// exports one function) gets a function that loads the real module on its first call (esbuild's
+// lazy init of a require()d ES module); the results are the same.
+const LAZY = /^(cliui|string-width)$/;
+const lazyHelpLayout = {
+  name: 'lazy-help-layout',
   setup(build) {
-    build.onResolve({ filter: /^string-width$/ }, async (args) => {
+    build.onResolve({ filter: LAZY }, async (args) => {
       if (args.pluginData?.real) return undefined;
-      const real = await build.resolve('string-width', {
+      const real = await build.resolve(args.path, {
         kind: args.kind,
         resolveDir: args.resolveDir,
         pluginData: { real: true },
       });
       if (real.errors.length) return { errors: real.errors };
-      return { path: path.relative(root, real.path), namespace: 'lazy-string-width' };
+      // relative to the checkout: no build path in the output
+      return { path: path.relative(root, real.path), namespace: 'lazy' };
     });
-    build.onLoad({ filter: /.*/, namespace: 'lazy-string-width' }, (args) => ({
-      // args.path: the real module, relative to the checkout (no build path in the output)
+    build.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => ({
       contents:
         `let real;\n` +
-        `export default function stringWidth(string, options) {\n` +
+        `export default function lazy(...args) {\n` +
         `  real ??= require(${JSON.stringify(path.resolve(root, args.path))}).default;\n` +
-        `  return real(string, options);\n` +
+        `  return real(...args);\n` +
         `}\n`,
       resolveDir: path.dirname(path.resolve(root, args.path)),
       loader: 'js',
@@ -93,7 +95,7 @@ export async function bundle() {
     legalComments: 'none',
     logLevel: 'warning',
     metafile: true,
-    plugins: [yargsLocales, lazyStringWidth],
+    plugins: [yargsLocales, lazyHelpLayout],
   });
   // Which source files each output file holds (test/cli/bundle.test.ts reads it).
   const inputs = {};
