@@ -106,3 +106,28 @@ test('fix --dry-run of a small Dockerfile loads no build-file parser, language s
   ])
     expect(r.sources.filter((l) => l.includes(bad))).toEqual([]);
 });
+
+test('a command run lays out no help text (yargs, cliui and string-width stay idle)', () => {
+  // string-width creates an Intl.Segmenter when it loads; help layout loads it. Count them.
+  const preload =
+    'const S = Intl.Segmenter; let n = 0; Intl.Segmenter = class extends S { constructor(...a) { super(...a); n++; } };' +
+    " process.on('exit', () => process.stderr.write('SEGMENTERS ' + n + '\\n'));";
+  const count = (args: string[], cwd: string) => {
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        `data:text/javascript,${encodeURIComponent(preload)}`,
+        path.join(ROOT, 'bin/dockerfile-optimizer.js'),
+        ...args,
+      ],
+      { cwd, encoding: 'utf8' },
+    );
+    return Number(/SEGMENTERS (\d+)/.exec(r.stderr)?.[1]);
+  };
+  const cwd = small();
+  expect(count(['fix', '--dry-run', 'Dockerfile'], cwd)).toBe(0);
+  expect(count(['builds'], cwd)).toBe(0);
+  // the counter works: help is laid out with string-width
+  expect(count(['fix', '--help'], cwd)).toBeGreaterThan(0);
+});
