@@ -9,6 +9,8 @@ export default {
       { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'es6' } },
     ],
   },
+  // The CLI's bundle, rebuilt when older than dist/ (test/bundle-setup.mjs).
+  globalSetup: '<rootDir>/test/bundle-setup.mjs',
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '<rootDir>/test/docker/', '<rootDir>/editors/'],
   // fixtures and examples hold package.json files of their own (same names: haste collisions)

@@ -17,9 +17,11 @@ const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: 'inherit' 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 run(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], root);
+run(process.execPath, [path.join(root, 'scripts/bundle.mjs')], root);
 fs.rmSync(server, { recursive: true, force: true });
 fs.mkdirSync(server, { recursive: true });
-for (const p of ['bin', 'dist/src', 'dist/transforms', 'docs/rules', 'package.json'])
+// dist/bundle: the CLI's bundle (scripts/bundle.mjs), copied after dist/src so the bin uses it.
+for (const p of ['bin', 'dist/src', 'dist/transforms', 'dist/bundle', 'docs/rules', 'package.json'])
   fs.cpSync(path.join(root, p), path.join(server, p), { recursive: true });
 // Production dependencies as installed here (no network): npm's own list of them.
 const deps = execFileSync(npm, ['ls', '--omit=dev', '--all', '--parseable'], { cwd: root, encoding: 'utf8' })
@@ -54,6 +56,7 @@ if (!serverMain) problems.push('the extension does not start server/bin/dockerfi
 for (const p of [
   'server/bin/dockerfile-optimizer.js',
   'server/dist/src/lsp/server.js',
+  'server/dist/bundle/cli.js',
   'server/node_modules/vscode-languageserver/package.json',
   'server/node_modules/@vscode/tree-sitter-wasm/wasm/tree-sitter-bash.wasm',
   'node_modules/vscode-languageclient/package.json',

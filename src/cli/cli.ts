@@ -139,6 +139,7 @@ export async function main(
       // Throwing stops yargs from running the command after a failed validation.
       throw new UsageError(failure);
     });
+  skipHelpCache(parser);
   let helpOutput = '';
   try {
     await parser.parseAsync(argv, {}, (_err, _argv, output) => {
@@ -158,4 +159,22 @@ export async function main(
     return EXIT_ERROR;
   }
   return exitCode;
+}
+
+/**
+ * yargs renders the whole help text (cliui, string-width: tens of ms of a short run) each time a
+ * command's handler starts, and caches it for a failure message printed later
+ * (yargs/build/lib/command.js). This CLI prints a failure as one line (the `fail` callback above)
+ * and `--help` renders afresh, so the cache is never read: its filling is skipped. yargs has no
+ * option for this; the usage object is internal, so a yargs without it is left as it is.
+ */
+function skipHelpCache(parser: object): void {
+  const usage = (
+    parser as {
+      getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } };
+    }
+  )
+    .getInternalMethods?.()
+    .getUsageInstance?.();
+  if (typeof usage?.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
 }

@@ -4,7 +4,7 @@
  * reads the generated catalogue (catalogue.ts, checked against the registry by a test). Any
  * other argument list returns null and goes through yargs (cli.ts).
  */
-import * as fs from 'node:fs';
+import { packageVersion } from '../io/version.js';
 import { EXIT_OK, PROG, type CliIO } from './io.js';
 
 /** The commands and their one-line descriptions (cli.ts gives yargs the same ones). */
@@ -71,22 +71,6 @@ export function topHelp(columns: number): string {
   return out;
 }
 
-/** The package version (package.json two folders above dist/src/cli or src/cli). */
-export function version(): string {
-  for (const rel of ['../../../package.json', '../../package.json']) {
-    try {
-      const pkg = JSON.parse(fs.readFileSync(new URL(rel, import.meta.url), 'utf8')) as {
-        name?: string;
-        version?: string;
-      };
-      if (pkg.name === 'dockerfile-optimizer' && pkg.version) return pkg.version;
-    } catch {
-      // try the next candidate
-    }
-  }
-  return 'unknown';
-}
-
 /** `rules [--format text|json]` parsed by hand, or null when the arguments say more. */
 function rulesFormat(rest: string[]): 'text' | 'json' | null {
   if (rest.length === 0) return 'text';
@@ -103,7 +87,7 @@ export async function fastPath(
   customTransforms: boolean,
 ): Promise<number | null> {
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-    io.stdout(`${version()}\n`);
+    io.stdout(`${packageVersion()}\n`);
     return EXIT_OK;
   }
   if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h')) {

@@ -12,6 +12,7 @@ import type { OptimizeOptions, OptimizeResult } from '../api.js';
 import { buildsFor, findBuilds, optimizeDeclared, type BuildDecl } from '../builds.js';
 import { optimizeOptionsFrom, splitList } from '../cli/options.js';
 import { ConfigError, findConfig, type LoadedConfig } from '../context/config.js';
+import { packageRoot } from '../io/version.js';
 import {
   contextAfter,
   diskContext,
@@ -185,11 +186,9 @@ export function ignoreComment(text: string, line0: number, ruleId: string) {
 }
 
 export const docsUrl = (f: Pick<FixReport, 'transform'>) => {
-  const local = path.resolve(
-    path.dirname(new URL(import.meta.url).pathname),
-    '../../../docs/rules',
-    `${f.transform}.md`,
-  );
+  const root = packageRoot();
+  if (!root) return undefined;
+  const local = path.join(root, 'docs/rules', `${f.transform}.md`);
   return fs.existsSync(local) ? pathToFileURL(local).href : undefined;
 };
 

@@ -20,10 +20,6 @@ import type { BuildDecl, BuildWarning } from './types.js';
 import type { ComposeResult } from './compose.js';
 import { readText } from './yaml.js';
 
-export function isBakeName(name: string): boolean {
-  return /^docker-bake(\.override)?\.(hcl|json)$/.test(name);
-}
-
 interface RawTarget {
   file: string;
   line: number;

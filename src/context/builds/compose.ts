@@ -22,11 +22,6 @@ export const COMPOSE_MAIN = [
   'docker-compose.yml',
 ];
 
-/** Is this file name a compose file (main or override/variant)? */
-export function isComposeName(name: string): boolean {
-  return /^(docker-)?compose(\.[^/]+)?\.ya?ml$/.test(name);
-}
-
 interface RawBuild {
   context?: string;
   dockerfile?: string;

@@ -9,13 +9,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { initShellParser } from '../../model/shell.js';
-import { isBakeName, parseBakeFolder } from './bake.js';
-import { isComposeName, parseComposeFolder, type ComposeResult } from './compose.js';
-import { parseDevcontainer } from './devcontainer.js';
-import { initHclParser } from './hcl.js';
-import { isSkaffoldName, parseSkaffold } from './skaffold.js';
+import type { ComposeResult } from './compose.js';
+import { isBakeName, isComposeName, isSkaffoldName, isWorkflowPath } from './names.js';
 import type { BuildDecl, BuildWarning } from './types.js';
-import { isWorkflowPath, parseWorkflow } from './workflow.js';
 
 export type { BuildDecl, BuildSource, BuildWarning, BuildFormat } from './types.js';
 
@@ -210,22 +206,44 @@ export async function readBuildFiles(
       set.warnings.push({ file, line: null, message: `cannot be read: ${(err as Error).message}` });
     }
   };
-  for (const group of byDir('compose').values())
-    safely(group[0]!, () => parseComposeFolder(group, env));
+  // Each parser (and its YAML, JSON or HCL library) is loaded only when a file of its kind is read.
+  const compose = byDir('compose');
+  if (compose.size) {
+    const { parseComposeFolder } = await import('./compose.js');
+    for (const group of compose.values()) safely(group[0]!, () => parseComposeFolder(group, env));
+  }
   const bake = byDir('bake');
-  let hcl: string | null = null;
-  if (bake.size) await initHclParser().catch((err: Error) => (hcl = err.message));
-  for (const group of bake.values())
-    if (hcl)
-      set.warnings.push({ file: group[0]!, line: null, message: `HCL parser unavailable: ${hcl}` });
-    else safely(group[0]!, () => parseBakeFolder(group, env));
-  for (const f of files.filter((x) => kindOf(x) === 'skaffold'))
-    safely(f, () => parseSkaffold(f, env));
-  for (const f of files.filter((x) => kindOf(x) === 'devcontainer'))
-    safely(f, () => parseDevcontainer(f, env));
+  if (bake.size) {
+    const [{ parseBakeFolder }, { initHclParser }] = await Promise.all([
+      import('./bake.js'),
+      import('./hcl.js'),
+    ]);
+    let hcl: string | null = null;
+    await initHclParser().catch((err: Error) => (hcl = err.message));
+    for (const group of bake.values())
+      if (hcl)
+        set.warnings.push({
+          file: group[0]!,
+          line: null,
+          message: `HCL parser unavailable: ${hcl}`,
+        });
+      else safely(group[0]!, () => parseBakeFolder(group, env));
+  }
+  const skaffold = files.filter((x) => kindOf(x) === 'skaffold');
+  if (skaffold.length) {
+    const { parseSkaffold } = await import('./skaffold.js');
+    for (const f of skaffold) safely(f, () => parseSkaffold(f, env));
+  }
+  const devcontainer = files.filter((x) => kindOf(x) === 'devcontainer');
+  if (devcontainer.length) {
+    const { parseDevcontainer } = await import('./devcontainer.js');
+    for (const f of devcontainer) safely(f, () => parseDevcontainer(f, env));
+  }
   const wf = files.filter((x) => kindOf(x) === 'workflow');
-  if (wf.length) await initShellParser();
-  for (const f of wf) safely(f, () => parseWorkflow(f, env));
+  if (wf.length) {
+    const [{ parseWorkflow }] = await Promise.all([import('./workflow.js'), initShellParser()]);
+    for (const f of wf) safely(f, () => parseWorkflow(f, env));
+  }
   // A compose file included by another is read once (from the including file).
   const seen = new Set<string>();
   set.builds = set.builds.filter((b) => {

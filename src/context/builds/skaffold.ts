@@ -9,10 +9,6 @@ import type { BuildDecl, BuildWarning } from './types.js';
 import type { ComposeResult } from './compose.js';
 import { isRecord, loadYaml } from './yaml.js';
 
-export function isSkaffoldName(name: string): boolean {
-  return /^skaffold(\.[^/]+)?\.ya?ml$/.test(name);
-}
-
 export function parseSkaffold(
   file: string,
   env: Record<string, string | undefined>,

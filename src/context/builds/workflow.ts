@@ -63,10 +63,6 @@ const VALUE_FLAGS = new Set([
   '--check',
 ]);
 
-export function isWorkflowPath(file: string): boolean {
-  return /[\\/]\.github[\\/]workflows[\\/][^\\/]+\.ya?ml$/.test(file);
-}
-
 function lines(v: unknown): string[] {
   if (Array.isArray(v)) return v.map(String);
   if (typeof v !== 'string') return [];
