@@ -3,6 +3,7 @@
  * (BuildKit's continuation and comment rules) and variable scopes, the shell parser for RUN.
  */
 import { DockerfileParser, type Instruction as AstInstruction } from 'dockerfile-ast';
+import { memoizeRawArguments } from './ast-memo.js';
 import { computeLineStarts, detectEol, lineEnd, lineOfOffset, toSource } from './text.js';
 import { parseShell } from './shell.js';
 import type {
@@ -241,6 +242,7 @@ export class DockerfileParseError extends Error {
 export const HEREDOC_MARKER = /^<<-?(["']?)([A-Za-z0-9_]+)\1$/;
 
 export function parseDockerfile(text: string): DockerfileModel {
+  memoizeRawArguments();
   const lineStarts = computeLineStarts(text);
   const ast = DockerfileParser.parse(text);
   const escapeChar = ast.getEscapeCharacter() === '`' ? '`' : '\\';
