@@ -439,10 +439,24 @@ export function parseDockerfile(text: string): DockerfileModel {
     (
       ai as unknown as { getProperties?: () => { getName(): string; getValue(): string | null }[] }
     ).getProperties?.() ?? [];
+  // The scope before an instruction is shared with the previous one while no variable changed
+  // (scopes are never mutated: varsAt copies, expand reads), so a long run of RUNs costs one Map.
+  let version = 0;
+  let lastVisible: Map<string, string | null> | null = null;
+  let lastKey = '';
   for (const instr of instructions) {
     const ai = astInstructions[instr.index]!;
-    const visible =
-      instr.stage < 0 || instr.keyword === 'FROM' ? new Map(meta) : new Map([...args, ...env]);
+    const fromMeta = instr.stage < 0 || instr.keyword === 'FROM';
+    const key = `${fromMeta ? 'meta' : 'stage'}:${version}`;
+    const visible: Map<string, string | null> =
+      lastVisible && key === lastKey
+        ? lastVisible
+        : fromMeta
+          ? new Map(meta)
+          : new Map([...args, ...env]);
+    lastVisible = visible;
+    lastKey = key;
+    if (instr.keyword === 'ARG' || instr.keyword === 'ENV' || instr.keyword === 'FROM') version++;
     scopes.push(visible);
     workdirs.push(instr.keyword === 'FROM' ? null : workdir);
     if (instr.keyword === 'ARG') {
