@@ -110,6 +110,9 @@ export function splitWords(logical: LogicalText): Word[] {
 
 /** Remove shell-style quotes from a word; null if it holds a variable reference. */
 export function unquote(raw: string): string | null {
+  // Most words hold no quote, escape or variable: the word itself (the loop below would copy it
+  // one character at a time).
+  if (!/[$\\'"]/.test(raw)) return raw;
   let out = '';
   let i = 0;
   while (i < raw.length) {
