@@ -3,6 +3,7 @@
  * (BuildKit's continuation and comment rules) and variable scopes, the shell parser for RUN.
  */
 import { DockerfileParser, type Instruction as AstInstruction } from 'dockerfile-ast';
+import { memoizeRawArguments } from './ast-memo.js';
 import { computeLineStarts, detectEol, lineEnd, lineOfOffset, toSource } from './text.js';
 import { parseShell } from './shell.js';
 import type {
@@ -109,6 +110,9 @@ export function splitWords(logical: LogicalText): Word[] {
 
 /** Remove shell-style quotes from a word; null if it holds a variable reference. */
 export function unquote(raw: string): string | null {
+  // Most words hold no quote, escape or variable: the word itself (the loop below would copy it
+  // one character at a time).
+  if (!/[$\\'"]/.test(raw)) return raw;
   let out = '';
   let i = 0;
   while (i < raw.length) {
@@ -296,6 +300,7 @@ export function parseDockerfile(text: string): DockerfileModel {
 
 function parseNow(text: string): DockerfileModel {
   parseCounters.parses++;
+  memoizeRawArguments();
   const lineStarts = computeLineStarts(text);
   const ast = DockerfileParser.parse(text);
   const escapeChar = ast.getEscapeCharacter() === '`' ? '`' : '\\';
@@ -492,10 +497,24 @@ function parseNow(text: string): DockerfileModel {
     (
       ai as unknown as { getProperties?: () => { getName(): string; getValue(): string | null }[] }
     ).getProperties?.() ?? [];
+  // The scope before an instruction is shared with the previous one while no variable changed
+  // (scopes are never mutated: varsAt copies, expand reads), so a long run of RUNs costs one Map.
+  let version = 0;
+  let lastVisible: Map<string, string | null> | null = null;
+  let lastKey = '';
   for (const instr of instructions) {
     const ai = astInstructions[instr.index]!;
-    const visible =
-      instr.stage < 0 || instr.keyword === 'FROM' ? new Map(meta) : new Map([...args, ...env]);
+    const fromMeta = instr.stage < 0 || instr.keyword === 'FROM';
+    const key = `${fromMeta ? 'meta' : 'stage'}:${version}`;
+    const visible: Map<string, string | null> =
+      lastVisible && key === lastKey
+        ? lastVisible
+        : fromMeta
+          ? new Map(meta)
+          : new Map([...args, ...env]);
+    lastVisible = visible;
+    lastKey = key;
+    if (instr.keyword === 'ARG' || instr.keyword === 'ENV' || instr.keyword === 'FROM') version++;
     scopes.push(visible);
     workdirs.push(instr.keyword === 'FROM' ? null : workdir);
     if (instr.keyword === 'ARG') {

@@ -135,9 +135,12 @@ function makeCommand(
     cmd.assignments.push(word(w, node));
     return cmd;
   }
-  for (const c of node.namedChildren) {
-    if (!c) continue;
-    const field = fieldOf(node, c);
+  // One pass over the children with their field names (looking a child's field up by scanning
+  // its parent's children was quadratic in the arguments, a Node object per step).
+  for (let i = 0; i < node.childCount; i++) {
+    const c = node.child(i);
+    if (!c || !c.isNamed) continue;
+    const field = node.fieldNameForChild(i);
     if (c.type === 'variable_assignment') cmd.assignments.push(word(w, c));
     else if (c.type === 'command_name') cmd.name = word(w, c);
     else if (c.type.endsWith('redirect'))
@@ -145,14 +148,6 @@ function makeCommand(
     else if (field === 'argument' || cmd.name) cmd.args.push(word(w, c));
   }
   return cmd;
-}
-
-function fieldOf(parent: Node, child: Node): string | null {
-  for (let i = 0; i < parent.childCount; i++) {
-    const c = parent.child(i);
-    if (c && c.id === child.id) return parent.fieldNameForChild(i);
-  }
-  return null;
 }
 
 /** Collect every simple command below `node` as nested (inside compounds). */

@@ -57,7 +57,8 @@ export function indentOfLine(text: string, lineStarts: number[], offset: number)
 export function toSource(logical: LogicalText, offset: number, preferEnd = false): number {
   const segs = logical.segments;
   if (segs.length === 0) return 0;
-  for (const s of segs) {
+  for (let i = 0; i < segs.length; i++) {
+    const s = segs[i]!;
     const segEnd = s.from + s.length;
     if (preferEnd ? offset > s.from && offset <= segEnd : offset >= s.from && offset < segEnd) {
       return s.sourceStart + (offset - s.from);

@@ -19,7 +19,7 @@ import type {
   Skipped,
 } from '../../src/model/types.js';
 import { clutterCandidates, gitReader, isJunk } from './clutter.js';
-import { bulkMatcher } from './ignore-file.js';
+import { sharedBulkMatcher } from './ignore-file.js';
 import {
   basename,
   Entries,
@@ -68,7 +68,7 @@ export function analyse(
   const ignorePath = ignore.path ?? '.dockerignore';
   const oldPatterns = ignore.patterns;
   const oldHasNeg = oldPatterns.some((p) => p.startsWith('!'));
-  const oldIgnored = bulkMatcher(oldPatterns);
+  const oldIgnored = sharedBulkMatcher(oldPatterns);
 
   // 1. Analysis walk: never into folders already ignored, nor into ones we ignore wholesale.
   const junkRoots: string[] = [];

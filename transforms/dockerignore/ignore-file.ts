@@ -60,6 +60,19 @@ export function bulkMatcher(patterns: string[]): (p: string, isDir: boolean) => 
   };
 }
 
+let lastBulk: { key: string; ignored: (p: string, isDir: boolean) => boolean } | null = null;
+
+/** `bulkMatcher(patterns)`, the same one as the previous call's when the patterns are the same:
+ * the Dockerfiles of a shared context each test every entry of the context against its ignore
+ * file, and the verdicts (a pure function of the patterns and the path) are kept from one to the
+ * next instead of recomputed (the largest allocator of a declared-contexts run). One entry only,
+ * so what it keeps is at most one context's verdicts. */
+export function sharedBulkMatcher(patterns: string[]): (p: string, isDir: boolean) => boolean {
+  const key = JSON.stringify(patterns);
+  if (lastBulk?.key !== key) lastBulk = { key, ignored: bulkMatcher(patterns) };
+  return lastBulk.ignored;
+}
+
 /** Every entry of the context, including the folders the analysis did not enter (measured by a
  * capped second walk), for the size report. */
 export function measure(a: Analysis): { entries: Map<string, ContextEntry>; partial: boolean } {
