@@ -159,6 +159,16 @@ test('optimizeDeclaredFiles: each Dockerfile text is parsed once (the run withou
   expect(parseCounters.parses - p0).toBe(N);
 });
 
+test('optimizeFiles: the dockerignore analysis walks a shared context once per ignore-file text, not once per Dockerfile', async () => {
+  const { files } = sharedContext();
+  const w0 = diskCounters.walks;
+  const results = await optimizeFiles(files, { only: ['dockerignore'] });
+  expect(results.some((r) => r.changed)).toBe(true);
+  // Once with no ignore file, once with the one the first Dockerfile's fix proposes (pending
+  // for the others): 2 walks for N Dockerfiles.
+  expect(diskCounters.walks - w0).toBeLessThanOrEqual(2);
+});
+
 test('parsed models are shared by text and read-only (frozen under test)', () => {
   const text = 'FROM debian\nRUN apt-get update && apt-get install -y curl\n';
   const a = parseDockerfile(text);

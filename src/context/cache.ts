@@ -24,6 +24,8 @@ export const diskCounters = {
   /** `git` processes started (src/context/git.ts). */
   gitRuns: 0,
   listings: 0,
+  /** Context walks done (DiskContext.walk; not those served from the session). */
+  walks: 0,
   derived: 0,
   readLog: null as string[] | null,
   /** Files whose cached text was checked (lstat) or read, in order (null: not recorded). */
@@ -185,6 +187,31 @@ export function readsOf(root: string): Map<string, string | null> {
   return r.texts;
 }
 
+const walks = new Map<string, unknown>();
+let walksGeneration = -1;
+/** Walks kept at once (a session over a monorepo meets many contexts; the Dockerfiles of one
+ * context usually come together). */
+const WALKS_LIMIT = 8;
+
+/** A context walk computed once per session (generation) under `key` (root, limit and what
+ * decides the descent), the most recent WALKS_LIMIT kept. */
+export function sessionWalk<T>(key: string, compute: () => T): T {
+  if (walksGeneration !== generation) {
+    walks.clear();
+    walksGeneration = generation;
+  }
+  if (walks.has(key)) {
+    const v = walks.get(key) as T;
+    walks.delete(key);
+    walks.set(key, v);
+    return v;
+  }
+  const v = compute();
+  walks.set(key, v);
+  if (walks.size > WALKS_LIMIT) walks.delete(walks.keys().next().value!);
+  return v;
+}
+
 const derived = new Map<string, Map<string, unknown>>();
 const derivedText = new Map<string, number>();
 /** Bounds on each derived-value kind, in entries and in the length of the texts they key (a
@@ -224,6 +251,7 @@ export function clearContextCaches(): void {
   filesText = 0;
   dirs.clear();
   rootReads.clear();
+  walks.clear();
   derived.clear();
   derivedText.clear();
   for (const h of clearHooks) h();

@@ -5,7 +5,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BuildContext, ContextEntry, GitStatus, WalkOptions } from '../model/types.js';
-import { listDirCached, readsOf, readTextCached, sizeOf, type ListedEntry } from './cache.js';
+import {
+  diskCounters,
+  listDirCached,
+  readsOf,
+  readTextCached,
+  sessionWalk,
+  sizeOf,
+  type ListedEntry,
+} from './cache.js';
 import { GitIndex, gitStatusOf } from './git.js';
 
 const DEFAULT_WALK_LIMIT = 200_000;
@@ -110,6 +118,25 @@ export class DiskContext implements BuildContext {
 
   walk(options: WalkOptions = {}): ContextEntry[] {
     if (!options.descend && !options.limit && this.walked) return this.walked;
+    if (options.key !== undefined && options.descend) {
+      const limit = options.limit ?? this.walkLimit;
+      const key = `${this.root}\0${limit}\0${options.limit ? 1 : 0}\0${options.key}`;
+      const { out, truncatedAt } = sessionWalk(key, () => {
+        const before = this.walkTruncatedAt;
+        this.walkTruncatedAt = null;
+        const out = this.walkNow(options);
+        const truncatedAt = this.walkTruncatedAt;
+        this.walkTruncatedAt = before;
+        return { out, truncatedAt };
+      });
+      if (truncatedAt !== null) this.walkTruncatedAt = truncatedAt;
+      return out;
+    }
+    return this.walkNow(options);
+  }
+
+  private walkNow(options: WalkOptions): ContextEntry[] {
+    diskCounters.walks++;
     const limit = options.limit ?? this.walkLimit;
     const out: ContextEntry[] = [];
     const visit = (relDir: string, absDir: string, dir: ContextEntry | null): boolean => {

@@ -118,6 +118,9 @@ export interface WalkOptions {
   descend?: (dir: ContextEntry) => boolean;
   /** Stop after this many entries (default 200000). */
   limit?: number;
+  /** Names what `descend` decides (the same key: the same decisions for every context of this
+   * root): the walk is then computed once per session and shared (it must not be mutated). */
+  key?: string;
 }
 
 /** What git says about a path: in the index, neither in it nor ignored, or ignored. */

@@ -71,17 +71,15 @@ export function analyse(
   const oldIgnored = sharedBulkMatcher(oldPatterns);
 
   // 1. Analysis walk: never into folders already ignored, nor into ones we ignore wholesale.
-  const junkRoots: string[] = [];
+  // The same for every Dockerfile of the context with these patterns: walked once per session.
+  const stop = (d: ContextEntry) => (!oldHasNeg && oldIgnored(d.path, true)) || isJunk(d, bc);
   const entries = bc.walk({
-    descend: (d) => {
-      if (!oldHasNeg && oldIgnored(d.path, true)) return false;
-      if (isJunk(d, bc)) {
-        junkRoots.push(d.path);
-        return false;
-      }
-      return true;
-    },
+    key: `dockerignore\0${oldPatterns.join('\n')}`,
+    descend: (d) => !stop(d),
   });
+  const junkRoots = entries
+    .filter((d) => d.isDirectory && !(!oldHasNeg && oldIgnored(d.path, true)) && isJunk(d, bc))
+    .map((d) => d.path);
   const visible = entries.filter((e) => !oldIgnored(e.path, e.isDirectory));
   // Folder or file, from the walk when it saw the path (no lstat per trigger: a candidate such
   // as `Dockerfile.*` in a shared context has one trigger per Dockerfile).
