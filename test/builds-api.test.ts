@@ -2,35 +2,14 @@
  * the same files as `dockerfile-optimizer fix` run from the repository's root. */
 import { afterAll, describe, expect, test } from '@jest/globals';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { applyResult, type FileChange } from '../src/api.js';
 import { findBuilds, optimizeDeclaredFiles } from '../src/index.js';
 import { runCli } from './support/cli.js';
+import { copyRepo as copyRepoOf, removeRepoCopies, tree } from './support/builds-repo.js';
 
-const tmp: string[] = [];
-afterAll(() => tmp.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
-
-function copyRepo(name: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dfo-builds-api-'));
-  tmp.push(dir);
-  fs.cpSync(path.resolve('fixtures/builds', name, 'repo'), dir, { recursive: true });
-  fs.mkdirSync(path.join(dir, '.git'));
-  return fs.realpathSync(dir);
-}
-
-function tree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const abs = path.join(d, e.name);
-      if (e.isDirectory()) walk(abs);
-      else out[path.relative(dir, abs)] = fs.readFileSync(abs, 'utf8');
-    }
-  };
-  walk(dir);
-  return out;
-}
+afterAll(removeRepoCopies);
+const copyRepo = (name: string) => copyRepoOf(name, 'dfo-builds-api-');
 
 const DOCKERFILES: Record<string, string[]> = {
   'multi-service': ['docker/web.Dockerfile', 'docker/worker.Dockerfile', 'frontend/Dockerfile'],

@@ -6,34 +6,18 @@
  */
 import { afterAll, describe, expect, test } from '@jest/globals';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { applyResult, explainFile, optimizeFile } from '../src/api.js';
 import { runCli } from './support/cli.js';
+import {
+  copyRepo as copyRepoOf,
+  removeLater,
+  removeRepoCopies,
+  tree,
+} from './support/builds-repo.js';
 
-const tmp: string[] = [];
-afterAll(() => tmp.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
-
-function copyRepo(name: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dfo-builds-cli-'));
-  tmp.push(dir);
-  fs.cpSync(path.resolve('fixtures/builds', name, 'repo'), dir, { recursive: true });
-  fs.mkdirSync(path.join(dir, '.git'));
-  return fs.realpathSync(dir);
-}
-
-function tree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const abs = path.join(d, e.name);
-      if (e.isDirectory()) walk(abs);
-      else out[path.relative(dir, abs)] = fs.readFileSync(abs, 'utf8');
-    }
-  };
-  walk(dir);
-  return out;
-}
+afterAll(removeRepoCopies);
+const copyRepo = (name: string) => copyRepoOf(name, 'dfo-builds-cli-');
 
 describe('multi-service repository (compose + workflow)', () => {
   test('builds lists every Dockerfile with its declared builds', async () => {
@@ -172,9 +156,9 @@ describe('multi-service repository (compose + workflow)', () => {
   test('verify passes the declared context, target and args to docker build', async () => {
     const repo = copyRepo('multi-service');
     const log = path.join(repo, '..', `${path.basename(repo)}-docker.log`);
-    tmp.push(log);
+    removeLater(log);
     const fake = path.join(repo, '..', `${path.basename(repo)}-docker.sh`);
-    tmp.push(fake);
+    removeLater(fake);
     // A stand-in client: answers `version`, records each build (its arguments, and whether the
     // context it was given holds the repository's files), fails every build.
     fs.writeFileSync(

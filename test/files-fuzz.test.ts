@@ -11,23 +11,13 @@ import { runCli } from './support/cli.js';
 import { copyDir, FIXTURES, gitApply, patchDryRun, removeTmpdirs, tmpdir } from './helpers.js';
 import { unifiedDiff } from '../src/engine/diff.js';
 import { parseDockerfile } from '../src/model/dockerfile.js';
+import { mulberry32 } from './support/random.js';
 
 afterAll(removeTmpdirs);
 
 const SEED = 0x13_2026;
 /** About 5 s on an idle 2-core machine. */
 const COUNT = 40;
-
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Case {
   dockerfile: Buffer;

@@ -6,17 +6,7 @@
 import { expect, test } from '@jest/globals';
 import { diffLines } from 'diff';
 import { moreEditsThan } from '../../src/engine/diff.js';
-
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../support/random.js';
 
 test('moreEditsThan is true only where jsdiff gives up at that many edits', () => {
   const r = mulberry32(0x18);
