@@ -101,9 +101,12 @@ export function analyse(
 
   // 3. Candidates, then the needed-file check for each.
   const index = new Entries(visible);
+  // Without a whole-context copy only secrets are proposed: the clutter candidates are
+  // computed only for the note that a RUN needs .git (see below).
+  const clutter = usage.whole !== null || (gitNeeded !== null && !gitNeeded.review);
   let candidates: Candidate[] = [
     ...secretCandidates(index, bc, usage),
-    ...clutterCandidates(index, bc, usage, ignorePath),
+    ...(clutter ? clutterCandidates(index, bc, usage, ignorePath) : []),
   ];
   const keep = new Set(ctx.options.dockerignore?.keep ?? []);
   candidates = candidates.filter((c) => !keep.has(c.pattern));
