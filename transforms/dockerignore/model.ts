@@ -80,8 +80,10 @@ export function under(p: string, dir: string): boolean {
 
 /** The scanned entries indexed for the candidate collectors. */
 export class Entries {
-  readonly files: ContextEntry[];
-  readonly dirs: ContextEntry[];
+  readonly files: ContextEntry[] = [];
+  /** The name of each of `files`, same order. */
+  readonly fileNames: string[] = [];
+  readonly dirs: ContextEntry[] = [];
   private readonly byName = new Map<string, ContextEntry[]>();
 
   constructor(readonly all: ContextEntry[]) {
@@ -90,9 +92,22 @@ export class Entries {
       let list = this.byName.get(n);
       if (!list) this.byName.set(n, (list = []));
       list.push(e);
+      if (e.isDirectory) this.dirs.push(e);
+      else {
+        this.files.push(e);
+        this.fileNames.push(n);
+      }
     }
-    this.files = all.filter((e) => !e.isDirectory);
-    this.dirs = all.filter((e) => e.isDirectory);
+  }
+
+  /** Paths of the files whose name passes `test`. */
+  filesNamed(test: (name: string, path: string) => boolean): string[] {
+    const out: string[] = [];
+    for (let i = 0; i < this.files.length; i++) {
+      const p = this.files[i]!.path;
+      if (test(this.fileNames[i]!, p)) out.push(p);
+    }
+    return out;
   }
 
   /** Paths of the entries called `name` (files only, folders only, or both for null). */

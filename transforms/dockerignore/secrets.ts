@@ -131,8 +131,9 @@ export function secretCandidates(entries: Entries, bc: BuildContext, usage: Usag
   // secrets: they never trigger it, and stay in the context when the whole of it is copied.
   const envStar: string[] = [];
   const envSpare: string[] = [];
-  for (const e of files) {
-    const n = basename(e.path);
+  for (let i = 0; i < files.length; i++) {
+    const e = files[i]!;
+    const n = entries.fileNames[i]!;
     if (!n.startsWith('.env.')) continue;
     const parts = n.split('.').slice(2);
     const committedTestEnv =
@@ -143,14 +144,12 @@ export function secretCandidates(entries: Entries, bc: BuildContext, usage: Usag
   }
   add('.env.*', envStar, envSpare);
   for (const ext of ['pem', 'key']) {
-    const hits = files.filter((e) => basename(e.path).endsWith(`.${ext}`)).map((e) => e.path);
+    const hits = entries.filesNamed((n) => n.endsWith(`.${ext}`));
     add(`*.${ext}`, hits);
   }
   for (const k of KEY_NAMES) {
     // Public keys (`id_rsa.pub`) are not secrets.
-    const hits = files
-      .filter((e) => basename(e.path).startsWith(k) && !e.path.endsWith('.pub'))
-      .map((e) => e.path);
+    const hits = entries.filesNamed((n, p) => n.startsWith(k) && !p.endsWith('.pub'));
     add(`${k}*`, hits);
   }
   for (const rc of ['.npmrc', '.pypirc']) {

@@ -54,6 +54,16 @@ function kindOf(abs: string): Kind | null {
   return null;
 }
 
+/** False when no folder could make a file of this name a build file (see kindOf). */
+function couldBeBuildFile(name: string): boolean {
+  return (
+    /\.ya?ml$/.test(name) ||
+    isBakeName(name) ||
+    name === '.devcontainer.json' ||
+    name === 'devcontainer.json'
+  );
+}
+
 function listDirOrNull(dir: string): fs.Dirent[] | null {
   try {
     return fs.readdirSync(dir, { withFileTypes: true });
@@ -79,10 +89,12 @@ function filesIn(
   for (const e of entries ?? []) {
     if (e.name === '.devcontainer') devcontainer = true;
     else if (e.name === '.github') github = true;
+    // Most entries are not build files: the path is made only for a name that could be one.
+    if (!e.isFile() || !couldBeBuildFile(e.name)) continue;
     const abs = path.join(dir, e.name);
-    if (e.isFile() && kindOf(abs)) out.add(abs);
+    if (kindOf(abs)) out.add(abs);
   }
-  const dc = path.join(dir, '.devcontainer');
+  const dc = devcontainer ? path.join(dir, '.devcontainer') : '';
   for (const e of devcontainer ? listDir(dc) : []) {
     if (e.isFile() && e.name === 'devcontainer.json') out.add(path.join(dc, e.name));
     else if (e.isDirectory()) {
@@ -90,7 +102,7 @@ function filesIn(
       if (fs.existsSync(f)) out.add(f);
     }
   }
-  const wf = path.join(dir, '.github', 'workflows');
+  const wf = github ? path.join(dir, '.github', 'workflows') : '';
   for (const e of github ? listDir(wf) : [])
     if (e.isFile() && /\.ya?ml$/.test(e.name)) out.add(path.join(wf, e.name));
 }
