@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { clearContextCaches, diskCounters } from '../src/context/cache.js';
 import { DiskContext, MemoryContext, NoContext, OverlayContext } from '../src/context/context.js';
 import { readIndexPaths } from '../src/context/git-index.js';
+import { GitIndex } from '../src/context/git.js';
 import { gitInit, removeTmpdirs, tmpdir, writeTree } from './helpers.js';
 
 afterAll(removeTmpdirs);
@@ -131,4 +132,12 @@ describe('MemoryContext git option', () => {
     expect(ctx.gitStatus('c.txt')).toBe('untracked');
     expect(new MemoryContext(files).gitStatus('a.pem')).toBeNull();
   });
+});
+
+test('GitIndex: a folder is tracked when it holds a tracked file at any depth', () => {
+  const ix = new GitIndex(['a/b/c.txt', 'a/b/d/e.txt', 'a/f.txt', 'g/h/i/j.txt', 'k.txt'], []);
+  for (const p of ['a', 'a/b', 'a/b/d', 'g', 'g/h', 'g/h/i', 'a/b/d/e.txt', 'k.txt'])
+    expect([p, ix.isTracked(p)]).toEqual([p, true]);
+  for (const p of ['b', 'a/b/c', 'a/b/d/e', 'g/h/i/j', 'a/f', 'g/x', 'k'])
+    expect([p, ix.isTracked(p)]).toEqual([p, false]);
 });

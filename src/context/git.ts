@@ -33,8 +33,13 @@ export class GitIndex {
   ) {
     for (const p of tracked) {
       this.tracked.add(p);
-      const parts = p.split('/');
-      for (let i = 1; i < parts.length; i++) this.trackedDirs.add(parts.slice(0, i).join('/'));
+      // Each folder above the file, deepest first, until one already known (its own parents
+      // then are too): one string per new folder, not one per folder per file.
+      for (let i = p.lastIndexOf('/'); i > 0; i = p.lastIndexOf('/', i - 1)) {
+        const dir = p.slice(0, i);
+        if (this.trackedDirs.has(dir)) break;
+        this.trackedDirs.add(dir);
+      }
     }
   }
 

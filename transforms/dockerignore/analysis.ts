@@ -46,6 +46,33 @@ function otherUsage(text: string): Usage | null {
   });
 }
 
+interface WalkIndex {
+  /** The entries the current ignore file lets through, indexed. */
+  index: Entries;
+  /** Folder or file, by path, as the walk saw it. */
+  walkedKind: Map<string, boolean>;
+}
+const walkIndexes = new WeakMap<readonly ContextEntry[], WalkIndex>();
+
+/** What the analysis derives from a walk and the ignore file it was walked with (the walk's
+ * session key holds the ignore patterns): once per walk, shared by the Dockerfiles of a
+ * context. Read-only. */
+function indexOf(
+  entries: readonly ContextEntry[],
+  oldIgnored: (p: string, isDir: boolean) => boolean,
+): WalkIndex {
+  let w = walkIndexes.get(entries);
+  if (!w) {
+    const visible = entries.filter((e) => !oldIgnored(e.path, e.isDirectory));
+    w = {
+      index: new Entries(visible),
+      walkedKind: new Map(entries.map((e) => [e.path, e.isDirectory])),
+    };
+    walkIndexes.set(entries, w);
+  }
+  return w;
+}
+
 /** Runs the shared analysis; `analysis` is null when no rule can propose anything. */
 export function analyse(
   model: DockerfileModel,
@@ -80,10 +107,9 @@ export function analyse(
   const junkRoots = entries
     .filter((d) => d.isDirectory && !(!oldHasNeg && oldIgnored(d.path, true)) && isJunk(d, bc))
     .map((d) => d.path);
-  const visible = entries.filter((e) => !oldIgnored(e.path, e.isDirectory));
+  const { index, walkedKind } = indexOf(entries, oldIgnored);
   // Folder or file, from the walk when it saw the path (no lstat per trigger: a candidate such
   // as `Dockerfile.*` in a shared context has one trigger per Dockerfile).
-  const walkedKind = new Map(entries.map((e) => [e.path, e.isDirectory]));
   const isDir = (p: string) => walkedKind.get(p) ?? bc.isDirectory(p);
 
   // A named source missing from the context means the build uses another context (e.g. the
@@ -100,7 +126,6 @@ export function analyse(
   const gitNeeded = gitReader(model, usage, bc);
 
   // 3. Candidates, then the needed-file check for each.
-  const index = new Entries(visible);
   // Without a whole-context copy only secrets are proposed: the clutter candidates are
   // computed only for the note that a RUN needs .git (see below).
   const clutter = usage.whole !== null || (gitNeeded !== null && !gitNeeded.review);
