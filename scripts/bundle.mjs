@@ -92,7 +92,8 @@ export async function bundle() {
       js: "import { createRequire as __dfoCreateRequire } from 'node:module'; const require = __dfoCreateRequire(import.meta.url);",
     },
     chunkNames: 'chunk-[hash]',
-    legalComments: 'none',
+    // The licence notices of the bundled dependencies stay, at the end of each file.
+    legalComments: 'eof',
     logLevel: 'warning',
     metafile: true,
     plugins: [yargsLocales, lazyHelpLayout],
