@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { removeTmpdirs, ROOT, tmpdir } from '../helpers.js';
-import { runLoaded } from '../support/loaded.js';
+import { runBinWithPreload, runLoaded } from '../support/loaded.js';
 
 afterAll(removeTmpdirs);
 
@@ -113,16 +113,7 @@ test('a command run lays out no help text (yargs, cliui and string-width stay id
     'const S = Intl.Segmenter; let n = 0; Intl.Segmenter = class extends S { constructor(...a) { super(...a); n++; } };' +
     " process.on('exit', () => process.stderr.write('SEGMENTERS ' + n + '\\n'));";
   const count = (args: string[], cwd: string) => {
-    const r = spawnSync(
-      process.execPath,
-      [
-        '--import',
-        `data:text/javascript,${encodeURIComponent(preload)}`,
-        path.join(ROOT, 'bin/dockerfile-optimizer.js'),
-        ...args,
-      ],
-      { cwd, encoding: 'utf8' },
-    );
+    const r = runBinWithPreload(preload, args, cwd);
     return Number(/SEGMENTERS (\d+)/.exec(r.stderr)?.[1]);
   };
   const cwd = small();

@@ -19,6 +19,25 @@ export interface LoadedRun {
   sources: string[];
 }
 
+/** The binary run with `preload` (ES module source) imported first. */
+export function runBinWithPreload(
+  preload: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+) {
+  return spawnSync(
+    process.execPath,
+    [
+      '--import',
+      `data:text/javascript,${encodeURIComponent(preload)}`,
+      path.join(ROOT, 'bin/dockerfile-optimizer.js'),
+      ...args,
+    ],
+    { cwd, encoding: 'utf8', env },
+  );
+}
+
 export function runLoaded(args: string[], cwd: string = ROOT): LoadedRun {
   const hooks = path.join(tmpdir('dfo-hooks-'), 'hooks.mjs');
   fs.writeFileSync(
@@ -27,16 +46,7 @@ export function runLoaded(args: string[], cwd: string = ROOT): LoadedRun {
       "process.stderr.write('LOADED ' + r.url + '\\n'); return r; }\n",
   );
   const preload = `import { register } from 'node:module'; register(${JSON.stringify(pathToFileURL(hooks).href)});`;
-  const r = spawnSync(
-    process.execPath,
-    [
-      '--import',
-      `data:text/javascript,${encodeURIComponent(preload)}`,
-      path.join(ROOT, 'bin/dockerfile-optimizer.js'),
-      ...args,
-    ],
-    { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } },
-  );
+  const r = runBinWithPreload(preload, args, cwd, { ...process.env, NO_COLOR: '1' });
   const files = [
     ...new Set(
       r.stderr
