@@ -266,7 +266,10 @@ if (!onlyA) {
   }
   clearCaches();
   let t0 = process.hrtime.bigint();
-  for (const f of separateFiles) await optimizeFile(f);
+  // Both layouts through the same API: one optimizeFiles() call (one session, as `fix`), or
+  // optimizeFile() once per file (`--api file`).
+  if (sharedApi === 'files' && api.optimizeFiles) await api.optimizeFiles(separateFiles);
+  else for (const f of separateFiles) await optimizeFile(f);
   const tSeparate = ms(t0);
   clearCaches();
   t0 = process.hrtime.bigint();

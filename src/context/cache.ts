@@ -15,6 +15,7 @@
  * session of its own. `clearCaches()` (exported by the API) drops everything.
  */
 import * as fs from 'node:fs';
+import { clearParsedModels } from '../model/dockerfile.js';
 
 /** Counts of real work, for the count-based tests (never reset by the caches): file reads,
  * folder listings, derived values computed (e.g. a Dockerfile parsed for what it copies), and
@@ -44,7 +45,13 @@ export async function inSession<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } finally {
-    if (--sessionDepth === 0) generation++;
+    if (--sessionDepth === 0) {
+      generation++;
+      // Parsed models serve one run (the engine's passes, a declared build's second run); kept
+      // past it, a long-lived process (the language server, a new text per keystroke) would
+      // hold dozens of them.
+      clearParsedModels();
+    }
   }
 }
 
