@@ -262,25 +262,28 @@ export async function optimizeFiles(
   files: readonly string[],
   options: OptimizeOptions = {},
 ): Promise<OptimizeResult[]> {
-  return inSession(async () => {
-    const pending = new Map(options.pending ?? []);
-    const results: OptimizeResult[] = [];
-    for (const file of files) {
-      const result = await optimizeFile(file, { ...options, pending });
-      const self = path.resolve(options.cwd ?? process.cwd(), file);
-      for (const change of result.files)
-        if (change.absolutePath && change.absolutePath !== self)
-          pending.set(change.absolutePath, change.after);
-      results.push(result);
-    }
-    return results;
-  });
+  return inSession(
+    async () => {
+      const pending = new Map(options.pending ?? []);
+      const results: OptimizeResult[] = [];
+      for (const file of files) {
+        const result = await optimizeFile(file, { ...options, pending });
+        const self = path.resolve(options.cwd ?? process.cwd(), file);
+        for (const change of result.files)
+          if (change.absolutePath && change.absolutePath !== self)
+            pending.set(change.absolutePath, change.after);
+        results.push(result);
+      }
+      return results;
+    },
+    { many: true },
+  );
 }
 
 /** Run `fn` (which calls optimize/optimizeFile many times) as one session, as optimizeFiles
  * does: the disk is read as one snapshot and each file once. */
 export function withOptimizeSession<T>(fn: () => Promise<T>): Promise<T> {
-  return inSession(fn);
+  return inSession(fn, { many: true });
 }
 
 /** Drop the process-wide caches of context files, folder listings, git indexes and parsed

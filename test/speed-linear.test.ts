@@ -8,7 +8,7 @@ import { afterAll, beforeEach, expect, test } from '@jest/globals';
 import { clearCaches, optimizeFile, optimizeFiles } from '../src/api.js';
 import { optimizeDeclaredFiles } from '../src/builds.js';
 import { DiskContext } from '../src/context/context.js';
-import { parseCounters, parseDockerfile } from '../src/model/dockerfile.js';
+import { parseCounters, keepParsedModels, parseDockerfile } from '../src/model/dockerfile.js';
 import { diskCounters } from '../src/context/cache.js';
 import { removeTmpdirs, tmpdir, writeTree } from './helpers.js';
 
@@ -169,16 +169,24 @@ test('optimizeFiles: the dockerignore analysis walks a shared context once per i
   expect(diskCounters.walks - w0).toBeLessThanOrEqual(2);
 });
 
-test('parsed models are shared by text and read-only (frozen under test)', () => {
+test('parsed models are shared by text within a run over many files, read-only (frozen under test), and not kept outside one', () => {
   const text = 'FROM debian\nRUN apt-get update && apt-get install -y curl\n';
-  const a = parseDockerfile(text);
-  expect(parseDockerfile(text)).toBe(a);
-  expect(Object.isFrozen(a.instructions[1]!)).toBe(true);
-  expect(() => {
-    (a.instructions as unknown as unknown[]).push(null);
-  }).toThrow(TypeError);
-  clearCaches();
-  expect(parseDockerfile(text)).not.toBe(a);
+  keepParsedModels(true);
+  try {
+    const a = parseDockerfile(text);
+    expect(parseDockerfile(text)).toBe(a);
+    expect(Object.isFrozen(a.instructions[1]!)).toBe(true);
+    expect(() => {
+      (a.instructions as unknown as unknown[]).push(null);
+    }).toThrow(TypeError);
+    clearCaches();
+    expect(parseDockerfile(text)).not.toBe(a);
+  } finally {
+    keepParsedModels(false);
+  }
+  // A single optimize() (each analysis of the language server) keeps no model.
+  const b = parseDockerfile(text);
+  expect(parseDockerfile(text)).not.toBe(b);
 });
 
 test('a context walk sizes its files when asked (symbolic links by lstat)', () => {

@@ -15,7 +15,7 @@
  * session of its own. `clearCaches()` (exported by the API) drops everything.
  */
 import * as fs from 'node:fs';
-import { clearParsedModels } from '../model/dockerfile.js';
+import { keepParsedModels } from '../model/dockerfile.js';
 
 /** Counts of real work, for the count-based tests (never reset by the caches): file reads,
  * folder listings, derived values computed (e.g. a Dockerfile parsed for what it copies), and
@@ -36,22 +36,23 @@ export const diskCounters = {
 let generation = 1;
 let sessionDepth = 0;
 
-/** Run `fn` as one session: one generation for all of it (nested sessions join the outer).
+/** Run `fn` as one session: one generation for all of it (nested sessions join the outer;
+ * `many`: a run over many files, see keepParsedModels).
  * Outside any session every access checks the disk again (a new generation starts when the
  * outermost session ends), so files written between calls are seen. */
-export async function inSession<T>(fn: () => Promise<T>): Promise<T> {
+export async function inSession<T>(
+  fn: () => Promise<T>,
+  options: { many?: boolean } = {},
+): Promise<T> {
   if (sessionDepth === 0) generation++;
   sessionDepth++;
+  // A run over many files keeps the parsed models of its texts (model/dockerfile.ts) until it ends.
+  if (options.many) keepParsedModels(true);
   try {
     return await fn();
   } finally {
-    if (--sessionDepth === 0) {
-      generation++;
-      // Parsed models serve one run (the engine's passes, a declared build's second run); kept
-      // past it, a long-lived process (the language server, a new text per keystroke) would
-      // hold dozens of them.
-      clearParsedModels();
-    }
+    if (options.many) keepParsedModels(false);
+    if (--sessionDepth === 0) generation++;
   }
 }
 

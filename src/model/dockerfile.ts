@@ -276,6 +276,16 @@ export function clearParsedModels(): void {
   parsedText = 0;
 }
 
+/** Models are kept only while a run over many files is under way (`fix`, optimizeFiles,
+ * optimizeDeclaredFiles, withOptimizeSession: see context/cache.ts inSession); a single
+ * optimize() call, such as each analysis of the language server, keeps none (a model weighs far
+ * more than its text: keeping dozens between keystrokes cost the server about 80 MiB). */
+let keepModels = 0;
+export function keepParsedModels(on: boolean): void {
+  keepModels += on ? 1 : -1;
+  if (keepModels === 0) clearParsedModels();
+}
+
 /** Parse a Dockerfile text (without BOM); the same text gives the same (read-only) model. */
 export function parseDockerfile(text: string): DockerfileModel {
   const hit = parsedModels.get(text);
@@ -286,7 +296,7 @@ export function parseDockerfile(text: string): DockerfileModel {
   }
   const model = parseNow(text);
   if (freezeModels) deepFreeze(model);
-  if (text.length <= PARSED_TEXT / 4) {
+  if (keepModels > 0 && text.length <= PARSED_TEXT / 4) {
     parsedModels.set(text, model);
     parsedText += text.length;
     for (const key of parsedModels.keys()) {
