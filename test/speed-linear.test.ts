@@ -169,6 +169,39 @@ test('optimizeFiles: the dockerignore analysis walks a shared context once per i
   expect(diskCounters.walks - w0).toBeLessThanOrEqual(2);
 });
 
+test('optimizeFiles: the full context walk (COPY . . sources, what the image holds) is done once per session, not once per Dockerfile', async () => {
+  const { files } = sharedContext();
+  const w0 = diskCounters.walks;
+  // package-hygiene reads what `COPY . .` puts in the image (npm ci and the lockfile),
+  // dependency-cache what it copies: both walk the whole context.
+  const results = await optimizeFiles(files, { only: ['package-hygiene', 'dependency-cache'] });
+  expect(results).toHaveLength(N);
+  const walks = diskCounters.walks - w0;
+  expect(walks).toBeGreaterThan(0);
+  expect(walks).toBeLessThanOrEqual(1);
+});
+
+test('optimizeFiles: the multistage search for .NET projects walks a shared context once per session', async () => {
+  const dir = tmpdir('dfo-linear-dotnet-');
+  const tree: Record<string, string> = {
+    'Api/Api.csproj': '<Project Sdk="Microsoft.NET.Sdk.Web"></Project>\n',
+    'Api/Program.cs': '\n',
+  };
+  const files: string[] = [];
+  for (let i = 0; i < N; i++) {
+    tree[`Dockerfile.${i}`] =
+      'FROM mcr.microsoft.com/dotnet/sdk:8.0\nWORKDIR /src\nCOPY . .\n' +
+      `RUN dotnet publish Api/Api.csproj -c Release -o /app/publish\nENV N=${i}\n` +
+      'WORKDIR /app/publish\nENTRYPOINT ["dotnet", "Api.dll"]\n';
+    files.push(path.join(dir, `Dockerfile.${i}`));
+  }
+  writeTree(dir, tree);
+  const w0 = diskCounters.walks;
+  const results = await optimizeFiles(files, { only: ['multistage'], unsafe: true });
+  expect(results.filter((r) => r.changed)).toHaveLength(N);
+  expect(diskCounters.walks - w0).toBeLessThanOrEqual(2);
+});
+
 test('parsed models are shared by text within a run over many files, read-only (frozen under test), and not kept outside one', () => {
   const text = 'FROM debian\nRUN apt-get update && apt-get install -y curl\n';
   keepParsedModels(true);

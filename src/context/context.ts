@@ -118,9 +118,14 @@ export class DiskContext implements BuildContext {
 
   walk(options: WalkOptions = {}): ContextEntry[] {
     if (!options.descend && !options.limit && this.walked) return this.walked;
-    if (options.key !== undefined && options.descend) {
+    // A keyed walk, or the full one (no descent rule, no limit: the same for every view of this
+    // folder), is computed once per session for all the Dockerfiles that share the context.
+    const full = !options.descend && !options.limit;
+    if ((options.key !== undefined && options.descend) || full) {
       const limit = options.limit ?? this.walkLimit;
-      const key = `${this.root}\0${limit}\0${options.limit ? 1 : 0}\0${options.key}`;
+      const key = full
+        ? `${this.root}\0${limit}\0full`
+        : `${this.root}\0${limit}\0${options.limit ? 1 : 0}\0${options.key}`;
       const { out, truncatedAt } = sessionWalk(key, () => {
         const before = this.walkTruncatedAt;
         this.walkTruncatedAt = null;
@@ -130,6 +135,7 @@ export class DiskContext implements BuildContext {
         return { out, truncatedAt };
       });
       if (truncatedAt !== null) this.walkTruncatedAt = truncatedAt;
+      if (full) this.walked = out;
       return out;
     }
     return this.walkNow(options);

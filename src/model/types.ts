@@ -119,7 +119,8 @@ export interface WalkOptions {
   /** Stop after this many entries (default 200000). */
   limit?: number;
   /** Names what `descend` decides (the same key: the same decisions for every context of this
-   * root): the walk is then computed once per session and shared (it must not be mutated). */
+   * root): the walk is then computed once per session and shared (it must not be mutated; nor
+   * must a full walk, without `descend` or `limit`, which is shared the same way). */
   key?: string;
 }
 

@@ -84,6 +84,7 @@ export function measure(a: Analysis): { entries: Map<string, ContextEntry>; part
     const extra = a.bc.walk({
       limit: MEASURE_LIMIT,
       descend: (d) => roots.some((j) => under(d.path, j) || j.startsWith(d.path + '/')),
+      key: `dockerignore/measure\0${roots.join('\0')}`,
     });
     if (extra.length >= MEASURE_LIMIT) partial = true;
     for (const e of extra) if (!measured.has(e.path)) measured.set(e.path, e);

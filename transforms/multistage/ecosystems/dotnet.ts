@@ -86,6 +86,8 @@ function planDotnet(a: Analysis): Outcome {
           .walk({
             descend: (d) => !/(^|\/)(bin|obj|node_modules|\.git)$/.test(d.path),
             limit: 20000,
+            // The same walk for every .NET Dockerfile of the context: once per session.
+            key: 'multistage/dotnet-projects',
           })
           .filter((e) => !e.isDirectory && /\.(cs|fs|vb)proj$/.test(e.path))
       : [];
