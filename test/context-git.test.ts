@@ -141,3 +141,23 @@ test('GitIndex: a folder is tracked when it holds a tracked file at any depth', 
   for (const p of ['b', 'a/b/c', 'a/b/d/e', 'g/h/i/j', 'a/f', 'g/x', 'k'])
     expect([p, ix.isTracked(p)]).toEqual([p, false]);
 });
+
+describe('OverlayContext.walk', () => {
+  test('the base walk as it is without pending files; with them, merged once and redone when they change', () => {
+    const dir = tmpdir('dfo-overlay-');
+    writeTree(dir, { 'a.txt': 'a\n', 'src/b.txt': 'b\n' });
+    const base = new DiskContext(dir);
+    const view = new OverlayContext(base);
+    expect(view.walk()).toBe(base.walk());
+    view.overlay.set('.dockerignore', 'x\n');
+    const first = view.walk();
+    expect(first.map((e) => e.path)).toEqual(['.dockerignore', 'a.txt', 'src', 'src/b.txt']);
+    expect(view.walk()).toBe(first);
+    view.overlay.set('.dockerignore', 'x\ny\n');
+    const second = view.walk();
+    expect(second).not.toBe(first);
+    expect(second.find((e) => e.path === '.dockerignore')!.size).toBe(4);
+    view.overlay.set('new.txt', 'n\n');
+    expect(view.walk().map((e) => e.path)).toContain('new.txt');
+  });
+});

@@ -359,6 +359,28 @@ export class OverlayContext implements BuildContext {
   }
   walk(options?: WalkOptions): ContextEntry[] {
     const entries = this.base.walk(options);
+    // (most runs have no pending file: the base's walk as it is, no copy per call)
+    if (this.overlay.size === 0) return entries;
+    // The same walk seen through the same pending files: the merged list of the last call.
+    const last = this.merged.get(entries);
+    if (
+      last &&
+      last.pending.length === this.overlay.size &&
+      last.pending.every(([p, c]) => this.overlay.get(p) === c)
+    )
+      return last.out;
+    const out = this.merge(entries);
+    this.merged.set(entries, { pending: [...this.overlay], out });
+    return out;
+  }
+
+  /** The last merge of each base walk (see `walk`). */
+  private readonly merged = new WeakMap<
+    readonly ContextEntry[],
+    { pending: [string, string][]; out: ContextEntry[] }
+  >();
+
+  private merge(entries: ContextEntry[]): ContextEntry[] {
     const known = new Set(entries.map((e) => e.path));
     const extra: ContextEntry[] = [];
     for (const [p, content] of this.overlay) {
