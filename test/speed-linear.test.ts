@@ -202,6 +202,39 @@ test('optimizeFiles: the multistage search for .NET projects walks a shared cont
   expect(diskCounters.walks - w0).toBeLessThanOrEqual(2);
 });
 
+test('folders the ignore file excludes as a whole (node_modules, .git) are not listed by any transform, unless a `!` pattern may reach into them', async () => {
+  const dir = tmpdir('dfo-linear-sent-');
+  const tree: Record<string, string> = {
+    'package.json': '{"name":"x"}\n',
+    'package-lock.json': '{}\n',
+    'index.js': 'x\n',
+    '.dockerignore': 'node_modules\n.git\n',
+    Dockerfile:
+      'FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm install && npm run build\nCMD ["node", "index.js"]\n',
+  };
+  for (let i = 0; i < 40; i++) tree[`node_modules/p${i}/lib/index.js`] = 'x\n';
+  for (let i = 0; i < 10; i++) tree[`.git/objects/${i}0/abc`] = 'x\n';
+  writeTree(dir, tree);
+  const file = path.join(dir, 'Dockerfile');
+  const listed = async () => {
+    clearCaches();
+    const l0 = diskCounters.listings;
+    const r = await optimizeFile(file, { unsafe: true });
+    return { listings: diskCounters.listings - l0, result: r };
+  };
+  const pruned = await listed();
+  // The fixes still see the project: npm ci (the lockfile is copied) and the reordering.
+  expect(pruned.result.fixes.map((f) => f.ruleId)).toEqual(
+    expect.arrayContaining(['dependency-cache/npm', 'package-hygiene/npm-ci']),
+  );
+  expect(pruned.listings).toBeLessThanOrEqual(2);
+  // A `!` pattern that may re-include something below node_modules: it is listed.
+  fs.writeFileSync(path.join(dir, '.dockerignore'), 'node_modules\n!node_modules/p1\n.git\n');
+  const open = await listed();
+  // (node_modules, p1 and p1/lib at least; the test is by literal prefix, so p10-p19 too)
+  expect(open.listings).toBeGreaterThanOrEqual(pruned.listings + 3);
+});
+
 test('parsed models are shared by text within a run over many files, read-only (frozen under test), and not kept outside one', () => {
   const text = 'FROM debian\nRUN apt-get update && apt-get install -y curl\n';
   keepParsedModels(true);

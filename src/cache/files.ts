@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { cleanRelative } from '../context/context.js';
 import { loadIgnore, type IgnoreFile } from '../context/ignore.js';
 import type { BuildContext } from '../model/types.js';
-import { matchSource } from '../toolkit/copy.js';
+import { matchSource, sentEntries } from '../toolkit/copy.js';
 import { sourceMatcher } from './paths.js';
 import type { StepSource } from './types.js';
 
@@ -21,7 +21,7 @@ export class ContextFiles {
   constructor(readonly ctx: BuildContext) {
     this.ignore = loadIgnore(ctx);
     if (ctx.available)
-      for (const e of ctx.walk()) if (!e.isDirectory) this.sizes.set(e.path, e.size);
+      for (const e of sentEntries(ctx)) if (!e.isDirectory) this.sizes.set(e.path, e.size);
   }
 
   /** Content hash of a context file (binary files: by size). */

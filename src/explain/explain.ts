@@ -28,7 +28,7 @@ import { isDockerfileName, readDockerfile } from '../io/io.js';
 import { readContextIgnoreFiles } from '../io/read.js';
 import { commandBase, initShellParser, shellParserReady } from '../model/shell.js';
 import type { BuildContext, DockerfileModel, Instruction } from '../model/types.js';
-import { hasGlob } from '../toolkit/copy.js';
+import { hasGlob, sentEntries } from '../toolkit/copy.js';
 import { CODE_EXT, isManifest } from '../toolkit/packages/manifest.js';
 import { expensiveReason } from './cost.js';
 
@@ -133,8 +133,7 @@ function describe(model: DockerfileModel, cache: CacheModel, step: CacheStep): E
 function copiedFiles(cache: CacheModel, ctx: BuildContext): string[] {
   if (!ctx.available) return [];
   const steps = cache.steps.filter((s) => s.built && s.buildkit && s.sources.length);
-  return ctx
-    .walk()
+  return sentEntries(ctx)
     .filter((e) => !e.isDirectory && !cache.ignore.ignores(e.path))
     .map((e) => e.path)
     .filter((p) => steps.some((s) => cache.takes(s, p)));

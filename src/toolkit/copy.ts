@@ -1,7 +1,15 @@
 /** COPY / ADD instructions: sources, destination, flags, and what they take from the context. */
 import { normalizePosix } from '../model/dockerfile.js';
-import type { BuildContext, DockerfileModel, Flag, Instruction, Word } from '../model/types.js';
+import type {
+  BuildContext,
+  ContextEntry,
+  DockerfileModel,
+  Flag,
+  Instruction,
+  Word,
+} from '../model/types.js';
 import { cleanRelative } from '../context/context.js';
+import { loadIgnore } from '../context/ignore.js';
 import { imageWorkdir, joinImage } from '../model/image-path.js';
 
 export interface CopySpec {
@@ -131,14 +139,46 @@ export function hasGlob(s: string): boolean {
 }
 
 /**
- * Context files a COPY source takes (a directory source takes everything below it). Paths are
- * context-relative. Null when the source cannot be resolved (variables) or there is no context.
+ * The entries of the context that the builder can be sent: a walk that does not enter a folder
+ * the ignore file in force excludes as a whole (excluded itself, and no `!` pattern could take
+ * anything below it back), such as a `node_modules` or `.git` with many thousand files. Files
+ * excluded one by one, and folders a `!` pattern may reach into, are still listed: callers check
+ * each file against the ignore file as before. Without an ignore file, the whole walk. Computed
+ * once per session for the Dockerfiles of a context with the same ignore-file text.
+ */
+export function sentEntries(ctx: BuildContext): ContextEntry[] {
+  const ignore = loadIgnore(ctx);
+  if (ignore.patterns.length === 0) return ctx.walk();
+  // The literal start of each `!` pattern (up to its first wildcard): a folder on its path, or
+  // below it, may hold something re-included.
+  const negations = ignore.patterns
+    .filter((p) => p.startsWith('!'))
+    .map((p) => {
+      const body = cleanRelative(p.slice(1).trim()) ?? '';
+      const g = body.search(/[*?[\\]/);
+      return g < 0 ? body : body.slice(0, g);
+    });
+  const mayReinclude = (dir: string) =>
+    negations.some(
+      (lit) =>
+        lit === '' || lit === dir || lit.startsWith(dir + '/') || (dir + '/').startsWith(lit),
+    );
+  return ctx.walk({
+    descend: (d) => mayReinclude(d.path) || !ignore.ignores(d.path),
+    key: `sent\0${ignore.patterns.join('\n')}`,
+  });
+}
+
+/**
+ * Context files a COPY source takes (a directory source takes everything below it; nothing in a
+ * folder the ignore file excludes as a whole: see `sentEntries`). Paths are context-relative.
+ * Null when the source cannot be resolved (variables) or there is no context.
  */
 export function matchSource(ctx: BuildContext, source: string): string[] | null {
   if (!ctx.available) return null;
   const clean = cleanRelative(source);
   if (clean === null) return null;
-  const entries = ctx.walk();
+  const entries = sentEntries(ctx);
   if (clean === '') return entries.filter((e) => !e.isDirectory).map((e) => e.path);
   const out: string[] = [];
   if (hasGlob(clean)) {
