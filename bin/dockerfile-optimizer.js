@@ -22,9 +22,6 @@ const useBundle = (mtime(bundled) ?? -Infinity) >= (mtime(compiled) ?? -Infinity
 // the bundle runs with a code cache of its own (below).
 Module.enableCompileCache?.();
 const ownCache = useBundle && !Module.enableCompileCache && command !== 'lsp';
-// A corrupt code cache must be rejected, not run: V8 checks its checksum only with this flag
-// (set before the bundle is compiled, and kept: V8 accepts a cache made under the same flags).
-if (ownCache) v8.setFlagsFromString('--verify-snapshot-checksum');
 // A one-shot CLI does not profit from V8's optimising tier for the shell parser's WebAssembly,
 // and at exit V8 waits for those background compiles (about 400 ms here). Baseline code only.
 v8.setFlagsFromString('--liftoff-only');
@@ -75,11 +72,22 @@ function runWithCodeCache(file) {
     /* no cache */
   }
   const wrapper = '(function (exports, require, module, __filename, __dirname, __dfoInits) {';
+  // A corrupt code cache must be rejected, not run: V8 checks (and writes) a code cache's checksum
+  // only with this flag. It stays on only while the bundle is compiled and its cache made: it also
+  // makes V8 check Node's own built-in modules as they load (about 13 ms for node:crypto here).
+  // V8 accepts a cache made under the flags in force when it is read.
+  const cacheFlags = (on) => {
+    v8.setFlagsFromString(on ? '--verify-snapshot-checksum' : '--no-verify-snapshot-checksum');
+    // (--liftoff-only, set above, is turned off again once the shell grammar is loaded)
+    if (on) v8.setFlagsFromString('--liftoff-only');
+  };
+  cacheFlags(true);
   const script = new vm.Script(`${wrapper}${source}\n})`, {
     filename: file,
     cachedData: cached?.data,
     importModuleDynamically: vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
+  cacheFlags(false);
   const inits = [];
   const mod = { exports: {} };
   script
@@ -100,8 +108,7 @@ function runWithCodeCache(file) {
       const known = used.size;
       for (const fn of inits) used.add(Object.keys(fn)[0]);
       if (cached && !script.cachedDataRejected && used.size === known) return;
-      // the flags as they were when the bundle was compiled (the shell parser's loading resets it)
-      v8.setFlagsFromString('--liftoff-only');
+      cacheFlags(true);
       const data = script.createCachedData();
       writeCache(
         dir,
