@@ -63,7 +63,13 @@ function runWithCodeCache(file) {
   const source = fs.readFileSync(file, 'latin1');
   const header = source.slice(0, source.indexOf('\n'));
   const dir = cacheDir();
-  const name = `${fnv1a(file)}-${/^(fix|verify|explain|builds|rules)$/.test(command) ? command : 'other'}-${process.version}-${process.arch}.bin`;
+  // what the command runs: `--version` and `--help` alone run almost nothing of the bundle
+  const kind = /^(fix|verify|explain|builds|rules)$/.test(command)
+    ? command
+    : process.argv.length === 3 && /^(--version|-V|--help|-h)$/.test(command)
+      ? 'fast'
+      : 'other';
+  const name = `${fnv1a(file)}-${kind}-${process.version}-${process.arch}.bin`;
   const cacheFile = dir && path.join(dir, name);
   let cached = null;
   try {

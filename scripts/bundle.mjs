@@ -20,6 +20,7 @@
 import * as crypto from 'node:crypto';
 import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
+import { isBuiltin } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -150,6 +151,21 @@ const INIT_HOOKS = [
     `function __require() {\n  return mod || (${TRACE}(cb), 0, cb[`,
   ],
 ];
+// `import * as fs from 'node:fs'` becomes `__toESM(require("node:fs"), 1)` in each module: a copy
+// of the built-in module's exports (a getter each) per importing module, about 30 in a small `fix`.
+// One copy per built-in module is enough (an ES module namespace is one object too).
+function shareBuiltinNamespaces(text) {
+  let n = 0;
+  text = text.replace(/\b(__toESM\d*)\(require\("([^"]+)"\), 1\)/g, (all, toESM, id) =>
+    isBuiltin(id) ? (n++, `__dfoBuiltin("${id}", ${toESM})`) : all,
+  );
+  if (n === 0)
+    throw new Error(
+      'bundle: no namespace import of a built-in module found: update scripts/bundle.mjs',
+    );
+  return text;
+}
+
 function traceInits(text) {
   for (const [from, to] of INIT_HOOKS) {
     const at = text.indexOf(from);
@@ -161,7 +177,7 @@ function traceInits(text) {
 }
 
 // At the top of the bundle: `import.meta` of every module (the bundle's: a CommonJS file has none),
-// and where a package is installed. The folder is found as require.resolve
+// the shared namespaces of built-in modules (below), and where a package is installed. The folder is found as require.resolve
 // would find the package, without reading its `exports` (resolving a path through a package's
 // `exports` loads and compiles Node's ES module resolver: 5-10 ms of a short run).
 const BANNER = `"use strict";
@@ -169,6 +185,10 @@ var __dfoImportMeta = {
   url: require("node:url").pathToFileURL(__filename).href,
   resolve: (s) => require("node:url").pathToFileURL(require.resolve(s)).href,
 };
+var __dfoBuiltins = {};
+function __dfoBuiltin(id, toESM) {
+  return (__dfoBuiltins[id] ??= toESM(require(id), 1));
+}
 function __dfoPackageDir(name) {
   for (const dir of require.resolve.paths(name) ?? []) {
     const pkg = require("node:path").join(dir, name);
@@ -200,7 +220,7 @@ export async function bundle() {
     write: false,
     plugins: [yargsShim, webTreeSitter, lazyHelpLayout],
   });
-  const text = traceInits(result.outputFiles[0].text);
+  const text = shareBuiltinNamespaces(traceInits(result.outputFiles[0].text));
   // esbuild writes any other character as an escape; the bin reads the bundle as Latin-1
   if (/[^\0-\x7f]/.test(text)) throw new Error('bundle: not ASCII (the bin reads it as Latin-1)');
   const hash = crypto.createHash('sha256').update(text).digest('hex').slice(0, 32);
