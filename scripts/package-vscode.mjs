@@ -56,7 +56,7 @@ if (!serverMain) problems.push('the extension does not start server/bin/dockerfi
 for (const p of [
   'server/bin/dockerfile-optimizer.js',
   'server/dist/src/lsp/server.js',
-  'server/dist/bundle/cli.js',
+  'server/dist/bundle/cli.cjs',
   'server/node_modules/vscode-languageserver/package.json',
   'server/node_modules/@vscode/tree-sitter-wasm/wasm/tree-sitter-bash.wasm',
   'node_modules/vscode-languageclient/package.json',

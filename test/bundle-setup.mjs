@@ -12,5 +12,5 @@ const mtime = (p) => fs.statSync(path.join(root, p), { throwIfNoEntry: false })?
 export default async function () {
   const compiled = mtime('dist/src/cli/cli.js');
   if (compiled === undefined) return;
-  if ((mtime('dist/bundle/cli.js') ?? -Infinity) < compiled) await bundle();
+  if ((mtime('dist/bundle/cli.cjs') ?? -Infinity) < compiled) await bundle();
 }

@@ -1,8 +1,9 @@
 /**
- * The CLI's bundle (scripts/bundle.mjs, dist/bundle/) behaves as the compiled files it joins
- * (dist/src/cli/cli.js): same output and exit code for every command, including those that find
- * files at run time (package.json, the WebAssembly grammars, yargs' translations, the build-file
- * parsers it loads on demand); the binary runs it; a small `fix` loads only what it uses.
+ * The CLI's bundle (scripts/bundle.mjs, dist/bundle/cli.cjs) behaves as the compiled files it
+ * joins (dist/src/cli/cli.js): same output and exit code for every command, including those that
+ * find files at run time (package.json, the WebAssembly grammars, yargs' translations, the
+ * build-file parsers it runs on demand); the binary runs it; a small `fix` runs only what it uses.
+ * Its code cache: test/cli/compile-cache.test.ts.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -10,11 +11,10 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { removeTmpdirs, ROOT, tmpdir } from '../helpers.js';
-import { runBinWithPreload, runLoaded } from '../support/loaded.js';
+import { BUNDLE, runBinWithPreload, runLoaded } from '../support/loaded.js';
 
 afterAll(removeTmpdirs);
 
-const BUNDLE = path.join(ROOT, 'dist/bundle/cli.js');
 const COMPILED = path.join(ROOT, 'dist/src/cli/cli.js');
 const RUNNER =
   "(await import('node:v8')).setFlagsFromString('--liftoff-only'); " +
@@ -48,9 +48,13 @@ function small(): string {
 test('the bundle is built from the current compiled files and the binary runs it', () => {
   expect(fs.existsSync(BUNDLE)).toBe(true);
   expect(fs.statSync(BUNDLE).mtimeMs).toBeGreaterThanOrEqual(fs.statSync(COMPILED).mtimeMs);
+  expect(fs.readFileSync(BUNDLE, 'latin1')).toMatch(
+    /^\/\/ dockerfile-optimizer bundle [0-9a-f]{32}\n/,
+  );
   const r = runLoaded(['--version']);
-  expect(r.files).toContain('dist/bundle/cli.js');
+  expect(r.files).toContain('dist/bundle/cli.cjs');
   expect(r.files.filter((f) => f.startsWith('dist/src/'))).toEqual([]);
+  expect(r.sources).toContain('dist/src/cli/fast.js');
 });
 
 describe('bundled and compiled CLI give the same output', () => {
@@ -91,10 +95,11 @@ describe('bundled and compiled CLI give the same output', () => {
   );
 });
 
-test('fix --dry-run of a small Dockerfile loads no build-file parser, language server or verify', () => {
+test('fix --dry-run of a small Dockerfile runs no build-file parser, language server or verify', () => {
   const r = runLoaded(['fix', '--dry-run', 'Dockerfile'], small());
   expect(r.status).toBe(1);
   expect(r.sources).toContain('dist/src/cli/fix.js');
+  expect(r.sources).toContain('node_modules/web-tree-sitter/web-tree-sitter.cjs');
   for (const bad of [
     'node_modules/yaml/',
     'node_modules/jsonc-parser/',

@@ -14,13 +14,13 @@ test('src/cli/catalogue.ts is up to date (else run `npm run catalogue`)', () => 
   );
 });
 
-test('--help, --version and rules load no parser, shell grammar, transform nor yargs', () => {
+test('--help, --version and rules run no parser, shell grammar, transform nor yargs', () => {
   for (const args of [['--help'], ['--version'], ['rules'], ['rules', '--format', 'json']]) {
     const r = runLoaded(args);
     expect(r.status).toBe(0);
     expect(r.stdout.length).toBeGreaterThan(0);
     // The CLI's bundle runs (test/cli/bundle.test.ts checks it against the compiled files).
-    expect(r.files).toContain('dist/bundle/cli.js');
+    expect(r.files).toContain('dist/bundle/cli.cjs');
     expect(r.sources).toContain('dist/src/cli/cli.js');
     for (const bad of [
       '/transforms/',
