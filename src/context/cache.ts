@@ -12,8 +12,9 @@
  *
  * Each check is done once per *generation*: a session (one `optimizeFiles` call) is one
  * generation, so within it the disk is read as a snapshot; a lone `optimize()` call is a
- * session of its own, and so is each search for build files (builds/index.ts). `clearCaches()`
- * (exported by the API) drops everything.
+ * session of its own. A search for build files (builds/index.ts) starts a generation of its own,
+ * which the session right after it joins (see inBuildSearch). `clearCaches()` (exported by the
+ * API) drops everything.
  */
 import * as fs from 'node:fs';
 import { keepParsedModels } from '../model/dockerfile.js';
@@ -48,25 +49,25 @@ let lazyDepth = 0;
 
 interface SessionOptions {
   many?: boolean;
-  prelude?: boolean;
+  buildSearch?: boolean;
 }
 
 function beginSession(options: SessionOptions): void {
   if (sessionDepth === 0) {
-    if (options.prelude || generation !== openGeneration) generation++;
+    if (options.buildSearch || generation !== openGeneration) generation++;
     openGeneration = -1;
   }
   sessionDepth++;
   // A run over many files keeps the parsed models of its texts (model/dockerfile.ts) until it ends.
   if (options.many) keepParsedModels(true);
-  if (options.many || options.prelude) lazyDepth++;
+  if (options.many || options.buildSearch) lazyDepth++;
 }
 
 function endSession(options: SessionOptions): void {
-  if (options.many || options.prelude) lazyDepth--;
+  if (options.many || options.buildSearch) lazyDepth--;
   if (options.many) keepParsedModels(false);
   if (--sessionDepth === 0) {
-    if (options.prelude) openGeneration = generation;
+    if (options.buildSearch) openGeneration = generation;
     else generation++;
   }
 }
@@ -74,7 +75,8 @@ function endSession(options: SessionOptions): void {
 /** Run `fn` as one session: one generation for all of it (nested sessions join the outer;
  * `many`: a run over many files, see keepParsedModels and listDirCached).
  * Outside any session every access checks the disk again (a new generation starts when the
- * outermost session ends), so files written between calls are seen. */
+ * outermost session ends), so files written between calls are seen; the one exception is a
+ * session right after a search for build files, which joins the search's generation. */
 export async function inSession<T>(
   fn: () => Promise<T>,
   options: { many?: boolean } = {},
@@ -95,7 +97,7 @@ export async function inSession<T>(
  * one snapshot of the disk, as one session does). Within a session it joins that session.
  */
 export function inBuildSearch<T>(fn: () => T): T {
-  const options = { prelude: true };
+  const options = { buildSearch: true };
   beginSession(options);
   try {
     return fn();
