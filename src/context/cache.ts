@@ -12,7 +12,9 @@
  *
  * Each check is done once per *generation*: a session (one `optimizeFiles` call) is one
  * generation, so within it the disk is read as a snapshot; a lone `optimize()` call is a
- * session of its own. `clearCaches()` (exported by the API) drops everything.
+ * session of its own. A search for build files (builds/index.ts) starts a generation of its own,
+ * which the session right after it joins (see inBuildSearch). `clearCaches()` (exported by the
+ * API) drops everything.
  */
 import * as fs from 'node:fs';
 import { keepParsedModels } from '../model/dockerfile.js';
@@ -25,34 +27,82 @@ export const diskCounters = {
   /** `git` processes started (src/context/git.ts). */
   gitRuns: 0,
   listings: 0,
+  /** Folders stat'ed by the listing cache (its mtime check). */
+  dirChecks: 0,
   /** Context walks done (DiskContext.walk; not those served from the session). */
   walks: 0,
   derived: 0,
   readLog: null as string[] | null,
   /** Files whose cached text was checked (lstat) or read, in order (null: not recorded). */
   checkLog: null as string[] | null,
+  /** Folders listed, in order (null: not recorded). */
+  listLog: null as string[] | null,
 };
 
 let generation = 1;
 let sessionDepth = 0;
+/** The generation a search for build files left open for the session that follows it. */
+let openGeneration = -1;
+/** Runs over many files and searches for build files under way: their first listings of a
+ * folder take no stat (see listDirCached). */
+let lazyDepth = 0;
+
+interface SessionOptions {
+  many?: boolean;
+  buildSearch?: boolean;
+}
+
+function beginSession(options: SessionOptions): void {
+  if (sessionDepth === 0) {
+    if (options.buildSearch || generation !== openGeneration) generation++;
+    openGeneration = -1;
+  }
+  sessionDepth++;
+  // A run over many files keeps the parsed models of its texts (model/dockerfile.ts) until it ends.
+  if (options.many) keepParsedModels(true);
+  if (options.many || options.buildSearch) lazyDepth++;
+}
+
+function endSession(options: SessionOptions): void {
+  if (options.many || options.buildSearch) lazyDepth--;
+  if (options.many) keepParsedModels(false);
+  if (--sessionDepth === 0) {
+    if (options.buildSearch) openGeneration = generation;
+    else generation++;
+  }
+}
 
 /** Run `fn` as one session: one generation for all of it (nested sessions join the outer;
- * `many`: a run over many files, see keepParsedModels).
+ * `many`: a run over many files, see keepParsedModels and listDirCached).
  * Outside any session every access checks the disk again (a new generation starts when the
- * outermost session ends), so files written between calls are seen. */
+ * outermost session ends), so files written between calls are seen; the one exception is a
+ * session right after a search for build files, which joins the search's generation. */
 export async function inSession<T>(
   fn: () => Promise<T>,
   options: { many?: boolean } = {},
 ): Promise<T> {
-  if (sessionDepth === 0) generation++;
-  sessionDepth++;
-  // A run over many files keeps the parsed models of its texts (model/dockerfile.ts) until it ends.
-  if (options.many) keepParsedModels(true);
+  beginSession(options);
   try {
     return await fn();
   } finally {
-    if (options.many) keepParsedModels(false);
-    if (--sessionDepth === 0) generation++;
+    endSession(options);
+  }
+}
+
+/**
+ * Run the search for build files (builds/index.ts), which precedes a run: it starts a new
+ * generation, and the session that immediately follows it (no other session or
+ * `clearContextCaches` in between) joins that generation, so that the run's context walks find
+ * the folders it listed without looking at them again (the search and the run it is for see
+ * one snapshot of the disk, as one session does). Within a session it joins that session.
+ */
+export function inBuildSearch<T>(fn: () => T): T {
+  const options = { buildSearch: true };
+  beginSession(options);
+  try {
+    return fn();
+  } finally {
+    endSession(options);
   }
 }
 
@@ -123,6 +173,8 @@ export function readTextCached(abs: string): string | null {
 export interface ListedEntry {
   name: string;
   isDirectory: boolean;
+  /** A regular file (false for folders, symbolic links, FIFOs, sockets and devices). */
+  isFile: boolean;
   /** A symbolic link (listed as a file, sized by lstat). */
   isSymlink: boolean;
   /** Bytes; -1 until `sizeOf` looks it up (most listed files are never sized: sizes only feed
@@ -144,6 +196,8 @@ export function sizeOf(absDir: string, e: ListedEntry): number {
 }
 
 interface DirEntry {
+  /** The folder's mtime, taken before it was listed; NaN when it was listed without a stat
+   * (then the next generation that meets it lists it again). */
   mtimeMs: number;
   checked: number;
   entries: ListedEntry[] | null;
@@ -151,35 +205,68 @@ interface DirEntry {
 
 const dirs = new Map<string, DirEntry>();
 
-/** The sorted entries of a folder (symlinks are files sized by lstat, see `sizeOf`), or null
- * if unreadable. */
+/** List a folder now (kinds from the listing itself: no stat per entry), or null. */
+function listNow(abs: string): ListedEntry[] | null {
+  try {
+    diskCounters.listings++;
+    diskCounters.listLog?.push(abs);
+    const dirents = fs.readdirSync(abs, { withFileTypes: true });
+    dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return dirents.map((e) =>
+      e.isDirectory()
+        ? { name: e.name, isDirectory: true, isFile: false, isSymlink: false, size: 0 }
+        : {
+            name: e.name,
+            isDirectory: false,
+            isFile: e.isFile(),
+            isSymlink: e.isSymbolicLink(),
+            size: -1,
+          },
+    );
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The sorted entries of a folder (symlinks are files sized by lstat, see `sizeOf`), or null
+ * if unreadable.
+ *
+ * A later generation checks a listing against the folder's mtime, taken *before* listing (a
+ * change made while listing then shows as a newer mtime, never as a stale listing kept). That
+ * stat is only worth it where a later generation is expected to come back: a folder listed for
+ * the first time during a run over many files (`fix`, optimizeFiles, optimizeDeclaredFiles:
+ * usually the whole work of a process) or by the search for build files (whose run follows in
+ * the same generation, see inBuildSearch) is listed without it, its mtime left unknown, and the
+ * next generation that meets it lists it again (stat first) instead of trusting it. Single calls
+ * (each analysis of the language server, a script's optimizeFile per file) record the mtime up
+ * front, so that the next generation checks the folder with one stat instead of a listing.
+ */
 export function listDirCached(abs: string): ListedEntry[] | null {
   const hit = dirs.get(abs);
   if (hit && hit.checked === generation) return hit.entries;
+  if (!hit && lazyDepth > 0) {
+    const entries = listNow(abs);
+    if (entries) {
+      dirs.set(abs, { mtimeMs: NaN, checked: generation, entries });
+      return entries;
+    }
+    // Missing or unreadable: as with a stat first (a missing folder is not kept).
+  }
   let mtimeMs = -1;
   try {
+    diskCounters.dirChecks++;
     mtimeMs = fs.statSync(abs).mtimeMs;
   } catch {
     dirs.delete(abs);
     return null;
   }
+  // NaN (listed without a stat) never equals: listed again.
   if (hit && hit.mtimeMs === mtimeMs) {
     hit.checked = generation;
     return hit.entries;
   }
-  let entries: ListedEntry[] | null;
-  try {
-    diskCounters.listings++;
-    const dirents = fs.readdirSync(abs, { withFileTypes: true });
-    dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    entries = dirents.map((e) =>
-      e.isDirectory()
-        ? { name: e.name, isDirectory: true, isSymlink: false, size: 0 }
-        : { name: e.name, isDirectory: false, isSymlink: e.isSymbolicLink(), size: -1 },
-    );
-  } catch {
-    entries = null;
-  }
+  const entries = listNow(abs);
   dirs.set(abs, { mtimeMs, checked: generation, entries });
   return entries;
 }

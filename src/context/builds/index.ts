@@ -9,6 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { initShellParser } from '../../model/shell.js';
+import { inBuildSearch, listDirCached, type ListedEntry } from '../cache.js';
 import type { ComposeResult } from './compose.js';
 import { isBakeName, isComposeName, isSkaffoldName, isWorkflowPath } from './names.js';
 import type { BuildDecl, BuildWarning } from './types.js';
@@ -64,16 +65,12 @@ function couldBeBuildFile(name: string): boolean {
   );
 }
 
-function listDirOrNull(dir: string): fs.Dirent[] | null {
-  try {
-    return fs.readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return null;
-  }
-}
-
-function listDir(dir: string): fs.Dirent[] {
-  return listDirOrNull(dir) ?? [];
+/** Folders are listed through the process-wide listing cache (context/cache.ts), so that the
+ * build-context walks of the run that follows find them listed. Kinds come from the listing, as
+ * a Dirent's do: a symbolic link is neither a file nor a folder here (never followed), and only
+ * regular files are build files (a FIFO or socket is never opened). */
+function listDir(dir: string): readonly ListedEntry[] {
+  return listDirCached(dir) ?? [];
 }
 
 /** Build files of one folder (not below it), with its .devcontainer and .github/workflows
@@ -81,7 +78,7 @@ function listDir(dir: string): fs.Dirent[] {
 function filesIn(
   dir: string,
   out: Set<string>,
-  entries: fs.Dirent[] | null = listDirOrNull(dir),
+  entries: readonly ListedEntry[] | null = listDirCached(dir),
 ): void {
   // An unreadable folder (execute-only) may still hold readable subfolders: probe them.
   let devcontainer = entries === null;
@@ -90,21 +87,21 @@ function filesIn(
     if (e.name === '.devcontainer') devcontainer = true;
     else if (e.name === '.github') github = true;
     // Most entries are not build files: the path is made only for a name that could be one.
-    if (!e.isFile() || !couldBeBuildFile(e.name)) continue;
+    if (!e.isFile || !couldBeBuildFile(e.name)) continue;
     const abs = path.join(dir, e.name);
     if (kindOf(abs)) out.add(abs);
   }
   const dc = devcontainer ? path.join(dir, '.devcontainer') : '';
   for (const e of devcontainer ? listDir(dc) : []) {
-    if (e.isFile() && e.name === 'devcontainer.json') out.add(path.join(dc, e.name));
-    else if (e.isDirectory()) {
+    if (e.isFile && e.name === 'devcontainer.json') out.add(path.join(dc, e.name));
+    else if (e.isDirectory) {
       const f = path.join(dc, e.name, 'devcontainer.json');
       if (fs.existsSync(f)) out.add(f);
     }
   }
   const wf = github ? path.join(dir, '.github', 'workflows') : '';
   for (const e of github ? listDir(wf) : [])
-    if (e.isFile() && /\.ya?ml$/.test(e.name)) out.add(path.join(wf, e.name));
+    if (e.isFile && /\.ya?ml$/.test(e.name)) out.add(path.join(wf, e.name));
 }
 
 /** The repository root above `dir` (nearest folder with `.git`), or null. */
@@ -116,8 +113,14 @@ export function repositoryRoot(dir: string): string | null {
 }
 
 /** The build files for the given paths: below each folder given, and in each folder from there
- * up to the repository root. */
+ * up to the repository root. Folders are listed as a search for build files of the listing
+ * cache (context/cache.ts inBuildSearch): a new look at the disk, whose listings the run that
+ * follows uses as they are. */
 export function findBuildFiles(paths: string[], cwd: string): string[] {
+  return inBuildSearch(() => findBuildFilesNow(paths, cwd));
+}
+
+function findBuildFilesNow(paths: string[], cwd: string): string[] {
   const out = new Set<string>();
   for (const p of paths) {
     if (p === '-') continue;
@@ -132,12 +135,12 @@ export function findBuildFiles(paths: string[], cwd: string): string[] {
     if (st.isDirectory()) {
       let seen = 0;
       const walk = (dir: string) => {
-        const entries = listDirOrNull(dir);
+        const entries = listDirCached(dir);
         filesIn(dir, out, entries);
         for (const e of entries ?? []) {
           if (++seen > WALK_LIMIT) return;
           if (
-            e.isDirectory() &&
+            e.isDirectory &&
             !SKIP_DIRS.has(e.name) &&
             e.name !== '.devcontainer' &&
             e.name !== '.github'

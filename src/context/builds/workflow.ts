@@ -80,8 +80,9 @@ export function parseWorkflow(
   const skipped: ComposeResult['skipped'] = [];
   const builds: BuildDecl[] = [];
   // A workflow that never names docker builds nothing here: not worth a YAML parse.
-  if (!/docker/.test(readText(file) ?? 'docker')) return { builds, warnings, skipped };
-  const y = loadYaml(file, warnings);
+  const text = readText(file);
+  if (text !== null && !/docker/.test(text)) return { builds, warnings, skipped };
+  const y = loadYaml(file, warnings, text);
   if (!y) return { builds, warnings, skipped };
   const repo = path.dirname(path.dirname(path.dirname(file)));
   const doc = y.docs[0];

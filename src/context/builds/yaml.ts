@@ -21,9 +21,13 @@ export function readText(file: string): string | null {
   }
 }
 
-/** Parse a YAML file; a syntax error is a warning naming its line, and no documents. */
-export function loadYaml(file: string, warnings: BuildWarning[]): YamlFile | null {
-  const text = readText(file);
+/** Parse a YAML file (its text when the caller has read it already); a syntax error is a
+ * warning naming its line, and no documents. */
+export function loadYaml(
+  file: string,
+  warnings: BuildWarning[],
+  text: string | null = readText(file),
+): YamlFile | null {
   if (text === null) {
     warnings.push({ file, line: null, message: 'cannot be read' });
     return null;

@@ -1,0 +1,187 @@
+/** Issue 18: the folder-listing cache (src/context/cache.ts listDirCached). Count-based, never
+ * timed: the search for build files lists the repository once for the run that follows it, a
+ * listing made without a stat is never trusted by a later generation, and a folder changed
+ * between two analyses (generations) is listed again. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeEach, expect, test } from '@jest/globals';
+import { clearCaches } from '../src/api.js';
+import { findBuilds, optimizeDeclaredFiles } from '../src/builds.js';
+import { findBuildFiles } from '../src/context/builds/index.js';
+import { diskCounters, inSession } from '../src/context/cache.js';
+import { DiskContext } from '../src/context/context.js';
+import { removeTmpdirs, tmpdir, writeTree } from './helpers.js';
+
+afterAll(removeTmpdirs);
+beforeEach(() => clearCaches());
+
+/** A fixed mtime (whole seconds: set and read back exactly). */
+const T = 1_700_000_000;
+
+/** Folders listed and folders stat'ed by the cache while `fn` runs. */
+async function counted(fn: () => Promise<unknown>): Promise<{ listed: string[]; checks: number }> {
+  const listed: string[] = [];
+  const checks = diskCounters.dirChecks;
+  diskCounters.listLog = listed;
+  try {
+    await fn();
+  } finally {
+    diskCounters.listLog = null;
+  }
+  return { listed, checks: diskCounters.dirChecks - checks };
+}
+
+/** The paths of a walk of `dir` through the cache (as a build-context walk sees it). */
+const walk = (dir: string) => new DiskContext(dir).walk().map((e) => e.path);
+
+/** A repository (an empty `.git` stops the search above it) with one declared build. */
+function repo(): string {
+  const dir = fs.realpathSync(tmpdir('dfo-listing-'));
+  fs.mkdirSync(path.join(dir, '.git'));
+  writeTree(dir, {
+    'compose.yaml': 'services:\n  web:\n    build: ./web\n',
+    'web/Dockerfile':
+      'FROM node:20\nWORKDIR /app\nCOPY package.json ./\nRUN npm ci\nCOPY . .\nCMD ["node", "i.js"]\n',
+    'web/package.json': '{}\n',
+    'web/i.js': '\n',
+    'web/src/a.js': '\n',
+    'web/.env': 'TOKEN=x\n',
+  });
+  for (const d of ['', 'web', 'web/src']) fs.utimesSync(path.join(dir, d), T, T);
+  return dir;
+}
+
+test('a folder first listed during a run over many files is listed again by the next generation, even with its mtime unchanged', async () => {
+  const dir = fs.realpathSync(tmpdir('dfo-listing-many-'));
+  writeTree(dir, { 'a.txt': 'a\n' });
+  fs.utimesSync(dir, T, T);
+  const first = await counted(() =>
+    inSession(async () => expect(walk(dir)).toEqual(['a.txt']), { many: true }),
+  );
+  // Listed without a stat: its mtime is unknown.
+  expect(first).toEqual({ listed: [dir], checks: 0 });
+  // Changed, with the mtime it had when listed (a change within one mtime tick).
+  fs.writeFileSync(path.join(dir, 'b.txt'), 'b\n');
+  fs.utimesSync(dir, T, T);
+  const next = await counted(() =>
+    inSession(async () => expect(walk(dir)).toEqual(['a.txt', 'b.txt'])),
+  );
+  expect(next).toEqual({ listed: [dir], checks: 1 });
+  // Now with its mtime recorded (taken before listing): a stat, no listing.
+  const third = await counted(() =>
+    inSession(async () => expect(walk(dir)).toEqual(['a.txt', 'b.txt'])),
+  );
+  expect(third).toEqual({ listed: [], checks: 1 });
+});
+
+test('single calls (each analysis of the language server) record the mtime first: an unchanged folder is checked with a stat, a changed one listed again', async () => {
+  const dir = fs.realpathSync(tmpdir('dfo-listing-single-'));
+  writeTree(dir, { 'a.txt': 'a\n', 'sub/b.txt': 'b\n' });
+  for (const d of [dir, path.join(dir, 'sub')]) fs.utimesSync(d, T, T);
+  const first = await counted(() => inSession(async () => walk(dir)));
+  expect(first).toEqual({ listed: [dir, path.join(dir, 'sub')], checks: 2 });
+  const second = await counted(() => inSession(async () => walk(dir)));
+  expect(second).toEqual({ listed: [], checks: 2 });
+  // Changed between two analyses: listed again.
+  fs.writeFileSync(path.join(dir, 'sub', 'c.txt'), 'c\n');
+  fs.utimesSync(path.join(dir, 'sub'), T + 10, T + 10);
+  let seen: string[] = [];
+  const third = await counted(() => inSession(async () => void (seen = walk(dir))));
+  expect(third).toEqual({ listed: [path.join(dir, 'sub')], checks: 2 });
+  expect(seen).toEqual(['a.txt', 'sub', 'sub/b.txt', 'sub/c.txt']);
+});
+
+test('findBuilds and the run that follows it list each folder once, with no stat', async () => {
+  const dir = repo();
+  const web = path.join(dir, 'web');
+  let builds: Awaited<ReturnType<typeof findBuilds>> | null = null;
+  const search = await counted(async () => void (builds = await findBuilds(['.'], dir)));
+  expect(builds!.builds.map((b) => b.context)).toEqual([web]);
+  // The repository (not .git) and nothing twice (the root is also the first folder of the
+  // search upward).
+  expect(search).toEqual({ listed: [dir, web, path.join(web, 'src')], checks: 0 });
+  const run = await counted(async () => {
+    const [r] = await optimizeDeclaredFiles(['web/Dockerfile'], { cwd: dir, builds: builds! });
+    expect(r!.contexts).toEqual([web]);
+    // The context was walked: .env is excluded by the proposed .dockerignore.
+    expect(r!.files.find((f) => f.path === 'web/.dockerignore')?.after).toMatch(/^\.env$/m);
+  });
+  expect(run).toEqual({ listed: [], checks: 0 });
+});
+
+test('a folder listed by findBuilds is listed again by any later generation, even with its mtime unchanged', async () => {
+  const dir = repo();
+  const src = path.join(dir, 'web', 'src');
+  await findBuilds(['.'], dir);
+  // Not the run that follows the search: another session came first.
+  await inSession(async () => undefined);
+  fs.writeFileSync(path.join(src, 'b.js'), '\n');
+  fs.utimesSync(src, T, T);
+  let seen: string[] = [];
+  const later = await counted(() => inSession(async () => void (seen = walk(src))));
+  expect(seen).toEqual(['a.js', 'b.js']);
+  expect(later).toEqual({ listed: [src], checks: 1 });
+});
+
+test('a search for build files looks at the disk again: a second search sees a folder changed since the first', async () => {
+  const dir = repo();
+  expect(findBuildFiles(['.'], dir)).toEqual([path.join(dir, 'compose.yaml')]);
+  writeTree(dir, { 'web/src/compose.yaml': 'services: {}\n' });
+  fs.utimesSync(path.join(dir, 'web', 'src'), T, T);
+  expect(findBuildFiles(['.'], dir)).toEqual([
+    path.join(dir, 'compose.yaml'),
+    path.join(dir, 'web', 'src', 'compose.yaml'),
+  ]);
+});
+
+test('the language server pattern (findBuilds of one Dockerfile, then its analysis, repeated): the folders above it are listed again once, then only checked', async () => {
+  const dir = repo();
+  const dockerfile = path.join(dir, 'web', 'Dockerfile');
+  const analysis = () =>
+    counted(async () => {
+      await findBuilds([dockerfile], path.dirname(dockerfile));
+      await inSession(async () => walk(path.join(dir, 'web')));
+    });
+  const first = await analysis();
+  expect(first.listed.sort()).toEqual([dir, path.join(dir, 'web'), path.join(dir, 'web', 'src')]);
+  // The search listed web/ and the root without a stat: the next analysis lists them again
+  // (stat first); web/src was listed by the analysis itself, stat first.
+  const second = await analysis();
+  expect(second.listed.sort()).toEqual([dir, path.join(dir, 'web')]);
+  const third = await analysis();
+  expect(third.listed).toEqual([]);
+  expect(third.checks).toBe(3);
+});
+
+test('findBuilds tells build files by the kind the listing gives: links are not followed (except .devcontainer and .github), a FIFO is never opened', async () => {
+  const dir = fs.realpathSync(tmpdir('dfo-listing-kinds-'));
+  fs.mkdirSync(path.join(dir, '.git'));
+  writeTree(dir, {
+    'real/compose.yaml': 'services:\n  a:\n    build: .\n',
+    'real/Dockerfile': 'FROM scratch\n',
+    'dc/devcontainer.json': '{"build": {"dockerfile": "../real/Dockerfile", "context": "../real"}}',
+    'gh/workflows/x.yml': 'jobs:\n  j:\n    steps:\n      - run: docker build real\n',
+  });
+  fs.symlinkSync('real', path.join(dir, 'linked'));
+  fs.mkdirSync(path.join(dir, 'l'));
+  fs.symlinkSync('../real/compose.yaml', path.join(dir, 'l', 'compose.yaml'));
+  fs.mkdirSync(path.join(dir, 'd'));
+  fs.symlinkSync('../dc', path.join(dir, 'd', '.devcontainer'));
+  fs.mkdirSync(path.join(dir, 'g'));
+  fs.symlinkSync('../gh', path.join(dir, 'g', '.github'));
+  fs.mkdirSync(path.join(dir, 'f'));
+  let fifo = true;
+  try {
+    execFileSync('mkfifo', [path.join(dir, 'f', 'compose.yaml')]);
+  } catch {
+    fifo = false; // no mkfifo here: the rest still holds
+  }
+  const files = findBuildFiles(['.'], dir).map((f) => path.relative(dir, f));
+  expect(files).toEqual([
+    'd/.devcontainer/devcontainer.json',
+    'g/.github/workflows/x.yml',
+    'real/compose.yaml',
+  ]);
+  if (fifo) expect(fs.lstatSync(path.join(dir, 'f', 'compose.yaml')).isFIFO()).toBe(true);
+});
