@@ -203,8 +203,6 @@ export function compileIgnore(patterns: readonly string[]): (path: string) => bo
   const last = rules.length - 1;
   return (file: string): boolean => {
     if (!file) return true;
-    if (file in PROTO) return false;
-    if (bad !== null) new RegExp(bad); // throws balena's error
     // The parent directory: `base.slice(0, bounds[k])` is its first k of n segments. When the
     // path has no empty, `.` or `..` segment, it is the path up to its last slash.
     const len = file.length;
@@ -226,6 +224,9 @@ export function compileIgnore(patterns: readonly string[]): (path: string) => bo
       seg = i + 1;
     }
     const fileSlashes = n;
+    // (`in` costs a string-table lookup: only for the names without a slash.)
+    if (n === 0 && file in PROTO) return false;
+    if (bad !== null) new RegExp(bad); // throws balena's error
     let base = file;
     if (!clean) {
       // Leading, trailing or doubled `/`, `.` or `..` segments: balena's own computation.
