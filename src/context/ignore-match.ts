@@ -1,7 +1,8 @@
 /**
  * `.dockerignore` matching, compiled: the verdicts of @balena/dockerignore 1.0.2 (the reference,
  * kept as the oracle of test/context/ignore-match.test.ts) with `ignorecase: false` and POSIX
- * separators, exactly, without its per-path work.
+ * separators, exactly, without its per-path work. (On Windows balena takes `\` as a separator
+ * and not as an escape; context paths here always use `/`, as Linux builders read them.)
  *
  * Balena's `ignores(path)`, in short: the path is tested as given; its parent directory is
  * `cleanPath(dirname(path))` split on `/`; every rule, in order (the last one that matches
@@ -11,7 +12,8 @@
  * prefixes are computed once per path (offsets into one string, a substring only when a
  * regexp needs one), and the rules are scanned from the last one, stopping at the first match.
  * A literal rule (`node_modules`, `.git`, `app/storage`) is a string comparison and a `**\/`
- * literal one (`**\/bin`) a suffix comparison; everything else runs balena's own regexp.
+ * literal one (`**\/bin`) a suffix comparison; everything else runs balena's own regexp, a glob
+ * of `*` and `?` (`*.md`, `vendor/*`) only on what has its literal head, tail and slash count.
  *
  * Balena quirks kept on purpose (a verdict must not change with the implementation):
  * - the empty path is ignored;
