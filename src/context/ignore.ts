@@ -1,12 +1,8 @@
-/** `.dockerignore` handling with Docker's own matching semantics (@balena/dockerignore). */
-import { createRequire } from 'node:module';
-
-// A CommonJS module whose typings declare an ES default export: load it through require.
-const dockerignore = createRequire(import.meta.url)('@balena/dockerignore') as (options?: {
-  ignorecase?: boolean;
-}) => import('@balena/dockerignore').Ignore;
+/** `.dockerignore` handling with Docker's own matching semantics (those of @balena/dockerignore,
+ * compiled by ./ignore-match.ts). */
 import type { BuildContext } from '../model/types.js';
 import { onClear } from './cache.js';
+import { compileIgnore } from './ignore-match.js';
 
 export interface IgnoreFile {
   /** Context-relative path of the file in force, or null when there is none. */
@@ -31,61 +27,33 @@ export function parsePatterns(text: string): string[] {
 }
 
 /**
- * Compiled pattern sets by their text, most recent last, each with its verdicts by path: the
- * dockerignore analysis of every Dockerfile of a context matches the same ignore file and the
- * same candidate patterns against the same paths. A verdict is a function of the patterns and
- * the path alone, so each set is compiled once and each path matched once per set. Bounded:
- * past MATCHER_ENTRIES sets the oldest goes; past MATCHER_PATHS verdicts in all, everything.
+ * Compiled pattern sets by their patterns, most recent last: the dockerignore analysis of every
+ * Dockerfile of a context matches the same ignore file and the same candidate patterns, so each
+ * set is compiled once. Bounded: past MATCHER_ENTRIES sets the oldest goes. No verdicts are
+ * kept: matching a path (a few string comparisons, a regexp for the glob rules) costs less than
+ * looking it up in a map of every path seen.
  */
-interface Compiled {
-  ig: import('@balena/dockerignore').Ignore;
-  verdicts: Map<string, boolean>;
-}
-const compiled = new Map<string, Compiled>();
+const compiled = new Map<string, (path: string) => boolean>();
 const MATCHER_ENTRIES = 256;
-const MATCHER_PATHS = 100_000;
-let matcherPaths = 0;
 
 /** Drop the compiled pattern sets (the API's clearCaches). */
 export function clearMatchers(): void {
   compiled.clear();
-  matcherPaths = 0;
 }
 
 onClear(clearMatchers);
 
-function compiledFor(patterns: string[]): Compiled {
-  const key = patterns.join('\n');
-  let c = compiled.get(key);
-  if (c) compiled.delete(key);
-  else {
-    c = { ig: dockerignore({ ignorecase: false }).add(patterns), verdicts: new Map() };
-    if (compiled.size >= MATCHER_ENTRIES) {
-      const oldest = compiled.keys().next().value!;
-      matcherPaths -= compiled.get(oldest)!.verdicts.size;
-      compiled.delete(oldest);
-    }
-  }
-  compiled.set(key, c);
-  return c;
-}
-
 export function matcher(patterns: string[]): (path: string) => boolean {
   if (patterns.length === 0) return () => false;
-  let c = compiledFor(patterns);
-  return (p: string) => {
-    let v = c.verdicts.get(p);
-    if (v !== undefined) return v;
-    v = c.ig.ignores(p);
-    if (++matcherPaths > MATCHER_PATHS) {
-      // Start over (this matcher keeps going with a fresh set of its own).
-      clearMatchers();
-      c = compiledFor(patterns);
-      matcherPaths = 1;
-    }
-    c.verdicts.set(p, v);
-    return v;
-  };
+  const key = JSON.stringify(patterns);
+  let m = compiled.get(key);
+  if (m) compiled.delete(key);
+  else {
+    m = compileIgnore(patterns);
+    if (compiled.size >= MATCHER_ENTRIES) compiled.delete(compiled.keys().next().value!);
+  }
+  compiled.set(key, m);
+  return m;
 }
 
 /**

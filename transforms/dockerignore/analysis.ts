@@ -63,11 +63,13 @@ function indexOf(
 ): WalkIndex {
   let w = walkIndexes.get(entries);
   if (!w) {
-    const visible = entries.filter((e) => !oldIgnored(e.path, e.isDirectory));
-    w = {
-      index: new Entries(visible),
-      walkedKind: new Map(entries.map((e) => [e.path, e.isDirectory])),
-    };
+    const visible: ContextEntry[] = [];
+    const walkedKind = new Map<string, boolean>();
+    for (const e of entries) {
+      walkedKind.set(e.path, e.isDirectory);
+      if (!oldIgnored(e.path, e.isDirectory)) visible.push(e);
+    }
+    w = { index: new Entries(visible), walkedKind };
     walkIndexes.set(entries, w);
   }
   return w;

@@ -7,7 +7,7 @@
 import { cleanRelative } from '../../src/context/context.js';
 import { matcher, parsePatterns } from '../../src/context/ignore.js';
 import type { ContextEntry, Edit } from '../../src/model/types.js';
-import { type Analysis, dirname, under, type GroupId, type Proposed } from './model.js';
+import { type Analysis, under, type GroupId, type Proposed } from './model.js';
 
 /** Entries the measuring walk may list inside folders the analysis does not enter. */
 export const MEASURE_LIMIT = 200_000;
@@ -52,10 +52,21 @@ export function bulkMatcher(patterns: string[]): (p: string, isDir: boolean) => 
     }
     return v;
   };
+  // The files of a folder come one after the other in a walk: the folder's verdict for the last
+  // one is kept (no dirname string, no lookup, for the next ones).
+  let lastDir = '';
+  let lastHidden = false;
   return (p, isDir) => {
     if (isDir) return dirIgnored(p);
-    const d = dirname(p);
-    if (d !== '' && dirIgnored(d) && !couldReinclude(d)) return true;
+    const cut = p.lastIndexOf('/');
+    if (cut > 0) {
+      // dirname(p) is not ''
+      if (cut !== lastDir.length || !p.startsWith(lastDir)) {
+        lastDir = p.slice(0, cut);
+        lastHidden = dirIgnored(lastDir) && !couldReinclude(lastDir);
+      }
+      if (lastHidden) return true;
+    }
     return m(p);
   };
 }
@@ -64,9 +75,9 @@ let lastBulk: { key: string; ignored: (p: string, isDir: boolean) => boolean } |
 
 /** `bulkMatcher(patterns)`, the same one as the previous call's when the patterns are the same:
  * the Dockerfiles of a shared context each test every entry of the context against its ignore
- * file, and the verdicts (a pure function of the patterns and the path) are kept from one to the
- * next instead of recomputed (the largest allocator of a declared-contexts run). One entry only,
- * so what it keeps is at most one context's verdicts. */
+ * file, and the folder verdicts (a pure function of the patterns and the path) are kept from one
+ * to the next instead of recomputed. One entry only, so what it keeps is at most one context's
+ * folder verdicts. */
 export function sharedBulkMatcher(patterns: string[]): (p: string, isDir: boolean) => boolean {
   const key = JSON.stringify(patterns);
   if (lastBulk?.key !== key) lastBulk = { key, ignored: bulkMatcher(patterns) };
