@@ -23,6 +23,7 @@ import {
   type Env,
   imageDir,
   under,
+  contextEntries,
   contextPath,
   inContext,
   base,
@@ -82,7 +83,7 @@ export function sourceCopyFor(env: Env, installs: Install[]): boolean {
     for (const g of inst.globs ?? []) {
       const root = g.primary ? contextPath(env, g.dir) : null;
       if (root === null) continue;
-      for (const e of env.ctx.walk()) {
+      for (const e of contextEntries(env)) {
         const rel = root === '' ? e.path : under(root, e.path);
         if (!e.isDirectory && rel && g.pattern.test(rel) && !env.ignore.ignores(e.path))
           return true;
@@ -325,8 +326,7 @@ export function readProblem(
 export function contextFiles(env: Env, cp: string): string[] {
   if (cp !== '' && !env.ctx.exists(cp)) return [];
   if (cp !== '' && !env.ctx.isDirectory(cp)) return env.ignore.ignores(cp) ? [] : [cp];
-  return env.ctx
-    .walk()
+  return contextEntries(env)
     .filter(
       (e) =>
         !e.isDirectory && (cp === '' || e.path.startsWith(cp + '/')) && !env.ignore.ignores(e.path),
