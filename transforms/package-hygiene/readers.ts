@@ -17,7 +17,7 @@ import {
   wrappedCommand,
 } from '../../src/toolkit/commands.js';
 import { type Ctx, descendants, lineNo, stageChain } from './context.js';
-import { imageFiles } from './image-files.js';
+import { imageFileAt } from './image-files.js';
 
 /** A command as it runs, with where it was found. */
 export interface SeenCommand {
@@ -57,11 +57,8 @@ function plainLogical(text: string) {
  */
 function contextFileFor(c: Ctx, at: Instruction, path: string): string | null {
   // A RUN sees the files copied before it; the container and child builds see the whole stage.
-  const files = (
-    at.keyword === 'RUN'
-      ? imageFiles(c, at.index)
-      : imageFiles(c, c.model.stages[at.stage]!.last, true)
-  ).files;
+  const [upTo, inclusive] =
+    at.keyword === 'RUN' ? [at.index, false] : [c.model.stages[at.stage]!.last, true];
   const candidates: string[] = [];
   if (path.startsWith('/')) candidates.push(path);
   else {
@@ -72,7 +69,7 @@ function contextFileFor(c: Ctx, at: Instruction, path: string): string | null {
         candidates.push(`${bin}/${path}`);
   }
   for (const p of candidates) {
-    const hit = files.get(p);
+    const hit = imageFileAt(c, upTo, inclusive, p);
     if (hit !== undefined) return hit;
   }
   return null;
