@@ -151,8 +151,11 @@ function readDockerfileOnce(abs: string): ReadFile {
   return r;
 }
 
+/** The ignore files read in this generation (null: absent). */
+const readIgnoreFiles = () => generationTable<string, ReadFile | null>('ignore files');
+
 function readIgnoreFileOnce(abs: string, shown: string): ReadFile | null {
-  const read = generationTable<string, ReadFile | null>('ignore files');
+  const read = readIgnoreFiles();
   let r = read.get(abs);
   if (r === undefined) read.set(abs, (r = readIgnoreFile(abs, shown)));
   return r;
@@ -189,6 +192,13 @@ async function optimizeNow(source: string, options: OptimizeOptions): Promise<Op
   const seed = new Map<string, string>([...ignoreFiles].map(([abs, r]) => [abs, r.text]));
   for (const [abs, text] of options.pending ?? []) seed.set(abs, text);
   const { context, disk } = makeContext(options.context, dockerfileAbs, seed);
+  // The ignore files just found absent are not looked for again (the transforms ask for them).
+  if (disk)
+    for (const rel of [
+      disk.dockerfilePath && `${disk.dockerfilePath}.dockerignore`,
+      '.dockerignore',
+    ])
+      if (rel && readIgnoreFiles().get(path.join(disk.root, rel)) === null) disk.knownAbsent(rel);
   const engine = runEngine({
     source,
     path: shownPath,

@@ -151,6 +151,31 @@ describe('the Dockerfile and ignore files the API reads', () => {
     expect(() => applyResult(b, { cwd: dir })).not.toThrow();
   });
 
+  test('the ignore files found absent are not looked for again by the transforms', async () => {
+    const dir = tmpdir('dfo-reads-absent-');
+    const tree: Record<string, string> = {
+      'package.json': '{"name":"x"}\n',
+      '.env': 'TOKEN=abc\n',
+      'debug.log': 'x\n',
+    };
+    for (let i = 0; i < 4; i++) tree[`Dockerfile.${i}`] = DOCKERFILE.replace('20', `2${i}`);
+    writeTree(dir, tree);
+    const checked: string[] = [];
+    diskCounters.checkLog = checked;
+    try {
+      const files = Object.keys(tree).filter((f) => f.startsWith('Dockerfile'));
+      const results = await optimizeFiles(
+        files.map((f) => path.join(dir, f)),
+        { cwd: dir },
+      );
+      // (the dockerignore transform proposes a new one: created for the first, pending after)
+      expect(results[0]!.files.some((f) => f.path === '.dockerignore')).toBe(true);
+    } finally {
+      diskCounters.checkLog = null;
+    }
+    expect(checked.filter((p) => p.endsWith('.dockerignore'))).toEqual([]);
+  });
+
   test('an unreadable ignore file is an error every time it is asked for, never "absent"', async () => {
     const { dir, file } = project();
     fs.writeFileSync(path.join(dir, '.dockerignore'), Buffer.from([0x66, 0x00, 0x6f]));

@@ -132,6 +132,13 @@ export class DiskContext implements BuildContext {
     return out;
   }
 
+  /** The caller found the file at `p` absent in this generation (missing, or a symbolic link
+   * to nothing: the API's reading of the ignore files): readFile answers null without looking. */
+  knownAbsent(p: string): void {
+    const shared = readsOf(this.root);
+    if (!shared.has(p)) shared.set(p, null);
+  }
+
   list(dir: string): string[] {
     const abs = this.abs(dir);
     if (!abs) return [];
