@@ -56,12 +56,19 @@ const MEMO = new WeakMap<Ctx, Map<string, ImageFiles>>();
  * script a COPY put on the PATH?), where the answer is nearly always no.
  */
 export function imageFileAt(c: Ctx, i: number, inclusive: boolean, p: string): string | undefined {
-  const all = MEMO.get(c)?.get(`${i}:${inclusive}`);
+  const key = `${i}:${inclusive}`;
+  const all = MEMO.get(c)?.get(key);
   if (all) return all.files.get(p);
-  const copies: number[] = [];
-  for (const { stage, upTo } of stageChain(c.model, i))
-    for (let j = stage.first + 1; j <= Math.min(stage.last, inclusive ? upTo : upTo - 1); j++)
-      copies.push(j);
+  let lists = COPIES.get(c);
+  if (!lists) COPIES.set(c, (lists = new Map()));
+  let copies = lists.get(key);
+  if (!copies) {
+    copies = [];
+    for (const { stage, upTo } of stageChain(c.model, i))
+      for (let j = stage.first + 1; j <= Math.min(stage.last, inclusive ? upTo : upTo - 1); j++)
+        if (shapeOf(c, j)?.sources.length) copies.push(j);
+    lists.set(key, copies);
+  }
   // The last copy that sets `p` (and is not kept out by .dockerignore) wins, as in imageFiles.
   for (let n = copies.length - 1; n >= 0; n--) {
     const j = copies[n]!;
@@ -71,6 +78,9 @@ export function imageFileAt(c: Ctx, i: number, inclusive: boolean, p: string): s
   }
   return undefined;
 }
+
+/** The instructions before `i` (as imageFileAt keys them) that copy from the context. */
+const COPIES = new WeakMap<Ctx, Map<string, number[]>>();
 
 /** What decides where a COPY/ADD from the context puts its files (once per check and
  * instruction): its destination and its cleaned sources; null when it puts none there. */
