@@ -123,6 +123,26 @@ describe('imageFileAt', () => {
     expect(ctx.walks).toBe(0);
   });
 
+  test('each later step is looked through once per check, not once per RUN and rule', async () => {
+    class ReadCounting extends MemoryContext {
+      reads = 0;
+      override readFile(p: string): string | null {
+        if (p === 'setup.sh') this.reads++;
+        return super.readFile(p);
+      }
+    }
+    const ctx = new ReadCounting({ 'setup.sh': 'echo setup\n' });
+    const installs = ['a', 'b', 'c', 'd', 'e', 'f'].map((p) => `RUN npm install -g ${p}`);
+    const r = await optimize(
+      ['FROM node:20', ...installs, 'COPY setup.sh /usr/local/bin/', 'RUN setup.sh', ''].join('\n'),
+      { only: ['package-hygiene'], context: ctx },
+    );
+    expect(r.fixes.filter((f) => f.ruleId === 'package-hygiene/npm-cache-clean')).toHaveLength(6);
+    // Each npm RUN looks for a later reader of its cache through the same later steps: the
+    // script is read once per check (it was read once per npm RUN: 6).
+    expect(ctx.reads).toBeLessThanOrEqual(2);
+  });
+
   test('a script a copy put on the PATH is still read (and found by its name)', async () => {
     const ctx = new CountingContext(FILES);
     const r = await optimize(

@@ -194,14 +194,14 @@ export function* laterSteps(
     if (skipStage(other.stage)) continue;
     const info = c.runs.get(other.index);
     if (!info) continue;
-    const { seen, opaque } = seenCommands(c, info.instr.shell!, other, null);
+    const { seen, opaque } = stepSeen(c, other, () => info.instr.shell!)!;
     yield { instr: other, label: `the RUN on line ${lineNo(c.model, other)}`, seen, opaque };
   }
   for (const other of tail) {
     if (skipStage(other.stage)) continue;
-    const shell = instructionShell(c, other);
-    if (!shell) continue;
-    const { seen, opaque } = seenCommands(c, shell, other, null);
+    const found = stepSeen(c, other, () => instructionShell(c, other));
+    if (!found) continue;
+    const { seen, opaque } = found;
     const label =
       other.keyword === 'ONBUILD'
         ? `the ONBUILD RUN on line ${lineNo(c.model, other)} (run by every image built FROM this one)`
@@ -209,6 +209,26 @@ export function* laterSteps(
     yield { instr: other, label, seen, opaque };
   }
 }
+
+/** What a later step runs (`seenCommands` of its shell, null without one), once per check: each
+ * RUN that deletes a cache, for each of its rules, looks through the same later steps (and each
+ * look may read and parse the scripts they run). Never modified by the callers. */
+function stepSeen(
+  c: Ctx,
+  step: Instruction,
+  shell: () => ShellScript | null,
+): { seen: SeenCommand[]; opaque: Opaque[] } | null {
+  let memo = STEPS.get(c);
+  if (!memo) STEPS.set(c, (memo = new Map()));
+  let found = memo.get(step.index);
+  if (found === undefined) {
+    const sh = shell();
+    memo.set(step.index, (found = sh ? seenCommands(c, sh, step, null) : null));
+  }
+  return found;
+}
+
+const STEPS = new WeakMap<Ctx, Map<number, { seen: SeenCommand[]; opaque: Opaque[] } | null>>();
 
 /**
  * The first later step (see `laterSteps`) with a command `test` calls a reader of a cache, with
