@@ -1,7 +1,7 @@
 /** The programmatic API: optimize a Dockerfile text or file; never writes (see applyResult). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { clearContextCaches, inSession } from './context/cache.js';
+import { clearContextCaches, generationTable, inSession } from './context/cache.js';
 import { DiskContext, MemoryContext, NoContext, OverlayContext } from './context/context.js';
 import { unifiedDiff, type FileChange } from './engine/diff.js';
 import { runEngine } from './engine/loop.js';
@@ -137,6 +137,30 @@ function isBuildContext(x: unknown): x is BuildContext {
   );
 }
 
+/**
+ * The Dockerfiles and ignore files read in the current generation (context/cache.ts): within a
+ * session the disk is one snapshot, so a file asked for again (a Dockerfile optimized over each
+ * of its contexts and once without one, the `.dockerignore` of a context shared by several
+ * Dockerfiles) is read and hashed once. The snapshot taken is the one the write path checks, so
+ * a file changed since still refuses to be written. Errors are not kept (thrown again).
+ */
+function readDockerfileOnce(abs: string): ReadFile {
+  const read = generationTable<string, ReadFile>('dockerfiles');
+  let r = read.get(abs);
+  if (!r) read.set(abs, (r = readDockerfile(abs)));
+  return r;
+}
+
+/** The ignore files read in this generation (null: absent). */
+const readIgnoreFiles = () => generationTable<string, ReadFile | null>('ignore files');
+
+function readIgnoreFileOnce(abs: string, shown: string): ReadFile | null {
+  const read = readIgnoreFiles();
+  let r = read.get(abs);
+  if (r === undefined) read.set(abs, (r = readIgnoreFile(abs, shown)));
+  return r;
+}
+
 /** Optimize a Dockerfile given as text. Resolves to the output, the diff and the fixes. */
 export async function optimize(
   source: string,
@@ -158,13 +182,23 @@ async function optimizeNow(source: string, options: OptimizeOptions): Promise<Op
   // (a symbolic link is read through), and the write path compares against their snapshots.
   const ignoreFiles =
     typeof options.context === 'string'
-      ? readContextIgnoreFiles(path.resolve(cwd, options.context), dockerfileAbs, (abs) =>
-          showPath(displayPath(abs, cwd)),
+      ? readContextIgnoreFiles(
+          path.resolve(cwd, options.context),
+          dockerfileAbs,
+          (abs) => showPath(displayPath(abs, cwd)),
+          readIgnoreFileOnce,
         )
       : new Map<string, ReadFile>();
   const seed = new Map<string, string>([...ignoreFiles].map(([abs, r]) => [abs, r.text]));
   for (const [abs, text] of options.pending ?? []) seed.set(abs, text);
   const { context, disk } = makeContext(options.context, dockerfileAbs, seed);
+  // The ignore files just found absent are not looked for again (the transforms ask for them).
+  if (disk)
+    for (const rel of [
+      disk.dockerfilePath && `${disk.dockerfilePath}.dockerignore`,
+      '.dockerignore',
+    ])
+      if (rel && readIgnoreFiles().get(path.join(disk.root, rel)) === null) disk.knownAbsent(rel);
   const engine = runEngine({
     source,
     path: shownPath,
@@ -188,7 +222,7 @@ async function optimizeNow(source: string, options: OptimizeOptions): Promise<Op
   for (const [rel, after] of engine.otherFiles) {
     const abs = context.root ? path.join(context.root, ...rel.split('/')) : null;
     const display = abs ? displayPath(abs, cwd) : rel;
-    const read = abs ? (ignoreFiles.get(abs) ?? readIgnoreFile(abs, showPath(display))) : null;
+    const read = abs ? (ignoreFiles.get(abs) ?? readIgnoreFileOnce(abs, showPath(display))) : null;
     const before = abs ? (read?.text ?? null) : context.readFile(rel);
     if (after !== before)
       files.push({
@@ -230,7 +264,7 @@ export async function optimizeFile(
 ): Promise<OptimizeResult> {
   const cwd = options.cwd ?? process.cwd();
   const abs = path.resolve(cwd, file);
-  const { text, snapshot } = readDockerfile(abs);
+  const { text, snapshot } = readDockerfileOnce(abs);
   const context = options.context === undefined ? path.dirname(abs) : options.context;
   const result = await optimize(text, { ...options, path: abs, context, cwd });
   for (const f of result.files) if (f.absolutePath === abs) f.snapshot = snapshot;

@@ -31,6 +31,8 @@ export const diskCounters = {
   dirChecks: 0,
   /** Context walks done (DiskContext.walk; not those served from the session). */
   walks: 0,
+  /** Paths looked up by DiskContext.exists/isDirectory (not those served from the generation). */
+  lstats: 0,
   derived: 0,
   readLog: null as string[] | null,
   /** Files whose cached text was checked (lstat) or read, in order (null: not recorded). */
@@ -138,7 +140,13 @@ export function readTextCached(abs: string): string | null {
   diskCounters.checkLog?.push(abs);
   let st: fs.Stats;
   try {
-    st = fs.lstatSync(abs);
+    // (most paths asked about are missing: no exception for that, it costs several lstats)
+    const found = fs.lstatSync(abs, { throwIfNoEntry: false });
+    if (!found) {
+      forget(abs);
+      return null;
+    }
+    st = found;
   } catch {
     forget(abs);
     return null;
@@ -282,6 +290,17 @@ export function readsOf(root: string): Map<string, string | null> {
   return r.texts;
 }
 
+const tables = new Map<string, { generation: number; table: Map<unknown, unknown> }>();
+
+/** The table named `name` of the current generation (a new, empty one in each generation): for
+ * what is read from disk and holds for a generation as the texts above do (DiskContext path
+ * kinds, the Dockerfiles and ignore files the API reads). */
+export function generationTable<K, V>(name: string): Map<K, V> {
+  let t = tables.get(name);
+  if (!t || t.generation !== generation) tables.set(name, (t = { generation, table: new Map() }));
+  return t.table as Map<K, V>;
+}
+
 const walks = new Map<string, unknown>();
 let walksGeneration = -1;
 /** Walks kept at once (a session over a monorepo meets many contexts; the Dockerfiles of one
@@ -346,6 +365,7 @@ export function clearContextCaches(): void {
   filesText = 0;
   dirs.clear();
   rootReads.clear();
+  tables.clear();
   walks.clear();
   derived.clear();
   derivedText.clear();

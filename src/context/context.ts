@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import type { BuildContext, ContextEntry, GitStatus, WalkOptions } from '../model/types.js';
 import {
   diskCounters,
+  generationTable,
   listDirCached,
   readsOf,
   readTextCached,
@@ -29,6 +30,18 @@ export function cleanRelative(p: string): string | null {
     } else parts.push(seg);
   }
   return parts.join('/');
+}
+
+/** What is at a path: nothing, a folder, or anything else (a file, a symbolic link, ...). */
+type PathKind = 'missing' | 'dir' | 'other';
+
+/** The path kinds looked up through any DiskContext of `root` in the current generation, by the
+ * path the caller asked for (a new generation looks again, as for the texts read). */
+function kindsOf(root: string): Map<string, PathKind> {
+  const roots = generationTable<string, Map<string, PathKind>>('path kinds');
+  let kinds = roots.get(root);
+  if (!kinds) roots.set(root, (kinds = new Map()));
+  return kinds;
 }
 
 /** A file of a DiskContext walk: its size is looked up when read (no closure per file: the
@@ -74,22 +87,35 @@ export class DiskContext implements BuildContext {
     return rel === '' ? this.root : path.join(this.root, ...rel.split('/'));
   }
 
-  private lstat(p: string): fs.Stats | null {
+  /** What is at `p` (lstat), looked up once per generation for every DiskContext of the root
+   * (transforms ask again on every pass of the engine and for every Dockerfile of a context). */
+  private kind(p: string): PathKind {
+    const kinds = kindsOf(this.root);
+    let k = kinds.get(p);
+    if (k === undefined) kinds.set(p, (k = this.lstatKind(p)));
+    return k;
+  }
+
+  private lstatKind(p: string): PathKind {
     const abs = this.abs(p);
-    if (!abs) return null;
+    if (!abs) return 'missing';
+    diskCounters.lstats++;
     try {
-      return fs.lstatSync(abs);
+      // (no exception for a missing path: most paths asked about are missing, and an exception
+      // costs several times the lstat)
+      const st = fs.lstatSync(abs, { throwIfNoEntry: false });
+      return !st ? 'missing' : st.isDirectory() ? 'dir' : 'other';
     } catch {
-      return null;
+      return 'missing';
     }
   }
 
   exists(p: string): boolean {
-    return this.lstat(p) !== null;
+    return this.kind(p) !== 'missing';
   }
 
   isDirectory(p: string): boolean {
-    return this.lstat(p)?.isDirectory() ?? false;
+    return this.kind(p) === 'dir';
   }
 
   readFile(p: string): string | null {
@@ -104,6 +130,13 @@ export class DiskContext implements BuildContext {
     this.cache.set(rel, out);
     shared.set(p, out);
     return out;
+  }
+
+  /** The caller found the file at `p` absent in this generation (missing, or a symbolic link
+   * to nothing: the API's reading of the ignore files): readFile answers null without looking. */
+  knownAbsent(p: string): void {
+    const shared = readsOf(this.root);
+    if (!shared.has(p)) shared.set(p, null);
   }
 
   list(dir: string): string[] {

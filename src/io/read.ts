@@ -132,15 +132,16 @@ export function readDockerfile(file: string): ReadFile {
  * the file. An existing file is never taken as absent.
  */
 export function readIgnoreFile(file: string, shown: string): ReadFile | null {
+  // (no exception for a missing file, the usual case: an exception costs several lstats)
   try {
-    fs.lstatSync(file);
+    if (!fs.lstatSync(file, { throwIfNoEntry: false })) return null;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return null;
     throw new InputError(`${shown}: ${describeFsError(err)}`);
   }
   try {
-    fs.statSync(file);
+    if (!fs.statSync(file, { throwIfNoEntry: false })) return null;
   } catch (err) {
     // A symbolic link to nothing: Docker reads no ignore file there either.
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
@@ -157,12 +158,13 @@ export function readIgnoreFile(file: string, shown: string): ReadFile | null {
 /**
  * The ignore files Docker may read for a Dockerfile in a context directory
  * (`<Dockerfile>.dockerignore` beside it, then `.dockerignore` at the root), read and checked.
- * Keys are absolute paths.
+ * Keys are absolute paths; `read` reads one (default `readIgnoreFile`).
  */
 export function readContextIgnoreFiles(
   contextRoot: string,
   dockerfileAbs: string | null,
   show: (abs: string) => string,
+  read: (abs: string, shown: string) => ReadFile | null = readIgnoreFile,
 ): Map<string, ReadFile> {
   const out = new Map<string, ReadFile>();
   const candidates: string[] = [];
@@ -173,7 +175,7 @@ export function readContextIgnoreFiles(
   }
   candidates.push(path.join(contextRoot, '.dockerignore'));
   for (const abs of candidates) {
-    const r = readIgnoreFile(abs, show(abs));
+    const r = read(abs, show(abs));
     if (r) out.set(abs, r);
   }
   return out;

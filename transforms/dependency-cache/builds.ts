@@ -6,8 +6,7 @@
  * docs/rules/dependency-cache.md.
  */
 import type { DockerfileModel, Finding, Instruction } from '../../src/model/types.js';
-import { sentEntries } from '../../src/toolkit/copy.js';
-import { ID, type Env, type Kind, contextPath, inContext } from './env.js';
+import { ID, type Env, type Kind, contextEntries, contextPath, inContext } from './env.js';
 import { analyseCommand } from './installs/index.js';
 import { buildsSource, type Build } from './installs/go.js';
 import type { FullCopy } from './copy.js';
@@ -67,7 +66,7 @@ export function buildSkip(
     let project = env.ctx.list(dir).find((f) => b.manifest.test(f) && inContext(env, inDir(f)));
     // .NET projects usually sit in sub-folders (`dotnet publish src/Api/Api.csproj`).
     if (!project && tool === 'dotnet')
-      project = sentEntries(env.ctx)
+      project = contextEntries(env)
         .map((e) => e.path)
         .find(
           (p) =>

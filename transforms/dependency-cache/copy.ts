@@ -24,6 +24,7 @@ import {
   type Env,
   imageDir,
   under,
+  contextEntries,
   contextPath,
   inContext,
   base,
@@ -83,7 +84,7 @@ export function sourceCopyFor(env: Env, installs: Install[]): boolean {
     for (const g of inst.globs ?? []) {
       const root = g.primary ? contextPath(env, g.dir) : null;
       if (root === null) continue;
-      for (const e of sentEntries(env.ctx)) {
+      for (const e of contextEntries(env)) {
         const rel = root === '' ? e.path : under(root, e.path);
         if (!e.isDirectory && rel && g.pattern.test(rel) && !env.ignore.ignores(e.path))
           return true;
@@ -326,7 +327,7 @@ export function readProblem(
 export function contextFiles(env: Env, cp: string): string[] {
   if (cp !== '' && !env.ctx.exists(cp)) return [];
   if (cp !== '' && !env.ctx.isDirectory(cp)) return env.ignore.ignores(cp) ? [] : [cp];
-  return sentEntries(env.ctx)
+  return contextEntries(env)
     .filter(
       (e) =>
         !e.isDirectory && (cp === '' || e.path.startsWith(cp + '/')) && !env.ignore.ignores(e.path),

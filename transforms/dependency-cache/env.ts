@@ -7,8 +7,10 @@
  */
 import type { IgnoreFile } from '../../src/context/ignore.js';
 import { commandBase } from '../../src/model/shell.js';
+import { sentEntries } from '../../src/toolkit/copy.js';
 import type {
   BuildContext,
+  ContextEntry,
   DockerfileModel,
   Instruction,
   SimpleCommand,
@@ -106,6 +108,22 @@ export function envFor(
   const { srcDir, destDir } = copy;
   return { model, ctx, ignore, cwd, srcDir, destDir, vars: runVars(model, run) };
 }
+
+/**
+ * The entries of the build context the builder is sent (`sentEntries`), walked once per check: the analysers (NuGet
+ * configs), the builds (.NET projects) and the source-copy test look through them again for
+ * every command and copy, and the context does not change during a check. Keyed by the check's
+ * context view and its IgnoreFile (each check loads its own: index.ts).
+ */
+export function contextEntries(env: Env): readonly ContextEntry[] {
+  let byCheck = ENTRIES.get(env.ctx);
+  if (!byCheck) ENTRIES.set(env.ctx, (byCheck = new WeakMap()));
+  let entries = byCheck.get(env.ignore);
+  if (!entries) byCheck.set(env.ignore, (entries = sentEntries(env.ctx)));
+  return entries;
+}
+
+const ENTRIES = new WeakMap<BuildContext, WeakMap<IgnoreFile, readonly ContextEntry[]>>();
 
 export function imageDir(p: string): string {
   const i = p.lastIndexOf('/');

@@ -49,6 +49,7 @@ const rules: readonly RuleMeta[] = [
 
 function check(model: DockerfileModel, cctx: CheckContext): Finding[] {
   const ctx = cctx.buildContext;
+  // (loaded anew by each check: the per-check memos, such as env.ts contextEntries, key on it)
   const ignore = loadIgnore(ctx);
   const out: Finding[] = [];
   for (const stage of model.stages) {

@@ -48,12 +48,111 @@ export function imageFiles(c: Ctx, i: number, inclusive = false): ImageFiles {
 
 const MEMO = new WeakMap<Ctx, Map<string, ImageFiles>>();
 
+/**
+ * The context file that the COPY/ADD instructions before instruction `i` (with `inclusive`, `i`
+ * too) put at image path `p`, or undefined: `imageFiles(c, i, inclusive).files.get(p)`, but only
+ * the copies that can put something at `p` are worked out (each takes a walk of the context and
+ * a .dockerignore verdict per file it takes). Asked for every command a later step runs (is it a
+ * script a COPY put on the PATH?), where the answer is nearly always no.
+ */
+export function imageFileAt(c: Ctx, i: number, inclusive: boolean, p: string): string | undefined {
+  const key = `${i}:${inclusive}`;
+  const all = MEMO.get(c)?.get(key);
+  if (all) return all.files.get(p);
+  let lists = COPIES.get(c);
+  if (!lists) COPIES.set(c, (lists = new Map()));
+  let copies = lists.get(key);
+  if (!copies) {
+    copies = [];
+    for (const { stage, upTo } of stageChain(c.model, i))
+      for (let j = stage.first + 1; j <= Math.min(stage.last, inclusive ? upTo : upTo - 1); j++)
+        if (shapeOf(c, j)?.sources.length) copies.push(j);
+    lists.set(key, copies);
+  }
+  // The last copy that sets `p` (and is not kept out by .dockerignore) wins, as in imageFiles.
+  for (let n = copies.length - 1; n >= 0; n--) {
+    const j = copies[n]!;
+    if (!mayPut(c, j, p)) continue;
+    const hit = contributionOf(c, j)?.files().get(p);
+    if (hit !== undefined) return hit;
+  }
+  return undefined;
+}
+
+/** The instructions before `i` (as imageFileAt keys them) that copy from the context. */
+const COPIES = new WeakMap<Ctx, Map<string, number[]>>();
+
+/** What decides where a COPY/ADD from the context puts its files (once per check and
+ * instruction): its destination and its cleaned sources; null when it puts none there. */
+interface CopyShape {
+  dest: string;
+  intoDir: boolean;
+  sources: { clean: string; glob: boolean }[];
+}
+
+const SHAPES = new WeakMap<Ctx, Map<number, CopyShape | null>>();
+
+function shapeOf(c: Ctx, j: number): CopyShape | null {
+  let memo = SHAPES.get(c);
+  if (!memo) SHAPES.set(c, (memo = new Map()));
+  if (memo.has(j)) return memo.get(j)!;
+  const out = computeShape(c, j);
+  memo.set(j, out);
+  return out;
+}
+
+function computeShape(c: Ctx, j: number): CopyShape | null {
+  const { model } = c;
+  if (!c.check.buildContext.available) return null;
+  const spec = copySpec(model, model.instructions[j]!);
+  if (!spec || spec.from !== null || spec.heredoc) return null;
+  const target = copyDestination(model, spec);
+  if (!target) return null;
+  const sources: CopyShape['sources'] = [];
+  for (const w of spec.sources) {
+    const v = sourceValue(model, spec, w);
+    if (v === null || /^[a-z][a-z0-9+.-]*:\/\//i.test(v)) continue;
+    const clean = cleanRelative(v);
+    if (clean !== null) sources.push({ clean, glob: hasGlob(clean) });
+  }
+  return { dest: target.dest, intoDir: target.intoDir, sources };
+}
+
+/**
+ * False when COPY/ADD `j` cannot put a context file at image path `p` (see computeContribution):
+ * its targets are its destination or paths below it, a context file `f` taken by a literal
+ * source `s` lands at `dest/<f below s>` (a file source also at `dest/<name>`, and at `dest`
+ * itself when not copied into a folder), and a file the copy takes is in the context. Glob
+ * sources are only ruled out by the destination. True means "maybe": the caller works it out.
+ */
+function mayPut(c: Ctx, j: number, p: string): boolean {
+  const shape = shapeOf(c, j);
+  if (!shape || !shape.sources.length) return false;
+  const { dest, intoDir } = shape;
+  const prefix = dest === '/' ? '/' : `${dest}/`;
+  const rel = p.startsWith(prefix) && p.length > prefix.length ? p.slice(prefix.length) : null;
+  if (rel === null && p !== dest) return false;
+  const ctx = c.check.buildContext;
+  for (const { clean, glob } of shape.sources) {
+    if (glob) return true;
+    if (clean === '') {
+      if (rel !== null && ctx.exists(rel)) return true;
+      continue;
+    }
+    if (((p === dest && !intoDir) || rel === baseOf(clean)) && ctx.exists(clean)) return true;
+    if (rel !== null && ctx.exists(`${clean}/${rel}`)) return true;
+  }
+  return false;
+}
+
 /** What one COPY/ADD from the context contributes (computed once per check and instruction). */
 interface CopyContribution {
   fromCopy: boolean;
   sources: string[];
   /** [image path, context path, kept out by .dockerignore], in the order they are set. */
   entries: [string, string, boolean][];
+  /** Image path -> context path of the entries not kept out (the last one of a path wins). */
+  files(): Map<string, string>;
 }
 
 const CONTRIBUTIONS = new WeakMap<Ctx, Map<number, CopyContribution | null>>();
@@ -72,7 +171,19 @@ function computeContribution(c: Ctx, j: number): CopyContribution | null {
   const ctx = c.check.buildContext;
   const spec = copySpec(model, model.instructions[j]!);
   if (!spec) return null;
-  const out: CopyContribution = { fromCopy: spec.from != null, sources: [], entries: [] };
+  let files: Map<string, string> | null = null;
+  const out: CopyContribution = {
+    fromCopy: spec.from != null,
+    sources: [],
+    entries: [],
+    files: () => {
+      if (!files) {
+        files = new Map();
+        for (const [t, f, ignored] of out.entries) if (!ignored) files.set(t, f);
+      }
+      return files;
+    },
+  };
   if (spec.from !== null || spec.heredoc) return out;
   const target = copyDestination(model, spec);
   if (!target) return out;

@@ -17,7 +17,7 @@ import {
   wrappedCommand,
 } from '../../src/toolkit/commands.js';
 import { type Ctx, descendants, lineNo, stageChain } from './context.js';
-import { imageFiles } from './image-files.js';
+import { imageFileAt } from './image-files.js';
 
 /** A command as it runs, with where it was found. */
 export interface SeenCommand {
@@ -57,11 +57,8 @@ function plainLogical(text: string) {
  */
 function contextFileFor(c: Ctx, at: Instruction, path: string): string | null {
   // A RUN sees the files copied before it; the container and child builds see the whole stage.
-  const files = (
-    at.keyword === 'RUN'
-      ? imageFiles(c, at.index)
-      : imageFiles(c, c.model.stages[at.stage]!.last, true)
-  ).files;
+  const [upTo, inclusive] =
+    at.keyword === 'RUN' ? [at.index, false] : [c.model.stages[at.stage]!.last, true];
   const candidates: string[] = [];
   if (path.startsWith('/')) candidates.push(path);
   else {
@@ -72,7 +69,7 @@ function contextFileFor(c: Ctx, at: Instruction, path: string): string | null {
         candidates.push(`${bin}/${path}`);
   }
   for (const p of candidates) {
-    const hit = files.get(p);
+    const hit = imageFileAt(c, upTo, inclusive, p);
     if (hit !== undefined) return hit;
   }
   return null;
@@ -197,14 +194,14 @@ export function* laterSteps(
     if (skipStage(other.stage)) continue;
     const info = c.runs.get(other.index);
     if (!info) continue;
-    const { seen, opaque } = seenCommands(c, info.instr.shell!, other, null);
+    const { seen, opaque } = stepSeen(c, other, () => info.instr.shell!)!;
     yield { instr: other, label: `the RUN on line ${lineNo(c.model, other)}`, seen, opaque };
   }
   for (const other of tail) {
     if (skipStage(other.stage)) continue;
-    const shell = instructionShell(c, other);
-    if (!shell) continue;
-    const { seen, opaque } = seenCommands(c, shell, other, null);
+    const found = stepSeen(c, other, () => instructionShell(c, other));
+    if (!found) continue;
+    const { seen, opaque } = found;
     const label =
       other.keyword === 'ONBUILD'
         ? `the ONBUILD RUN on line ${lineNo(c.model, other)} (run by every image built FROM this one)`
@@ -212,6 +209,26 @@ export function* laterSteps(
     yield { instr: other, label, seen, opaque };
   }
 }
+
+/** What a later step runs (`seenCommands` of its shell, null without one), once per check: each
+ * RUN that deletes a cache, for each of its rules, looks through the same later steps (and each
+ * look may read and parse the scripts they run). Never modified by the callers. */
+function stepSeen(
+  c: Ctx,
+  step: Instruction,
+  shell: () => ShellScript | null,
+): { seen: SeenCommand[]; opaque: Opaque[] } | null {
+  let memo = STEPS.get(c);
+  if (!memo) STEPS.set(c, (memo = new Map()));
+  let found = memo.get(step.index);
+  if (found === undefined) {
+    const sh = shell();
+    memo.set(step.index, (found = sh ? seenCommands(c, sh, step, null) : null));
+  }
+  return found;
+}
+
+const STEPS = new WeakMap<Ctx, Map<number, { seen: SeenCommand[]; opaque: Opaque[] } | null>>();
 
 /**
  * The first later step (see `laterSteps`) with a command `test` calls a reader of a cache, with

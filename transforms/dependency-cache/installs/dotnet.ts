@@ -7,8 +7,17 @@
  * Rules and decisions: docs/rules/dependency-cache.md.
  */
 import { joinImage } from '../../../src/model/image-path.js';
-import type { SimpleCommand } from '../../../src/model/types.js';
-import { type Install, type Env, type Read, subcommand, contextPath, imageDir } from '../env.js';
+import type { IgnoreFile } from '../../../src/context/ignore.js';
+import type { BuildContext, SimpleCommand } from '../../../src/model/types.js';
+import {
+  type Install,
+  type Env,
+  type Read,
+  subcommand,
+  contextEntries,
+  contextPath,
+  imageDir,
+} from '../env.js';
 import { envReads, readOpts, optionReads, localPath } from '../reads.js';
 
 export function dotnet(env: Env, cmd: SimpleCommand): Install | null {
@@ -51,8 +60,26 @@ export function dotnet(env: Env, cmd: SimpleCommand): Install | null {
 function nugetSources(env: Env): Read[] {
   const root = contextPath(env, env.destDir);
   if (root === null) return [];
+  // The analyser runs for every `dotnet restore` each time the check looks for an install (the
+  // plan, earlier installs, builds): the walk is done once per check and copy.
+  let byCheck = NUGET_SOURCES.get(env.ctx);
+  if (!byCheck) NUGET_SOURCES.set(env.ctx, (byCheck = new WeakMap()));
+  let memo = byCheck.get(env.ignore);
+  if (!memo) byCheck.set(env.ignore, (memo = new Map()));
+  const key = `${root}\0${env.destDir}`;
+  let out = memo.get(key);
+  if (!out) memo.set(key, (out = computeNugetSources(env, root)));
+  return out;
+}
+
+/** nugetSources by context view and ignore file (each check loads its own IgnoreFile, and the
+ * context does not change during a check), then by copy (context folder, image folder). The
+ * Reads are never modified. */
+const NUGET_SOURCES = new WeakMap<BuildContext, WeakMap<IgnoreFile, Map<string, Read[]>>>();
+
+function computeNugetSources(env: Env, root: string): Read[] {
   const out: Read[] = [];
-  for (const e of env.ctx.walk()) {
+  for (const e of contextEntries(env)) {
     if (e.isDirectory || !/(^|\/)nuget\.config$/i.test(e.path)) continue;
     if ((root !== '' && !e.path.startsWith(root + '/')) || env.ignore.ignores(e.path)) continue;
     const rel = root === '' ? e.path : e.path.slice(root.length + 1);

@@ -1,0 +1,156 @@
+/**
+ * package-hygiene: the file a COPY put at an image path (`imageFileAt`, asked for every command a
+ * later step runs) is the answer of the full table (`imageFiles`), and is found without walking
+ * the context when no copy can put a context file there.
+ */
+import { beforeAll, describe, expect, test } from '@jest/globals';
+import { MemoryContext } from '../../src/context/context.js';
+import { optimize } from '../../src/api.js';
+import { parseDockerfile } from '../../src/model/dockerfile.js';
+import { initShellParser } from '../../src/model/shell.js';
+import type { BuildContext, ContextEntry, WalkOptions } from '../../src/model/types.js';
+import { imageFileAt, imageFiles } from '../../transforms/package-hygiene/image-files.js';
+import { finalStages, type Ctx } from '../../transforms/package-hygiene/context.js';
+
+beforeAll(initShellParser);
+
+/** A MemoryContext that counts its walks. */
+class CountingContext extends MemoryContext {
+  walks = 0;
+  override walk(options?: WalkOptions): ContextEntry[] {
+    this.walks++;
+    return super.walk(options);
+  }
+}
+
+const FILES: Record<string, string> = {
+  'install.sh': 'apt-get install -y curl\n',
+  'setup.sh': 'echo setup\n',
+  'scripts/a.sh': 'echo a\n',
+  'scripts/b.sh': 'echo b\n',
+  'scripts/sub/c.sh': 'echo c\n',
+  'tools/run': 'echo run\n',
+  'tools/secret.sh': 'echo secret\n',
+  'app/main.py': 'print(1)\n',
+  'app/install.sh': 'echo app\n',
+  'bin/tool': 'echo tool\n',
+  '.dockerignore': 'tools/secret.sh\n**/*.md\n',
+  'README.md': '# x\n',
+};
+
+const DOCKERFILES = [
+  // whole context, into the working directory, then again into /usr/local/bin
+  'FROM debian\nWORKDIR /app\nCOPY . .\nRUN ./install.sh\nCOPY . /usr/local/bin\nRUN setup.sh\nCMD ["python", "main.py"]\n',
+  // file sources: onto a name, into a folder, several into a folder
+  'FROM debian\nCOPY install.sh /usr/local/bin/install-tools\nCOPY setup.sh /usr/bin/\nCOPY scripts/a.sh scripts/b.sh /opt/\nRUN install-tools && setup.sh\n',
+  // folder sources (with and without a trailing slash), an ignored file, a later copy over an earlier
+  'FROM debian\nCOPY scripts /usr/local/bin\nCOPY tools/ /usr/local/bin/\nCOPY app/ /usr/local/bin/\nRUN a.sh && run && secret.sh && install.sh\n',
+  // globs, --exclude, a variable, a remote source, COPY --from, a heredoc
+  'FROM debian AS base\nARG D=/srv\nCOPY scripts/*.sh $D/\nCOPY --exclude=*.sh app/ /usr/local/bin/\nADD https://example.com/x.sh /usr/local/bin/x.sh\nCOPY --from=base /bin/tool /usr/bin/tool\nCOPY <<EOF /usr/local/bin/h.sh\necho h\nEOF\nFROM base\nWORKDIR /srv\nCOPY sc?ipts/sub /usr/local/sbin/\nRUN a.sh && c.sh\nENTRYPOINT ["tool"]\n',
+  // the context root copied to /, no WORKDIR (the base image's), a file copied onto a folder path
+  'FROM debian\nCOPY . /\nCOPY bin/tool .\nCOPY bin/tool /usr/bin\nRUN tool && install.sh\n',
+  // a missing source, an escaping one, a file copied twice to one path (the last wins)
+  'FROM debian\nCOPY nope.sh /usr/local/bin/\nCOPY ../x.sh /usr/local/bin/\nCOPY setup.sh /usr/local/bin/go\nCOPY install.sh /usr/local/bin/go\nRUN go\n',
+];
+
+function ctxFor(text: string, buildContext: BuildContext): Ctx {
+  const model = parseDockerfile(text);
+  return {
+    model,
+    check: { buildContext, options: {}, path: 'Dockerfile' },
+    runs: new Map(),
+    finals: finalStages(model),
+    out: [],
+  };
+}
+
+describe('imageFileAt', () => {
+  test.each(DOCKERFILES.map((d, i) => [i, d] as const))(
+    'is imageFiles(...).files.get (Dockerfile %i)',
+    (_i, text) => {
+      const full = ctxFor(text, new MemoryContext(FILES));
+      let checked = 0;
+      for (const instr of full.model.instructions)
+        for (const inclusive of [false, true]) {
+          const table = imageFiles(full, instr.index, inclusive);
+          const paths = new Set([...table.files.keys(), ...table.ignored.keys()]);
+          for (const p of [...paths])
+            for (const extra of ['', '/x', '/..', '/.']) paths.add(p + extra);
+          for (const name of ['install.sh', 'setup.sh', 'a.sh', 'run', 'tool', 'go', 'nope.sh']) {
+            paths.add(`/usr/local/bin/${name}`);
+            paths.add(`/app/${name}`);
+            paths.add(`/${name}`);
+          }
+          for (const p of ['/', '/app', '/usr/local/bin', '/usr/local/bin/', '/usr/bin//tool'])
+            paths.add(p);
+          // A fresh check each time: the answer does not come from the full table's memo.
+          const lazy = ctxFor(text, new MemoryContext(FILES));
+          for (const p of paths) {
+            expect([
+              instr.index,
+              inclusive,
+              p,
+              imageFileAt(lazy, instr.index, inclusive, p),
+            ]).toEqual([instr.index, inclusive, p, table.files.get(p)]);
+            checked++;
+          }
+        }
+      expect(checked).toBeGreaterThan(50);
+    },
+  );
+
+  test('no walk when no copy can put a context file at the path', () => {
+    const ctx = new CountingContext(FILES);
+    const c = ctxFor(DOCKERFILES[0]!, ctx);
+    const cmd = c.model.instructions.length - 1;
+    expect(imageFileAt(c, cmd, true, '/usr/local/bin/python')).toBeUndefined();
+    expect(imageFileAt(c, cmd, true, '/app/python')).toBeUndefined();
+    expect(imageFileAt(c, cmd, true, '/usr/bin/python')).toBeUndefined();
+    expect(ctx.walks).toBe(0);
+    expect(imageFileAt(c, cmd, true, '/app/install.sh')).toBe('install.sh');
+    expect(imageFileAt(c, cmd, true, '/usr/local/bin/setup.sh')).toBe('setup.sh');
+    // Each copy is worked out once per check, however many paths are asked.
+    expect(ctx.walks).toBeLessThanOrEqual(2);
+  });
+
+  test('a check of a Dockerfile whose commands are no context files walks nothing', async () => {
+    const ctx = new CountingContext(FILES);
+    const r = await optimize(
+      'FROM debian\nWORKDIR /app\nCOPY . .\nRUN apt-get update && apt-get install -y curl\nRUN pip install -r requirements.txt\nCMD ["python", "main.py"]\n',
+      { only: ['package-hygiene'], context: ctx },
+    );
+    expect(r.fixes.some((f) => f.ruleId === 'package-hygiene/apt-list-cleanup')).toBe(true);
+    expect(ctx.walks).toBe(0);
+  });
+
+  test('each later step is looked through once per check, not once per RUN and rule', async () => {
+    class ReadCounting extends MemoryContext {
+      reads = 0;
+      override readFile(p: string): string | null {
+        if (p === 'setup.sh') this.reads++;
+        return super.readFile(p);
+      }
+    }
+    const ctx = new ReadCounting({ 'setup.sh': 'echo setup\n' });
+    const installs = ['a', 'b', 'c', 'd', 'e', 'f'].map((p) => `RUN npm install -g ${p}`);
+    const r = await optimize(
+      ['FROM node:20', ...installs, 'COPY setup.sh /usr/local/bin/', 'RUN setup.sh', ''].join('\n'),
+      { only: ['package-hygiene'], context: ctx },
+    );
+    expect(r.fixes.filter((f) => f.ruleId === 'package-hygiene/npm-cache-clean')).toHaveLength(6);
+    // Each npm RUN looks for a later reader of its cache through the same later steps: the
+    // script is read once per check (it was read once per npm RUN: 6).
+    expect(ctx.reads).toBeLessThanOrEqual(2);
+  });
+
+  test('a script a copy put on the PATH is still read (and found by its name)', async () => {
+    const ctx = new CountingContext(FILES);
+    const r = await optimize(
+      'FROM debian\nRUN apt-get update && apt-get install -y --no-install-recommends curl\nCOPY . /usr/local/bin/\nRUN install.sh\n',
+      { only: ['package-hygiene'], context: ctx },
+    );
+    expect(r.skipped.find((s) => s.ruleId === 'package-hygiene/apt-list-cleanup')?.reason).toMatch(
+      /in install\.sh/,
+    );
+  });
+});
