@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeEach, expect, test } from '@jest/globals';
-import { clearCaches, optimizeFile, optimizeFiles } from '../src/api.js';
+import { clearCaches, optimizeFile, optimizeFiles, withOptimizeSession } from '../src/api.js';
 import { optimizeDeclaredFiles } from '../src/builds.js';
 import { DiskContext } from '../src/context/context.js';
 import { parseCounters, keepParsedModels, parseDockerfile } from '../src/model/dockerfile.js';
@@ -169,16 +169,18 @@ test('optimizeFiles: the dockerignore analysis walks a shared context once per i
   expect(diskCounters.walks - w0).toBeLessThanOrEqual(2);
 });
 
-test('optimizeFiles: the full context walk (COPY . . sources, what the image holds) is done once per session, not once per Dockerfile', async () => {
-  const { files } = sharedContext();
+test('the full context walk is done once per session for every view of a folder, not once per Dockerfile', async () => {
+  const { dir } = sharedContext();
   const w0 = diskCounters.walks;
-  // package-hygiene reads what `COPY . .` puts in the image (npm ci and the lockfile),
-  // dependency-cache what it copies: both walk the whole context.
-  const results = await optimizeFiles(files, { only: ['package-hygiene', 'dependency-cache'] });
-  expect(results).toHaveLength(N);
-  const walks = diskCounters.walks - w0;
-  expect(walks).toBeGreaterThan(0);
-  expect(walks).toBeLessThanOrEqual(1);
+  await withOptimizeSession(async () => {
+    const first = new DiskContext(dir, path.join(dir, 'Dockerfile.0')).walk();
+    for (let i = 1; i < N; i++)
+      expect(new DiskContext(dir, path.join(dir, `Dockerfile.${i}`)).walk()).toBe(first);
+  });
+  expect(diskCounters.walks - w0).toBe(1);
+  // A new session walks again (the folder may have changed).
+  await withOptimizeSession(async () => void new DiskContext(dir).walk());
+  expect(diskCounters.walks - w0).toBe(2);
 });
 
 test('optimizeFiles: the multistage search for .NET projects walks a shared context once per session', async () => {
