@@ -64,10 +64,11 @@ class Reader {
     return (k) => this.env[k] ?? dotenv.get(k);
   }
 
-  load(file: string, lookup?: Lookup): ComposeFile | null {
+  load(file: string, lookup?: Lookup, text?: string | null): ComposeFile | null {
     if (this.files.has(file)) return this.files.get(file)!;
     this.files.set(file, null);
-    const y = loadYaml(file, this.warnings);
+    const y =
+      text === undefined ? loadYaml(file, this.warnings) : loadYaml(file, this.warnings, text);
     if (!y) return null;
     const doc = y.docs[0];
     const value = doc?.value ?? {};
@@ -197,6 +198,17 @@ function merge(base: RawBuild, over: RawBuild): RawBuild {
 }
 
 /**
+ * False when a compose file can declare no build: a build, a skipped declaration or a base for
+ * an override's build needs a `build` or `extends` key in a service, or an `include`, and YAML
+ * spells a key's characters only literally (plain, single-quoted or block scalars; anchors and
+ * merge keys repeat text of the same file) or through a double-quoted escape (`\x62uild`, or a
+ * line broken with `\`): without any of these words and without a backslash, none is there.
+ */
+export function mayDeclareBuilds(text: string): boolean {
+  return /build|extends|include|\\/.test(text);
+}
+
+/**
  * The builds declared by the compose files of one folder: the main file, and every other
  * compose file of the folder merged over it (overrides and variants), plus what they include.
  */
@@ -302,13 +314,20 @@ export function parseComposeFolder(
     }
   };
 
-  const mainFile = main ? reader.load(main, lookup) : null;
+  // A file of the folder that cannot declare a build is not parsed (see mayDeclareBuilds): it
+  // would add no build and no skipped declaration (as the main file, it adds none under an
+  // override's services either); only its own warnings (not valid YAML, not a map) are not given.
+  const loadMember = (f: string) => {
+    const text = readText(f);
+    return text === null || mayDeclareBuilds(text) ? reader.load(f, lookup, text) : null;
+  };
+  const mainFile = main ? loadMember(main) : null;
   if (main) done.add(main);
   if (mainFile) project(mainFile, null);
   for (const f of files) {
     if (f === main || done.has(f)) continue;
     done.add(f);
-    const cf = reader.load(f, lookup);
+    const cf = loadMember(f);
     if (cf) project(cf, mainFile);
   }
   return { builds, warnings: reader.warnings, skipped: reader.skipped };
