@@ -3,7 +3,7 @@
  * once, checked (size limit, no NUL, strict UTF-8, BOM kept) and snapshotted (size, mtime, hash)
  * so that the write path can refuse to overwrite a file that changed since it was read.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
@@ -21,7 +21,8 @@ export interface FileSnapshot {
 }
 
 export function hashBytes(buf: Uint8Array): string {
-  return createHash('sha256').update(buf).digest('hex');
+  // (the one-shot form: no Hash object per file)
+  return hash('sha256', buf, 'hex');
 }
 
 export function snapshotOf(buf: Uint8Array, st: fs.Stats): FileSnapshot {
