@@ -216,3 +216,17 @@ test('the one change for workflows: one that names docker but cannot declare a b
     expect.stringMatching(/^\.github\/workflows\/w\.yml:\d+ not valid YAML/),
   ]);
 });
+
+test('parsing YAML leaves process.env as it was (yaml.ts withQuickEnv), also after a YAML error', async () => {
+  const env = process.env;
+  const dir = repo({
+    'compose.yaml': 'services:\n  web:\n    build: .\n',
+    'b/compose.yaml': 'services:\n  web:\n    build: .\n    ports: ["80:80"\n',
+    Dockerfile: 'FROM scratch\n',
+  });
+  const r = await lines(dir);
+  expect(r.builds).toEqual(['Dockerfile . service web']);
+  expect(r.warnings).toHaveLength(1);
+  expect(process.env).toBe(env);
+  expect(Object.getPrototypeOf(process.env)).toBe(Object.getPrototypeOf(env));
+});
