@@ -161,7 +161,7 @@ function readDockerfileOnce(abs: string): ReadFile {
 /** The ignore files read in this generation (null: absent). */
 const readIgnoreFiles = () => generationTable<string, ReadFile | null>('ignore files');
 
-function readIgnoreFileOnce(abs: string, shown: string): ReadFile | null {
+function readIgnoreFileOnce(abs: string, shown: string | (() => string)): ReadFile | null {
   const read = readIgnoreFiles();
   let r = read.get(abs);
   if (r === undefined) read.set(abs, (r = readIgnoreFile(abs, shown)));
