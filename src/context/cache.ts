@@ -282,6 +282,13 @@ export function listDirCached(abs: string): ListedEntry[] | null {
   return entries;
 }
 
+/** The entries of folder `abs` if the current generation has listed it already (no disk
+ * access, no listing made): null when it could not be listed, undefined when not known. */
+export function listedInGeneration(abs: string): ListedEntry[] | null | undefined {
+  const hit = dirs.get(abs);
+  return hit && hit.checked === generation ? hit.entries : undefined;
+}
+
 const rootReads = new Map<string, { generation: number; texts: Map<string, string | null> }>();
 
 /** The texts read through any DiskContext of `root` in the current generation, by the path the

@@ -9,6 +9,7 @@ import {
   diskCounters,
   generationTable,
   listDirCached,
+  listedInGeneration,
   readsOf,
   readTextCached,
   sessionTree,
@@ -189,8 +190,32 @@ export class DiskContext implements BuildContext {
   private kind(p: string): PathKind {
     const kinds = kindsOf(this.root);
     let k = kinds.get(p);
-    if (k === undefined) kinds.set(p, (k = this.lstatKind(p)));
+    if (k === undefined) kinds.set(p, (k = this.listedKind(p) ?? this.lstatKind(p)));
     return k;
+  }
+
+  /** The kind of `p` read from the listing of its folder when the generation has it already
+   * (the walks and the search for build files list most folders of a context): no lstat. Only
+   * a name the listing holds is answered (one it lacks may exist under another case on some
+   * file systems): else undefined. */
+  private listedKind(p: string): PathKind | undefined {
+    const rel = cleanRelative(p);
+    if (!rel) return undefined;
+    const slash = rel.lastIndexOf('/');
+    const listed = listedInGeneration(slash < 0 ? this.root : this.abs(rel.slice(0, slash))!);
+    if (!listed) return undefined;
+    const name = slash < 0 ? rel : rel.slice(slash + 1);
+    // (listings are sorted by name)
+    let lo = 0;
+    let hi = listed.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const e = listed[mid]!;
+      if (e.name === name) return e.isDirectory ? 'dir' : 'other';
+      if (e.name < name) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
   }
 
   private lstatKind(p: string): PathKind {
