@@ -156,6 +156,59 @@ class ContextTree {
   }
 }
 
+/** The entry named `name` of a listing (sorted by name), or undefined. */
+function findListed(listed: readonly ListedEntry[], name: string): ListedEntry | undefined {
+  let lo = 0;
+  let hi = listed.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const e = listed[mid]!;
+    if (e.name === name) return e;
+    if (e.name < name) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return undefined;
+}
+
+/**
+ * Whether a name that folder `dir`'s listing lacks is surely not there: an lstat would not find
+ * it under another spelling either. Only for an ASCII name (no Unicode normalisation can map it
+ * to a listed one), not on Windows (short 8.3 names, trailing dots), and in a folder that is
+ * empty or known to tell cases apart (see caseSensitive).
+ */
+function surelyAbsent(dir: string, listed: readonly ListedEntry[], name: string): boolean {
+  if (process.platform === 'win32') return false;
+  for (let i = 0; i < name.length; i++) if (name.charCodeAt(i) > 127) return false;
+  return listed.length === 0 || caseSensitive(dir, listed);
+}
+
+/** Whether folder `dir` tells names apart by case, by listing: once per listing (case-insensitive
+ * file systems: macOS and Windows by default, mounts of them, casefolded ext4 folders). */
+function caseSensitive(dir: string, listed: readonly ListedEntry[]): boolean {
+  let known = CASE_SENSITIVE.get(listed);
+  if (known === undefined) CASE_SENSITIVE.set(listed, (known = probeCase(dir, listed)));
+  return known;
+}
+
+const CASE_SENSITIVE = new WeakMap<readonly ListedEntry[], boolean>();
+
+/** Looks up a listed name with its ASCII letters in the other case: not found, the folder tells
+ * cases apart (so does one listing both spellings). False when no name has a letter. */
+function probeCase(dir: string, listed: readonly ListedEntry[]): boolean {
+  const sample = listed.find((e) => /[a-zA-Z]/.test(e.name));
+  if (!sample) return false;
+  const other = sample.name.replace(/[a-zA-Z]/g, (c) =>
+    c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase(),
+  );
+  if (findListed(listed, other)) return true;
+  diskCounters.lstats++;
+  try {
+    return fs.lstatSync(path.join(dir, other), { throwIfNoEntry: false }) === undefined;
+  } catch {
+    return false;
+  }
+}
+
 export class DiskContext implements BuildContext {
   readonly available = true;
   readonly dockerfilePath: string | null;
@@ -194,28 +247,28 @@ export class DiskContext implements BuildContext {
     return k;
   }
 
-  /** The kind of `p` read from the listing of its folder when the generation has it already
-   * (the walks and the search for build files list most folders of a context): no lstat. Only
-   * a name the listing holds is answered (one it lacks may exist under another case on some
-   * file systems): else undefined. */
+  /** The kind of `p` read from the listings of this generation (the walks and the search for
+   * build files list most folders of a context): no lstat. A path is missing when a folder on
+   * its way does not list the next name and that cannot be another case or spelling of a
+   * listed one (see surelyAbsent), or lists it as a file. Undefined when the listings do not
+   * tell (a folder not listed in this generation, a symbolic link on the way). */
   private listedKind(p: string): PathKind | undefined {
     const rel = cleanRelative(p);
     if (!rel) return undefined;
-    const slash = rel.lastIndexOf('/');
-    const listed = listedInGeneration(slash < 0 ? this.root : this.abs(rel.slice(0, slash))!);
-    if (!listed) return undefined;
-    const name = slash < 0 ? rel : rel.slice(slash + 1);
-    // (listings are sorted by name)
-    let lo = 0;
-    let hi = listed.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const e = listed[mid]!;
-      if (e.name === name) return e.isDirectory ? 'dir' : 'other';
-      if (e.name < name) lo = mid + 1;
-      else hi = mid - 1;
+    let dir = this.root;
+    for (let start = 0; ;) {
+      const listed = listedInGeneration(dir);
+      if (!listed) return undefined;
+      const slash = rel.indexOf('/', start);
+      const name = slash < 0 ? rel.slice(start) : rel.slice(start, slash);
+      const e = findListed(listed, name);
+      if (!e) return surelyAbsent(dir, listed, name) ? 'missing' : undefined;
+      if (slash < 0) return e.isDirectory ? 'dir' : 'other';
+      // (below a file: ENOTDIR, missing; below a symbolic link: wherever it leads)
+      if (!e.isDirectory) return e.isSymlink ? undefined : 'missing';
+      dir = dir.endsWith(path.sep) ? dir + name : dir + path.sep + name;
+      start = slash + 1;
     }
-    return undefined;
   }
 
   private lstatKind(p: string): PathKind {
@@ -248,7 +301,10 @@ export class DiskContext implements BuildContext {
     if (rel === null) return null;
     if (this.cache.has(rel)) return this.cache.get(rel)!;
     const abs = this.abs(rel);
-    const out = abs === null ? null : readTextCached(abs);
+    // (a path the listings show missing, or a folder, is no text: no lstat)
+    const listed = abs === null ? undefined : this.listedKind(rel);
+    const out =
+      abs === null || listed === 'missing' || listed === 'dir' ? null : readTextCached(abs);
     this.cache.set(rel, out);
     shared.set(p, out);
     return out;
