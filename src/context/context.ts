@@ -320,8 +320,10 @@ export class DiskContext implements BuildContext {
   list(dir: string): string[] {
     const abs = this.abs(dir);
     if (!abs) return [];
-    // (the listing of the session, as the walks see it: no readdir per call)
-    const listed = listDirCached(abs);
+    // (the listing of the session, as the walks see it: no readdir per call; a missing folder,
+    // which no listing keeps, is known missing for the generation: no failed readdir per call)
+    const listed =
+      listedInGeneration(abs) ?? (this.kind(dir) === 'missing' ? null : listDirCached(abs));
     return listed ? listed.map((e) => e.name) : [];
   }
 
