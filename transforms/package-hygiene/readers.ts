@@ -17,7 +17,7 @@ import {
   wrappedCommand,
 } from '../../src/toolkit/commands.js';
 import { type Ctx, descendants, lineNo, stageChain } from './context.js';
-import { imageFileAt } from './image-files.js';
+import { contextCopies, imageFileAt } from './image-files.js';
 
 /** A command as it runs, with where it was found. */
 export interface SeenCommand {
@@ -57,8 +57,11 @@ function plainLogical(text: string) {
  */
 function contextFileFor(c: Ctx, at: Instruction, path: string): string | null {
   // A RUN sees the files copied before it; the container and child builds see the whole stage.
-  const [upTo, inclusive] =
-    at.keyword === 'RUN' ? [at.index, false] : [c.model.stages[at.stage]!.last, true];
+  const run = at.keyword === 'RUN';
+  const upTo = run ? at.index : c.model.stages[at.stage]!.last;
+  const inclusive = !run;
+  // (no copy from the context before it, as for most commands of most images: no path to try)
+  if (contextCopies(c, upTo, inclusive).length === 0) return null;
   const candidates: string[] = [];
   if (path.startsWith('/')) candidates.push(path);
   else {
