@@ -6,6 +6,7 @@
  * scripts and the script files the build context holds; what cannot be seen is `opaque`.
  * See docs/rules/package-hygiene.md ("Who reads a cache").
  */
+import { derivedFromText } from '../../src/context/cache.js';
 import { cleanRelative } from '../../src/context/context.js';
 import { joinImage, imageWorkdir } from '../../src/model/image-path.js';
 import { parseShell } from '../../src/model/shell.js';
@@ -50,6 +51,15 @@ const MAX_DEPTH = 4;
 function plainLogical(text: string) {
   return { text, segments: [{ from: 0, sourceStart: 0, length: text.length }] };
 }
+
+/** A script text (a file of the context, a `sh -c` argument, an ENTRYPOINT) parsed, once per
+ * text in the process (context/cache.ts): every check of every Dockerfile that runs it sees the
+ * same script. Never modified by the callers. */
+function parseScript(text: string): ShellScript {
+  return derivedFromText(SCRIPT, text, () => parseShell(plainLogical(text)));
+}
+
+const SCRIPT = 'package-hygiene/script';
 
 /**
  * The context path of the file at `path` in the image when instruction `at` runs, or null. A
@@ -116,7 +126,7 @@ function see(
   if (script) {
     const how = via ?? `inside \`${name}${name === 'eval' ? '' : ' -c'}\``;
     if (script.script === null) out.opaque.push({ why: `${how}, a script held in a variable` });
-    else seenCommands(c, parseShell(plainLogical(script.script)), at, how, depth + 1, out);
+    else seenCommands(c, parseScript(script.script), at, how, depth + 1, out);
     return;
   }
   const word = { raw: raw ?? '', value: raw, span: { start: 0, end: 0 } };
@@ -146,7 +156,7 @@ function see(
     return;
   }
   const clean = cleanRelative(ctxPath!) ?? ctxPath!;
-  seenCommands(c, parseShell(plainLogical(text)), at, via ?? `in ${clean}`, depth + 1, out);
+  seenCommands(c, parseScript(text), at, via ?? `in ${clean}`, depth + 1, out);
 }
 
 /** The shell of an exec-form or shell-form ENTRYPOINT/CMD, or of an ONBUILD RUN. */
@@ -154,14 +164,14 @@ function instructionShell(c: Ctx, instr: Instruction): ShellScript | null {
   if (instr.keyword === 'ONBUILD') {
     if (instr.onbuild !== 'RUN') return null;
     const text = instr.logical.text.replace(/^\s*RUN\s+/i, '');
-    return parseShell(plainLogical(text));
+    return parseScript(text);
   }
   if (instr.json) {
     const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-    return parseShell(plainLogical(instr.json.map(q).join(' ')));
+    return parseScript(instr.json.map(q).join(' '));
   }
   void c;
-  return parseShell(plainLogical(instr.logical.text));
+  return parseScript(instr.logical.text);
 }
 
 /** Instructions whose commands run later than the build of their stage. */
