@@ -4,6 +4,7 @@
  * See docs/rules/dockerignore.md.
  */
 import type { BuildContext, ContextEntry, DockerfileModel } from '../../src/model/types.js';
+import type { Measured } from './ignore-file.js';
 
 export type GroupId =
   'secrets' | 'vcs' | 'deps' | 'build' | 'logs' | 'coverage' | 'editor' | 'docker' | 'project';
@@ -64,7 +65,7 @@ export interface Analysis {
   /** Entries that need a review (`review` set), in candidate order. */
   review: Proposed[];
   /** Filled by the first edit built (ignore-file.ts). */
-  measured?: { entries: Map<string, ContextEntry>; partial: boolean };
+  measured?: Measured;
 }
 
 export function basename(p: string): string {
@@ -78,16 +79,27 @@ export function under(p: string, dir: string): boolean {
   return dir === '' || p === dir || p.startsWith(dir + '/');
 }
 
-/** The scanned entries indexed for the candidate collectors. */
+/**
+ * The entries of an analysis walk, indexed for the candidate collectors. The lists hold every
+ * entry of the walk; what the ignore file in force already excludes is left out where a
+ * collector finds something (`visible`, `named`), so the ignore patterns are matched against the
+ * few paths a collector looks for, not against every entry. Made once per walk (analysis.ts).
+ */
 export class Entries {
   readonly files: ContextEntry[] = [];
   /** The name of each of `files`, same order. */
   readonly fileNames: string[] = [];
   readonly dirs: ContextEntry[] = [];
+  /** Folder or file, by path. */
+  readonly kinds = new Map<string, boolean>();
   private readonly byName = new Map<string, ContextEntry[]>();
 
-  constructor(readonly all: ContextEntry[]) {
+  constructor(
+    readonly all: readonly ContextEntry[],
+    private readonly ignored: (p: string, isDir: boolean) => boolean,
+  ) {
     for (const e of all) {
+      this.kinds.set(e.path, e.isDirectory);
       const n = basename(e.path);
       let list = this.byName.get(n);
       if (!list) this.byName.set(n, (list = []));
@@ -100,21 +112,25 @@ export class Entries {
     }
   }
 
-  /** Paths of the files whose name passes `test`. */
-  filesNamed(test: (name: string, path: string) => boolean): string[] {
+  /** Whether the ignore file in force lets the entry through. */
+  visible(e: ContextEntry): boolean {
+    return !this.ignored(e.path, e.isDirectory);
+  }
+
+  /** Paths of the visible entries called `name` (files only, folders only, or both for null). */
+  named(name: string, dir: boolean | null): string[] {
     const out: string[] = [];
-    for (let i = 0; i < this.files.length; i++) {
-      const p = this.files[i]!.path;
-      if (test(this.fileNames[i]!, p)) out.push(p);
-    }
+    for (const e of this.byName.get(name) ?? [])
+      if ((dir === null || e.isDirectory === dir) && this.visible(e)) out.push(e.path);
     return out;
   }
 
-  /** Paths of the entries called `name` (files only, folders only, or both for null). */
-  named(name: string, dir: boolean | null): string[] {
-    return (this.byName.get(name) ?? [])
-      .filter((e) => dir === null || e.isDirectory === dir)
-      .map((e) => e.path);
+  /** Paths of the visible files below folder `dir`, in walk order. */
+  filesBelow(dir: string): string[] {
+    const prefix = dir + '/';
+    const out: string[] = [];
+    for (const e of this.files) if (e.path.startsWith(prefix) && this.visible(e)) out.push(e.path);
+    return out;
   }
 }
 
