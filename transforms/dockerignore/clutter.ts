@@ -15,7 +15,7 @@ import type {
 import { matcher } from '../../src/context/ignore.js';
 import { buildEdit, listNames } from './ignore-file.js';
 import { gitIgnored, gitTracked } from './repo.js';
-import { WalkMemo } from './memo.js';
+import { memoCounters, WalkMemo } from './memo.js';
 import {
   type Analysis,
   anchored,
@@ -194,6 +194,7 @@ const COMPOSE_RE = COMPOSE.map((c) => new RegExp(`^${c}[^/]*\\.ya?ml$`));
 function scanOf(entries: Entries): ClutterScan {
   let s = scans.get(entries);
   if (s) return s;
+  memoCounters.scans++;
   s = {
     entries,
     pyc: [],

@@ -7,8 +7,9 @@
  */
 import type { BuildContext, ContextEntry, GitStatus, WalkOptions } from '../../src/model/types.js';
 
-/** Counts of real work, for the count-based tests: values computed, values reused. */
-export const memoCounters = { computed: 0, reused: 0 };
+/** Counts of real work, for the count-based tests: shared values computed and reused, and
+ * name scans of a walk's entries (secrets.ts, clutter.ts). */
+export const memoCounters = { computed: 0, reused: 0, scans: 0 };
 
 type Question =
   | { ask: 'exists' | 'isDirectory' | 'gitTracked'; path: string; answer: boolean | null }

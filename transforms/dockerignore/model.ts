@@ -79,6 +79,49 @@ export function under(p: string, dir: string): boolean {
   return dir === '' || p === dir || p.startsWith(dir + '/');
 }
 
+/** The names the collectors look up (`Entries.named`): only entries so named are indexed by
+ * name (a list per name of every entry of a walk costs more than the scans themselves). */
+const NAMED = new Set([
+  // version control
+  '.git',
+  '.hg',
+  '.svn',
+  // dependencies, virtualenvs, caches
+  'node_modules',
+  '.venv',
+  'venv',
+  '__pycache__',
+  '.tox',
+  '.nox',
+  '.pytest_cache',
+  '.mypy_cache',
+  '.ruff_cache',
+  'bundle',
+  // build outputs
+  'dist',
+  'build',
+  '.next',
+  'target',
+  '.gradle',
+  'bin',
+  'obj',
+  // logs, coverage, editors
+  'log',
+  'tmp',
+  'coverage',
+  'htmlcov',
+  '.nyc_output',
+  '.coverage',
+  '.DS_Store',
+  'Thumbs.db',
+  '.idea',
+  '.vscode',
+  '.vs',
+  // secrets
+  '.aws',
+  '.ssh',
+]);
+
 /**
  * The entries of an analysis walk, indexed for the candidate collectors. The lists hold every
  * entry of the walk; what the ignore file in force already excludes is left out where a
@@ -101,9 +144,11 @@ export class Entries {
     for (const e of all) {
       this.kinds.set(e.path, e.isDirectory);
       const n = basename(e.path);
-      let list = this.byName.get(n);
-      if (!list) this.byName.set(n, (list = []));
-      list.push(e);
+      if (NAMED.has(n)) {
+        let list = this.byName.get(n);
+        if (!list) this.byName.set(n, (list = []));
+        list.push(e);
+      }
       if (e.isDirectory) this.dirs.push(e);
       else {
         this.files.push(e);
@@ -119,6 +164,7 @@ export class Entries {
 
   /** Paths of the visible entries called `name` (files only, folders only, or both for null). */
   named(name: string, dir: boolean | null): string[] {
+    if (!NAMED.has(name)) throw new Error(`dockerignore: ${name} is not indexed by name (NAMED)`);
     const out: string[] = [];
     for (const e of this.byName.get(name) ?? [])
       if ((dir === null || e.isDirectory === dir) && this.visible(e)) out.push(e.path);

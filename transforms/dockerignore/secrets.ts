@@ -9,7 +9,7 @@ import { pathContent } from './content.js';
 import { gitIgnored, gitTracked, repoTracked } from './repo.js';
 import type { BuildContext, Finding, Fix, Skipped } from '../../src/model/types.js';
 import { buildEdit, listNames } from './ignore-file.js';
-import { WalkMemo } from './memo.js';
+import { memoCounters, WalkMemo } from './memo.js';
 import {
   type Analysis,
   anchored,
@@ -120,6 +120,7 @@ const scans = new WeakMap<Entries, SecretScan>();
 function scanOf(entries: Entries): SecretScan {
   let s = scans.get(entries);
   if (s) return s;
+  memoCounters.scans++;
   s = {
     entries,
     env: [],
