@@ -208,16 +208,20 @@ function scanOf(entries: Entries): ClutterScan {
     suffixed: [],
     compose: COMPOSE.map(() => []),
   };
-  const { files, fileNames } = entries;
+  const files = entries.files;
   // (the ignore file is asked about the paths found only)
   const seen = (i: number) => entries.visible(files[i]!);
+  const dockerName = (p: string) => {
+    const start = p.lastIndexOf('/') + 1;
+    return p.startsWith('Dockerfile', start) || p.startsWith('Containerfile', start);
+  };
   for (let i = 0; i < files.length; i++) {
     const p = files[i]!.path;
     if (p.endsWith('.pyc') && seen(i)) s.pyc.push(p);
     if (p.endsWith('.log') && !/^(log|tmp)\//.test(p) && seen(i)) s.logs.push(p);
     if (/\.sw[op]$/.test(p) && seen(i)) s.swap.push(p);
     if (p.endsWith('~') && seen(i)) s.tilde.push(p);
-    if (/^(Dockerfile|Containerfile)/.test(fileNames[i]!) && seen(i)) s.dockerfiles.push(p);
+    if (dockerName(p) && seen(i)) s.dockerfiles.push(p);
     if (p.endsWith('.Dockerfile') && seen(i)) s.suffixed.push(p);
     if (!p.includes('/'))
       for (let k = 0; k < COMPOSE.length; k++)

@@ -80,7 +80,9 @@ export function under(p: string, dir: string): boolean {
 }
 
 /** The names the collectors look up (`Entries.named`): only entries so named are indexed by
- * name (a list per name of every entry of a walk costs more than the scans themselves). */
+ * name (a list per name of every entry of a walk costs more than the scans themselves). Files
+ * are looked up by names starting with `.` or `T` only (`.git`, `.coverage`, `.DS_Store`,
+ * `Thumbs.db`): the other files are not even cut a name. */
 const NAMED = new Set([
   // version control
   '.git',
@@ -130,8 +132,6 @@ const NAMED = new Set([
  */
 export class Entries {
   readonly files: ContextEntry[] = [];
-  /** The name of each of `files`, same order. */
-  readonly fileNames: string[] = [];
   readonly dirs: ContextEntry[] = [];
   /** Folder or file, by path. */
   readonly kinds = new Map<string, boolean>();
@@ -142,18 +142,19 @@ export class Entries {
     private readonly ignored: (p: string, isDir: boolean) => boolean,
   ) {
     for (const e of all) {
-      this.kinds.set(e.path, e.isDirectory);
-      const n = basename(e.path);
-      if (NAMED.has(n)) {
-        let list = this.byName.get(n);
-        if (!list) this.byName.set(n, (list = []));
-        list.push(e);
-      }
+      const p = e.path;
+      this.kinds.set(p, e.isDirectory);
+      const start = p.lastIndexOf('/') + 1;
       if (e.isDirectory) this.dirs.push(e);
       else {
         this.files.push(e);
-        this.fileNames.push(n);
+        if (!fileIndexed(p.charCodeAt(start))) continue;
       }
+      const n = p.slice(start);
+      if (!NAMED.has(n)) continue;
+      let list = this.byName.get(n);
+      if (!list) this.byName.set(n, (list = []));
+      list.push(e);
     }
   }
 
@@ -164,7 +165,8 @@ export class Entries {
 
   /** Paths of the visible entries called `name` (files only, folders only, or both for null). */
   named(name: string, dir: boolean | null): string[] {
-    if (!NAMED.has(name)) throw new Error(`dockerignore: ${name} is not indexed by name (NAMED)`);
+    if (!NAMED.has(name) || (dir !== true && !fileIndexed(name.charCodeAt(0))))
+      throw new Error(`dockerignore: ${name} is not indexed by name (NAMED)`);
     const out: string[] = [];
     for (const e of this.byName.get(name) ?? [])
       if ((dir === null || e.isDirectory === dir) && this.visible(e)) out.push(e.path);
@@ -178,6 +180,11 @@ export class Entries {
     for (const e of this.files) if (e.path.startsWith(prefix) && this.visible(e)) out.push(e.path);
     return out;
   }
+}
+
+/** Files indexed by name: those whose name starts with `.` or `T` (see NAMED). */
+function fileIndexed(firstChar: number): boolean {
+  return firstChar === 46 || firstChar === 84;
 }
 
 /** `name` when every path is at the root, else `**\/name`. */
