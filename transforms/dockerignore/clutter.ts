@@ -219,7 +219,7 @@ function scanOf(entries: Entries): ClutterScan {
     const p = files[i]!.path;
     if (p.endsWith('.pyc') && seen(i)) s.pyc.push(p);
     if (p.endsWith('.log') && !/^(log|tmp)\//.test(p) && seen(i)) s.logs.push(p);
-    if (/\.sw[op]$/.test(p) && seen(i)) s.swap.push(p);
+    if ((p.endsWith('.swp') || p.endsWith('.swo')) && seen(i)) s.swap.push(p);
     if (p.endsWith('~') && seen(i)) s.tilde.push(p);
     if (dockerName(p) && seen(i)) s.dockerfiles.push(p);
     if (p.endsWith('.Dockerfile') && seen(i)) s.suffixed.push(p);

@@ -135,33 +135,31 @@ function scanOf(entries: Entries): SecretScan {
     tfstate: [],
     none: false,
   };
-  const files = entries.files;
-  for (let i = 0; i < files.length; i++) {
-    const e = files[i]!;
+  // (the ignore file is asked about the paths found only: `entries.visible`)
+  for (const e of entries.files) {
     const p = e.path;
-    // (the ignore file is asked about the paths found only)
-    const seen = () => entries.visible(e);
     // (suffixes hold no `/`: the path's is the name's)
-    if (p.endsWith('.pem') && seen()) s.pem.push(p);
-    if (p.endsWith('.key') && seen()) s.key.push(p);
-    if (p.includes('.tfstate') && /\.tfstate(\..+)?$/.test(p) && seen()) s.tfstate.push(p);
+    if (p.endsWith('.pem') && entries.visible(e)) s.pem.push(p);
+    if (p.endsWith('.key') && entries.visible(e)) s.key.push(p);
+    if (p.includes('.tfstate') && /\.tfstate(\..+)?$/.test(p) && entries.visible(e))
+      s.tfstate.push(p);
     // Names: `.env`, `.env.*`, `.npmrc`, `.pypirc`, `id_*` (a name is cut only for those).
     const start = p.lastIndexOf('/') + 1;
     const c = p.charCodeAt(start);
     if (c === 46 /* . */) {
       const n = p.slice(start);
       if (n === '.env') {
-        if (seen()) s.env.push(p);
+        if (entries.visible(e)) s.env.push(p);
       } else if (n.startsWith('.env.')) {
-        if (seen()) s.envDot.push({ path: p, name: n });
+        if (entries.visible(e)) s.envDot.push({ path: p, name: n });
       } else if (n === '.npmrc') {
-        if (seen()) s.npmrc.push(p);
+        if (entries.visible(e)) s.npmrc.push(p);
       } else if (n === '.pypirc') {
-        if (seen()) s.pypirc.push(p);
+        if (entries.visible(e)) s.pypirc.push(p);
       }
     } else if (c === 105 /* i */ && p.startsWith('id_', start) && !p.endsWith('.pub')) {
       for (let k = 0; k < KEY_NAMES.length; k++)
-        if (p.startsWith(KEY_NAMES[k]!, start) && seen()) s.keyNames[k]!.push(p);
+        if (p.startsWith(KEY_NAMES[k]!, start) && entries.visible(e)) s.keyNames[k]!.push(p);
     }
   }
   s.none =
