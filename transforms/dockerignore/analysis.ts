@@ -18,7 +18,7 @@ import type {
   Finding,
   Skipped,
 } from '../../src/model/types.js';
-import { clutterCandidates, gitReader, isJunk } from './clutter.js';
+import { clutterCandidates, dropTracked, gitReader, isJunk } from './clutter.js';
 import { sharedBulkMatcher } from './ignore-file.js';
 import {
   anchored,
@@ -186,8 +186,13 @@ export function analyse(
   // Only the secrets of a Dockerfile without a whole-context copy are proposed (see below).
   if (!usage.whole) candidates = candidates.filter((c) => c.group === 'secrets');
   // Nothing to propose: the other Dockerfiles of the context are not read (with N Dockerfiles
-  // in one context, N calls would read N other files each).
-  if (!candidates.length) return { findings, analysis: null };
+  // in one context, N calls would read N other files each). Editor and local Docker files
+  // alone are never proposed (see `chosen` below; they never need a review, and what a copy
+  // needs hidden by them is no finding): nothing to do either, and git is not asked whether it
+  // tracks them.
+  const substantive = (c: Candidate) => c.group !== 'editor' && c.group !== 'docker';
+  if (!candidates.some(substantive)) return { findings, analysis: null };
+  candidates = dropTracked(candidates, bc);
 
   // 2. What the build needs: sources of this Dockerfile and of every other one in the context.
   const sources = [...usage.sources];

@@ -141,14 +141,13 @@ export function gitReader(
 }
 
 /** Entries the repository ships: a clutter pattern that would exclude a git-tracked file (or,
- * without git, a build output the `.gitignore` does not ignore) needs a review; editor and local
- * Docker files that git tracks are left alone. */
+ * without git, a build output the `.gitignore` does not ignore) needs a review. Editor and local
+ * Docker files are left to `dropTracked`. */
 export function reviewTracked(out: Candidate[], bc: BuildContext): Candidate[] {
-  const kept: Candidate[] = [];
   for (const c of out) {
+    if (c.group === 'editor' || c.group === 'docker') continue;
     const tracked = c.triggers.filter((t) => gitTracked(bc, t) === true);
     if (tracked.length) {
-      if (c.group === 'editor' || c.group === 'docker') continue;
       const verb = tracked.length === 1 ? 'is' : 'are';
       c.review = {
         kind: 'clutter',
@@ -162,9 +161,19 @@ export function reviewTracked(out: Candidate[], bc: BuildContext): Candidate[] {
           why: `the .gitignore does not ignore ${listNames(shipped)}, so the project probably ships ${shipped.length === 1 ? 'it' : 'them'}`,
         };
     }
-    kept.push(c);
   }
-  return kept;
+  return out;
+}
+
+/** Editor and local Docker files that git tracks are left alone: the candidates without those
+ * with a tracked trigger. Asked only when an entry of another group may be proposed (editor and
+ * Docker files alone never change anything, tracked or not: analysis.ts). */
+export function dropTracked(candidates: Candidate[], bc: BuildContext): Candidate[] {
+  return candidates.filter(
+    (c) =>
+      (c.group !== 'editor' && c.group !== 'docker') ||
+      !c.triggers.some((t) => gitTracked(bc, t) === true),
+  );
 }
 
 /** The paths of a walk the clutter rules look for by name, found in one pass over its

@@ -141,3 +141,27 @@ test('every folder name a clutter rule looks up is indexed (build outputs of eve
     expect.arrayContaining(['dist', 'build', '.next', 'target', '.gradle', '**/bin', '**/obj']),
   );
 });
+
+test('editor and local Docker files alone: the other Dockerfiles of the context are not read', async () => {
+  const dir = tmpdir('dfo-di-dockeronly-');
+  const tree: Record<string, string> = { 'app.py': '\n', 'requirements.txt': 'flask\n' };
+  for (let i = 0; i < 4; i++)
+    tree[`Dockerfile.${i}`] =
+      `FROM python:3.12\nWORKDIR /app\nCOPY . .\nENV N=${i}\nCMD ["python", "app.py"]\n`;
+  writeTree(dir, tree);
+  const file = path.join(dir, 'Dockerfile.0');
+  const log: string[] = [];
+  diskCounters.readLog = log;
+  try {
+    const r = await optimize(tree['Dockerfile.0']!, {
+      only: ['dockerignore'],
+      path: file,
+      context: dir,
+    });
+    // Dockerfile* and .dockerignore are the only candidates: never a change on their own.
+    expect(r.changed).toBe(false);
+  } finally {
+    diskCounters.readLog = null;
+  }
+  expect(log.map((p) => path.basename(p)).filter((n) => n.startsWith('Dockerfile.'))).toEqual([]);
+});
