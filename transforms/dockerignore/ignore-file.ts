@@ -7,7 +7,7 @@
 import { cleanRelative } from '../../src/context/context.js';
 import { matcher, parsePatterns } from '../../src/context/ignore.js';
 import type { ContextEntry, Edit } from '../../src/model/types.js';
-import { type Analysis, under, type GroupId, type Proposed } from './model.js';
+import { type Analysis, under, type GroupId, type Measured, type Proposed } from './model.js';
 
 /** Entries the measuring walk may list inside folders the analysis does not enter. */
 export const MEASURE_LIMIT = 200_000;
@@ -82,17 +82,6 @@ export function sharedBulkMatcher(patterns: string[]): (p: string, isDir: boolea
   const key = JSON.stringify(patterns);
   if (lastBulk?.key !== key) lastBulk = { key, ignored: bulkMatcher(patterns) };
   return lastBulk.ignored;
-}
-
-/** What the size note counts of a context before the edit: its files the current ignore file
- * lets through, and their bytes. */
-export interface Measured {
-  /** The files the current ignore file lets through, in walk order. */
-  files: ContextEntry[];
-  files0: number;
-  bytes0: number;
-  /** The measure stopped at a walk limit: the counts are lower bounds. */
-  partial: boolean;
 }
 
 /** The measures by analysis walk, with the measuring walk they used (see `measure`). */

@@ -4,7 +4,6 @@
  * See docs/rules/dockerignore.md.
  */
 import type { BuildContext, ContextEntry, DockerfileModel } from '../../src/model/types.js';
-import type { Measured } from './ignore-file.js';
 
 export type GroupId =
   'secrets' | 'vcs' | 'deps' | 'build' | 'logs' | 'coverage' | 'editor' | 'docker' | 'project';
@@ -44,6 +43,17 @@ export interface Usage {
   unresolved: { at: number; raw: string } | null;
   runText: string;
   runs: { at: number; line: number; text: string }[];
+}
+
+/** What the size note counts of a context before the edit (ignore-file.ts `measure`): its
+ * files the current ignore file lets through, and their bytes. */
+export interface Measured {
+  /** The files the current ignore file lets through, in walk order. */
+  files: ContextEntry[];
+  files0: number;
+  bytes0: number;
+  /** The measure stopped at a walk limit: the counts are lower bounds. */
+  partial: boolean;
 }
 
 /** The shared analysis the rules turn into fixes (analysis.ts). */
