@@ -18,7 +18,14 @@ import {
 import { showPath } from './io/paths.js';
 import { writeUnit } from './io/write.js';
 import { transforms as registry } from '../transforms/index.js';
-import type { BuildContext, Transform, TransformOptions } from './model/types.js';
+import type {
+  BuildContext,
+  CheckContext,
+  DockerfileModel,
+  Finding,
+  Transform,
+  TransformOptions,
+} from './model/types.js';
 
 import type { FixReport, SkipReport, SuppressReport } from './engine/loop.js';
 
@@ -154,11 +161,77 @@ function readDockerfileOnce(abs: string): ReadFile {
 /** The ignore files read in this generation (null: absent). */
 const readIgnoreFiles = () => generationTable<string, ReadFile | null>('ignore files');
 
-function readIgnoreFileOnce(abs: string, shown: string): ReadFile | null {
+function readIgnoreFileOnce(abs: string, shown: string | (() => string)): ReadFile | null {
   const read = readIgnoreFiles();
   let r = read.get(abs);
   if (r === undefined) read.set(abs, (r = readIgnoreFile(abs, shown)));
   return r;
+}
+
+/**
+ * The findings of transform checks that never read the build context, shared between runs of
+ * one Dockerfile with the same options over other contexts (builds.ts: each declared context,
+ * and the run without one that tells which findings depend on it). A check is a function of the
+ * model, the options, the path and what it reads through `ctx.buildContext` (Transform.check is
+ * pure): a check that never read `buildContext` (not even `available`) returns the same findings
+ * for the same Dockerfile text whatever the context, so a later run over another context (or
+ * none) that meets that text again takes them instead of checking again. A check that read the
+ * context is not kept: it runs again. Use one memo per Dockerfile path and options (`key`
+ * checks that: a run with other options or another path neither takes nor adds).
+ */
+export class CheckMemo {
+  private key: string | null = null;
+  /** transform id -> Dockerfile text -> findings */
+  private readonly found = new Map<string, Map<string, Finding[]>>();
+  /** Checks answered from the memo (for tests). */
+  hits = 0;
+
+  /** `transforms`, each check taking and keeping findings here (through a view of the engine's
+   * context that notes each read of `buildContext`). */
+  wrap(transforms: readonly Transform[]): readonly Transform[] {
+    interface View {
+      ctx: CheckContext;
+      /** This memo's path and options (else it neither takes nor keeps). */
+      mine: boolean;
+      read: boolean;
+    }
+    const views = new WeakMap<CheckContext, View>();
+    const viewOf = (ctx: CheckContext): View => {
+      let v = views.get(ctx);
+      if (v) return v;
+      const key = `${ctx.path}\u0000${JSON.stringify(ctx.options)}`;
+      this.key ??= key;
+      const view: View = { ctx: { ...ctx }, mine: this.key === key, read: false };
+      Object.defineProperty(view.ctx, 'buildContext', {
+        enumerable: true,
+        get: () => {
+          view.read = true;
+          return ctx.buildContext;
+        },
+      });
+      views.set(ctx, view);
+      return view;
+    };
+    return transforms.map((t) => ({
+      meta: t.meta,
+      check: (model: DockerfileModel, ctx: CheckContext): Finding[] => {
+        const view = viewOf(ctx);
+        let byText = this.found.get(t.meta.id);
+        const hit = view.mine ? byText?.get(model.text) : undefined;
+        if (hit) {
+          this.hits++;
+          return hit;
+        }
+        view.read = false;
+        const out = t.check(model, view.ctx);
+        if (view.mine && !view.read) {
+          if (!byText) this.found.set(t.meta.id, (byText = new Map()));
+          byText.set(model.text, out);
+        }
+        return out;
+      },
+    }));
+  }
 }
 
 /** Optimize a Dockerfile given as text. Resolves to the output, the diff and the fixes. */
@@ -166,11 +239,24 @@ export async function optimize(
   source: string,
   options: OptimizeOptions = {},
 ): Promise<OptimizeResult> {
-  // One session: the context is read as one snapshot (context/cache.ts).
-  return inSession(() => optimizeNow(source, options));
+  return optimizeWith(source, options, undefined);
 }
 
-async function optimizeNow(source: string, options: OptimizeOptions): Promise<OptimizeResult> {
+/** `optimize`, the checks going through `memo` (see CheckMemo). */
+export function optimizeWith(
+  source: string,
+  options: OptimizeOptions,
+  memo: CheckMemo | undefined,
+): Promise<OptimizeResult> {
+  // One session: the context is read as one snapshot (context/cache.ts).
+  return inSession(() => optimizeNow(source, options, memo));
+}
+
+async function optimizeNow(
+  source: string,
+  options: OptimizeOptions,
+  memo: CheckMemo | undefined,
+): Promise<OptimizeResult> {
   await initShellParser();
   const cwd = options.cwd ?? process.cwd();
   const shownPath = options.path ?? 'Dockerfile';
@@ -202,7 +288,7 @@ async function optimizeNow(source: string, options: OptimizeOptions): Promise<Op
   const engine = runEngine({
     source,
     path: shownPath,
-    transforms: selected,
+    transforms: memo ? memo.wrap(selected) : selected,
     context,
     options: { cacheMounts: options.cacheMounts, dockerignore: options.dockerignore },
     unsafe: options.unsafe ?? false,
@@ -258,15 +344,21 @@ async function optimizeNow(source: string, options: OptimizeOptions): Promise<Op
 
 /** Read a Dockerfile from disk (bad input throws an InputError) and optimize it. The build
  * context defaults to the Dockerfile's directory. */
-export async function optimizeFile(
+export function optimizeFile(file: string, options: OptimizeOptions = {}): Promise<OptimizeResult> {
+  return optimizeFileWith(file, options, undefined);
+}
+
+/** `optimizeFile`, the checks going through `memo` (see CheckMemo). */
+export async function optimizeFileWith(
   file: string,
-  options: OptimizeOptions = {},
+  options: OptimizeOptions,
+  memo: CheckMemo | undefined,
 ): Promise<OptimizeResult> {
   const cwd = options.cwd ?? process.cwd();
   const abs = path.resolve(cwd, file);
   const { text, snapshot } = readDockerfileOnce(abs);
   const context = options.context === undefined ? path.dirname(abs) : options.context;
-  const result = await optimize(text, { ...options, path: abs, context, cwd });
+  const result = await optimizeWith(text, { ...options, path: abs, context, cwd }, memo);
   for (const f of result.files) if (f.absolutePath === abs) f.snapshot = snapshot;
   return result;
 }

@@ -19,9 +19,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
+  CheckMemo,
   displayPath,
-  optimize,
   optimizeFile,
+  optimizeFileWith,
+  optimizeWith,
   withOptimizeSession,
   type OptimizeOptions,
   type OptimizeResult,
@@ -60,24 +62,32 @@ interface Dependent {
   skip: (s: SkipReport) => boolean;
 }
 
-/** `optimizeFile`, or `optimize` of `options.text` (an editor's unsaved text) as that file. */
-function optimizeOne(file: string, options: DeclaredOptions): Promise<OptimizeResult> {
+/** `optimizeFile`, or `optimize` of `options.text` (an editor's unsaved text) as that file;
+ * the checks go through `memo` (one per Dockerfile: see CheckMemo). */
+function optimizeOne(
+  file: string,
+  options: DeclaredOptions,
+  memo?: CheckMemo,
+): Promise<OptimizeResult> {
   const { text, ignoreBeside: _, ...rest } = options;
-  if (text === undefined) return optimizeFile(file, rest);
+  if (text === undefined) return optimizeFileWith(file, rest, memo);
   const cwd = rest.cwd ?? process.cwd();
   const abs = path.resolve(cwd, file);
   const context = rest.context === undefined ? path.dirname(abs) : rest.context;
-  return optimize(text, { ...rest, path: abs, context, cwd });
+  return optimizeWith(text, { ...rest, path: abs, context, cwd }, memo);
 }
 
 const ALL_DEPENDENT: Dependent = { fix: () => true, skip: () => true };
 
 /** `contextDependence`, or nothing to compare when every finding of `runs` comes from a
- * transform that reads the context (those are annotated anyway): no run without a context. */
+ * transform that reads the context (those are annotated anyway): no run without a context.
+ * `memo` holds the checks of `runs` that did not read the context: the run without one takes
+ * them instead of checking again (the same findings, see CheckMemo). */
 function dependenceFor(
   file: string,
   options: DeclaredOptions,
   runs: readonly OptimizeResult[],
+  memo: CheckMemo,
 ): Promise<Dependent> {
   const other = (t: string) => !CONTEXT_TRANSFORMS.has(t);
   if (
@@ -86,13 +96,17 @@ function dependenceFor(
     )
   )
     return Promise.resolve(ALL_DEPENDENT);
-  return contextDependence(file, options);
+  return contextDependence(file, options, memo);
 }
 
-async function contextDependence(file: string, options: DeclaredOptions): Promise<Dependent> {
+async function contextDependence(
+  file: string,
+  options: DeclaredOptions,
+  memo: CheckMemo,
+): Promise<Dependent> {
   let base: OptimizeResult;
   try {
-    base = await optimizeOne(file, { ...options, context: null, pending: undefined });
+    base = await optimizeOne(file, { ...options, context: null, pending: undefined }, memo);
   } catch {
     return ALL_DEPENDENT;
   }
@@ -165,13 +179,14 @@ export async function optimizeDeclared(
       line: 1,
     });
   }
+  const memo = new CheckMemo();
   const run = (dir: string) =>
-    optimizeOne(file, { ...options, context: dir, skip: skip.length ? skip : undefined });
+    optimizeOne(file, { ...options, context: dir, skip: skip.length ? skip : undefined }, memo);
 
   const depOptions = { ...options, skip: skip.length ? skip : undefined };
   if (contexts.length === 1) {
     const r = await run(contexts[0]!.dir);
-    annotate(r, origins[0]!, await dependenceFor(file, depOptions, [r]));
+    annotate(r, origins[0]!, await dependenceFor(file, depOptions, [r], memo));
     r.skipped.push(...extraSkips);
     if (options.ignoreBeside) moveIgnore(r, abs, contexts[0]!.dir, options.ignoreBeside, cwd);
     return { ...r, contexts: [contexts[0]!.dir], origin: origins[0]! };
@@ -216,7 +231,7 @@ export async function optimizeDeclared(
     origins,
     extraSkips,
     contexts.map((c) => c.dir),
-    await dependenceFor(file, depOptions, runs),
+    await dependenceFor(file, depOptions, runs, memo),
   );
 }
 

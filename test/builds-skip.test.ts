@@ -1,11 +1,16 @@
 /** Compose files that cannot declare a build are not parsed (compose.ts mayDeclareBuilds): the
  * builds and skipped declarations are those of a full parse; only such a file's own warnings
  * (not valid YAML, not a map) are no longer given. */
-import { afterAll, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findBuilds } from '../src/context/builds/index.js';
 import { mayDeclareBuilds } from '../src/context/builds/compose.js';
+import {
+  mayDeclareBuilds as workflowMayDeclare,
+  parseWorkflowText,
+} from '../src/context/builds/workflow.js';
+import { initShellParser } from '../src/model/shell.js';
 import { removeTmpdirs, tmpdir, writeTree } from './helpers.js';
 
 afterAll(removeTmpdirs);
@@ -69,4 +74,159 @@ test('the one change: a file that cannot declare a build is not checked for YAML
   expect((await lines(withBuild)).warnings).toEqual([
     expect.stringMatching(/^compose\.yaml:\d+ not valid YAML/),
   ]);
+});
+
+// Workflows (workflow.ts mayDeclareBuilds): a file the text test turns away is one whose full
+// parse declares nothing (no build, no skipped declaration).
+describe('workflows', () => {
+  beforeAll(() => initShellParser());
+
+  const decl = (text: string) => {
+    const r = parseWorkflowText('/r/.github/workflows/w.yml', text, {});
+    return [...r.builds.map((b) => b.source.name), ...r.skipped.map((s) => s.name)];
+  };
+  const wf = (step: string) => `on: push\njobs:\n  j:\n    runs-on: x\n    steps:\n${step}`;
+
+  test('the text test keeps every shape that declares a build', () => {
+    const declaring = [
+      '      - uses: docker/build-push-action@v6\n',
+      "      - uses: 'docker/build-push-action@v6'\n        with:\n          context: ${{ x }}\n",
+      '      - run: docker build .\n',
+      '      - run: docker buildx build -t x .\n',
+      '      - run: docker image build .\n',
+      '      - run: |\n          "docker" \'build\' .\n',
+      '      - run: echo docker; d"ock"er bu\'il\'d .\n',
+      '      - run: docker\n          build .\n',
+      '      - run: >\n          docker\n          build .\n',
+      '      - run: |\n          # a comment\n          docker build -f x/Dockerfile x\n',
+      '      - run: "docker\n          build ."\n',
+      "      - run: 'docker\n          build .'\n",
+      '      - run: docker build $X\n',
+      '      - run: docker \\\n          build .\n',
+      '      - run: "\\x64ocker build ."\n',
+      '      - run: cd ${{ github.workspace }} && docker build .\n',
+    ];
+    for (const step of declaring) {
+      const text = wf(step);
+      expect([step, decl(text).length > 0]).toEqual([step, true]);
+      expect([step, workflowMayDeclare(text)]).toEqual([step, true]);
+    }
+  });
+
+  test('workflows that name docker without a build are turned away', () => {
+    for (const step of [
+      '      - run: docker compose build\n',
+      '      - run: docker-compose build web\n',
+      '      - uses: docker/login-action@v3\n',
+      '      # docker build . (not run)\n      - run: make\n',
+      '      - run: |\n          # docker build .\n          make\n',
+      '      - name: Builds a docker image\n        run: make image\n',
+    ]) {
+      const text = wf(step);
+      expect([step, workflowMayDeclare(text)]).toEqual([step, false]);
+      expect(decl(text)).toEqual([]);
+    }
+  });
+
+  test('generated scripts: whatever the text test turns away declares nothing', () => {
+    // Scripts of docker/build/image words, quotes, `$`, comments and line breaks, in each YAML
+    // scalar style; the text test must never turn away one that the full parse declares.
+    const pieces = [
+      'docker',
+      'build',
+      'buildx',
+      'image',
+      'bu',
+      'ild',
+      'do',
+      'cker',
+      '.',
+      '-f',
+      'compose',
+    ];
+    const glue = [
+      ' ',
+      '"',
+      "'",
+      '$',
+      '#',
+      '\n',
+      '\n# x\n',
+      ' # ',
+      '"  "',
+      '',
+      '\t',
+      ';',
+      ' && ',
+      '`',
+      "$'",
+      '\n\n',
+    ];
+    const styles: ((s: string) => string)[] = [
+      (s) => `      - run: ${s.replace(/\n/g, '\n          ')}\n`,
+      (s) => `      - run: |\n          ${s.replace(/\n/g, '\n          ')}\n`,
+      (s) => `      - run: >\n          ${s.replace(/\n/g, '\n          ')}\n`,
+      (s) => `      - run: "${s.replace(/"/g, '').replace(/\n/g, '\n          ')}"\n`,
+      (s) => `      - run: '${s.replace(/'/g, "''").replace(/\n/g, '\n          ')}'\n`,
+    ];
+    let seed = 7;
+    const rnd = (n: number) => {
+      // mulberry32
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) % n;
+    };
+    let turnedAway = 0;
+    let declared = 0;
+    for (let i = 0; i < 3000; i++) {
+      let s = '';
+      for (let k = 0, n = 2 + rnd(4); k < n; k++)
+        s +=
+          (k === 0 && rnd(2)
+            ? 'docker'
+            : k === 1 && rnd(2)
+              ? 'build'
+              : pieces[rnd(pieces.length)]!) + (rnd(2) ? ' ' : glue[rnd(glue.length)]!);
+      const text = wf(styles[rnd(styles.length)]!(s));
+      const found = decl(text);
+      if (found.length) declared++;
+      if (!workflowMayDeclare(text)) {
+        turnedAway++;
+        expect([text, found]).toEqual([text, []]);
+      }
+    }
+    // (the generator reaches both sides)
+    expect(declared).toBeGreaterThan(100);
+    expect(turnedAway).toBeGreaterThan(500);
+  });
+});
+
+test('the one change for workflows: one that names docker but cannot declare a build is not checked for YAML errors', async () => {
+  const broken = repo({
+    '.github/workflows/w.yml':
+      'jobs:\n  j:\n    steps:\n      - run: docker compose up\n        x: [\n',
+  });
+  expect((await lines(broken)).warnings).toEqual([]);
+  const withBuild = repo({
+    '.github/workflows/w.yml':
+      'jobs:\n  j:\n    steps:\n      - run: docker build .\n        x: [\n',
+  });
+  expect((await lines(withBuild)).warnings).toEqual([
+    expect.stringMatching(/^\.github\/workflows\/w\.yml:\d+ not valid YAML/),
+  ]);
+});
+
+test('parsing YAML leaves process.env as it was (yaml.ts withQuickEnv), also after a YAML error', async () => {
+  const env = process.env;
+  const dir = repo({
+    'compose.yaml': 'services:\n  web:\n    build: .\n',
+    'b/compose.yaml': 'services:\n  web:\n    build: .\n    ports: ["80:80"\n',
+    Dockerfile: 'FROM scratch\n',
+  });
+  const r = await lines(dir);
+  expect(r.builds).toEqual(['Dockerfile . service web']);
+  expect(r.warnings).toHaveLength(1);
+  expect(process.env).toBe(env);
+  expect(Object.getPrototypeOf(process.env)).toBe(Object.getPrototypeOf(env));
 });

@@ -3,7 +3,7 @@
  * once, checked (size limit, no NUL, strict UTF-8, BOM kept) and snapshotted (size, mtime, hash)
  * so that the write path can refuse to overwrite a file that changed since it was read.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
@@ -21,7 +21,8 @@ export interface FileSnapshot {
 }
 
 export function hashBytes(buf: Uint8Array): string {
-  return createHash('sha256').update(buf).digest('hex');
+  // (the one-shot form: no Hash object per file)
+  return hash('sha256', buf, 'hex');
 }
 
 export function snapshotOf(buf: Uint8Array, st: fs.Stats): FileSnapshot {
@@ -129,42 +130,45 @@ export function readDockerfile(file: string): ReadFile {
 /**
  * Read an ignore file of a build context. Absent (nothing at that path, or a dangling link):
  * null. Present but unreadable, not a regular file, binary or not UTF-8: an InputError naming
- * the file. An existing file is never taken as absent.
+ * the file (`shown`: how; a function when it is worth computing only for an error). An existing
+ * file is never taken as absent.
  */
-export function readIgnoreFile(file: string, shown: string): ReadFile | null {
+export function readIgnoreFile(file: string, shown: string | (() => string)): ReadFile | null {
+  const name = () => (typeof shown === 'string' ? shown : shown());
   // (no exception for a missing file, the usual case: an exception costs several lstats)
   try {
     if (!fs.lstatSync(file, { throwIfNoEntry: false })) return null;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-    throw new InputError(`${shown}: ${describeFsError(err)}`);
+    throw new InputError(`${name()}: ${describeFsError(err)}`);
   }
   try {
     if (!fs.statSync(file, { throwIfNoEntry: false })) return null;
   } catch (err) {
     // A symbolic link to nothing: Docker reads no ignore file there either.
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new InputError(`${shown}: ${describeFsError(err)}`);
+    throw new InputError(`${name()}: ${describeFsError(err)}`);
   }
   try {
     const { buf, st } = readChecked(file);
     return { text: decodeText(buf), mode: st.mode & 0o7777, snapshot: snapshotOf(buf, st) };
   } catch (err) {
-    throw new InputError(`${shown}: ${(err as Error).message}`);
+    throw new InputError(`${name()}: ${(err as Error).message}`);
   }
 }
 
 /**
  * The ignore files Docker may read for a Dockerfile in a context directory
  * (`<Dockerfile>.dockerignore` beside it, then `.dockerignore` at the root), read and checked.
- * Keys are absolute paths; `read` reads one (default `readIgnoreFile`).
+ * Keys are absolute paths; `read` reads one (default `readIgnoreFile`; `shown` gives the name
+ * `show` makes of it, only when asked).
  */
 export function readContextIgnoreFiles(
   contextRoot: string,
   dockerfileAbs: string | null,
   show: (abs: string) => string,
-  read: (abs: string, shown: string) => ReadFile | null = readIgnoreFile,
+  read: (abs: string, shown: () => string) => ReadFile | null = readIgnoreFile,
 ): Map<string, ReadFile> {
   const out = new Map<string, ReadFile>();
   const candidates: string[] = [];
@@ -175,7 +179,7 @@ export function readContextIgnoreFiles(
   }
   candidates.push(path.join(contextRoot, '.dockerignore'));
   for (const abs of candidates) {
-    const r = read(abs, show(abs));
+    const r = read(abs, () => show(abs));
     if (r) out.set(abs, r);
   }
   return out;

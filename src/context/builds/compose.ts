@@ -59,7 +59,9 @@ class Reader {
   constructor(private readonly env: Record<string, string | undefined>) {}
 
   lookupFor(projectDir: string): Lookup {
-    const text = readText(path.join(projectDir, '.env'));
+    // (most folders have no .env: looked for first, without the cost of a failed read's error)
+    const file = path.join(projectDir, '.env');
+    const text = fs.existsSync(file) ? readText(file) : null;
     const dotenv = text === null ? new Map<string, string>() : parseDotEnv(text);
     return (k) => this.env[k] ?? dotenv.get(k);
   }

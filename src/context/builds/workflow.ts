@@ -72,16 +72,48 @@ function lines(v: unknown): string[] {
     .filter(Boolean);
 }
 
+/**
+ * False when a workflow can declare no build (nor a skipped one): the YAML is then not parsed.
+ * A build comes from a step whose `uses` starts with `docker/build-push-action@`, or from a `run`
+ * script holding a command `docker` whose first argument is `build`, `buildx` or `image` (then
+ * `build`). YAML gives a scalar's characters only as written (plain, single-quoted, block
+ * scalars; folding turns line breaks into spaces or keeps them; anchors repeat text of the same
+ * file), except through a double-quoted escape; the shell parser's literal words are the
+ * script's characters without quotes (a word with `$` or a backquote has no literal value),
+ * except through a backslash; `${{ github.workspace }}` puts a path into the script. So, without
+ * a backslash and without `github.workspace`: the action is named in the text as it is, and the
+ * command reads `docker`, blanks, and `build` or `image`, blanks, `build` once quotes (and `$`)
+ * are taken out; blanks include the line breaks YAML folds, and a line whose first non-blank is
+ * `#` adds nothing (a YAML comment, or in a script a comment, quoted text or a heredoc line).
+ */
+export function mayDeclareBuilds(text: string): boolean {
+  if (text.includes('\\') || text.includes('github.workspace')) return true;
+  if (text.includes('docker/build-push-action@')) return true;
+  const words = text.replace(/(^|[\r\n])[ \t]*#[^\r\n]*/g, '$1').replace(/['"$]/g, '');
+  return /docker\s+(?:image\s+)?build/.test(words);
+}
+
 export function parseWorkflow(
   file: string,
+  env: Record<string, string | undefined>,
+): ComposeResult {
+  // A workflow that never names docker, or cannot declare a build (see mayDeclareBuilds),
+  // builds nothing here: not worth a YAML parse (nor are its own YAML errors reported).
+  const text = readText(file);
+  if (text !== null && (!/docker/.test(text) || !mayDeclareBuilds(text)))
+    return { builds: [], warnings: [], skipped: [] };
+  return parseWorkflowText(file, text, env);
+}
+
+/** The builds of a workflow's text (null: the file could not be read), parsed in full. */
+export function parseWorkflowText(
+  file: string,
+  text: string | null,
   env: Record<string, string | undefined>,
 ): ComposeResult {
   const warnings: BuildWarning[] = [];
   const skipped: ComposeResult['skipped'] = [];
   const builds: BuildDecl[] = [];
-  // A workflow that never names docker builds nothing here: not worth a YAML parse.
-  const text = readText(file);
-  if (text !== null && !/docker/.test(text)) return { builds, warnings, skipped };
   const y = loadYaml(file, warnings, text);
   if (!y) return { builds, warnings, skipped };
   const repo = path.dirname(path.dirname(path.dirname(file)));

@@ -1,0 +1,102 @@
+/** api.ts CheckMemo: the run without a context that decides which declared-context messages name
+ * the context takes the findings of checks that never read the build context from the runs over
+ * it; a check that read it (even `available`) runs again. */
+import { afterAll, expect, test } from '@jest/globals';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CheckMemo, optimizeWith } from '../src/api.js';
+import { optimizeDeclared } from '../src/builds.js';
+import { findBuilds, buildsFor } from '../src/context/builds/index.js';
+import type { Transform } from '../src/model/types.js';
+import { removeTmpdirs, tmpdir, writeTree } from './helpers.js';
+
+afterAll(removeTmpdirs);
+
+const meta = (id: string): Transform['meta'] => ({
+  id,
+  title: id,
+  hadolint: [],
+  applicability: 'safe',
+  docs: { why: 'test', fixSafety: 'test' },
+});
+
+function counting() {
+  const calls = { blind: 0, looking: 0 };
+  // Never looks at the context: one finding per RUN.
+  const blind: Transform = {
+    meta: meta('memo-blind'),
+    check(model) {
+      calls.blind++;
+      return model.instructions
+        .filter((i) => i.keyword === 'RUN')
+        .map((i) => ({ ruleId: 'memo-blind', reason: 'a RUN', at: i.span.start }));
+    },
+  };
+  // Only asks whether there is a context: its finding says so.
+  const looking: Transform = {
+    meta: meta('memo-looking'),
+    check(_model, ctx) {
+      calls.looking++;
+      const where = ctx.buildContext.available ? 'with' : 'without';
+      return [{ ruleId: 'memo-looking', reason: `${where} a context`, at: 0 }];
+    },
+  };
+  return { calls, transforms: [blind, looking] };
+}
+
+test('a check that did not read the context is taken from the memo; one that did runs again', async () => {
+  const dir = tmpdir('dfo-memo-');
+  writeTree(dir, { Dockerfile: 'FROM alpine\nRUN echo a\n' });
+  const file = path.join(dir, 'Dockerfile');
+  const text = fs.readFileSync(file, 'utf8');
+  const { calls, transforms } = counting();
+  const memo = new CheckMemo();
+  const over = await optimizeWith(text, { path: file, context: dir, transforms }, memo);
+  const without = await optimizeWith(text, { path: file, context: null, transforms }, memo);
+  expect(calls).toEqual({ blind: 1, looking: 2 });
+  expect(memo.hits).toBe(1);
+  expect(over.skipped.map((s) => s.reason)).toEqual(['a RUN', 'with a context']);
+  expect(without.skipped.map((s) => s.reason)).toEqual(['a RUN', 'without a context']);
+  // The same as a run without the memo.
+  const fresh = counting();
+  const plain = await optimizeWith(
+    text,
+    { path: file, context: null, transforms: fresh.transforms },
+    undefined,
+  );
+  expect(without).toEqual(plain);
+});
+
+test('another path or other options neither take nor add', async () => {
+  const dir = tmpdir('dfo-memo-');
+  writeTree(dir, { Dockerfile: 'FROM alpine\nRUN echo a\n' });
+  const file = path.join(dir, 'Dockerfile');
+  const text = fs.readFileSync(file, 'utf8');
+  const { calls, transforms } = counting();
+  const memo = new CheckMemo();
+  await optimizeWith(text, { path: file, context: dir, transforms }, memo);
+  await optimizeWith(text, { path: `${file}.other`, context: null, transforms }, memo);
+  await optimizeWith(text, { path: file, context: null, transforms, cacheMounts: true }, memo);
+  expect(memo.hits).toBe(0);
+  expect(calls.blind).toBe(3);
+});
+
+test('declared context: the messages are those of a run without the memo', async () => {
+  const dir = fs.realpathSync(tmpdir('dfo-memo-'));
+  fs.mkdirSync(path.join(dir, '.git'));
+  writeTree(dir, {
+    'compose.yaml': 'services:\n  web:\n    build: .\n',
+    Dockerfile: 'FROM debian\nRUN apt-get update && apt-get install -y curl\nCOPY . .\n',
+  });
+  const set = await findBuilds(['.'], dir, {});
+  const builds = buildsFor(set, path.join(dir, 'Dockerfile'));
+  expect(builds).toHaveLength(1);
+  const { calls, transforms } = counting();
+  const r = await optimizeDeclared('Dockerfile', builds, { cwd: dir, transforms });
+  // The blind check ran once (over the context); the run without one took it from the memo.
+  expect(calls).toEqual({ blind: 1, looking: 2 });
+  expect(r.skipped.map((s) => s.reason)).toEqual([
+    'a RUN',
+    'with a context (context . from compose.yaml service web)',
+  ]);
+});
