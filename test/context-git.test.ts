@@ -142,6 +142,40 @@ test('GitIndex: a folder is tracked when it holds a tracked file at any depth', 
     expect([p, ix.isTracked(p)]).toEqual([p, false]);
 });
 
+test('GitIndex: an index in order (looked up by search) and the same paths out of order (sets) agree', () => {
+  const paths = [
+    '.env',
+    'a-b/x.txt',
+    'a.txt',
+    'a/b/c.txt',
+    'a/b/c.txt',
+    'a/b0/d.txt',
+    'a/b/d/e.txt',
+    'ab/f.txt',
+    'g/h/i/j.txt',
+    'k.txt',
+    'z\u00e9/\u{1f600}.txt',
+  ];
+  const sorted = [...paths].sort();
+  const shuffled = [...sorted].reverse();
+  const asks = new Set(['', 'a/', 'a//b', 'zz', '/a']);
+  for (const p of paths) {
+    const parts = p.split('/');
+    for (let i = 1; i <= parts.length; i++) {
+      const q = parts.slice(0, i).join('/');
+      for (const v of [q, `${q}/`, `${q}x`, q.slice(0, -1), `${q}-`, `${q}.`]) asks.add(v);
+    }
+  }
+  const a = new GitIndex(sorted, []);
+  const b = new GitIndex(shuffled, []);
+  const answers = (ix: GitIndex) => [...asks].map((q) => [q, ix.isTracked(q)]);
+  expect(answers(a)).toEqual(answers(b));
+  expect(a.isTracked('a/b')).toBe(true);
+  expect(a.isTracked('a-b')).toBe(true);
+  expect(a.isTracked('a/b/d')).toBe(true);
+  expect(a.isTracked('a/b/c')).toBe(false);
+});
+
 describe('OverlayContext.walk', () => {
   test('the base walk as it is without pending files; with them, merged once and redone when they change', () => {
     const dir = tmpdir('dfo-overlay-');

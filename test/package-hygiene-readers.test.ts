@@ -118,3 +118,28 @@ describe('npm and yarn readers', () => {
     expect(r.fixes.map((f) => f.ruleId)).not.toContain('package-hygiene/yarn-cache-clean');
   });
 });
+
+test('a script a later step runs is parsed once per text, not once per check', async () => {
+  const { diskCounters } = await import('../src/context/cache.js');
+  const { MemoryContext } = await import('../src/context/context.js');
+  const context = new MemoryContext({
+    'entrypoint.sh': '#!/bin/sh\nset -e\napt-get install -y "$@"\nexec "$@"\n',
+  });
+  const lines = [
+    'FROM debian:bookworm',
+    'COPY entrypoint.sh /usr/local/bin/entrypoint.sh',
+    'RUN apt-get update && apt-get install -y --no-install-recommends curl',
+    'ENTRYPOINT ["entrypoint.sh"]',
+  ];
+  const d0 = diskCounters.derived;
+  const first = await run(lines, { context });
+  expect(first.skipped.find((s) => s.ruleId === cleanup)?.reason).toMatch(/entrypoint\.sh/);
+  // Parsed: the ENTRYPOINT and the script it runs.
+  expect(diskCounters.derived - d0).toBe(2);
+  // Four more checks of the same text: both are parsed already.
+  for (let i = 0; i < 4; i++) {
+    const again = await run(lines, { context });
+    expect(again.skipped).toEqual(first.skipped);
+  }
+  expect(diskCounters.derived - d0).toBe(2);
+});

@@ -31,6 +31,9 @@ export const diskCounters = {
   dirChecks: 0,
   /** Context walks done (DiskContext.walk; not those served from the session). */
   walks: 0,
+  /** Walk entries made (DiskContext: one per listed file or folder of a context and session,
+   * shared by all the walks of that context in the session). */
+  walkEntries: 0,
   /** Paths looked up by DiskContext.exists/isDirectory (not those served from the generation). */
   lstats: 0,
   derived: 0,
@@ -279,6 +282,13 @@ export function listDirCached(abs: string): ListedEntry[] | null {
   return entries;
 }
 
+/** The entries of folder `abs` if the current generation has listed it already (no disk
+ * access, no listing made): null when it could not be listed, undefined when not known. */
+export function listedInGeneration(abs: string): ListedEntry[] | null | undefined {
+  const hit = dirs.get(abs);
+  return hit && hit.checked === generation ? hit.entries : undefined;
+}
+
 const rootReads = new Map<string, { generation: number; texts: Map<string, string | null> }>();
 
 /** The texts read through any DiskContext of `root` in the current generation, by the path the
@@ -301,29 +311,53 @@ export function generationTable<K, V>(name: string): Map<K, V> {
   return t.table as Map<K, V>;
 }
 
-const walks = new Map<string, unknown>();
-let walksGeneration = -1;
-/** Walks kept at once (a session over a monorepo meets many contexts; the Dockerfiles of one
- * context usually come together). */
-const WALKS_LIMIT = 8;
+/** Values kept for the current generation only, the most recent `limit` of them. */
+class SessionValues {
+  private readonly values = new Map<string, unknown>();
+  private generation = -1;
+  constructor(private readonly limit: number) {}
 
-/** A context walk computed once per session (generation) under `key` (root, limit and what
- * decides the descent), the most recent WALKS_LIMIT kept. */
-export function sessionWalk<T>(key: string, compute: () => T): T {
-  if (walksGeneration !== generation) {
-    walks.clear();
-    walksGeneration = generation;
-  }
-  if (walks.has(key)) {
-    const v = walks.get(key) as T;
-    walks.delete(key);
-    walks.set(key, v);
+  get<T>(key: string, compute: () => T): T {
+    const { values } = this;
+    if (this.generation !== generation) {
+      values.clear();
+      this.generation = generation;
+    }
+    if (values.has(key)) {
+      const v = values.get(key) as T;
+      values.delete(key);
+      values.set(key, v);
+      return v;
+    }
+    const v = compute();
+    values.set(key, v);
+    if (values.size > this.limit) values.delete(values.keys().next().value!);
     return v;
   }
-  const v = compute();
-  walks.set(key, v);
-  if (walks.size > WALKS_LIMIT) walks.delete(walks.keys().next().value!);
-  return v;
+
+  clear(): void {
+    this.values.clear();
+  }
+}
+
+/** Walks kept at once (a session over a monorepo meets many contexts; the Dockerfiles of one
+ * context usually come together). */
+const walks = new SessionValues(8);
+
+/** A context walk computed once per session (generation) under `key` (root, limit and what
+ * decides the descent), the most recent 8 kept. */
+export function sessionWalk<T>(key: string, compute: () => T): T {
+  return walks.get(key, compute);
+}
+
+/** Context trees kept at once (see sessionTree). */
+const trees = new SessionValues(8);
+
+/** The tree of the context at `root` for the current session (generation): what its walks are
+ * made from (DiskContext), the entries of each folder made once and shared by all its walks; the
+ * most recent 8 kept. */
+export function sessionTree<T>(root: string, make: () => T): T {
+  return trees.get(root, make);
 }
 
 const derived = new Map<string, Map<string, unknown>>();
@@ -367,6 +401,7 @@ export function clearContextCaches(): void {
   rootReads.clear();
   tables.clear();
   walks.clear();
+  trees.clear();
   derived.clear();
   derivedText.clear();
   for (const h of clearHooks) h();

@@ -9,8 +9,10 @@ import {
   diskCounters,
   generationTable,
   listDirCached,
+  listedInGeneration,
   readsOf,
   readTextCached,
+  sessionTree,
   sessionWalk,
   sizeOf,
   type ListedEntry,
@@ -21,6 +23,8 @@ const DEFAULT_WALK_LIMIT = 200_000;
 
 /** Normalise a context-relative path: `/`-separated, no leading `./` or `/`, no `..` escape. */
 export function cleanRelative(p: string): string | null {
+  // (most paths asked about are clean already: returned as they are, no split and join)
+  if (isClean(p)) return p;
   const parts: string[] = [];
   for (const seg of p.replace(/\\/g, '/').split('/')) {
     if (seg === '' || seg === '.') continue;
@@ -30,6 +34,25 @@ export function cleanRelative(p: string): string | null {
     } else parts.push(seg);
   }
   return parts.join('/');
+}
+
+/** True when `cleanRelative(p)` is `p` itself: not empty, no `\\`, no empty, `.` or `..`
+ * segment (so no leading, trailing or doubled `/`). */
+function isClean(p: string): boolean {
+  const n = p.length;
+  if (n === 0) return false;
+  let start = 0;
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? p.charCodeAt(i) : 47;
+    if (c === 92) return false;
+    if (c !== 47) continue;
+    const len = i - start;
+    if (len === 0) return false;
+    if (p.charCodeAt(start) === 46 && (len === 1 || (len === 2 && p.charCodeAt(start + 1) === 46)))
+      return false;
+    start = i + 1;
+  }
+  return true;
 }
 
 /** What is at a path: nothing, a folder, or anything else (a file, a symbolic link, ...). */
@@ -55,6 +78,134 @@ class DiskFileEntry implements ContextEntry {
   ) {}
   get size(): number {
     return sizeOf(this.dir, this.listed);
+  }
+}
+
+/**
+ * A folder of a context tree: the walk entries of what it holds, made from its listing the first
+ * time a walk enters it in the session and then shared by every walk of the context (the
+ * analysis walk of the ignore file, the walk of what is sent, the full walk, ...: each keeps its
+ * own list of the shared entries). A folder that cannot be listed has a `unreadable` entry of its
+ * own, so that the shared one never carries the flag.
+ */
+class TreeDir {
+  /** The entries in listing order; null: the folder cannot be listed; undefined: not listed yet. */
+  private entries: ContextEntry[] | null | undefined = undefined;
+  private listed: ListedEntry[] | null = null;
+  /** The folders below, by index in `entries`, made when first entered. */
+  private kids: (TreeDir | undefined)[] | null = null;
+  private unreadableEntry: ContextEntry | null = null;
+
+  constructor(
+    readonly rel: string,
+    readonly abs: string,
+  ) {}
+
+  entriesNow(): ContextEntry[] | null {
+    if (this.entries !== undefined) return this.entries;
+    // Listings come from the process-wide cache (context/cache.ts): a context shared by
+    // several Dockerfiles is listed once per session.
+    const listed = listDirCached(this.abs);
+    if (!listed) return (this.entries = null);
+    const prefix = this.rel === '' ? '' : `${this.rel}/`;
+    const out: ContextEntry[] = [];
+    for (const e of listed) {
+      const rel = prefix + e.name;
+      out.push(
+        e.isDirectory
+          ? { path: rel, size: 0, isDirectory: true }
+          : new DiskFileEntry(rel, this.abs, e),
+      );
+    }
+    diskCounters.walkEntries += out.length;
+    this.listed = listed;
+    return (this.entries = out);
+  }
+
+  /** The folder of entry `i` (a folder entry of `entriesNow()`). */
+  kid(i: number): TreeDir {
+    const kids = (this.kids ??= new Array<TreeDir | undefined>(this.listed!.length));
+    let k = kids[i];
+    if (!k) {
+      const name = this.listed![i]!.name;
+      const abs = this.abs.endsWith(path.sep) ? this.abs + name : this.abs + path.sep + name;
+      kids[i] = k = new TreeDir(this.entries![i]!.path, abs);
+    }
+    return k;
+  }
+
+  /** This folder's entry as walks give it when it cannot be listed. */
+  unreadable(): ContextEntry {
+    return (this.unreadableEntry ??= {
+      path: this.rel,
+      size: 0,
+      isDirectory: true,
+      unreadable: true,
+    });
+  }
+}
+
+/** The tree of a context folder in the current session (see TreeDir). */
+class ContextTree {
+  readonly top: TreeDir;
+  /** Every entry of the tree in walk order, once a walk has gone through all of it (no folder
+   * left out, no limit reached): that walk's list, shared by the later ones that prune nothing. */
+  complete: ContextEntry[] | null = null;
+  constructor(root: string) {
+    this.top = new TreeDir('', root);
+  }
+}
+
+/** The entry named `name` of a listing (sorted by name), or undefined. */
+function findListed(listed: readonly ListedEntry[], name: string): ListedEntry | undefined {
+  let lo = 0;
+  let hi = listed.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const e = listed[mid]!;
+    if (e.name === name) return e;
+    if (e.name < name) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return undefined;
+}
+
+/**
+ * Whether a name that folder `dir`'s listing lacks is surely not there: an lstat would not find
+ * it under another spelling either. Only for an ASCII name (no Unicode normalisation can map it
+ * to a listed one), not on Windows (short 8.3 names, trailing dots), and in a folder that is
+ * empty or known to tell cases apart (see caseSensitive).
+ */
+function surelyAbsent(dir: string, listed: readonly ListedEntry[], name: string): boolean {
+  if (process.platform === 'win32') return false;
+  for (let i = 0; i < name.length; i++) if (name.charCodeAt(i) > 127) return false;
+  return listed.length === 0 || caseSensitive(dir, listed);
+}
+
+/** Whether folder `dir` tells names apart by case, by listing: once per listing (case-insensitive
+ * file systems: macOS and Windows by default, mounts of them, casefolded ext4 folders). */
+function caseSensitive(dir: string, listed: readonly ListedEntry[]): boolean {
+  let known = CASE_SENSITIVE.get(listed);
+  if (known === undefined) CASE_SENSITIVE.set(listed, (known = probeCase(dir, listed)));
+  return known;
+}
+
+const CASE_SENSITIVE = new WeakMap<readonly ListedEntry[], boolean>();
+
+/** Looks up a listed name with its ASCII letters in the other case: not found, the folder tells
+ * cases apart (so does one listing both spellings). False when no name has a letter. */
+function probeCase(dir: string, listed: readonly ListedEntry[]): boolean {
+  const sample = listed.find((e) => /[a-zA-Z]/.test(e.name));
+  if (!sample) return false;
+  const other = sample.name.replace(/[a-zA-Z]/g, (c) =>
+    c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase(),
+  );
+  if (findListed(listed, other)) return true;
+  diskCounters.lstats++;
+  try {
+    return fs.lstatSync(path.join(dir, other), { throwIfNoEntry: false }) === undefined;
+  } catch {
+    return false;
   }
 }
 
@@ -92,8 +243,32 @@ export class DiskContext implements BuildContext {
   private kind(p: string): PathKind {
     const kinds = kindsOf(this.root);
     let k = kinds.get(p);
-    if (k === undefined) kinds.set(p, (k = this.lstatKind(p)));
+    if (k === undefined) kinds.set(p, (k = this.listedKind(p) ?? this.lstatKind(p)));
     return k;
+  }
+
+  /** The kind of `p` read from the listings of this generation (the walks and the search for
+   * build files list most folders of a context): no lstat. A path is missing when a folder on
+   * its way does not list the next name and that cannot be another case or spelling of a
+   * listed one (see surelyAbsent), or lists it as a file. Undefined when the listings do not
+   * tell (a folder not listed in this generation, a symbolic link on the way). */
+  private listedKind(p: string): PathKind | undefined {
+    const rel = cleanRelative(p);
+    if (!rel) return undefined;
+    let dir = this.root;
+    for (let start = 0; ;) {
+      const listed = listedInGeneration(dir);
+      if (!listed) return undefined;
+      const slash = rel.indexOf('/', start);
+      const name = slash < 0 ? rel.slice(start) : rel.slice(start, slash);
+      const e = findListed(listed, name);
+      if (!e) return surelyAbsent(dir, listed, name) ? 'missing' : undefined;
+      if (slash < 0) return e.isDirectory ? 'dir' : 'other';
+      // (below a file: ENOTDIR, missing; below a symbolic link: wherever it leads)
+      if (!e.isDirectory) return e.isSymlink ? undefined : 'missing';
+      dir = dir.endsWith(path.sep) ? dir + name : dir + path.sep + name;
+      start = slash + 1;
+    }
   }
 
   private lstatKind(p: string): PathKind {
@@ -126,7 +301,10 @@ export class DiskContext implements BuildContext {
     if (rel === null) return null;
     if (this.cache.has(rel)) return this.cache.get(rel)!;
     const abs = this.abs(rel);
-    const out = abs === null ? null : readTextCached(abs);
+    // (a path the listings show missing, or a folder, is no text: no lstat)
+    const listed = abs === null ? undefined : this.listedKind(rel);
+    const out =
+      abs === null || listed === 'missing' || listed === 'dir' ? null : readTextCached(abs);
     this.cache.set(rel, out);
     shared.set(p, out);
     return out;
@@ -142,11 +320,11 @@ export class DiskContext implements BuildContext {
   list(dir: string): string[] {
     const abs = this.abs(dir);
     if (!abs) return [];
-    try {
-      return fs.readdirSync(abs).sort();
-    } catch {
-      return [];
-    }
+    // (the listing of the session, as the walks see it: no readdir per call; a missing folder,
+    // which no listing keeps, is known missing for the generation: no failed readdir per call)
+    const listed =
+      listedInGeneration(abs) ?? (this.kind(dir) === 'missing' ? null : listDirCached(abs));
+    return listed ? listed.map((e) => e.name) : [];
   }
 
   walk(options: WalkOptions = {}): ContextEntry[] {
@@ -162,7 +340,7 @@ export class DiskContext implements BuildContext {
       const { out, truncatedAt } = sessionWalk(key, () => {
         const before = this.walkTruncatedAt;
         this.walkTruncatedAt = null;
-        const out = this.walkNow(options);
+        const out = this.walkNow(options, true);
         const truncatedAt = this.walkTruncatedAt;
         this.walkTruncatedAt = before;
         return { out, truncatedAt };
@@ -174,35 +352,44 @@ export class DiskContext implements BuildContext {
     return this.walkNow(options);
   }
 
-  private walkNow(options: WalkOptions): ContextEntry[] {
+  /** Walk the context's session tree. A walk shared through the session (`shared`: keyed, or
+   * full) that went everywhere is the tree's complete list: the first such walk's list is
+   * given to the others. */
+  private walkNow(options: WalkOptions, shared = false): ContextEntry[] {
     diskCounters.walks++;
     const limit = options.limit ?? this.walkLimit;
+    const { descend } = options;
+    const tree = sessionTree(this.root, () => new ContextTree(this.root));
+    if (shared && !descend && tree.complete && tree.complete.length <= limit) {
+      if (!options.limit) this.walked = tree.complete;
+      return tree.complete;
+    }
     const out: ContextEntry[] = [];
-    const visit = (relDir: string, absDir: string, dir: ContextEntry | null): boolean => {
-      // Listings come from the process-wide cache (context/cache.ts): a context shared by
-      // several Dockerfiles is listed once per session.
-      const entries = listDirCached(absDir);
-      if (!entries) {
-        if (dir) dir.unreadable = true;
-        return true;
-      }
-      for (const e of entries) {
+    let pruned = false;
+    const visit = (dir: TreeDir): boolean => {
+      const entries = dir.entriesNow();
+      if (!entries) return true;
+      for (let i = 0; i < entries.length; i++) {
         if (out.length >= limit) return false;
-        const rel = relDir ? `${relDir}/${e.name}` : e.name;
-        if (e.isDirectory) {
-          const entry: ContextEntry = { path: rel, size: 0, isDirectory: true };
-          out.push(entry);
-          if (!options.descend || options.descend(entry)) {
-            if (!visit(rel, path.join(absDir, e.name), entry)) return false;
-          }
-        } else out.push(new DiskFileEntry(rel, absDir, e));
+        const e = entries[i]!;
+        out.push(e);
+        if (!e.isDirectory) continue;
+        if (descend && !descend(e)) {
+          pruned = true;
+          continue;
+        }
+        const sub = dir.kid(i);
+        if (sub.entriesNow() === null) out[out.length - 1] = sub.unreadable();
+        else if (!visit(sub)) return false;
       }
       return true;
     };
-    const complete = visit('', this.root, null);
+    const complete = visit(tree.top);
     if (!complete && !options.limit) this.walkTruncatedAt = limit;
-    if (!options.descend && !options.limit) this.walked = out;
-    return out;
+    let result = out;
+    if (shared && complete && !pruned) result = tree.complete ??= out;
+    if (!descend && !options.limit) this.walked = result;
+    return result;
   }
 
   gitStatus(p: string): GitStatus | null {
@@ -382,20 +569,25 @@ export class OverlayContext implements BuildContext {
     return this.base.readFile(p);
   }
   list(dir: string): string[] {
-    const names = new Set(this.base.list(dir));
+    const base = this.base.list(dir);
     const prefix = dir === '' ? '' : `${cleanRelative(dir)}/`;
+    let names: Set<string> | null = null;
     for (const p of this.overlay.keys()) {
       if (p.startsWith(prefix) && !p.slice(prefix.length).includes('/'))
-        names.add(p.slice(prefix.length));
+        (names ??= new Set(base)).add(p.slice(prefix.length));
     }
-    return [...names].sort();
+    // (no pending file in the folder: the base's list as it is when sorted without repeats)
+    if (!names && strictlySorted(base)) return base;
+    return [...(names ?? new Set(base))].sort();
   }
   walk(options?: WalkOptions): ContextEntry[] {
     const entries = this.base.walk(options);
     // (most runs have no pending file: the base's walk as it is, no copy per call)
     if (this.overlay.size === 0) return entries;
-    // The same walk seen through the same pending files: the merged list of the last call.
-    const last = this.merged.get(entries);
+    // The same walk seen through the same pending files (by any view: the Dockerfiles of a
+    // context in a session see the same pending files of the earlier ones): the merged list of
+    // the last call.
+    const last = MERGED.get(entries);
     if (
       last &&
       last.pending.length === this.overlay.size &&
@@ -403,24 +595,22 @@ export class OverlayContext implements BuildContext {
     )
       return last.out;
     const out = this.merge(entries);
-    this.merged.set(entries, { pending: [...this.overlay], out });
+    MERGED.set(entries, { pending: [...this.overlay], out });
     return out;
   }
 
-  /** The last merge of each base walk (see `walk`). */
-  private readonly merged = new WeakMap<
-    readonly ContextEntry[],
-    { pending: [string, string][]; out: ContextEntry[] }
-  >();
-
   private merge(entries: ContextEntry[]): ContextEntry[] {
-    const known = new Set(entries.map((e) => e.path));
-    const extra: ContextEntry[] = [];
+    let extra: ContextEntry[] | null = null;
     for (const [p, content] of this.overlay) {
-      if (!known.has(p))
-        extra.push({ path: p, size: Buffer.byteLength(content, 'utf8'), isDirectory: false });
+      if (!inWalk(entries, p, this.overlay.size))
+        (extra ??= []).push({
+          path: p,
+          size: Buffer.byteLength(content, 'utf8'),
+          isDirectory: false,
+        });
     }
-    if (!extra.length) return entries;
+    // (pending files that are all in the walk already: the walk as it is)
+    if (!extra) return entries;
     return [
       ...entries.map((e) =>
         this.overlay.has(e.path)
@@ -430,4 +620,30 @@ export class OverlayContext implements BuildContext {
       ...extra,
     ].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
+}
+
+/** The last merge of each base walk with the pending files of an OverlayContext (see `walk`). */
+const MERGED = new WeakMap<
+  readonly ContextEntry[],
+  { pending: [string, string][]; out: ContextEntry[] }
+>();
+
+/** The paths of a walk, for the pending files looked up in it (when there are many). */
+const WALK_PATHS = new WeakMap<readonly ContextEntry[], Set<string>>();
+
+/** Whether walk `entries` holds path `p`: a scan for one of a few pending files (no set of every
+ * path made), a set of the walk's paths (made once per walk) for many. */
+function inWalk(entries: readonly ContextEntry[], p: string, lookups: number): boolean {
+  if (lookups <= 8) {
+    for (let i = 0; i < entries.length; i++) if (entries[i]!.path === p) return true;
+    return false;
+  }
+  let paths = WALK_PATHS.get(entries);
+  if (!paths) WALK_PATHS.set(entries, (paths = new Set(entries.map((e) => e.path))));
+  return paths.has(p);
+}
+
+function strictlySorted(names: readonly string[]): boolean {
+  for (let i = 1; i < names.length; i++) if (!(names[i - 1]! < names[i]!)) return false;
+  return true;
 }

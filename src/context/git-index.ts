@@ -51,29 +51,30 @@ export function parseIndex(buf: Buffer): string[] | null {
       if (version < 3) return null;
       p += 2;
     }
-    let name: Buffer;
-    if (version === 4) {
-      // The path is the previous one minus N trailing bytes (a varint), plus a NUL-ended suffix.
-      let strip = 0;
-      let byte: number;
-      let first = true;
-      do {
-        if (p >= buf.length) return null;
-        byte = buf[p++]!;
-        strip = first ? byte & 0x7f : ((strip + 1) << 7) | (byte & 0x7f);
-        first = false;
-      } while (byte & 0x80);
-      const end = buf.indexOf(0, p);
-      if (end < 0 || strip > prev.length) return null;
-      name = Buffer.concat([prev.subarray(0, prev.length - strip), buf.subarray(p, end)]);
-      pos = end + 1;
-    } else {
+    if (version !== 4) {
       const end = buf.indexOf(0, p);
       if (end < 0) return null;
-      name = buf.subarray(p, end);
+      // (decoded in place: no Buffer view made per entry)
+      out.push(buf.toString('utf8', p, end));
       // Entries are padded with 1-8 NULs to a multiple of 8 bytes.
       pos += Math.floor((end - pos + 8) / 8) * 8;
+      continue;
     }
+    // Version 4: the path is the previous one minus N trailing bytes (a varint), plus a
+    // NUL-ended suffix.
+    let strip = 0;
+    let byte: number;
+    let first = true;
+    do {
+      if (p >= buf.length) return null;
+      byte = buf[p++]!;
+      strip = first ? byte & 0x7f : ((strip + 1) << 7) | (byte & 0x7f);
+      first = false;
+    } while (byte & 0x80);
+    const end = buf.indexOf(0, p);
+    if (end < 0 || strip > prev.length) return null;
+    const name = Buffer.concat([prev.subarray(0, prev.length - strip), buf.subarray(p, end)]);
+    pos = end + 1;
     prev = name;
     out.push(name.toString('utf8'));
   }

@@ -20,8 +20,12 @@ const childProcess = () =>
 
 /** The tracked and ignored paths of one repository, relative to its top folder. */
 export class GitIndex {
+  /** The tracked paths when given in sorted order (an index lists them so): looked up by binary
+   * search, a folder by the first path below it (no set of every path and folder made: a run
+   * asks about a few hundred paths of indexes of many thousand). */
+  private readonly sorted: readonly string[] | null;
   private readonly tracked = new Set<string>();
-  /** Folders holding at least one tracked file (and every folder above them). */
+  /** Folders holding at least one tracked file (and every folder above them), when not sorted. */
   private readonly trackedDirs = new Set<string>(['']);
   private ignoredSet: Set<string> | null = null;
 
@@ -31,7 +35,10 @@ export class GitIndex {
     tracked: Iterable<string>,
     private readonly ignored: Iterable<string> | (() => Iterable<string>),
   ) {
-    for (const p of tracked) {
+    const list = Array.isArray(tracked) ? (tracked as string[]) : [...tracked];
+    this.sorted = inOrder(list) ? list : null;
+    if (this.sorted) return;
+    for (const p of list) {
       this.tracked.add(p);
       // Each folder above the file, deepest first, until one already known (its own parents
       // then are too): one string per new folder, not one per folder per file.
@@ -54,7 +61,13 @@ export class GitIndex {
   /** Whether a `/`-separated path relative to the repository top is tracked (a folder: holds a
    * tracked file); never lists the ignored files. */
   isTracked(p: string): boolean {
-    return this.tracked.has(p) || this.trackedDirs.has(p);
+    const sorted = this.sorted;
+    if (!sorted) return this.tracked.has(p) || this.trackedDirs.has(p);
+    if (p === '') return true;
+    if (sorted[lowerBound(sorted, p)] === p) return true;
+    // A folder: the first path at or after `p/` is below it when any is.
+    const dir = `${p}/`;
+    return sorted[lowerBound(sorted, dir)]?.startsWith(dir) ?? false;
   }
 
   /** Status of a `/`-separated path relative to the repository top; a folder is `tracked` when
@@ -67,6 +80,25 @@ export class GitIndex {
       if (ignored.has(parts.slice(0, i).join('/'))) return 'ignored';
     return 'untracked';
   }
+}
+
+/** Whether `list` is in ascending order (repeats allowed: an index in conflict lists a path
+ * once per stage). */
+function inOrder(list: readonly string[]): boolean {
+  for (let i = 1; i < list.length; i++) if (list[i]! < list[i - 1]!) return false;
+  return true;
+}
+
+/** The first index of sorted `list` whose path is not before `p` (list.length when none). */
+function lowerBound(list: readonly string[], p: string): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]! < p) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 const repos = new Map<string, GitIndex | null>();

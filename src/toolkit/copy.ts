@@ -179,22 +179,33 @@ export function matchSource(ctx: BuildContext, source: string): string[] | null 
   const clean = cleanRelative(source);
   if (clean === null) return null;
   const entries = sentEntries(ctx);
-  if (clean === '') return entries.filter((e) => !e.isDirectory).map((e) => e.path);
+  // (one pass over the walk each, no intermediate lists)
   const out: string[] = [];
+  if (clean === '') {
+    for (const e of entries) if (!e.isDirectory) out.push(e.path);
+    return out;
+  }
   if (hasGlob(clean)) {
     const re = globToRegExp(clean);
-    const roots = entries.filter((e) => re.test(e.path));
-    for (const r of roots) {
-      if (!r.isDirectory) out.push(r.path);
-      else
-        for (const e of entries)
-          if (!e.isDirectory && e.path.startsWith(r.path + '/')) out.push(e.path);
+    // (the same file taken through two matched roots, a folder and a file below it, once)
+    const seen = new Set<string>();
+    for (const r of entries) {
+      if (!re.test(r.path)) continue;
+      if (!r.isDirectory) {
+        if (!seen.has(r.path)) (seen.add(r.path), out.push(r.path));
+        continue;
+      }
+      const below = r.path + '/';
+      for (const e of entries)
+        if (!e.isDirectory && e.path.startsWith(below) && !seen.has(e.path))
+          (seen.add(e.path), out.push(e.path));
     }
-    return [...new Set(out)];
+    return out;
   }
+  const below = clean + '/';
   for (const e of entries) {
     if (e.isDirectory) continue;
-    if (e.path === clean || e.path.startsWith(clean + '/')) out.push(e.path);
+    if (e.path === clean || e.path.startsWith(below)) out.push(e.path);
   }
   return out;
 }

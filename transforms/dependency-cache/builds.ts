@@ -44,6 +44,22 @@ const BUILDS: Record<Exclude<Build, 'go'>, { kind: Kind; manifest: RegExp; insta
   },
 };
 
+/** The first .NET project or solution of the context at or below folder `dir`, relative to it
+ * (one pass over the walk, no list of every path). */
+function dotnetProject(env: Env, dir: string, manifest: RegExp): string | undefined {
+  const below = dir + '/';
+  for (const e of contextEntries(env)) {
+    const p = e.path;
+    if (
+      (dir === '' || p.startsWith(below)) &&
+      manifest.test(p.slice(p.lastIndexOf('/') + 1)) &&
+      inContext(env, p)
+    )
+      return p.slice(dir === '' ? 0 : dir.length + 1);
+  }
+  return undefined;
+}
+
 /**
  * A skip for the first build of a RUN after the full copy that downloads the dependencies of a
  * project in the copied tree, when no install of its ecosystem runs before the copy; else null.
@@ -65,16 +81,7 @@ export function buildSkip(
     const inDir = (f: string) => (dir === '' ? f : `${dir}/${f}`);
     let project = env.ctx.list(dir).find((f) => b.manifest.test(f) && inContext(env, inDir(f)));
     // .NET projects usually sit in sub-folders (`dotnet publish src/Api/Api.csproj`).
-    if (!project && tool === 'dotnet')
-      project = contextEntries(env)
-        .map((e) => e.path)
-        .find(
-          (p) =>
-            (dir === '' || p.startsWith(dir + '/')) &&
-            b.manifest.test(p.replace(/^.*\//, '')) &&
-            inContext(env, p),
-        )
-        ?.slice(dir === '' ? 0 : dir.length + 1);
+    if (!project && tool === 'dotnet') project = dotnetProject(env, dir, b.manifest);
     if (!project || earlierInstall(model, env, copy, b.kind)) continue;
     if (tool === 'make' && earlierInstall(model, env, copy, 'go-mod-download')) continue;
     const goal = cmd.args.find((w) => w.value !== null && !w.value.startsWith('-'));

@@ -327,10 +327,10 @@ export function readProblem(
 export function contextFiles(env: Env, cp: string): string[] {
   if (cp !== '' && !env.ctx.exists(cp)) return [];
   if (cp !== '' && !env.ctx.isDirectory(cp)) return env.ignore.ignores(cp) ? [] : [cp];
-  return contextEntries(env)
-    .filter(
-      (e) =>
-        !e.isDirectory && (cp === '' || e.path.startsWith(cp + '/')) && !env.ignore.ignores(e.path),
-    )
-    .map((e) => e.path);
+  const below = cp + '/';
+  const out: string[] = [];
+  for (const e of contextEntries(env))
+    if (!e.isDirectory && (cp === '' || e.path.startsWith(below)) && !env.ignore.ignores(e.path))
+      out.push(e.path);
+  return out;
 }

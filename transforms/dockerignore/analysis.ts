@@ -18,9 +18,10 @@ import type {
   Finding,
   Skipped,
 } from '../../src/model/types.js';
-import { clutterCandidates, gitReader, isJunk } from './clutter.js';
+import { clutterCandidates, dropTracked, gitReader, isJunk } from './clutter.js';
 import { sharedBulkMatcher } from './ignore-file.js';
 import {
+  anchored,
   basename,
   Entries,
   under,
@@ -47,10 +48,14 @@ function otherUsage(text: string): Usage | null {
 }
 
 interface WalkIndex {
-  /** The entries the current ignore file lets through, indexed. */
+  /** The entries of the walk, indexed (what the current ignore file lets through: `visible`). */
   index: Entries;
-  /** Folder or file, by path, as the walk saw it. */
-  walkedKind: Map<string, boolean>;
+  /** The folders the walk did not enter because they are excluded or kept as a whole. */
+  junkRoots: string[];
+  /** The files with a Dockerfile's name, made when first asked. */
+  dockerfiles: ContextEntry[] | null;
+  /** The entries below a folder, in walk order, by folder (see `below`). */
+  below: Map<string, ContextEntry[]>;
 }
 const walkIndexes = new WeakMap<readonly ContextEntry[], WalkIndex>();
 
@@ -60,19 +65,27 @@ const walkIndexes = new WeakMap<readonly ContextEntry[], WalkIndex>();
 function indexOf(
   entries: readonly ContextEntry[],
   oldIgnored: (p: string, isDir: boolean) => boolean,
+  junk: (d: ContextEntry) => boolean,
 ): WalkIndex {
   let w = walkIndexes.get(entries);
   if (!w) {
-    const visible: ContextEntry[] = [];
-    const walkedKind = new Map<string, boolean>();
-    for (const e of entries) {
-      walkedKind.set(e.path, e.isDirectory);
-      if (!oldIgnored(e.path, e.isDirectory)) visible.push(e);
-    }
-    w = { index: new Entries(visible), walkedKind };
+    const index = new Entries(entries, oldIgnored);
+    const junkRoots = index.dirs.filter(junk).map((d) => d.path);
+    w = { index, junkRoots, dockerfiles: null, below: new Map() };
     walkIndexes.set(entries, w);
   }
   return w;
+}
+
+/** The entries of the walk below folder (or file) `r`, in walk order: once per walk and path. */
+function below(w: WalkIndex, entries: readonly ContextEntry[], r: string): ContextEntry[] {
+  let list = w.below.get(r);
+  if (!list) {
+    const prefix = r + '/';
+    list = entries.filter((e) => e.path.startsWith(prefix));
+    w.below.set(r, list);
+  }
+  return list;
 }
 
 /** Runs the shared analysis; `analysis` is null when no rule can propose anything. */
@@ -106,17 +119,23 @@ export function analyse(
     key: `dockerignore\0${oldPatterns.join('\n')}`,
     descend: (d) => !stop(d),
   });
-  const junkRoots = entries
-    .filter((d) => d.isDirectory && !(!oldHasNeg && oldIgnored(d.path, true)) && isJunk(d, bc))
-    .map((d) => d.path);
-  const { index, walkedKind } = indexOf(entries, oldIgnored);
+  const w = indexOf(
+    entries,
+    oldIgnored,
+    (d) => isJunk(d, bc) && !(!oldHasNeg && oldIgnored(d.path, true)),
+  );
+  const { index, junkRoots } = w;
+  const walkedKind = index.kinds;
   // Folder or file, from the walk when it saw the path (no lstat per trigger: a candidate such
   // as `Dockerfile.*` in a shared context has one trigger per Dockerfile).
   const isDir = (p: string) => walkedKind.get(p) ?? bc.isDirectory(p);
 
   // A named source missing from the context means the build uses another context (e.g. the
   // repository root with `-f sub/Dockerfile`): this context's ignore file is not the one read.
-  const missing = usage.sources.find((s) => !hasGlob(s.path) && !bc.exists(s.path));
+  // (a path the walk saw exists: no lookup)
+  const missing = usage.sources.find(
+    (s) => !hasGlob(s.path) && !walkedKind.has(s.path) && !bc.exists(s.path),
+  );
   if (missing) {
     findings.push({
       ruleId: 'dockerignore/create',
@@ -125,26 +144,38 @@ export function analyse(
     } satisfies Skipped);
     return { findings, analysis: null };
   }
-  const gitNeeded = gitReader(model, usage, bc);
 
   // 3. Candidates, then the needed-file check for each.
-  // Without a whole-context copy only secrets are proposed: the clutter candidates are
-  // computed only for the note that a RUN needs .git (see below).
-  const clutter = usage.whole !== null || (gitNeeded !== null && !gitNeeded.review);
+  // Without a whole-context copy only secrets are proposed: the clutter candidates are not
+  // computed (of them only `.git` could matter there, for the note that a RUN needs it).
+  const keep = new Set(ctx.options.dockerignore?.keep ?? []);
   let candidates: Candidate[] = [
     ...secretCandidates(index, bc, usage),
-    ...(clutter ? clutterCandidates(index, bc, usage, ignorePath) : []),
-  ];
-  const keep = new Set(ctx.options.dockerignore?.keep ?? []);
-  candidates = candidates.filter((c) => !keep.has(c.pattern));
+    ...(usage.whole ? clutterCandidates(index, bc, usage, ignorePath) : []),
+  ].filter((c) => !keep.has(c.pattern));
   for (const p of ctx.options.dockerignore?.add ?? []) {
     if (!oldPatterns.includes(p)) candidates.push({ group: 'project', pattern: p, triggers: [] });
   }
-  if (gitNeeded) {
-    const git = candidates.find((c) => c.pattern === '.git' || c.pattern === '**/.git');
-    if (git && gitNeeded.review) git.review = { kind: 'clutter', why: gitNeeded.why };
-    else if (git) {
-      candidates = candidates.filter((c) => c !== git);
+  // `.git` stays when the build reads it (what the RUN steps run is only read when there is a
+  // `.git` entry to propose). Without a whole-context copy, the one clutter candidate that
+  // could be `.git` is the version-control one.
+  const isGit = (c: Candidate) => c.pattern === '.git' || c.pattern === '**/.git';
+  let git: Candidate | undefined = candidates.find(isGit);
+  if (!git && !usage.whole) {
+    const hits = index.named('.git', null);
+    const pattern = anchored('.git', hits);
+    if (hits.length && !keep.has(pattern)) git = { group: 'vcs', pattern, triggers: hits };
+  }
+  const gitNeeded = git ? gitReader(model, usage, bc) : null;
+  if (git && gitNeeded) {
+    // (the candidates are shared with other Dockerfiles of the context: a copy is changed)
+    const found = git;
+    if (gitNeeded.review)
+      candidates = candidates.map((c) =>
+        c === found ? { ...c, review: { kind: 'clutter', why: gitNeeded.why } } : c,
+      );
+    else {
+      candidates = candidates.filter((c) => c !== found);
       findings.push({
         ruleId: 'dockerignore/create',
         reason: `.git is left in the context: ${gitNeeded.why}`,
@@ -155,15 +186,20 @@ export function analyse(
   // Only the secrets of a Dockerfile without a whole-context copy are proposed (see below).
   if (!usage.whole) candidates = candidates.filter((c) => c.group === 'secrets');
   // Nothing to propose: the other Dockerfiles of the context are not read (with N Dockerfiles
-  // in one context, N calls would read N other files each).
-  if (!candidates.length) return { findings, analysis: null };
+  // in one context, N calls would read N other files each). Editor and local Docker files
+  // alone are never proposed (see `chosen` below; they never need a review, and what a copy
+  // needs hidden by them is no finding): nothing to do either, and git is not asked whether it
+  // tracks them.
+  const substantive = (c: Candidate) => c.group !== 'editor' && c.group !== 'docker';
+  if (!candidates.some(substantive)) return { findings, analysis: null };
+  candidates = dropTracked(candidates, bc);
 
   // 2. What the build needs: sources of this Dockerfile and of every other one in the context.
   const sources = [...usage.sources];
   let copiedWhole = usage.whole !== null;
-  for (const e of entries) {
-    if (e.isDirectory || !isDockerfileName(basename(e.path)) || e.path === bc.dockerfilePath)
-      continue;
+  w.dockerfiles ??= entries.filter((e) => !e.isDirectory && isDockerfileName(basename(e.path)));
+  for (const e of w.dockerfiles) {
+    if (e.path === bc.dockerfilePath) continue;
     const text = bc.readFile(e.path);
     if (text === null) continue;
     const other = otherUsage(text.replace(/^\uFEFF/, ''));
@@ -219,8 +255,8 @@ export function analyse(
         continue;
       }
       let last: string | null = null;
-      for (const e of entries) {
-        if (!e.path.startsWith(r + '/') || (last !== null && under(e.path, last))) continue;
+      for (const e of below(w, entries, r)) {
+        if (last !== null && under(e.path, last)) continue;
         if (m(e.path)) {
           hidden(e.path, src);
           last = e.path;

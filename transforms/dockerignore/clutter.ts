@@ -15,6 +15,7 @@ import type {
 import { matcher } from '../../src/context/ignore.js';
 import { buildEdit, listNames } from './ignore-file.js';
 import { gitIgnored, gitTracked } from './repo.js';
+import { memoCounters, WalkMemo } from './memo.js';
 import {
   type Analysis,
   anchored,
@@ -140,14 +141,13 @@ export function gitReader(
 }
 
 /** Entries the repository ships: a clutter pattern that would exclude a git-tracked file (or,
- * without git, a build output the `.gitignore` does not ignore) needs a review; editor and local
- * Docker files that git tracks are left alone. */
+ * without git, a build output the `.gitignore` does not ignore) needs a review. Editor and local
+ * Docker files are left to `dropTracked`. */
 export function reviewTracked(out: Candidate[], bc: BuildContext): Candidate[] {
-  const kept: Candidate[] = [];
   for (const c of out) {
+    if (c.group === 'editor' || c.group === 'docker') continue;
     const tracked = c.triggers.filter((t) => gitTracked(bc, t) === true);
     if (tracked.length) {
-      if (c.group === 'editor' || c.group === 'docker') continue;
       const verb = tracked.length === 1 ? 'is' : 'are';
       c.review = {
         kind: 'clutter',
@@ -161,21 +161,132 @@ export function reviewTracked(out: Candidate[], bc: BuildContext): Candidate[] {
           why: `the .gitignore does not ignore ${listNames(shipped)}, so the project probably ships ${shipped.length === 1 ? 'it' : 'them'}`,
         };
     }
-    kept.push(c);
   }
-  return kept;
+  return out;
 }
 
-/** Candidates of every group but secrets, in the order they appear in the ignore file. */
+/** Editor and local Docker files that git tracks are left alone: the candidates without those
+ * with a tracked trigger. Asked only when an entry of another group may be proposed (editor and
+ * Docker files alone never change anything, tracked or not: analysis.ts). */
+export function dropTracked(candidates: Candidate[], bc: BuildContext): Candidate[] {
+  return candidates.filter(
+    (c) =>
+      (c.group !== 'editor' && c.group !== 'docker') ||
+      !c.triggers.some((t) => gitTracked(bc, t) === true),
+  );
+}
+
+/** The paths of a walk the clutter rules look for by name, found in one pass over its
+ * entries (each list in walk order). A pure function of the entries: computed once per walk
+ * (the Entries of a walk are shared by the Dockerfiles of its context). */
+interface ClutterScan {
+  entries: Entries;
+  pyc: string[];
+  bundle: string[];
+  /** Folders holding a .NET project file, made when first asked. */
+  projDirs: Set<string> | null;
+  logs: string[];
+  /** `log/*` and `tmp/*` (null: no such folder at the root), and their keep files. */
+  logDirs: { d: 'log' | 'tmp'; inside: string[]; keep: string[] }[];
+  swap: string[];
+  tilde: string[];
+  /** Files named `Dockerfile*` or `Containerfile*`. */
+  dockerfiles: string[];
+  suffixed: string[];
+  compose: string[][];
+}
+
+const scans = new WeakMap<Entries, ClutterScan>();
+const COMPOSE = ['docker-compose', 'compose'];
+const COMPOSE_RE = COMPOSE.map((c) => new RegExp(`^${c}[^/]*\\.ya?ml$`));
+
+function scanOf(entries: Entries): ClutterScan {
+  let s = scans.get(entries);
+  if (s) return s;
+  memoCounters.scans++;
+  s = {
+    entries,
+    pyc: [],
+    bundle: [],
+    projDirs: null,
+    logs: [],
+    logDirs: [],
+    swap: [],
+    tilde: [],
+    dockerfiles: [],
+    suffixed: [],
+    compose: COMPOSE.map(() => []),
+  };
+  const files = entries.files;
+  // (the ignore file is asked about the paths found only)
+  const seen = (i: number) => entries.visible(files[i]!);
+  const dockerName = (p: string) => {
+    const start = p.lastIndexOf('/') + 1;
+    return p.startsWith('Dockerfile', start) || p.startsWith('Containerfile', start);
+  };
+  for (let i = 0; i < files.length; i++) {
+    const p = files[i]!.path;
+    if (p.endsWith('.pyc') && seen(i)) s.pyc.push(p);
+    if (p.endsWith('.log') && !/^(log|tmp)\//.test(p) && seen(i)) s.logs.push(p);
+    if ((p.endsWith('.swp') || p.endsWith('.swo')) && seen(i)) s.swap.push(p);
+    if (p.endsWith('~') && seen(i)) s.tilde.push(p);
+    if (dockerName(p) && seen(i)) s.dockerfiles.push(p);
+    if (p.endsWith('.Dockerfile') && seen(i)) s.suffixed.push(p);
+    if (!p.includes('/'))
+      for (let k = 0; k < COMPOSE.length; k++)
+        if (COMPOSE_RE[k]!.test(p) && seen(i)) s.compose[k]!.push(p);
+  }
+  s.bundle = entries.named('bundle', true).filter((p) => p === 'vendor/bundle');
+  for (const d of ['log', 'tmp'] as const) {
+    if (!entries.named(d, true).includes(d)) continue;
+    const keep = new Set([`${d}/.keep`, `${d}/.gitkeep`]);
+    const inside: string[] = [];
+    const kept: string[] = [];
+    for (const e of entries.all) {
+      if (!e.path.startsWith(d + '/')) continue;
+      if (keep.has(e.path)) {
+        if (entries.visible(e)) kept.push(e.path);
+      } else if (dirname(e.path) === d && entries.visible(e)) inside.push(e.path);
+    }
+    s.logDirs.push({ d, inside, keep: kept });
+  }
+  scans.set(entries, s);
+  return s;
+}
+
+const shared = new WalkMemo<Candidate[]>();
+
+/** Candidates of every group but secrets, in the order they appear in the ignore file. They
+ * depend on the walk (its entries, and what the context says of them: git, `.gitignore`
+ * files, which folders hold a manifest or a `pyvenv.cfg`), the ignore file's path and what the
+ * RUN steps install and build: computed once per walk and such facts (memo.ts), shared by the
+ * Dockerfiles of the context and the passes of the engine. Read-only. */
 export function clutterCandidates(
   entries: Entries,
   bc: BuildContext,
   usage: Usage,
   ignorePath: string,
 ): Candidate[] {
+  const node = NODE_INSTALL.test(usage.runText);
+  const outDirs = new Set<string>();
+  for (const t of BUILD_TOOLS) if (t.re.test(usage.runText)) t.dirs.forEach((d) => outDirs.add(d));
+  const dotnet = DOTNET_BUILD.test(usage.runText);
+  const builds = [...outDirs].sort();
+  const key = `${ignorePath}\0${node}\0${dotnet}\0${builds.join('/')}`;
+  const scan = scanOf(entries);
+  return shared.get(scan, key, bc, (view) =>
+    computeClutter(scan, view, { node, builds, dotnet }, ignorePath),
+  );
+}
+
+function computeClutter(
+  scan: ClutterScan,
+  bc: BuildContext,
+  runs: { node: boolean; builds: string[]; dotnet: boolean },
+  ignorePath: string,
+): Candidate[] {
   const out: Candidate[] = [];
-  const { files, dirs } = entries;
-  const all = entries.all;
+  const entries = scan.entries;
   const named = (name: string, dir: boolean | null) => entries.named(name, dir);
 
   // Version control.
@@ -185,7 +296,7 @@ export function clutterCandidates(
   }
 
   // Dependencies, virtualenvs and caches.
-  if (NODE_INSTALL.test(usage.runText)) {
+  if (runs.node) {
     const hits = named('node_modules', true);
     push(out, 'deps', anchored('node_modules', hits), hits);
   }
@@ -197,23 +308,21 @@ export function clutterCandidates(
     const hits = named(c, true);
     push(out, 'deps', c === '__pycache__' ? '**/__pycache__' : anchored(c, hits), hits);
   }
-  const pyc = files.filter((e) => e.path.endsWith('.pyc')).map((e) => e.path);
-  push(out, 'deps', '**/*.pyc', pyc);
-  const bundle = dirs.filter((e) => e.path === 'vendor/bundle').map((e) => e.path);
-  push(out, 'deps', 'vendor/bundle', bundle);
+  push(out, 'deps', '**/*.pyc', scan.pyc);
+  push(out, 'deps', 'vendor/bundle', scan.bundle);
 
   // Build outputs the image builds itself.
-  const outDirs = new Set<string>();
-  for (const t of BUILD_TOOLS) if (t.re.test(usage.runText)) t.dirs.forEach((d) => outDirs.add(d));
   const hasManifest = (dir: string) => MANIFESTS.some((m) => bc.exists(dir ? `${dir}/${m}` : m));
-  for (const d of [...outDirs].sort()) {
+  for (const d of runs.builds) {
     const hits = named(d, true).filter((p) => !p.includes('/') || hasManifest(dirname(p)));
     push(out, 'build', anchored(d, hits), hits);
   }
-  if (DOTNET_BUILD.test(usage.runText)) {
-    const projDirs = new Set(
-      files.filter((e) => /\.(cs|fs|vb)proj$/.test(e.path)).map((e) => dirname(e.path)),
-    );
+  if (runs.dotnet) {
+    const projDirs = (scan.projDirs ??= new Set(
+      entries.files
+        .filter((e) => /\.(cs|fs|vb)proj$/.test(e.path) && entries.visible(e))
+        .map((e) => dirname(e.path)),
+    ));
     for (const d of ['bin', 'obj']) {
       const hits = named(d, true).filter((p) => projDirs.has(dirname(p)));
       push(out, 'build', anchored(d, hits), hits);
@@ -221,21 +330,9 @@ export function clutterCandidates(
   }
 
   // Logs and temporary files.
-  const logs = files
-    .filter((e) => e.path.endsWith('.log') && !/^(log|tmp)\//.test(e.path))
-    .map((e) => e.path);
-  push(out, 'logs', anchored('*.log', logs), logs);
-  for (const d of ['log', 'tmp']) {
-    if (!dirs.some((e) => e.path === d)) continue;
-    const keep = new Set([`${d}/.keep`, `${d}/.gitkeep`]);
-    const inside = all.filter((e) => dirname(e.path) === d && !keep.has(e.path)).map((e) => e.path);
-    if (inside.length)
-      out.push({
-        group: 'logs',
-        pattern: `${d}/*`,
-        triggers: inside,
-        keep: all.filter((e) => keep.has(e.path)).map((e) => e.path),
-      });
+  push(out, 'logs', anchored('*.log', scan.logs), scan.logs);
+  for (const { d, inside, keep } of scan.logDirs) {
+    if (inside.length) out.push({ group: 'logs', pattern: `${d}/*`, triggers: inside, keep });
   }
 
   // Coverage.
@@ -264,23 +361,11 @@ export function clutterCandidates(
       d,
       named(d, true).filter((p) => !p.includes('/')),
     );
-  push(
-    out,
-    'editor',
-    '**/*.sw[op]',
-    files.filter((e) => /\.sw[op]$/.test(e.path)).map((e) => e.path),
-  );
-  push(
-    out,
-    'editor',
-    '**/*~',
-    files.filter((e) => e.path.endsWith('~')).map((e) => e.path),
-  );
+  push(out, 'editor', '**/*.sw[op]', scan.swap);
+  push(out, 'editor', '**/*~', scan.tilde);
 
   // Local Docker files.
-  const dockerfiles = files
-    .filter((e) => /^(Dockerfile|Containerfile)/.test(basename(e.path)))
-    .map((e) => e.path);
+  const dockerfiles = scan.dockerfiles;
   // Templates the app may read (`templates/Dockerfile.j2`) are no Dockerfiles: kept.
   const template = (p: string) => TEMPLATE_EXT.test(p);
   const df = dockerfiles.filter((p) => basename(p).startsWith('Dockerfile') && !template(p));
@@ -292,14 +377,8 @@ export function clutterCandidates(
   }
   const cf = dockerfiles.filter((p) => basename(p).startsWith('Containerfile'));
   push(out, 'docker', anchored('Containerfile*', cf), cf);
-  const suffixed = files.filter((e) => /\.Dockerfile$/.test(e.path)).map((e) => e.path);
-  push(out, 'docker', anchored('*.Dockerfile', suffixed), suffixed);
-  for (const c of ['docker-compose', 'compose']) {
-    const hits = files
-      .filter((e) => !e.path.includes('/') && new RegExp(`^${c}[^/]*\\.ya?ml$`).test(e.path))
-      .map((e) => e.path);
-    push(out, 'docker', `${c}*.y*ml`, hits);
-  }
+  push(out, 'docker', anchored('*.Dockerfile', scan.suffixed), scan.suffixed);
+  COMPOSE.forEach((c, k) => push(out, 'docker', `${c}*.y*ml`, scan.compose[k]!));
   if (ignorePath === '.dockerignore' || bc.exists('.dockerignore')) {
     push(out, 'docker', '.dockerignore', ['.dockerignore']);
   } else if (!df.includes(ignorePath)) push(out, 'docker', ignorePath, [ignorePath]);

@@ -91,10 +91,14 @@ export function fileContent(path: string, text: string | null): SecretContent {
   return { kind: 'unknown' };
 }
 
-/** What a file or a folder (all its files) holds. */
-export function pathContent(bc: BuildContext, path: string, files: string[]): SecretContent {
+/** What a file or a folder (all its files: `filesBelow` lists them) holds. */
+export function pathContent(
+  bc: BuildContext,
+  path: string,
+  filesBelow: (dir: string) => readonly string[],
+): SecretContent {
   if (!bc.isDirectory(path)) return fileContent(path, bc.readFile(path));
-  const inside = files.filter((f) => f.startsWith(path + '/'));
+  const inside = filesBelow(path);
   let pub: SecretContent | null = null;
   for (const f of inside) {
     const c = fileContent(f, bc.readFile(f));

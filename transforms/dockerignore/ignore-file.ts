@@ -7,7 +7,7 @@
 import { cleanRelative } from '../../src/context/context.js';
 import { matcher, parsePatterns } from '../../src/context/ignore.js';
 import type { ContextEntry, Edit } from '../../src/model/types.js';
-import { type Analysis, under, type GroupId, type Proposed } from './model.js';
+import { type Analysis, under, type GroupId, type Measured, type Proposed } from './model.js';
 
 /** Entries the measuring walk may list inside folders the analysis does not enter. */
 export const MEASURE_LIMIT = 200_000;
@@ -84,23 +84,44 @@ export function sharedBulkMatcher(patterns: string[]): (p: string, isDir: boolea
   return lastBulk.ignored;
 }
 
+/** The measures by analysis walk, with the measuring walk they used (see `measure`). */
+const measures = new WeakMap<
+  readonly ContextEntry[],
+  { extra: readonly ContextEntry[] | null; measured: Measured }
+>();
+
 /** Every entry of the context, including the folders the analysis did not enter (measured by a
- * capped second walk), for the size report. */
-export function measure(a: Analysis): { entries: Map<string, ContextEntry>; partial: boolean } {
-  const measured = new Map<string, ContextEntry>();
-  for (const e of a.entries) measured.set(e.path, e);
-  let partial = a.entries.length >= 200_000;
+ * capped second walk), for the size report. A function of the two walks (the analysis walk's
+ * key holds the ignore patterns, and its junk roots come from it): once per pair, shared by the
+ * Dockerfiles of a context. */
+export function measure(a: Analysis): Measured {
   const roots = a.junkRoots.filter((j) => !a.oldIgnored(j, true));
-  if (roots.length) {
-    const extra = a.bc.walk({
-      limit: MEASURE_LIMIT,
-      descend: (d) => roots.some((j) => under(d.path, j) || j.startsWith(d.path + '/')),
-      key: `dockerignore/measure\0${roots.join('\0')}`,
-    });
+  const extra = roots.length
+    ? a.bc.walk({
+        limit: MEASURE_LIMIT,
+        descend: (d) => roots.some((j) => under(d.path, j) || j.startsWith(d.path + '/')),
+        key: `dockerignore/measure\0${roots.join('\0')}`,
+      })
+    : null;
+  const known = measures.get(a.entries);
+  if (known && known.extra === extra) return known.measured;
+  const all = new Map<string, ContextEntry>();
+  for (const e of a.entries) all.set(e.path, e);
+  let partial = a.entries.length >= 200_000;
+  if (extra) {
     if (extra.length >= MEASURE_LIMIT) partial = true;
-    for (const e of extra) if (!measured.has(e.path)) measured.set(e.path, e);
+    for (const e of extra) if (!all.has(e.path)) all.set(e.path, e);
   }
-  return { entries: measured, partial };
+  const files: ContextEntry[] = [];
+  let bytes0 = 0;
+  for (const e of all.values()) {
+    if (e.isDirectory || a.oldIgnored(e.path, false)) continue;
+    files.push(e);
+    bytes0 += e.size;
+  }
+  const measured = { files, files0: files.length, bytes0, partial };
+  measures.set(a.entries, { extra, measured });
+  return measured;
 }
 
 /** The edit adding `list` to the ignore file (under `header` instead of the group headers), its size note and its JSON data. */
@@ -109,7 +130,7 @@ export function buildEdit(
   list: Proposed[],
   header?: string,
 ): { edit: Edit; note: string; data: Record<string, unknown> } {
-  const { entries: measured, partial } = (a.measured ??= measure(a));
+  const { files, files0: bf, bytes0: bb, partial } = (a.measured ??= measure(a));
   const existing = a.existing;
   const eol = a.eol;
   const lines: string[] = [];
@@ -141,14 +162,9 @@ export function buildEdit(
     text = sep + body;
   }
   const after = bulkMatcher(patterns);
-  let bf = 0;
-  let bb = 0;
   let af = 0;
   let ab = 0;
-  for (const e of measured.values()) {
-    if (e.isDirectory || a.oldIgnored(e.path, false)) continue;
-    bf++;
-    bb += e.size;
+  for (const e of files) {
     if (!after(e.path, false)) {
       af++;
       ab += e.size;
@@ -182,8 +198,14 @@ export function formatBytes(n: number): string {
   return `${shown} ${units[u]}`;
 }
 
-function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
+/** `n.toLocaleString('en-US')` for a count (a whole number), without the cost of Intl. */
+export function formatCount(n: number): string {
+  const digits = String(n);
+  if (!Number.isSafeInteger(n) || n < 0) return n.toLocaleString('en-US');
+  let out = '';
+  for (let i = digits.length; i > 0; i -= 3)
+    out = digits.slice(Math.max(0, i - 3), i) + (out ? ',' + out : '');
+  return out;
 }
 
 export function listNames(patterns: string[], max = 3): string {

@@ -45,6 +45,17 @@ export interface Usage {
   runs: { at: number; line: number; text: string }[];
 }
 
+/** What the size note counts of a context before the edit (ignore-file.ts `measure`): its
+ * files the current ignore file lets through, and their bytes. */
+export interface Measured {
+  /** The files the current ignore file lets through, in walk order. */
+  files: ContextEntry[];
+  files0: number;
+  bytes0: number;
+  /** The measure stopped at a walk limit: the counts are lower bounds. */
+  partial: boolean;
+}
+
 /** The shared analysis the rules turn into fixes (analysis.ts). */
 export interface Analysis {
   model: DockerfileModel;
@@ -64,7 +75,7 @@ export interface Analysis {
   /** Entries that need a review (`review` set), in candidate order. */
   review: Proposed[];
   /** Filled by the first edit built (ignore-file.ts). */
-  measured?: { entries: Map<string, ContextEntry>; partial: boolean };
+  measured?: Measured;
 }
 
 export function basename(p: string): string {
@@ -78,44 +89,112 @@ export function under(p: string, dir: string): boolean {
   return dir === '' || p === dir || p.startsWith(dir + '/');
 }
 
-/** The scanned entries indexed for the candidate collectors. */
+/** The names the collectors look up (`Entries.named`): only entries so named are indexed by
+ * name (a list per name of every entry of a walk costs more than the scans themselves). Files
+ * are looked up by names starting with `.` or `T` only (`.git`, `.coverage`, `.DS_Store`,
+ * `Thumbs.db`): the other files are not even cut a name. */
+const NAMED = new Set([
+  // version control
+  '.git',
+  '.hg',
+  '.svn',
+  // dependencies, virtualenvs, caches
+  'node_modules',
+  '.venv',
+  'venv',
+  '__pycache__',
+  '.tox',
+  '.nox',
+  '.pytest_cache',
+  '.mypy_cache',
+  '.ruff_cache',
+  'bundle',
+  // build outputs
+  'dist',
+  'build',
+  '.next',
+  'target',
+  '.gradle',
+  'bin',
+  'obj',
+  // logs, coverage, editors
+  'log',
+  'tmp',
+  'coverage',
+  'htmlcov',
+  '.nyc_output',
+  '.coverage',
+  '.DS_Store',
+  'Thumbs.db',
+  '.idea',
+  '.vscode',
+  '.vs',
+  // secrets
+  '.aws',
+  '.ssh',
+]);
+
+/**
+ * The entries of an analysis walk, indexed for the candidate collectors. The lists hold every
+ * entry of the walk; what the ignore file in force already excludes is left out where a
+ * collector finds something (`visible`, `named`), so the ignore patterns are matched against the
+ * few paths a collector looks for, not against every entry. Made once per walk (analysis.ts).
+ */
 export class Entries {
   readonly files: ContextEntry[] = [];
-  /** The name of each of `files`, same order. */
-  readonly fileNames: string[] = [];
   readonly dirs: ContextEntry[] = [];
+  /** Folder or file, by path. */
+  readonly kinds = new Map<string, boolean>();
   private readonly byName = new Map<string, ContextEntry[]>();
 
-  constructor(readonly all: ContextEntry[]) {
+  constructor(
+    readonly all: readonly ContextEntry[],
+    private readonly ignored: (p: string, isDir: boolean) => boolean,
+  ) {
     for (const e of all) {
-      const n = basename(e.path);
-      let list = this.byName.get(n);
-      if (!list) this.byName.set(n, (list = []));
-      list.push(e);
+      const p = e.path;
+      this.kinds.set(p, e.isDirectory);
+      const start = p.lastIndexOf('/') + 1;
       if (e.isDirectory) this.dirs.push(e);
       else {
         this.files.push(e);
-        this.fileNames.push(n);
+        if (!fileIndexed(p.charCodeAt(start))) continue;
       }
+      const n = p.slice(start);
+      if (!NAMED.has(n)) continue;
+      let list = this.byName.get(n);
+      if (!list) this.byName.set(n, (list = []));
+      list.push(e);
     }
   }
 
-  /** Paths of the files whose name passes `test`. */
-  filesNamed(test: (name: string, path: string) => boolean): string[] {
+  /** Whether the ignore file in force lets the entry through. */
+  visible(e: ContextEntry): boolean {
+    return !this.ignored(e.path, e.isDirectory);
+  }
+
+  /** Paths of the visible entries called `name` (files only, folders only, or both for null). */
+  named(name: string, dir: boolean | null): string[] {
+    if (!NAMED.has(name) || (dir !== true && !fileIndexed(name.charCodeAt(0))))
+      throw new Error(`dockerignore: ${name} is not indexed by name (NAMED)`);
     const out: string[] = [];
-    for (let i = 0; i < this.files.length; i++) {
-      const p = this.files[i]!.path;
-      if (test(this.fileNames[i]!, p)) out.push(p);
-    }
+    for (const e of this.byName.get(name) ?? [])
+      if ((dir === null || e.isDirectory === dir) && this.visible(e)) out.push(e.path);
     return out;
   }
 
-  /** Paths of the entries called `name` (files only, folders only, or both for null). */
-  named(name: string, dir: boolean | null): string[] {
-    return (this.byName.get(name) ?? [])
-      .filter((e) => dir === null || e.isDirectory === dir)
-      .map((e) => e.path);
+  /** Paths of the visible files below folder `dir`, in walk order. */
+  filesBelow(dir: string): string[] {
+    const prefix = dir + '/';
+    const out: string[] = [];
+    for (const e of this.files) if (e.path.startsWith(prefix) && this.visible(e)) out.push(e.path);
+    return out;
   }
+}
+
+/** Files indexed by name: those whose name starts with `.` or `T` (see NAMED). */
+function fileIndexed(firstChar: number): boolean {
+  return firstChar === 46 || firstChar === 84;
 }
 
 /** `name` when every path is at the root, else `**\/name`. */

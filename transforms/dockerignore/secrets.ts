@@ -9,6 +9,7 @@ import { pathContent } from './content.js';
 import { gitIgnored, gitTracked, repoTracked } from './repo.js';
 import type { BuildContext, Finding, Fix, Skipped } from '../../src/model/types.js';
 import { buildEdit, listNames } from './ignore-file.js';
+import { memoCounters, WalkMemo } from './memo.js';
 import {
   type Analysis,
   anchored,
@@ -52,7 +53,12 @@ const REGISTRY_RC: Record<string, RegExp> = {
  * goes out; a tracked one is part of the source and stays (a review finding when it holds a real
  * secret); without git the content decides, and when it does not tell, review.
  */
-function decide(bc: BuildContext, path: string, files: string[], usage: Usage): Decision {
+function decide(
+  bc: BuildContext,
+  path: string,
+  filesBelow: (dir: string) => readonly string[],
+  usage: Usage,
+): Decision {
   const name = basename(path);
   const install = REGISTRY_RC[name];
   const runLine = install ? usage.runs.find((r) => install.test(r.text)) : undefined;
@@ -65,7 +71,7 @@ function decide(bc: BuildContext, path: string, files: string[], usage: Usage): 
   // Ignored and untracked are the same answer here: the project does not ship it.
   const tracked = repoTracked(bc, path);
   if (tracked === false) return { act: 'exclude' };
-  const content = pathContent(bc, path, files);
+  const content = pathContent(bc, path, filesBelow);
   if (tracked === true)
     return content.kind === 'secret' && content.strong
       ? {
@@ -88,19 +94,118 @@ function literal(path: string): string {
   return path.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
 }
 
+/** The secret-looking paths of a walk, by the name rules of `secretCandidates`, found in one
+ * pass over its files (each list in walk order). A pure function of the entries: computed once
+ * per walk (the Entries of a walk are shared by the Dockerfiles of its context). */
+interface SecretScan {
+  entries: Entries;
+  env: string[];
+  /** Files named `.env.*`, with their names. */
+  envDot: { path: string; name: string }[];
+  pem: string[];
+  key: string[];
+  /** By KEY_NAMES, same order. */
+  keyNames: string[][];
+  npmrc: string[];
+  pypirc: string[];
+  aws: string[];
+  ssh: string[];
+  tfstate: string[];
+  /** True when every list is empty: nothing to decide. */
+  none: boolean;
+}
+
+const scans = new WeakMap<Entries, SecretScan>();
+
+function scanOf(entries: Entries): SecretScan {
+  let s = scans.get(entries);
+  if (s) return s;
+  memoCounters.scans++;
+  s = {
+    entries,
+    env: [],
+    envDot: [],
+    pem: [],
+    key: [],
+    keyNames: KEY_NAMES.map(() => []),
+    npmrc: [],
+    pypirc: [],
+    aws: entries.named('.aws', true),
+    ssh: entries.named('.ssh', true),
+    tfstate: [],
+    none: false,
+  };
+  // (the ignore file is asked about the paths found only: `entries.visible`)
+  for (const e of entries.files) {
+    const p = e.path;
+    // (suffixes hold no `/`: the path's is the name's)
+    if (p.endsWith('.pem') && entries.visible(e)) s.pem.push(p);
+    if (p.endsWith('.key') && entries.visible(e)) s.key.push(p);
+    if (p.includes('.tfstate') && /\.tfstate(\..+)?$/.test(p) && entries.visible(e))
+      s.tfstate.push(p);
+    // Names: `.env`, `.env.*`, `.npmrc`, `.pypirc`, `id_*` (a name is cut only for those).
+    const start = p.lastIndexOf('/') + 1;
+    const c = p.charCodeAt(start);
+    if (c === 46 /* . */) {
+      const n = p.slice(start);
+      if (n === '.env') {
+        if (entries.visible(e)) s.env.push(p);
+      } else if (n.startsWith('.env.')) {
+        if (entries.visible(e)) s.envDot.push({ path: p, name: n });
+      } else if (n === '.npmrc') {
+        if (entries.visible(e)) s.npmrc.push(p);
+      } else if (n === '.pypirc') {
+        if (entries.visible(e)) s.pypirc.push(p);
+      }
+    } else if (c === 105 /* i */ && p.startsWith('id_', start) && !p.endsWith('.pub')) {
+      for (let k = 0; k < KEY_NAMES.length; k++)
+        if (p.startsWith(KEY_NAMES[k]!, start) && entries.visible(e)) s.keyNames[k]!.push(p);
+    }
+  }
+  s.none =
+    !s.env.length &&
+    !s.envDot.length &&
+    !s.pem.length &&
+    !s.key.length &&
+    s.keyNames.every((l) => !l.length) &&
+    !s.npmrc.length &&
+    !s.pypirc.length &&
+    !s.aws.length &&
+    !s.ssh.length &&
+    !s.tfstate.length;
+  scans.set(entries, s);
+  return s;
+}
+
+const shared = new WalkMemo<Candidate[]>();
+
 /** Candidates of the secrets group, in the order they appear in the ignore file: the safe
- * patterns, then one review entry per path that needs one. */
+ * patterns, then one review entry per path that needs one. They depend on the walk (its
+ * entries, and what the context says of them: git, `.gitignore` files, contents) and, for
+ * `.npmrc`/`.pypirc`, on the RUN that installs with them: computed once per walk and such RUN
+ * lines (memo.ts), shared by the Dockerfiles of the context and the passes of the engine.
+ * Read-only. */
 export function secretCandidates(entries: Entries, bc: BuildContext, usage: Usage): Candidate[] {
+  const scan = scanOf(entries);
+  if (scan.none) return [];
+  // What of the Dockerfile a decision reads: the line of the first RUN installing with each
+  // registry file (see `decide`).
+  const key = Object.values(REGISTRY_RC)
+    .map((re) => usage.runs.find((r) => re.test(r.text))?.line ?? 0)
+    .join(',');
+  return shared.get(scan, key, bc, (view) => computeSecretCandidates(scan, view, usage));
+}
+
+function computeSecretCandidates(scan: SecretScan, bc: BuildContext, usage: Usage): Candidate[] {
   const out: Candidate[] = [];
   const reviews: Candidate[] = [];
-  const { files } = entries;
-  const filePaths = files.map((e) => e.path);
+  const filesBelow = (dir: string) => scan.entries.filesBelow(dir);
   /** `name` over the paths that go out; the others stay (re-included after it). */
   const add = (name: string, hits: string[], spare?: string[]) => {
     const exclude: string[] = [];
     const kept: string[] = [];
     for (const p of hits) {
-      const d = decide(bc, p, filePaths, usage);
+      const d = decide(bc, p, filesBelow, usage);
       if (d.act === 'exclude') exclude.push(p);
       else {
         kept.push(p);
@@ -125,43 +230,38 @@ export function secretCandidates(entries: Entries, bc: BuildContext, usage: Usag
       ...(spare ? { spare } : {}),
     });
   };
-  add('.env', entries.named('.env', false));
+  add('.env', scan.env);
   // `.env.*` is for local env files. Templates (`.env.example`, `.env.dusk.example`) and test/CI
   // env files that git versions (a `.gitignore` in the context does not ignore them) are not
   // secrets: they never trigger it, and stay in the context when the whole of it is copied.
   const envStar: string[] = [];
   const envSpare: string[] = [];
-  for (let i = 0; i < files.length; i++) {
-    const e = files[i]!;
-    const n = entries.fileNames[i]!;
-    if (!n.startsWith('.env.')) continue;
+  for (const { path: p, name: n } of scan.envDot) {
     const parts = n.split('.').slice(2);
     const committedTestEnv =
-      parts.some((p) => TEST_ENV_PART.test(p)) &&
-      gitTracked(bc, e.path) === null &&
-      gitIgnored(bc, e.path) === false;
-    (isTemplateName(n) || committedTestEnv ? envSpare : envStar).push(e.path);
+      parts.some((x) => TEST_ENV_PART.test(x)) &&
+      gitTracked(bc, p) === null &&
+      gitIgnored(bc, p) === false;
+    (isTemplateName(n) || committedTestEnv ? envSpare : envStar).push(p);
   }
   add('.env.*', envStar, envSpare);
-  for (const ext of ['pem', 'key']) {
-    const hits = entries.filesNamed((n) => n.endsWith(`.${ext}`));
-    add(`*.${ext}`, hits);
-  }
-  for (const k of KEY_NAMES) {
-    // Public keys (`id_rsa.pub`) are not secrets.
-    const hits = entries.filesNamed((n, p) => n.startsWith(k) && !p.endsWith('.pub'));
-    add(`${k}*`, hits);
-  }
-  for (const rc of ['.npmrc', '.pypirc']) {
-    const hits = entries.named(rc, false).filter((p) => {
+  add('*.pem', scan.pem);
+  add('*.key', scan.key);
+  // Public keys (`id_rsa.pub`) are not secrets.
+  KEY_NAMES.forEach((k, i) => add(`${k}*`, scan.keyNames[i]!));
+  for (const [rc, hits] of [
+    ['.npmrc', scan.npmrc],
+    ['.pypirc', scan.pypirc],
+  ] as const) {
+    const withToken = hits.filter((p) => {
       const t = bc.readFile(p) ?? '';
       return /(_authToken|_auth|_password|^\s*password)\s*[=:]\s*(?!\$\{|\$[A-Z_])\S/im.test(t);
     });
-    add(rc, hits);
+    add(rc, withToken);
   }
-  for (const d of ['.aws', '.ssh']) add(d, entries.named(d, true));
-  const tf = files.filter((e) => /\.tfstate(\..+)?$/.test(e.path)).map((e) => e.path);
-  add('*.tfstate*', tf);
+  add('.aws', scan.aws);
+  add('.ssh', scan.ssh);
+  add('*.tfstate*', scan.tfstate);
   return [...out, ...reviews];
 }
 

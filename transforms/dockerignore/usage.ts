@@ -17,7 +17,9 @@ export function usageOf(model: DockerfileModel): Usage {
   const usage: Usage = { whole: null, sources: [], unresolved: null, runText: '', runs: [] };
   for (const instr of model.instructions) {
     const at = instr.span.start;
-    const text = model.text.slice(instr.span.start, instr.span.end).split(/\r?\n/)[0]!;
+    let first: string | undefined;
+    // The instruction's first line (made when a source or whole-context copy names it).
+    const line1 = () => (first ??= firstLine(model.text, instr.span.start, instr.span.end));
     const add = (value: string | null, raw: string) => {
       if (value === null) {
         usage.unresolved ??= { at, raw };
@@ -25,15 +27,15 @@ export function usageOf(model: DockerfileModel): Usage {
       }
       if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || /^git@/.test(value)) return;
       if (isWholeContext(value)) {
-        usage.whole ??= { at, line: lineOf(model, at), text };
+        usage.whole ??= { at, line: lineOf(model, at), text: line1() };
         return;
       }
       const clean = cleanRelative(value);
       if (clean === null || clean === '') {
-        if (clean === '') usage.whole ??= { at, line: lineOf(model, at), text };
+        if (clean === '') usage.whole ??= { at, line: lineOf(model, at), text: line1() };
         return;
       }
-      usage.sources.push({ path: clean, line: lineOf(model, at), at, instr: text });
+      usage.sources.push({ path: clean, line: lineOf(model, at), at, instr: line1() });
     };
     if (instr.keyword === 'RUN') {
       usage.runText += instr.logical.text + '\n';
@@ -52,6 +54,13 @@ export function usageOf(model: DockerfileModel): Usage {
     for (const w of spec.sources) add(sourceValue(model, spec, w), w.raw);
   }
   return usage;
+}
+
+/** `text.slice(start, end).split(/\r?\n/)[0]`, without the split. */
+function firstLine(text: string, start: number, end: number): string {
+  const nl = text.indexOf('\n', start);
+  if (nl < 0 || nl >= end) return text.slice(start, end);
+  return text.slice(start, nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl);
 }
 
 export function isDockerfileName(name: string): boolean {

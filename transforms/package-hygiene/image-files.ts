@@ -40,13 +40,16 @@ export function imageFiles(c: Ctx, i: number, inclusive = false): ImageFiles {
   // Asked once per later RUN and per script it runs: computed once per check and instruction.
   let memo = MEMO.get(c);
   if (!memo) MEMO.set(c, (memo = new Map()));
-  const key = `${i}:${inclusive}`;
+  const key = keyOf(i, inclusive);
   let hit = memo.get(key);
   if (!hit) memo.set(key, (hit = computeImageFiles(c, i, inclusive)));
   return hit;
 }
 
-const MEMO = new WeakMap<Ctx, Map<string, ImageFiles>>();
+const MEMO = new WeakMap<Ctx, Map<number, ImageFiles>>();
+
+/** The key of instruction `i` (with `inclusive`) in the memos (a number: no string per ask). */
+const keyOf = (i: number, inclusive: boolean): number => 2 * i + (inclusive ? 1 : 0);
 
 /**
  * The context file that the COPY/ADD instructions before instruction `i` (with `inclusive`, `i`
@@ -56,20 +59,10 @@ const MEMO = new WeakMap<Ctx, Map<string, ImageFiles>>();
  * script a COPY put on the PATH?), where the answer is nearly always no.
  */
 export function imageFileAt(c: Ctx, i: number, inclusive: boolean, p: string): string | undefined {
-  const key = `${i}:${inclusive}`;
-  const all = MEMO.get(c)?.get(key);
+  const all = MEMO.get(c)?.get(keyOf(i, inclusive));
   if (all) return all.files.get(p);
-  let lists = COPIES.get(c);
-  if (!lists) COPIES.set(c, (lists = new Map()));
-  let copies = lists.get(key);
-  if (!copies) {
-    copies = [];
-    for (const { stage, upTo } of stageChain(c.model, i))
-      for (let j = stage.first + 1; j <= Math.min(stage.last, inclusive ? upTo : upTo - 1); j++)
-        if (shapeOf(c, j)?.sources.length) copies.push(j);
-    lists.set(key, copies);
-  }
   // The last copy that sets `p` (and is not kept out by .dockerignore) wins, as in imageFiles.
+  const copies = contextCopies(c, i, inclusive);
   for (let n = copies.length - 1; n >= 0; n--) {
     const j = copies[n]!;
     if (!mayPut(c, j, p)) continue;
@@ -79,8 +72,25 @@ export function imageFileAt(c: Ctx, i: number, inclusive: boolean, p: string): s
   return undefined;
 }
 
+/** The instructions before `i` (with `inclusive`, `i` too; in its stage and the stages it builds
+ * on) that copy from the context: none, and no image path can hold a context file. */
+export function contextCopies(c: Ctx, i: number, inclusive: boolean): readonly number[] {
+  let lists = COPIES.get(c);
+  if (!lists) COPIES.set(c, (lists = new Map()));
+  const key = keyOf(i, inclusive);
+  let copies = lists.get(key);
+  if (!copies) {
+    copies = [];
+    for (const { stage, upTo } of stageChain(c.model, i))
+      for (let j = stage.first + 1; j <= Math.min(stage.last, inclusive ? upTo : upTo - 1); j++)
+        if (shapeOf(c, j)?.sources.length) copies.push(j);
+    lists.set(key, copies);
+  }
+  return copies;
+}
+
 /** The instructions before `i` (as imageFileAt keys them) that copy from the context. */
-const COPIES = new WeakMap<Ctx, Map<string, number[]>>();
+const COPIES = new WeakMap<Ctx, Map<number, number[]>>();
 
 /** What decides where a COPY/ADD from the context puts its files (once per check and
  * instruction): its destination and its cleaned sources; null when it puts none there. */

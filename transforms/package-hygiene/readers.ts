@@ -6,6 +6,7 @@
  * scripts and the script files the build context holds; what cannot be seen is `opaque`.
  * See docs/rules/package-hygiene.md ("Who reads a cache").
  */
+import { derivedFromText } from '../../src/context/cache.js';
 import { cleanRelative } from '../../src/context/context.js';
 import { joinImage, imageWorkdir } from '../../src/model/image-path.js';
 import { parseShell } from '../../src/model/shell.js';
@@ -17,7 +18,7 @@ import {
   wrappedCommand,
 } from '../../src/toolkit/commands.js';
 import { type Ctx, descendants, lineNo, stageChain } from './context.js';
-import { imageFileAt } from './image-files.js';
+import { contextCopies, imageFileAt } from './image-files.js';
 
 /** A command as it runs, with where it was found. */
 export interface SeenCommand {
@@ -51,14 +52,26 @@ function plainLogical(text: string) {
   return { text, segments: [{ from: 0, sourceStart: 0, length: text.length }] };
 }
 
+/** A script text (a file of the context, a `sh -c` argument, an ENTRYPOINT) parsed, once per
+ * text in the process (context/cache.ts): every check of every Dockerfile that runs it sees the
+ * same script. Never modified by the callers. */
+function parseScript(text: string): ShellScript {
+  return derivedFromText(SCRIPT, text, () => parseShell(plainLogical(text)));
+}
+
+const SCRIPT = 'package-hygiene/script';
+
 /**
  * The context path of the file at `path` in the image when instruction `at` runs, or null. A
  * bare name (`docker-entrypoint.sh` on the PATH) is looked up in the usual bin folders.
  */
 function contextFileFor(c: Ctx, at: Instruction, path: string): string | null {
   // A RUN sees the files copied before it; the container and child builds see the whole stage.
-  const [upTo, inclusive] =
-    at.keyword === 'RUN' ? [at.index, false] : [c.model.stages[at.stage]!.last, true];
+  const run = at.keyword === 'RUN';
+  const upTo = run ? at.index : c.model.stages[at.stage]!.last;
+  const inclusive = !run;
+  // (no copy from the context before it, as for most commands of most images: no path to try)
+  if (contextCopies(c, upTo, inclusive).length === 0) return null;
   const candidates: string[] = [];
   if (path.startsWith('/')) candidates.push(path);
   else {
@@ -113,7 +126,7 @@ function see(
   if (script) {
     const how = via ?? `inside \`${name}${name === 'eval' ? '' : ' -c'}\``;
     if (script.script === null) out.opaque.push({ why: `${how}, a script held in a variable` });
-    else seenCommands(c, parseShell(plainLogical(script.script)), at, how, depth + 1, out);
+    else seenCommands(c, parseScript(script.script), at, how, depth + 1, out);
     return;
   }
   const word = { raw: raw ?? '', value: raw, span: { start: 0, end: 0 } };
@@ -143,7 +156,7 @@ function see(
     return;
   }
   const clean = cleanRelative(ctxPath!) ?? ctxPath!;
-  seenCommands(c, parseShell(plainLogical(text)), at, via ?? `in ${clean}`, depth + 1, out);
+  seenCommands(c, parseScript(text), at, via ?? `in ${clean}`, depth + 1, out);
 }
 
 /** The shell of an exec-form or shell-form ENTRYPOINT/CMD, or of an ONBUILD RUN. */
@@ -151,14 +164,14 @@ function instructionShell(c: Ctx, instr: Instruction): ShellScript | null {
   if (instr.keyword === 'ONBUILD') {
     if (instr.onbuild !== 'RUN') return null;
     const text = instr.logical.text.replace(/^\s*RUN\s+/i, '');
-    return parseShell(plainLogical(text));
+    return parseScript(text);
   }
   if (instr.json) {
     const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-    return parseShell(plainLogical(instr.json.map(q).join(' ')));
+    return parseScript(instr.json.map(q).join(' '));
   }
   void c;
-  return parseShell(plainLogical(instr.logical.text));
+  return parseScript(instr.logical.text);
 }
 
 /** Instructions whose commands run later than the build of their stage. */

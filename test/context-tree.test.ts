@@ -1,0 +1,278 @@
+/**
+ * Issue 18: the walks of a context in a session come from one tree (context.ts TreeDir): each
+ * folder's entries are made once from its listing and shared by every walk (keyed, full, with a
+ * limit); path kinds and missing texts are answered from the listings of the generation; pending
+ * files are merged into a walk once for every view. Count-based, never timed.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeEach, describe, expect, test } from '@jest/globals';
+import { clearCaches } from '../src/api.js';
+import { diskCounters, inSession } from '../src/context/cache.js';
+import { cleanRelative, DiskContext, OverlayContext } from '../src/context/context.js';
+import type { ContextEntry } from '../src/model/types.js';
+import { removeTmpdirs, tmpdir, writeTree } from './helpers.js';
+
+afterAll(removeTmpdirs);
+beforeEach(() => clearCaches());
+
+const TREE = {
+  '.dockerignore': 'node_modules\n',
+  'a.txt': 'a\n',
+  'src/b.txt': 'b\n',
+  'src/deep/c.txt': 'c\n',
+  'node_modules/x/index.js': 'x\n',
+  'node_modules/y/index.js': 'y\n',
+};
+/** Every file and folder of TREE. */
+const ALL = 11;
+
+const paths = (entries: readonly ContextEntry[]) => entries.map((e) => e.path);
+const counted = <T>(fn: () => T): { value: T; made: number; walks: number } => {
+  const made = diskCounters.walkEntries;
+  const walks = diskCounters.walks;
+  const value = fn();
+  return { value, made: diskCounters.walkEntries - made, walks: diskCounters.walks - walks };
+};
+
+describe('one tree per context and session', () => {
+  test('keyed walks, the full walk and a limited one share the entries, each made once', async () => {
+    const dir = tmpdir('dfo-tree-');
+    writeTree(dir, TREE);
+    await inSession(async () => {
+      const ctx = new DiskContext(dir);
+      const pruned = counted(() =>
+        ctx.walk({ key: 'no-modules', descend: (d) => d.path !== 'node_modules' }),
+      );
+      // (node_modules listed as a folder, not entered)
+      expect(paths(pruned.value)).toEqual([
+        '.dockerignore',
+        'a.txt',
+        'node_modules',
+        'src',
+        'src/b.txt',
+        'src/deep',
+        'src/deep/c.txt',
+      ]);
+      expect(pruned.made).toBe(7);
+      const full = counted(() => new DiskContext(dir).walk());
+      expect(full.value).toHaveLength(ALL);
+      // Only what the first walk did not enter is new.
+      expect(full.made).toBe(ALL - 7);
+      for (const e of pruned.value) expect(full.value).toContain(e);
+      const other = counted(() =>
+        new DiskContext(dir).walk({ key: 'no-src', descend: (d) => d.path !== 'src' }),
+      );
+      expect(other.made).toBe(0);
+      expect(other.value.every((e) => full.value.includes(e))).toBe(true);
+      const limited = counted(() => ctx.walk({ limit: 3 }));
+      expect(limited.made).toBe(0);
+      expect(limited.value).toEqual(full.value.slice(0, 3));
+    });
+  });
+
+  test('a walk that prunes nothing gives the full walk itself (one list for both)', async () => {
+    const dir = tmpdir('dfo-tree-complete-');
+    writeTree(dir, TREE);
+    await inSession(async () => {
+      const keyed = new DiskContext(dir).walk({ key: 'everything', descend: () => true });
+      expect(keyed).toHaveLength(ALL);
+      const { value: full, walks } = counted(() => new DiskContext(dir).walk());
+      expect(full).toBe(keyed);
+      // (given without walking again)
+      expect(walks).toBe(1);
+      expect(
+        new DiskContext(dir).walk({ key: 'all, limited', descend: () => true, limit: 50 }),
+      ).toBe(keyed);
+      // A walk that stops at its limit is its own list.
+      const stopped = new DiskContext(dir).walk({ key: 'few', descend: () => true, limit: 5 });
+      expect(stopped).not.toBe(keyed);
+      expect(stopped).toEqual(keyed.slice(0, 5));
+    });
+  });
+
+  test('a new session makes the entries again (the folders may have changed)', async () => {
+    const dir = tmpdir('dfo-tree-next-');
+    writeTree(dir, TREE);
+    const first = await inSession(async () => new DiskContext(dir).walk());
+    fs.writeFileSync(path.join(dir, 'src', 'new.txt'), 'n\n');
+    const { value: second, made } = await inSession(async () =>
+      counted(() => new DiskContext(dir).walk()),
+    );
+    expect(second).not.toBe(first);
+    expect(made).toBe(ALL + 1);
+    expect(paths(second)).toContain('src/new.txt');
+  });
+
+  test('a folder that cannot be listed is flagged in the walks that enter it only (the shared entry never is)', async () => {
+    const dir = tmpdir('dfo-tree-unreadable-');
+    writeTree(dir, TREE);
+    await inSession(async () => {
+      // The root listed (src seen as a folder), then src removed before a walk enters it.
+      const top = new DiskContext(dir).walk({ key: 'top', descend: () => false });
+      fs.rmSync(path.join(dir, 'src'), { recursive: true });
+      const full = new DiskContext(dir).walk();
+      const src = full.find((e) => e.path === 'src')!;
+      expect(src.unreadable).toBe(true);
+      expect(top.find((e) => e.path === 'src')!.unreadable).toBeUndefined();
+      const again = new DiskContext(dir).walk({
+        key: 'top again',
+        descend: (d) => d.path !== 'src',
+      });
+      expect(again.find((e) => e.path === 'src')!.unreadable).toBeUndefined();
+      // Every walk that enters it sees the flag.
+      const other = new DiskContext(dir).walk({ key: 'into src', descend: () => true });
+      expect(other.find((e) => e.path === 'src')!.unreadable).toBe(true);
+    });
+  });
+});
+
+describe('path kinds and texts from the listings of the generation', () => {
+  const lstats = <T>(fn: () => T): number => {
+    const before = diskCounters.lstats;
+    fn();
+    return diskCounters.lstats - before;
+  };
+
+  test('after a walk, listed and missing paths take no lstat (one probe per folder at most)', async () => {
+    const dir = tmpdir('dfo-tree-kinds-');
+    writeTree(dir, TREE);
+    await inSession(async () => {
+      const ctx = new DiskContext(dir);
+      ctx.walk();
+      const checks = (diskCounters.checkLog = [] as string[]);
+      try {
+        const n = lstats(() => {
+          expect(ctx.exists('a.txt')).toBe(true);
+          expect(ctx.isDirectory('a.txt')).toBe(false);
+          expect(ctx.isDirectory('src/deep')).toBe(true);
+          expect(ctx.exists('src/deep/c.txt')).toBe(true);
+          expect(ctx.exists('missing.txt')).toBe(false);
+          expect(ctx.exists('src/missing.txt')).toBe(false);
+          expect(ctx.exists('src/other/file')).toBe(false);
+          // (below a file: nothing)
+          expect(ctx.exists('a.txt/x')).toBe(false);
+          expect(ctx.readFile('src/missing.txt')).toBeNull();
+          expect(ctx.readFile('src')).toBeNull();
+        });
+        // The case probes of the root and of src (a name in the other case is not there).
+        expect(n).toBeLessThanOrEqual(2);
+        // No text looked up for a path the listing shows missing or a folder.
+        expect(checks).toEqual([]);
+        expect(ctx.readFile('src/b.txt')).toBe('b\n');
+        expect(checks).toEqual([path.join(dir, 'src', 'b.txt')]);
+      } finally {
+        diskCounters.checkLog = null;
+      }
+    });
+  });
+
+  test('a name the listing lacks is looked up when it is not ASCII', async () => {
+    const dir = tmpdir('dfo-tree-kinds-utf-');
+    writeTree(dir, { 'café.txt': 'x\n' });
+    await inSession(async () => {
+      const ctx = new DiskContext(dir);
+      ctx.walk();
+      expect(lstats(() => expect(ctx.exists('café.txt')).toBe(true))).toBe(0);
+      // (another spelling of the name may be the same file on some file systems)
+      expect(lstats(() => expect(ctx.exists('cafe\u0301.txt')).toBe(false))).toBe(1);
+    });
+  });
+
+  test('the listings of an earlier generation are not used', async () => {
+    const dir = tmpdir('dfo-tree-kinds-next-');
+    writeTree(dir, TREE);
+    await inSession(async () => void new DiskContext(dir).walk());
+    fs.writeFileSync(path.join(dir, 'late.txt'), 'l\n');
+    await inSession(async () => {
+      expect(new DiskContext(dir).exists('late.txt')).toBe(true);
+      expect(new DiskContext(dir).readFile('late.txt')).toBe('l\n');
+    });
+  });
+
+  test('a symbolic link on the way is followed by lstat, not answered from the listing', async () => {
+    const dir = tmpdir('dfo-tree-kinds-link-');
+    writeTree(dir, { 'real/f.txt': 'f\n' });
+    fs.symlinkSync('real', path.join(dir, 'link'));
+    await inSession(async () => {
+      const ctx = new DiskContext(dir);
+      ctx.walk();
+      expect(ctx.exists('link/f.txt')).toBe(true);
+      expect(ctx.isDirectory('link')).toBe(false);
+      expect(ctx.readFile('link/f.txt')).toBe('f\n');
+    });
+  });
+
+  test('list() is the listing of the session (no new listing)', async () => {
+    const dir = tmpdir('dfo-tree-list-');
+    writeTree(dir, TREE);
+    await inSession(async () => {
+      const ctx = new DiskContext(dir);
+      ctx.walk();
+      const before = diskCounters.listings;
+      expect(ctx.list('src')).toEqual(['b.txt', 'deep']);
+      expect(ctx.list('')).toEqual(['.dockerignore', 'a.txt', 'node_modules', 'src']);
+      expect(ctx.list('missing')).toEqual([]);
+      // (a missing folder: a stat, no listing)
+      expect(diskCounters.listings - before).toBe(0);
+    });
+  });
+});
+
+describe('OverlayContext', () => {
+  test('the pending files of a context are merged into a walk once for every view', async () => {
+    const dir = tmpdir('dfo-tree-overlay-');
+    writeTree(dir, TREE);
+    await inSession(async () => {
+      const views = [0, 1, 2].map(() => {
+        const v = new OverlayContext(new DiskContext(dir));
+        v.overlay.set('new.txt', 'n\n');
+        return v;
+      });
+      const first = views[0]!.walk();
+      expect(paths(first)).toContain('new.txt');
+      for (const v of views) expect(v.walk()).toBe(first);
+      // Pending files that are all in the walk: the walk as it is.
+      const edited = new OverlayContext(new DiskContext(dir));
+      edited.overlay.set('a.txt', 'changed\n');
+      expect(edited.walk()).toBe(new DiskContext(dir).walk());
+    });
+  });
+
+  test('list() with no pending file in the folder is the base list', () => {
+    const dir = tmpdir('dfo-tree-overlay-list-');
+    writeTree(dir, TREE);
+    const v = new OverlayContext(new DiskContext(dir));
+    v.overlay.set('src/new.txt', 'n\n');
+    expect(v.list('')).toEqual(['.dockerignore', 'a.txt', 'node_modules', 'src']);
+    expect(v.list('src')).toEqual(['b.txt', 'deep', 'new.txt']);
+  });
+});
+
+test('cleanRelative gives a clean path back as it is, and cleans the others as before', () => {
+  // The split-and-join reading, for every path (the fast path must agree with it).
+  const reference = (p: string): string | null => {
+    const parts: string[] = [];
+    for (const seg of p.replace(/\\/g, '/').split('/')) {
+      if (seg === '' || seg === '.') continue;
+      if (seg === '..') {
+        if (parts.length === 0) return null;
+        parts.pop();
+      } else parts.push(seg);
+    }
+    return parts.join('/');
+  };
+  const pieces = ['a', 'b.c', '.', '..', '', '...', '.x', 'x.', '\\', '/', 'ü'];
+  const got: [string, string | null][] = [];
+  const want: [string, string | null][] = [];
+  const visit = (p: string, depth: number) => {
+    got.push([p, cleanRelative(p)]);
+    want.push([p, reference(p)]);
+    if (depth < 4) for (const s of pieces) visit(p + (depth % 2 ? '/' : '') + s, depth + 1);
+  };
+  visit('', 0);
+  expect(got.length).toBeGreaterThan(1000);
+  expect(got).toEqual(want);
+  const clean = 'src/app/main.py';
+  expect(cleanRelative(clean)).toBe(clean);
+});

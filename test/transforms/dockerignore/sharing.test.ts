@@ -1,0 +1,167 @@
+/** Issue 18: what the dockerignore analysis derives from a walk of a context (the name scans,
+ * the candidates and their decisions) is computed once for all the Dockerfiles of the context,
+ * reused only when the context view answers every question the computation asked the same way,
+ * and what the RUN steps run is read only when there is a `.git` to propose. Count-based. */
+import * as path from 'node:path';
+import { afterAll, beforeEach, expect, test } from '@jest/globals';
+import { clearCaches, optimize, optimizeFiles } from '../../../src/api.js';
+import { diskCounters } from '../../../src/context/cache.js';
+import { MemoryContext } from '../../../src/context/context.js';
+import { memoCounters } from '../../../transforms/dockerignore/memo.js';
+import { Entries, type Usage } from '../../../transforms/dockerignore/model.js';
+import { secretCandidates } from '../../../transforms/dockerignore/secrets.js';
+import { removeTmpdirs, tmpdir, writeTree } from '../../helpers.js';
+
+afterAll(removeTmpdirs);
+beforeEach(() => clearCaches());
+
+const N = 12;
+
+function counts(): () => { scans: number; computed: number; reused: number } {
+  const s0 = { ...memoCounters };
+  return () => ({
+    scans: memoCounters.scans - s0.scans,
+    computed: memoCounters.computed - s0.computed,
+    reused: memoCounters.reused - s0.reused,
+  });
+}
+
+test('N Dockerfiles of one context: the name scans and the candidates are computed once, then reused', async () => {
+  const dir = tmpdir('dfo-di-share-');
+  const tree: Record<string, string> = {
+    '.dockerignore': '.env\n*.log\n',
+    '.env': 'TOKEN=abc\n',
+    '.env.example': 'TOKEN=\n',
+    'debug.log': 'x\n',
+    'package.json': '{"name":"x"}\n',
+    'index.js': 'console.log(1)\n',
+    'src/a.js': '\n',
+  };
+  const files: string[] = [];
+  for (let i = 0; i < N; i++) {
+    tree[`Dockerfile.${i}`] =
+      `FROM node:${18 + (i % 3)}\nWORKDIR /app\nCOPY package.json ./\nRUN npm ci\n` +
+      `COPY . .\nENV N=${i}\nCMD ["node", "index.js"]\n`;
+    files.push(path.join(dir, `Dockerfile.${i}`));
+  }
+  writeTree(dir, tree);
+  const c = counts();
+  const results = await optimizeFiles(files, { only: ['dockerignore'] });
+  // Nothing to add (the ignore file has the secret and the log; editor and Docker files alone
+  // change nothing): every Dockerfile sees the same walk.
+  expect(results.every((r) => !r.changed)).toBe(true);
+  const n = c();
+  // One scan each for secrets and clutter, one computation each, reused by the N - 1 others.
+  expect(n.scans).toBe(2);
+  expect(n.computed).toBe(2);
+  expect(n.reused).toBe(2 * (N - 1));
+});
+
+const GITHUB_TOKEN = `ghp_${'a1B2c3D4e5'.repeat(4)}`;
+
+test('a shared value is recomputed for a view of the walk that answers differently', () => {
+  const usage: Usage = { whole: null, sources: [], unresolved: null, runText: '', runs: [] };
+  const git = { tracked: ['.env', 'app.js'] };
+  const secret = new MemoryContext({ '.env': `GH=${GITHUB_TOKEN}\n`, 'app.js': '\n' }, null, {
+    git,
+  });
+  const plain = new MemoryContext({ '.env': 'PORT=3000\n', 'app.js': '\n' }, null, { git });
+  // One walk, two views that read `.env` differently (a view may see pending files).
+  const entries = new Entries(secret.walk(), () => false);
+  const c = counts();
+  const a = secretCandidates(entries, secret, usage);
+  const b = secretCandidates(entries, plain, usage);
+  expect(a.map((x) => x.review?.kind)).toEqual(['committed-secret']);
+  expect(b).toEqual([]);
+  expect(c()).toEqual({ scans: 1, computed: 2, reused: 0 });
+  // The same answers again: reused, the same value.
+  expect(secretCandidates(entries, secret, usage)).toBe(a);
+  expect(secretCandidates(entries, plain, usage)).toBe(b);
+  expect(c()).toEqual({ scans: 1, computed: 2, reused: 2 });
+});
+
+test('what the RUN steps run is read only when there is a .git entry to propose', async () => {
+  const dir = tmpdir('dfo-di-gitreader-');
+  const df =
+    'FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN ./build.sh && make\nCMD ["python", "app.py"]\n';
+  writeTree(dir, {
+    Dockerfile: df,
+    'build.sh': '#!/bin/sh\nVERSION=$(git describe --tags)\n',
+    Makefile: 'all:\n\ttrue\n',
+    'pyproject.toml': '[project]\nname = "x"\n',
+    'app.py': '\n',
+    '.env': 'TOKEN=abc\n',
+  });
+  const file = path.join(dir, 'Dockerfile');
+  const run = async () => {
+    clearCaches();
+    const log: string[] = [];
+    diskCounters.readLog = log;
+    try {
+      const r = await optimize(df, { only: ['dockerignore'], path: file, context: dir });
+      return { r, read: log.map((p) => path.relative(dir, p)) };
+    } finally {
+      diskCounters.readLog = null;
+    }
+  };
+  const without = await run();
+  expect(without.r.fixes.map((f) => f.ruleId)).toContain('dockerignore/secrets');
+  expect(without.read).not.toEqual(
+    expect.arrayContaining([expect.stringMatching(/^(build\.sh|Makefile|pyproject\.toml)$/)]),
+  );
+  // With a .git folder the script is read, and .git is left in the context for it.
+  writeTree(dir, { '.git/HEAD': 'ref: refs/heads/main\n' });
+  const withGit = await run();
+  expect(withGit.read).toContain('build.sh');
+  expect(withGit.r.skipped.map((s) => s.reason)).toContain(
+    '.git is left in the context: build.sh, which the RUN at line 4 runs, calls git',
+  );
+});
+
+test('every folder name a clutter rule looks up is indexed (build outputs of every tool)', async () => {
+  const df = [
+    'FROM mcr.microsoft.com/dotnet/sdk:8.0',
+    'WORKDIR /src',
+    'COPY . .',
+    'RUN npm ci && npm run build && next build && cargo build && ./gradlew build',
+    'RUN python -m build && dotnet publish App/App.csproj',
+    '',
+  ].join('\n');
+  const context: Record<string, string> = {
+    'package.json': '{}\n',
+    'Cargo.toml': '\n',
+    'build.gradle': '\n',
+    'App/App.csproj': '<Project/>\n',
+  };
+  for (const d of ['dist', 'build', '.next', 'target', '.gradle', 'App/bin', 'App/obj'])
+    context[`${d}/out.txt`] = 'x\n';
+  const r = await optimize(df, { only: ['dockerignore'], context });
+  const added = r.fixes.flatMap((f) => (f.data?.added as string[] | undefined) ?? []);
+  expect(added).toEqual(
+    expect.arrayContaining(['dist', 'build', '.next', 'target', '.gradle', '**/bin', '**/obj']),
+  );
+});
+
+test('editor and local Docker files alone: the other Dockerfiles of the context are not read', async () => {
+  const dir = tmpdir('dfo-di-dockeronly-');
+  const tree: Record<string, string> = { 'app.py': '\n', 'requirements.txt': 'flask\n' };
+  for (let i = 0; i < 4; i++)
+    tree[`Dockerfile.${i}`] =
+      `FROM python:3.12\nWORKDIR /app\nCOPY . .\nENV N=${i}\nCMD ["python", "app.py"]\n`;
+  writeTree(dir, tree);
+  const file = path.join(dir, 'Dockerfile.0');
+  const log: string[] = [];
+  diskCounters.readLog = log;
+  try {
+    const r = await optimize(tree['Dockerfile.0']!, {
+      only: ['dockerignore'],
+      path: file,
+      context: dir,
+    });
+    // Dockerfile* and .dockerignore are the only candidates: never a change on their own.
+    expect(r.changed).toBe(false);
+  } finally {
+    diskCounters.readLog = null;
+  }
+  expect(log.map((p) => path.basename(p)).filter((n) => n.startsWith('Dockerfile.'))).toEqual([]);
+});
