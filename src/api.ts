@@ -239,23 +239,32 @@ export async function optimize(
   source: string,
   options: OptimizeOptions = {},
 ): Promise<OptimizeResult> {
-  return optimizeWith(source, options, undefined);
+  return optimizeWith(source, options, {});
 }
 
-/** `optimize`, the checks going through `memo` (see CheckMemo). */
+/** How a run of `optimizeWith`/`optimizeFileWith` goes (internal: builds.ts). */
+export interface RunHow {
+  /** The checks go through it (see CheckMemo). */
+  memo?: CheckMemo;
+  /** Only what the run finds (output, fixes, skips): no file changes and no diff are made
+   * (`files` empty, `changed` says whether the Dockerfile's text changed). */
+  findingsOnly?: boolean;
+}
+
+/** `optimize`, run as `how` says. */
 export function optimizeWith(
   source: string,
   options: OptimizeOptions,
-  memo: CheckMemo | undefined,
+  how: RunHow,
 ): Promise<OptimizeResult> {
   // One session: the context is read as one snapshot (context/cache.ts).
-  return inSession(() => optimizeNow(source, options, memo));
+  return inSession(() => optimizeNow(source, options, how));
 }
 
 async function optimizeNow(
   source: string,
   options: OptimizeOptions,
-  memo: CheckMemo | undefined,
+  how: RunHow,
 ): Promise<OptimizeResult> {
   await initShellParser();
   const cwd = options.cwd ?? process.cwd();
@@ -288,13 +297,35 @@ async function optimizeNow(
   const engine = runEngine({
     source,
     path: shownPath,
-    transforms: memo ? memo.wrap(selected) : selected,
+    transforms: how.memo ? how.memo.wrap(selected) : selected,
     context,
     options: { cacheMounts: options.cacheMounts, dockerignore: options.dockerignore },
     unsafe: options.unsafe ?? false,
     ruleFilter,
     ruleIdProblem: (id) => ruleIdProblem(all, id),
   });
+  const skipped = [...engine.skipped];
+  if (disk?.walkTruncatedAt) {
+    skipped.push({
+      ruleId: 'context/scan-limit',
+      transform: 'context',
+      reason:
+        `the build context holds more than ${disk.walkTruncatedAt.toLocaleString('en-US')} ` +
+        'entries: the scan stopped there, files past that point were not checked ' +
+        '(secrets, .dockerignore completeness, COPY sources)',
+      line: 1,
+    });
+  }
+  if (how.findingsOnly)
+    return {
+      output: engine.output,
+      diff: '',
+      fixes: engine.fixes,
+      skipped,
+      suppressed: engine.suppressed,
+      files: [],
+      changed: engine.output !== source,
+    };
   const dockerfileDisplay = dockerfileAbs ? displayPath(dockerfileAbs, cwd) : posix(shownPath);
   const files: FileChange[] = [];
   if (engine.output !== source) {
@@ -319,18 +350,6 @@ async function optimizeNow(
         ...(read ? { snapshot: read.snapshot } : {}),
       });
   }
-  const skipped = [...engine.skipped];
-  if (disk?.walkTruncatedAt) {
-    skipped.push({
-      ruleId: 'context/scan-limit',
-      transform: 'context',
-      reason:
-        `the build context holds more than ${disk.walkTruncatedAt.toLocaleString('en-US')} ` +
-        'entries: the scan stopped there, files past that point were not checked ' +
-        '(secrets, .dockerignore completeness, COPY sources)',
-      line: 1,
-    });
-  }
   return {
     output: engine.output,
     diff: unifiedDiff(files),
@@ -345,20 +364,20 @@ async function optimizeNow(
 /** Read a Dockerfile from disk (bad input throws an InputError) and optimize it. The build
  * context defaults to the Dockerfile's directory. */
 export function optimizeFile(file: string, options: OptimizeOptions = {}): Promise<OptimizeResult> {
-  return optimizeFileWith(file, options, undefined);
+  return optimizeFileWith(file, options, {});
 }
 
-/** `optimizeFile`, the checks going through `memo` (see CheckMemo). */
+/** `optimizeFile`, run as `how` says. */
 export async function optimizeFileWith(
   file: string,
   options: OptimizeOptions,
-  memo: CheckMemo | undefined,
+  how: RunHow,
 ): Promise<OptimizeResult> {
   const cwd = options.cwd ?? process.cwd();
   const abs = path.resolve(cwd, file);
   const { text, snapshot } = readDockerfileOnce(abs);
   const context = options.context === undefined ? path.dirname(abs) : options.context;
-  const result = await optimizeWith(text, { ...options, path: abs, context, cwd }, memo);
+  const result = await optimizeWith(text, { ...options, path: abs, context, cwd }, how);
   for (const f of result.files) if (f.absolutePath === abs) f.snapshot = snapshot;
   return result;
 }

@@ -21,6 +21,7 @@ import * as path from 'node:path';
 import {
   CheckMemo,
   displayPath,
+  type RunHow,
   optimizeFile,
   optimizeFileWith,
   optimizeWith,
@@ -63,18 +64,18 @@ interface Dependent {
 }
 
 /** `optimizeFile`, or `optimize` of `options.text` (an editor's unsaved text) as that file;
- * the checks go through `memo` (one per Dockerfile: see CheckMemo). */
+ * run as `how` says (a memo: one per Dockerfile, see CheckMemo). */
 function optimizeOne(
   file: string,
   options: DeclaredOptions,
-  memo?: CheckMemo,
+  how: RunHow = {},
 ): Promise<OptimizeResult> {
   const { text, ignoreBeside: _, ...rest } = options;
-  if (text === undefined) return optimizeFileWith(file, rest, memo);
+  if (text === undefined) return optimizeFileWith(file, rest, how);
   const cwd = rest.cwd ?? process.cwd();
   const abs = path.resolve(cwd, file);
   const context = rest.context === undefined ? path.dirname(abs) : rest.context;
-  return optimizeWith(text, { ...rest, path: abs, context, cwd }, memo);
+  return optimizeWith(text, { ...rest, path: abs, context, cwd }, how);
 }
 
 const ALL_DEPENDENT: Dependent = { fix: () => true, skip: () => true };
@@ -106,7 +107,12 @@ async function contextDependence(
 ): Promise<Dependent> {
   let base: OptimizeResult;
   try {
-    base = await optimizeOne(file, { ...options, context: null, pending: undefined }, memo);
+    // Only its findings are compared: no diff is made.
+    base = await optimizeOne(
+      file,
+      { ...options, context: null, pending: undefined },
+      { memo, findingsOnly: true },
+    );
   } catch {
     return ALL_DEPENDENT;
   }
@@ -181,7 +187,7 @@ export async function optimizeDeclared(
   }
   const memo = new CheckMemo();
   const run = (dir: string) =>
-    optimizeOne(file, { ...options, context: dir, skip: skip.length ? skip : undefined }, memo);
+    optimizeOne(file, { ...options, context: dir, skip: skip.length ? skip : undefined }, { memo });
 
   const depOptions = { ...options, skip: skip.length ? skip : undefined };
   if (contexts.length === 1) {

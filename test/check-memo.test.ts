@@ -51,8 +51,8 @@ test('a check that did not read the context is taken from the memo; one that did
   const text = fs.readFileSync(file, 'utf8');
   const { calls, transforms } = counting();
   const memo = new CheckMemo();
-  const over = await optimizeWith(text, { path: file, context: dir, transforms }, memo);
-  const without = await optimizeWith(text, { path: file, context: null, transforms }, memo);
+  const over = await optimizeWith(text, { path: file, context: dir, transforms }, { memo });
+  const without = await optimizeWith(text, { path: file, context: null, transforms }, { memo });
   expect(calls).toEqual({ blind: 1, looking: 2 });
   expect(memo.hits).toBe(1);
   expect(over.skipped.map((s) => s.reason)).toEqual(['a RUN', 'with a context']);
@@ -62,7 +62,7 @@ test('a check that did not read the context is taken from the memo; one that did
   const plain = await optimizeWith(
     text,
     { path: file, context: null, transforms: fresh.transforms },
-    undefined,
+    {},
   );
   expect(without).toEqual(plain);
 });
@@ -74,9 +74,9 @@ test('another path or other options neither take nor add', async () => {
   const text = fs.readFileSync(file, 'utf8');
   const { calls, transforms } = counting();
   const memo = new CheckMemo();
-  await optimizeWith(text, { path: file, context: dir, transforms }, memo);
-  await optimizeWith(text, { path: `${file}.other`, context: null, transforms }, memo);
-  await optimizeWith(text, { path: file, context: null, transforms, cacheMounts: true }, memo);
+  await optimizeWith(text, { path: file, context: dir, transforms }, { memo });
+  await optimizeWith(text, { path: `${file}.other`, context: null, transforms }, { memo });
+  await optimizeWith(text, { path: file, context: null, transforms, cacheMounts: true }, { memo });
   expect(memo.hits).toBe(0);
   expect(calls.blind).toBe(3);
 });
@@ -99,4 +99,17 @@ test('declared context: the messages are those of a run without the memo', async
     'a RUN',
     'with a context (context . from compose.yaml service web)',
   ]);
+});
+
+test('findingsOnly: the findings of a full run, without file changes or diff', async () => {
+  const dir = tmpdir('dfo-memo-');
+  writeTree(dir, {
+    Dockerfile: 'FROM debian\nRUN apt-get update\nRUN apt-get install -y curl\nCOPY . .\n',
+  });
+  const file = path.join(dir, 'Dockerfile');
+  const text = fs.readFileSync(file, 'utf8');
+  const full = await optimizeWith(text, { path: file, context: dir }, {});
+  const found = await optimizeWith(text, { path: file, context: dir }, { findingsOnly: true });
+  expect(full.files.length).toBeGreaterThan(0);
+  expect(found).toEqual({ ...full, diff: '', files: [], changed: true });
 });
