@@ -8,6 +8,7 @@ import { CheckMemo, optimizeWith } from '../src/api.js';
 import { optimizeDeclared } from '../src/builds.js';
 import { findBuilds, buildsFor } from '../src/context/builds/index.js';
 import type { Transform } from '../src/model/types.js';
+import { transforms as registry } from '../transforms/index.js';
 import { removeTmpdirs, tmpdir, writeTree } from './helpers.js';
 
 afterAll(removeTmpdirs);
@@ -112,4 +113,22 @@ test('findingsOnly: the findings of a full run, without file changes or diff', a
   const found = await optimizeWith(text, { path: file, context: dir }, { findingsOnly: true });
   expect(full.files.length).toBeGreaterThan(0);
   expect(found).toEqual({ ...full, diff: '', files: [], changed: true });
+});
+
+test('package-hygiene: a Dockerfile with no copy from the context never looks at it (its check is taken from the memo); one with a copy does', async () => {
+  const hygiene = registry.filter((t) => t.meta.id === 'package-hygiene');
+  const dir = tmpdir('dfo-memo-ph-');
+  writeTree(dir, { 'install.sh': 'apt-get update\n' });
+  const file = path.join(dir, 'Dockerfile');
+  const hits = async (text: string) => {
+    const memo = new CheckMemo();
+    await optimizeWith(text, { path: file, context: dir, transforms: hygiene }, { memo });
+    await optimizeWith(text, { path: file, context: null, transforms: hygiene }, { memo });
+    return memo.hits;
+  };
+  const apt = 'RUN apt-get update && apt-get install -y curl && my-tool --version\n';
+  expect(await hits(`FROM debian:bookworm\n${apt}`)).toBeGreaterThan(0);
+  expect(await hits(`FROM debian:bookworm\nCOPY install.sh /usr/local/bin/my-tool\n${apt}`)).toBe(
+    0,
+  );
 });

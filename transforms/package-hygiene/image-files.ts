@@ -113,9 +113,11 @@ function shapeOf(c: Ctx, j: number): CopyShape | null {
 
 function computeShape(c: Ctx, j: number): CopyShape | null {
   const { model } = c;
-  if (!c.check.buildContext.available) return null;
   const spec = copySpec(model, model.instructions[j]!);
   if (!spec || spec.from !== null || spec.heredoc) return null;
+  // (asked only for a copy from the context: a check that meets none never looks at the context,
+  // so the run without a context can take its findings as they are, see api.ts CheckMemo)
+  if (!c.check.buildContext.available) return null;
   const target = copyDestination(model, spec);
   if (!target) return null;
   const sources: CopyShape['sources'] = [];

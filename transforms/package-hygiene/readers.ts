@@ -132,11 +132,7 @@ function see(
   const word = { raw: raw ?? '', value: raw, span: { start: 0, end: 0 } };
   // A bare command name that a COPY put on the PATH (`COPY install.sh /usr/local/bin/install-tools`
   // then `RUN install-tools`) is a script from the context too.
-  const onPath =
-    raw !== null &&
-    !raw.includes('/') &&
-    c.check.buildContext.available &&
-    contextFileFor(c, at, raw) !== null;
+  const onPath = raw !== null && !raw.includes('/') && contextFileFor(c, at, raw) !== null;
   const file = scriptFile(word, args) ?? (onPath ? word : null);
   if (!file) return;
   const path = file.value;
@@ -145,7 +141,9 @@ function see(
     return;
   }
   if (BUILD_SCRIPTS.has(baseName(path)!)) return;
-  const ctxPath = c.check.buildContext.available ? contextFileFor(c, at, path) : null;
+  // (null without a context: no copy from it; a check that meets no copy from the context never
+  // looks at it, see image-files.ts computeShape)
+  const ctxPath = contextFileFor(c, at, path);
   const text = ctxPath !== null ? c.check.buildContext.readFile(ctxPath) : null;
   if (text === null) {
     // Only a shell script is worth a doubt: a path such as ./node_modules/.bin/tsc is a tool.
