@@ -16,7 +16,11 @@ const server = path.join(ext, 'server');
 const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: 'inherit' });
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
-run(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], root);
+run(
+  process.execPath,
+  [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'],
+  root,
+);
 run(process.execPath, [path.join(root, 'scripts/bundle.mjs')], root);
 fs.rmSync(server, { recursive: true, force: true });
 fs.mkdirSync(server, { recursive: true });
@@ -24,21 +28,34 @@ fs.mkdirSync(server, { recursive: true });
 for (const p of ['bin', 'dist/src', 'dist/transforms', 'dist/bundle', 'docs/rules', 'package.json'])
   fs.cpSync(path.join(root, p), path.join(server, p), { recursive: true });
 // Production dependencies as installed here (no network): npm's own list of them.
-const deps = execFileSync(npm, ['ls', '--omit=dev', '--all', '--parseable'], { cwd: root, encoding: 'utf8' })
+const deps = execFileSync(npm, ['ls', '--omit=dev', '--all', '--parseable'], {
+  cwd: root,
+  encoding: 'utf8',
+})
   .split('\n')
   .filter((p) => p && p !== root && p.startsWith(path.join(root, 'node_modules')));
 for (const d of deps) fs.cpSync(d, path.join(server, path.relative(root, d)), { recursive: true });
 // Only the bash grammar of @vscode/tree-sitter-wasm is used (src/model/shell.ts).
 const wasm = path.join(server, 'node_modules/@vscode/tree-sitter-wasm/wasm');
 for (const f of fs.readdirSync(wasm))
-  if (/^tree-sitter-.*\.wasm$/.test(f) && f !== 'tree-sitter-bash.wasm') fs.rmSync(path.join(wasm, f));
+  if (/^tree-sitter-.*\.wasm$/.test(f) && f !== 'tree-sitter-bash.wasm')
+    fs.rmSync(path.join(wasm, f));
 
-if (!fs.existsSync(path.join(ext, 'node_modules'))) run(npm, ['ci', '--no-audit', '--no-fund'], ext);
-run(process.execPath, [path.join(ext, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], ext);
+if (!fs.existsSync(path.join(ext, 'node_modules')))
+  run(npm, ['ci', '--no-audit', '--no-fund'], ext);
+run(
+  process.execPath,
+  [path.join(ext, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'],
+  ext,
+);
 const manifest = JSON.parse(fs.readFileSync(path.join(ext, 'package.json'), 'utf8'));
 const vsix = path.join(ext, `${manifest.name}-${manifest.version}.vsix`);
 fs.rmSync(vsix, { force: true });
-run(process.execPath, [path.join(ext, 'node_modules/@vscode/vsce/vsce'), 'package', '--out', vsix], ext);
+run(
+  process.execPath,
+  [path.join(ext, 'node_modules/@vscode/vsce/vsce'), 'package', '--out', vsix],
+  ext,
+);
 
 // ---- check the package
 const problems = [];
@@ -46,8 +63,10 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dfo-vsix-'));
 execFileSync('python3', ['-m', 'zipfile', '-e', vsix, tmp]);
 const inside = (p) => path.join(tmp, 'extension', p);
 const m = JSON.parse(fs.readFileSync(inside('package.json'), 'utf8'));
-if (!m.activationEvents?.includes('onLanguage:dockerfile')) problems.push('not activated on dockerfile documents');
-if (!fs.existsSync(inside(m.main.replace(/^\.\//, '')))) problems.push(`main ${m.main} is not in the package`);
+if (!m.activationEvents?.includes('onLanguage:dockerfile'))
+  problems.push('not activated on dockerfile documents');
+if (!fs.existsSync(inside(m.main.replace(/^\.\//, ''))))
+  problems.push(`main ${m.main} is not in the package`);
 const mainJs = fs.readFileSync(inside(m.main.replace(/^\.\//, '')), 'utf8');
 const serverMain = /path\.join\('server', 'bin', 'dockerfile-optimizer\.js'\)/.test(mainJs)
   ? 'server/bin/dockerfile-optimizer.js'
@@ -65,7 +84,12 @@ for (const p of [
 // The packaged server answers `initialize` (its imports resolve inside the package).
 if (!problems.length) {
   const child = spawn(process.execPath, [inside(serverMain), 'lsp', '--stdio'], { stdio: 'pipe' });
-  const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { processId: null, rootUri: null, capabilities: {} } });
+  const body = JSON.stringify({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'initialize',
+    params: { processId: null, rootUri: null, capabilities: {} },
+  });
   child.stdin.write(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
   const answer = await new Promise((resolve) => {
     let out = '';
@@ -79,7 +103,8 @@ if (!problems.length) {
     });
   });
   child.kill();
-  if (!String(answer).includes('"codeActionProvider"')) problems.push('the packaged server did not answer initialize');
+  if (!String(answer).includes('"codeActionProvider"'))
+    problems.push('the packaged server did not answer initialize');
 }
 fs.rmSync(tmp, { recursive: true, force: true });
 const size = (fs.statSync(vsix).size / 1e6).toFixed(1);
@@ -87,4 +112,6 @@ if (problems.length) {
   for (const p of problems) console.error(`package:vscode: ${p}`);
   process.exit(1);
 }
-console.log(`package:vscode: ${path.relative(root, vsix)} (${size} MB): manifest and packaged server checked`);
+console.log(
+  `package:vscode: ${path.relative(root, vsix)} (${size} MB): manifest and packaged server checked`,
+);

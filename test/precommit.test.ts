@@ -16,16 +16,22 @@ afterAll(removeTmpdirs);
 
 const available = hasCommand('pre-commit');
 if (!available && process.env.CI !== 'true') {
-  console.warn('precommit.test.ts: skipped: the `pre-commit` command is not installed (apt-get install pre-commit)');
+  console.warn(
+    'precommit.test.ts: skipped: the `pre-commit` command is not installed (apt-get install pre-commit)',
+  );
 }
 const maybe = available || process.env.CI === 'true' ? describe : describe.skip;
 
-const DOCKERFILE = 'FROM debian:bookworm\nRUN apt-get update\nRUN apt-get install -y curl\nCMD ["curl", "--version"]\n';
+const DOCKERFILE =
+  'FROM debian:bookworm\nRUN apt-get update\nRUN apt-get install -y curl\nCMD ["curl", "--version"]\n';
 
 maybe('pre-commit hooks (.pre-commit-hooks.yaml)', () => {
   const home = tmpdir('dfo-pc-home-');
   const repo = tmpdir('dfo-pc-repo-');
-  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], { cwd: repo });
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], {
+      cwd: repo,
+    });
   git('init', '-q');
   fs.writeFileSync(path.join(repo, 'Dockerfile'), DOCKERFILE);
   git('add', '.');
