@@ -6,9 +6,9 @@
  * scripts and the script files the build context holds; what cannot be seen is `opaque`.
  * See docs/rules/package-hygiene.md ("Who reads a cache").
  */
-import { derivedFromText } from '../../src/context/cache.js';
 import { cleanRelative } from '../../src/context/context.js';
 import { joinImage, imageWorkdir } from '../../src/model/image-path.js';
+import { diskCounters } from '../../src/context/cache.js';
 import { parseShell } from '../../src/model/shell.js';
 import type { Instruction, ShellScript, Word } from '../../src/model/types.js';
 import {
@@ -52,14 +52,22 @@ function plainLogical(text: string) {
   return { text, segments: [{ from: 0, sourceStart: 0, length: text.length }] };
 }
 
-/** A script text (a file of the context, a `sh -c` argument, an ENTRYPOINT) parsed, once per
- * text in the process (context/cache.ts): every check of every Dockerfile that runs it sees the
- * same script. Never modified by the callers. */
+/** A script text (a file of the context, a `sh -c` argument, an ENTRYPOINT) parsed, once for
+ * the recent texts: the passes of one Dockerfile and the Dockerfiles of a context that run the
+ * same script see the same one. Never modified by the callers. Few are kept: a parsed script
+ * weighs far more than its text, and the language server meets a new text at every edit. */
 function parseScript(text: string): ShellScript {
-  return derivedFromText(SCRIPT, text, () => parseShell(plainLogical(text)));
+  let s = SCRIPTS.get(text);
+  if (s) return s;
+  diskCounters.derived++;
+  s = parseShell(plainLogical(text));
+  if (SCRIPTS.size >= SCRIPTS_KEPT) SCRIPTS.delete(SCRIPTS.keys().next().value!);
+  SCRIPTS.set(text, s);
+  return s;
 }
 
-const SCRIPT = 'package-hygiene/script';
+const SCRIPTS = new Map<string, ShellScript>();
+const SCRIPTS_KEPT = 64;
 
 /**
  * The context path of the file at `path` in the image when instruction `at` runs, or null. A
