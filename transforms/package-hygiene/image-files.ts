@@ -100,15 +100,25 @@ interface CopyShape {
   sources: { clean: string; glob: boolean }[];
 }
 
+/** `compute(c, j)` once per check and instruction, kept in `table`. */
+function perCheck<T>(
+  table: WeakMap<Ctx, Map<number, T>>,
+  c: Ctx,
+  j: number,
+  compute: (c: Ctx, j: number) => T,
+): T {
+  let memo = table.get(c);
+  if (!memo) table.set(c, (memo = new Map()));
+  if (memo.has(j)) return memo.get(j)!;
+  const out = compute(c, j);
+  memo.set(j, out);
+  return out;
+}
+
 const SHAPES = new WeakMap<Ctx, Map<number, CopyShape | null>>();
 
 function shapeOf(c: Ctx, j: number): CopyShape | null {
-  let memo = SHAPES.get(c);
-  if (!memo) SHAPES.set(c, (memo = new Map()));
-  if (memo.has(j)) return memo.get(j)!;
-  const out = computeShape(c, j);
-  memo.set(j, out);
-  return out;
+  return perCheck(SHAPES, c, j, computeShape);
 }
 
 function computeShape(c: Ctx, j: number): CopyShape | null {
@@ -170,12 +180,7 @@ interface CopyContribution {
 const CONTRIBUTIONS = new WeakMap<Ctx, Map<number, CopyContribution | null>>();
 
 function contributionOf(c: Ctx, j: number): CopyContribution | null {
-  let memo = CONTRIBUTIONS.get(c);
-  if (!memo) CONTRIBUTIONS.set(c, (memo = new Map()));
-  if (memo.has(j)) return memo.get(j)!;
-  const out = computeContribution(c, j);
-  memo.set(j, out);
-  return out;
+  return perCheck(CONTRIBUTIONS, c, j, computeContribution);
 }
 
 function computeContribution(c: Ctx, j: number): CopyContribution | null {
