@@ -35,7 +35,8 @@ function bail(): never {
 
 // Characters the reader does not take on: CR (line ends other than LF), controls, Unicode line
 // separators and byte-order marks, document markers and directives at the start of a line.
-const REFUSED = /[\r\x00-\x08\x0b-\x1f\x7f\u0085\u2028\u2029\ufeff]|^(?:\.\.\.|%)|^---(?=[ \t\n]|$)/m;
+const REFUSED =
+  /[\r\x00-\x08\x0b-\x1f\x7f\u0085\u2028\u2029\ufeff]|^(?:\.\.\.|%)|^---(?=[ \t\n]|$)/m;
 // Characters a plain scalar may not start with (`-`, `?`, `:` are handled apart).
 const PLAIN_FIRST_REFUSED = new Set([...',[]{}#&*!|>\'"%@`?:']);
 const BLANK_OR_COMMENT = /^ *(?:#.*)?$/;

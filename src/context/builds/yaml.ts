@@ -63,6 +63,15 @@ export function loadYaml(
   // Most build files have the plain shape yaml-lite reads (it gives up on anything else).
   const lite = readLite(text);
   if (lite) return liteFile(file, lite.value, lite.root);
+  return loadYamlWithPackage(file, warnings, text);
+}
+
+/** loadYaml by the `yaml` package alone (what yaml-lite is held to). */
+export function loadYamlWithPackage(
+  file: string,
+  warnings: BuildWarning[],
+  text: string,
+): YamlFile | null {
   const lc = new LineCounter();
   let parsed;
   try {
