@@ -339,7 +339,18 @@ function generate(r: () => number): string {
     if (r() < 0.08) out.push(`${sp(Math.floor(r() * (n + 3)))}# ${pick(r, WORDS)}`);
     if (r() < 0.03) out.push(sp(Math.floor(r() * 6)));
   };
+  const names = tame ? ['a', 'b', 'c-1', 'x.y'] : ['a', 'b', 'a!', 'é', 'x,y'];
+  // Anchors and aliases (the compose `x-common: &common` and `<<: *common` habit).
+  const defined: string[] = [];
+  const anchor = (): string => {
+    if (r() >= (tame ? 0.2 : 0.12)) return '';
+    const name = pick(r, names);
+    defined.push(name);
+    return `&${name} `;
+  };
   const scalar = (): string => {
+    if (r() < (tame ? 0.2 : 0.1) && (defined.length || !tame))
+      return `*${pick(r, tame ? defined : names)}`;
     const x = r();
     if (tame) return pick(r, TAME.scalars);
     return x < 0.6
@@ -374,7 +385,7 @@ function generate(r: () => number): string {
       const x = r();
       const head = `${lead}${key}${sep === ':' ? ':' : sep.trimEnd()}`;
       if (depth < 4 && x < 0.3) {
-        out.push(head + comment());
+        out.push(head + ` ${anchor()}`.trimEnd() + comment());
         filler(n);
         const w = 1 + Math.floor(r() * 4);
         if (r() < 0.5) map(n + w, depth + 1, null);
@@ -384,7 +395,7 @@ function generate(r: () => number): string {
       else if (x < 0.5) {
         out.push(head);
         out.push(`${sp(n + 1 + Math.floor(r() * 3))}${scalar()}`);
-      } else out.push(`${lead}${key}${sep === ':' ? ': ' : sep}${scalar()}${comment()}`);
+      } else out.push(`${lead}${key}${sep === ':' ? ': ' : sep}${anchor()}${scalar()}${comment()}`);
       filler(n);
     }
   };
@@ -395,11 +406,11 @@ function generate(r: () => number): string {
       const x = r();
       if (depth < 4 && x < 0.35) map(dash.length, depth + 1, dash);
       else if (depth < 4 && x < 0.45) {
-        out.push(`${sp(n)}-${comment()}`);
+        out.push(`${sp(n)}-${` ${anchor()}`.trimEnd()}${comment()}`);
         map(n + 1 + Math.floor(r() * 3), depth + 1, null);
       } else if (x < 0.52) blockScalar(dash, n);
       else if (x < 0.57) out.push(`${sp(n)}-`);
-      else out.push(`${dash}${scalar()}${comment()}`);
+      else out.push(`${dash}${anchor()}${scalar()}${comment()}`);
       filler(n);
     }
   };
@@ -446,10 +457,12 @@ describe('yaml-lite agrees with the yaml package or gives up', () => {
     const r = rng(18);
     const differences: string[] = [];
     let same = 0;
+    let aliased = 0;
     let bailed = 0;
     for (let k = 0; k < 8000; k++) {
       const text = generate(r);
       const o = check(text);
+      if (o === 'same' && /[:-] \*/.test(text)) aliased++;
       if (o === 'same') same++;
       else if (o === 'bail') bailed++;
       else if (differences.length < 5) differences.push(`${o}\n--- text:\n${text}`);
@@ -458,6 +471,7 @@ describe('yaml-lite agrees with the yaml package or gives up', () => {
     // The fast path is taken often enough to be tested (and worth having).
     expect(same).toBeGreaterThan(2000);
     expect(bailed).toBeGreaterThan(2000);
+    expect(aliased).toBeGreaterThan(50);
   });
 
   const TAKEN = [
@@ -468,6 +482,9 @@ describe('yaml-lite agrees with the yaml package or gives up', () => {
     'a: >-\n  folded\n  text\n\n  para\nb: |-\n  keep\n\n',
     "a:\n- 1\n- 0x1F\n- .inf\n- ~\n- \"\\u00e9\\t\"\n- 'it''s'\nb: -0\n",
     'x:\n  run:\n    echo one line\n',
+    'a: &x 1\nb: *x\n',
+    'x-app: &app\n  image: x\n  env:\n  - A\nservices:\n  w:\n    <<: *app\n    build: .\n  v:\n    <<: *app\n',
+    'l: &s\n- 1\nm:\n  - &t\n    k: v\n  - *t\n  - *s\n',
     '1: one\ntrue: t\nnull: n\n"2": two\n',
   ];
   test.each(TAKEN)('taken and the same: %j', (text) => {
@@ -476,7 +493,14 @@ describe('yaml-lite agrees with the yaml package or gives up', () => {
   });
 
   const GIVEN_UP = [
-    'a: &x 1\nb: *x\n',
+    'a: *x\n',
+    'a: &x\n  b: *x\n',
+    'a: &x 1\nb: &y\n  c: *x\nd: *y\n',
+    'a: &x\nb: 1\n',
+    'a: &x *y\n',
+    'a: &x 1\nb: *x y\n',
+    'a: &x 1\nb: *x,y\n',
+    'a: &x 1\nb: *x#c\n',
     'a: !!str 1\n',
     'a: 1\n---\nb: 2\n',
     'a: |+\n  x\n\n',

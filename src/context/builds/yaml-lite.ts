@@ -61,8 +61,16 @@ export function readLite(text: string): LiteDoc | undefined {
   }
 }
 
+type Item = { node: LiteNode; value: unknown };
+const ANCHOR = /^&([A-Za-z0-9_.-]+)(?: +|$)/;
+const ALIAS = /^\*([A-Za-z0-9_.-]+)/;
+
 class Reader {
   private i = 0;
+  /** Anchors met so far (null: not to be aliased here), those still open, aliases met. */
+  private readonly anchors = new Map<string, { value: unknown } | null>();
+  private readonly open = new Set<string>();
+  private aliases = 0;
   constructor(
     private readonly lines: string[],
     private readonly marker: number,
@@ -112,18 +120,15 @@ class Reader {
     const node: LiteNode = { line: this.i + 1, items: [] };
     const value: unknown[] = [];
     for (;;) {
-      const at = this.i;
-      const line = this.lines[at]!;
+      const line = this.lines[this.i]!;
       let c = n + 1;
       while (line.charCodeAt(c) === 32) c++;
-      let item: { node: LiteNode; value: unknown };
-      if (c >= line.length || line[c] === '#') {
-        // (`-` is followed by a space or the line's end: a `#` here starts a comment)
-        this.i++;
-        item = this.block(n, false) ?? { node: { line: at + 1 }, value: null };
-      } else if (isSeqAt(line, c)) bail();
-      else if (this.keyAt(line, c)) item = this.map(c, c);
-      else item = this.inline(line, c, n);
+      if (isSeqAt(line, c)) bail();
+      // (`-` is followed by a space or the line's end: a `#` after it starts a comment)
+      const item =
+        c < line.length && line[c] !== '#' && this.keyAt(line, c)
+          ? this.map(c, c)
+          : this.value(line, c, n, false);
       node.items!.push(item.node);
       value.push(item.value);
       if (!this.skipBlank()) break;
@@ -145,19 +150,13 @@ class Reader {
       const line = this.lines[at]!;
       const k = this.keyAt(line, c) ?? bail();
       const jsKey = k.key === null ? '' : String(k.key);
-      if (seen.has(jsKey) || jsKey === '<<' || jsKey === '__proto__') bail();
+      // (`<<` is a key like any other: the package merges nothing under YAML 1.2)
+      if (seen.has(jsKey) || jsKey === '__proto__') bail();
       seen.add(jsKey);
+      // (the key's `:` is followed by a space or the line's end)
       let v = k.end;
       while (line.charCodeAt(v) === 32) v++;
-      let item: { node: LiteNode; value: unknown };
-      if (v >= line.length || line[v] === '#') {
-        if (line[v] === '#' && v === k.end) bail();
-        this.i++;
-        item = this.block(n, true) ?? { node: { line: at + 1 }, value: null };
-      } else {
-        if (v === k.end) bail();
-        item = this.inline(line, v, n);
-      }
+      const item = this.value(line, v, n, true);
       node.pairs!.push({ key: k.key, keyLine: at + 1, value: item.node });
       value[jsKey] = item.value;
       if (!this.skipBlank()) break;
@@ -167,6 +166,46 @@ class Reader {
       if (m < n) break;
     }
     return { node, value };
+  }
+
+  /** The value of a map entry or sequence item (of a collection at indent `n`) that starts at
+   * column `v` of the current line, with its anchor (`&name`) or as an alias (`*name`). */
+  private value(line: string, v: number, n: number, seqAtParent: boolean): Item {
+    const at = this.i;
+    let anchor: string | null = null;
+    if (line[v] === '&') {
+      const m = ANCHOR.exec(line.slice(v)) ?? bail();
+      anchor = m[1]!;
+      if (this.open.has(anchor)) bail();
+      this.open.add(anchor);
+      v += m[0].length;
+      if (line[v] === '*' || line[v] === '&' || line[v] === '!') bail();
+    }
+    const aliasesBefore = this.aliases;
+    let item: Item;
+    if (v >= line.length || line[v] === '#') {
+      this.i++;
+      item =
+        this.block(n, seqAtParent) ?? (anchor ? bail() : { node: { line: at + 1 }, value: null });
+    } else if (line[v] === '*') item = this.alias(line, v);
+    else item = this.inline(line, v, n);
+    if (anchor) {
+      this.open.delete(anchor);
+      // An anchored node holding aliases is not taken (the package's alias-count limit).
+      this.anchors.set(anchor, this.aliases === aliasesBefore ? { value: item.value } : null);
+    }
+    return item;
+  }
+
+  /** An alias (`*name`) at column `v`: the very value of the node anchored last by that name. */
+  private alias(line: string, v: number): Item {
+    const m = ALIAS.exec(line.slice(v)) ?? bail();
+    const name = m[1]!;
+    if (!REST_OK.test(line.slice(v + m[0].length))) bail();
+    const target = this.open.has(name) ? null : this.anchors.get(name);
+    if (!target || ++this.aliases > 1000) bail();
+    this.i++;
+    return { node: { line: this.i }, value: target.value };
   }
 
   /** The key of a map entry at column `c` (resolved; `end` just past its `:`), or null when the
