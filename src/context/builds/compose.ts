@@ -8,11 +8,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Node } from 'yaml';
 import { isRemote, keyValues, resolveContexts, resolveFrom } from './common.js';
 import { interpolate, InterpolationError, parseDotEnv, type Lookup } from './interpolate.js';
 import type { BuildDecl, BuildWarning, ParsedBuilds } from './types.js';
-import { isRecord, keyLine, loadYaml, readText, type YamlFile } from './yaml.js';
+import { isRecord, keyLine, loadYaml, readText, type YamlFile, type YamlNode } from './yaml.js';
 
 /** Main compose file names, in Compose's order of preference. */
 export const COMPOSE_MAIN = [
@@ -41,7 +40,7 @@ interface Service {
 interface ComposeFile {
   file: string;
   yaml: YamlFile;
-  root: Node | null;
+  root: YamlNode | null;
   services: Map<string, Service>;
   include: unknown;
   lookup: Lookup;

@@ -200,10 +200,12 @@ export async function readBuildFiles(
   env: Record<string, string | undefined> = process.env,
 ): Promise<BuildSet> {
   const set: BuildSet = { builds: [], warnings: [], skipped: [], files };
+  // Each file's kind, worked out once (not once per kind asked about).
+  const kinds = files.map(kindOf);
+  const ofKind = (kind: Kind) => files.filter((_, i) => kinds[i] === kind);
   const byDir = (kind: Kind) => {
     const m = new Map<string, string[]>();
-    for (const f of files) {
-      if (kindOf(f) !== kind) continue;
+    for (const f of ofKind(kind)) {
       const d = path.dirname(f);
       m.set(d, [...(m.get(d) ?? []), f]);
     }
@@ -244,17 +246,17 @@ export async function readBuildFiles(
         });
       else safely(group[0]!, () => parseBakeFolder(group, env));
   }
-  const skaffold = files.filter((x) => kindOf(x) === 'skaffold');
+  const skaffold = ofKind('skaffold');
   if (skaffold.length) {
     const { parseSkaffold } = await import('./skaffold.js');
     for (const f of skaffold) safely(f, () => parseSkaffold(f, env));
   }
-  const devcontainer = files.filter((x) => kindOf(x) === 'devcontainer');
+  const devcontainer = ofKind('devcontainer');
   if (devcontainer.length) {
     const { parseDevcontainer } = await import('./devcontainer.js');
     for (const f of devcontainer) safely(f, () => parseDevcontainer(f, env));
   }
-  const wf = files.filter((x) => kindOf(x) === 'workflow');
+  const wf = ofKind('workflow');
   if (wf.length) {
     const [{ parseWorkflow }] = await Promise.all([import('./workflow.js'), initShellParser()]);
     for (const f of wf) safely(f, () => parseWorkflow(f, env));

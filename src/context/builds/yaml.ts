@@ -2,15 +2,22 @@
 import * as fs from 'node:fs';
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node } from 'yaml';
 import type { BuildWarning } from './types.js';
+import { readLite, type LiteNode } from './yaml-lite.js';
+
+/** A node of a document: the `yaml` package's, or yaml-lite's when that reader took the text
+ * (only the YamlFile that gave it knows which). */
+export type YamlNode = object;
 
 export interface YamlFile {
   file: string;
   /** The documents' plain values (one for most files; skaffold may hold several). */
-  docs: { value: unknown; root: Node | null }[];
+  docs: { value: unknown; root: YamlNode | null }[];
   /** 1-based line of a node (the line of the file when the node is missing). */
-  lineOf(node: unknown): number;
+  lineOf(node: YamlNode | null): number;
   /** The node at a path of keys/indices under a document root. */
-  nodeAt(root: Node | null, keys: (string | number)[]): Node | null;
+  nodeAt(root: YamlNode | null, keys: (string | number)[]): YamlNode | null;
+  /** The 1-based line of a map key (better than the value's line for `build:` maps). */
+  keyLine(root: YamlNode | null, keys: (string | number)[]): number;
 }
 
 export function readText(file: string): string | null {
@@ -53,6 +60,18 @@ export function loadYaml(
     warnings.push({ file, line: null, message: 'cannot be read' });
     return null;
   }
+  // Most build files have the plain shape yaml-lite reads (it gives up on anything else).
+  const lite = readLite(text);
+  if (lite) return liteFile(file, lite.value, lite.root);
+  return loadYamlWithPackage(file, warnings, text);
+}
+
+/** loadYaml by the `yaml` package alone (what yaml-lite is held to). */
+export function loadYamlWithPackage(
+  file: string,
+  warnings: BuildWarning[],
+  text: string,
+): YamlFile | null {
   const lc = new LineCounter();
   let parsed;
   try {
@@ -73,11 +92,11 @@ export function loadYaml(
       return null;
     }
   }
-  const lineOf = (node: unknown): number => {
+  const lineOf = (node: YamlNode | null): number => {
     const range = (node as { range?: [number, number, number] } | null)?.range;
     return range ? lc.linePos(range[0]).line : 1;
   };
-  const nodeAt = (root: Node | null, keys: (string | number)[]): Node | null => {
+  const nodeAt = (root: YamlNode | null, keys: (string | number)[]): Node | null => {
     let n: unknown = root;
     for (const k of keys) {
       if (isMap(n)) {
@@ -95,18 +114,42 @@ export function loadYaml(
     warnings.push({ file, line: null, message: `not valid YAML: ${(err as Error).message}` });
     return null;
   }
-  return { file, docs: values, lineOf, nodeAt };
+  const keyLine = (root: YamlNode | null, keys: (string | number)[]): number => {
+    const parent = nodeAt(root, keys.slice(0, -1));
+    const last = keys[keys.length - 1];
+    if (isMap(parent)) {
+      const pair = parent.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === last);
+      if (pair) return lineOf(pair.key as Node);
+    }
+    return lineOf(nodeAt(root, keys));
+  };
+  return { file, docs: values, lineOf, nodeAt, keyLine };
+}
+
+/** A YamlFile over yaml-lite's nodes: lines and lookups as the package's nodes give them. */
+function liteFile(file: string, value: unknown, root: LiteNode): YamlFile {
+  const nodeAt = (from: YamlNode | null, keys: (string | number)[]): LiteNode | null => {
+    let n = from as LiteNode | null;
+    for (const k of keys) {
+      if (n?.pairs) n = n.pairs.find((p) => p.key === k)?.value ?? null;
+      else if (n?.items && typeof k === 'number') n = n.items[k] ?? null;
+      else return null;
+    }
+    return n;
+  };
+  const lineOf = (node: YamlNode | null): number => (node as LiteNode | null)?.line ?? 1;
+  const keyLine = (from: YamlNode | null, keys: (string | number)[]): number => {
+    const parent = nodeAt(from, keys.slice(0, -1));
+    const last = keys[keys.length - 1];
+    const pair = parent?.pairs?.find((p) => p.key === last);
+    return pair ? pair.keyLine : lineOf(nodeAt(from, keys));
+  };
+  return { file, docs: [{ value, root }], lineOf, nodeAt, keyLine };
 }
 
 /** The 1-based line of a map key (better than the value's line for `build:` maps). */
-export function keyLine(y: YamlFile, root: Node | null, keys: (string | number)[]): number {
-  const parent = y.nodeAt(root, keys.slice(0, -1));
-  const last = keys[keys.length - 1];
-  if (isMap(parent)) {
-    const pair = parent.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === last);
-    if (pair) return y.lineOf(pair.key);
-  }
-  return y.lineOf(y.nodeAt(root, keys));
+export function keyLine(y: YamlFile, root: YamlNode | null, keys: (string | number)[]): number {
+  return y.keyLine(root, keys);
 }
 
 export function isRecord(x: unknown): x is Record<string, unknown> {
