@@ -230,3 +230,21 @@ test('parsing YAML leaves process.env as it was (yaml.ts withQuickEnv), also aft
   expect(process.env).toBe(env);
   expect(Object.getPrototypeOf(process.env)).toBe(Object.getPrototypeOf(env));
 });
+
+test('a docker build in a workflow step is reported at its own line, in a block scalar too', async () => {
+  await initShellParser();
+  const head = 'on: push\njobs:\n  j:\n    runs-on: x\n    steps:\n';
+  const at = (step: string) =>
+    parseWorkflowText('/r/.github/workflows/w.yml', head + step, {}).builds.map(
+      (b) => b.source.line,
+    );
+  // Lines 6, 7, 8, ...: the step starts on line 6.
+  expect(at('      - run: docker build .\n')).toEqual([6]);
+  expect(at('      - run: |\n          echo hi\n          docker build .\n')).toEqual([8]);
+  expect(at('      - run: |-\n          docker build a\n          docker build b\n')).toEqual([
+    7, 8,
+  ]);
+  expect(at('      - run: >  # folded\n          docker build .\n')).toEqual([7]);
+  expect(at('      - name: x\n        run: |\n\n          docker build .\n')).toEqual([9]);
+  expect(at('      - run: "echo hi;\n          docker build ."\n')).toEqual([6]);
+});

@@ -170,8 +170,10 @@ export function parseWorkflowText(
       const dir = typeof dirRaw === 'string' ? ws(dirRaw) : '.';
       if (dir.includes('${{')) return;
       const runNode = y.nodeAt(doc.root, ['jobs', jobName, 'steps', i, 'run']);
-      // A block scalar's node starts at its first content line.
-      const runLine = y.lineOf(runNode);
+      // The node of a block scalar (`run: |`) starts at its indicator: its script starts on the
+      // next line. A plain or quoted scalar starts with the script.
+      const runLine =
+        y.lineOf(runNode) + (isBlockScalarLine(text ?? '', y.lineOf(runNode)) ? 1 : 0);
       for (const cmd of dockerBuilds(ws(step.run))) {
         const at = runLine + cmd.line;
         const name = `${label} (docker build)`;
@@ -289,4 +291,11 @@ export function dockerBuilds(script: string): RunBuild[] {
     out.push(b);
   }
   return out;
+}
+
+/** Whether 1-based `line` of `text` ends a key with a block scalar indicator (`run: |`,
+ * `run: >-`, `- run: |2 # comment`). */
+function isBlockScalarLine(text: string, line: number): boolean {
+  const row = text.split('\n')[line - 1] ?? '';
+  return /:[ \t]+[|>][-+1-9]*[ \t]*(#.*)?\r?$/.test(row);
 }
