@@ -4,9 +4,10 @@
  * `optimizeFile` once per file) reads each context file and lists each folder once:
  *
  * - file texts, keyed by absolute path and checked against size and mtime;
- * - folder listings (names, kinds; sizes looked up when asked), keyed by absolute path and checked against the
- *   folder's mtime (a file rewritten in place keeps its listed size until the folder changes;
- *   sizes only feed the byte counts of reports, file texts are always checked);
+ * - folder listings (Listing: names, kinds; sizes looked up when asked), keyed by absolute path
+ *   and checked against the folder's mtime (a file rewritten in place keeps its listed size
+ *   until the folder changes; sizes only feed the byte counts of reports, file texts are always
+ *   checked);
  * - values derived from a text (what another Dockerfile of the context copies), keyed by the
  *   text itself.
  *
@@ -17,6 +18,7 @@
  * API) drops everything.
  */
 import * as fs from 'node:fs';
+import { sep } from 'node:path';
 import { keepParsedModels } from '../model/dockerfile.js';
 
 /** Counts of real work, for the count-based tests (never reset by the caches): file reads,
@@ -181,29 +183,88 @@ export function readTextCached(abs: string): string | null {
   return text;
 }
 
-export interface ListedEntry {
-  name: string;
-  isDirectory: boolean;
-  /** A regular file (false for folders, symbolic links, FIFOs, sockets and devices). */
-  isFile: boolean;
-  /** A symbolic link (listed as a file, sized by lstat). */
-  isSymlink: boolean;
-  /** Bytes; -1 until `sizeOf` looks it up (most listed files are never sized: sizes only feed
-   * the byte counts of reports). Folders: 0. */
-  size: number;
-}
+/** Kinds of listed entries (Listing.kinds). */
+const FILE = 0;
+const DIR = 1;
+const SYMLINK = 2;
+/** FIFOs, sockets, devices. */
+const OTHER = 3;
 
-/** The size of a listed file of folder `absDir` (looked up once, then kept in the listing). */
-export function sizeOf(absDir: string, e: ListedEntry): number {
-  if (e.size < 0) {
-    const p = `${absDir}/${e.name}`;
-    try {
-      e.size = e.isSymlink ? fs.lstatSync(p).size : fs.statSync(p).size;
-    } catch {
-      e.size = 0;
-    }
+/**
+ * The listing of one folder, compact: its names sorted (by UTF-16 code unit, as `<` compares),
+ * and their kinds in a parallel byte array (from the listing itself, no stat per entry); the
+ * sizes of its files looked up when asked (`sizeAt`: most listed files are never sized, sizes
+ * only feed the byte counts of reports). One object and two arrays per folder, instead of an
+ * object per entry.
+ */
+export class Listing {
+  /** Bytes per entry, -1 until looked up (null: none asked yet). */
+  private sizes: Float64Array | null = null;
+  /** Whether the folder tells names apart by case, once probed (context.ts caseSensitive). */
+  caseSensitive: boolean | undefined = undefined;
+
+  constructor(
+    /** The folder's absolute path. */
+    readonly abs: string,
+    readonly names: readonly string[],
+    private readonly kinds: Uint8Array,
+  ) {}
+
+  get length(): number {
+    return this.names.length;
   }
-  return e.size;
+
+  isDirectory(i: number): boolean {
+    return this.kinds[i] === DIR;
+  }
+
+  /** A regular file (false for folders, symbolic links, FIFOs, sockets and devices). */
+  isFile(i: number): boolean {
+    return this.kinds[i] === FILE;
+  }
+
+  /** A symbolic link (a file to the walks, sized by lstat). */
+  isSymlink(i: number): boolean {
+    return this.kinds[i] === SYMLINK;
+  }
+
+  /** The index of entry `name` (exactly: case counts), or -1 (a binary search). */
+  indexOf(name: string): number {
+    const { names } = this;
+    let lo = 0;
+    let hi = names.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const n = names[mid]!;
+      if (n === name) return mid;
+      if (n < name) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
+  /** The path of entry `i` (the folder's path and the name joined: no normalisation needed). */
+  pathOf(i: number): string {
+    return this.abs.endsWith(sep) ? this.abs + this.names[i] : this.abs + sep + this.names[i];
+  }
+
+  /** The size of entry `i` in bytes (folders: 0), looked up once, then kept. */
+  sizeAt(i: number): number {
+    if (this.kinds[i] === DIR) return 0;
+    let sizes = this.sizes;
+    if (!sizes) (sizes = this.sizes = new Float64Array(this.names.length)).fill(-1);
+    let size = sizes[i]!;
+    if (size < 0) {
+      const p = this.pathOf(i);
+      try {
+        size = this.kinds[i] === SYMLINK ? fs.lstatSync(p).size : fs.statSync(p).size;
+      } catch {
+        size = 0;
+      }
+      sizes[i] = size;
+    }
+    return size;
+  }
 }
 
 interface DirEntry {
@@ -211,36 +272,37 @@ interface DirEntry {
    * (then the next generation that meets it lists it again). */
   mtimeMs: number;
   checked: number;
-  entries: ListedEntry[] | null;
+  entries: Listing | null;
 }
 
 const dirs = new Map<string, DirEntry>();
 
+const byName = (a: fs.Dirent, b: fs.Dirent) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
 /** List a folder now (kinds from the listing itself: no stat per entry), or null. */
-function listNow(abs: string): ListedEntry[] | null {
+function listNow(abs: string): Listing | null {
+  let dirents: fs.Dirent[];
   try {
     diskCounters.listings++;
     diskCounters.listLog?.push(abs);
-    const dirents = fs.readdirSync(abs, { withFileTypes: true });
-    dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    return dirents.map((e) =>
-      e.isDirectory()
-        ? { name: e.name, isDirectory: true, isFile: false, isSymlink: false, size: 0 }
-        : {
-            name: e.name,
-            isDirectory: false,
-            isFile: e.isFile(),
-            isSymlink: e.isSymbolicLink(),
-            size: -1,
-          },
-    );
+    dirents = fs.readdirSync(abs, { withFileTypes: true });
   } catch {
     return null;
   }
+  dirents.sort(byName);
+  const n = dirents.length;
+  const names = new Array<string>(n);
+  const kinds = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const e = dirents[i]!;
+    names[i] = e.name;
+    kinds[i] = e.isFile() ? FILE : e.isDirectory() ? DIR : e.isSymbolicLink() ? SYMLINK : OTHER;
+  }
+  return new Listing(abs, names, kinds);
 }
 
 /**
- * The sorted entries of a folder (symlinks are files sized by lstat, see `sizeOf`), or null
+ * The listing of a folder (symlinks are files sized by lstat, see `Listing.sizeAt`), or null
  * if unreadable.
  *
  * A later generation checks a listing against the folder's mtime, taken *before* listing (a
@@ -253,7 +315,7 @@ function listNow(abs: string): ListedEntry[] | null {
  * (each analysis of the language server, a script's optimizeFile per file) record the mtime up
  * front, so that the next generation checks the folder with one stat instead of a listing.
  */
-export function listDirCached(abs: string): ListedEntry[] | null {
+export function listDirCached(abs: string): Listing | null {
   const hit = dirs.get(abs);
   if (hit && hit.checked === generation) return hit.entries;
   if (!hit && lazyDepth > 0) {
@@ -284,7 +346,7 @@ export function listDirCached(abs: string): ListedEntry[] | null {
 
 /** The entries of folder `abs` if the current generation has listed it already (no disk
  * access, no listing made): null when it could not be listed, undefined when not known. */
-export function listedInGeneration(abs: string): ListedEntry[] | null | undefined {
+export function listedInGeneration(abs: string): Listing | null | undefined {
   const hit = dirs.get(abs);
   return hit && hit.checked === generation ? hit.entries : undefined;
 }
