@@ -1,7 +1,13 @@
 /** The programmatic API: optimize a Dockerfile text or file; never writes (see applyResult). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { clearContextCaches, generationTable, inSession } from './context/cache.js';
+import {
+  clearContextCaches,
+  generationTable,
+  inSession,
+  listedAbsent,
+  listedInSession,
+} from './context/cache.js';
 import { DiskContext, MemoryContext, NoContext, OverlayContext } from './context/context.js';
 import { unifiedDiff, type FileChange } from './engine/diff.js';
 import { runEngine } from './engine/loop.js';
@@ -115,13 +121,16 @@ function makeContext(
   if (context === null || context === undefined) base = new NoContext();
   else if (typeof context === 'string') {
     const root = path.resolve(context);
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(root);
-    } catch {
-      throw new UsageError(`build context ${context}: no such directory`);
+    // (a folder listed in this session is one: no stat)
+    if (!listedInSession(root)) {
+      let st: fs.Stats;
+      try {
+        st = fs.statSync(root);
+      } catch {
+        throw new UsageError(`build context ${context}: no such directory`);
+      }
+      if (!st.isDirectory()) throw new UsageError(`build context ${context}: not a directory`);
     }
-    if (!st.isDirectory()) throw new UsageError(`build context ${context}: not a directory`);
     base = new DiskContext(root, dockerfileAbs ?? undefined);
   } else if (isBuildContext(context)) base = context;
   else base = new MemoryContext(context);
@@ -161,10 +170,13 @@ function readDockerfileOnce(abs: string): ReadFile {
 /** The ignore files read in this generation (null: absent). */
 const readIgnoreFiles = () => generationTable<string, ReadFile | null>('ignore files');
 
+/** An ignore file's text, read once per generation; absent without looking when the listing
+ * of its folder in this session lacks it (context/cache.ts listedAbsent: most contexts and
+ * Dockerfiles have none). */
 function readIgnoreFileOnce(abs: string, shown: string | (() => string)): ReadFile | null {
   const read = readIgnoreFiles();
   let r = read.get(abs);
-  if (r === undefined) read.set(abs, (r = readIgnoreFile(abs, shown)));
+  if (r === undefined) read.set(abs, (r = listedAbsent(abs) ? null : readIgnoreFile(abs, shown)));
   return r;
 }
 

@@ -18,7 +18,7 @@
  * API) drops everything.
  */
 import * as fs from 'node:fs';
-import { sep } from 'node:path';
+import { basename, dirname, join, sep } from 'node:path';
 import { keepParsedModels } from '../model/dockerfile.js';
 
 /** Counts of real work, for the count-based tests (never reset by the caches): file reads,
@@ -97,7 +97,7 @@ export async function inSession<T>(
 }
 
 /**
- * Run the search for build files (builds/index.ts), which precedes a run: it starts a new
+ * Run the search for build files (builds/index.ts; `fn` may be async), which precedes a run: it starts a new
  * generation, and the session that immediately follows it (no other session or
  * `clearContextCaches` in between) joins that generation, so that the run's context walks find
  * the folders it listed without looking at them again (the search and the run it is for see
@@ -106,10 +106,17 @@ export async function inSession<T>(
 export function inBuildSearch<T>(fn: () => T): T {
   const options = { buildSearch: true };
   beginSession(options);
+  let pending = false;
   try {
-    return fn();
+    const out = fn();
+    // (an async search ends when its promise settles)
+    if (out instanceof Promise) {
+      pending = true;
+      return out.finally(() => endSession(options)) as T;
+    }
+    return out;
   } finally {
-    endSession(options);
+    if (!pending) endSession(options);
   }
 }
 
@@ -200,8 +207,8 @@ const OTHER = 3;
 export class Listing {
   /** Bytes per entry, -1 until looked up (null: none asked yet). */
   private sizes: Float64Array | null = null;
-  /** Whether the folder tells names apart by case, once probed (context.ts caseSensitive). */
-  caseSensitive: boolean | undefined = undefined;
+  /** Whether the folder tells names apart by case, once probed (see lacks). */
+  private caseSensitive: boolean | undefined = undefined;
 
   constructor(
     /** The folder's absolute path. */
@@ -243,6 +250,38 @@ export class Listing {
     return -1;
   }
 
+  /**
+   * Whether `name` is surely not in the folder: the listing lacks it, and an lstat would not
+   * find it under another spelling either. Only for an ASCII name (no Unicode normalisation can
+   * map it to a listed one) and not on Windows (short 8.3 names, trailing dots). On a file system
+   * that ignores case (macOS and Windows by default, mounts of them, casefolded ext4 folders) a
+   * listed name that differs only by case would be found: a folder with no such name (and only
+   * ASCII names) lacks `name` whatever its case rule; else only one known to tell cases apart
+   * (probed once per listing, see probeCase).
+   */
+  lacks(name: string): boolean {
+    if (this.indexOf(name) >= 0 || process.platform === 'win32' || !isAscii(name)) return false;
+    if (this.caseSensitive === true || !this.hasCaseTwin(name)) return true;
+    return (this.caseSensitive ??= probeCase(this));
+  }
+
+  /** Whether a listed name could be `name` (ASCII) on a file system that ignores case: the same
+   * but for the case of ASCII letters, or any name with a non-ASCII character. */
+  private hasCaseTwin(name: string): boolean {
+    const { names } = this;
+    const n = name.length;
+    outer: for (let i = 0; i < names.length; i++) {
+      const other = names[i]!;
+      if (!isAscii(other)) return true;
+      if (other.length !== n) continue;
+      for (let k = 0; k < n; k++)
+        if ((other.charCodeAt(k) | 32) !== (name.charCodeAt(k) | 32)) continue outer;
+      // (`| 32` also equates a few non-letters, such as `@` and a backquote: taken as twins)
+      return true;
+    }
+    return false;
+  }
+
   /** The path of entry `i` (the folder's path and the name joined: no normalisation needed). */
   pathOf(i: number): string {
     return this.abs.endsWith(sep) ? this.abs + this.names[i] : this.abs + sep + this.names[i];
@@ -264,6 +303,29 @@ export class Listing {
       sizes[i] = size;
     }
     return size;
+  }
+}
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 127) return false;
+  return true;
+}
+
+/** Whether a listed folder tells names apart by case: looks up a listed name with its ASCII
+ * letters in the other case (not found: it does; so does a listing that holds both spellings).
+ * False when no name has a letter. */
+function probeCase(listed: Listing): boolean {
+  const sample = listed.names.find((name) => /[a-zA-Z]/.test(name));
+  if (sample === undefined) return false;
+  const other = sample.replace(/[a-zA-Z]/g, (c) =>
+    c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase(),
+  );
+  if (listed.indexOf(other) >= 0) return true;
+  diskCounters.lstats++;
+  try {
+    return fs.lstatSync(join(listed.abs, other), { throwIfNoEntry: false }) === undefined;
+  } catch {
+    return false;
   }
 }
 
@@ -349,6 +411,64 @@ export function listDirCached(abs: string): Listing | null {
 export function listedInGeneration(abs: string): Listing | null | undefined {
   const hit = dirs.get(abs);
   return hit && hit.checked === generation ? hit.entries : undefined;
+}
+
+/** The listing of folder `abs` made in the generation of a session or search for build files
+ * under way (no disk access), else undefined: outside them a listing may be older than the
+ * disk (a search's generation stays open until the next session). */
+export function listedInSession(abs: string): Listing | undefined {
+  if (sessionDepth === 0) return undefined;
+  return listedInGeneration(abs) ?? undefined;
+}
+
+/** What the listings of the session under way show at absolute, normalised path `abs`: nothing
+ * (`missing`: its folder lacks the name, see Listing.lacks), a folder, a regular file, or
+ * something else (a symbolic link: only the disk tells where it leads; a FIFO, ...); undefined
+ * when they do not tell (the folder not listed in this session). */
+function sessionKind(abs: string): 'missing' | 'dir' | 'file' | 'link' | 'other' | undefined {
+  const dir = dirname(abs);
+  if (dir === abs) return undefined;
+  const listed = listedInSession(dir);
+  if (!listed) return undefined;
+  const name = basename(abs);
+  const i = listed.indexOf(name);
+  if (i < 0) return listed.lacks(name) ? 'missing' : undefined;
+  return listed.isDirectory(i)
+    ? 'dir'
+    : listed.isFile(i)
+      ? 'file'
+      : listed.isSymlink(i)
+        ? 'link'
+        : 'other';
+}
+
+/** Whether the listings of the session under way show that nothing is at absolute path `abs`
+ * (no disk access; false when they do not tell). */
+export function listedAbsent(abs: string): boolean {
+  return sessionKind(abs) === 'missing';
+}
+
+/** `fs.existsSync(abs)` (following symbolic links), answered from the listings of the session
+ * under way when they tell (absolute, normalised `abs`). */
+export function pathExists(abs: string): boolean {
+  const kind = sessionKind(abs);
+  if (kind === 'missing') return false;
+  if (kind === 'dir' || kind === 'file' || kind === 'other') return true;
+  return fs.existsSync(abs);
+}
+
+/** Whether `abs` is a folder (following symbolic links), answered from the listings of the
+ * session under way when they tell (absolute, normalised `abs`). */
+export function isDirectoryPath(abs: string): boolean {
+  if (listedInSession(abs)) return true;
+  const kind = sessionKind(abs);
+  if (kind === 'missing' || kind === 'file' || kind === 'other') return false;
+  if (kind === 'dir') return true;
+  try {
+    return fs.statSync(abs).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 const rootReads = new Map<string, { generation: number; texts: Map<string, string | null> }>();

@@ -150,41 +150,6 @@ class ContextTree {
   }
 }
 
-/**
- * Whether a name that folder `dir`'s listing lacks is surely not there: an lstat would not find
- * it under another spelling either. Only for an ASCII name (no Unicode normalisation can map it
- * to a listed one), not on Windows (short 8.3 names, trailing dots), and in a folder that is
- * empty or known to tell cases apart (see caseSensitive).
- */
-function surelyAbsent(listed: Listing, name: string): boolean {
-  if (process.platform === 'win32') return false;
-  for (let i = 0; i < name.length; i++) if (name.charCodeAt(i) > 127) return false;
-  return listed.length === 0 || caseSensitive(listed);
-}
-
-/** Whether a listed folder tells names apart by case: once per listing (case-insensitive
- * file systems: macOS and Windows by default, mounts of them, casefolded ext4 folders). */
-function caseSensitive(listed: Listing): boolean {
-  return (listed.caseSensitive ??= probeCase(listed));
-}
-
-/** Looks up a listed name with its ASCII letters in the other case: not found, the folder tells
- * cases apart (so does one listing both spellings). False when no name has a letter. */
-function probeCase(listed: Listing): boolean {
-  const sample = listed.names.find((name) => /[a-zA-Z]/.test(name));
-  if (!sample) return false;
-  const other = sample.replace(/[a-zA-Z]/g, (c) =>
-    c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase(),
-  );
-  if (listed.indexOf(other) >= 0) return true;
-  diskCounters.lstats++;
-  try {
-    return fs.lstatSync(path.join(listed.abs, other), { throwIfNoEntry: false }) === undefined;
-  } catch {
-    return false;
-  }
-}
-
 export class DiskContext implements BuildContext {
   readonly available = true;
   readonly dockerfilePath: string | null;
@@ -226,7 +191,7 @@ export class DiskContext implements BuildContext {
   /** The kind of `p` read from the listings of this generation (the walks and the search for
    * build files list most folders of a context): no lstat. A path is missing when a folder on
    * its way does not list the next name and that cannot be another case or spelling of a
-   * listed one (see surelyAbsent), or lists it as a file. Undefined when the listings do not
+   * listed one (see Listing.lacks), or lists it as a file. Undefined when the listings do not
    * tell (a folder not listed in this generation, a symbolic link on the way). */
   private listedKind(p: string): PathKind | undefined {
     const rel = cleanRelative(p);
@@ -238,7 +203,7 @@ export class DiskContext implements BuildContext {
       const slash = rel.indexOf('/', start);
       const name = slash < 0 ? rel.slice(start) : rel.slice(start, slash);
       const i = listed.indexOf(name);
-      if (i < 0) return surelyAbsent(listed, name) ? 'missing' : undefined;
+      if (i < 0) return listed.lacks(name) ? 'missing' : undefined;
       if (slash < 0) return listed.isDirectory(i) ? 'dir' : 'other';
       // (below a file: ENOTDIR, missing; below a symbolic link: wherever it leads)
       if (!listed.isDirectory(i)) return listed.isSymlink(i) ? undefined : 'missing';

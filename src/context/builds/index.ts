@@ -9,7 +9,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { initShellParser } from '../../model/shell.js';
-import { inBuildSearch, listDirCached, type Listing } from '../cache.js';
+import {
+  inBuildSearch,
+  isDirectoryPath,
+  listDirCached,
+  pathExists,
+  type Listing,
+} from '../cache.js';
 import type { ComposeResult } from './compose.js';
 import { isBakeName, isComposeName, isSkaffoldName, isWorkflowPath } from './names.js';
 import type { BuildDecl, BuildWarning } from './types.js';
@@ -118,7 +124,7 @@ function filesIn(dir: string, out: Set<string>, listed: Listing | null = listDir
 /** The repository root above `dir` (nearest folder with `.git`), or null. */
 export function repositoryRoot(dir: string): string | null {
   for (let d = path.resolve(dir); ; d = path.dirname(d)) {
-    if (fs.existsSync(path.join(d, '.git'))) return d;
+    if (pathExists(path.join(d, '.git'))) return d;
     if (path.dirname(d) === d) return null;
   }
 }
@@ -202,8 +208,9 @@ export async function findBuilds(
   cwd: string,
   env: Record<string, string | undefined> = process.env,
 ): Promise<BuildSet> {
-  const files = findBuildFiles(paths, cwd);
-  return readBuildFiles(files, env);
+  // Reading the build files is part of the search: one look at the disk (see inBuildSearch),
+  // whose listings tell which declared Dockerfiles and contexts exist.
+  return inBuildSearch(() => readBuildFiles(findBuildFilesNow(paths, cwd), env));
 }
 
 export async function readBuildFiles(
@@ -282,9 +289,9 @@ export async function readBuildFiles(
   });
   // Declarations whose Dockerfile or context is missing are reported, not used.
   set.builds = set.builds.filter((b) => {
-    const why = !fs.existsSync(b.dockerfile)
+    const why = !pathExists(b.dockerfile)
       ? `Dockerfile ${b.dockerfile} not found`
-      : !isDir(b.context)
+      : !isDirectoryPath(b.context)
         ? `context ${b.context} is not a directory`
         : null;
     if (why)
@@ -297,14 +304,6 @@ export async function readBuildFiles(
     return why === null;
   });
   return set;
-}
-
-function isDir(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 /** The builds of one Dockerfile. */
@@ -356,12 +355,12 @@ export function ignoreFileFor(
   context: string,
 ): { path: string; inContext: boolean; exists: boolean } {
   const beside = `${path.resolve(dockerfile)}.dockerignore`;
-  const pick = fs.existsSync(beside) ? beside : path.join(path.resolve(context), '.dockerignore');
+  const pick = pathExists(beside) ? beside : path.join(path.resolve(context), '.dockerignore');
   const r = path.relative(path.resolve(context), pick);
   const inContext = !r.startsWith('..') && !path.isAbsolute(r);
   return {
     path: inContext ? r.split(path.sep).join('/') : pick,
     inContext,
-    exists: fs.existsSync(pick),
+    exists: pathExists(pick),
   };
 }
