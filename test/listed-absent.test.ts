@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeEach, expect, test } from '@jest/globals';
 import { clearCaches, optimizeFile } from '../src/api.js';
-import { findBuilds, optimizeDeclaredFiles } from '../src/builds.js';
+import { buildsFor, findBuilds, optimizeDeclaredFiles } from '../src/builds.js';
 import {
   diskCounters,
   inSession,
@@ -158,4 +158,42 @@ test('a build context folder listed in the session is taken as one without a sta
   await expect(optimizeFile(file, { context: path.join(dir, 'file.txt') })).rejects.toThrow(
     'not a directory',
   );
+});
+
+test('a declared Dockerfile is matched to the file asked for through symbolic links, and two files below one link-free folder are told apart without realpath', async () => {
+  const dir = fs.realpathSync(tmpdir('dfo-absent-links-'));
+  fs.mkdirSync(path.join(dir, '.git'));
+  writeTree(dir, {
+    'compose.yaml':
+      'services:\n  web:\n    build: ./linked\n  api:\n    build:\n      context: ./real\n      dockerfile: Other.Dockerfile\n',
+    'real/Dockerfile': DOCKERFILE,
+    'real/Other.Dockerfile': DOCKERFILE,
+    'real/i.js': '\n',
+  });
+  fs.symlinkSync('real', path.join(dir, 'linked'));
+  const builds = await findBuilds(['.'], dir);
+  const results = await optimizeDeclaredFiles(['real/Dockerfile', 'real/Other.Dockerfile'], {
+    cwd: dir,
+    builds,
+  });
+  expect(results.map((r) => r.contexts)).toEqual([
+    [path.join(dir, 'linked')],
+    [path.join(dir, 'real')],
+  ]);
+  // In a session that listed the linked folder (a context walked before the next Dockerfile):
+  // the link is on the way, so the real paths decide.
+  const fresh = await findBuilds(['.'], dir);
+  await inSession(async () => {
+    listDirCached(path.join(dir, 'linked'));
+    expect(
+      buildsFor(fresh, path.join(dir, 'real', 'Dockerfile')).map((b) => b.source.name),
+    ).toEqual(['service web']);
+  });
+  // The same outside a session (real paths).
+  expect(buildsFor(builds, path.join(dir, 'real', 'Dockerfile')).map((b) => b.source.name)).toEqual(
+    ['service web'],
+  );
+  expect(
+    buildsFor(builds, path.join(dir, 'real', 'Other.Dockerfile')).map((b) => b.source.name),
+  ).toEqual(['service api']);
 });

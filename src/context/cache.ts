@@ -207,6 +207,9 @@ const OTHER = 3;
 export class Listing {
   /** Bytes per entry, -1 until looked up (null: none asked yet). */
   private sizes: Float64Array | null = null;
+  /** The names in lower case, made when first needed (see lacks); null when a name is not
+   * ASCII. */
+  private folded: Set<string> | null | undefined = undefined;
   /** Whether the folder tells names apart by case, once probed (see lacks). */
   private caseSensitive: boolean | undefined = undefined;
 
@@ -268,18 +271,8 @@ export class Listing {
   /** Whether a listed name could be `name` (ASCII) on a file system that ignores case: the same
    * but for the case of ASCII letters, or any name with a non-ASCII character. */
   private hasCaseTwin(name: string): boolean {
-    const { names } = this;
-    const n = name.length;
-    outer: for (let i = 0; i < names.length; i++) {
-      const other = names[i]!;
-      if (!isAscii(other)) return true;
-      if (other.length !== n) continue;
-      for (let k = 0; k < n; k++)
-        if ((other.charCodeAt(k) | 32) !== (name.charCodeAt(k) | 32)) continue outer;
-      // (`| 32` also equates a few non-letters, such as `@` and a backquote: taken as twins)
-      return true;
-    }
-    return false;
+    if (this.folded === undefined) this.folded = foldedNames(this.names);
+    return this.folded === null || this.folded.has(name.toLowerCase());
   }
 
   /** The path of entry `i` (the folder's path and the name joined: no normalisation needed). */
@@ -304,6 +297,15 @@ export class Listing {
     }
     return size;
   }
+}
+
+function foldedNames(names: readonly string[]): Set<string> | null {
+  const out = new Set<string>();
+  for (const name of names) {
+    if (!isAscii(name)) return null;
+    out.add(name.toLowerCase());
+  }
+  return out;
 }
 
 function isAscii(s: string): boolean {
@@ -440,6 +442,25 @@ function sessionKind(abs: string): 'missing' | 'dir' | 'file' | 'link' | 'other'
       : listed.isSymlink(i)
         ? 'link'
         : 'other';
+}
+
+/**
+ * The highest folder above absolute, normalised path `abs` from which the listings of the
+ * session under way show every step down to `abs` as a folder or regular file, none a symbolic
+ * link (`abs` itself when its folder was not listed, or lists it as anything else). Two paths
+ * with the same such folder are the same file only when they are the same path (hard links
+ * aside, which real paths do not equate either): no `realpath` needed.
+ */
+export function linkFreeTop(abs: string): string {
+  for (let p = abs; ;) {
+    const dir = dirname(p);
+    if (dir === p) return p;
+    const listed = listedInSession(dir);
+    if (!listed) return p;
+    const i = listed.indexOf(basename(p));
+    if (i < 0 || !(listed.isDirectory(i) || listed.isFile(i))) return p;
+    p = dir;
+  }
 }
 
 /** Whether the listings of the session under way show that nothing is at absolute path `abs`

@@ -12,6 +12,7 @@ import { initShellParser } from '../../model/shell.js';
 import {
   inBuildSearch,
   isDirectoryPath,
+  linkFreeTop,
   listDirCached,
   pathExists,
   type Listing,
@@ -178,23 +179,35 @@ function findBuildFilesNow(paths: string[], cwd: string): string[] {
   return [...out].sort();
 }
 
-/** The real paths of one build set's Dockerfiles and of the files asked about, resolved once
- * per set (`buildsFor` is called for every Dockerfile of a run). */
-const realPaths = new WeakMap<BuildSet, Map<string, string | null>>();
+/** Per build set (`buildsFor` is called for every Dockerfile of a run), for each of its
+ * Dockerfiles and the files asked about, resolved once: the real path (null: none), and the
+ * highest folder with no symbolic link below it (linkFreeTop). */
+const realPaths = new WeakMap<
+  BuildSet,
+  { real: Map<string, string | null>; tops: Map<string, string> }
+>();
 
 function sameFile(set: BuildSet, a: string, b: string): boolean {
   if (a === b) return true;
   let memo = realPaths.get(set);
-  if (!memo) realPaths.set(set, (memo = new Map()));
+  if (!memo) realPaths.set(set, (memo = { real: new Map(), tops: new Map() }));
+  const { real: reals, tops } = memo;
+  const top = (p: string) => {
+    let t = tops.get(p);
+    if (t === undefined) tops.set(p, (t = linkFreeTop(p)));
+    return t;
+  };
+  // (no symbolic link below a common folder, as the session's listings show: not the same)
+  if (top(a) === top(b)) return false;
   const real = (p: string) => {
-    let r = memo.get(p);
+    let r = reals.get(p);
     if (r === undefined) {
       try {
         r = fs.realpathSync(p);
       } catch {
         r = null;
       }
-      memo.set(p, r);
+      reals.set(p, r);
     }
     return r;
   };
