@@ -207,9 +207,8 @@ const OTHER = 3;
 export class Listing {
   /** Bytes per entry, -1 until looked up (null: none asked yet). */
   private sizes: Float64Array | null = null;
-  /** The names in lower case, made when first needed (see lacks); null when a name is not
-   * ASCII. */
-  private folded: Set<string> | null | undefined = undefined;
+  /** Whether every name is ASCII, once asked (see lacks). */
+  private ascii: boolean | undefined = undefined;
   /** Whether the folder tells names apart by case, once probed (see lacks). */
   private caseSensitive: boolean | undefined = undefined;
 
@@ -269,10 +268,18 @@ export class Listing {
   }
 
   /** Whether a listed name could be `name` (ASCII) on a file system that ignores case: the same
-   * but for the case of ASCII letters, or any name with a non-ASCII character. */
+   * but for the case of ASCII letters, or any name with a non-ASCII character. (A scan without
+   * allocation: lookups of absent names are few per folder.) */
   private hasCaseTwin(name: string): boolean {
-    if (this.folded === undefined) this.folded = foldedNames(this.names);
-    return this.folded === null || this.folded.has(name.toLowerCase());
+    const { names } = this;
+    if (this.ascii === undefined) this.ascii = names.every(isAscii);
+    if (!this.ascii) return true;
+    const n = name.length;
+    for (let i = 0; i < names.length; i++) {
+      const other = names[i]!;
+      if (other.length === n && sameButCase(other, name)) return true;
+    }
+    return false;
   }
 
   /** The path of entry `i` (the folder's path and the name joined: no normalisation needed). */
@@ -299,13 +306,16 @@ export class Listing {
   }
 }
 
-function foldedNames(names: readonly string[]): Set<string> | null {
-  const out = new Set<string>();
-  for (const name of names) {
-    if (!isAscii(name)) return null;
-    out.add(name.toLowerCase());
+/** Whether ASCII strings `a` and `b` of one length are the same but for the case of letters. */
+function sameButCase(a: string, b: string): boolean {
+  for (let k = 0; k < a.length; k++) {
+    const x = a.charCodeAt(k);
+    const y = b.charCodeAt(k);
+    if (x === y) continue;
+    const lower = x | 32;
+    if (lower !== (y | 32) || lower < 97 || lower > 122) return false;
   }
-  return out;
+  return true;
 }
 
 function isAscii(s: string): boolean {
