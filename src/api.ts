@@ -1,8 +1,20 @@
 /** The programmatic API: optimize a Dockerfile text or file; never writes (see applyResult). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { clearContextCaches, generationTable, inSession } from './context/cache.js';
-import { DiskContext, MemoryContext, NoContext, OverlayContext } from './context/context.js';
+import {
+  clearContextCaches,
+  generationTable,
+  inSession,
+  listedAbsent,
+  listedInSession,
+} from './context/cache.js';
+import {
+  cleanRelative,
+  DiskContext,
+  MemoryContext,
+  NoContext,
+  OverlayContext,
+} from './context/context.js';
 import { unifiedDiff, type FileChange } from './engine/diff.js';
 import { runEngine } from './engine/loop.js';
 import { InputError, UsageError } from './errors.js';
@@ -83,8 +95,28 @@ function posix(p: string): string {
 }
 
 export function displayPath(abs: string, cwd: string): string {
+  const below = tailBelow(abs, cwd);
+  if (below !== null) return below;
   const rel = path.relative(cwd, abs);
   return posix(rel === '' ? path.basename(abs) : rel);
+}
+
+/** `path.relative(cwd, abs)` in the usual case, without its work: a normalised absolute `cwd`
+ * (not the root) and a path below it, the rest of which is clean (see cleanRelative); else
+ * null. Not on Windows (drive letters, either slash, case). */
+function tailBelow(abs: string, cwd: string): string | null {
+  const n = cwd.length;
+  if (
+    process.platform === 'win32' ||
+    abs.length <= n + 1 ||
+    abs.charCodeAt(n) !== 47 ||
+    cwd.charCodeAt(0) !== 47 ||
+    !abs.startsWith(cwd)
+  )
+    return null;
+  const rest = abs.slice(n + 1);
+  const top = cwd.slice(1);
+  return cleanRelative(rest) === rest && cleanRelative(top) === top ? rest : null;
 }
 
 /** Build the transform filter from only/skip lists; an id that names no rule (see
@@ -115,13 +147,16 @@ function makeContext(
   if (context === null || context === undefined) base = new NoContext();
   else if (typeof context === 'string') {
     const root = path.resolve(context);
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(root);
-    } catch {
-      throw new UsageError(`build context ${context}: no such directory`);
+    // (a folder listed in this session is one: no stat)
+    if (!listedInSession(root)) {
+      let st: fs.Stats;
+      try {
+        st = fs.statSync(root);
+      } catch {
+        throw new UsageError(`build context ${context}: no such directory`);
+      }
+      if (!st.isDirectory()) throw new UsageError(`build context ${context}: not a directory`);
     }
-    if (!st.isDirectory()) throw new UsageError(`build context ${context}: not a directory`);
     base = new DiskContext(root, dockerfileAbs ?? undefined);
   } else if (isBuildContext(context)) base = context;
   else base = new MemoryContext(context);
@@ -161,10 +196,13 @@ function readDockerfileOnce(abs: string): ReadFile {
 /** The ignore files read in this generation (null: absent). */
 const readIgnoreFiles = () => generationTable<string, ReadFile | null>('ignore files');
 
+/** An ignore file's text, read once per generation; absent without looking when the listing
+ * of its folder in this session lacks it (context/cache.ts listedAbsent: most contexts and
+ * Dockerfiles have none). */
 function readIgnoreFileOnce(abs: string, shown: string | (() => string)): ReadFile | null {
   const read = readIgnoreFiles();
   let r = read.get(abs);
-  if (r === undefined) read.set(abs, (r = readIgnoreFile(abs, shown)));
+  if (r === undefined) read.set(abs, (r = listedAbsent(abs) ? null : readIgnoreFile(abs, shown)));
   return r;
 }
 

@@ -38,6 +38,7 @@ import {
   type BuildDecl,
   type BuildSet,
 } from './context/builds/index.js';
+import { pathExists } from './context/cache.js';
 import { unifiedDiff, type FileChange } from './engine/diff.js';
 import type { FixReport, SkipReport } from './engine/loop.js';
 
@@ -348,9 +349,9 @@ export async function sharedIgnorePlan(
     const ctxs = contextsOf([...d.builds]);
     if (ctxs.length !== 1) continue;
     const abs = path.resolve(d.file);
-    if (fs.existsSync(`${abs}.dockerignore`)) continue;
+    if (pathExists(`${abs}.dockerignore`)) continue;
     // A context with a .dockerignore already shares it on purpose: it is completed in place.
-    if (fs.existsSync(path.join(ctxs[0]!.dir, '.dockerignore'))) continue;
+    if (pathExists(path.join(ctxs[0]!.dir, '.dockerignore'))) continue;
     byContext.set(ctxs[0]!.dir, [...(byContext.get(ctxs[0]!.dir) ?? []), abs]);
   }
   const cwd = options.cwd ?? process.cwd();
@@ -413,17 +414,18 @@ export function optimizeDeclaredFiles(
     const cwd = rest.cwd ?? process.cwd();
     const abs = files.map((f) => path.resolve(cwd, f));
     const set = rest.context !== undefined ? null : (given ?? (await findBuilds(abs, cwd)));
-    const buildsOf = (f: string) => buildsFor(set, f);
+    // (each file's builds looked up once)
+    const builds = abs.map((f) => buildsFor(set, f));
     const plan = set?.builds.length
       ? await sharedIgnorePlan(
-          abs.map((f) => ({ file: f, builds: buildsOf(f) })),
+          abs.map((f, i) => ({ file: f, builds: builds[i]! })),
           { ...rest, pending: undefined },
         )
       : new Map<string, string>();
     const pending = new Map(rest.pending ?? []);
     const results: DeclaredResult[] = [];
-    for (const f of abs) {
-      const r = await optimizeDeclared(f, buildsOf(f), {
+    for (const [i, f] of abs.entries()) {
+      const r = await optimizeDeclared(f, builds[i]!, {
         ...rest,
         pending,
         ignoreBeside: plan.get(f),

@@ -4,9 +4,10 @@
  * `optimizeFile` once per file) reads each context file and lists each folder once:
  *
  * - file texts, keyed by absolute path and checked against size and mtime;
- * - folder listings (names, kinds; sizes looked up when asked), keyed by absolute path and checked against the
- *   folder's mtime (a file rewritten in place keeps its listed size until the folder changes;
- *   sizes only feed the byte counts of reports, file texts are always checked);
+ * - folder listings (Listing: names, kinds; sizes looked up when asked), keyed by absolute path
+ *   and checked against the folder's mtime (a file rewritten in place keeps its listed size
+ *   until the folder changes; sizes only feed the byte counts of reports, file texts are always
+ *   checked);
  * - values derived from a text (what another Dockerfile of the context copies), keyed by the
  *   text itself.
  *
@@ -17,6 +18,7 @@
  * API) drops everything.
  */
 import * as fs from 'node:fs';
+import { basename, dirname, join, sep } from 'node:path';
 import { keepParsedModels } from '../model/dockerfile.js';
 
 /** Counts of real work, for the count-based tests (never reset by the caches): file reads,
@@ -95,7 +97,7 @@ export async function inSession<T>(
 }
 
 /**
- * Run the search for build files (builds/index.ts), which precedes a run: it starts a new
+ * Run the search for build files (builds/index.ts; `fn` may be async), which precedes a run: it starts a new
  * generation, and the session that immediately follows it (no other session or
  * `clearContextCaches` in between) joins that generation, so that the run's context walks find
  * the folders it listed without looking at them again (the search and the run it is for see
@@ -104,10 +106,17 @@ export async function inSession<T>(
 export function inBuildSearch<T>(fn: () => T): T {
   const options = { buildSearch: true };
   beginSession(options);
+  let pending = false;
   try {
-    return fn();
+    const out = fn();
+    // (an async search ends when its promise settles)
+    if (out instanceof Promise) {
+      pending = true;
+      return out.finally(() => endSession(options)) as T;
+    }
+    return out;
   } finally {
-    endSession(options);
+    if (!pending) endSession(options);
   }
 }
 
@@ -181,29 +190,155 @@ export function readTextCached(abs: string): string | null {
   return text;
 }
 
-export interface ListedEntry {
-  name: string;
-  isDirectory: boolean;
+/** Kinds of listed entries (Listing.kinds). */
+const FILE = 0;
+const DIR = 1;
+const SYMLINK = 2;
+/** FIFOs, sockets, devices. */
+const OTHER = 3;
+
+/**
+ * The listing of one folder, compact: its names sorted (by UTF-16 code unit, as `<` compares),
+ * and their kinds in a parallel byte array (from the listing itself, no stat per entry); the
+ * sizes of its files looked up when asked (`sizeAt`: most listed files are never sized, sizes
+ * only feed the byte counts of reports). One object and two arrays per folder, instead of an
+ * object per entry.
+ */
+export class Listing {
+  /** Bytes per entry, -1 until looked up (null: none asked yet). */
+  private sizes: Float64Array | null = null;
+  /** Whether every name is ASCII, once asked (see lacks). */
+  private ascii: boolean | undefined = undefined;
+  /** Whether the folder tells names apart by case, once probed (see lacks). */
+  private caseSensitive: boolean | undefined = undefined;
+
+  constructor(
+    /** The folder's absolute path. */
+    readonly abs: string,
+    readonly names: readonly string[],
+    private readonly kinds: Uint8Array,
+  ) {}
+
+  get length(): number {
+    return this.names.length;
+  }
+
+  isDirectory(i: number): boolean {
+    return this.kinds[i] === DIR;
+  }
+
   /** A regular file (false for folders, symbolic links, FIFOs, sockets and devices). */
-  isFile: boolean;
-  /** A symbolic link (listed as a file, sized by lstat). */
-  isSymlink: boolean;
-  /** Bytes; -1 until `sizeOf` looks it up (most listed files are never sized: sizes only feed
-   * the byte counts of reports). Folders: 0. */
-  size: number;
+  isFile(i: number): boolean {
+    return this.kinds[i] === FILE;
+  }
+
+  /** A symbolic link (a file to the walks, sized by lstat). */
+  isSymlink(i: number): boolean {
+    return this.kinds[i] === SYMLINK;
+  }
+
+  /** The index of entry `name` (exactly: case counts), or -1 (a binary search). */
+  indexOf(name: string): number {
+    const { names } = this;
+    let lo = 0;
+    let hi = names.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const n = names[mid]!;
+      if (n === name) return mid;
+      if (n < name) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
+  /**
+   * Whether `name` is surely not in the folder: the listing lacks it, and an lstat would not
+   * find it under another spelling either. Only for an ASCII name (no Unicode normalisation can
+   * map it to a listed one) and not on Windows (short 8.3 names, trailing dots). On a file system
+   * that ignores case (macOS and Windows by default, mounts of them, casefolded ext4 folders) a
+   * listed name that differs only by case would be found: a folder with no such name (and only
+   * ASCII names) lacks `name` whatever its case rule; else only one known to tell cases apart
+   * (probed once per listing, see probeCase).
+   */
+  lacks(name: string): boolean {
+    if (this.indexOf(name) >= 0 || process.platform === 'win32' || !isAscii(name)) return false;
+    if (this.caseSensitive === true || !this.hasCaseTwin(name)) return true;
+    return (this.caseSensitive ??= probeCase(this));
+  }
+
+  /** Whether a listed name could be `name` (ASCII) on a file system that ignores case: the same
+   * but for the case of ASCII letters, or any name with a non-ASCII character. (A scan without
+   * allocation: lookups of absent names are few per folder.) */
+  private hasCaseTwin(name: string): boolean {
+    const { names } = this;
+    if (this.ascii === undefined) this.ascii = names.every(isAscii);
+    if (!this.ascii) return true;
+    const n = name.length;
+    for (let i = 0; i < names.length; i++) {
+      const other = names[i]!;
+      if (other.length === n && sameButCase(other, name)) return true;
+    }
+    return false;
+  }
+
+  /** The path of entry `i` (the folder's path and the name joined: no normalisation needed). */
+  pathOf(i: number): string {
+    return this.abs.endsWith(sep) ? this.abs + this.names[i] : this.abs + sep + this.names[i];
+  }
+
+  /** The size of entry `i` in bytes (folders: 0), looked up once, then kept. */
+  sizeAt(i: number): number {
+    if (this.kinds[i] === DIR) return 0;
+    let sizes = this.sizes;
+    if (!sizes) (sizes = this.sizes = new Float64Array(this.names.length)).fill(-1);
+    let size = sizes[i]!;
+    if (size < 0) {
+      const p = this.pathOf(i);
+      try {
+        size = this.kinds[i] === SYMLINK ? fs.lstatSync(p).size : fs.statSync(p).size;
+      } catch {
+        size = 0;
+      }
+      sizes[i] = size;
+    }
+    return size;
+  }
 }
 
-/** The size of a listed file of folder `absDir` (looked up once, then kept in the listing). */
-export function sizeOf(absDir: string, e: ListedEntry): number {
-  if (e.size < 0) {
-    const p = `${absDir}/${e.name}`;
-    try {
-      e.size = e.isSymlink ? fs.lstatSync(p).size : fs.statSync(p).size;
-    } catch {
-      e.size = 0;
-    }
+/** Whether ASCII strings `a` and `b` of one length are the same but for the case of letters. */
+function sameButCase(a: string, b: string): boolean {
+  for (let k = 0; k < a.length; k++) {
+    const x = a.charCodeAt(k);
+    const y = b.charCodeAt(k);
+    if (x === y) continue;
+    const lower = x | 32;
+    if (lower !== (y | 32) || lower < 97 || lower > 122) return false;
   }
-  return e.size;
+  return true;
+}
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 127) return false;
+  return true;
+}
+
+/** Whether a listed folder tells names apart by case: looks up a listed name with its ASCII
+ * letters in the other case (not found: it does; so does a listing that holds both spellings).
+ * False when no name has a letter. */
+function probeCase(listed: Listing): boolean {
+  const sample = listed.names.find((name) => /[a-zA-Z]/.test(name));
+  if (sample === undefined) return false;
+  const other = sample.replace(/[a-zA-Z]/g, (c) =>
+    c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase(),
+  );
+  if (listed.indexOf(other) >= 0) return true;
+  diskCounters.lstats++;
+  try {
+    return fs.lstatSync(join(listed.abs, other), { throwIfNoEntry: false }) === undefined;
+  } catch {
+    return false;
+  }
 }
 
 interface DirEntry {
@@ -211,36 +346,37 @@ interface DirEntry {
    * (then the next generation that meets it lists it again). */
   mtimeMs: number;
   checked: number;
-  entries: ListedEntry[] | null;
+  entries: Listing | null;
 }
 
 const dirs = new Map<string, DirEntry>();
 
+const byName = (a: fs.Dirent, b: fs.Dirent) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
 /** List a folder now (kinds from the listing itself: no stat per entry), or null. */
-function listNow(abs: string): ListedEntry[] | null {
+function listNow(abs: string): Listing | null {
+  let dirents: fs.Dirent[];
   try {
     diskCounters.listings++;
     diskCounters.listLog?.push(abs);
-    const dirents = fs.readdirSync(abs, { withFileTypes: true });
-    dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    return dirents.map((e) =>
-      e.isDirectory()
-        ? { name: e.name, isDirectory: true, isFile: false, isSymlink: false, size: 0 }
-        : {
-            name: e.name,
-            isDirectory: false,
-            isFile: e.isFile(),
-            isSymlink: e.isSymbolicLink(),
-            size: -1,
-          },
-    );
+    dirents = fs.readdirSync(abs, { withFileTypes: true });
   } catch {
     return null;
   }
+  dirents.sort(byName);
+  const n = dirents.length;
+  const names = new Array<string>(n);
+  const kinds = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const e = dirents[i]!;
+    names[i] = e.name;
+    kinds[i] = e.isFile() ? FILE : e.isDirectory() ? DIR : e.isSymbolicLink() ? SYMLINK : OTHER;
+  }
+  return new Listing(abs, names, kinds);
 }
 
 /**
- * The sorted entries of a folder (symlinks are files sized by lstat, see `sizeOf`), or null
+ * The listing of a folder (symlinks are files sized by lstat, see `Listing.sizeAt`), or null
  * if unreadable.
  *
  * A later generation checks a listing against the folder's mtime, taken *before* listing (a
@@ -253,7 +389,7 @@ function listNow(abs: string): ListedEntry[] | null {
  * (each analysis of the language server, a script's optimizeFile per file) record the mtime up
  * front, so that the next generation checks the folder with one stat instead of a listing.
  */
-export function listDirCached(abs: string): ListedEntry[] | null {
+export function listDirCached(abs: string): Listing | null {
   const hit = dirs.get(abs);
   if (hit && hit.checked === generation) return hit.entries;
   if (!hit && lazyDepth > 0) {
@@ -284,9 +420,86 @@ export function listDirCached(abs: string): ListedEntry[] | null {
 
 /** The entries of folder `abs` if the current generation has listed it already (no disk
  * access, no listing made): null when it could not be listed, undefined when not known. */
-export function listedInGeneration(abs: string): ListedEntry[] | null | undefined {
+export function listedInGeneration(abs: string): Listing | null | undefined {
   const hit = dirs.get(abs);
   return hit && hit.checked === generation ? hit.entries : undefined;
+}
+
+/** The listing of folder `abs` made in the generation of a session or search for build files
+ * under way (no disk access), else undefined: outside them a listing may be older than the
+ * disk (a search's generation stays open until the next session). */
+export function listedInSession(abs: string): Listing | undefined {
+  if (sessionDepth === 0) return undefined;
+  return listedInGeneration(abs) ?? undefined;
+}
+
+/** What the listings of the session under way show at absolute, normalised path `abs`: nothing
+ * (`missing`: its folder lacks the name, see Listing.lacks), a folder, a regular file, or
+ * something else (a symbolic link: only the disk tells where it leads; a FIFO, ...); undefined
+ * when they do not tell (the folder not listed in this session). */
+function sessionKind(abs: string): 'missing' | 'dir' | 'file' | 'link' | 'other' | undefined {
+  const dir = dirname(abs);
+  if (dir === abs) return undefined;
+  const listed = listedInSession(dir);
+  if (!listed) return undefined;
+  const name = basename(abs);
+  const i = listed.indexOf(name);
+  if (i < 0) return listed.lacks(name) ? 'missing' : undefined;
+  return listed.isDirectory(i)
+    ? 'dir'
+    : listed.isFile(i)
+      ? 'file'
+      : listed.isSymlink(i)
+        ? 'link'
+        : 'other';
+}
+
+/**
+ * The highest folder above absolute, normalised path `abs` from which the listings of the
+ * session under way show every step down to `abs` as a folder or regular file, none a symbolic
+ * link (`abs` itself when its folder was not listed, or lists it as anything else). Two paths
+ * with the same such folder are the same file only when they are the same path (hard links
+ * aside, which real paths do not equate either): no `realpath` needed.
+ */
+export function linkFreeTop(abs: string): string {
+  for (let p = abs; ;) {
+    const dir = dirname(p);
+    if (dir === p) return p;
+    const listed = listedInSession(dir);
+    if (!listed) return p;
+    const i = listed.indexOf(basename(p));
+    if (i < 0 || !(listed.isDirectory(i) || listed.isFile(i))) return p;
+    p = dir;
+  }
+}
+
+/** Whether the listings of the session under way show that nothing is at absolute path `abs`
+ * (no disk access; false when they do not tell). */
+export function listedAbsent(abs: string): boolean {
+  return sessionKind(abs) === 'missing';
+}
+
+/** `fs.existsSync(abs)` (following symbolic links), answered from the listings of the session
+ * under way when they tell (absolute, normalised `abs`). */
+export function pathExists(abs: string): boolean {
+  const kind = sessionKind(abs);
+  if (kind === 'missing') return false;
+  if (kind === 'dir' || kind === 'file' || kind === 'other') return true;
+  return fs.existsSync(abs);
+}
+
+/** Whether `abs` is a folder (following symbolic links), answered from the listings of the
+ * session under way when they tell (absolute, normalised `abs`). */
+export function isDirectoryPath(abs: string): boolean {
+  if (listedInSession(abs)) return true;
+  const kind = sessionKind(abs);
+  if (kind === 'missing' || kind === 'file' || kind === 'other') return false;
+  if (kind === 'dir') return true;
+  try {
+    return fs.statSync(abs).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 const rootReads = new Map<string, { generation: number; texts: Map<string, string | null> }>();

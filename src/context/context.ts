@@ -14,8 +14,7 @@ import {
   readTextCached,
   sessionTree,
   sessionWalk,
-  sizeOf,
-  type ListedEntry,
+  type Listing,
 } from './cache.js';
 import { GitIndex, gitStatusOf } from './git.js';
 
@@ -68,16 +67,16 @@ function kindsOf(root: string): Map<string, PathKind> {
 }
 
 /** A file of a DiskContext walk: its size is looked up when read (no closure per file: the
- * folder's path and the listing entry, shared with the listing cache). */
+ * folder's listing, shared with the listing cache, and the index in it). */
 class DiskFileEntry implements ContextEntry {
   readonly isDirectory = false;
   constructor(
     readonly path: string,
-    private readonly dir: string,
-    private readonly listed: ListedEntry,
+    private readonly listed: Listing,
+    private readonly index: number,
   ) {}
   get size(): number {
-    return sizeOf(this.dir, this.listed);
+    return this.listed.sizeAt(this.index);
   }
 }
 
@@ -91,7 +90,7 @@ class DiskFileEntry implements ContextEntry {
 class TreeDir {
   /** The entries in listing order; null: the folder cannot be listed; undefined: not listed yet. */
   private entries: ContextEntry[] | null | undefined = undefined;
-  private listed: ListedEntry[] | null = null;
+  private listed: Listing | null = null;
   /** The folders below, by index in `entries`, made when first entered. */
   private kids: (TreeDir | undefined)[] | null = null;
   private unreadableEntry: ContextEntry | null = null;
@@ -108,14 +107,13 @@ class TreeDir {
     const listed = listDirCached(this.abs);
     if (!listed) return (this.entries = null);
     const prefix = this.rel === '' ? '' : `${this.rel}/`;
-    const out: ContextEntry[] = [];
-    for (const e of listed) {
-      const rel = prefix + e.name;
-      out.push(
-        e.isDirectory
-          ? { path: rel, size: 0, isDirectory: true }
-          : new DiskFileEntry(rel, this.abs, e),
-      );
+    const { names } = listed;
+    const out = new Array<ContextEntry>(names.length);
+    for (let i = 0; i < names.length; i++) {
+      const rel = prefix + names[i]!;
+      out[i] = listed.isDirectory(i)
+        ? { path: rel, size: 0, isDirectory: true }
+        : new DiskFileEntry(rel, listed, i);
     }
     diskCounters.walkEntries += out.length;
     this.listed = listed;
@@ -126,11 +124,7 @@ class TreeDir {
   kid(i: number): TreeDir {
     const kids = (this.kids ??= new Array<TreeDir | undefined>(this.listed!.length));
     let k = kids[i];
-    if (!k) {
-      const name = this.listed![i]!.name;
-      const abs = this.abs.endsWith(path.sep) ? this.abs + name : this.abs + path.sep + name;
-      kids[i] = k = new TreeDir(this.entries![i]!.path, abs);
-    }
+    if (!k) kids[i] = k = new TreeDir(this.entries![i]!.path, this.listed!.pathOf(i));
     return k;
   }
 
@@ -153,59 +147,6 @@ class ContextTree {
   complete: ContextEntry[] | null = null;
   constructor(root: string) {
     this.top = new TreeDir('', root);
-  }
-}
-
-/** The entry named `name` of a listing (sorted by name), or undefined. */
-function findListed(listed: readonly ListedEntry[], name: string): ListedEntry | undefined {
-  let lo = 0;
-  let hi = listed.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const e = listed[mid]!;
-    if (e.name === name) return e;
-    if (e.name < name) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return undefined;
-}
-
-/**
- * Whether a name that folder `dir`'s listing lacks is surely not there: an lstat would not find
- * it under another spelling either. Only for an ASCII name (no Unicode normalisation can map it
- * to a listed one), not on Windows (short 8.3 names, trailing dots), and in a folder that is
- * empty or known to tell cases apart (see caseSensitive).
- */
-function surelyAbsent(dir: string, listed: readonly ListedEntry[], name: string): boolean {
-  if (process.platform === 'win32') return false;
-  for (let i = 0; i < name.length; i++) if (name.charCodeAt(i) > 127) return false;
-  return listed.length === 0 || caseSensitive(dir, listed);
-}
-
-/** Whether folder `dir` tells names apart by case, by listing: once per listing (case-insensitive
- * file systems: macOS and Windows by default, mounts of them, casefolded ext4 folders). */
-function caseSensitive(dir: string, listed: readonly ListedEntry[]): boolean {
-  let known = CASE_SENSITIVE.get(listed);
-  if (known === undefined) CASE_SENSITIVE.set(listed, (known = probeCase(dir, listed)));
-  return known;
-}
-
-const CASE_SENSITIVE = new WeakMap<readonly ListedEntry[], boolean>();
-
-/** Looks up a listed name with its ASCII letters in the other case: not found, the folder tells
- * cases apart (so does one listing both spellings). False when no name has a letter. */
-function probeCase(dir: string, listed: readonly ListedEntry[]): boolean {
-  const sample = listed.find((e) => /[a-zA-Z]/.test(e.name));
-  if (!sample) return false;
-  const other = sample.name.replace(/[a-zA-Z]/g, (c) =>
-    c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase(),
-  );
-  if (findListed(listed, other)) return true;
-  diskCounters.lstats++;
-  try {
-    return fs.lstatSync(path.join(dir, other), { throwIfNoEntry: false }) === undefined;
-  } catch {
-    return false;
   }
 }
 
@@ -250,7 +191,7 @@ export class DiskContext implements BuildContext {
   /** The kind of `p` read from the listings of this generation (the walks and the search for
    * build files list most folders of a context): no lstat. A path is missing when a folder on
    * its way does not list the next name and that cannot be another case or spelling of a
-   * listed one (see surelyAbsent), or lists it as a file. Undefined when the listings do not
+   * listed one (see Listing.lacks), or lists it as a file. Undefined when the listings do not
    * tell (a folder not listed in this generation, a symbolic link on the way). */
   private listedKind(p: string): PathKind | undefined {
     const rel = cleanRelative(p);
@@ -261,12 +202,12 @@ export class DiskContext implements BuildContext {
       if (!listed) return undefined;
       const slash = rel.indexOf('/', start);
       const name = slash < 0 ? rel.slice(start) : rel.slice(start, slash);
-      const e = findListed(listed, name);
-      if (!e) return surelyAbsent(dir, listed, name) ? 'missing' : undefined;
-      if (slash < 0) return e.isDirectory ? 'dir' : 'other';
+      const i = listed.indexOf(name);
+      if (i < 0) return listed.lacks(name) ? 'missing' : undefined;
+      if (slash < 0) return listed.isDirectory(i) ? 'dir' : 'other';
       // (below a file: ENOTDIR, missing; below a symbolic link: wherever it leads)
-      if (!e.isDirectory) return e.isSymlink ? undefined : 'missing';
-      dir = dir.endsWith(path.sep) ? dir + name : dir + path.sep + name;
+      if (!listed.isDirectory(i)) return listed.isSymlink(i) ? undefined : 'missing';
+      dir = listed.pathOf(i);
       start = slash + 1;
     }
   }
@@ -324,7 +265,7 @@ export class DiskContext implements BuildContext {
     // which no listing keeps, is known missing for the generation: no failed readdir per call)
     const listed =
       listedInGeneration(abs) ?? (this.kind(dir) === 'missing' ? null : listDirCached(abs));
-    return listed ? listed.map((e) => e.name) : [];
+    return listed ? listed.names.slice() : [];
   }
 
   walk(options: WalkOptions = {}): ContextEntry[] {

@@ -14,10 +14,10 @@ export const MAX_INPUT_BYTES = 1024 * 1024;
 
 /** What a file looked like when it was read: the write path compares it before writing. */
 export interface FileSnapshot {
-  size: number;
-  mtimeMs: number;
+  readonly size: number;
+  readonly mtimeMs: number;
   /** sha256 of the bytes, hex. */
-  hash: string;
+  readonly hash: string;
 }
 
 export function hashBytes(buf: Uint8Array): string {
@@ -27,6 +27,31 @@ export function hashBytes(buf: Uint8Array): string {
 
 export function snapshotOf(buf: Uint8Array, st: fs.Stats): FileSnapshot {
   return { size: st.size, mtimeMs: st.mtimeMs, hash: hashBytes(buf) };
+}
+
+/**
+ * The snapshot of a file read as text, its hash computed when first asked for: only the write
+ * path asks (most files read are never written), from the text encoded again. The text was
+ * decoded from the bytes exactly (decodeText: strict UTF-8, a BOM kept), so its UTF-8 encoding
+ * is those bytes (test/read-snapshot.test.ts).
+ */
+class TextSnapshot implements FileSnapshot {
+  #text: string | null;
+  #hash: string | null = null;
+  constructor(
+    readonly size: number,
+    readonly mtimeMs: number,
+    text: string,
+  ) {
+    this.#text = text;
+  }
+  get hash(): string {
+    if (this.#hash === null) {
+      this.#hash = hashBytes(Buffer.from(this.#text!, 'utf8'));
+      this.#text = null;
+    }
+    return this.#hash;
+  }
 }
 
 // ignoreBOM: keep a leading U+FEFF in the text (the engine keeps it on line 1).
@@ -104,7 +129,8 @@ export interface ReadFile {
   snapshot: FileSnapshot;
 }
 
-/** Read bytes of an existing regular file (following symbolic links), with the size limit. */
+/** Read bytes of an existing regular file (following symbolic links), with the size limit:
+ * a stat, then the whole file. The slow way, kept for the errors (see readFast). */
 function readChecked(file: string): { buf: Buffer; st: fs.Stats } {
   let st: fs.Stats;
   let buf: Buffer;
@@ -122,9 +148,80 @@ function readChecked(file: string): { buf: Buffer; st: fs.Stats } {
   return { buf, st };
 }
 
+/** Read into this buffer (reused: the bytes are decoded into a string right away, never kept):
+ * most input files fit, and are then read with one read. */
+const READ_BUFFER_BYTES = 64 * 1024;
+let readBuffer: Buffer | null = null;
+
+/** Opened without waiting (a FIFO opens at once, then is refused as not a regular file), never
+ * becoming the controlling terminal. */
+const OPEN_FLAGS =
+  process.platform === 'win32'
+    ? fs.constants.O_RDONLY
+    : fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY;
+
+/**
+ * `readChecked` with fewer system calls: open, fstat, one read into a reused buffer when the file
+ * fits in it, close (no stat of the path, no buffer per file). Null when the file cannot be
+ * opened: the caller then takes the slow way, which names the error as before. `use` gets the
+ * bytes, valid only during the call.
+ */
+function readFast<T>(file: string, use: (buf: Buffer, st: fs.Stats) => T): T | null {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, OPEN_FLAGS);
+  } catch {
+    return null;
+  }
+  let buf: Buffer;
+  let st: fs.Stats;
+  try {
+    try {
+      st = fs.fstatSync(fd);
+      if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+      if (!st.isFile()) throw new InputError('not a regular file');
+      if (st.size > MAX_INPUT_BYTES) throw tooLarge(st.size);
+      buf = readAll(fd, st.size);
+    } catch (err) {
+      if (err instanceof InputError) throw err;
+      throw new InputError(describeFsError(err));
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (buf.length > MAX_INPUT_BYTES) throw tooLarge(buf.length);
+  return use(buf, st);
+}
+
+/** The bytes of open file `fd` (of `size` bytes when it was stat'ed), up to one byte past the
+ * size limit: in the shared buffer when they fit in it. */
+function readAll(fd: number, size: number): Buffer {
+  const shared = (readBuffer ??= Buffer.allocUnsafeSlow(READ_BUFFER_BYTES));
+  let buf =
+    size < shared.length ? shared : Buffer.allocUnsafe(Math.min(size + 1, MAX_INPUT_BYTES + 1));
+  let n = 0;
+  for (;;) {
+    const got = fs.readSync(fd, buf, n, buf.length - n, null);
+    n += got;
+    // (a short read of a regular file is its end, as readFileSync takes it)
+    if (got === 0 || n < buf.length || n > MAX_INPUT_BYTES) break;
+    // Grew since the fstat: a larger buffer, up to the limit.
+    const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, MAX_INPUT_BYTES + 1));
+    buf.copy(bigger, 0, 0, n);
+    buf = bigger;
+  }
+  return buf.subarray(0, n);
+}
+
 export function readDockerfile(file: string): ReadFile {
+  const fast = readFast(file, (buf, st) => readFileOf(decodeDockerfile(buf), st));
+  if (fast) return fast;
   const { buf, st } = readChecked(file);
   return { text: decodeDockerfile(buf), mode: st.mode & 0o7777, snapshot: snapshotOf(buf, st) };
+}
+
+function readFileOf(text: string, st: fs.Stats): ReadFile {
+  return { text, mode: st.mode & 0o7777, snapshot: new TextSnapshot(st.size, st.mtimeMs, text) };
 }
 
 /**
@@ -136,21 +233,26 @@ export function readDockerfile(file: string): ReadFile {
 export function readIgnoreFile(file: string, shown: string | (() => string)): ReadFile | null {
   const name = () => (typeof shown === 'string' ? shown : shown());
   // (no exception for a missing file, the usual case: an exception costs several lstats)
+  let lst: fs.Stats | undefined;
   try {
-    if (!fs.lstatSync(file, { throwIfNoEntry: false })) return null;
+    lst = fs.lstatSync(file, { throwIfNoEntry: false });
+    if (!lst) return null;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return null;
     throw new InputError(`${name()}: ${describeFsError(err)}`);
   }
+  if (lst.isSymbolicLink())
+    try {
+      if (!fs.statSync(file, { throwIfNoEntry: false })) return null;
+    } catch (err) {
+      // A symbolic link to nothing: Docker reads no ignore file there either.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw new InputError(`${name()}: ${describeFsError(err)}`);
+    }
   try {
-    if (!fs.statSync(file, { throwIfNoEntry: false })) return null;
-  } catch (err) {
-    // A symbolic link to nothing: Docker reads no ignore file there either.
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new InputError(`${name()}: ${describeFsError(err)}`);
-  }
-  try {
+    const fast = readFast(file, (buf, st) => readFileOf(decodeText(buf), st));
+    if (fast) return fast;
     const { buf, st } = readChecked(file);
     return { text: decodeText(buf), mode: st.mode & 0o7777, snapshot: snapshotOf(buf, st) };
   } catch (err) {

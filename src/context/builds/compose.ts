@@ -8,6 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { pathExists } from '../cache.js';
 import { isRemote, keyValues, resolveContexts, resolveFrom } from './common.js';
 import { interpolate, InterpolationError, parseDotEnv, type Lookup } from './interpolate.js';
 import type { BuildDecl, BuildWarning, ParsedBuilds } from './types.js';
@@ -60,7 +61,7 @@ class Reader {
   lookupFor(projectDir: string): Lookup {
     // (most folders have no .env: looked for first, without the cost of a failed read's error)
     const file = path.join(projectDir, '.env');
-    const text = fs.existsSync(file) ? readText(file) : null;
+    const text = pathExists(file) ? readText(file) : null;
     const dotenv = text === null ? new Map<string, string>() : parseDotEnv(text);
     return (k) => this.env[k] ?? dotenv.get(k);
   }

@@ -9,7 +9,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { initShellParser } from '../../model/shell.js';
-import { inBuildSearch, listDirCached, type ListedEntry } from '../cache.js';
+import {
+  inBuildSearch,
+  isDirectoryPath,
+  linkFreeTop,
+  listDirCached,
+  pathExists,
+  type Listing,
+} from '../cache.js';
 import type { ComposeResult } from './compose.js';
 import { isBakeName, isComposeName, isSkaffoldName, isWorkflowPath } from './names.js';
 import type { BuildDecl, BuildWarning } from './types.js';
@@ -55,10 +62,16 @@ function kindOf(abs: string): Kind | null {
   return null;
 }
 
-/** False when no folder could make a file of this name a build file (see kindOf). */
+const YAML = /\.ya?ml$/;
+
+/** False when no folder could make a file of this name a build file (see kindOf). Asked of
+ * every file of the repository: most are ruled out by their last letter, without a regexp (a
+ * build file's name ends in `.yml`, `.yaml`, `.hcl` or `.json`). */
 function couldBeBuildFile(name: string): boolean {
+  const last = name.charCodeAt(name.length - 1);
+  if (last !== 108 /* l */ && last !== 110 /* n */) return false;
   return (
-    /\.ya?ml$/.test(name) ||
+    YAML.test(name) ||
     isBakeName(name) ||
     name === '.devcontainer.json' ||
     name === 'devcontainer.json'
@@ -69,45 +82,50 @@ function couldBeBuildFile(name: string): boolean {
  * build-context walks of the run that follows find them listed. Kinds come from the listing, as
  * a Dirent's do: a symbolic link is neither a file nor a folder here (never followed), and only
  * regular files are build files (a FIFO or socket is never opened). */
-function listDir(dir: string): readonly ListedEntry[] {
-  return listDirCached(dir) ?? [];
+function listDir(dir: string): Listing | null {
+  return listDirCached(dir);
 }
 
 /** Build files of one folder (not below it), with its .devcontainer and .github/workflows
- * (looked into only when the folder's listing, `entries` when the caller has it, holds them). */
-function filesIn(
-  dir: string,
-  out: Set<string>,
-  entries: readonly ListedEntry[] | null = listDirCached(dir),
-): void {
+ * (looked into only when the folder's listing, `listed` when the caller has it, holds them). */
+function filesIn(dir: string, out: Set<string>, listed: Listing | null = listDirCached(dir)): void {
   // An unreadable folder (execute-only) may still hold readable subfolders: probe them.
-  let devcontainer = entries === null;
-  let github = entries === null;
-  for (const e of entries ?? []) {
-    if (e.name === '.devcontainer') devcontainer = true;
-    else if (e.name === '.github') github = true;
-    // Most entries are not build files: the path is made only for a name that could be one.
-    if (!e.isFile || !couldBeBuildFile(e.name)) continue;
-    const abs = path.join(dir, e.name);
-    if (kindOf(abs)) out.add(abs);
+  let devcontainer = true;
+  let github = true;
+  if (listed) {
+    const { names } = listed;
+    for (let i = 0; i < names.length; i++) {
+      // Most entries are not build files: the path is made only for a name that could be one.
+      if (!listed.isFile(i) || !couldBeBuildFile(names[i]!)) continue;
+      const abs = listed.pathOf(i);
+      if (kindOf(abs)) out.add(abs);
+    }
+    devcontainer = listed.indexOf('.devcontainer') >= 0;
+    github = listed.indexOf('.github') >= 0;
   }
-  const dc = devcontainer ? path.join(dir, '.devcontainer') : '';
-  for (const e of devcontainer ? listDir(dc) : []) {
-    if (e.isFile && e.name === 'devcontainer.json') out.add(path.join(dc, e.name));
-    else if (e.isDirectory) {
-      const f = path.join(dc, e.name, 'devcontainer.json');
-      if (fs.existsSync(f)) out.add(f);
+  if (devcontainer) {
+    const dc = path.join(dir, '.devcontainer');
+    const inDc = listDir(dc);
+    for (let i = 0; i < (inDc?.length ?? 0); i++) {
+      const name = inDc!.names[i]!;
+      if (inDc!.isFile(i) && name === 'devcontainer.json') out.add(inDc!.pathOf(i));
+      else if (inDc!.isDirectory(i)) {
+        const f = path.join(dc, name, 'devcontainer.json');
+        if (fs.existsSync(f)) out.add(f);
+      }
     }
   }
-  const wf = github ? path.join(dir, '.github', 'workflows') : '';
-  for (const e of github ? listDir(wf) : [])
-    if (e.isFile && /\.ya?ml$/.test(e.name)) out.add(path.join(wf, e.name));
+  if (github) {
+    const wf = listDir(path.join(dir, '.github', 'workflows'));
+    for (let i = 0; i < (wf?.length ?? 0); i++)
+      if (wf!.isFile(i) && YAML.test(wf!.names[i]!)) out.add(wf!.pathOf(i));
+  }
 }
 
 /** The repository root above `dir` (nearest folder with `.git`), or null. */
 export function repositoryRoot(dir: string): string | null {
   for (let d = path.resolve(dir); ; d = path.dirname(d)) {
-    if (fs.existsSync(path.join(d, '.git'))) return d;
+    if (pathExists(path.join(d, '.git'))) return d;
     if (path.dirname(d) === d) return null;
   }
 }
@@ -135,17 +153,17 @@ function findBuildFilesNow(paths: string[], cwd: string): string[] {
     if (st.isDirectory()) {
       let seen = 0;
       const walk = (dir: string) => {
-        const entries = listDirCached(dir);
-        filesIn(dir, out, entries);
-        for (const e of entries ?? []) {
+        const listed = listDirCached(dir);
+        filesIn(dir, out, listed);
+        if (!listed) return;
+        const { names } = listed;
+        for (let i = 0; i < names.length; i++) {
           if (++seen > WALK_LIMIT) return;
-          if (
-            e.isDirectory &&
-            !SKIP_DIRS.has(e.name) &&
-            e.name !== '.devcontainer' &&
-            e.name !== '.github'
-          )
-            walk(path.join(dir, e.name));
+          if (!listed.isDirectory(i)) continue;
+          const name = names[i]!;
+          // (the child's path joined as it is: `dir` is absolute and normalised already)
+          if (!SKIP_DIRS.has(name) && name !== '.devcontainer' && name !== '.github')
+            walk(listed.pathOf(i));
         }
       };
       walk(start);
@@ -161,23 +179,35 @@ function findBuildFilesNow(paths: string[], cwd: string): string[] {
   return [...out].sort();
 }
 
-/** The real paths of one build set's Dockerfiles and of the files asked about, resolved once
- * per set (`buildsFor` is called for every Dockerfile of a run). */
-const realPaths = new WeakMap<BuildSet, Map<string, string | null>>();
+/** Per build set (`buildsFor` is called for every Dockerfile of a run), for each of its
+ * Dockerfiles and the files asked about, resolved once: the real path (null: none), and the
+ * highest folder with no symbolic link below it (linkFreeTop). */
+const realPaths = new WeakMap<
+  BuildSet,
+  { real: Map<string, string | null>; tops: Map<string, string> }
+>();
 
 function sameFile(set: BuildSet, a: string, b: string): boolean {
   if (a === b) return true;
   let memo = realPaths.get(set);
-  if (!memo) realPaths.set(set, (memo = new Map()));
+  if (!memo) realPaths.set(set, (memo = { real: new Map(), tops: new Map() }));
+  const { real: reals, tops } = memo;
+  const top = (p: string) => {
+    let t = tops.get(p);
+    if (t === undefined) tops.set(p, (t = linkFreeTop(p)));
+    return t;
+  };
+  // (no symbolic link below a common folder, as the session's listings show: not the same)
+  if (top(a) === top(b)) return false;
   const real = (p: string) => {
-    let r = memo.get(p);
+    let r = reals.get(p);
     if (r === undefined) {
       try {
         r = fs.realpathSync(p);
       } catch {
         r = null;
       }
-      memo.set(p, r);
+      reals.set(p, r);
     }
     return r;
   };
@@ -191,8 +221,9 @@ export async function findBuilds(
   cwd: string,
   env: Record<string, string | undefined> = process.env,
 ): Promise<BuildSet> {
-  const files = findBuildFiles(paths, cwd);
-  return readBuildFiles(files, env);
+  // Reading the build files is part of the search: one look at the disk (see inBuildSearch),
+  // whose listings tell which declared Dockerfiles and contexts exist.
+  return inBuildSearch(() => readBuildFiles(findBuildFilesNow(paths, cwd), env));
 }
 
 export async function readBuildFiles(
@@ -271,9 +302,9 @@ export async function readBuildFiles(
   });
   // Declarations whose Dockerfile or context is missing are reported, not used.
   set.builds = set.builds.filter((b) => {
-    const why = !fs.existsSync(b.dockerfile)
+    const why = !pathExists(b.dockerfile)
       ? `Dockerfile ${b.dockerfile} not found`
-      : !isDir(b.context)
+      : !isDirectoryPath(b.context)
         ? `context ${b.context} is not a directory`
         : null;
     if (why)
@@ -286,14 +317,6 @@ export async function readBuildFiles(
     return why === null;
   });
   return set;
-}
-
-function isDir(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 /** The builds of one Dockerfile. */
@@ -345,12 +368,12 @@ export function ignoreFileFor(
   context: string,
 ): { path: string; inContext: boolean; exists: boolean } {
   const beside = `${path.resolve(dockerfile)}.dockerignore`;
-  const pick = fs.existsSync(beside) ? beside : path.join(path.resolve(context), '.dockerignore');
+  const pick = pathExists(beside) ? beside : path.join(path.resolve(context), '.dockerignore');
   const r = path.relative(path.resolve(context), pick);
   const inContext = !r.startsWith('..') && !path.isAbsolute(r);
   return {
     path: inContext ? r.split(path.sep).join('/') : pick,
     inContext,
-    exists: fs.existsSync(pick),
+    exists: pathExists(pick),
   };
 }

@@ -4,19 +4,25 @@
  * when a file of its kind is read.
  */
 
+// (one RegExp object each, not one per call: these are asked of many names)
+const COMPOSE = /^(docker-)?compose(\.[^/]+)?\.ya?ml$/;
+const BAKE = /^docker-bake(\.override)?\.(hcl|json)$/;
+const SKAFFOLD = /^skaffold(\.[^/]+)?\.ya?ml$/;
+const WORKFLOW = /[\\/]\.github[\\/]workflows[\\/][^\\/]+\.ya?ml$/;
+
 /** Is this file name a compose file (main or override/variant)? */
 export function isComposeName(name: string): boolean {
-  return /^(docker-)?compose(\.[^/]+)?\.ya?ml$/.test(name);
+  return COMPOSE.test(name);
 }
 
 export function isBakeName(name: string): boolean {
-  return /^docker-bake(\.override)?\.(hcl|json)$/.test(name);
+  return BAKE.test(name);
 }
 
 export function isSkaffoldName(name: string): boolean {
-  return /^skaffold(\.[^/]+)?\.ya?ml$/.test(name);
+  return SKAFFOLD.test(name);
 }
 
 export function isWorkflowPath(file: string): boolean {
-  return /[\\/]\.github[\\/]workflows[\\/][^\\/]+\.ya?ml$/.test(file);
+  return WORKFLOW.test(file);
 }
