@@ -43,8 +43,11 @@ export function clearMatchers(): void {
 
 onClear(clearMatchers);
 
+/** The matcher of an empty pattern list (no ignore file): one constant function. */
+export const NOTHING_IGNORED = (_path: string): boolean => false;
+
 export function matcher(patterns: string[]): (path: string) => boolean {
-  if (patterns.length === 0) return () => false;
+  if (patterns.length === 0) return NOTHING_IGNORED;
   const key = JSON.stringify(patterns);
   let m = compiled.get(key);
   if (m) compiled.delete(key);
@@ -71,5 +74,5 @@ export function loadIgnore(ctx: BuildContext): IgnoreFile {
       return { path: c, text, patterns, ignores: matcher(patterns) };
     }
   }
-  return { path: null, text: null, patterns: [], ignores: () => false };
+  return { path: null, text: null, patterns: [], ignores: NOTHING_IGNORED };
 }

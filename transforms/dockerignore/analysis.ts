@@ -50,8 +50,10 @@ function otherUsage(text: string): Usage | null {
 interface WalkIndex {
   /** The entries of the walk, indexed (what the current ignore file lets through: `visible`). */
   index: Entries;
-  /** The folders the walk did not enter because they are excluded or kept as a whole. */
-  junkRoots: string[];
+  /** The folders the walk did not enter because they are excluded or kept as a whole: made
+   * when first asked (by the size note of a fix, ignore-file.ts). */
+  junkRoots: string[] | null;
+  junk: (d: ContextEntry) => boolean;
   /** The files with a Dockerfile's name, made when first asked. */
   dockerfiles: ContextEntry[] | null;
   /** The entries below a folder, in walk order, by folder (see `below`). */
@@ -70,11 +72,15 @@ function indexOf(
   let w = walkIndexes.get(entries);
   if (!w) {
     const index = new Entries(entries, oldIgnored);
-    const junkRoots = index.dirs.filter(junk).map((d) => d.path);
-    w = { index, junkRoots, dockerfiles: null, below: new Map() };
+    w = { index, junkRoots: null, junk, dockerfiles: null, below: new Map() };
     walkIndexes.set(entries, w);
   }
   return w;
+}
+
+/** The junk roots of a walk (see WalkIndex), made once. */
+function junkRootsOf(w: WalkIndex): string[] {
+  return (w.junkRoots ??= w.index.dirs.filter(w.junk).map((d) => d.path));
 }
 
 /** The entries of the walk below folder (or file) `r`, in walk order: once per walk and path. */
@@ -124,17 +130,19 @@ export function analyse(
     oldIgnored,
     (d) => isJunk(d, bc) && !(!oldHasNeg && oldIgnored(d.path, true)),
   );
-  const { index, junkRoots } = w;
-  const walkedKind = index.kinds;
+  const { index } = w;
   // Folder or file, from the walk when it saw the path (no lstat per trigger: a candidate such
   // as `Dockerfile.*` in a shared context has one trigger per Dockerfile).
-  const isDir = (p: string) => walkedKind.get(p) ?? bc.isDirectory(p);
+  const isDir = (p: string) => index.kinds.get(p) ?? bc.isDirectory(p);
+  // Hidden by the ignore file in force (without one, the kind of the path is not looked up).
+  const hiddenNow = (p: string) => oldPatterns.length > 0 && oldIgnored(p, isDir(p));
 
   // A named source missing from the context means the build uses another context (e.g. the
   // repository root with `-f sub/Dockerfile`): this context's ignore file is not the one read.
-  // (a path the walk saw exists: no lookup)
+  // (the context's own answer first: a disk context answers from the listings the walk made;
+  // the walk's paths by kind are made only when it says no)
   const missing = usage.sources.find(
-    (s) => !hasGlob(s.path) && !walkedKind.has(s.path) && !bc.exists(s.path),
+    (s) => !hasGlob(s.path) && !bc.exists(s.path) && !index.kinds.has(s.path),
   );
   if (missing) {
     findings.push({
@@ -249,7 +257,7 @@ export function analyse(
     if (copiedWhole)
       for (const p of c.spare ?? []) if (m(p) && !oldIgnored(p, false)) reinclude.push(p);
     for (const [r, src] of neededList) {
-      if (oldIgnored(r, isDir(r))) continue;
+      if (hiddenNow(r)) continue;
       if (m(r)) {
         hidden(r, src);
         continue;
@@ -264,7 +272,7 @@ export function analyse(
       }
     }
     const effective = c.triggers.filter(
-      (t) => !oldIgnored(t, isDir(t)) && !reinclude.some((x) => under(t, x)),
+      (t) => !hiddenNow(t) && !reinclude.some((x) => under(t, x)),
     );
     if (effective.length === 0 && !(c.group === 'project' && c.triggers.length === 0)) continue;
     if (proposed.some((p) => p.pattern === c.pattern)) continue;
@@ -294,7 +302,7 @@ export function analyse(
       oldPatterns,
       oldIgnored,
       entries,
-      junkRoots,
+      junkRoots: () => junkRootsOf(w),
       chosen,
       review,
     },

@@ -220,19 +220,36 @@ function scanOf(entries: Entries): ClutterScan {
   const files = entries.files;
   // (the ignore file is asked about the paths found only)
   const seen = (i: number) => entries.visible(files[i]!);
-  const dockerName = (p: string) => {
-    const start = p.lastIndexOf('/') + 1;
-    return p.startsWith('Dockerfile', start) || p.startsWith('Containerfile', start);
-  };
+  // (a cheap test of one character first: the last one for a suffix, the name's first for a
+  // prefix; most files match none)
   for (let i = 0; i < files.length; i++) {
     const p = files[i]!.path;
-    if (p.endsWith('.pyc') && seen(i)) s.pyc.push(p);
-    if (p.endsWith('.log') && !/^(log|tmp)\//.test(p) && seen(i)) s.logs.push(p);
-    if ((p.endsWith('.swp') || p.endsWith('.swo')) && seen(i)) s.swap.push(p);
-    if (p.endsWith('~') && seen(i)) s.tilde.push(p);
-    if (dockerName(p) && seen(i)) s.dockerfiles.push(p);
-    if (p.endsWith('.Dockerfile') && seen(i)) s.suffixed.push(p);
-    if (!p.includes('/'))
+    const last = p.charCodeAt(p.length - 1);
+    switch (last) {
+      case 99 /* c */:
+        if (p.endsWith('.pyc') && seen(i)) s.pyc.push(p);
+        break;
+      case 103 /* g */:
+        if (p.endsWith('.log') && !/^(log|tmp)\//.test(p) && seen(i)) s.logs.push(p);
+        break;
+      case 112 /* p */:
+      case 111 /* o */:
+        if ((p.endsWith('.swp') || p.endsWith('.swo')) && seen(i)) s.swap.push(p);
+        break;
+      case 126 /* ~ */:
+        if (seen(i)) s.tilde.push(p);
+        break;
+    }
+    const start = p.lastIndexOf('/') + 1;
+    const first = p.charCodeAt(start);
+    if (
+      (first === 68 /* D */ && p.startsWith('Dockerfile', start)) ||
+      (first === 67 /* C */ && p.startsWith('Containerfile', start))
+    ) {
+      if (seen(i)) s.dockerfiles.push(p);
+    }
+    if (last === 101 /* e */ && p.endsWith('.Dockerfile') && seen(i)) s.suffixed.push(p);
+    if (start === 0 && (first === 99 /* c */ || first === 100) /* d */)
       for (let k = 0; k < COMPOSE.length; k++)
         if (COMPOSE_RE[k]!.test(p) && seen(i)) s.compose[k]!.push(p);
   }

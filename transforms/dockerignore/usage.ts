@@ -16,6 +16,9 @@ export function lineOf(model: DockerfileModel, at: number): number {
 export function usageOf(model: DockerfileModel): Usage {
   const usage: Usage = { whole: null, sources: [], unresolved: null, runText: '', runs: [] };
   for (const instr of model.instructions) {
+    // (only RUN, COPY and ADD take anything from the context: no copy spec asked of the others)
+    const kw = instr.keyword;
+    if (kw !== 'RUN' && kw !== 'COPY' && kw !== 'ADD') continue;
     const at = instr.span.start;
     let first: string | undefined;
     // The instruction's first line (made when a source or whole-context copy names it).
@@ -37,7 +40,7 @@ export function usageOf(model: DockerfileModel): Usage {
       }
       usage.sources.push({ path: clean, line: lineOf(model, at), at, instr: line1() });
     };
-    if (instr.keyword === 'RUN') {
+    if (kw === 'RUN') {
       usage.runText += instr.logical.text + '\n';
       usage.runs.push({ at, line: lineOf(model, at), text: instr.logical.text });
       for (const f of instr.flags) {
