@@ -20,6 +20,7 @@ import type {
 } from '../../src/model/types.js';
 import { clutterCandidates, dropTracked, gitReader, isJunk } from './clutter.js';
 import { sharedBulkMatcher } from './ignore-file.js';
+import { memoCounters } from './memo.js';
 import {
   anchored,
   basename,
@@ -80,7 +81,11 @@ function indexOf(
 
 /** The junk roots of a walk (see WalkIndex), made once. */
 function junkRootsOf(w: WalkIndex): string[] {
-  return (w.junkRoots ??= w.index.dirs.filter(w.junk).map((d) => d.path));
+  if (w.junkRoots === null) {
+    memoCounters.junkRoots++;
+    w.junkRoots = w.index.dirs.filter(w.junk).map((d) => d.path);
+  }
+  return w.junkRoots;
 }
 
 /** The entries of the walk below folder (or file) `r`, in walk order: once per walk and path. */

@@ -4,6 +4,7 @@
  * See docs/rules/dockerignore.md.
  */
 import type { BuildContext, ContextEntry, DockerfileModel } from '../../src/model/types.js';
+import { memoCounters } from './memo.js';
 
 export type GroupId =
   'secrets' | 'vcs' | 'deps' | 'build' | 'logs' | 'coverage' | 'editor' | 'docker' | 'project';
@@ -173,16 +174,12 @@ export class Entries {
    * it: see analysis.ts). */
   get kinds(): ReadonlyMap<string, boolean> {
     if (this.kindMap === null) {
+      memoCounters.kinds++;
       const m = new Map<string, boolean>();
       for (const e of this.all) m.set(e.path, e.isDirectory);
       this.kindMap = m;
     }
     return this.kindMap;
-  }
-
-  /** Whether the kinds by path are made already (for the count-based tests). */
-  get kindsMade(): boolean {
-    return this.kindMap !== null;
   }
 
   /** Whether the ignore file in force lets the entry through. */
