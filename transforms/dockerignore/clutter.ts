@@ -27,7 +27,7 @@ import {
   type Usage,
 } from './model.js';
 
-const DEP_DIRS = new Set([
+export const DEP_DIRS = new Set([
   'node_modules',
   '.venv',
   'venv',
@@ -38,7 +38,8 @@ const DEP_DIRS = new Set([
   '.mypy_cache',
   '.ruff_cache',
 ]);
-const VCS_DIRS = new Set(['.git', '.hg', '.svn']);
+export const VCS_DIRS = new Set(['.git', '.hg', '.svn']);
+// (isJunk tests the first character of these names before it cuts a name)
 const MANIFESTS = [
   'package.json',
   'pyproject.toml',
@@ -72,7 +73,12 @@ const GIT_USE =
 
 /** Folders the analysis walk does not enter: they are excluded (or kept) as a whole. */
 export function isJunk(d: ContextEntry, bc: BuildContext): boolean {
-  const n = basename(d.path);
+  const p = d.path;
+  // (every junk name starts with `.`, `n`, `v` or `_`: no name cut for the other folders)
+  const c = p.charCodeAt(p.lastIndexOf('/') + 1);
+  if (c !== 46 /* . */ && c !== 110 /* n */ && c !== 118 /* v */ && c !== 95 /* _ */)
+    return p === 'vendor/bundle';
+  const n = basename(p);
   if (VCS_DIRS.has(n) || d.path === 'vendor/bundle') return true;
   if (n === 'venv') return bc.exists(`${d.path}/pyvenv.cfg`);
   return DEP_DIRS.has(n);
