@@ -76,7 +76,11 @@ export function bulkMatcher(patterns: string[]): (p: string, isDir: boolean) => 
   };
 }
 
-let lastBulk: { key: string; ignored: (p: string, isDir: boolean) => boolean } | null = null;
+let lastBulk: {
+  patterns: readonly string[];
+  key: string;
+  ignored: (p: string, isDir: boolean) => boolean;
+} | null = null;
 
 /** `bulkMatcher(patterns)`, the same one as the previous call's when the patterns are the same:
  * the Dockerfiles of a shared context each test every entry of the context against its ignore
@@ -85,8 +89,11 @@ let lastBulk: { key: string; ignored: (p: string, isDir: boolean) => boolean } |
  * folder verdicts. */
 export function sharedBulkMatcher(patterns: string[]): (p: string, isDir: boolean) => boolean {
   if (patterns.length === 0) return NOTHING_BULK;
+  // (the same list as the previous call's, as loadIgnore gives it for the same text: no key made)
+  if (lastBulk?.patterns === patterns) return lastBulk.ignored;
   const key = JSON.stringify(patterns);
-  if (lastBulk?.key !== key) lastBulk = { key, ignored: bulkMatcher(patterns) };
+  if (lastBulk?.key !== key) lastBulk = { patterns, key, ignored: bulkMatcher(patterns) };
+  else lastBulk.patterns = patterns;
   return lastBulk.ignored;
 }
 
