@@ -67,6 +67,12 @@ function firstLine(text: string, start: number, end: number): string {
 }
 
 export function isDockerfileName(name: string): boolean {
+  // (a name that starts with neither `D` nor `C` and does not end in `e` or `E` matches neither
+  // regexp: one character test each, no regexp, for most names of a context)
+  const first = name.charCodeAt(0);
+  const last = name.charCodeAt(name.length - 1);
+  if (first !== 68 /* D */ && first !== 67 /* C */ && last !== 101 /* e */ && last !== 69 /* E */)
+    return false;
   return (
     (/^(Dockerfile|Containerfile)(\..+)?$/.test(name) ||
       /\.(Dockerfile|Containerfile)$/i.test(name)) &&
