@@ -88,6 +88,23 @@ function junkRootsOf(w: WalkIndex): string[] {
   return w.junkRoots;
 }
 
+/** The files of a walk with a Dockerfile's name, in walk order (a name is cut only when its
+ * first or last character allows one: see isDockerfileName). */
+function dockerfilesOf(index: Entries): ContextEntry[] {
+  const { files, nameStarts } = index;
+  const out: ContextEntry[] = [];
+  for (let i = 0; i < files.length; i++) {
+    const p = files[i]!.path;
+    const start = nameStarts[i]!;
+    const first = p.charCodeAt(start);
+    const last = p.charCodeAt(p.length - 1);
+    if (first !== 68 /* D */ && first !== 67 /* C */ && last !== 101 /* e */ && last !== 69 /* E */)
+      continue;
+    if (isDockerfileName(p.slice(start))) out.push(files[i]!);
+  }
+  return out;
+}
+
 /** The entries of the walk below folder (or file) `r`, in walk order: once per walk and path. */
 function below(w: WalkIndex, entries: readonly ContextEntry[], r: string): ContextEntry[] {
   let list = w.below.get(r);
@@ -210,7 +227,7 @@ export function analyse(
   // 2. What the build needs: sources of this Dockerfile and of every other one in the context.
   const sources = [...usage.sources];
   let copiedWhole = usage.whole !== null;
-  w.dockerfiles ??= entries.filter((e) => !e.isDirectory && isDockerfileName(basename(e.path)));
+  w.dockerfiles ??= dockerfilesOf(index);
   for (const e of w.dockerfiles) {
     if (e.path === bc.dockerfilePath) continue;
     const text = bc.readFile(e.path);

@@ -224,6 +224,7 @@ function scanOf(entries: Entries): ClutterScan {
     compose: COMPOSE.map(() => []),
   };
   const files = entries.files;
+  const starts = entries.nameStarts;
   // (the ignore file is asked about the paths found only)
   const seen = (i: number) => entries.visible(files[i]!);
   // (a cheap test of one character first: the last one for a suffix, the name's first for a
@@ -246,7 +247,7 @@ function scanOf(entries: Entries): ClutterScan {
         if (seen(i)) s.tilde.push(p);
         break;
     }
-    const start = p.lastIndexOf('/') + 1;
+    const start = starts[i]!;
     const first = p.charCodeAt(start);
     if (
       (first === 68 /* D */ && p.startsWith('Dockerfile', start)) ||

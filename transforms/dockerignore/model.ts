@@ -145,6 +145,9 @@ const NAMED = new Set([
 export class Entries {
   readonly files: ContextEntry[] = [];
   readonly dirs: ContextEntry[] = [];
+  /** Where the name starts in each file's path (`files[i].path.lastIndexOf('/') + 1`): the
+   * name scans read it instead of searching each path again. */
+  readonly nameStarts: Int32Array;
   private kindMap: Map<string, boolean> | null = null;
   private readonly byName = new Map<string, ContextEntry[]>();
 
@@ -152,11 +155,13 @@ export class Entries {
     readonly all: readonly ContextEntry[],
     private readonly ignored: (p: string, isDir: boolean) => boolean,
   ) {
+    const starts = new Int32Array(all.length);
     for (const e of all) {
       const p = e.path;
       const start = p.lastIndexOf('/') + 1;
       if (e.isDirectory) this.dirs.push(e);
       else {
+        starts[this.files.length] = start;
         this.files.push(e);
         if (!fileIndexed(p.charCodeAt(start))) continue;
       }
@@ -168,6 +173,7 @@ export class Entries {
       if (!list) this.byName.set(n, (list = []));
       list.push(e);
     }
+    this.nameStarts = starts.subarray(0, this.files.length);
   }
 
   /** Folder or file, by path: made when first asked (most walks meet no question that needs
