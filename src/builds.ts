@@ -349,13 +349,15 @@ export async function sharedIgnorePlan(
     const ctxs = contextsOf([...d.builds]);
     if (ctxs.length !== 1) continue;
     const abs = path.resolve(d.file);
-    if (pathExists(`${abs}.dockerignore`)) continue;
-    // A context with a .dockerignore already shares it on purpose: it is completed in place.
-    if (pathExists(path.join(ctxs[0]!.dir, '.dockerignore'))) continue;
     byContext.set(ctxs[0]!.dir, [...(byContext.get(ctxs[0]!.dir) ?? []), abs]);
   }
   const cwd = options.cwd ?? process.cwd();
-  for (const [ctx, files] of byContext) {
+  for (const [ctx, all] of byContext) {
+    // (the file system is asked only for contexts with several Dockerfiles)
+    if (all.length < 2) continue;
+    // A context with a .dockerignore already shares it on purpose: it is completed in place.
+    if (pathExists(path.join(ctx, '.dockerignore'))) continue;
+    const files = all.filter((abs) => !pathExists(`${abs}.dockerignore`));
     if (files.length < 2) continue;
     const proposals = new Map<string, string | null>();
     for (const f of files) {

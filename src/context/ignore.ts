@@ -36,15 +36,36 @@ export function parsePatterns(text: string): string[] {
 const compiled = new Map<string, (path: string) => boolean>();
 const MATCHER_ENTRIES = 256;
 
-/** Drop the compiled pattern sets (the API's clearCaches). */
+/** Ignore files read, by text: their patterns and matcher (the transforms each load the ignore
+ * file of every Dockerfile they check, and a context's Dockerfiles share one). Bounded as the
+ * compiled sets are. Shared: read-only. */
+const byText = new Map<string, { patterns: string[]; ignores: (path: string) => boolean }>();
+
+/** The patterns of an ignore file's text and their matcher, once per text. */
+function parsedIgnore(text: string): { patterns: string[]; ignores: (path: string) => boolean } {
+  let parsed = byText.get(text);
+  if (!parsed) {
+    const patterns = parsePatterns(text);
+    parsed = { patterns, ignores: matcher(patterns) };
+    if (byText.size >= MATCHER_ENTRIES) byText.delete(byText.keys().next().value!);
+    byText.set(text, parsed);
+  }
+  return parsed;
+}
+
+/** Drop the compiled pattern sets and the ignore files parsed (the API's clearCaches). */
 export function clearMatchers(): void {
   compiled.clear();
+  byText.clear();
 }
 
 onClear(clearMatchers);
 
+/** The matcher of an empty pattern list (no ignore file): one constant function. */
+export const NOTHING_IGNORED = (_path: string): boolean => false;
+
 export function matcher(patterns: string[]): (path: string) => boolean {
-  if (patterns.length === 0) return () => false;
+  if (patterns.length === 0) return NOTHING_IGNORED;
   const key = JSON.stringify(patterns);
   let m = compiled.get(key);
   if (m) compiled.delete(key);
@@ -67,9 +88,9 @@ export function loadIgnore(ctx: BuildContext): IgnoreFile {
   for (const c of candidates) {
     const text = ctx.readFile(c);
     if (text !== null) {
-      const patterns = parsePatterns(text);
-      return { path: c, text, patterns, ignores: matcher(patterns) };
+      const { patterns, ignores } = parsedIgnore(text);
+      return { path: c, text, patterns, ignores };
     }
   }
-  return { path: null, text: null, patterns: [], ignores: () => false };
+  return { path: null, text: null, patterns: [], ignores: NOTHING_IGNORED };
 }

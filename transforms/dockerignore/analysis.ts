@@ -20,6 +20,7 @@ import type {
 } from '../../src/model/types.js';
 import { clutterCandidates, dropTracked, gitReader, isJunk } from './clutter.js';
 import { sharedBulkMatcher } from './ignore-file.js';
+import { memoCounters } from './memo.js';
 import {
   anchored,
   basename,
@@ -50,8 +51,10 @@ function otherUsage(text: string): Usage | null {
 interface WalkIndex {
   /** The entries of the walk, indexed (what the current ignore file lets through: `visible`). */
   index: Entries;
-  /** The folders the walk did not enter because they are excluded or kept as a whole. */
-  junkRoots: string[];
+  /** The folders the walk did not enter because they are excluded or kept as a whole: made
+   * when first asked (by the size note of a fix, ignore-file.ts). */
+  junkRoots: string[] | null;
+  junk: (d: ContextEntry) => boolean;
   /** The files with a Dockerfile's name, made when first asked. */
   dockerfiles: ContextEntry[] | null;
   /** The entries below a folder, in walk order, by folder (see `below`). */
@@ -70,11 +73,36 @@ function indexOf(
   let w = walkIndexes.get(entries);
   if (!w) {
     const index = new Entries(entries, oldIgnored);
-    const junkRoots = index.dirs.filter(junk).map((d) => d.path);
-    w = { index, junkRoots, dockerfiles: null, below: new Map() };
+    w = { index, junkRoots: null, junk, dockerfiles: null, below: new Map() };
     walkIndexes.set(entries, w);
   }
   return w;
+}
+
+/** The junk roots of a walk (see WalkIndex), made once. */
+function junkRootsOf(w: WalkIndex): string[] {
+  if (w.junkRoots === null) {
+    memoCounters.junkRoots++;
+    w.junkRoots = w.index.dirs.filter(w.junk).map((d) => d.path);
+  }
+  return w.junkRoots;
+}
+
+/** The files of a walk with a Dockerfile's name, in walk order (a name is cut only when its
+ * first or last character allows one: see isDockerfileName). */
+function dockerfilesOf(index: Entries): ContextEntry[] {
+  const { files, nameStarts } = index;
+  const out: ContextEntry[] = [];
+  for (let i = 0; i < files.length; i++) {
+    const p = files[i]!.path;
+    const start = nameStarts[i]!;
+    const first = p.charCodeAt(start);
+    const last = p.charCodeAt(p.length - 1);
+    if (first !== 68 /* D */ && first !== 67 /* C */ && last !== 101 /* e */ && last !== 69 /* E */)
+      continue;
+    if (isDockerfileName(p.slice(start))) out.push(files[i]!);
+  }
+  return out;
 }
 
 /** The entries of the walk below folder (or file) `r`, in walk order: once per walk and path. */
@@ -124,17 +152,19 @@ export function analyse(
     oldIgnored,
     (d) => isJunk(d, bc) && !(!oldHasNeg && oldIgnored(d.path, true)),
   );
-  const { index, junkRoots } = w;
-  const walkedKind = index.kinds;
+  const { index } = w;
   // Folder or file, from the walk when it saw the path (no lstat per trigger: a candidate such
   // as `Dockerfile.*` in a shared context has one trigger per Dockerfile).
-  const isDir = (p: string) => walkedKind.get(p) ?? bc.isDirectory(p);
+  const isDir = (p: string) => index.kinds.get(p) ?? bc.isDirectory(p);
+  // Hidden by the ignore file in force (without one, the kind of the path is not looked up).
+  const hiddenNow = (p: string) => oldPatterns.length > 0 && oldIgnored(p, isDir(p));
 
   // A named source missing from the context means the build uses another context (e.g. the
   // repository root with `-f sub/Dockerfile`): this context's ignore file is not the one read.
-  // (a path the walk saw exists: no lookup)
+  // (the context's own answer first: a disk context answers from the listings the walk made;
+  // the walk's paths by kind are made only when it says no)
   const missing = usage.sources.find(
-    (s) => !hasGlob(s.path) && !walkedKind.has(s.path) && !bc.exists(s.path),
+    (s) => !hasGlob(s.path) && !bc.exists(s.path) && !index.kinds.has(s.path),
   );
   if (missing) {
     findings.push({
@@ -197,7 +227,7 @@ export function analyse(
   // 2. What the build needs: sources of this Dockerfile and of every other one in the context.
   const sources = [...usage.sources];
   let copiedWhole = usage.whole !== null;
-  w.dockerfiles ??= entries.filter((e) => !e.isDirectory && isDockerfileName(basename(e.path)));
+  w.dockerfiles ??= dockerfilesOf(index);
   for (const e of w.dockerfiles) {
     if (e.path === bc.dockerfilePath) continue;
     const text = bc.readFile(e.path);
@@ -249,7 +279,7 @@ export function analyse(
     if (copiedWhole)
       for (const p of c.spare ?? []) if (m(p) && !oldIgnored(p, false)) reinclude.push(p);
     for (const [r, src] of neededList) {
-      if (oldIgnored(r, isDir(r))) continue;
+      if (hiddenNow(r)) continue;
       if (m(r)) {
         hidden(r, src);
         continue;
@@ -264,7 +294,7 @@ export function analyse(
       }
     }
     const effective = c.triggers.filter(
-      (t) => !oldIgnored(t, isDir(t)) && !reinclude.some((x) => under(t, x)),
+      (t) => !hiddenNow(t) && !reinclude.some((x) => under(t, x)),
     );
     if (effective.length === 0 && !(c.group === 'project' && c.triggers.length === 0)) continue;
     if (proposed.some((p) => p.pattern === c.pattern)) continue;
@@ -294,7 +324,7 @@ export function analyse(
       oldPatterns,
       oldIgnored,
       entries,
-      junkRoots,
+      junkRoots: () => junkRootsOf(w),
       chosen,
       review,
     },

@@ -27,7 +27,7 @@ import {
   type Usage,
 } from './model.js';
 
-const DEP_DIRS = new Set([
+export const DEP_DIRS = new Set([
   'node_modules',
   '.venv',
   'venv',
@@ -38,7 +38,8 @@ const DEP_DIRS = new Set([
   '.mypy_cache',
   '.ruff_cache',
 ]);
-const VCS_DIRS = new Set(['.git', '.hg', '.svn']);
+export const VCS_DIRS = new Set(['.git', '.hg', '.svn']);
+// (isJunk tests the first character of these names before it cuts a name)
 const MANIFESTS = [
   'package.json',
   'pyproject.toml',
@@ -72,7 +73,12 @@ const GIT_USE =
 
 /** Folders the analysis walk does not enter: they are excluded (or kept) as a whole. */
 export function isJunk(d: ContextEntry, bc: BuildContext): boolean {
-  const n = basename(d.path);
+  const p = d.path;
+  // (every junk name starts with `.`, `n`, `v` or `_`: no name cut for the other folders)
+  const c = p.charCodeAt(p.lastIndexOf('/') + 1);
+  if (c !== 46 /* . */ && c !== 110 /* n */ && c !== 118 /* v */ && c !== 95 /* _ */)
+    return p === 'vendor/bundle';
+  const n = basename(p);
   if (VCS_DIRS.has(n) || d.path === 'vendor/bundle') return true;
   if (n === 'venv') return bc.exists(`${d.path}/pyvenv.cfg`);
   return DEP_DIRS.has(n);
@@ -218,21 +224,39 @@ function scanOf(entries: Entries): ClutterScan {
     compose: COMPOSE.map(() => []),
   };
   const files = entries.files;
+  const starts = entries.nameStarts;
   // (the ignore file is asked about the paths found only)
   const seen = (i: number) => entries.visible(files[i]!);
-  const dockerName = (p: string) => {
-    const start = p.lastIndexOf('/') + 1;
-    return p.startsWith('Dockerfile', start) || p.startsWith('Containerfile', start);
-  };
+  // (a cheap test of one character first: the last one for a suffix, the name's first for a
+  // prefix; most files match none)
   for (let i = 0; i < files.length; i++) {
     const p = files[i]!.path;
-    if (p.endsWith('.pyc') && seen(i)) s.pyc.push(p);
-    if (p.endsWith('.log') && !/^(log|tmp)\//.test(p) && seen(i)) s.logs.push(p);
-    if ((p.endsWith('.swp') || p.endsWith('.swo')) && seen(i)) s.swap.push(p);
-    if (p.endsWith('~') && seen(i)) s.tilde.push(p);
-    if (dockerName(p) && seen(i)) s.dockerfiles.push(p);
-    if (p.endsWith('.Dockerfile') && seen(i)) s.suffixed.push(p);
-    if (!p.includes('/'))
+    const last = p.charCodeAt(p.length - 1);
+    switch (last) {
+      case 99 /* c */:
+        if (p.endsWith('.pyc') && seen(i)) s.pyc.push(p);
+        break;
+      case 103 /* g */:
+        if (p.endsWith('.log') && !/^(log|tmp)\//.test(p) && seen(i)) s.logs.push(p);
+        break;
+      case 112 /* p */:
+      case 111 /* o */:
+        if ((p.endsWith('.swp') || p.endsWith('.swo')) && seen(i)) s.swap.push(p);
+        break;
+      case 126 /* ~ */:
+        if (seen(i)) s.tilde.push(p);
+        break;
+    }
+    const start = starts[i]!;
+    const first = p.charCodeAt(start);
+    if (
+      (first === 68 /* D */ && p.startsWith('Dockerfile', start)) ||
+      (first === 67 /* C */ && p.startsWith('Containerfile', start))
+    ) {
+      if (seen(i)) s.dockerfiles.push(p);
+    }
+    if (last === 101 /* e */ && p.endsWith('.Dockerfile') && seen(i)) s.suffixed.push(p);
+    if (start === 0 && (first === 99 /* c */ || first === 100) /* d */)
       for (let k = 0; k < COMPOSE.length; k++)
         if (COMPOSE_RE[k]!.test(p) && seen(i)) s.compose[k]!.push(p);
   }

@@ -29,9 +29,14 @@ const HEADER =
 const ADDED = '# Added by dockerfile-optimizer for what this build context holds:';
 const OUR_MARK = /^# (Generated|Added) by dockerfile-optimizer/m;
 
+/** The bulk matcher of an empty pattern list. */
+const NOTHING_BULK = (_p: string, _isDir: boolean): boolean => false;
+
 /** Fast "is this path ignored" over many paths: a directory verdict is reused for its files
  * when no `!` pattern could re-include something below it. */
 export function bulkMatcher(patterns: string[]): (p: string, isDir: boolean) => boolean {
+  // (no ignore file, the common case: nothing to match, no folder verdicts to keep)
+  if (patterns.length === 0) return NOTHING_BULK;
   const m = matcher(patterns);
   const negs = patterns
     .filter((p) => p.startsWith('!'))
@@ -71,7 +76,11 @@ export function bulkMatcher(patterns: string[]): (p: string, isDir: boolean) => 
   };
 }
 
-let lastBulk: { key: string; ignored: (p: string, isDir: boolean) => boolean } | null = null;
+let lastBulk: {
+  patterns: readonly string[];
+  key: string;
+  ignored: (p: string, isDir: boolean) => boolean;
+} | null = null;
 
 /** `bulkMatcher(patterns)`, the same one as the previous call's when the patterns are the same:
  * the Dockerfiles of a shared context each test every entry of the context against its ignore
@@ -79,8 +88,12 @@ let lastBulk: { key: string; ignored: (p: string, isDir: boolean) => boolean } |
  * to the next instead of recomputed. One entry only, so what it keeps is at most one context's
  * folder verdicts. */
 export function sharedBulkMatcher(patterns: string[]): (p: string, isDir: boolean) => boolean {
+  if (patterns.length === 0) return NOTHING_BULK;
+  // (the same list as the previous call's, as loadIgnore gives it for the same text: no key made)
+  if (lastBulk?.patterns === patterns) return lastBulk.ignored;
   const key = JSON.stringify(patterns);
-  if (lastBulk?.key !== key) lastBulk = { key, ignored: bulkMatcher(patterns) };
+  if (lastBulk?.key !== key) lastBulk = { patterns, key, ignored: bulkMatcher(patterns) };
+  else lastBulk.patterns = patterns;
   return lastBulk.ignored;
 }
 
@@ -95,7 +108,7 @@ const measures = new WeakMap<
  * key holds the ignore patterns, and its junk roots come from it): once per pair, shared by the
  * Dockerfiles of a context. */
 export function measure(a: Analysis): Measured {
-  const roots = a.junkRoots.filter((j) => !a.oldIgnored(j, true));
+  const roots = a.junkRoots().filter((j) => !a.oldIgnored(j, true));
   const extra = roots.length
     ? a.bc.walk({
         limit: MEASURE_LIMIT,
@@ -124,13 +137,49 @@ export function measure(a: Analysis): Measured {
   return measured;
 }
 
+/** The files of a measure that `patterns` (the ignore file's and the added ones) let through,
+ * and their bytes: a pure function of the two, computed without a cache. */
+export function countRemaining(
+  measured: Measured,
+  patterns: string[],
+): { files: number; bytes: number } {
+  const after = bulkMatcher(patterns);
+  let files = 0;
+  let bytes = 0;
+  for (const e of measured.files) {
+    if (!after(e.path, false)) {
+      files++;
+      bytes += e.size;
+    }
+  }
+  return { files, bytes };
+}
+
+/** Counts by pattern list, per measure (the measures are shared by the Dockerfiles of a
+ * context, which often propose the same entries, and each rule's fix of one analysis counts
+ * again: secrets, then the clutter fix that carries them too). */
+const remainingByMeasure = new WeakMap<Measured, Map<string, { files: number; bytes: number }>>();
+
+/** `countRemaining`, once per measure and pattern list. */
+export function remaining(
+  measured: Measured,
+  patterns: string[],
+): { files: number; bytes: number } {
+  let byPatterns = remainingByMeasure.get(measured);
+  if (!byPatterns) remainingByMeasure.set(measured, (byPatterns = new Map()));
+  const key = JSON.stringify(patterns);
+  let counts = byPatterns.get(key);
+  if (!counts) byPatterns.set(key, (counts = countRemaining(measured, patterns)));
+  return counts;
+}
+
 /** The edit adding `list` to the ignore file (under `header` instead of the group headers), its size note and its JSON data. */
 export function buildEdit(
   a: Analysis,
   list: Proposed[],
   header?: string,
 ): { edit: Edit; note: string; data: Record<string, unknown> } {
-  const { files, files0: bf, bytes0: bb, partial } = (a.measured ??= measure(a));
+  const { files0: bf, bytes0: bb, partial } = (a.measured ??= measure(a));
   const existing = a.existing;
   const eol = a.eol;
   const lines: string[] = [];
@@ -161,15 +210,7 @@ export function buildEdit(
     } else if (existing !== '' && !/\r?\n$/.test(existing)) sep = eol;
     text = sep + body;
   }
-  const after = bulkMatcher(patterns);
-  let af = 0;
-  let ab = 0;
-  for (const e of files) {
-    if (!after(e.path, false)) {
-      af++;
-      ab += e.size;
-    }
-  }
+  const { files: af, bytes: ab } = remaining(a.measured, patterns);
   const more = partial ? '+' : '';
   const note = `context: ${formatCount(bf)}${more} files, ${formatBytes(bb)}${more} -> ${formatCount(af)} files, ${formatBytes(ab)}`;
   const data = {

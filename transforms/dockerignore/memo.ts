@@ -7,9 +7,10 @@
  */
 import type { BuildContext, ContextEntry, GitStatus, WalkOptions } from '../../src/model/types.js';
 
-/** Counts of real work, for the count-based tests: shared values computed and reused, and
- * name scans of a walk's entries (secrets.ts, clutter.ts). */
-export const memoCounters = { computed: 0, reused: 0, scans: 0 };
+/** Counts of real work, for the count-based tests: shared values computed and reused, name
+ * scans of a walk's entries (secrets.ts, clutter.ts), and the walk's paths by kind and junk
+ * roots made (model.ts, analysis.ts: only when a question needs them). */
+export const memoCounters = { computed: 0, reused: 0, scans: 0, kinds: 0, junkRoots: 0 };
 
 type Question =
   | { ask: 'exists' | 'isDirectory' | 'gitTracked'; path: string; answer: boolean | null }

@@ -4,6 +4,7 @@
  * See docs/rules/dockerignore.md.
  */
 import type { BuildContext, ContextEntry, DockerfileModel } from '../../src/model/types.js';
+import { memoCounters } from './memo.js';
 
 export type GroupId =
   'secrets' | 'vcs' | 'deps' | 'build' | 'logs' | 'coverage' | 'editor' | 'docker' | 'project';
@@ -69,7 +70,8 @@ export interface Analysis {
   oldIgnored: (p: string, isDir: boolean) => boolean;
   /** The entries of the analysis walk and the folders it did not enter. */
   entries: ContextEntry[];
-  junkRoots: string[];
+  /** The folders the analysis walk did not enter (made when first asked). */
+  junkRoots: () => string[];
   /** The entries to add, in candidate order (only secrets without a whole-context copy). */
   chosen: Proposed[];
   /** Entries that need a review (`review` set), in candidate order. */
@@ -143,29 +145,47 @@ const NAMED = new Set([
 export class Entries {
   readonly files: ContextEntry[] = [];
   readonly dirs: ContextEntry[] = [];
-  /** Folder or file, by path. */
-  readonly kinds = new Map<string, boolean>();
+  /** Where the name starts in each file's path (`files[i].path.lastIndexOf('/') + 1`): the
+   * name scans read it instead of searching each path again. */
+  readonly nameStarts: Int32Array;
+  private kindMap: Map<string, boolean> | null = null;
   private readonly byName = new Map<string, ContextEntry[]>();
 
   constructor(
     readonly all: readonly ContextEntry[],
     private readonly ignored: (p: string, isDir: boolean) => boolean,
   ) {
+    const starts = new Int32Array(all.length);
     for (const e of all) {
       const p = e.path;
-      this.kinds.set(p, e.isDirectory);
       const start = p.lastIndexOf('/') + 1;
       if (e.isDirectory) this.dirs.push(e);
       else {
+        starts[this.files.length] = start;
         this.files.push(e);
         if (!fileIndexed(p.charCodeAt(start))) continue;
       }
+      // (no name cut for a length no indexed name has)
+      if (!NAMED_LENGTHS.has(p.length - start)) continue;
       const n = p.slice(start);
       if (!NAMED.has(n)) continue;
       let list = this.byName.get(n);
       if (!list) this.byName.set(n, (list = []));
       list.push(e);
     }
+    this.nameStarts = starts.subarray(0, this.files.length);
+  }
+
+  /** Folder or file, by path: made when first asked (most walks meet no question that needs
+   * it: see analysis.ts). */
+  get kinds(): ReadonlyMap<string, boolean> {
+    if (this.kindMap === null) {
+      memoCounters.kinds++;
+      const m = new Map<string, boolean>();
+      for (const e of this.all) m.set(e.path, e.isDirectory);
+      this.kindMap = m;
+    }
+    return this.kindMap;
   }
 
   /** Whether the ignore file in force lets the entry through. */
@@ -191,6 +211,9 @@ export class Entries {
     return out;
   }
 }
+
+/** The lengths of the NAMED names. */
+const NAMED_LENGTHS = new Set([...NAMED].map((n) => n.length));
 
 /** Files indexed by name: those whose name starts with `.` or `T` (see NAMED). */
 function fileIndexed(firstChar: number): boolean {

@@ -136,15 +136,19 @@ function scanOf(entries: Entries): SecretScan {
     none: false,
   };
   // (the ignore file is asked about the paths found only: `entries.visible`)
-  for (const e of entries.files) {
+  const files = entries.files;
+  const starts = entries.nameStarts;
+  for (let i = 0; i < files.length; i++) {
+    const e = files[i]!;
     const p = e.path;
-    // (suffixes hold no `/`: the path's is the name's)
-    if (p.endsWith('.pem') && entries.visible(e)) s.pem.push(p);
-    if (p.endsWith('.key') && entries.visible(e)) s.key.push(p);
+    // (suffixes hold no `/`: the path's is the name's; the last character is tested first)
+    const last = p.charCodeAt(p.length - 1);
+    if (last === 109 /* m */ && p.endsWith('.pem') && entries.visible(e)) s.pem.push(p);
+    if (last === 121 /* y */ && p.endsWith('.key') && entries.visible(e)) s.key.push(p);
+    const start = starts[i]!;
     if (p.includes('.tfstate') && /\.tfstate(\..+)?$/.test(p) && entries.visible(e))
       s.tfstate.push(p);
     // Names: `.env`, `.env.*`, `.npmrc`, `.pypirc`, `id_*` (a name is cut only for those).
-    const start = p.lastIndexOf('/') + 1;
     const c = p.charCodeAt(start);
     if (c === 46 /* . */) {
       const n = p.slice(start);

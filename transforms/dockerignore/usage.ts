@@ -16,6 +16,9 @@ export function lineOf(model: DockerfileModel, at: number): number {
 export function usageOf(model: DockerfileModel): Usage {
   const usage: Usage = { whole: null, sources: [], unresolved: null, runText: '', runs: [] };
   for (const instr of model.instructions) {
+    // (only RUN, COPY and ADD take anything from the context: no copy spec asked of the others)
+    const kw = instr.keyword;
+    if (kw !== 'RUN' && kw !== 'COPY' && kw !== 'ADD') continue;
     const at = instr.span.start;
     let first: string | undefined;
     // The instruction's first line (made when a source or whole-context copy names it).
@@ -37,7 +40,7 @@ export function usageOf(model: DockerfileModel): Usage {
       }
       usage.sources.push({ path: clean, line: lineOf(model, at), at, instr: line1() });
     };
-    if (instr.keyword === 'RUN') {
+    if (kw === 'RUN') {
       usage.runText += instr.logical.text + '\n';
       usage.runs.push({ at, line: lineOf(model, at), text: instr.logical.text });
       for (const f of instr.flags) {
@@ -64,6 +67,12 @@ function firstLine(text: string, start: number, end: number): string {
 }
 
 export function isDockerfileName(name: string): boolean {
+  // (a name that starts with neither `D` nor `C` and does not end in `e` or `E` matches neither
+  // regexp: one character test each, no regexp, for most names of a context)
+  const first = name.charCodeAt(0);
+  const last = name.charCodeAt(name.length - 1);
+  if (first !== 68 /* D */ && first !== 67 /* C */ && last !== 101 /* e */ && last !== 69 /* E */)
+    return false;
   return (
     (/^(Dockerfile|Containerfile)(\..+)?$/.test(name) ||
       /\.(Dockerfile|Containerfile)$/i.test(name)) &&

@@ -1,5 +1,11 @@
 import { describe, expect, test } from '@jest/globals';
-import { bulkMatcher, sharedBulkMatcher } from '../../../transforms/dockerignore/ignore-file.js';
+import {
+  bulkMatcher,
+  countRemaining,
+  remaining,
+  sharedBulkMatcher,
+} from '../../../transforms/dockerignore/ignore-file.js';
+import type { Measured } from '../../../transforms/dockerignore/model.js';
 import { mulberry32 } from '../../support/random.js';
 
 describe('sharedBulkMatcher', () => {
@@ -53,6 +59,45 @@ describe('bulkMatcher', () => {
       const walk = bulkMatcher(patterns);
       for (const p of sorted)
         expect([p, walk(p, false)]).toEqual([p, bulkMatcher(patterns)(p, false)]);
+    }
+  });
+});
+
+describe('remaining (counts after the added patterns, kept per measure)', () => {
+  test('cached counts are the uncached ones, on random trees and pattern lists', () => {
+    const r = mulberry32(0xc07);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+    const names = ['a', 'b', 'src', 'node_modules', 'x.log', 'keep.log', '.env', '.env.example'];
+    const pool = ['a', '**/node_modules', '*.log', '!keep.log', '!**/keep.log', '.env*', 'src/*'];
+    pool.push('!.env.example', 'b/**', '!a/b', '**/*.log', 'node_modules');
+    for (let t = 0; t < 30; t++) {
+      const files = new Map<string, number>();
+      for (let i = 0; i < 60; i++) {
+        const segs: string[] = [];
+        for (let j = Math.floor(r() * 4); j >= 0; j--) segs.push(pick(names));
+        files.set(segs.join('/'), Math.floor(r() * 5000));
+      }
+      const entries = [...files].map(([path, size]) => ({ path, size, isDirectory: false }));
+      const measured: Measured = {
+        files: entries,
+        files0: entries.length,
+        bytes0: entries.reduce((n, e) => n + e.size, 0),
+        partial: false,
+      };
+      const lists: string[][] = [];
+      for (let k = 0; k < 8; k++) {
+        const list: string[] = [];
+        for (let n = Math.floor(r() * 5); n > 0; n--) list.push(pick(pool));
+        lists.push(list);
+      }
+      // Each list twice (the second answer from the cache), in a shuffled order.
+      const asked = [...lists, ...lists].sort(() => r() - 0.5);
+      for (const list of asked)
+        expect([list, remaining(measured, list)]).toEqual([list, countRemaining(measured, list)]);
+      // The same list again: the same counts object (kept), another measure: counted anew.
+      expect(remaining(measured, lists[0]!)).toBe(remaining(measured, lists[0]!));
+      const other: Measured = { ...measured, files: entries.slice(1) };
+      expect(remaining(other, lists[0]!)).toEqual(countRemaining(other, lists[0]!));
     }
   });
 });

@@ -165,3 +165,36 @@ test('editor and local Docker files alone: the other Dockerfiles of the context 
   }
   expect(log.map((p) => path.basename(p)).filter((n) => n.startsWith('Dockerfile.'))).toEqual([]);
 });
+
+test("the walk's paths by kind and its junk roots are made only when a question needs them", async () => {
+  const k0 = { ...memoCounters };
+  const made = () => ({
+    kinds: memoCounters.kinds - k0.kinds,
+    junkRoots: memoCounters.junkRoots - k0.junkRoots,
+  });
+  // Named sources that exist, nothing to propose: neither is made.
+  const quiet = await optimize('FROM node:20\nCOPY package.json app.js ./\nRUN npm ci\n', {
+    only: ['dockerignore'],
+    context: { 'package.json': '{}\n', 'app.js': '\n', 'node_modules/x/i.js': '\n' },
+  });
+  expect(quiet.fixes).toEqual([]);
+  expect(made()).toEqual({ kinds: 0, junkRoots: 0 });
+  // A fix (its size note measures what the walk did not enter): both are made, once.
+  const fix = await optimize('FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n', {
+    only: ['dockerignore'],
+    context: { 'package.json': '{}\n', '.env': 'TOKEN=abc\n', 'node_modules/x/i.js': '\n' },
+  });
+  expect(fix.fixes.map((f) => f.ruleId)).toContain('dockerignore/secrets');
+  expect(fix.fixes.find((f) => f.ruleId === 'dockerignore/secrets')!.note).toBe(
+    'context: 3 files, 14 B -> 1 files, 3 B',
+  );
+  // (no ignore file: no path's kind is asked)
+  expect(made()).toEqual({ kinds: 0, junkRoots: 1 });
+  // With an ignore file, what a COPY names is matched as a folder or a file: the kinds are made.
+  const named = await optimize('FROM node:20\nCOPY src ./src\nCOPY . .\nRUN npm ci\n', {
+    only: ['dockerignore'],
+    context: { '.dockerignore': '*.log\n', 'src/a.js': '\n', '.env': 'TOKEN=abc\n' },
+  });
+  expect(named.fixes.map((f) => f.ruleId)).toContain('dockerignore/secrets');
+  expect(made()).toEqual({ kinds: 1, junkRoots: 2 });
+});
