@@ -113,36 +113,45 @@ export function unquote(raw: string): string | null {
   // Most words hold no quote, escape or variable: the word itself (the loop below would copy it
   // one character at a time).
   if (!/[$\\'"]/.test(raw)) return raw;
+  // Literal runs are copied as slices, not one character at a time: a string grown by `+=` per
+  // character is a chain of one V8 cons string per character, which the model then keeps.
   let out = '';
+  let from = 0; // start of the literal run not yet copied to `out`
   let i = 0;
   while (i < raw.length) {
     const c = raw[i]!;
     if (c === '$') return null;
     if (c === '\\' && i + 1 < raw.length) {
-      out += raw[i + 1];
+      out += raw.slice(from, i) + raw[i + 1];
       i += 2;
+      from = i;
     } else if (c === "'") {
       const j = raw.indexOf("'", i + 1);
       if (j < 0) return null;
-      out += raw.slice(i + 1, j);
+      out += raw.slice(from, i) + raw.slice(i + 1, j);
       i = j + 1;
+      from = i;
     } else if (c === '"') {
+      out += raw.slice(from, i);
       let j = i + 1;
+      let run = j;
       while (j < raw.length && raw[j] !== '"') {
         if (raw[j] === '$') return null;
         if (raw[j] === '\\' && j + 1 < raw.length) {
-          out += raw[j + 1];
+          out += raw.slice(run, j) + raw[j + 1];
           j += 2;
-        } else out += raw[j++];
+          run = j;
+        } else j++;
       }
       if (j >= raw.length) return null;
+      out += raw.slice(run, j);
       i = j + 1;
+      from = i;
     } else {
-      out += c;
       i++;
     }
   }
-  return out;
+  return out + raw.slice(from);
 }
 
 function parseMountOptions(value: string | null): Record<string, string> {
@@ -165,20 +174,24 @@ function parseMountOptions(value: string | null): Record<string, string> {
 
 /** Expand Dockerfile variables with a scope; null when something cannot be resolved. */
 export function expandWith(text: string, vars: Map<string, string | null>): string | null {
+  if (!text.includes('$')) return text;
+  // Literal runs are copied as slices (see unquote).
   let out = '';
   let i = 0;
+  let from = 0;
   while (i < text.length) {
     const c = text[i]!;
     if (c === '\\' && text[i + 1] === '$') {
-      out += '$';
+      out += text.slice(from, i) + '$';
       i += 2;
+      from = i;
       continue;
     }
     if (c !== '$') {
-      out += c;
       i++;
       continue;
     }
+    out += text.slice(from, i);
     let name: string;
     let op = '';
     let word = '';
@@ -195,7 +208,7 @@ export function expandWith(text: string, vars: Map<string, string | null>): stri
     } else {
       const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(i + 1));
       if (!m) {
-        out += '$';
+        from = i; // a `$` without a name stays literal: the start of the next run
         i++;
         continue;
       }
@@ -219,8 +232,9 @@ export function expandWith(text: string, vars: Map<string, string | null>): stri
       if (w === null) return null;
       out += op === ':+' ? (val !== '' ? w : '') : w;
     }
+    from = i;
   }
-  return out;
+  return out + text.slice(from);
 }
 
 function offsetOf(lineStarts: number[], text: string, p: Position): number {
