@@ -264,8 +264,19 @@ export const HEREDOC_MARKER = /^<<-?(["']?)([A-Za-z0-9_]+)\1$/;
  * reach the same intermediate texts, so each text is parsed once. A model is never mutated after
  * parsing (frozen under test: NODE_ENV=test or DFO_FREEZE_MODELS=1, so a transform that writes
  * into one fails there). Bounded by entries and by the length of the texts they key.
+ *
+ * Each model sits in a cell of its own, emptied when it leaves the cache. A Map that keeps
+ * deleting and inserting is rehashed into a new table every so often, and V8 leaves the old
+ * table's entries in place (for iterators) until a full collection: once this Map's table is in
+ * the old generation, such a dead table keeps every model it held alive through each scavenge,
+ * and the scavenges then promote them and all they hold (about 30 KB each; 23 of the 30 MB
+ * promoted over 5 rounds of jessfraz/dockerfiles, where no text is parsed twice). An emptied
+ * cell holds nothing.
  */
-const parsedModels = new Map<string, DockerfileModel>();
+interface Cell {
+  model: DockerfileModel | null;
+}
+const parsedModels = new Map<string, Cell>();
 const PARSED_ENTRIES = 32;
 const PARSED_TEXT = 1024 * 1024;
 let parsedText = 0;
@@ -286,6 +297,7 @@ function deepFreeze(x: unknown, seen = new Set<unknown>()): void {
 
 /** Drop the parsed models (the API's clearCaches). */
 export function clearParsedModels(): void {
+  for (const cell of parsedModels.values()) cell.model = null;
   parsedModels.clear();
   parsedText = 0;
 }
@@ -303,18 +315,19 @@ export function keepParsedModels(on: boolean): void {
 /** Parse a Dockerfile text (without BOM); the same text gives the same (read-only) model. */
 export function parseDockerfile(text: string): DockerfileModel {
   const hit = parsedModels.get(text);
-  if (hit) {
+  if (hit?.model) {
     parsedModels.delete(text);
     parsedModels.set(text, hit);
-    return hit;
+    return hit.model;
   }
   const model = parseNow(text);
   if (freezeModels) deepFreeze(model);
   if (keepModels > 0 && text.length <= PARSED_TEXT / 4) {
-    parsedModels.set(text, model);
+    parsedModels.set(text, { model });
     parsedText += text.length;
-    for (const key of parsedModels.keys()) {
+    for (const [key, cell] of parsedModels) {
       if (parsedModels.size <= PARSED_ENTRIES && parsedText <= PARSED_TEXT) break;
+      cell.model = null;
       parsedModels.delete(key);
       parsedText -= key.length;
     }
