@@ -302,6 +302,21 @@ export function clearParsedModels(): void {
   parsedText = 0;
 }
 
+/** Drop the kept models whose text `keep` rejects. A run over many files calls it when a file is
+ * done (see optimizeDeclaredFiles): the models of its texts and of the intermediate texts its
+ * passes reached are not asked for again, and the cache then holds the file in progress and the
+ * texts of the files to come that were parsed ahead (the ignore plan), not the last 32 parsed
+ * whatever they were (models alive at a scavenge are copied: 60 -> 46 MB copied over 5
+ * declared-contexts rounds of the corpus). */
+export function dropParsedModels(keep: (text: string) => boolean): void {
+  for (const [key, cell] of parsedModels) {
+    if (keep(key)) continue;
+    cell.model = null;
+    parsedModels.delete(key);
+    parsedText -= key.length;
+  }
+}
+
 /** Models are kept only while a run over many files is under way (`fix`, optimizeFiles,
  * optimizeDeclaredFiles, withOptimizeSession: see context/cache.ts inSession); a single
  * optimize() call, such as each analysis of the language server, keeps none (a model weighs far
