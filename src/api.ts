@@ -193,6 +193,16 @@ function readDockerfileOnce(abs: string): ReadFile {
   return r;
 }
 
+/** The text of Dockerfile `abs` as this session reads it (once: readDockerfileOnce), or null
+ * when it cannot be read (the run over it then says why). */
+export function sessionDockerfileText(abs: string): string | null {
+  try {
+    return readDockerfileOnce(abs).text;
+  } catch {
+    return null;
+  }
+}
+
 /** The ignore files read in this generation (null: absent). */
 const readIgnoreFiles = () => generationTable<string, ReadFile | null>('ignore files');
 

@@ -25,6 +25,7 @@ import {
   optimizeFile,
   optimizeFileWith,
   optimizeWith,
+  sessionDockerfileText,
   withOptimizeSession,
   type OptimizeOptions,
   type OptimizeResult,
@@ -41,6 +42,8 @@ import {
 import { pathExists } from './context/cache.js';
 import { unifiedDiff, type FileChange } from './engine/diff.js';
 import type { FixReport, SkipReport } from './engine/loop.js';
+import { dropParsedModels } from './model/dockerfile.js';
+import { BOM } from './model/text.js';
 
 export {
   findBuilds,
@@ -426,6 +429,24 @@ export function optimizeDeclaredFiles(
       : new Map<string, string>();
     const pending = new Map(rest.pending ?? []);
     const results: DeclaredResult[] = [];
+    // The texts of the files still to come (a text shared by several files counts once for each
+    // of them): when a file is done, the parsed models of any other text go (dropParsedModels),
+    // except those its runs reached while a file of the same text is still to come (the same
+    // fixes reach the same texts again): each is kept for that text (`heldFor`).
+    const textOf = (f: string) => {
+      const t = sessionDockerfileText(f);
+      return t !== null && t.startsWith(BOM) ? t.slice(1) : t;
+    };
+    const ahead = new Map<string, number>();
+    for (const f of abs) {
+      const t = textOf(f);
+      if (t !== null) ahead.set(t, (ahead.get(t) ?? 0) + 1);
+    }
+    const heldFor = new Map<string, string>();
+    const wanted = (text: string) => {
+      const by = heldFor.get(text);
+      return ahead.has(text) || (by !== undefined && ahead.has(by));
+    };
     for (const [i, f] of abs.entries()) {
       const r = await optimizeDeclared(f, builds[i]!, {
         ...rest,
@@ -436,6 +457,17 @@ export function optimizeDeclaredFiles(
         if (change.absolutePath && change.absolutePath !== f)
           pending.set(change.absolutePath, change.after);
       results.push(r);
+      const t = textOf(f);
+      if (t === null) continue;
+      const left = (ahead.get(t) ?? 0) - 1;
+      if (left > 0) ahead.set(t, left);
+      else ahead.delete(t);
+      dropParsedModels((text) => {
+        if (left > 0 && !wanted(text)) heldFor.set(text, t);
+        if (wanted(text)) return true;
+        heldFor.delete(text);
+        return false;
+      });
     }
     return results;
   });

@@ -10,6 +10,8 @@ import { optimizeDeclaredFiles } from '../src/builds.js';
 import { DiskContext } from '../src/context/context.js';
 import { parseCounters, keepParsedModels, parseDockerfile } from '../src/model/dockerfile.js';
 import { diskCounters } from '../src/context/cache.js';
+import type { DockerfileModel, Transform } from '../src/model/types.js';
+import { keywordCase } from './support/test-transforms.js';
 import { removeTmpdirs, tmpdir, writeTree } from './helpers.js';
 
 afterAll(removeTmpdirs);
@@ -267,4 +269,33 @@ test('a context walk sizes its files when asked (symbolic links by lstat)', () =
   expect(size('sub/b.bin')).toBe(1000);
   expect(size('link')).toBe(fs.lstatSync(path.join(dir, 'link')).size);
   expect(size('sub')).toBe(0);
+});
+
+test('optimizeDeclaredFiles keeps the parsed models of the files to come, not of the files done (a file of the same text still to come keeps the texts its twin reached)', async () => {
+  const dir = tmpdir('dfo-scope-');
+  const A = 'FROM debian\nrun echo a\n';
+  const B = 'FROM debian\nrun echo b\n';
+  const D = 'FROM debian\nRUN echo d\n';
+  writeTree(dir, { 'a/Dockerfile': A, 'b/Dockerfile': B, 'c/Dockerfile': A, 'd/Dockerfile': D });
+  const files = ['a', 'b', 'c', 'd'].map((d) => path.join(dir, d, 'Dockerfile'));
+  const first = new Map<string, DockerfileModel>();
+  let dropped: boolean[] = [];
+  const probe: Transform = {
+    meta: { ...keywordCase.meta, id: 'test-probe', title: 'test-probe' },
+    check(model) {
+      if (!first.has(model.text)) first.set(model.text, model);
+      // While d runs, a, b and c are done: their models are gone (parsed again here).
+      if (model.text === D) dropped = [A, B].map((t) => parseDockerfile(t) !== first.get(t));
+      return [];
+    },
+  };
+  const p0 = parseCounters.parses;
+  const results = await optimizeDeclaredFiles(files, {
+    cwd: dir,
+    transforms: [keywordCase, probe],
+  });
+  expect(results.map((r) => r.changed)).toEqual([true, true, true, false]);
+  expect(dropped).toEqual([true, true]);
+  // A and its fixed text (once for a and c), B and its fixed text, D; and the probe's 2.
+  expect(parseCounters.parses - p0).toBe(5 + 2);
 });
