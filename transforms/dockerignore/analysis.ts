@@ -79,6 +79,18 @@ function indexOf(
   return w;
 }
 
+/** What counts as a junk root of a walk. Made here, not in `analyse`: the walk's index keeps it
+ * for the session, and a closure made in `analyse` would keep that scope's model alive with it
+ * (V8 closures of one scope share its variables), so every Dockerfile's model would outlive its
+ * run and be promoted to the old generation (in jessfraz/dockerfiles, one model per folder). */
+function junkTest(
+  bc: BuildContext,
+  oldIgnored: (p: string, isDir: boolean) => boolean,
+  oldHasNeg: boolean,
+): (d: ContextEntry) => boolean {
+  return (d) => isJunk(d, bc) && !(!oldHasNeg && oldIgnored(d.path, true));
+}
+
 /** The junk roots of a walk (see WalkIndex), made once. */
 function junkRootsOf(w: WalkIndex): string[] {
   if (w.junkRoots === null) {
@@ -147,11 +159,7 @@ export function analyse(
     key: `dockerignore\0${oldPatterns.join('\n')}`,
     descend: (d) => !stop(d),
   });
-  const w = indexOf(
-    entries,
-    oldIgnored,
-    (d) => isJunk(d, bc) && !(!oldHasNeg && oldIgnored(d.path, true)),
-  );
+  const w = indexOf(entries, oldIgnored, junkTest(bc, oldIgnored, oldHasNeg));
   const { index } = w;
   // Folder or file, from the walk when it saw the path (no lstat per trigger: a candidate such
   // as `Dockerfile.*` in a shared context has one trigger per Dockerfile).
