@@ -11,6 +11,7 @@ import { describe, expect, test } from '@jest/globals';
 import type { BuildWarning } from '../../src/context/builds/types.js';
 import { readLite } from '../../src/context/builds/yaml-lite.js';
 import { loadYaml, loadYamlWithPackage, type YamlFile } from '../../src/context/builds/yaml.js';
+import { mulberry32 } from '../support/random.js';
 
 type Outcome = 'bail' | 'same' | string;
 
@@ -67,18 +68,6 @@ function paths(v: unknown, at: (string | number)[] = []): (string | number)[][] 
 
 function lines(y: YamlFile, root: YamlFile['docs'][0]['root'], keys: (string | number)[]): string {
   return `${y.lineOf(y.nodeAt(root, keys))}/${y.keyLine(root, keys)}`;
-}
-
-/** A seeded generator (mulberry32): the same texts at every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const PLAIN = [
@@ -454,7 +443,7 @@ function generate(r: () => number): string {
 
 describe('yaml-lite agrees with the yaml package or gives up', () => {
   test('generated documents', () => {
-    const r = rng(18);
+    const r = mulberry32(18); // the same texts at every run
     const differences: string[] = [];
     let same = 0;
     let aliased = 0;
