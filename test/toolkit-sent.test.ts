@@ -2,6 +2,7 @@
  * sent; folders the ignore file excludes as a whole are not entered. */
 import { expect, test } from '@jest/globals';
 import { MemoryContext } from '../src/context/context.js';
+import { loadIgnore } from '../src/context/ignore.js';
 import { matchSource, sentEntries } from '../src/toolkit/copy.js';
 
 const files = {
@@ -48,4 +49,28 @@ test('the ignore file beside the Dockerfile is the one in force', () => {
   const paths = sentEntries(ctx).map((e) => e.path);
   expect(paths).not.toContain('app/main.py');
   expect(paths).toContain('node_modules/a/index.js');
+});
+
+test('an ignore file given by the caller is used as loaded; the walk options are made once per pattern list', () => {
+  const ctx = new MemoryContext({
+    ...files,
+    '.dockerignore': 'node_modules\nbuild\n!build/keep.txt\n',
+  });
+  const seen: unknown[] = [];
+  const walk = ctx.walk.bind(ctx);
+  ctx.walk = (options) => (seen.push(options), walk(options));
+  const ignore = loadIgnore(ctx);
+  const given = sentEntries(ctx, ignore);
+  expect(given).toEqual(sentEntries(ctx));
+  expect(given.map((e) => e.path)).not.toContain('node_modules/a');
+  expect(given.map((e) => e.path)).toContain('build/keep.txt');
+  // (the same options object each time: the negations and the key are not made again)
+  expect(seen).toHaveLength(2);
+  expect(seen[0]).toBe(seen[1]);
+  // Another text, other patterns: other options.
+  const other = new MemoryContext({ ...files, '.dockerignore': 'app\n' });
+  const otherWalk = other.walk.bind(other);
+  other.walk = (options) => (seen.push(options), otherWalk(options));
+  expect(sentEntries(other).map((e) => e.path)).not.toContain('app/main.py');
+  expect(seen[2]).not.toBe(seen[0]);
 });

@@ -6,10 +6,11 @@ import type {
   DockerfileModel,
   Flag,
   Instruction,
+  WalkOptions,
   Word,
 } from '../model/types.js';
 import { cleanRelative } from '../context/context.js';
-import { loadIgnore } from '../context/ignore.js';
+import { loadIgnore, type IgnoreFile } from '../context/ignore.js';
 import { imageWorkdir, joinImage } from '../model/image-path.js';
 
 export interface CopySpec {
@@ -144,11 +145,25 @@ export function hasGlob(s: string): boolean {
  * anything below it back), such as a `node_modules` or `.git` with many thousand files. Files
  * excluded one by one, and folders a `!` pattern may reach into, are still listed: callers check
  * each file against the ignore file as before. Without an ignore file, the whole walk. Computed
- * once per session for the Dockerfiles of a context with the same ignore-file text.
+ * once per session for the Dockerfiles of a context with the same ignore-file text. `ignore` is
+ * the context's ignore file when the caller has it already (`loadIgnore(ctx)`, not loaded again).
  */
-export function sentEntries(ctx: BuildContext): ContextEntry[] {
-  const ignore = loadIgnore(ctx);
+export function sentEntries(
+  ctx: BuildContext,
+  ignore: IgnoreFile = loadIgnore(ctx),
+): ContextEntry[] {
   if (ignore.patterns.length === 0) return ctx.walk();
+  let walk = sentWalks.get(ignore.patterns);
+  if (!walk) sentWalks.set(ignore.patterns, (walk = sentWalkOf(ignore)));
+  return ctx.walk(walk);
+}
+
+/** The walk options of `sentEntries` by pattern list (the lists parsedIgnore keeps, one per
+ * ignore-file text): the negation prefixes and the walk key made once, not per check. Holds
+ * only strings and the IgnoreFile's matcher, nothing of a model or context. */
+const sentWalks = new WeakMap<readonly string[], WalkOptions>();
+
+function sentWalkOf(ignore: IgnoreFile): WalkOptions {
   // The literal start of each `!` pattern (up to its first wildcard): a folder on its path, or
   // below it, may hold something re-included.
   const negations = ignore.patterns
@@ -163,10 +178,11 @@ export function sentEntries(ctx: BuildContext): ContextEntry[] {
       (lit) =>
         lit === '' || lit === dir || lit.startsWith(dir + '/') || (dir + '/').startsWith(lit),
     );
-  return ctx.walk({
-    descend: (d) => mayReinclude(d.path) || !ignore.ignores(d.path),
+  const ignores = ignore.ignores;
+  return {
+    descend: (d) => mayReinclude(d.path) || !ignores(d.path),
     key: `sent\0${ignore.patterns.join('\n')}`,
-  });
+  };
 }
 
 /**

@@ -13,7 +13,6 @@ import {
   copySpec,
   isWholeContext,
   matchSource,
-  sentEntries,
   sourceValue,
   type CopySpec,
 } from '../../src/toolkit/copy.js';
@@ -161,7 +160,7 @@ export function manifests(
       if (!ctx.available) continue;
       const root = contextPath(env, g.dir);
       if (root === null) continue;
-      for (const e of sentEntries(ctx)) {
+      for (const e of contextEntries(env)) {
         if (e.isDirectory) continue;
         const rel =
           root === ''

@@ -119,7 +119,7 @@ export function contextEntries(env: Env): readonly ContextEntry[] {
   let byCheck = ENTRIES.get(env.ctx);
   if (!byCheck) ENTRIES.set(env.ctx, (byCheck = new WeakMap()));
   let entries = byCheck.get(env.ignore);
-  if (!entries) byCheck.set(env.ignore, (entries = sentEntries(env.ctx)));
+  if (!entries) byCheck.set(env.ignore, (entries = sentEntries(env.ctx, env.ignore)));
   return entries;
 }
 
