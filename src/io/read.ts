@@ -6,6 +6,7 @@
 import { hash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { cleanRelative } from '../context/context.js';
 import { InputError } from '../errors.js';
 
 /** Largest input file read (Dockerfile or ignore file): 1 MiB, ten times the largest real one
@@ -260,6 +261,26 @@ export function readIgnoreFile(file: string, shown: string | (() => string)): Re
   }
 }
 
+/** Whether `root` is a normalised absolute POSIX path other than `/` (not on Windows): then
+ * `path.join(root, rel)` of a clean `rel` is `${root}/${rel}`. */
+function isCleanRoot(root: string): boolean {
+  return (
+    process.platform !== 'win32' &&
+    root.length > 1 &&
+    root.charCodeAt(0) === 47 &&
+    cleanRelative(root.slice(1)) === root.slice(1)
+  );
+}
+
+/** `path.relative(root, abs)` for a clean `root` (isCleanRoot) and a path below it whose rest
+ * is clean (see cleanRelative); else null. */
+function cleanTail(root: string, abs: string): string | null {
+  const n = root.length;
+  if (abs.length <= n + 1 || abs.charCodeAt(n) !== 47 || !abs.startsWith(root)) return null;
+  const rest = abs.slice(n + 1);
+  return cleanRelative(rest) === rest ? rest : null;
+}
+
 /**
  * The ignore files Docker may read for a Dockerfile in a context directory
  * (`<Dockerfile>.dockerignore` beside it, then `.dockerignore` at the root), read and checked.
@@ -274,12 +295,19 @@ export function readContextIgnoreFiles(
 ): Map<string, ReadFile> {
   const out = new Map<string, ReadFile>();
   const candidates: string[] = [];
+  // (the usual case, a clean root and a Dockerfile below it, without path's work: the same paths)
+  const clean = isCleanRoot(contextRoot);
   if (dockerfileAbs) {
-    const rel = path.relative(contextRoot, dockerfileAbs);
-    if (rel && !rel.startsWith('..') && !path.isAbsolute(rel))
-      candidates.push(path.join(contextRoot, `${rel}.dockerignore`));
+    const rel = clean ? cleanTail(contextRoot, dockerfileAbs) : null;
+    if (rel !== null) {
+      if (!rel.startsWith('..')) candidates.push(`${dockerfileAbs}.dockerignore`);
+    } else {
+      const rel = path.relative(contextRoot, dockerfileAbs);
+      if (rel && !rel.startsWith('..') && !path.isAbsolute(rel))
+        candidates.push(path.join(contextRoot, `${rel}.dockerignore`));
+    }
   }
-  candidates.push(path.join(contextRoot, '.dockerignore'));
+  candidates.push(clean ? `${contextRoot}/.dockerignore` : path.join(contextRoot, '.dockerignore'));
   for (const abs of candidates) {
     const r = read(abs, () => show(abs));
     if (r) out.set(abs, r);
