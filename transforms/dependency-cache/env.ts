@@ -5,6 +5,7 @@
  * (`Env`: WORKDIR, the full copy, variables), image/context path helpers and small command
  * queries used by every ecosystem. Rules and design decisions: docs/rules/dependency-cache.md.
  */
+import { onClear } from '../../src/context/cache.js';
 import type { IgnoreFile } from '../../src/context/ignore.js';
 import { commandBase } from '../../src/model/shell.js';
 import { sentEntries } from '../../src/toolkit/copy.js';
@@ -202,12 +203,26 @@ export function hasPrefix(cmd: SimpleCommand, ...flags: string[]): boolean {
 
 export function parseJson<T>(text: string | null): T | null {
   if (text === null) return null;
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return null;
+  let parsed = PARSED.get(text);
+  if (parsed === undefined) {
+    try {
+      parsed = JSON.parse(text) as unknown;
+    } catch {
+      parsed = null;
+    }
+    if (PARSED.size >= PARSED_ENTRIES) PARSED.delete(PARSED.keys().next().value!);
+    PARSED.set(text, parsed);
   }
+  return parsed as T | null;
 }
+
+/** `parseJson` by text, the most recent PARSED_ENTRIES: the same package.json and composer.json
+ * are read by every install analysis of a check (each full copy, each RUN, each pass) and by the
+ * Dockerfiles of a context. Shared: read-only (no caller changes what it gets). Holds context
+ * file texts and their JSON only, nothing of a model. */
+const PARSED = new Map<string, unknown>();
+const PARSED_ENTRIES = 64;
+onClear(() => PARSED.clear());
 
 export const INERT = new Set([
   'LABEL',
