@@ -167,10 +167,16 @@ export async function optimizeDeclared(
   const abs = path.resolve(cwd, file);
   if (options.context !== undefined || builds.length === 0) {
     const r = await optimizeOne(file, options);
+    // (the Dockerfile's folder is absolute and normalised already: resolved as it is)
     const ctx = options.context === undefined ? path.dirname(abs) : options.context;
     return {
       ...r,
-      contexts: typeof ctx === 'string' ? [path.resolve(cwd, ctx)] : [],
+      contexts:
+        typeof ctx !== 'string'
+          ? []
+          : options.context === undefined
+            ? [ctx]
+            : [path.resolve(cwd, ctx)],
       origin: null,
     };
   }

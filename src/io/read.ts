@@ -6,7 +6,7 @@
 import { hash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cleanRelative } from '../context/context.js';
+import { cleanTail, isCleanRoot } from '../context/clean-path.js';
 import { InputError } from '../errors.js';
 
 /** Largest input file read (Dockerfile or ignore file): 1 MiB, ten times the largest real one
@@ -259,26 +259,6 @@ export function readIgnoreFile(file: string, shown: string | (() => string)): Re
   } catch (err) {
     throw new InputError(`${name()}: ${(err as Error).message}`);
   }
-}
-
-/** Whether `root` is a normalised absolute POSIX path other than `/` (not on Windows): then
- * `path.join(root, rel)` of a clean `rel` is `${root}/${rel}`. */
-function isCleanRoot(root: string): boolean {
-  return (
-    process.platform !== 'win32' &&
-    root.length > 1 &&
-    root.charCodeAt(0) === 47 &&
-    cleanRelative(root.slice(1)) === root.slice(1)
-  );
-}
-
-/** `path.relative(root, abs)` for a clean `root` (isCleanRoot) and a path below it whose rest
- * is clean (see cleanRelative); else null. */
-function cleanTail(root: string, abs: string): string | null {
-  const n = root.length;
-  if (abs.length <= n + 1 || abs.charCodeAt(n) !== 47 || !abs.startsWith(root)) return null;
-  const rest = abs.slice(n + 1);
-  return cleanRelative(rest) === rest ? rest : null;
 }
 
 /**

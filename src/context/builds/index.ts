@@ -9,6 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { initShellParser } from '../../model/shell.js';
+import { cleanTail, isCleanRoot } from '../clean-path.js';
 import {
   inBuildSearch,
   isDirectoryPath,
@@ -338,6 +339,12 @@ export function contextsOf(builds: BuildDecl[]): { dir: string; builds: BuildDec
 }
 
 function rel(abs: string, cwd: string): string {
+  // (a path below a clean cwd, or the cwd itself: its tail, without path.relative)
+  if (isCleanRoot(cwd)) {
+    if (abs === cwd) return '.';
+    const tail = cleanTail(cwd, abs);
+    if (tail !== null) return tail;
+  }
   const r = path.relative(cwd, abs).split(path.sep).join('/');
   return r === '' ? '.' : r;
 }
@@ -368,8 +375,9 @@ export function ignoreFileFor(
   context: string,
 ): { path: string; inContext: boolean; exists: boolean } {
   const beside = `${path.resolve(dockerfile)}.dockerignore`;
-  const pick = pathExists(beside) ? beside : path.join(path.resolve(context), '.dockerignore');
-  const r = path.relative(path.resolve(context), pick);
+  const root = path.resolve(context);
+  const pick = pathExists(beside) ? beside : path.join(root, '.dockerignore');
+  const r = (isCleanRoot(root) ? cleanTail(root, pick) : null) ?? path.relative(root, pick);
   const inContext = !r.startsWith('..') && !path.isAbsolute(r);
   return {
     path: inContext ? r.split(path.sep).join('/') : pick,

@@ -1,0 +1,70 @@
+/** context/clean-path.ts: where the helpers answer, the same as node:path (describeContext,
+ * ignoreFileFor and readContextIgnoreFiles take their answers instead of path.relative/join). */
+import * as path from 'node:path';
+import { expect, test } from '@jest/globals';
+import { cleanTail, isCleanRoot } from '../src/context/clean-path.js';
+import { describeContext, ignoreFileFor } from '../src/context/builds/index.js';
+
+const roots = [
+  '/w/ctx',
+  '/w/ctx/',
+  '/w/./ctx',
+  '/w//ctx',
+  '/w/../ctx',
+  '/',
+  '/w/.ctx',
+  '/w/..ctx',
+  'w/ctx',
+  '',
+];
+const paths = [
+  '/w/ctx/Dockerfile',
+  '/w/ctx/sub/a.Dockerfile',
+  '/w/ctx',
+  '/w/ctxmore/Dockerfile',
+  '/w/other/Dockerfile',
+  '/w/ctx/..hidden/x',
+  '/w/ctx/../x',
+  '/w/ctx/./x',
+  '/w/ctx//x',
+  '/w/ctx/x/',
+  '/w/ctx/x\\y',
+];
+
+test('isCleanRoot: exactly the roots path.join appends a clean name to with one slash', () => {
+  for (const r of roots)
+    if (isCleanRoot(r)) {
+      expect(path.resolve(r)).toBe(r);
+      expect(path.join(r, 'a/b')).toBe(`${r}/a/b`);
+    }
+  expect(roots.filter(isCleanRoot)).toEqual(['/w/ctx', '/w/.ctx', '/w/..ctx']);
+});
+
+test('cleanTail answers as path.relative where it answers, and for clean paths below', () => {
+  for (const r of roots.filter(isCleanRoot))
+    for (const p of paths) {
+      const tail = cleanTail(r, p);
+      if (tail !== null) expect(tail).toBe(path.relative(r, p));
+    }
+  expect(cleanTail('/w/ctx', '/w/ctx/sub/a.Dockerfile')).toBe('sub/a.Dockerfile');
+  expect(cleanTail('/w/ctx', '/w/ctx/..hidden/x')).toBe('..hidden/x');
+  expect(cleanTail('/w/ctx', '/w/ctxmore/Dockerfile')).toBeNull();
+  expect(cleanTail('/w/ctx', '/w/ctx/../x')).toBeNull();
+});
+
+test('describeContext and ignoreFileFor name paths as path.relative does', () => {
+  const b = (file: string) => ({ source: { file, name: 'web' } }) as never;
+  expect(describeContext({ dir: '/w/ctx/app', builds: [b('/w/ctx/compose.yaml')] }, '/w/ctx')).toBe(
+    'context app from compose.yaml web',
+  );
+  expect(describeContext({ dir: '/w/ctx', builds: [b('/w/x/compose.yaml')] }, '/w/ctx')).toBe(
+    'context . from ../x/compose.yaml web',
+  );
+  expect(describeContext({ dir: '/w/ctx/a', builds: [b('/w/ctx/c.yaml')] }, '/w/./ctx')).toBe(
+    'context a from c.yaml web',
+  );
+  const inside = ignoreFileFor('/nonexistent-dfo/ctx/sub/Dockerfile', '/nonexistent-dfo/ctx');
+  expect(inside).toEqual({ path: '.dockerignore', inContext: true, exists: false });
+  const outside = ignoreFileFor('/nonexistent-dfo/Dockerfile', '/nonexistent-dfo/ctx/');
+  expect(outside).toEqual({ path: '.dockerignore', inContext: true, exists: false });
+});
