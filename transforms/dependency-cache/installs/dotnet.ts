@@ -8,7 +8,7 @@
  */
 import { joinImage } from '../../../src/model/image-path.js';
 import type { IgnoreFile } from '../../../src/context/ignore.js';
-import type { BuildContext, SimpleCommand } from '../../../src/model/types.js';
+import type { BuildContext, ContextEntry, SimpleCommand } from '../../../src/model/types.js';
 import {
   type Install,
   type Env,
@@ -77,16 +77,35 @@ function nugetSources(env: Env): Read[] {
  * Reads are never modified. */
 const NUGET_SOURCES = new WeakMap<BuildContext, WeakMap<IgnoreFile, Map<string, Read[]>>>();
 
-function computeNugetSources(env: Env, root: string): Read[] {
-  const out: Read[] = [];
-  for (const e of contextEntries(env)) {
+/** The NuGet config files of a walk (any case of the name), in walk order: a pure function of
+ * the entries, found once per walk (the walk of a context and ignore file is shared by the
+ * checks of its Dockerfiles), not once per check. Holds paths only. */
+const NUGET_CONFIGS = new WeakMap<readonly ContextEntry[], string[]>();
+
+/** Walks scanned for NuGet configs (for the count-based test). */
+export const nugetCounters = { scans: 0 };
+
+function nugetConfigsOf(entries: readonly ContextEntry[]): string[] {
+  let paths = NUGET_CONFIGS.get(entries);
+  if (paths) return paths;
+  nugetCounters.scans++;
+  paths = [];
+  for (const e of entries) {
     // (most paths are ruled out by their last letter, without the regexp)
     if (e.isDirectory || (e.path.charCodeAt(e.path.length - 1) | 32) !== 103) continue;
-    if (!/(^|\/)nuget\.config$/i.test(e.path)) continue;
-    if ((root !== '' && !e.path.startsWith(root + '/')) || env.ignore.ignores(e.path)) continue;
-    const rel = root === '' ? e.path : e.path.slice(root.length + 1);
+    if (/(^|\/)nuget\.config$/i.test(e.path)) paths.push(e.path);
+  }
+  NUGET_CONFIGS.set(entries, paths);
+  return paths;
+}
+
+function computeNugetSources(env: Env, root: string): Read[] {
+  const out: Read[] = [];
+  for (const path of nugetConfigsOf(contextEntries(env))) {
+    if ((root !== '' && !path.startsWith(root + '/')) || env.ignore.ignores(path)) continue;
+    const rel = root === '' ? path : path.slice(root.length + 1);
     const dir = imageDir(joinImage(env.destDir, rel));
-    const xml = env.ctx.readFile(e.path) ?? '';
+    const xml = env.ctx.readFile(path) ?? '';
     for (const m of xml.matchAll(/<add\s[^>]*\bvalue\s*=\s*"([^"]*)"/gi)) {
       const value = m[1]!;
       if (/^https?:\/\//i.test(value) || /^(true|false|\d+)$/i.test(value)) continue;
