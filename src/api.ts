@@ -8,13 +8,8 @@ import {
   listedAbsent,
   listedInSession,
 } from './context/cache.js';
-import {
-  cleanRelative,
-  DiskContext,
-  MemoryContext,
-  NoContext,
-  OverlayContext,
-} from './context/context.js';
+import { cleanTail, isCleanRoot } from './context/clean-path.js';
+import { DiskContext, MemoryContext, NoContext, OverlayContext } from './context/context.js';
 import { unifiedDiff, type FileChange } from './engine/diff.js';
 import { runEngine } from './engine/loop.js';
 import { InputError, UsageError } from './errors.js';
@@ -95,28 +90,11 @@ function posix(p: string): string {
 }
 
 export function displayPath(abs: string, cwd: string): string {
-  const below = tailBelow(abs, cwd);
+  // (a path below a clean cwd: its tail, without path.relative's work)
+  const below = isCleanRoot(cwd) ? cleanTail(cwd, abs) : null;
   if (below !== null) return below;
   const rel = path.relative(cwd, abs);
   return posix(rel === '' ? path.basename(abs) : rel);
-}
-
-/** `path.relative(cwd, abs)` in the usual case, without its work: a normalised absolute `cwd`
- * (not the root) and a path below it, the rest of which is clean (see cleanRelative); else
- * null. Not on Windows (drive letters, either slash, case). */
-function tailBelow(abs: string, cwd: string): string | null {
-  const n = cwd.length;
-  if (
-    process.platform === 'win32' ||
-    abs.length <= n + 1 ||
-    abs.charCodeAt(n) !== 47 ||
-    cwd.charCodeAt(0) !== 47 ||
-    !abs.startsWith(cwd)
-  )
-    return null;
-  const rest = abs.slice(n + 1);
-  const top = cwd.slice(1);
-  return cleanRelative(rest) === rest && cleanRelative(top) === top ? rest : null;
 }
 
 /** Build the transform filter from only/skip lists; an id that names no rule (see

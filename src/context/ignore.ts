@@ -45,7 +45,9 @@ const byText = new Map<string, { patterns: string[]; ignores: (path: string) => 
 function parsedIgnore(text: string): { patterns: string[]; ignores: (path: string) => boolean } {
   let parsed = byText.get(text);
   if (!parsed) {
-    const patterns = parsePatterns(text);
+    // (frozen: every IgnoreFile of this text shares the list, and sharedBulkMatcher and
+    // sentEntries take the same list for the same patterns)
+    const patterns = Object.freeze(parsePatterns(text)) as string[];
     parsed = { patterns, ignores: matcher(patterns) };
     if (byText.size >= MATCHER_ENTRIES) byText.delete(byText.keys().next().value!);
     byText.set(text, parsed);

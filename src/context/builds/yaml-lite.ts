@@ -1,10 +1,12 @@
 /**
  * A quick reader for the common shape of build YAML (compose files, workflows, skaffold): block
  * mappings and sequences, plain and quoted one-line scalars, literal and folded block scalars,
- * one-line flow sequences, comments. It gives what the `yaml` package gives for such a text (the
- * same plain values under its core schema, the same line for every node), several times faster.
- * Anything else (anchors, aliases, tags, several documents, multi-line plain or quoted scalars,
- * flow maps, explicit keys, tabs, duplicate keys, whatever the package would call an error...)
+ * one-line flow sequences, comments, anchors and aliases (the compose `x-common: &c` habit). It
+ * gives what the `yaml` package gives for such a text (the same plain values under its core
+ * schema, the same line for every node), several times faster. Anything else (tags, several
+ * documents, multi-line plain or quoted scalars, flow maps, explicit keys, tabs, duplicate keys,
+ * an alias to an anchor still open or to a node holding aliases, whatever the package would call
+ * an error...)
  * makes it give up (undefined), and the caller reads the text with the package: it never guesses.
  * test/context/yaml-lite.test.ts holds it to the package on thousands of generated texts.
  */
