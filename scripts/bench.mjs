@@ -25,6 +25,7 @@
 //   --quick       fewer repetitions (one round of (a) instead of three)
 //   --only a      only (a) and (c) (e.g. to profile the declared-contexts path)
 //   --skip d      leave out (d) (the CLI start-up child processes)
+//   --per-project (a) by project too, after the table: each mode's median time and the ratio
 // Numbers vary by machine; ratios are what the issue's targets are about.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -176,18 +177,22 @@ const repos = new Map();
 for (const f of files) repos.set(repoOf(f), [...(repos.get(repoOf(f)) ?? []), f]);
 const runNone = async () => {
   const per = [];
+  const byRepo = new Map();
   let total = 0;
   for (const [repo, list] of repos) {
     clearCaches();
+    let sum = 0;
     for (const f of list) {
       const t = process.hrtime.bigint();
       await optimize(texts.get(f), { path: f, context: null, cwd: repo });
       const d = ms(t);
       per.push(d);
-      total += d;
+      sum += d;
     }
+    byRepo.set(repo, sum);
+    total += sum;
   }
-  return { total, per };
+  return { total, per, byRepo };
 };
 // The folders the declared run lists (readdir), recorded in its first round: a bare readdir of
 // them is the floor of any run that must see them (see "Where (a)'s time goes" below).
@@ -196,6 +201,7 @@ const listed = new Map();
 const runDeclared = async () => {
   let total = 0;
   let search = 0;
+  const byRepo = new Map();
   for (const [repo, list] of repos) {
     clearCaches();
     const record = !listed.has(repo) && diskCounters;
@@ -208,13 +214,14 @@ const runDeclared = async () => {
     } catch (err) {
       errors.push(`${repo}: ${err.message}`);
     }
-    total += ms(t);
+    byRepo.set(repo, ms(t));
+    total += byRepo.get(repo);
     if (record) {
       listed.set(repo, diskCounters.listLog);
       diskCounters.listLog = null;
     }
   }
-  return { total, search };
+  return { total, search, byRepo };
 };
 /** A bare readdir (as the listing cache does it) of every folder the declared run listed. */
 const runBareListing = () => {
@@ -459,3 +466,16 @@ if (unparsable.length)
   );
 if (errors.length)
   console.log(`\n${errors.length} projects failed with their declared contexts, e.g. ${errors[0]}`);
+if (argv.includes('--per-project') && !corpusOnce) {
+  // Each project's median over the timed rounds, in each mode (the memory child runs no rounds).
+  console.log('\n(a) by project: Dockerfiles, no context, declared contexts, ratio');
+  const name = (r) => (reposDir ? path.relative(reposDir, r) : r);
+  const width = Math.max(...[...repos.keys()].map((r) => name(r).length));
+  for (const [repo, list] of repos) {
+    const none = median(noCtxRuns.map((r) => r.byRepo.get(repo)));
+    const decl = median(withCtxRuns.map((r) => r.byRepo.get(repo)));
+    console.log(
+      `  ${name(repo).padEnd(width)} ${String(list.length).padStart(4)} ${none.toFixed(1).padStart(7)} ms ${decl.toFixed(1).padStart(7)} ms ${(decl / none).toFixed(2).padStart(6)}x`,
+    );
+  }
+}
