@@ -27,6 +27,7 @@ import {
   optimizeWith,
   sessionDockerfileText,
   withOptimizeSession,
+  withProps,
   type OptimizeOptions,
   type OptimizeResult,
 } from './api.js';
@@ -74,12 +75,13 @@ function optimizeOne(
   options: DeclaredOptions,
   how: RunHow = {},
 ): Promise<OptimizeResult> {
-  const { text, ignoreBeside: _, ...rest } = options;
-  if (text === undefined) return optimizeFileWith(file, rest, how);
-  const cwd = rest.cwd ?? process.cwd();
+  // (`text` and `ignoreBeside` go along unread: no copy without them, see withProps)
+  const { text } = options;
+  if (text === undefined) return optimizeFileWith(file, options, how);
+  const cwd = options.cwd ?? process.cwd();
   const abs = path.resolve(cwd, file);
-  const context = rest.context === undefined ? path.dirname(abs) : rest.context;
-  return optimizeWith(text, { ...rest, path: abs, context, cwd }, how);
+  const context = options.context === undefined ? path.dirname(abs) : options.context;
+  return optimizeWith(text, withProps(options, { path: abs, context, cwd }), how);
 }
 
 const ALL_DEPENDENT: Dependent = { fix: () => true, skip: () => true };
@@ -148,8 +150,8 @@ export interface DeclaredResult extends OptimizeResult {
 }
 
 function withOrigin(text: string, origin: string): string {
-  const t = text.replace(/\.$/, '');
-  return `${t} (${origin})${t === text ? '' : '.'}`;
+  // (a final full stop moves after the origin)
+  return text.endsWith('.') ? `${text.slice(0, -1)} (${origin}).` : `${text} (${origin})`;
 }
 
 function annotate(r: OptimizeResult, origin: string, dep: Dependent): void {
@@ -169,8 +171,7 @@ export async function optimizeDeclared(
     const r = await optimizeOne(file, options);
     // (the Dockerfile's folder is absolute and normalised already: resolved as it is)
     const ctx = options.context === undefined ? path.dirname(abs) : options.context;
-    return {
-      ...r,
+    return withProps(r, {
       contexts:
         typeof ctx !== 'string'
           ? []
@@ -178,7 +179,7 @@ export async function optimizeDeclared(
             ? [ctx]
             : [path.resolve(cwd, ctx)],
       origin: null,
-    };
+    });
   }
   const contexts = contextsOf([...builds]);
   const origins = contexts.map((c) => describeContext(c, cwd));
@@ -197,15 +198,17 @@ export async function optimizeDeclared(
   }
   const memo = new CheckMemo();
   const run = (dir: string) =>
-    optimizeOne(file, { ...options, context: dir, skip: skip.length ? skip : undefined }, { memo });
+    optimizeOne(file, withProps(options, { context: dir, skip: skip.length ? skip : undefined }), {
+      memo,
+    });
 
-  const depOptions = { ...options, skip: skip.length ? skip : undefined };
+  const depOptions = withProps(options, { skip: skip.length ? skip : undefined });
   if (contexts.length === 1) {
     const r = await run(contexts[0]!.dir);
     annotate(r, origins[0]!, await dependenceFor(file, depOptions, [r], memo));
     r.skipped.push(...extraSkips);
     if (options.ignoreBeside) moveIgnore(r, abs, contexts[0]!.dir, options.ignoreBeside, cwd);
-    return { ...r, contexts: [contexts[0]!.dir], origin: origins[0]! };
+    return withProps(r, { contexts: [contexts[0]!.dir], origin: origins[0]! });
   }
 
   // Several contexts: keep only what is right for every one of them.
@@ -293,13 +296,13 @@ function merge(
       if (seenFix.has(key)) continue;
       seenFix.add(key);
       const origin = local ? origins[i]! : all;
-      fixes.push(dep.fix(f) ? { ...f, message: withOrigin(f.message, origin) } : f);
+      fixes.push(dep.fix(f) ? withProps(f, { message: withOrigin(f.message, origin) }) : f);
     }
     for (const s of r.skipped) {
       const key = `${s.ruleId}:${s.line}:${s.reason}`;
       if (seenSkip.has(key)) continue;
       seenSkip.add(key);
-      skipped.push(dep.skip(s) ? { ...s, reason: withOrigin(s.reason, origins[i]!) } : s);
+      skipped.push(dep.skip(s) ? withProps(s, { reason: withOrigin(s.reason, origins[i]!) }) : s);
     }
   });
   skipped.push(...extraSkips);
@@ -371,13 +374,15 @@ export async function sharedIgnorePlan(
     const proposals = new Map<string, string | null>();
     for (const f of files) {
       try {
-        const r = await optimizeFile(f, {
-          ...options,
-          only: ['dockerignore'],
-          skip: undefined,
-          context: ctx,
-          pending: undefined,
-        });
+        const r = await optimizeFile(
+          f,
+          withProps(options, {
+            only: ['dockerignore'],
+            skip: undefined,
+            context: ctx,
+            pending: undefined,
+          }),
+        );
         proposals.set(
           f,
           r.files.find((c) => c.absolutePath === path.join(ctx, '.dockerignore'))?.after ?? null,
@@ -421,7 +426,9 @@ export function optimizeDeclaredFiles(
   options: DeclaredFilesOptions = {},
 ): Promise<DeclaredResult[]> {
   return withOptimizeSession(async () => {
-    const { builds: given, ...rest } = options;
+    // (`builds` goes along unread: a copy without it is a slow object, see withProps)
+    const given = options.builds;
+    const rest: OptimizeOptions = options;
     const cwd = rest.cwd ?? process.cwd();
     const abs = files.map((f) => path.resolve(cwd, f));
     const set = rest.context !== undefined ? null : (given ?? (await findBuilds(abs, cwd)));
@@ -430,7 +437,7 @@ export function optimizeDeclaredFiles(
     const plan = set?.builds.length
       ? await sharedIgnorePlan(
           abs.map((f, i) => ({ file: f, builds: builds[i]! })),
-          { ...rest, pending: undefined },
+          withProps(rest, { pending: undefined }),
         )
       : new Map<string, string>();
     const pending = new Map(rest.pending ?? []);
@@ -454,11 +461,11 @@ export function optimizeDeclaredFiles(
       return ahead.has(text) || (by !== undefined && ahead.has(by));
     };
     for (const [i, f] of abs.entries()) {
-      const r = await optimizeDeclared(f, builds[i]!, {
-        ...rest,
-        pending,
-        ignoreBeside: plan.get(f),
-      });
+      const r = await optimizeDeclared(
+        f,
+        builds[i]!,
+        withProps(rest, { pending, ignoreBeside: plan.get(f) }),
+      );
       for (const change of r.files)
         if (change.absolutePath && change.absolutePath !== f)
           pending.set(change.absolutePath, change.after);
@@ -566,10 +573,11 @@ export class Declared {
 
   optimize(file: string, options: DeclaredOptions): Promise<DeclaredResult> {
     const abs = path.resolve(this.cwd, file);
-    return optimizeDeclared(file, this.builds(file), {
-      ...options,
-      ignoreBeside: this.ignorePlan.get(abs),
-    });
+    return optimizeDeclared(
+      file,
+      this.builds(file),
+      withProps(options, { ignoreBeside: this.ignorePlan.get(abs) }),
+    );
   }
 
   settings(file: string, cli: { context?: string; target?: string; buildArg?: string[] }) {
