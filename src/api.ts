@@ -96,6 +96,12 @@ export function withProps<T extends object, U extends object>(base: T, extra: U)
   return Object.assign(Object.assign({}, base), extra);
 }
 
+/** `path.resolve(cwd, p)`; a normalised absolute POSIX path (isCleanRoot: the paths a session
+ * passes on, resolved once already) is that path, taken as it is without path's work. */
+export function resolveIn(cwd: string, p: string): string {
+  return isCleanRoot(p) ? p : path.resolve(cwd, p);
+}
+
 function posix(p: string): string {
   return p.split(path.sep).join('/');
 }
@@ -135,7 +141,7 @@ function makeContext(
   let base: BuildContext;
   if (context === null || context === undefined) base = new NoContext();
   else if (typeof context === 'string') {
-    const root = path.resolve(context);
+    const root = isCleanRoot(context) ? context : path.resolve(context);
     // (a folder listed in this session is one: no stat)
     if (!listedInSession(root)) {
       let st: fs.Stats;
@@ -306,26 +312,38 @@ async function optimizeNow(
   await initShellParser();
   const cwd = options.cwd ?? process.cwd();
   const shownPath = options.path ?? 'Dockerfile';
-  const dockerfileAbs = options.path ? path.resolve(cwd, options.path) : null;
+  const dockerfileAbs = options.path ? resolveIn(cwd, options.path) : null;
   const all = options.transforms ?? registry;
   const { selected, ruleFilter } = selectTransforms(all, options.only, options.skip);
   // The ignore files Docker reads for this Dockerfile, read once and checked: an existing one
   // that cannot be read or decoded is an error, never "absent". The transforms see these texts
   // (a symbolic link is read through), and the write path compares against their snapshots.
+  // (those found absent noted: the context is told below)
+  const absent: string[] = [];
   const ignoreFiles =
     typeof options.context === 'string'
       ? readContextIgnoreFiles(
-          path.resolve(cwd, options.context),
+          resolveIn(cwd, options.context),
           dockerfileAbs,
           (abs) => showPath(displayPath(abs, cwd)),
-          readIgnoreFileOnce,
+          (abs, shown) => {
+            const r = readIgnoreFileOnce(abs, shown);
+            if (r === null) absent.push(abs);
+            return r;
+          },
         )
       : new Map<string, ReadFile>();
   const seed = new Map<string, string>([...ignoreFiles].map(([abs, r]) => [abs, r.text]));
   for (const [abs, text] of options.pending ?? []) seed.set(abs, text);
   const { context, disk } = makeContext(options.context, dockerfileAbs, seed);
   // The ignore files just found absent are not looked for again (the transforms ask for them).
-  if (disk)
+  if (disk && isCleanRoot(disk.root)) {
+    // (the usual case: each absent one below the root, without path's work)
+    for (const abs of absent) {
+      const rel = cleanTail(disk.root, abs);
+      if (rel !== null) disk.knownAbsent(rel);
+    }
+  } else if (disk)
     for (const rel of [
       disk.dockerfilePath && `${disk.dockerfilePath}.dockerignore`,
       '.dockerignore',
@@ -411,7 +429,7 @@ export async function optimizeFileWith(
   how: RunHow,
 ): Promise<OptimizeResult> {
   const cwd = options.cwd ?? process.cwd();
-  const abs = path.resolve(cwd, file);
+  const abs = resolveIn(cwd, file);
   const { text, snapshot } = readDockerfileOnce(abs);
   const context = options.context === undefined ? path.dirname(abs) : options.context;
   const result = await optimizeWith(text, withProps(options, { path: abs, context, cwd }), how);

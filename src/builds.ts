@@ -25,6 +25,7 @@ import {
   optimizeFile,
   optimizeFileWith,
   optimizeWith,
+  resolveIn,
   sessionDockerfileText,
   withOptimizeSession,
   withProps,
@@ -166,7 +167,7 @@ export async function optimizeDeclared(
   options: DeclaredOptions = {},
 ): Promise<DeclaredResult> {
   const cwd = options.cwd ?? process.cwd();
-  const abs = path.resolve(cwd, file);
+  const abs = resolveIn(cwd, file);
   if (options.context !== undefined || builds.length === 0) {
     const r = await optimizeOne(file, options);
     // (the Dockerfile's folder is absolute and normalised already: resolved as it is)
