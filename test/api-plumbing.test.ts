@@ -54,7 +54,8 @@ test('resolveIn gives what path.resolve gives, for clean absolute paths and ever
     '.',
     '/repo/.hidden/..x',
   ];
-  for (const cwd of cwds) for (const p of paths) expect(resolveIn(cwd, p)).toBe(path.resolve(cwd, p));
+  for (const cwd of cwds)
+    for (const p of paths) expect(resolveIn(cwd, p)).toBe(path.resolve(cwd, p));
 });
 
 test('the ignore files a run finds absent are told to its context (no lookup of them again)', async () => {
