@@ -158,8 +158,18 @@ function makeContext(
   const disk = base instanceof DiskContext ? base : null;
   if (!pending?.size || !base.root) return { context: base, disk };
   const seeded = new OverlayContext(base);
+  const root = base.root;
+  // (a run over many files passes every pending edit to each: a clean path is placed by its
+  // prefix, without path.relative's work; one not below the root is left out, as
+  // path.relative's `..` leaves it out)
+  const clean = isCleanRoot(root);
   for (const [abs, content] of pending) {
-    const rel = path.relative(base.root!, abs);
+    let rel: string;
+    if (clean && abs !== root && isCleanRoot(abs)) {
+      const tail = cleanTail(root, abs);
+      if (tail === null) continue;
+      rel = tail;
+    } else rel = path.relative(root, abs);
     if (!rel.startsWith('..') && !path.isAbsolute(rel)) seeded.overlay.set(posix(rel), content);
   }
   return { context: seeded, disk };

@@ -5,8 +5,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeEach, expect, jest, test } from '@jest/globals';
-import { clearCaches, optimizeFile, resolveIn, withProps } from '../src/api.js';
+import { clearCaches, optimize, optimizeFile, resolveIn, withProps } from '../src/api.js';
 import { DiskContext } from '../src/context/context.js';
+import type { Transform } from '../src/model/types.js';
 import { removeTmpdirs, tmpdir, writeTree } from './helpers.js';
 
 afterAll(removeTmpdirs);
@@ -80,4 +81,42 @@ test('the ignore files a run finds absent are told to its context (no lookup of 
   } finally {
     told.mockRestore();
   }
+});
+
+test('pending edits are seen by the context they lie in, and only there (placed by prefix or by path.relative)', async () => {
+  const dir = fs.realpathSync(tmpdir('dfo-plumbing-pending-'));
+  writeTree(dir, { 'ctx/Dockerfile': 'FROM alpine\n', 'ctx/a.txt': 'disk\n', 'ctxb/a.txt': 'b\n' });
+  const ctx = path.join(dir, 'ctx');
+  const seen: Record<string, string | null> = {};
+  const names = ['a.txt', 'sub/new.txt', '..odd', 'x'];
+  const reader: Transform = {
+    meta: {
+      id: 'reader',
+      title: 'reader',
+      hadolint: [],
+      applicability: 'safe',
+      docs: { why: '', fixSafety: '' },
+    },
+    check: (_m, c) => {
+      for (const n of names) seen[n] = c.buildContext.readFile(n);
+      return [];
+    },
+  };
+  const pending = new Map([
+    [path.join(ctx, 'a.txt'), 'pending\n'],
+    [path.join(ctx, 'sub', 'new.txt'), 'new\n'],
+    // beside the context (a name it starts with), above it, and not normalised: not below
+    [path.join(dir, 'ctxb', 'x'), 'no\n'],
+    [path.join(dir, 'x'), 'no\n'],
+    [`${ctx}/../x`, 'no\n'],
+    // below, but a name path.relative's `..` check leaves out: left out as before
+    [path.join(ctx, '..odd'), 'odd\n'],
+  ]);
+  await optimize('FROM alpine\n', {
+    path: path.join(ctx, 'Dockerfile'),
+    context: ctx,
+    transforms: [reader],
+    pending,
+  });
+  expect(seen).toEqual({ 'a.txt': 'pending\n', 'sub/new.txt': 'new\n', '..odd': null, x: null });
 });
