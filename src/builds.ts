@@ -160,6 +160,20 @@ function annotate(r: OptimizeResult, origin: string, dep: Dependent): void {
   for (const s of r.skipped) if (dep.skip(s)) s.reason = withOrigin(s.reason, origin);
 }
 
+/** `r` (a result of this module's own run, held by nothing else) as a DeclaredResult: the two
+ * fields added to it in place (the same object a `{ ...r, contexts, origin }` copy would be,
+ * without the copy, see withProps). */
+function declaredResult(
+  r: OptimizeResult,
+  contexts: string[],
+  origin: string | null,
+): DeclaredResult {
+  const out = r as DeclaredResult;
+  out.contexts = contexts;
+  out.origin = origin;
+  return out;
+}
+
 /** Optimize `file` as its builds declare (see the module comment). */
 export async function optimizeDeclared(
   file: string,
@@ -172,15 +186,15 @@ export async function optimizeDeclared(
     const r = await optimizeOne(file, options);
     // (the Dockerfile's folder is absolute and normalised already: resolved as it is)
     const ctx = options.context === undefined ? path.dirname(abs) : options.context;
-    return withProps(r, {
-      contexts:
-        typeof ctx !== 'string'
-          ? []
-          : options.context === undefined
-            ? [ctx]
-            : [path.resolve(cwd, ctx)],
-      origin: null,
-    });
+    return declaredResult(
+      r,
+      typeof ctx !== 'string'
+        ? []
+        : options.context === undefined
+          ? [ctx]
+          : [path.resolve(cwd, ctx)],
+      null,
+    );
   }
   const contexts = contextsOf([...builds]);
   const origins = contexts.map((c) => describeContext(c, cwd));
@@ -209,7 +223,7 @@ export async function optimizeDeclared(
     annotate(r, origins[0]!, await dependenceFor(file, depOptions, [r], memo));
     r.skipped.push(...extraSkips);
     if (options.ignoreBeside) moveIgnore(r, abs, contexts[0]!.dir, options.ignoreBeside, cwd);
-    return withProps(r, { contexts: [contexts[0]!.dir], origin: origins[0]! });
+    return declaredResult(r, [contexts[0]!.dir], origins[0]!);
   }
 
   // Several contexts: keep only what is right for every one of them.
