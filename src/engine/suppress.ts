@@ -39,6 +39,11 @@ export function readSuppressions(model: DockerfileModel): Suppressions {
     hadolint: new Map(),
     named: [],
   };
+  // (every control comment holds `dockerfile-optimizer` or `hadolint`, as OURS and HADOLINT
+  // require, and a comment's text is a slice of the model's text: a text with neither word has
+  // none, and most Dockerfiles have none; two scans of the text instead of a map of comments and
+  // two regexps per comment, in every pass of every run)
+  if (!model.text.includes('hadolint') && !model.text.includes('dockerfile-optimizer')) return s;
   // Comment text per line (full-line comments only).
   const byLine = new Map<number, string>();
   for (const c of model.comments)
@@ -141,6 +146,9 @@ export function unknownIgnored(
 /** Why a fix is suppressed, or null. */
 export function suppressedBy(model: DockerfileModel, s: Suppressions, fix: Fix): string | null {
   if (s.fileDisabled) return '# dockerfile-optimizer disable-file';
+  // (no control comment at all, as in most Dockerfiles: every answer below needs an id in one of
+  // these, so the fix's hadolint ids and the instructions it touches need not be worked out)
+  if (s.globalHadolint.size === 0 && s.rules.size === 0 && s.hadolint.size === 0) return null;
   const transform = transformIdOf(fix.ruleId);
   const dl = hadolintIds(fix);
   for (const id of dl) if (s.globalHadolint.has(id)) return `# hadolint global ignore=${id}`;
