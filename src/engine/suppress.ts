@@ -40,10 +40,15 @@ export function readSuppressions(model: DockerfileModel): Suppressions {
     named: [],
   };
   // (every control comment holds `dockerfile-optimizer` or `hadolint`, as OURS and HADOLINT
-  // require, and a comment's text is a slice of the model's text: a text with neither word has
-  // none, and most Dockerfiles have none; two scans of the text instead of a map of comments and
-  // two regexps per comment, in every pass of every run)
-  if (!model.text.includes('hadolint') && !model.text.includes('dockerfile-optimizer')) return s;
+  // require, and only the comments' texts are read below: a Dockerfile whose comments hold
+  // neither word, as most do, has none; a look at each comment instead of a map of them and two
+  // regexps per comment, in every pass of every run)
+  const { text, comments } = model;
+  const control = (c: (typeof comments)[number]) => {
+    const t = text.slice(c.span.start, c.span.end);
+    return t.includes('hadolint') || t.includes('dockerfile-optimizer');
+  };
+  if (!comments.some(control)) return s;
   // Comment text per line (full-line comments only).
   const byLine = new Map<number, string>();
   for (const c of model.comments)
