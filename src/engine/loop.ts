@@ -214,20 +214,23 @@ export function runEngine(input: EngineInput): EngineResult {
       for (const e of f.edits) takenIndex.add(e);
       taken.push(...f.edits.map((e) => ({ ...e, transform: transformOf(f.ruleId) })));
     }
-    // Skips of the final state, except a transform's info notes on text it wrote itself in this
-    // run (e.g. "the install already runs before the copy" right after moving it there). Its real
-    // skips there stay (e.g. no non-root user for the runtime stage it just wrote: port 80); they
-    // map back to the line the text was inserted at.
-    skipped = skips
-      .filter((s) => !(s.info && insertedBy(s.at) === transformOf(s.ruleId)))
-      .map((s) => ({
-        ruleId: s.ruleId,
-        transform: transformOf(s.ruleId),
-        reason: s.reason,
-        line: toOriginalLine(s.at),
-        ...(s.info ? { info: true } : {}),
-      }));
-    if (chosen.length === 0) break;
+    if (chosen.length === 0) {
+      // Skips of the final state, except a transform's info notes on text it wrote itself in
+      // this run (e.g. "the install already runs before the copy" right after moving it there).
+      // Its real skips there stay (e.g. no non-root user for the runtime stage it just wrote:
+      // port 80); they map back to the line the text was inserted at. (Only this pass's skips
+      // are reported, and the loop ends only here: earlier passes need not map theirs back.)
+      skipped = skips
+        .filter((s) => !(s.info && insertedBy(s.at) === transformOf(s.ruleId)))
+        .map((s) => ({
+          ruleId: s.ruleId,
+          transform: transformOf(s.ruleId),
+          reason: s.reason,
+          line: toOriginalLine(s.at),
+          ...(s.info ? { info: true } : {}),
+        }));
+      break;
+    }
 
     const dockerfileEdits = taken.filter((e) => !e.file);
     const byFile = new Map<string, Edit[]>();

@@ -39,6 +39,16 @@ export function readSuppressions(model: DockerfileModel): Suppressions {
     hadolint: new Map(),
     named: [],
   };
+  // (every control comment holds `dockerfile-optimizer` or `hadolint`, as OURS and HADOLINT
+  // require, and only the comments' texts are read below: a Dockerfile whose comments hold
+  // neither word, as most do, has none; a look at each comment instead of a map of them and two
+  // regexps per comment, in every pass of every run)
+  const { text, comments } = model;
+  const control = (c: (typeof comments)[number]) => {
+    const t = text.slice(c.span.start, c.span.end);
+    return t.includes('hadolint') || t.includes('dockerfile-optimizer');
+  };
+  if (!comments.some(control)) return s;
   // Comment text per line (full-line comments only).
   const byLine = new Map<number, string>();
   for (const c of model.comments)
@@ -141,6 +151,9 @@ export function unknownIgnored(
 /** Why a fix is suppressed, or null. */
 export function suppressedBy(model: DockerfileModel, s: Suppressions, fix: Fix): string | null {
   if (s.fileDisabled) return '# dockerfile-optimizer disable-file';
+  // (no control comment at all, as in most Dockerfiles: every answer below needs an id in one of
+  // these, so the fix's hadolint ids and the instructions it touches need not be worked out)
+  if (s.globalHadolint.size === 0 && s.rules.size === 0 && s.hadolint.size === 0) return null;
   const transform = transformIdOf(fix.ruleId);
   const dl = hadolintIds(fix);
   for (const id of dl) if (s.globalHadolint.has(id)) return `# hadolint global ignore=${id}`;

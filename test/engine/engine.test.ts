@@ -310,6 +310,23 @@ describe('fixed-point engine', () => {
     ]);
   });
 
+  test('only the last pass reports skips (those of earlier passes are not mapped back)', () => {
+    // A skip said only while a keyword is still in lower case: gone once the fix applied.
+    const lowerNote: Transform = {
+      meta: meta('lower-note'),
+      check: (m) =>
+        m.instructions
+          .filter((i) => m.text.slice(i.span.start, i.span.start + 4) === 'from')
+          .map((i) => ({ ruleId: 'lower-note/x', reason: 'lower case', at: i.span.start })),
+    };
+    const r = engine('from x\nRUN a\n', [keywordCase, lowerNote]);
+    expect(r.output).toBe('FROM x\nRUN a\n');
+    expect(r.passes).toBe(2);
+    expect(r.skipped).toEqual([]);
+    // Without the fix the skip is the final state's and is reported.
+    expect(engine('from x\n', [lowerNote]).skipped.map((s) => s.line)).toEqual([1]);
+  });
+
   test('BOM is kept and offsets ignore it', () => {
     const r = engine('\uFEFFfrom x\n', [keywordCase]);
     expect(r.output).toBe('\uFEFFFROM x\n');
