@@ -300,8 +300,7 @@ export class Listing {
    * allocation: lookups of absent names are few per folder.) */
   private hasCaseTwin(name: string): boolean {
     const { names } = this;
-    if (!(this.flags & ASCII_KNOWN))
-      this.flags |= ASCII_KNOWN | (names.every(isAscii) ? ASCII : 0);
+    if (!(this.flags & ASCII_KNOWN)) this.flags |= ASCII_KNOWN | (names.every(isAscii) ? ASCII : 0);
     if (!(this.flags & ASCII)) return true;
     const n = name.length;
     for (let i = 0; i < names.length; i++) {
