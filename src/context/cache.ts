@@ -310,9 +310,13 @@ export class Listing {
     return false;
   }
 
-  /** The path of entry `i` (the folder's path and the name joined: no normalisation needed). */
+  /** The path of entry `i` (the folder's path and the name joined: no normalisation needed).
+   * Made flat (an array join; `+` makes a concatenation, which the first fs call on it or the
+   * first lookup flattens into a second string kept beside it): a folder's path is kept for the
+   * session, as the listing cache's key and its listing's `abs`. */
   pathOf(i: number): string {
-    return this.abs.endsWith(sep) ? this.abs + this.names[i] : this.abs + sep + this.names[i];
+    const { abs } = this;
+    return [abs, this.names[i]].join(abs.endsWith(sep) ? '' : sep);
   }
 
   /** The size of entry `i` in bytes (folders: 0), looked up once, then kept. */
