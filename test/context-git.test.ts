@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import { clearContextCaches, diskCounters } from '../src/context/cache.js';
 import { DiskContext, MemoryContext, NoContext, OverlayContext } from '../src/context/context.js';
 import { readIndexPaths } from '../src/context/git-index.js';
-import { GitIndex } from '../src/context/git.js';
+import { GitIndex, PathList } from '../src/context/git.js';
+import { mulberry32 } from './support/random.js';
 import { gitInit, removeTmpdirs, tmpdir, writeTree } from './helpers.js';
 
 afterAll(removeTmpdirs);
@@ -174,6 +175,90 @@ test('GitIndex: an index in order (looked up by search) and the same paths out o
   expect(a.isTracked('a-b')).toBe(true);
   expect(a.isTracked('a/b/d')).toBe(true);
   expect(a.isTracked('a/b/c')).toBe(false);
+});
+
+/** Every question worth asking of an index of `paths`: each path and each folder above it, and
+ * near misses of each (a trailing slash or character, one less, a sibling that sorts between). */
+function asksOf(paths: readonly string[]): string[] {
+  const asks = new Set(['', '/', 'a//b', 'zz', '/a', '\u{10ffff}']);
+  for (const p of paths) {
+    const parts = p.split('/');
+    for (let i = 1; i <= parts.length; i++) {
+      const q = parts.slice(0, i).join('/');
+      for (const v of [q, `${q}/`, `${q}x`, q.slice(0, -1), `${q}-`, `${q}.`, `${q}\u00ff`])
+        asks.add(v);
+    }
+  }
+  return [...asks];
+}
+
+/** What a sorted list answered before PathList: a string per path, searched by `<`. */
+function plainTracked(sorted: readonly string[], p: string): boolean {
+  const lower = (q: string) => {
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid]! < q) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  if (p === '') return true;
+  if (sorted[lower(p)] === p) return true;
+  return sorted[lower(`${p}/`)]?.startsWith(`${p}/`) ?? false;
+}
+
+test('GitIndex: the packed sorted paths (PathList) answer as a string per path and as sets do, on random indexes', () => {
+  const rand = mulberry32(18);
+  // Names from few letters (many shared prefixes), with '-', '.', '0' (sort around '/'),
+  // non-ASCII and astral characters (surrogates sort by code unit).
+  const alphabet = ['a', 'b', 'ab', '-', '.', '0', 'z', '\u00e9', '\u{1f600}', '\uffff', 'A'];
+  const name = () => {
+    let n = '';
+    for (let k = 1 + Math.floor(rand() * 3); k > 0; k--)
+      n += alphabet[Math.floor(rand() * alphabet.length)];
+    return n;
+  };
+  for (let round = 0; round < 60; round++) {
+    const paths: string[] = [];
+    for (let k = Math.floor(rand() * 40); k > 0; k--) {
+      const parts: string[] = [];
+      for (let d = 1 + Math.floor(rand() * 4); d > 0; d--) parts.push(name());
+      paths.push(parts.join('/'));
+      if (rand() < 0.1) paths.push(parts.join('/')); // a path in conflict: once per stage
+    }
+    const sorted = [...paths].sort();
+    const list = new PathList(sorted);
+    expect(list.length).toBe(sorted.length);
+    expect(sorted.map((_, i) => list.at(i))).toEqual(sorted);
+    const packed = new GitIndex(sorted, []);
+    const sets = new GitIndex([...sorted].reverse(), []);
+    // (mismatches gathered: an expect per question would take minutes)
+    const wrong: unknown[] = [];
+    for (const q of asksOf(sorted)) {
+      const want = plainTracked(sorted, q);
+      if (packed.isTracked(q) !== want || sets.isTracked(q) !== want) wrong.push(['tracked', q]);
+      for (let i = 0; i < sorted.length; i++) {
+        const p = sorted[i]!;
+        if (Math.sign(list.compare(i, q)) !== (p < q ? -1 : p === q ? 0 : 1))
+          wrong.push(['compare', p, q]);
+        if (list.startsWith(i, q) !== p.startsWith(q)) wrong.push(['startsWith', p, q]);
+      }
+    }
+    expect(wrong).toEqual([]);
+  }
+});
+
+test("GitIndex: the packed sorted paths answer as a string per path on this project's own index", () => {
+  const top = path.resolve(import.meta.dirname ?? __dirname, '..');
+  const r = spawnSync('git', ['-C', top, 'ls-files', '-z'], { encoding: 'utf8' });
+  if (r.status !== 0) return; // not a git checkout here
+  const sorted = r.stdout.split('\0').filter(Boolean);
+  expect(sorted.length).toBeGreaterThan(100);
+  const packed = new GitIndex(sorted, []);
+  for (const q of asksOf(sorted))
+    expect([q, packed.isTracked(q)]).toEqual([q, plainTracked(sorted, q)]);
 });
 
 describe('OverlayContext.walk', () => {

@@ -9,7 +9,7 @@ import { afterAll, beforeEach, expect, test } from '@jest/globals';
 import { clearCaches } from '../src/api.js';
 import { findBuilds, optimizeDeclaredFiles } from '../src/builds.js';
 import { findBuildFiles } from '../src/context/builds/index.js';
-import { diskCounters, inSession } from '../src/context/cache.js';
+import { diskCounters, inSession, listDirCached } from '../src/context/cache.js';
 import { DiskContext } from '../src/context/context.js';
 import { removeTmpdirs, tmpdir, writeTree } from './helpers.js';
 
@@ -184,4 +184,56 @@ test('findBuilds tells build files by the kind the listing gives: links are not 
     'real/compose.yaml',
   ]);
   if (fifo) expect(fs.lstatSync(path.join(dir, 'f', 'compose.yaml')).isFIFO()).toBe(true);
+});
+
+test('a listing tells the kind and size of each entry, for kinds packed in an integer (up to 15 entries) and in a string (more, past the first kind buffer of 256)', () => {
+  // Entries are files, folders, symbolic links (to a file of 3 bytes) and, where mkfifo exists,
+  // FIFOs, in a pseudo-random order (no period a wrong shift or mask could keep); each file's
+  // size is its index + 1.
+  const dir = fs.realpathSync(tmpdir('dfo-listing-packed-'));
+  fs.writeFileSync(path.join(dir, 'target'), 'abc');
+  let fifo = true;
+  const kinds = ['file', 'dir', 'link', 'fifo'] as const;
+  for (const n of [1, 4, 14, 15, 16, 17, 300, 3]) {
+    const sub = path.join(dir, `n${n}-${fs.readdirSync(dir).length}`);
+    fs.mkdirSync(sub);
+    const want: (typeof kinds)[number][] = [];
+    let seed = n;
+    for (let i = 0; i < n; i++) {
+      const name = path.join(sub, `e${String(i).padStart(4, '0')}`);
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      let kind = kinds[(seed >>> 16) % (fifo ? 4 : 3)]!;
+      if (kind === 'fifo') {
+        try {
+          execFileSync('mkfifo', [name]);
+        } catch {
+          fifo = false; // no mkfifo here: a file instead
+          kind = 'file';
+        }
+      }
+      if (kind === 'file') fs.writeFileSync(name, 'x'.repeat(i + 1));
+      else if (kind === 'dir') fs.mkdirSync(name);
+      else if (kind === 'link') fs.symlinkSync('../target', name);
+      want.push(kind);
+    }
+    const listed = listDirCached(sub)!;
+    expect(listed.length).toBe(n);
+    const got = want.map((_, i) =>
+      listed.isFile(i)
+        ? 'file'
+        : listed.isDirectory(i)
+          ? 'dir'
+          : listed.isSymlink(i)
+            ? 'link'
+            : 'fifo',
+    );
+    expect(got).toEqual(want);
+    want.forEach((kind, i) => {
+      if (kind !== 'fifo')
+        expect([i, listed.sizeAt(i)]).toEqual([
+          i,
+          kind === 'file' ? i + 1 : kind === 'dir' ? 0 : '../target'.length,
+        ]);
+    });
+  }
 });

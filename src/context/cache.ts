@@ -190,51 +190,75 @@ export function readTextCached(abs: string): string | null {
   return text;
 }
 
-/** Kinds of listed entries (Listing.kinds). */
+/** Kinds of listed entries (Listing.kinds), two bits each. */
 const FILE = 0;
 const DIR = 1;
 const SYMLINK = 2;
 /** FIFOs, sockets, devices. */
 const OTHER = 3;
+/** Listings of at most this many entries keep their kinds in one small integer (two bits an
+ * entry: 30 bits, a Smi on every V8 build); longer ones in a string, a char code an entry. */
+const PACKED_KINDS = 15;
+
+/** Listing.flags: whether every name is ASCII, and whether the folder tells names apart by
+ * case, each once asked (see Listing.lacks). */
+const ASCII_KNOWN = 1;
+const ASCII = 2;
+const CASE_KNOWN = 4;
+const CASE_SENSITIVE = 8;
 
 /**
  * The listing of one folder, compact: its names sorted (by UTF-16 code unit, as `<` compares),
- * and their kinds in a parallel byte array (from the listing itself, no stat per entry); the
- * sizes of its files looked up when asked (`sizeAt`: most listed files are never sized, sizes
- * only feed the byte counts of reports). One object and two arrays per folder, instead of an
- * object per entry.
+ * and their kinds (from the listing itself, no stat per entry) packed two bits an entry in a
+ * small integer (at most 15 entries, most folders) or a char code an entry in a short string;
+ * the sizes of its files looked up when asked (`sizeAt`: most listed files are never sized,
+ * sizes only feed the byte counts of reports). It is also the listing cache's record of the
+ * folder (mtime and the generation that checked it). The objects of a folder are this one, its
+ * names array (and the names) and, for more than 15 entries, a kinds string: everything listed
+ * lives for the session, and each object more is copied by every scavenge it survives.
  */
 export class Listing {
+  /** The folder's mtime, taken before it was listed; null when it was listed without a stat
+   * (then the next generation that meets it lists it again; null, not NaN: no number boxed per
+   * folder). The listing cache's (listDirCached). */
+  mtimeMs: number | null = null;
+  /** The generation that last checked the listing against the disk (listDirCached). */
+  checked = 0;
   /** Bytes per entry, -1 until looked up (null: none asked yet). */
-  private sizes: Float64Array | null = null;
-  /** Whether every name is ASCII, once asked (see lacks). */
-  private ascii: boolean | undefined = undefined;
-  /** Whether the folder tells names apart by case, once probed (see lacks). */
-  private caseSensitive: boolean | undefined = undefined;
+  private sizes: number[] | null = null;
+  /** ASCII_KNOWN | ASCII | CASE_KNOWN | CASE_SENSITIVE. */
+  private flags = 0;
 
   constructor(
     /** The folder's absolute path. */
     readonly abs: string,
     readonly names: readonly string[],
-    private readonly kinds: Uint8Array,
+    /** Kind of entry `i`: bits 2i and 2i+1 (a number), or char code `i` (a string). */
+    private readonly kinds: number | string,
   ) {}
 
   get length(): number {
     return this.names.length;
   }
 
+  /** FILE, DIR, SYMLINK or OTHER. */
+  private kindAt(i: number): number {
+    const k = this.kinds;
+    return typeof k === 'number' ? (k >>> (2 * i)) & 3 : k.charCodeAt(i);
+  }
+
   isDirectory(i: number): boolean {
-    return this.kinds[i] === DIR;
+    return this.kindAt(i) === DIR;
   }
 
   /** A regular file (false for folders, symbolic links, FIFOs, sockets and devices). */
   isFile(i: number): boolean {
-    return this.kinds[i] === FILE;
+    return this.kindAt(i) === FILE;
   }
 
   /** A symbolic link (a file to the walks, sized by lstat). */
   isSymlink(i: number): boolean {
-    return this.kinds[i] === SYMLINK;
+    return this.kindAt(i) === SYMLINK;
   }
 
   /** The index of entry `name` (exactly: case counts), or -1 (a binary search). */
@@ -263,8 +287,12 @@ export class Listing {
    */
   lacks(name: string): boolean {
     if (this.indexOf(name) >= 0 || process.platform === 'win32' || !isAscii(name)) return false;
-    if (this.caseSensitive === true || !this.hasCaseTwin(name)) return true;
-    return (this.caseSensitive ??= probeCase(this));
+    const flags = this.flags;
+    if (flags & CASE_SENSITIVE || !this.hasCaseTwin(name)) return true;
+    if (flags & CASE_KNOWN) return false;
+    const sensitive = probeCase(this);
+    this.flags |= CASE_KNOWN | (sensitive ? CASE_SENSITIVE : 0);
+    return sensitive;
   }
 
   /** Whether a listed name could be `name` (ASCII) on a file system that ignores case: the same
@@ -272,8 +300,8 @@ export class Listing {
    * allocation: lookups of absent names are few per folder.) */
   private hasCaseTwin(name: string): boolean {
     const { names } = this;
-    if (this.ascii === undefined) this.ascii = names.every(isAscii);
-    if (!this.ascii) return true;
+    if (!(this.flags & ASCII_KNOWN)) this.flags |= ASCII_KNOWN | (names.every(isAscii) ? ASCII : 0);
+    if (!(this.flags & ASCII)) return true;
     const n = name.length;
     for (let i = 0; i < names.length; i++) {
       const other = names[i]!;
@@ -282,21 +310,27 @@ export class Listing {
     return false;
   }
 
-  /** The path of entry `i` (the folder's path and the name joined: no normalisation needed). */
+  /** The path of entry `i` (the folder's path and the name joined: no normalisation needed).
+   * Made flat (an array join; `+` makes a concatenation, which the first fs call on it or the
+   * first lookup flattens into a second string kept beside it): a folder's path is kept for the
+   * session, as the listing cache's key and its listing's `abs`. */
   pathOf(i: number): string {
-    return this.abs.endsWith(sep) ? this.abs + this.names[i] : this.abs + sep + this.names[i];
+    const { abs } = this;
+    return [abs, this.names[i]].join(abs.endsWith(sep) ? '' : sep);
   }
 
   /** The size of entry `i` in bytes (folders: 0), looked up once, then kept. */
   sizeAt(i: number): number {
-    if (this.kinds[i] === DIR) return 0;
+    const kind = this.kindAt(i);
+    if (kind === DIR) return 0;
+    // (a plain array of doubles: two objects, where a Float64Array takes three and more bytes)
     let sizes = this.sizes;
-    if (!sizes) (sizes = this.sizes = new Float64Array(this.names.length)).fill(-1);
+    if (!sizes) sizes = this.sizes = new Array<number>(this.names.length).fill(-1);
     let size = sizes[i]!;
     if (size < 0) {
       const p = this.pathOf(i);
       try {
-        size = this.kinds[i] === SYMLINK ? fs.lstatSync(p).size : fs.statSync(p).size;
+        size = kind === SYMLINK ? fs.lstatSync(p).size : fs.statSync(p).size;
       } catch {
         size = 0;
       }
@@ -341,17 +375,38 @@ function probeCase(listed: Listing): boolean {
   }
 }
 
-interface DirEntry {
-  /** The folder's mtime, taken before it was listed; NaN when it was listed without a stat
-   * (then the next generation that meets it lists it again). */
+/** What the listing cache keeps of a folder: its listing (which carries its mtime and check
+ * generation itself), or for a folder stat'ed but not listable, a record of its own. */
+type DirEntry = Listing | Unlisted;
+
+interface Unlisted {
   mtimeMs: number;
   checked: number;
-  entries: Listing | null;
 }
 
 const dirs = new Map<string, DirEntry>();
 
+/** The listing of a cache entry (null: the folder could not be listed). */
+const listingOf = (e: DirEntry): Listing | null => (e instanceof Listing ? e : null);
+
+/** `entries` (or, null, the folder's unlistable record) stamped with the folder's mtime and the
+ * generation that checked it. */
+function dirEntry(entries: Listing | null, mtimeMs: number | null): DirEntry {
+  // (an unlistable folder is kept only once stat'ed: `mtimeMs` is then a number)
+  if (!entries) return { mtimeMs: mtimeMs!, checked: generation };
+  entries.mtimeMs = mtimeMs;
+  entries.checked = generation;
+  return entries;
+}
+
 const byName = (a: fs.Dirent, b: fs.Dirent) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/** The kinds of a long listing being made (listNow), copied into its kind string. */
+let kindBytes = Buffer.allocUnsafe(256);
+
+/** The kind of a listed entry (FILE, DIR, SYMLINK or OTHER). */
+const kindOf = (e: fs.Dirent) =>
+  e.isFile() ? FILE : e.isDirectory() ? DIR : e.isSymbolicLink() ? SYMLINK : OTHER;
 
 /** List a folder now (kinds from the listing itself: no stat per entry), or null. */
 function listNow(abs: string): Listing | null {
@@ -366,11 +421,15 @@ function listNow(abs: string): Listing | null {
   dirents.sort(byName);
   const n = dirents.length;
   const names = new Array<string>(n);
-  const kinds = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const e = dirents[i]!;
-    names[i] = e.name;
-    kinds[i] = e.isFile() ? FILE : e.isDirectory() ? DIR : e.isSymbolicLink() ? SYMLINK : OTHER;
+  for (let i = 0; i < n; i++) names[i] = dirents[i]!.name;
+  let kinds: number | string;
+  if (n <= PACKED_KINDS) {
+    kinds = 0;
+    for (let i = 0; i < n; i++) kinds |= kindOf(dirents[i]!) << (2 * i);
+  } else {
+    if (kindBytes.length < n) kindBytes = Buffer.allocUnsafe(Math.max(n, 2 * kindBytes.length));
+    for (let i = 0; i < n; i++) kindBytes[i] = kindOf(dirents[i]!);
+    kinds = kindBytes.toString('latin1', 0, n);
   }
   return new Listing(abs, names, kinds);
 }
@@ -391,11 +450,11 @@ function listNow(abs: string): Listing | null {
  */
 export function listDirCached(abs: string): Listing | null {
   const hit = dirs.get(abs);
-  if (hit && hit.checked === generation) return hit.entries;
+  if (hit && hit.checked === generation) return listingOf(hit);
   if (!hit && lazyDepth > 0) {
     const entries = listNow(abs);
     if (entries) {
-      dirs.set(abs, { mtimeMs: NaN, checked: generation, entries });
+      dirs.set(abs, dirEntry(entries, null));
       return entries;
     }
     // Missing or unreadable: as with a stat first (a missing folder is not kept).
@@ -408,13 +467,13 @@ export function listDirCached(abs: string): Listing | null {
     dirs.delete(abs);
     return null;
   }
-  // NaN (listed without a stat) never equals: listed again.
+  // null (listed without a stat) never equals: listed again.
   if (hit && hit.mtimeMs === mtimeMs) {
     hit.checked = generation;
-    return hit.entries;
+    return listingOf(hit);
   }
   const entries = listNow(abs);
-  dirs.set(abs, { mtimeMs, checked: generation, entries });
+  dirs.set(abs, dirEntry(entries, mtimeMs));
   return entries;
 }
 
@@ -422,7 +481,7 @@ export function listDirCached(abs: string): Listing | null {
  * access, no listing made): null when it could not be listed, undefined when not known. */
 export function listedInGeneration(abs: string): Listing | null | undefined {
   const hit = dirs.get(abs);
-  return hit && hit.checked === generation ? hit.entries : undefined;
+  return hit && hit.checked === generation ? listingOf(hit) : undefined;
 }
 
 /** The listing of folder `abs` made in the generation of a session or search for build files

@@ -18,12 +18,76 @@ let cp: typeof ChildProcess | null = null;
 const childProcess = () =>
   (cp ??= createRequire(import.meta.url)('node:child_process') as typeof ChildProcess);
 
+/**
+ * Sorted paths packed into one string, NUL-separated, with the start of each in an Int32Array:
+ * two objects for a repository's index instead of a string per path (an index of ten thousand
+ * paths is kept for the session, and each object of it is copied by the scavenges it
+ * survives). Compares by UTF-16 code unit, as `<` on the strings does.
+ */
+export class PathList {
+  private readonly text: string;
+  /** Start of path `i` in `text`; `starts[length]` is the text's length + 1. */
+  private readonly starts: Int32Array;
+
+  constructor(paths: readonly string[]) {
+    this.text = paths.join('\0');
+    const starts = (this.starts = new Int32Array(paths.length + 1));
+    let at = 0;
+    for (let i = 0; i < paths.length; i++) {
+      starts[i] = at;
+      at += paths[i]!.length + 1;
+    }
+    starts[paths.length] = at;
+  }
+
+  get length(): number {
+    return this.starts.length - 1;
+  }
+
+  /** Path `i`. */
+  at(i: number): string {
+    return this.text.slice(this.starts[i], this.starts[i + 1]! - 1);
+  }
+
+  /** Negative, 0 or positive as path `i` sorts before, equal to or after `p`. */
+  compare(i: number, p: string): number {
+    const { text } = this;
+    const start = this.starts[i]!;
+    const n = this.starts[i + 1]! - 1 - start;
+    const m = p.length;
+    const k = n < m ? n : m;
+    for (let j = 0; j < k; j++) {
+      const d = text.charCodeAt(start + j) - p.charCodeAt(j);
+      if (d !== 0) return d;
+    }
+    return n - m;
+  }
+
+  /** Whether path `i` starts with `prefix`. */
+  startsWith(i: number, prefix: string): boolean {
+    const start = this.starts[i]!;
+    return this.starts[i + 1]! - 1 - start >= prefix.length && this.text.startsWith(prefix, start);
+  }
+
+  /** The first index whose path is not before `p` (length when none). */
+  lowerBound(p: string): number {
+    let lo = 0;
+    let hi = this.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.compare(mid, p) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
 /** The tracked and ignored paths of one repository, relative to its top folder. */
 export class GitIndex {
   /** The tracked paths when given in sorted order (an index lists them so): looked up by binary
    * search, a folder by the first path below it (no set of every path and folder made: a run
    * asks about a few hundred paths of indexes of many thousand). */
-  private readonly sorted: readonly string[] | null;
+  private readonly sorted: PathList | null;
   private readonly tracked = new Set<string>();
   /** Folders holding at least one tracked file (and every folder above them), when not sorted. */
   private readonly trackedDirs = new Set<string>(['']);
@@ -36,7 +100,7 @@ export class GitIndex {
     private readonly ignored: Iterable<string> | (() => Iterable<string>),
   ) {
     const list = Array.isArray(tracked) ? (tracked as string[]) : [...tracked];
-    this.sorted = inOrder(list) ? list : null;
+    this.sorted = inOrder(list) ? new PathList(list) : null;
     if (this.sorted) return;
     for (const p of list) {
       this.tracked.add(p);
@@ -64,10 +128,12 @@ export class GitIndex {
     const sorted = this.sorted;
     if (!sorted) return this.tracked.has(p) || this.trackedDirs.has(p);
     if (p === '') return true;
-    if (sorted[lowerBound(sorted, p)] === p) return true;
+    const at = sorted.lowerBound(p);
+    if (at < sorted.length && sorted.compare(at, p) === 0) return true;
     // A folder: the first path at or after `p/` is below it when any is.
     const dir = `${p}/`;
-    return sorted[lowerBound(sorted, dir)]?.startsWith(dir) ?? false;
+    const below = sorted.lowerBound(dir);
+    return below < sorted.length && sorted.startsWith(below, dir);
   }
 
   /** Status of a `/`-separated path relative to the repository top; a folder is `tracked` when
@@ -87,18 +153,6 @@ export class GitIndex {
 function inOrder(list: readonly string[]): boolean {
   for (let i = 1; i < list.length; i++) if (list[i]! < list[i - 1]!) return false;
   return true;
-}
-
-/** The first index of sorted `list` whose path is not before `p` (list.length when none). */
-function lowerBound(list: readonly string[], p: string): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (list[mid]! < p) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 const repos = new Map<string, GitIndex | null>();
