@@ -78,6 +78,10 @@ class DiskFileEntry implements ContextEntry {
   get size(): number {
     return this.listed.sizeAt(this.index);
   }
+  /** The name as the listing holds it (flat: no cut of the concatenated path). */
+  get name(): string {
+    return this.listed.names[this.index]!;
+  }
 }
 
 /**
@@ -98,6 +102,8 @@ class TreeDir {
   constructor(
     readonly rel: string,
     readonly abs: string,
+    /** The folder's name (its entry's), '' for the top. */
+    readonly name: string,
   ) {}
 
   entriesNow(): ContextEntry[] | null {
@@ -112,7 +118,7 @@ class TreeDir {
     for (let i = 0; i < names.length; i++) {
       const rel = prefix + names[i]!;
       out[i] = listed.isDirectory(i)
-        ? { path: rel, size: 0, isDirectory: true }
+        ? { path: rel, size: 0, isDirectory: true, name: names[i]! }
         : new DiskFileEntry(rel, listed, i);
     }
     diskCounters.walkEntries += out.length;
@@ -124,7 +130,12 @@ class TreeDir {
   kid(i: number): TreeDir {
     const kids = (this.kids ??= new Array<TreeDir | undefined>(this.listed!.length));
     let k = kids[i];
-    if (!k) kids[i] = k = new TreeDir(this.entries![i]!.path, this.listed!.pathOf(i));
+    if (!k)
+      kids[i] = k = new TreeDir(
+        this.entries![i]!.path,
+        this.listed!.pathOf(i),
+        this.listed!.names[i]!,
+      );
     return k;
   }
 
@@ -134,6 +145,7 @@ class TreeDir {
       path: this.rel,
       size: 0,
       isDirectory: true,
+      name: this.name,
       unreadable: true,
     });
   }
@@ -146,7 +158,7 @@ class ContextTree {
    * left out, no limit reached): that walk's list, shared by the later ones that prune nothing. */
   complete: ContextEntry[] | null = null;
   constructor(root: string) {
-    this.top = new TreeDir('', root);
+    this.top = new TreeDir('', root, '');
   }
 }
 

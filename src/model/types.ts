@@ -111,6 +111,11 @@ export interface ContextEntry {
   isDirectory: boolean;
   /** A directory whose listing failed (permission denied, ...): what it holds is unknown. */
   unreadable?: boolean;
+  /** The last segment of `path`, when the context has it at hand (a disk walk: the name its
+   * folder's listing holds). A context that sets it on an entry sets it on every folder above
+   * that entry in the same walk. Readers that scan names use it instead of cutting `path` (a
+   * walk's paths are built by concatenation, and cutting one makes V8 copy it flat). */
+  readonly name?: string;
 }
 
 export interface WalkOptions {

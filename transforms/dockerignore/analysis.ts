@@ -100,19 +100,18 @@ function junkRootsOf(w: WalkIndex): string[] {
   return w.junkRoots;
 }
 
-/** The files of a walk with a Dockerfile's name, in walk order (a name is cut only when its
+/** The files of a walk with a Dockerfile's name, in walk order (a name is tested only when its
  * first or last character allows one: see isDockerfileName). */
 function dockerfilesOf(index: Entries): ContextEntry[] {
-  const { files, nameStarts } = index;
+  const { files, names } = index;
   const out: ContextEntry[] = [];
   for (let i = 0; i < files.length; i++) {
-    const p = files[i]!.path;
-    const start = nameStarts[i]!;
-    const first = p.charCodeAt(start);
-    const last = p.charCodeAt(p.length - 1);
+    const n = names[i]!;
+    const first = n.charCodeAt(0);
+    const last = n.charCodeAt(n.length - 1);
     if (first !== 68 /* D */ && first !== 67 /* C */ && last !== 101 /* e */ && last !== 69 /* E */)
       continue;
-    if (isDockerfileName(p.slice(start))) out.push(files[i]!);
+    if (isDockerfileName(n)) out.push(files[i]!);
   }
   return out;
 }

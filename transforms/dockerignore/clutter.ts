@@ -74,11 +74,13 @@ const GIT_USE =
 /** Folders the analysis walk does not enter: they are excluded (or kept) as a whole. */
 export function isJunk(d: ContextEntry, bc: BuildContext): boolean {
   const p = d.path;
-  // (every junk name starts with `.`, `n`, `v` or `_`: no name cut for the other folders)
-  const c = p.charCodeAt(p.lastIndexOf('/') + 1);
+  // (the walk's name when it has one: no cut of the path; every junk name starts with `.`,
+  // `n`, `v` or `_`: no name cut for the other folders)
+  const named = d.name;
+  const c = named !== undefined ? named.charCodeAt(0) : p.charCodeAt(p.lastIndexOf('/') + 1);
   if (c !== 46 /* . */ && c !== 110 /* n */ && c !== 118 /* v */ && c !== 95 /* _ */)
     return p === 'vendor/bundle';
-  const n = basename(p);
+  const n = named ?? basename(p);
   if (VCS_DIRS.has(n) || d.path === 'vendor/bundle') return true;
   if (n === 'venv') return bc.exists(`${d.path}/pyvenv.cfg`);
   return DEP_DIRS.has(n);
@@ -223,42 +225,46 @@ function scanOf(entries: Entries): ClutterScan {
     suffixed: [],
     compose: COMPOSE.map(() => []),
   };
-  const files = entries.files;
-  const starts = entries.nameStarts;
+  const { files, names } = entries;
   // (the ignore file is asked about the paths found only)
   const seen = (i: number) => entries.visible(files[i]!);
-  // (a cheap test of one character first: the last one for a suffix, the name's first for a
-  // prefix; most files match none)
+  // (a cheap test of one character of the name first: the last one for a suffix, the first for
+  // a prefix; most files match none. The tests read the names: a path is read only for a match)
   for (let i = 0; i < files.length; i++) {
-    const p = files[i]!.path;
-    const last = p.charCodeAt(p.length - 1);
+    const n = names[i]!;
+    const last = n.charCodeAt(n.length - 1);
     switch (last) {
       case 99 /* c */:
-        if (p.endsWith('.pyc') && seen(i)) s.pyc.push(p);
+        if (n.endsWith('.pyc') && seen(i)) s.pyc.push(files[i]!.path);
         break;
       case 103 /* g */:
-        if (p.endsWith('.log') && !/^(log|tmp)\//.test(p) && seen(i)) s.logs.push(p);
+        if (n.endsWith('.log')) {
+          const p = files[i]!.path;
+          if (!/^(log|tmp)\//.test(p) && seen(i)) s.logs.push(p);
+        }
         break;
       case 112 /* p */:
       case 111 /* o */:
-        if ((p.endsWith('.swp') || p.endsWith('.swo')) && seen(i)) s.swap.push(p);
+        if ((n.endsWith('.swp') || n.endsWith('.swo')) && seen(i)) s.swap.push(files[i]!.path);
         break;
       case 126 /* ~ */:
-        if (seen(i)) s.tilde.push(p);
+        if (seen(i)) s.tilde.push(files[i]!.path);
         break;
     }
-    const start = starts[i]!;
-    const first = p.charCodeAt(start);
+    const first = n.charCodeAt(0);
     if (
-      (first === 68 /* D */ && p.startsWith('Dockerfile', start)) ||
-      (first === 67 /* C */ && p.startsWith('Containerfile', start))
+      (first === 68 /* D */ && n.startsWith('Dockerfile')) ||
+      (first === 67 /* C */ && n.startsWith('Containerfile'))
     ) {
-      if (seen(i)) s.dockerfiles.push(p);
+      if (seen(i)) s.dockerfiles.push(files[i]!.path);
     }
-    if (last === 101 /* e */ && p.endsWith('.Dockerfile') && seen(i)) s.suffixed.push(p);
-    if (start === 0 && (first === 99 /* c */ || first === 100) /* d */)
+    if (last === 101 /* e */ && n.endsWith('.Dockerfile') && seen(i))
+      s.suffixed.push(files[i]!.path);
+    // (compose files at the root only: there the path is the name)
+    if (first === 99 /* c */ || first === 100 /* d */)
       for (let k = 0; k < COMPOSE.length; k++)
-        if (COMPOSE_RE[k]!.test(p) && seen(i)) s.compose[k]!.push(p);
+        if (COMPOSE_RE[k]!.test(n) && files[i]!.path.length === n.length && seen(i))
+          s.compose[k]!.push(n);
   }
   s.bundle = entries.named('bundle', true).filter((p) => p === 'vendor/bundle');
   for (const d of ['log', 'tmp'] as const) {

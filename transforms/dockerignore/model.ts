@@ -145,9 +145,13 @@ const NAMED = new Set([
 export class Entries {
   readonly files: ContextEntry[] = [];
   readonly dirs: ContextEntry[] = [];
-  /** Where the name starts in each file's path (`files[i].path.lastIndexOf('/') + 1`): the
-   * name scans read it instead of searching each path again. */
-  readonly nameStarts: Int32Array;
+  /** Each file's name (`files[i]`'s last path segment): the name scans read it instead of
+   * the path. A disk walk's entries carry their listing's name (ContextEntry.name), so most
+   * paths, built by concatenation, are never cut nor copied flat by a scan. */
+  readonly names: string[] = [];
+  /** Some entry came without a name (cut from its path): a folder above it may be missing
+   * from the walk (see foldersMayContain). */
+  private nameless = false;
   private kindMap: Map<string, boolean> | null = null;
   private readonly byName = new Map<string, ContextEntry[]>();
 
@@ -155,25 +159,36 @@ export class Entries {
     readonly all: readonly ContextEntry[],
     private readonly ignored: (p: string, isDir: boolean) => boolean,
   ) {
-    const starts = new Int32Array(all.length);
-    for (const e of all) {
-      const p = e.path;
-      const start = p.lastIndexOf('/') + 1;
-      if (e.isDirectory) this.dirs.push(e);
-      else {
-        starts[this.files.length] = start;
-        this.files.push(e);
-        if (!fileIndexed(p.charCodeAt(start))) continue;
+    const { files, dirs, names } = this;
+    for (let i = 0; i < all.length; i++) {
+      const e = all[i]!;
+      let n = e.name;
+      if (n === undefined) {
+        n = basename(e.path);
+        this.nameless = true;
       }
-      // (no name cut for a length no indexed name has)
-      if (!NAMED_LENGTHS.has(p.length - start)) continue;
-      const n = p.slice(start);
-      if (!NAMED.has(n)) continue;
+      if (e.isDirectory) dirs.push(e);
+      else {
+        files.push(e);
+        names.push(n);
+        if (!fileIndexed(n.charCodeAt(0))) continue;
+      }
+      // (no set lookup for a length no indexed name has)
+      if (!NAMED_LENGTHS.has(n.length) || !NAMED.has(n)) continue;
       let list = this.byName.get(n);
       if (!list) this.byName.set(n, (list = []));
       list.push(e);
     }
-    this.nameStarts = starts.subarray(0, this.files.length);
+  }
+
+  /** Whether the folder part of some file's path (what is above its name) may contain `s`
+   * (which holds no `/`): false when every entry came with its name and no folder of the walk
+   * has `s` in its name (a walk lists every folder above an entry that carries a name). A scan
+   * that tests a whole path for `s` tests the names only when this is false. */
+  foldersMayContain(s: string): boolean {
+    if (this.nameless) return true;
+    for (const d of this.dirs) if (d.name!.includes(s)) return true;
+    return false;
   }
 
   /** Folder or file, by path: made when first asked (most walks meet no question that needs

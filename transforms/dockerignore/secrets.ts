@@ -135,35 +135,39 @@ function scanOf(entries: Entries): SecretScan {
     tfstate: [],
     none: false,
   };
-  // (the ignore file is asked about the paths found only: `entries.visible`)
-  const files = entries.files;
-  const starts = entries.nameStarts;
+  // (the ignore file is asked about the paths found only: `entries.visible`; the tests read
+  // the names, and a path only for a name that matches: most paths are never read)
+  const { files, names } = entries;
+  // (`*.tfstate*` is tested on the whole path, which may hold `.tfstate` in a folder's name)
+  const tfInFolders = entries.foldersMayContain('.tfstate');
   for (let i = 0; i < files.length; i++) {
     const e = files[i]!;
-    const p = e.path;
+    const n = names[i]!;
     // (suffixes hold no `/`: the path's is the name's; the last character is tested first)
-    const last = p.charCodeAt(p.length - 1);
-    if (last === 109 /* m */ && p.endsWith('.pem') && entries.visible(e)) s.pem.push(p);
-    if (last === 121 /* y */ && p.endsWith('.key') && entries.visible(e)) s.key.push(p);
-    const start = starts[i]!;
-    if (p.includes('.tfstate') && /\.tfstate(\..+)?$/.test(p) && entries.visible(e))
-      s.tfstate.push(p);
-    // Names: `.env`, `.env.*`, `.npmrc`, `.pypirc`, `id_*` (a name is cut only for those).
-    const c = p.charCodeAt(start);
+    const last = n.charCodeAt(n.length - 1);
+    if (last === 109 /* m */ && n.endsWith('.pem') && entries.visible(e)) s.pem.push(e.path);
+    if (last === 121 /* y */ && n.endsWith('.key') && entries.visible(e)) s.key.push(e.path);
+    if (
+      (tfInFolders ? e.path : n).includes('.tfstate') &&
+      /\.tfstate(\..+)?$/.test(e.path) &&
+      entries.visible(e)
+    )
+      s.tfstate.push(e.path);
+    // Names: `.env`, `.env.*`, `.npmrc`, `.pypirc`, `id_*`.
+    const c = n.charCodeAt(0);
     if (c === 46 /* . */) {
-      const n = p.slice(start);
       if (n === '.env') {
-        if (entries.visible(e)) s.env.push(p);
+        if (entries.visible(e)) s.env.push(e.path);
       } else if (n.startsWith('.env.')) {
-        if (entries.visible(e)) s.envDot.push({ path: p, name: n });
+        if (entries.visible(e)) s.envDot.push({ path: e.path, name: n });
       } else if (n === '.npmrc') {
-        if (entries.visible(e)) s.npmrc.push(p);
+        if (entries.visible(e)) s.npmrc.push(e.path);
       } else if (n === '.pypirc') {
-        if (entries.visible(e)) s.pypirc.push(p);
+        if (entries.visible(e)) s.pypirc.push(e.path);
       }
-    } else if (c === 105 /* i */ && p.startsWith('id_', start) && !p.endsWith('.pub')) {
+    } else if (c === 105 /* i */ && n.startsWith('id_') && !n.endsWith('.pub')) {
       for (let k = 0; k < KEY_NAMES.length; k++)
-        if (p.startsWith(KEY_NAMES[k]!, start) && entries.visible(e)) s.keyNames[k]!.push(p);
+        if (n.startsWith(KEY_NAMES[k]!) && entries.visible(e)) s.keyNames[k]!.push(e.path);
     }
   }
   s.none =

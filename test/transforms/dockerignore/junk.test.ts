@@ -6,21 +6,32 @@ import { DEP_DIRS, isJunk, VCS_DIRS } from '../../../transforms/dockerignore/clu
 
 test('every junk name is junk, at the root and below; other folders are not', () => {
   const bc = new MemoryContext({ 'venv/pyvenv.cfg': '\n', 'a/venv/pyvenv.cfg': '\n' }, null);
-  const dir = (path: string) => ({ path, size: 0, isDirectory: true });
-  for (const n of [...DEP_DIRS, ...VCS_DIRS]) {
-    expect([n, isJunk(dir(n), bc)]).toEqual([n, true]);
-    expect([n, isJunk(dir(`a/${n}`), bc)]).toEqual([n, true]);
+  // (without a name, and with the name a disk walk gives its entries)
+  const dirs = [
+    (path: string) => ({ path, size: 0, isDirectory: true }),
+    (path: string) => ({
+      path,
+      size: 0,
+      isDirectory: true,
+      name: path.slice(path.lastIndexOf('/') + 1),
+    }),
+  ];
+  for (const dir of dirs) {
+    for (const n of [...DEP_DIRS, ...VCS_DIRS]) {
+      expect([n, isJunk(dir(n), bc)]).toEqual([n, true]);
+      expect([n, isJunk(dir(`a/${n}`), bc)]).toEqual([n, true]);
+    }
+    expect(isJunk(dir('vendor/bundle'), bc)).toBe(true);
+    for (const p of [
+      'src',
+      'vendor',
+      'bundle',
+      'a/vendor/bundle',
+      'b/venv',
+      'nodes',
+      '.github',
+      'Venv',
+    ])
+      expect([p, isJunk(dir(p), bc)]).toEqual([p, false]);
   }
-  expect(isJunk(dir('vendor/bundle'), bc)).toBe(true);
-  for (const p of [
-    'src',
-    'vendor',
-    'bundle',
-    'a/vendor/bundle',
-    'b/venv',
-    'nodes',
-    '.github',
-    'Venv',
-  ])
-    expect([p, isJunk(dir(p), bc)]).toEqual([p, false]);
 });

@@ -1,0 +1,148 @@
+/** The name scans of the dockerignore analysis (Entries, the secrets and clutter scans, the
+ * Dockerfiles of a walk) read the names a disk walk's entries carry (ContextEntry.name) instead
+ * of cutting each path: the same candidates as from the same entries without names, read paths
+ * only for the names that match, and fall back to whole paths where a folder's name matters. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, beforeEach, expect, test } from '@jest/globals';
+import { clearCaches } from '../../../src/api.js';
+import { DiskContext, MemoryContext } from '../../../src/context/context.js';
+import { parseDockerfile } from '../../../src/model/dockerfile.js';
+import { initShellParser } from '../../../src/model/shell.js';
+import type { ContextEntry } from '../../../src/model/types.js';
+import { clutterCandidates } from '../../../transforms/dockerignore/clutter.js';
+import { Entries } from '../../../transforms/dockerignore/model.js';
+import { secretCandidates } from '../../../transforms/dockerignore/secrets.js';
+import { usageOf } from '../../../transforms/dockerignore/usage.js';
+import { removeTmpdirs, tmpdir } from '../../helpers.js';
+
+beforeAll(() => initShellParser());
+beforeEach(() => clearCaches());
+afterAll(() => removeTmpdirs());
+
+const FILES = [
+  '.env',
+  'a/.env.local',
+  'a/.env.example',
+  'x.pem',
+  'b/server.key',
+  'id_rsa',
+  'id_rsa.pub',
+  'keys/id_ed25519',
+  'infra/terraform.tfstate',
+  'c.tfstate.backup',
+  'docker-compose.yml',
+  'compose.prod.yaml',
+  'sub/compose.yaml',
+  'sub/docker-compose.yml',
+  'app.log',
+  'sub/deep/x.log',
+  'log/dev.log',
+  'log/.keep',
+  'tmp/x.log',
+  'm.pyc',
+  'src/.a.swp',
+  'b~',
+  'Dockerfile',
+  'sub/Dockerfile.dev',
+  'sub/api.Dockerfile',
+  'Containerfile',
+  '.DS_Store',
+  'src/index.js',
+  'src/Thumbs.db',
+  'templates/Dockerfile.j2',
+];
+
+function makeTree(files: string[]): string {
+  const root = tmpdir('dfo-names-');
+  for (const f of files) {
+    fs.mkdirSync(path.join(root, path.dirname(f)), { recursive: true });
+    fs.writeFileSync(path.join(root, f), f === 'Dockerfile' ? 'FROM x\n' : 'x\n');
+  }
+  return root;
+}
+
+const usage = () => usageOf(parseDockerfile('FROM node\nCOPY . .\nRUN npm ci && npm run build\n'));
+
+/** The same entries without their names (as a context that has none at hand gives them). */
+const nameless = (all: readonly ContextEntry[]): ContextEntry[] =>
+  all.map((e) => ({ path: e.path, size: 0, isDirectory: e.isDirectory }));
+
+function candidates(
+  all: readonly ContextEntry[],
+  bc: DiskContext,
+  ignored: (p: string, isDir: boolean) => boolean = () => false,
+) {
+  const entries = new Entries(all, ignored);
+  return {
+    files: entries.files.map((e) => e.path),
+    names: entries.names,
+    secrets: secretCandidates(entries, bc, usage()),
+    clutter: clutterCandidates(entries, bc, usage(), '.dockerignore'),
+  };
+}
+
+test("a disk walk's entries carry their names; Entries reads them", () => {
+  const bc = new DiskContext(makeTree(FILES));
+  const all = bc.walk();
+  expect(all.length).toBeGreaterThan(FILES.length);
+  for (const e of all) expect([e.path, e.name]).toEqual([e.path, path.posix.basename(e.path)]);
+  const entries = new Entries(all, () => false);
+  expect(entries.names).toEqual(entries.files.map((e) => path.posix.basename(e.path)));
+  expect(entries.foldersMayContain('.tfstate')).toBe(false);
+  expect(entries.foldersMayContain('sub')).toBe(true);
+  // Without names, a folder above an entry may be missing: the whole paths are read.
+  expect(new Entries(nameless(all), () => false).foldersMayContain('.tfstate')).toBe(true);
+});
+
+test.each([
+  ['no folder named *.tfstate*', FILES],
+  ['a folder named *.tfstate*', [...FILES, 'state.tfstate.d/dev/x', 'w.tfstate/y']],
+])('the same candidates with and without names (%s)', (_what, files) => {
+  const bc = new DiskContext(makeTree(files));
+  const all = bc.walk();
+  const named = candidates(all, bc);
+  expect(named).toEqual(candidates(nameless(all), bc));
+  // (every tfstate path, proposed or to review)
+  const tf = named.secrets.flatMap((c) => c.triggers).filter((t) => t.includes('tfstate'));
+  expect(tf.sort()).toEqual(files.filter((f) => /\.tfstate(\..+)?$/.test(f)).sort());
+  const compose = named.clutter
+    .filter((c) => c.pattern.includes('compose'))
+    .flatMap((c) => c.triggers);
+  expect(compose.sort()).toEqual(['compose.prod.yaml', 'docker-compose.yml']);
+  const logs = named.clutter.find((c) => c.pattern.endsWith('*.log'))!;
+  expect(logs.triggers).toEqual(['app.log', 'sub/deep/x.log']);
+  // with an ignore file in force, only what it lets through
+  const ignored = (p: string) => p.startsWith('sub/') || p === '.env';
+  expect(candidates(all, bc, ignored)).toEqual(candidates(nameless(all), bc, ignored));
+});
+
+test('the scans read the path of a matching name only', () => {
+  const bc = new MemoryContext({});
+  let reads = 0;
+  const entry = (p: string, isDirectory: boolean): ContextEntry => ({
+    get path() {
+      reads++;
+      return p;
+    },
+    name: path.posix.basename(p),
+    size: 0,
+    isDirectory,
+  });
+  const plain = ['src', 'src/a.ts', 'src/b.ts', 'lib', 'lib/c.js', 'README.md', 'package.json'];
+  const all = plain.map((p) => entry(p, !p.includes('.')));
+  all.push(entry('.env', false));
+  const entries = new Entries(all, () => false);
+  reads = 0;
+  const s = secretCandidates(entries, bc, usage());
+  expect(s.map((c) => c.triggers)).toEqual([['.env']]);
+  clutterCandidates(entries, bc, usage(), '.dockerignore');
+  // (`.env`, read when found and by the decisions made about it, never the other files')
+  const before = reads;
+  expect(before).toBeGreaterThan(0);
+  reads = 0;
+  const again = new Entries(all.slice(0, -1), () => false);
+  expect(secretCandidates(again, bc, usage())).toEqual([]);
+  clutterCandidates(again, bc, usage(), '.dockerignore');
+  expect(reads).toBe(0);
+});
