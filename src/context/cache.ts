@@ -418,10 +418,21 @@ function listNow(abs: string): Listing | null {
   } catch {
     return null;
   }
-  dirents.sort(byName);
   const n = dirents.length;
   const names = new Array<string>(n);
-  for (let i = 0; i < n; i++) names[i] = dirents[i]!.name;
+  // libuv lists a folder sorted by its bytes (strcmp), which for UTF-8 is the order `<` gives
+  // but for names with characters past U+FFFF: sorted only when not so already (a sort copies
+  // the array into work arrays, ~0.7 KB each, for every folder of a repository).
+  let sorted = true;
+  for (let i = 0; i < n; i++) {
+    const name = dirents[i]!.name;
+    if (i > 0 && !(names[i - 1]! < name)) sorted = false;
+    names[i] = name;
+  }
+  if (!sorted) {
+    dirents.sort(byName);
+    for (let i = 0; i < n; i++) names[i] = dirents[i]!.name;
+  }
   let kinds: number | string;
   if (n <= PACKED_KINDS) {
     kinds = 0;
