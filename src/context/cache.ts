@@ -408,38 +408,45 @@ let kindBytes = Buffer.allocUnsafe(256);
 const kindOf = (e: fs.Dirent) =>
   e.isFile() ? FILE : e.isDirectory() ? DIR : e.isSymbolicLink() ? SYMLINK : OTHER;
 
+/** (one options object for every listing) */
+const READDIR_OPTIONS = { withFileTypes: true } as const;
+
 /** List a folder now (kinds from the listing itself: no stat per entry), or null. */
 function listNow(abs: string): Listing | null {
   let dirents: fs.Dirent[];
   try {
     diskCounters.listings++;
     diskCounters.listLog?.push(abs);
-    dirents = fs.readdirSync(abs, { withFileTypes: true });
+    dirents = fs.readdirSync(abs, READDIR_OPTIONS);
   } catch {
     return null;
   }
   const n = dirents.length;
-  const names = new Array<string>(n);
   // libuv lists a folder sorted by its bytes (strcmp), which for UTF-8 is the order `<` gives
   // but for names with characters past U+FFFF: sorted only when not so already (a sort copies
   // the array into work arrays, ~0.7 KB each, for every folder of a repository).
-  let sorted = true;
-  for (let i = 0; i < n; i++) {
-    const name = dirents[i]!.name;
-    if (i > 0 && !(names[i - 1]! < name)) sorted = false;
-    names[i] = name;
-  }
-  if (!sorted) {
-    dirents.sort(byName);
-    for (let i = 0; i < n; i++) names[i] = dirents[i]!.name;
-  }
+  for (let i = 1; i < n; i++)
+    if (!(dirents[i - 1]!.name < dirents[i]!.name)) {
+      dirents.sort(byName);
+      break;
+    }
+  // The names take the place of the entries in the array readdir gave (no second array).
+  const names = dirents as unknown as string[];
   let kinds: number | string;
   if (n <= PACKED_KINDS) {
     kinds = 0;
-    for (let i = 0; i < n; i++) kinds |= kindOf(dirents[i]!) << (2 * i);
+    for (let i = 0; i < n; i++) {
+      const e = dirents[i]!;
+      kinds |= kindOf(e) << (2 * i);
+      names[i] = e.name;
+    }
   } else {
     if (kindBytes.length < n) kindBytes = Buffer.allocUnsafe(Math.max(n, 2 * kindBytes.length));
-    for (let i = 0; i < n; i++) kindBytes[i] = kindOf(dirents[i]!);
+    for (let i = 0; i < n; i++) {
+      const e = dirents[i]!;
+      kindBytes[i] = kindOf(e);
+      names[i] = e.name;
+    }
     kinds = kindBytes.toString('latin1', 0, n);
   }
   return new Listing(abs, names, kinds);
