@@ -207,6 +207,9 @@ const ASCII = 2;
 const CASE_KNOWN = 4;
 const CASE_SENSITIVE = 8;
 
+/** The array Listing.pathOf joins (empty between calls: it keeps no string alive). */
+const PAIR = ['', ''];
+
 /**
  * The listing of one folder, compact: its names sorted (by UTF-16 code unit, as `<` compares),
  * and their kinds (from the listing itself, no stat per entry) packed two bits an entry in a
@@ -313,10 +316,15 @@ export class Listing {
   /** The path of entry `i` (the folder's path and the name joined: no normalisation needed).
    * Made flat (an array join; `+` makes a concatenation, which the first fs call on it or the
    * first lookup flattens into a second string kept beside it): a folder's path is kept for the
-   * session, as the listing cache's key and its listing's `abs`. */
+   * session, as the listing cache's key and its listing's `abs`. One array (PAIR) is filled and
+   * joined for every path: no array made per path. */
   pathOf(i: number): string {
     const { abs } = this;
-    return [abs, this.names[i]].join(abs.endsWith(sep) ? '' : sep);
+    PAIR[0] = abs;
+    PAIR[1] = this.names[i]!;
+    const path = PAIR.join(abs.endsWith(sep) ? '' : sep);
+    PAIR[0] = PAIR[1] = '';
+    return path;
   }
 
   /** The size of entry `i` in bytes (folders: 0), looked up once, then kept. */
