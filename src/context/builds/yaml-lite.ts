@@ -164,15 +164,14 @@ class Reader {
   private map(n: number, col: number): { node: LiteNode; value: Record<string, unknown> } {
     const node: LiteNode = { line: this.i + 1, pairs: [] };
     const value: Record<string, unknown> = {};
-    const seen = new Set<string>();
     for (let c = col; ; c = n) {
       const at = this.i;
       const line = this.lines[at]!;
       const k = this.keyAt(line, c) ?? bail();
       const jsKey = k.key === null ? '' : String(k.key);
       // (`<<` is a key like any other: the package merges nothing under YAML 1.2)
-      if (seen.has(jsKey) || jsKey === '__proto__') bail();
-      seen.add(jsKey);
+      // (a key seen before is one of the value's own: each key seen is set below)
+      if (Object.hasOwn(value, jsKey) || jsKey === '__proto__') bail();
       // (the key's `:` is followed by a space or the line's end)
       let v = k.end;
       while (line.charCodeAt(v) === 32) v++;
