@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeEach, expect, test } from '@jest/globals';
 import { clearCaches } from '../src/api.js';
-import { findBuildFiles } from '../src/context/builds/index.js';
+import { findBuildFiles, onDemand } from '../src/context/builds/index.js';
 import {
   isBakeName,
   isComposeName,
@@ -171,4 +171,20 @@ test('the search finds what the plain reading of the rules finds, on generated t
     }
   }
   expect(compared).toBeGreaterThan(100);
+});
+
+test('a parser module is imported once, and again after a failed import', async () => {
+  let loads = 0;
+  let fail = true;
+  const load = onDemand(async () => {
+    loads++;
+    if (fail) throw new Error('not yet');
+    return { n: loads };
+  });
+  await expect(load()).rejects.toThrow('not yet');
+  fail = false;
+  const first = await load();
+  expect(first).toEqual({ n: 2 });
+  expect(await load()).toBe(first);
+  expect(loads).toBe(2);
 });

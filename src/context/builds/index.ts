@@ -245,6 +245,28 @@ export async function findBuilds(
   return inBuildSearch(() => readBuildFiles(findBuildFilesNow(paths, cwd), env));
 }
 
+/** A module imported when first needed, then kept: another `import()` of a module already loaded
+ * still resolves it again (several µs, for each kind of file read in each search). A failed
+ * import is tried again next time. */
+export function onDemand<T>(load: () => Promise<T>): () => Promise<T> {
+  let module: Promise<T> | null = null;
+  return () =>
+    (module ??= load().catch((err: unknown) => {
+      module = null;
+      throw err;
+    }));
+}
+
+/** Each parser (and its YAML, JSON or HCL library) is loaded only when a file of its kind is read. */
+const parsers = {
+  compose: onDemand(() => import('./compose.js')),
+  bake: onDemand(() => import('./bake.js')),
+  hcl: onDemand(() => import('./hcl.js')),
+  skaffold: onDemand(() => import('./skaffold.js')),
+  devcontainer: onDemand(() => import('./devcontainer.js')),
+  workflow: onDemand(() => import('./workflow.js')),
+};
+
 export async function readBuildFiles(
   files: string[],
   env: Record<string, string | undefined> = process.env,
@@ -273,17 +295,17 @@ export async function readBuildFiles(
       set.warnings.push({ file, line: null, message: `cannot be read: ${(err as Error).message}` });
     }
   };
-  // Each parser (and its YAML, JSON or HCL library) is loaded only when a file of its kind is read.
+  // (each parser loaded when a file of its kind is read: `parsers`)
   const compose = byDir('compose');
   if (compose.size) {
-    const { parseComposeFolder } = await import('./compose.js');
+    const { parseComposeFolder } = await parsers.compose();
     for (const group of compose.values()) safely(group[0]!, () => parseComposeFolder(group, env));
   }
   const bake = byDir('bake');
   if (bake.size) {
     const [{ parseBakeFolder }, { initHclParser }] = await Promise.all([
-      import('./bake.js'),
-      import('./hcl.js'),
+      parsers.bake(),
+      parsers.hcl(),
     ]);
     let hcl: string | null = null;
     await initHclParser().catch((err: Error) => (hcl = err.message));
@@ -298,17 +320,17 @@ export async function readBuildFiles(
   }
   const skaffold = ofKind('skaffold');
   if (skaffold.length) {
-    const { parseSkaffold } = await import('./skaffold.js');
+    const { parseSkaffold } = await parsers.skaffold();
     for (const f of skaffold) safely(f, () => parseSkaffold(f, env));
   }
   const devcontainer = ofKind('devcontainer');
   if (devcontainer.length) {
-    const { parseDevcontainer } = await import('./devcontainer.js');
+    const { parseDevcontainer } = await parsers.devcontainer();
     for (const f of devcontainer) safely(f, () => parseDevcontainer(f, env));
   }
   const wf = ofKind('workflow');
   if (wf.length) {
-    const [{ parseWorkflow }] = await Promise.all([import('./workflow.js'), initShellParser()]);
+    const [{ parseWorkflow }] = await Promise.all([parsers.workflow(), initShellParser()]);
     for (const f of wf) safely(f, () => parseWorkflow(f, env));
   }
   // A compose file included by another is read once (from the including file).
