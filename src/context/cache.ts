@@ -322,7 +322,7 @@ export class Listing {
     const { abs } = this;
     PAIR[0] = abs;
     PAIR[1] = this.names[i]!;
-    const path = PAIR.join(abs.endsWith(sep) ? '' : sep);
+    const path = PAIR.join(abs[abs.length - 1] === sep ? '' : sep);
     PAIR[0] = PAIR[1] = '';
     return path;
   }
