@@ -237,3 +237,30 @@ test('a listing tells the kind and size of each entry, for kinds packed in an in
     });
   }
 });
+
+test('a listing is sorted as `<` sorts, also where the order libuv lists in (by UTF-8 bytes) differs: names past U+FFFF against U+E000-U+FFFF; kinds and sizes follow their names', () => {
+  const dir = fs.realpathSync(tmpdir('dfo-listing-order-'));
+  // By bytes: a, b, \uFF21 (EF BC A1), \u{1F600} (F0 9F 98 80), \u{1F600}x; by UTF-16 code
+  // units: \u{1F600} (D83D ...) comes before \uFF21.
+  const names = ['a', 'b', '\uFF21', '\u{1F600}', '\u{1F600}x'];
+  for (const [i, name] of names.entries())
+    if (i === 3) fs.mkdirSync(path.join(dir, name));
+    else fs.writeFileSync(path.join(dir, name), 'x'.repeat(i + 1));
+  const listed = listDirCached(dir)!;
+  const want = [...names].sort();
+  expect(want).not.toEqual(names);
+  expect(listed.names).toEqual(want);
+  for (const [i, name] of names.entries()) {
+    const at = listed.indexOf(name);
+    expect(at).toBe(want.indexOf(name));
+    expect([name, listed.isDirectory(at), listed.sizeAt(at)]).toEqual([
+      name,
+      i === 3,
+      i === 3 ? 0 : i + 1,
+    ]);
+  }
+  // A plain folder, listed already sorted, stays as it is.
+  const plain = fs.realpathSync(tmpdir('dfo-listing-order-plain-'));
+  for (const name of ['b', 'A', 'a', '_', 'B.txt']) fs.writeFileSync(path.join(plain, name), name);
+  expect(listDirCached(plain)!.names).toEqual(['A', 'B.txt', '_', 'a', 'b']);
+});

@@ -207,6 +207,9 @@ const ASCII = 2;
 const CASE_KNOWN = 4;
 const CASE_SENSITIVE = 8;
 
+/** The array Listing.pathOf joins (empty between calls: it keeps no string alive). */
+const PAIR = ['', ''];
+
 /**
  * The listing of one folder, compact: its names sorted (by UTF-16 code unit, as `<` compares),
  * and their kinds (from the listing itself, no stat per entry) packed two bits an entry in a
@@ -313,10 +316,15 @@ export class Listing {
   /** The path of entry `i` (the folder's path and the name joined: no normalisation needed).
    * Made flat (an array join; `+` makes a concatenation, which the first fs call on it or the
    * first lookup flattens into a second string kept beside it): a folder's path is kept for the
-   * session, as the listing cache's key and its listing's `abs`. */
+   * session, as the listing cache's key and its listing's `abs`. One array (PAIR) is filled and
+   * joined for every path: no array made per path. */
   pathOf(i: number): string {
     const { abs } = this;
-    return [abs, this.names[i]].join(abs.endsWith(sep) ? '' : sep);
+    PAIR[0] = abs;
+    PAIR[1] = this.names[i]!;
+    const path = PAIR.join(abs[abs.length - 1] === sep ? '' : sep);
+    PAIR[0] = PAIR[1] = '';
+    return path;
   }
 
   /** The size of entry `i` in bytes (folders: 0), looked up once, then kept. */
@@ -408,27 +416,45 @@ let kindBytes = Buffer.allocUnsafe(256);
 const kindOf = (e: fs.Dirent) =>
   e.isFile() ? FILE : e.isDirectory() ? DIR : e.isSymbolicLink() ? SYMLINK : OTHER;
 
+/** (one options object for every listing) */
+const READDIR_OPTIONS = { withFileTypes: true } as const;
+
 /** List a folder now (kinds from the listing itself: no stat per entry), or null. */
 function listNow(abs: string): Listing | null {
   let dirents: fs.Dirent[];
   try {
     diskCounters.listings++;
     diskCounters.listLog?.push(abs);
-    dirents = fs.readdirSync(abs, { withFileTypes: true });
+    dirents = fs.readdirSync(abs, READDIR_OPTIONS);
   } catch {
     return null;
   }
-  dirents.sort(byName);
   const n = dirents.length;
-  const names = new Array<string>(n);
-  for (let i = 0; i < n; i++) names[i] = dirents[i]!.name;
+  // libuv lists a folder sorted by its bytes (strcmp), which for UTF-8 is the order `<` gives
+  // but for names with characters past U+FFFF: sorted only when not so already (a sort copies
+  // the array into work arrays, ~0.7 KB each, for every folder of a repository).
+  for (let i = 1; i < n; i++)
+    if (!(dirents[i - 1]!.name < dirents[i]!.name)) {
+      dirents.sort(byName);
+      break;
+    }
+  // The names take the place of the entries in the array readdir gave (no second array).
+  const names = dirents as unknown as string[];
   let kinds: number | string;
   if (n <= PACKED_KINDS) {
     kinds = 0;
-    for (let i = 0; i < n; i++) kinds |= kindOf(dirents[i]!) << (2 * i);
+    for (let i = 0; i < n; i++) {
+      const e = dirents[i]!;
+      kinds |= kindOf(e) << (2 * i);
+      names[i] = e.name;
+    }
   } else {
     if (kindBytes.length < n) kindBytes = Buffer.allocUnsafe(Math.max(n, 2 * kindBytes.length));
-    for (let i = 0; i < n; i++) kindBytes[i] = kindOf(dirents[i]!);
+    for (let i = 0; i < n; i++) {
+      const e = dirents[i]!;
+      kindBytes[i] = kindOf(e);
+      names[i] = e.name;
+    }
     kinds = kindBytes.toString('latin1', 0, n);
   }
   return new Listing(abs, names, kinds);

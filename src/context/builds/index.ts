@@ -91,19 +91,22 @@ function listDir(dir: string): Listing | null {
  * (looked into only when the folder's listing, `listed` when the caller has it, holds them). */
 function filesIn(dir: string, out: Set<string>, listed: Listing | null = listDirCached(dir)): void {
   // An unreadable folder (execute-only) may still hold readable subfolders: probe them.
-  let devcontainer = true;
-  let github = true;
-  if (listed) {
-    const { names } = listed;
-    for (let i = 0; i < names.length; i++) {
-      // Most entries are not build files: the path is made only for a name that could be one.
-      if (!listed.isFile(i) || !couldBeBuildFile(names[i]!)) continue;
-      const abs = listed.pathOf(i);
-      if (kindOf(abs)) out.add(abs);
-    }
-    devcontainer = listed.indexOf('.devcontainer') >= 0;
-    github = listed.indexOf('.github') >= 0;
-  }
+  if (!listed) return filesBelow(dir, out, true, true);
+  for (let i = 0; i < listed.length; i++) if (listed.isFile(i)) addIfBuildFile(listed, i, out);
+  filesBelow(dir, out, listed.indexOf('.devcontainer') >= 0, listed.indexOf('.github') >= 0);
+}
+
+/** Entry `i` of a listing, a regular file, when it is a build file. */
+function addIfBuildFile(listed: Listing, i: number, out: Set<string>): void {
+  // Most entries are not build files: the path is made only for a name that could be one.
+  if (!couldBeBuildFile(listed.names[i]!)) return;
+  const abs = listed.pathOf(i);
+  if (kindOf(abs)) out.add(abs);
+}
+
+/** The build files of folder `dir`'s .devcontainer and .github/workflows (each looked into when
+ * asked). */
+function filesBelow(dir: string, out: Set<string>, devcontainer: boolean, github: boolean): void {
   if (devcontainer) {
     const dc = path.join(dir, '.devcontainer');
     const inDc = listDir(dc);
@@ -153,29 +156,44 @@ function findBuildFilesNow(paths: string[], cwd: string): string[] {
     const start = st.isDirectory() ? abs : path.dirname(abs);
     if (st.isDirectory()) {
       let seen = 0;
+      // One pass over each folder's listing: its build files (as filesIn finds them), whether it
+      // holds .devcontainer or .github (of any kind, as filesIn asks), the folders to go into.
       const walk = (dir: string) => {
         const listed = listDirCached(dir);
-        filesIn(dir, out, listed);
-        if (!listed) return;
+        if (!listed) return filesIn(dir, out, null);
         const { names } = listed;
+        let devcontainer = false;
+        let github = false;
         for (let i = 0; i < names.length; i++) {
-          if (++seen > WALK_LIMIT) return;
-          if (!listed.isDirectory(i)) continue;
+          const within = ++seen <= WALK_LIMIT;
           const name = names[i]!;
+          if (name.charCodeAt(0) === 46 /* . */) {
+            if (name === '.devcontainer') {
+              devcontainer = true;
+              continue;
+            }
+            if (name === '.github') {
+              github = true;
+              continue;
+            }
+          }
+          if (listed.isFile(i)) addIfBuildFile(listed, i, out);
           // (the child's path joined as it is: `dir` is absolute and normalised already)
-          if (!SKIP_DIRS.has(name) && name !== '.devcontainer' && name !== '.github')
-            walk(listed.pathOf(i));
+          else if (within && listed.isDirectory(i) && !SKIP_DIRS.has(name)) walk(listed.pathOf(i));
         }
+        filesBelow(dir, out, devcontainer, github);
       };
       walk(start);
     }
+    // (the folder walked has had its build files looked for)
+    const walked = st.isDirectory();
     const root = repositoryRoot(start);
     if (root)
       for (let d = start; ; d = path.dirname(d)) {
-        filesIn(d, out);
+        if (!(walked && d === start)) filesIn(d, out);
         if (d === root || path.dirname(d) === d) break;
       }
-    else filesIn(start, out);
+    else if (!walked) filesIn(start, out);
   }
   return [...out].sort();
 }
@@ -227,6 +245,28 @@ export async function findBuilds(
   return inBuildSearch(() => readBuildFiles(findBuildFilesNow(paths, cwd), env));
 }
 
+/** A module imported when first needed, then kept: another `import()` of a module already loaded
+ * still resolves it again (several µs, for each kind of file read in each search). A failed
+ * import is tried again next time. */
+export function onDemand<T>(load: () => Promise<T>): () => Promise<T> {
+  let module: Promise<T> | null = null;
+  return () =>
+    (module ??= load().catch((err: unknown) => {
+      module = null;
+      throw err;
+    }));
+}
+
+/** Each parser (and its YAML, JSON or HCL library) is loaded only when a file of its kind is read. */
+const parsers = {
+  compose: onDemand(() => import('./compose.js')),
+  bake: onDemand(() => import('./bake.js')),
+  hcl: onDemand(() => import('./hcl.js')),
+  skaffold: onDemand(() => import('./skaffold.js')),
+  devcontainer: onDemand(() => import('./devcontainer.js')),
+  workflow: onDemand(() => import('./workflow.js')),
+};
+
 export async function readBuildFiles(
   files: string[],
   env: Record<string, string | undefined> = process.env,
@@ -255,17 +295,17 @@ export async function readBuildFiles(
       set.warnings.push({ file, line: null, message: `cannot be read: ${(err as Error).message}` });
     }
   };
-  // Each parser (and its YAML, JSON or HCL library) is loaded only when a file of its kind is read.
+  // (each parser loaded when a file of its kind is read: `parsers`)
   const compose = byDir('compose');
   if (compose.size) {
-    const { parseComposeFolder } = await import('./compose.js');
+    const { parseComposeFolder } = await parsers.compose();
     for (const group of compose.values()) safely(group[0]!, () => parseComposeFolder(group, env));
   }
   const bake = byDir('bake');
   if (bake.size) {
     const [{ parseBakeFolder }, { initHclParser }] = await Promise.all([
-      import('./bake.js'),
-      import('./hcl.js'),
+      parsers.bake(),
+      parsers.hcl(),
     ]);
     let hcl: string | null = null;
     await initHclParser().catch((err: Error) => (hcl = err.message));
@@ -280,17 +320,17 @@ export async function readBuildFiles(
   }
   const skaffold = ofKind('skaffold');
   if (skaffold.length) {
-    const { parseSkaffold } = await import('./skaffold.js');
+    const { parseSkaffold } = await parsers.skaffold();
     for (const f of skaffold) safely(f, () => parseSkaffold(f, env));
   }
   const devcontainer = ofKind('devcontainer');
   if (devcontainer.length) {
-    const { parseDevcontainer } = await import('./devcontainer.js');
+    const { parseDevcontainer } = await parsers.devcontainer();
     for (const f of devcontainer) safely(f, () => parseDevcontainer(f, env));
   }
   const wf = ofKind('workflow');
   if (wf.length) {
-    const [{ parseWorkflow }] = await Promise.all([import('./workflow.js'), initShellParser()]);
+    const [{ parseWorkflow }] = await Promise.all([parsers.workflow(), initShellParser()]);
     for (const f of wf) safely(f, () => parseWorkflow(f, env));
   }
   // A compose file included by another is read once (from the including file).

@@ -42,6 +42,24 @@ const REFUSED =
 // Characters a plain scalar may not start with (`-`, `?`, `:` are handled apart).
 const PLAIN_FIRST_REFUSED = new Set([...',[]{}#&*!|>\'"%@`?:']);
 const BLANK_OR_COMMENT = /^ *(?:#.*)?$/;
+// (each regexp made once: a regexp literal makes a new RegExp object every time it is evaluated,
+// and these are evaluated per line, key or scalar)
+const LEAD = /^(?:(?: *#[^\n]*)?\n)*---(?: +#[^\n]*| *)(?:\n|$)/;
+const BLANK_HASH = /\s#/;
+const EMPTY_FLOW_MAP = /^\{ *\}/;
+const SPACES = /^ *$/;
+const FLOW_PLAIN_REFUSED = /[[\]{}#]|: |:$/;
+const HEX_DIGITS = /^[0-9a-fA-F]+$/;
+// Plain scalars: the first characters of anything but a string, and the core schema's forms.
+const NOT_ONLY_STRING = /[-+.0-9nNtTfF~]/;
+const NULL = /^(?:~|[Nn]ull|NULL)$/;
+const BOOL = /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/;
+const OCT = /^0o[0-7]+$/;
+const INT = /^[-+]?[0-9]+$/;
+const HEX = /^0x[0-9a-fA-F]+$/;
+const INF_NAN = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
+const EXP = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/;
+const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/;
 const REST_OK = /^(?: +(?:#.*)?)?$/;
 
 /** The document of `text`, or undefined when the package must read it. */
@@ -49,7 +67,7 @@ export function readLite(text: string): LiteDoc | undefined {
   // One leading `---` line is allowed (workflows and skaffold files often start with one).
   let body = text;
   let skipFirst = -1;
-  const lead = /^(?:(?: *#[^\n]*)?\n)*---(?: +#[^\n]*| *)(?:\n|$)/.exec(text);
+  const lead = LEAD.exec(text);
   if (lead) {
     skipFirst = lead[0].split('\n').length - 2;
     body = text.slice(lead[0].length);
@@ -146,15 +164,14 @@ class Reader {
   private map(n: number, col: number): { node: LiteNode; value: Record<string, unknown> } {
     const node: LiteNode = { line: this.i + 1, pairs: [] };
     const value: Record<string, unknown> = {};
-    const seen = new Set<string>();
     for (let c = col; ; c = n) {
       const at = this.i;
       const line = this.lines[at]!;
       const k = this.keyAt(line, c) ?? bail();
       const jsKey = k.key === null ? '' : String(k.key);
       // (`<<` is a key like any other: the package merges nothing under YAML 1.2)
-      if (seen.has(jsKey) || jsKey === '__proto__') bail();
-      seen.add(jsKey);
+      // (a key seen before is one of the value's own: each key seen is set below)
+      if (Object.hasOwn(value, jsKey) || jsKey === '__proto__') bail();
       // (the key's `:` is followed by a space or the line's end)
       let v = k.end;
       while (line.charCodeAt(v) === 32) v++;
@@ -226,7 +243,7 @@ class Reader {
     const colon = keyColon(line, c);
     if (colon < 0) return null;
     const text = line.slice(c, colon).trimEnd();
-    if (text === '' || text.length > 1000 || /\s#/.test(text)) bail();
+    if (text === '' || text.length > 1000 || BLANK_HASH.test(text)) bail();
     return { key: plain(text), end: colon + 1 };
   }
 
@@ -247,7 +264,7 @@ class Reader {
       value = f.value;
       end = f.end;
     } else if (ch === '{') {
-      if (!/^\{ *\}/.test(line.slice(c))) bail();
+      if (!EMPTY_FLOW_MAP.test(line.slice(c))) bail();
       node.pairs = [];
       value = {};
       end = line.indexOf('}', c) + 1;
@@ -277,7 +294,7 @@ class Reader {
     let j = this.i + 1;
     // The content's indentation is that of its first non-blank line.
     let lead = 0;
-    while (j < lines.length && /^ *$/.test(lines[j]!)) {
+    while (j < lines.length && SPACES.test(lines[j]!)) {
       lead = Math.max(lead, lines[j]!.length);
       j++;
     }
@@ -288,7 +305,7 @@ class Reader {
     for (let k = this.i + 1; k < j; k++) body.push('');
     for (; j < lines.length; j++) {
       const l = lines[j]!;
-      if (/^ *$/.test(l)) {
+      if (SPACES.test(l)) {
         if (l.length > ci) bail();
         body.push('');
         continue;
@@ -354,20 +371,20 @@ export function plain(text: string): unknown {
   checkPlain(text);
   const ch = text[0]!;
   // Only these can start anything but a string.
-  if (!/[-+.0-9nNtTfF~]/.test(ch)) return text;
-  if (/^(?:~|[Nn]ull|NULL)$/.test(text)) return null;
-  if (/^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/.test(text)) return ch === 't' || ch === 'T';
-  if (/^0o[0-7]+$/.test(text)) return parseInt(text.substring(2), 8);
-  if (/^[-+]?[0-9]+$/.test(text)) return parseInt(text, 10);
-  if (/^0x[0-9a-fA-F]+$/.test(text)) return parseInt(text.substring(2), 16);
-  if (/^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/.test(text))
+  if (!NOT_ONLY_STRING.test(ch)) return text;
+  if (NULL.test(text)) return null;
+  if (BOOL.test(text)) return ch === 't' || ch === 'T';
+  if (OCT.test(text)) return parseInt(text.substring(2), 8);
+  if (INT.test(text)) return parseInt(text, 10);
+  if (HEX.test(text)) return parseInt(text.substring(2), 16);
+  if (INF_NAN.test(text))
     return text.slice(-3).toLowerCase() === 'nan'
       ? NaN
       : text[0] === '-'
         ? Number.NEGATIVE_INFINITY
         : Number.POSITIVE_INFINITY;
-  if (/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/.test(text)) return parseFloat(text);
-  if (/^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/.test(text)) return parseFloat(text);
+  if (EXP.test(text)) return parseFloat(text);
+  if (FLOAT.test(text)) return parseFloat(text);
   return text;
 }
 
@@ -406,7 +423,7 @@ function doubleQuoted(line: string, c: number): { value: string; end: number } |
     }
     const len = e === 'x' ? 2 : e === 'u' ? 4 : 0;
     const hex = line.slice(k + 1, k + 1 + len);
-    if (!len || !/^[0-9a-fA-F]+$/.test(hex) || hex.length !== len) bail();
+    if (!len || !HEX_DIGITS.test(hex) || hex.length !== len) bail();
     out += String.fromCodePoint(parseInt(hex, 16));
     k += len;
   }
@@ -452,7 +469,7 @@ function flowSeq(
       let e = k;
       while (e < line.length && line[e] !== ',' && line[e] !== ']') e++;
       const text = line.slice(k, e).trimEnd();
-      if (/[[\]{}#]|: |:$/.test(text)) bail();
+      if (FLOW_PLAIN_REFUSED.test(text)) bail();
       value.push(plain(text));
       k = e;
     }
