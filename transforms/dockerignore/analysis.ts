@@ -19,7 +19,7 @@ import type {
   Skipped,
 } from '../../src/model/types.js';
 import { clutterCandidates, dropTracked, gitReader, isJunk } from './clutter.js';
-import { sharedBulkMatcher } from './ignore-file.js';
+import { keptFolderMatcher, sharedBulkMatcher } from './ignore-file.js';
 import { memoCounters } from './memo.js';
 import {
   anchored,
@@ -153,7 +153,10 @@ export function analyse(
 
   // 1. Analysis walk: never into folders already ignored, nor into ones we ignore wholesale.
   // The same for every Dockerfile of the context with these patterns: walked once per session.
-  const stop = (d: ContextEntry) => (!oldHasNeg && oldIgnored(d.path, true)) || isJunk(d, bc);
+  // (the walk asks about a folder only once it entered the parent, which the patterns do not
+  // ignore: they are tested on the folder's path alone, and no folder verdict is kept)
+  const dirIgnored = oldHasNeg ? null : keptFolderMatcher(oldPatterns);
+  const stop = (d: ContextEntry) => (dirIgnored !== null && dirIgnored(d.path)) || isJunk(d, bc);
   const entries = bc.walk({
     key: `dockerignore\0${oldPatterns.join('\n')}`,
     descend: (d) => !stop(d),

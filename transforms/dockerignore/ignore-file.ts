@@ -76,6 +76,16 @@ export function bulkMatcher(patterns: string[]): (p: string, isDir: boolean) => 
   };
 }
 
+/** The folder verdict of `patterns` (no `!` line) for a folder whose parent they do not ignore,
+ * as a walk that enters only such folders asks it (see IgnoreMatcher.inKeptFolder): the rules
+ * tested on the folder's path alone, no verdict kept. */
+export function keptFolderMatcher(patterns: string[]): (dir: string) => boolean {
+  const m = matcher(patterns);
+  if (patterns.some((p) => p.startsWith('!')))
+    throw new Error('dockerignore: keptFolderMatcher needs patterns without a `!` line');
+  return m.inKeptFolder ?? m;
+}
+
 let lastBulk: {
   patterns: readonly string[];
   key: string;
