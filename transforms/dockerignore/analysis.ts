@@ -172,9 +172,9 @@ export function analyse(
   // A named source missing from the context means the build uses another context (e.g. the
   // repository root with `-f sub/Dockerfile`): this context's ignore file is not the one read.
   // (the context's own answer first: a disk context answers from the listings the walk made;
-  // the walk's paths by kind are made only when it says no)
+  // the walk is looked through only when it says no)
   const missing = usage.sources.find(
-    (s) => !hasGlob(s.path) && !bc.exists(s.path) && !index.kinds.has(s.path),
+    (s) => !hasGlob(s.path) && !bc.exists(s.path) && !index.holds(s.path),
   );
   if (missing) {
     findings.push({
