@@ -127,6 +127,9 @@ function below(w: WalkIndex, entries: readonly ContextEntry[], r: string): Conte
   return list;
 }
 
+/** The `keep` option unset (most runs): no set made per check. */
+const KEEP_NONE: ReadonlySet<string> = new Set();
+
 /** Runs the shared analysis; `analysis` is null when no rule can propose anything. */
 export function analyse(
   model: DockerfileModel,
@@ -188,11 +191,13 @@ export function analyse(
   // 3. Candidates, then the needed-file check for each.
   // Without a whole-context copy only secrets are proposed: the clutter candidates are not
   // computed (of them only `.git` could matter there, for the note that a RUN needs it).
-  const keep = new Set(ctx.options.dockerignore?.keep ?? []);
+  const keepList = ctx.options.dockerignore?.keep;
+  const keep: ReadonlySet<string> = keepList?.length ? new Set(keepList) : KEEP_NONE;
   let candidates: Candidate[] = [
     ...secretCandidates(index, bc, usage),
     ...(usage.whole ? clutterCandidates(index, bc, usage, ignorePath) : []),
-  ].filter((c) => !keep.has(c.pattern));
+  ];
+  if (keep.size) candidates = candidates.filter((c) => !keep.has(c.pattern));
   for (const p of ctx.options.dockerignore?.add ?? []) {
     if (!oldPatterns.includes(p)) candidates.push({ group: 'project', pattern: p, triggers: [] });
   }
