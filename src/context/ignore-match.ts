@@ -184,8 +184,23 @@ function hit(r: Rule, s: string, end: number, slashes: number, k: number): boole
   return r.re!.test(sub);
 }
 
+/**
+ * A compiled "is this path ignored". For a pattern set without a `!` rule, `inKeptFolder` gives
+ * the same verdict for a path whose parent folder the set does not ignore (a walk that enters
+ * only the folders the set does not ignore asks about nothing else), testing the rules on the
+ * path alone: balena tests a rule on the path and on prefixes of its parent, and each of those
+ * prefixes is the parent itself or one of the prefixes the parent's own verdict tested the rule
+ * on, all without a match (no `!` rule: a folder is not ignored only when no rule matches it).
+ * The exceptions take the whole verdict: a path at the top (its parent is `.`), one that is not
+ * clean (balena cleans its parent), and one whose parent is a top folder named like a property
+ * of `Object.prototype` (kept by balena's quirk, not because no rule matches it).
+ */
+export type IgnoreMatcher = ((path: string) => boolean) & {
+  readonly inKeptFolder?: (path: string) => boolean;
+};
+
 /** The compiled "is this path ignored" of `patterns` (balena's `add(patterns).ignores`). */
-export function compileIgnore(patterns: readonly string[]): (path: string) => boolean {
+export function compileIgnore(patterns: readonly string[]): IgnoreMatcher {
   const rules: Rule[] = [];
   let bad: string | null = null;
   for (const raw of patterns) {
@@ -203,7 +218,7 @@ export function compileIgnore(patterns: readonly string[]): (path: string) => bo
     rules.push(rule);
   }
   const last = rules.length - 1;
-  return (file: string): boolean => {
+  const ignores = (file: string): boolean => {
     if (!file) return true;
     // The parent directory: `base.slice(0, bounds[k])` is its first k of n segments. When the
     // path has no empty, `.` or `..` segment, it is the path up to its last slash.
@@ -254,6 +269,30 @@ export function compileIgnore(patterns: readonly string[]): (path: string) => bo
     }
     return false;
   };
+  if (rules.some((r) => r.negative)) return ignores;
+  /** See IgnoreMatcher. */
+  const inKeptFolder = (file: string): boolean => {
+    const len = file.length;
+    let slashes = 0;
+    let seg = 0;
+    for (;;) {
+      const i = file.indexOf('/', seg);
+      const sl = (i < 0 ? len : i) - seg;
+      if (
+        sl === 0 ||
+        (file.charCodeAt(seg) === 46 && (sl === 1 || (sl === 2 && file.charCodeAt(seg + 1) === 46)))
+      )
+        return ignores(file);
+      if (i < 0) break;
+      slashes++;
+      seg = i + 1;
+    }
+    if (slashes === 0 || (slashes === 1 && file.slice(0, seg - 1) in PROTO)) return ignores(file);
+    if (bad !== null) new RegExp(bad); // throws balena's error
+    for (let i = last; i >= 0; i--) if (hit(rules[i], file, len, slashes, -1)) return true;
+    return false;
+  };
+  return Object.assign(ignores, { inKeptFolder });
 }
 
 /** Balena's verdict cache is `{}` tested with `in`: these names hit it before any rule. */

@@ -2,7 +2,9 @@
  * compiled by ./ignore-match.ts). */
 import type { BuildContext } from '../model/types.js';
 import { onClear } from './cache.js';
-import { compileIgnore } from './ignore-match.js';
+import { compileIgnore, type IgnoreMatcher } from './ignore-match.js';
+
+export type { IgnoreMatcher };
 
 export interface IgnoreFile {
   /** Context-relative path of the file in force, or null when there is none. */
@@ -33,7 +35,7 @@ export function parsePatterns(text: string): string[] {
  * kept: matching a path (a few string comparisons, a regexp for the glob rules) costs less than
  * looking it up in a map of every path seen.
  */
-const compiled = new Map<string, (path: string) => boolean>();
+const compiled = new Map<string, IgnoreMatcher>();
 const MATCHER_ENTRIES = 256;
 
 /** Ignore files read, by text: their patterns and matcher (the transforms each load the ignore
@@ -66,7 +68,7 @@ onClear(clearMatchers);
 /** The matcher of an empty pattern list (no ignore file): one constant function. */
 export const NOTHING_IGNORED = (_path: string): boolean => false;
 
-export function matcher(patterns: string[]): (path: string) => boolean {
+export function matcher(patterns: string[]): IgnoreMatcher {
   if (patterns.length === 0) return NOTHING_IGNORED;
   const key = JSON.stringify(patterns);
   let m = compiled.get(key);

@@ -409,3 +409,95 @@ describe('matcher', () => {
     ]);
   });
 });
+
+describe('inKeptFolder (a path whose parent folder the set does not ignore)', () => {
+  /** The sets without their `!` rules (a set with one has no inKeptFolder). */
+  const positive = (set: string[]) => set.filter((p) => !p.trim().startsWith('!'));
+
+  let withKept = 0;
+  /** [patterns, path, inKeptFolder, whole verdict] where the parent is kept and they differ. */
+  function keptDisagreements(sets: string[][], paths: string[]): unknown[] {
+    const out: unknown[] = [];
+    for (const set of sets) {
+      const m = compileIgnore(set);
+      const kept = m.inKeptFolder;
+      // (none with a `!` rule, which `/!a` is too once cleaned)
+      if (!kept) continue;
+      withKept++;
+      for (const p of paths) {
+        const cut = p.lastIndexOf('/');
+        // (the parent as balena takes it: for a clean path, what is before the last slash)
+        if (cut > 0 && verdictOf(m, p.slice(0, cut)) !== false) continue;
+        const a = verdictOf(kept, p);
+        const b = verdictOf(m, p);
+        if (a !== b) out.push([set, p, a, b]);
+      }
+    }
+    return out;
+  }
+
+  test('the same verdict as the whole matcher (generated sets and paths, fixed seed)', () => {
+    const r = mulberry32(0x6b_e9);
+    const sets: string[][] = [];
+    for (let i = 0; i < 1500; i++) {
+      const n = 1 + Math.floor(r() * 6);
+      const set: string[] = [];
+      for (let j = 0; j < n; j++) set.push(randomPattern(r));
+      sets.push(positive(set));
+    }
+    const paths: string[] = [];
+    for (let i = 0; i < 80; i++) paths.push(randomPath(r));
+    // Each set also gets the paths below what its patterns name.
+    for (const set of sets) {
+      const ps = [...paths];
+      for (const pat of set) {
+        const body = pat.trim().replace(/^\/+/, '');
+        const filled = body.replace(/\*\*/g, 'q/r').replace(/\*/g, 'zz').replace(/\?/g, 'w');
+        ps.push(`${filled}/x`, `p/${filled}`, `p/${filled}/x`, `${filled}/x/y`, `p/q/${filled}`);
+      }
+      expect(keptDisagreements([set], ps)).toEqual([]);
+    }
+    expect(withKept).toBeGreaterThan(1300);
+  });
+
+  test('odd cases: names of Object.prototype at the top, unclean paths, bad patterns', () => {
+    const sets = [
+      ['constructor'],
+      ['*'],
+      ['toString', 'x'],
+      ['__proto__/a'],
+      ['**/constructor'],
+      ['a/b', 'c'],
+      ['a', '['],
+    ];
+    const paths = [
+      '',
+      'constructor',
+      'toString',
+      'constructor/x',
+      'constructor/x/y',
+      'toString/a',
+      '__proto__/a',
+      'a/constructor',
+      'a/b',
+      'a//b',
+      'a/./b',
+      'a/../b',
+      'x/a/b',
+      'c/d',
+      'q/c',
+    ];
+    expect(keptDisagreements(sets, paths)).toEqual([]);
+    expect(compileIgnore(['constructor']).inKeptFolder!('constructor/x')).toBe(true);
+    expect(() => compileIgnore(['b', '[']).inKeptFolder!('a/b')).toThrow(SyntaxError);
+  });
+
+  test('it tests the path alone (only right when the parent is kept), and needs a set without `!`', () => {
+    const m = compileIgnore(['a', 'x/*.md']);
+    // `a` ignores `a`, so the whole verdict of `a/b` is true; the path alone matches nothing.
+    expect(m('a/b')).toBe(true);
+    expect(m.inKeptFolder!('a/b')).toBe(false);
+    expect(m.inKeptFolder!('x/y.md')).toBe(true);
+    expect(compileIgnore(['a', '!a/b']).inKeptFolder).toBeUndefined();
+  });
+});

@@ -19,7 +19,7 @@ import type {
   Skipped,
 } from '../../src/model/types.js';
 import { clutterCandidates, dropTracked, gitReader, isJunk } from './clutter.js';
-import { sharedBulkMatcher } from './ignore-file.js';
+import { keptFolderMatcher, sharedBulkMatcher } from './ignore-file.js';
 import { memoCounters } from './memo.js';
 import {
   anchored,
@@ -127,6 +127,9 @@ function below(w: WalkIndex, entries: readonly ContextEntry[], r: string): Conte
   return list;
 }
 
+/** The `keep` option unset (most runs): no set made per check. */
+const KEEP_NONE: ReadonlySet<string> = new Set();
+
 /** Runs the shared analysis; `analysis` is null when no rule can propose anything. */
 export function analyse(
   model: DockerfileModel,
@@ -153,7 +156,10 @@ export function analyse(
 
   // 1. Analysis walk: never into folders already ignored, nor into ones we ignore wholesale.
   // The same for every Dockerfile of the context with these patterns: walked once per session.
-  const stop = (d: ContextEntry) => (!oldHasNeg && oldIgnored(d.path, true)) || isJunk(d, bc);
+  // (the walk asks about a folder only once it entered the parent, which the patterns do not
+  // ignore: they are tested on the folder's path alone, and no folder verdict is kept)
+  const dirIgnored = oldHasNeg ? null : keptFolderMatcher(oldPatterns);
+  const stop = (d: ContextEntry) => (dirIgnored !== null && dirIgnored(d.path)) || isJunk(d, bc);
   const entries = bc.walk({
     key: `dockerignore\0${oldPatterns.join('\n')}`,
     descend: (d) => !stop(d),
@@ -169,9 +175,9 @@ export function analyse(
   // A named source missing from the context means the build uses another context (e.g. the
   // repository root with `-f sub/Dockerfile`): this context's ignore file is not the one read.
   // (the context's own answer first: a disk context answers from the listings the walk made;
-  // the walk's paths by kind are made only when it says no)
+  // the walk is looked through only when it says no)
   const missing = usage.sources.find(
-    (s) => !hasGlob(s.path) && !bc.exists(s.path) && !index.kinds.has(s.path),
+    (s) => !hasGlob(s.path) && !bc.exists(s.path) && !index.holds(s.path),
   );
   if (missing) {
     findings.push({
@@ -185,11 +191,13 @@ export function analyse(
   // 3. Candidates, then the needed-file check for each.
   // Without a whole-context copy only secrets are proposed: the clutter candidates are not
   // computed (of them only `.git` could matter there, for the note that a RUN needs it).
-  const keep = new Set(ctx.options.dockerignore?.keep ?? []);
+  const keepList = ctx.options.dockerignore?.keep;
+  const keep: ReadonlySet<string> = keepList?.length ? new Set(keepList) : KEEP_NONE;
   let candidates: Candidate[] = [
     ...secretCandidates(index, bc, usage),
     ...(usage.whole ? clutterCandidates(index, bc, usage, ignorePath) : []),
-  ].filter((c) => !keep.has(c.pattern));
+  ];
+  if (keep.size) candidates = candidates.filter((c) => !keep.has(c.pattern));
   for (const p of ctx.options.dockerignore?.add ?? []) {
     if (!oldPatterns.includes(p)) candidates.push({ group: 'project', pattern: p, triggers: [] });
   }

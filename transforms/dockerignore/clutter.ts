@@ -297,16 +297,37 @@ export function clutterCandidates(
   usage: Usage,
   ignorePath: string,
 ): Candidate[] {
-  const node = NODE_INSTALL.test(usage.runText);
-  const outDirs = new Set<string>();
-  for (const t of BUILD_TOOLS) if (t.re.test(usage.runText)) t.dirs.forEach((d) => outDirs.add(d));
-  const dotnet = DOTNET_BUILD.test(usage.runText);
-  const builds = [...outDirs].sort();
-  const key = `${ignorePath}\0${node}\0${dotnet}\0${builds.join('/')}`;
+  const runs = runsOf(usage);
+  const key = `${ignorePath}\0${runs.key}`;
   const scan = scanOf(entries);
-  return shared.get(scan, key, bc, (view) =>
-    computeClutter(scan, view, { node, builds, dotnet }, ignorePath),
-  );
+  return shared.get(scan, key, bc, (view) => computeClutter(scan, view, runs, ignorePath));
+}
+
+interface Runs {
+  node: boolean;
+  builds: string[];
+  dotnet: boolean;
+  /** The three, as a memo key. */
+  key: string;
+}
+
+/** What the RUN steps install and build, once per usage (usage.ts: once per Dockerfile text;
+ * the checks of every pass of the engine and every Dockerfile of a context ask it). */
+const runsByUsage = new WeakMap<Usage, Runs>();
+
+function runsOf(usage: Usage): Runs {
+  let runs = runsByUsage.get(usage);
+  if (!runs) {
+    const node = NODE_INSTALL.test(usage.runText);
+    const outDirs = new Set<string>();
+    for (const t of BUILD_TOOLS)
+      if (t.re.test(usage.runText)) t.dirs.forEach((d) => outDirs.add(d));
+    const dotnet = DOTNET_BUILD.test(usage.runText);
+    const builds = [...outDirs].sort();
+    runs = { node, builds, dotnet, key: `${node}\0${dotnet}\0${builds.join('/')}` };
+    runsByUsage.set(usage, runs);
+  }
+  return runs;
 }
 
 function computeClutter(

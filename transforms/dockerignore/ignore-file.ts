@@ -76,6 +76,16 @@ export function bulkMatcher(patterns: string[]): (p: string, isDir: boolean) => 
   };
 }
 
+/** The folder verdict of `patterns` (no `!` line) for a folder whose parent they do not ignore,
+ * as a walk that enters only such folders asks it (see IgnoreMatcher.inKeptFolder): the rules
+ * tested on the folder's path alone, no verdict kept. */
+export function keptFolderMatcher(patterns: string[]): (dir: string) => boolean {
+  const m = matcher(patterns);
+  if (patterns.some((p) => p.startsWith('!')))
+    throw new Error('dockerignore: keptFolderMatcher needs patterns without a `!` line');
+  return m.inKeptFolder ?? m;
+}
+
 let lastBulk: {
   patterns: readonly string[];
   key: string;
@@ -118,23 +128,53 @@ export function measure(a: Analysis): Measured {
     : null;
   const known = measures.get(a.entries);
   if (known && known.extra === extra) return known.measured;
-  const all = new Map<string, ContextEntry>();
-  for (const e of a.entries) all.set(e.path, e);
   let partial = a.entries.length >= 200_000;
-  if (extra) {
-    if (extra.length >= MEASURE_LIMIT) partial = true;
-    for (const e of extra) if (!all.has(e.path)) all.set(e.path, e);
-  }
+  if (extra && extra.length >= MEASURE_LIMIT) partial = true;
   const files: ContextEntry[] = [];
   let bytes0 = 0;
-  for (const e of all.values()) {
-    if (e.isDirectory || a.oldIgnored(e.path, false)) continue;
-    files.push(e);
-    bytes0 += e.size;
-  }
+  const count = (list: readonly ContextEntry[]) => {
+    for (const e of list) {
+      if (e.isDirectory || a.oldIgnored(e.path, false)) continue;
+      files.push(e);
+      bytes0 += e.size;
+    }
+  };
+  count(a.entries);
+  if (extra) count(lacking(a.entries, extra, roots));
   const measured = { files, files0: files.length, bytes0, partial };
   measures.set(a.entries, { extra, measured });
   return measured;
+}
+
+/**
+ * The entries of the measuring walk (`extra`) that the analysis walk (`entries`) lacks, by path,
+ * in walk order. The measuring walk goes down to the junk `roots` the analysis walk listed (so
+ * through folders the analysis walk entered, whose entries it holds) and into them, where the
+ * analysis walk did not go: what it lacks are the entries strictly below a root, but for pending
+ * files that both walks hold (OverlayContext). No map of every path: one only when the analysis
+ * walk stopped at its limit.
+ */
+export function lacking(
+  entries: readonly ContextEntry[],
+  extra: readonly ContextEntry[],
+  roots: readonly string[],
+): ContextEntry[] {
+  if (entries.length >= 200_000) {
+    const paths = new Set<string>();
+    for (const e of entries) paths.add(e.path);
+    return extra.filter((e) => !paths.has(e.path));
+  }
+  const below = roots.map((j) => j + '/');
+  const inside = (p: string) => {
+    for (let i = 0; i < below.length; i++) if (p.startsWith(below[i]!)) return true;
+    return false;
+  };
+  // (the analysis walk's entries below a root: pending files only, usually none)
+  let seen: Set<string> | null = null;
+  for (const e of entries) if (inside(e.path)) (seen ??= new Set()).add(e.path);
+  const out: ContextEntry[] = [];
+  for (const e of extra) if (inside(e.path) && !seen?.has(e.path)) out.push(e);
+  return out;
 }
 
 /** The files of a measure that `patterns` (the ignore file's and the added ones) let through,

@@ -143,23 +143,33 @@ const NAMED = new Set([
  * few paths a collector looks for, not against every entry. Made once per walk (analysis.ts).
  */
 export class Entries {
-  readonly files: ContextEntry[] = [];
-  readonly dirs: ContextEntry[] = [];
+  readonly files: ContextEntry[];
+  readonly dirs: ContextEntry[];
   /** Each file's name (`files[i]`'s last path segment): the name scans read it instead of
    * the path. A disk walk's entries carry their listing's name (ContextEntry.name), so most
    * paths, built by concatenation, are never cut nor copied flat by a scan. */
-  readonly names: string[] = [];
+  readonly names: string[];
   /** Some entry came without a name (cut from its path): a folder above it may be missing
    * from the walk (see foldersMayContain). */
   private nameless = false;
   private kindMap: Map<string, boolean> | null = null;
+  /** Paths looked for without the map (see `holds`). */
+  private looks = 0;
   private readonly byName = new Map<string, ContextEntry[]>();
 
   constructor(
     readonly all: readonly ContextEntry[],
     private readonly ignored: (p: string, isDir: boolean) => boolean,
   ) {
-    const { files, dirs, names } = this;
+    // (the lists made at their size: no growth, whose copies the walk's session would keep
+    // alive until a scavenge; they live as long as the walk)
+    let dirCount = 0;
+    for (let i = 0; i < all.length; i++) if (all[i]!.isDirectory) dirCount++;
+    const files = (this.files = new Array<ContextEntry>(all.length - dirCount));
+    const names = (this.names = new Array<string>(all.length - dirCount));
+    const dirs = (this.dirs = new Array<ContextEntry>(dirCount));
+    let f = 0;
+    let d = 0;
     for (let i = 0; i < all.length; i++) {
       const e = all[i]!;
       let n = e.name;
@@ -167,10 +177,10 @@ export class Entries {
         n = basename(e.path);
         this.nameless = true;
       }
-      if (e.isDirectory) dirs.push(e);
+      if (e.isDirectory) dirs[d++] = e;
       else {
-        files.push(e);
-        names.push(n);
+        files[f] = e;
+        names[f++] = n;
         if (!fileIndexed(n.charCodeAt(0))) continue;
       }
       // (no set lookup for a length no indexed name has)
@@ -201,6 +211,19 @@ export class Entries {
       this.kindMap = m;
     }
     return this.kindMap;
+  }
+
+  /** Whether the walk holds path `p`: a look through the entries while the paths by kind are
+   * not made (a named source missing from the context is asked about once or twice per
+   * Dockerfile: no map of every path made for it), the map once they are or after a few looks. */
+  holds(p: string): boolean {
+    if (this.kindMap === null && this.looks < 4) {
+      this.looks++;
+      const { all } = this;
+      for (let i = 0; i < all.length; i++) if (all[i]!.path === p) return true;
+      return false;
+    }
+    return this.kinds.has(p);
   }
 
   /** Whether the ignore file in force lets the entry through. */

@@ -196,12 +196,24 @@ const shared = new WalkMemo<Candidate[]>();
 export function secretCandidates(entries: Entries, bc: BuildContext, usage: Usage): Candidate[] {
   const scan = scanOf(entries);
   if (scan.none) return [];
-  // What of the Dockerfile a decision reads: the line of the first RUN installing with each
-  // registry file (see `decide`).
-  const key = Object.values(REGISTRY_RC)
-    .map((re) => usage.runs.find((r) => re.test(r.text))?.line ?? 0)
-    .join(',');
-  return shared.get(scan, key, bc, (view) => computeSecretCandidates(scan, view, usage));
+  return shared.get(scan, registryKey(usage), bc, (view) =>
+    computeSecretCandidates(scan, view, usage),
+  );
+}
+
+/** What of the Dockerfile a decision reads: the line of the first RUN installing with each
+ * registry file (see `decide`), once per usage (usage.ts: once per Dockerfile text). */
+const registryKeys = new WeakMap<Usage, string>();
+
+function registryKey(usage: Usage): string {
+  let key = registryKeys.get(usage);
+  if (key === undefined) {
+    key = Object.values(REGISTRY_RC)
+      .map((re) => usage.runs.find((r) => re.test(r.text))?.line ?? 0)
+      .join(',');
+    registryKeys.set(usage, key);
+  }
+  return key;
 }
 
 function computeSecretCandidates(scan: SecretScan, bc: BuildContext, usage: Usage): Candidate[] {

@@ -5,7 +5,7 @@
  */
 import { cleanRelative } from '../../src/context/context.js';
 import { copySpec, isWholeContext, sourceValue } from '../../src/toolkit/copy.js';
-import type { DockerfileModel } from '../../src/model/types.js';
+import type { DockerfileModel, Instruction } from '../../src/model/types.js';
 import type { Usage } from './model.js';
 
 export function lineOf(model: DockerfileModel, at: number): number {
@@ -19,28 +19,9 @@ export function usageOf(model: DockerfileModel): Usage {
     // (only RUN, COPY and ADD take anything from the context: no copy spec asked of the others)
     const kw = instr.keyword;
     if (kw !== 'RUN' && kw !== 'COPY' && kw !== 'ADD') continue;
-    const at = instr.span.start;
-    let first: string | undefined;
-    // The instruction's first line (made when a source or whole-context copy names it).
-    const line1 = () => (first ??= firstLine(model.text, instr.span.start, instr.span.end));
-    const add = (value: string | null, raw: string) => {
-      if (value === null) {
-        usage.unresolved ??= { at, raw };
-        return;
-      }
-      if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || /^git@/.test(value)) return;
-      if (isWholeContext(value)) {
-        usage.whole ??= { at, line: lineOf(model, at), text: line1() };
-        return;
-      }
-      const clean = cleanRelative(value);
-      if (clean === null || clean === '') {
-        if (clean === '') usage.whole ??= { at, line: lineOf(model, at), text: line1() };
-        return;
-      }
-      usage.sources.push({ path: clean, line: lineOf(model, at), at, instr: line1() });
-    };
+    // (no closure per instruction: `addSource` takes what it needs)
     if (kw === 'RUN') {
+      const at = instr.span.start;
       usage.runText += instr.logical.text + '\n';
       usage.runs.push({ at, line: lineOf(model, at), text: instr.logical.text });
       for (const f of instr.flags) {
@@ -48,15 +29,55 @@ export function usageOf(model: DockerfileModel): Usage {
         const o = f.options;
         if ((o.type ?? 'bind') !== 'bind' || o.from) continue;
         const src = o.source ?? o.src ?? '.';
-        add(model.expand(src, instr.index), src);
+        addSource(usage, model, instr, model.expand(src, instr.index), src);
       }
       continue;
     }
     const spec = copySpec(model, instr);
     if (!spec || spec.from !== null || spec.heredoc) continue;
-    for (const w of spec.sources) add(sourceValue(model, spec, w), w.raw);
+    for (const w of spec.sources)
+      addSource(usage, model, instr, sourceValue(model, spec, w), w.raw);
   }
   return usage;
+}
+
+/** Adds what instruction `instr` takes from the context by `value` (null: unresolved) to
+ * `usage`. */
+function addSource(
+  usage: Usage,
+  model: DockerfileModel,
+  instr: Instruction,
+  value: string | null,
+  raw: string,
+): void {
+  const at = instr.span.start;
+  if (value === null) {
+    usage.unresolved ??= { at, raw };
+    return;
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || /^git@/.test(value)) return;
+  if (isWholeContext(value)) {
+    usage.whole ??= {
+      at,
+      line: lineOf(model, at),
+      text: firstLine(model.text, at, instr.span.end),
+    };
+    return;
+  }
+  const clean = cleanRelative(value);
+  if (clean === null || clean === '') {
+    if (clean === '')
+      usage.whole ??= {
+        at,
+        line: lineOf(model, at),
+        text: firstLine(model.text, at, instr.span.end),
+      };
+    return;
+  }
+  // (the instruction's first line, shared by its sources)
+  const last = usage.sources[usage.sources.length - 1];
+  const text = last?.at === at ? last.instr : firstLine(model.text, at, instr.span.end);
+  usage.sources.push({ path: clean, line: lineOf(model, at), at, instr: text });
 }
 
 /** `text.slice(start, end).split(/\r?\n/)[0]`, without the split. */

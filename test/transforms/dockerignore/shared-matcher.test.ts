@@ -2,9 +2,11 @@ import { describe, expect, test } from '@jest/globals';
 import {
   bulkMatcher,
   countRemaining,
+  lacking,
   remaining,
   sharedBulkMatcher,
 } from '../../../transforms/dockerignore/ignore-file.js';
+import type { ContextEntry } from '../../../src/model/types.js';
 import type { Measured } from '../../../transforms/dockerignore/model.js';
 import { mulberry32 } from '../../support/random.js';
 
@@ -99,5 +101,59 @@ describe('remaining (counts after the added patterns, kept per measure)', () => 
       const other: Measured = { ...measured, files: entries.slice(1) };
       expect(remaining(other, lists[0]!)).toEqual(countRemaining(other, lists[0]!));
     }
+  });
+});
+
+describe('lacking: what the measuring walk adds to the analysis walk', () => {
+  const entry = (p: string, isDirectory = false): ContextEntry => ({
+    path: p,
+    size: 1,
+    isDirectory,
+  });
+  /** The map-based reference: every entry of the measuring walk whose path the analysis walk
+   * does not hold, in order. */
+  const reference = (entries: ContextEntry[], extra: ContextEntry[]) => {
+    const paths = new Set(entries.map((e) => e.path));
+    return extra.filter((e) => !paths.has(e.path)).map((e) => e.path);
+  };
+
+  test('the entries strictly below a root, but pending files both walks hold', () => {
+    // The analysis walk stops at the roots `.git` and `web/node_modules`; the pending
+    // `.git/info/x` is in both lists (OverlayContext adds it to every walk).
+    const entries = [
+      entry('.git', true),
+      entry('.git/info/x'),
+      entry('a.txt'),
+      entry('web', true),
+      entry('web/node_modules', true),
+      entry('web/x.js'),
+    ];
+    const extra = [
+      entry('.git', true),
+      entry('.git/HEAD'),
+      entry('.git/info', true),
+      entry('.git/info/x'),
+      entry('a.txt'),
+      entry('web', true),
+      entry('web/node_modules', true),
+      entry('web/node_modules/m', true),
+      entry('web/node_modules/m/i.js'),
+      entry('web/x.js'),
+    ];
+    const roots = ['.git', 'web/node_modules'];
+    const got = lacking(entries, extra, roots).map((e) => e.path);
+    expect(got).toEqual(reference(entries, extra));
+    expect(got).toEqual([
+      '.git/HEAD',
+      '.git/info',
+      'web/node_modules/m',
+      'web/node_modules/m/i.js',
+    ]);
+  });
+
+  test('an analysis walk cut at its limit: by the paths it holds', () => {
+    const entries = Array.from({ length: 200_000 }, (_, i) => entry(`f${i}`));
+    const extra = [entry('f1'), entry('zz'), entry('.git', true), entry('.git/HEAD')];
+    expect(lacking(entries, extra, ['.git']).map((e) => e.path)).toEqual(['zz', '.git', '.git/HEAD']);
   });
 });

@@ -198,3 +198,27 @@ test("the walk's paths by kind and its junk roots are made only when a question 
   expect(named.fixes.map((f) => f.ruleId)).toContain('dockerignore/secrets');
   expect(made()).toEqual({ kinds: 1, junkRoots: 2 });
 });
+
+test('a named source missing from the context is looked for in the walk without a map of its paths', async () => {
+  const k0 = memoCounters.kinds;
+  const r = await optimize('FROM node:20\nCOPY missing.txt ./\nCOPY . .\nRUN npm ci\n', {
+    only: ['dockerignore'],
+    context: { 'package.json': '{}\n', '.env': 'TOKEN=abc\n' },
+  });
+  expect(r.fixes).toEqual([]);
+  expect(r.skipped.map((s) => s.reason)).toEqual([
+    expect.stringContaining('missing.txt (line 2) is not in this build context'),
+  ]);
+  expect(memoCounters.kinds - k0).toBe(0);
+  // Looked for again and again (a walk shared by many Dockerfiles): the map is made, once.
+  const entries = new Entries(
+    [
+      { path: 'a', size: 0, isDirectory: true },
+      { path: 'a/b.txt', size: 1, isDirectory: false },
+    ],
+    () => false,
+  );
+  const found = ['a/b.txt', 'x', 'a', 'y', 'a/b.txt', 'z'].map((p) => entries.holds(p));
+  expect(found).toEqual([true, false, true, false, true, false]);
+  expect(memoCounters.kinds - k0).toBe(1);
+});
