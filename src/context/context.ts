@@ -100,21 +100,31 @@ class TreeDir implements ContextEntry {
   /** The entries in listing order (a folder's is its TreeDir); null: the folder cannot be
    * listed; undefined: not listed yet. */
   private entries: ContextEntry[] | null | undefined = undefined;
+  /** The folder's listing, once listed: the absolute paths of the folders below are made from
+   * it when a walk enters them (none for a folder no walk enters). */
+  private listed: Listing | null = null;
 
   constructor(
     /** The path from the context root, flat (see folderPath). */
     readonly path: string,
-    /** The folder's absolute path (its listing's, once listed). */
-    private readonly abs: string,
     /** The folder's name as its parent's listing holds it, '' for the top. */
     readonly name: string,
   ) {}
 
-  entriesNow(): ContextEntry[] | null {
-    if (this.entries !== undefined) return this.entries;
+  /** The entries of this folder at absolute path `abs` (the top of a tree). */
+  entriesNow(abs: string): ContextEntry[] | null {
+    return this.entries !== undefined ? this.entries : this.list(abs);
+  }
+
+  /** The entries of `sub`, the folder of this one's entry `i`. */
+  entriesOf(sub: TreeDir, i: number): ContextEntry[] | null {
+    return sub.entries !== undefined ? sub.entries : sub.list(this.listed!.pathOf(i));
+  }
+
+  private list(abs: string): ContextEntry[] | null {
     // Listings come from the process-wide cache (context/cache.ts): a context shared by
     // several Dockerfiles is listed once per session.
-    const listed = listDirCached(this.abs);
+    const listed = listDirCached(abs);
     if (!listed) return (this.entries = null);
     const top = this.path === '';
     // (made once per folder, shared by the paths of its files: each file's path is one
@@ -125,10 +135,11 @@ class TreeDir implements ContextEntry {
     for (let i = 0; i < names.length; i++) {
       const name = names[i]!;
       out[i] = listed.isDirectory(i)
-        ? new TreeDir(top ? name : folderPath(this.path, name), listed.pathOf(i), name)
+        ? new TreeDir(top ? name : folderPath(this.path, name), name)
         : new DiskFileEntry(prefix + name, listed, i);
     }
     diskCounters.walkEntries += out.length;
+    this.listed = listed;
     return (this.entries = out);
   }
 
@@ -172,7 +183,7 @@ class ContextTree {
    * left out, no limit reached): that walk's list, shared by the later ones that prune nothing. */
   complete: ContextEntry[] | null = null;
   constructor(root: string) {
-    this.top = new TreeDir('', root, '');
+    this.top = new TreeDir('', '');
   }
 }
 
@@ -333,9 +344,7 @@ export class DiskContext implements BuildContext {
     }
     const out: ContextEntry[] = [];
     let pruned = false;
-    const visit = (dir: TreeDir): boolean => {
-      const entries = dir.entriesNow();
-      if (!entries) return true;
+    const visit = (dir: TreeDir, entries: ContextEntry[]): boolean => {
       for (let i = 0; i < entries.length; i++) {
         if (out.length >= limit) return false;
         const e = entries[i]!;
@@ -347,12 +356,14 @@ export class DiskContext implements BuildContext {
         }
         // (a folder entry of the tree is its TreeDir)
         const sub = e as unknown as TreeDir;
-        if (sub.entriesNow() === null) out[out.length - 1] = sub.unreadableEntry();
-        else if (!visit(sub)) return false;
+        const below = dir.entriesOf(sub, i);
+        if (below === null) out[out.length - 1] = sub.unreadableEntry();
+        else if (!visit(sub, below)) return false;
       }
       return true;
     };
-    const complete = visit(tree.top);
+    const top = tree.top.entriesNow(this.root);
+    const complete = top === null || visit(tree.top, top);
     if (!complete && !options.limit) this.walkTruncatedAt = limit;
     let result = out;
     if (shared && complete && !pruned) result = tree.complete ??= out;
