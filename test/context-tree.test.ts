@@ -9,7 +9,12 @@ import * as path from 'node:path';
 import { afterAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { clearCaches } from '../src/api.js';
 import { diskCounters, inSession } from '../src/context/cache.js';
-import { cleanRelative, DiskContext, OverlayContext } from '../src/context/context.js';
+import {
+  cleanRelative,
+  DiskContext,
+  MemoryContext,
+  OverlayContext,
+} from '../src/context/context.js';
 import type { ContextEntry } from '../src/model/types.js';
 import { removeTmpdirs, tmpdir, writeTree } from './helpers.js';
 
@@ -123,6 +128,34 @@ describe('one tree per context and session', () => {
       // Every walk that enters it sees the flag.
       const other = new DiskContext(dir).walk({ key: 'into src', descend: () => true });
       expect(other.find((e) => e.path === 'src')!.unreadable).toBe(true);
+    });
+  });
+});
+
+describe('the entries of a tree', () => {
+  // A folder's entry is its tree node (TreeDir), a file's a DiskFileEntry: both must read as
+  // plain entries (no method or internal field under an entry field's name, such as
+  // `unreadable`), with the paths, sizes and names a MemoryContext of the same files gives.
+  test('read as the entries of the same files in memory, in every walk of the session', async () => {
+    const dir = tmpdir('dfo-tree-fields-');
+    const files = { ...TREE, 'src/deep/deeper/d.txt': 'dd\n', 'src/deep/deeper/e.txt': 'e\n' };
+    writeTree(dir, files);
+    const plain = (e: ContextEntry) => [e.path, e.size, e.isDirectory, e.unreadable] as const;
+    const want = new MemoryContext(files).walk().map(plain);
+    await inSession(async () => {
+      // (a pruned walk first: the folders it does not enter are entered by the full walk)
+      new DiskContext(dir).walk({ key: 'top', descend: () => false });
+      for (const walk of [new DiskContext(dir).walk(), new DiskContext(dir).walk()]) {
+        expect(walk.map(plain)).toEqual(want);
+        for (const e of walk) {
+          expect([e.path, e.name]).toEqual([e.path, path.posix.basename(e.path)]);
+          expect(e.unreadable).toBeUndefined();
+        }
+      }
+      const deep = new DiskContext(dir).walk().find((e) => e.path === 'src/deep/deeper')!;
+      expect(deep.isDirectory).toBe(true);
+      expect(deep.size).toBe(0);
+      expect(deep.name).toBe('deeper');
     });
   });
 });

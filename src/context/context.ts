@@ -85,70 +85,95 @@ class DiskFileEntry implements ContextEntry {
 }
 
 /**
- * A folder of a context tree: the walk entries of what it holds, made from its listing the first
- * time a walk enters it in the session and then shared by every walk of the context (the
- * analysis walk of the ignore file, the walk of what is sent, the full walk, ...: each keeps its
- * own list of the shared entries). A folder that cannot be listed has a `unreadable` entry of its
- * own, so that the shared one never carries the flag.
+ * A folder of a context tree, and its entry in the walks: the walk entries of what it holds,
+ * made from its listing the first time a walk enters it in the session and then shared by every
+ * walk of the context (the analysis walk of the ignore file, the walk of what is sent, the full
+ * walk, ...: each keeps its own list of the shared entries). The folder is its own entry (no
+ * entry object and no list of the folders below kept beside it: everything made here lives for
+ * the session, and each object more is copied by the scavenges it survives). A folder that
+ * cannot be listed has a `unreadable` entry of its own (UNREADABLE), so that the shared one
+ * never carries the flag.
  */
-class TreeDir {
-  /** The entries in listing order; null: the folder cannot be listed; undefined: not listed yet. */
+class TreeDir implements ContextEntry {
+  readonly isDirectory = true;
+  readonly size = 0;
+  /** The entries in listing order (a folder's is its TreeDir); null: the folder cannot be
+   * listed; undefined: not listed yet. */
   private entries: ContextEntry[] | null | undefined = undefined;
+  /** The folder's listing, once listed: the absolute paths of the folders below are made from
+   * it when a walk enters them (none for a folder no walk enters). */
   private listed: Listing | null = null;
-  /** The folders below, by index in `entries`, made when first entered. */
-  private kids: (TreeDir | undefined)[] | null = null;
-  private unreadableEntry: ContextEntry | null = null;
 
   constructor(
-    readonly rel: string,
-    readonly abs: string,
-    /** The folder's name (its entry's), '' for the top. */
+    /** The path from the context root, flat (see folderPath). */
+    readonly path: string,
+    /** The folder's name as its parent's listing holds it, '' for the top. */
     readonly name: string,
   ) {}
 
-  entriesNow(): ContextEntry[] | null {
-    if (this.entries !== undefined) return this.entries;
+  /** The entries of this folder at absolute path `abs` (the top of a tree). */
+  entriesNow(abs: string): ContextEntry[] | null {
+    return this.entries !== undefined ? this.entries : this.list(abs);
+  }
+
+  /** The entries of `sub`, the folder of this one's entry `i`. */
+  entriesOf(sub: TreeDir, i: number): ContextEntry[] | null {
+    return sub.entries !== undefined ? sub.entries : sub.list(this.listed!.pathOf(i));
+  }
+
+  private list(abs: string): ContextEntry[] | null {
     // Listings come from the process-wide cache (context/cache.ts): a context shared by
     // several Dockerfiles is listed once per session.
-    const listed = listDirCached(this.abs);
+    const listed = listDirCached(abs);
     if (!listed) return (this.entries = null);
-    const prefix = this.rel === '' ? '' : `${this.rel}/`;
+    const top = this.path === '';
+    // (made once per folder, shared by the paths of its files: each file's path is one
+    // concatenation of it and the name)
+    const prefix = top ? '' : `${this.path}/`;
     const { names } = listed;
     const out = new Array<ContextEntry>(names.length);
     for (let i = 0; i < names.length; i++) {
-      const rel = prefix + names[i]!;
+      const name = names[i]!;
       out[i] = listed.isDirectory(i)
-        ? { path: rel, size: 0, isDirectory: true, name: names[i]! }
-        : new DiskFileEntry(rel, listed, i);
+        ? new TreeDir(top ? name : folderPath(this.path, name), name)
+        : new DiskFileEntry(prefix + name, listed, i);
     }
     diskCounters.walkEntries += out.length;
     this.listed = listed;
     return (this.entries = out);
   }
 
-  /** The folder of entry `i` (a folder entry of `entriesNow()`). */
-  kid(i: number): TreeDir {
-    const kids = (this.kids ??= new Array<TreeDir | undefined>(this.listed!.length));
-    let k = kids[i];
-    if (!k)
-      kids[i] = k = new TreeDir(
-        this.entries![i]!.path,
-        this.listed!.pathOf(i),
-        this.listed!.names[i]!,
-      );
-    return k;
-  }
-
   /** This folder's entry as walks give it when it cannot be listed. */
-  unreadable(): ContextEntry {
-    return (this.unreadableEntry ??= {
-      path: this.rel,
-      size: 0,
-      isDirectory: true,
-      name: this.name,
-      unreadable: true,
-    });
+  unreadableEntry(): ContextEntry {
+    let e = UNREADABLE.get(this);
+    if (!e)
+      UNREADABLE.set(
+        this,
+        (e = { path: this.path, size: 0, isDirectory: true, name: this.name, unreadable: true }),
+      );
+    return e;
   }
+}
+
+/** The entries walks give for the folders of a tree that cannot be listed (few: no field on
+ * every TreeDir for them). */
+const UNREADABLE = new WeakMap<TreeDir, ContextEntry>();
+
+/** The array folderPath joins (empty between calls: it keeps no string alive). */
+const PAIR = ['', ''];
+
+/**
+ * The path of folder `name` in folder `parent`, made flat (an array join): a folder's path is
+ * tested by the walks' descent rules (a regular expression test flattens a concatenated string,
+ * keeping the flat copy beside it for the session). The paths of files stay concatenations of
+ * their folder's prefix and their name (one small object each; most are never flattened).
+ */
+function folderPath(parent: string, name: string): string {
+  PAIR[0] = parent;
+  PAIR[1] = name;
+  const p = PAIR.join('/');
+  PAIR[0] = PAIR[1] = '';
+  return p;
 }
 
 /** The tree of a context folder in the current session (see TreeDir). */
@@ -158,7 +183,7 @@ class ContextTree {
    * left out, no limit reached): that walk's list, shared by the later ones that prune nothing. */
   complete: ContextEntry[] | null = null;
   constructor(root: string) {
-    this.top = new TreeDir('', root, '');
+    this.top = new TreeDir('', '');
   }
 }
 
@@ -319,9 +344,7 @@ export class DiskContext implements BuildContext {
     }
     const out: ContextEntry[] = [];
     let pruned = false;
-    const visit = (dir: TreeDir): boolean => {
-      const entries = dir.entriesNow();
-      if (!entries) return true;
+    const visit = (dir: TreeDir, entries: ContextEntry[]): boolean => {
       for (let i = 0; i < entries.length; i++) {
         if (out.length >= limit) return false;
         const e = entries[i]!;
@@ -331,13 +354,16 @@ export class DiskContext implements BuildContext {
           pruned = true;
           continue;
         }
-        const sub = dir.kid(i);
-        if (sub.entriesNow() === null) out[out.length - 1] = sub.unreadable();
-        else if (!visit(sub)) return false;
+        // (a folder entry of the tree is its TreeDir)
+        const sub = e as unknown as TreeDir;
+        const below = dir.entriesOf(sub, i);
+        if (below === null) out[out.length - 1] = sub.unreadableEntry();
+        else if (!visit(sub, below)) return false;
       }
       return true;
     };
-    const complete = visit(tree.top);
+    const top = tree.top.entriesNow(this.root);
+    const complete = top === null || visit(tree.top, top);
     if (!complete && !options.limit) this.walkTruncatedAt = limit;
     let result = out;
     if (shared && complete && !pruned) result = tree.complete ??= out;
