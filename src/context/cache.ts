@@ -207,8 +207,22 @@ const ASCII = 2;
 const CASE_KNOWN = 4;
 const CASE_SENSITIVE = 8;
 
-/** The array Listing.pathOf joins (empty between calls: it keeps no string alive). */
+/** The array joinFlat joins (empty between calls: it keeps no string alive). */
 const PAIR = ['', ''];
+
+/**
+ * `a`, `separator` and `b` joined into one flat string (an array join; `+` makes a
+ * concatenation, which the first fs call, lookup or regular expression test on it flattens into a
+ * second string kept beside it): for paths kept for a session. One array (PAIR) is filled and
+ * joined for every call: no array made per path.
+ */
+export function joinFlat(a: string, separator: string, b: string): string {
+  PAIR[0] = a;
+  PAIR[1] = b;
+  const joined = PAIR.join(separator);
+  PAIR[0] = PAIR[1] = '';
+  return joined;
+}
 
 /**
  * The listing of one folder, compact: its names sorted (by UTF-16 code unit, as `<` compares),
@@ -316,15 +330,10 @@ export class Listing {
   /** The path of entry `i` (the folder's path and the name joined: no normalisation needed).
    * Made flat (an array join; `+` makes a concatenation, which the first fs call on it or the
    * first lookup flattens into a second string kept beside it): a folder's path is kept for the
-   * session, as the listing cache's key and its listing's `abs`. One array (PAIR) is filled and
-   * joined for every path: no array made per path. */
+   * session, as the listing cache's key and its listing's `abs` (see joinFlat). */
   pathOf(i: number): string {
     const { abs } = this;
-    PAIR[0] = abs;
-    PAIR[1] = this.names[i]!;
-    const path = PAIR.join(abs[abs.length - 1] === sep ? '' : sep);
-    PAIR[0] = PAIR[1] = '';
-    return path;
+    return joinFlat(abs, abs[abs.length - 1] === sep ? '' : sep, this.names[i]!);
   }
 
   /** The size of entry `i` in bytes (folders: 0), looked up once, then kept. */

@@ -8,6 +8,7 @@ import type { BuildContext, ContextEntry, GitStatus, WalkOptions } from '../mode
 import {
   diskCounters,
   generationTable,
+  joinFlat,
   listDirCached,
   listedInGeneration,
   readsOf,
@@ -159,9 +160,6 @@ class TreeDir implements ContextEntry {
  * every TreeDir for them). */
 const UNREADABLE = new WeakMap<TreeDir, ContextEntry>();
 
-/** The array folderPath joins (empty between calls: it keeps no string alive). */
-const PAIR = ['', ''];
-
 /**
  * The path of folder `name` in folder `parent`, made flat (an array join): a folder's path is
  * tested by the walks' descent rules (a regular expression test flattens a concatenated string,
@@ -169,11 +167,7 @@ const PAIR = ['', ''];
  * their folder's prefix and their name (one small object each; most are never flattened).
  */
 function folderPath(parent: string, name: string): string {
-  PAIR[0] = parent;
-  PAIR[1] = name;
-  const p = PAIR.join('/');
-  PAIR[0] = PAIR[1] = '';
-  return p;
+  return joinFlat(parent, '/', name);
 }
 
 /** The tree of a context folder in the current session (see TreeDir). */
