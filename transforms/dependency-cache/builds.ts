@@ -7,12 +7,12 @@
  */
 import type { DockerfileModel, Finding, Instruction } from '../../src/model/types.js';
 import { ID, type Env, type Kind, contextEntries, contextPath, inContext } from './env.js';
-import { analyseCommand } from './installs/index.js';
+import { installShape } from './installs/index.js';
 import { buildsSource, type Build } from './installs/go.js';
 import type { FullCopy } from './copy.js';
 import { firstLine } from './text.js';
 
-/** An install of `kind` runs in the stage before the full copy. */
+/** An install of `kind` runs in the stage before the full copy (the kind alone: no context read). */
 export function earlierInstall(
   model: DockerfileModel,
   env: Env,
@@ -23,7 +23,7 @@ export function earlierInstall(
   for (let i = stage.first; i < copy.instr.index; i++) {
     const instr = model.instructions[i]!;
     for (const c of instr.shell?.commands ?? [])
-      if (analyseCommand(env, c)?.kind === kind) return true;
+      if (installShape(env, c)?.kind === kind) return true;
   }
   return false;
 }

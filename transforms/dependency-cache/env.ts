@@ -6,6 +6,7 @@
  * queries used by every ecosystem. Rules and design decisions: docs/rules/dependency-cache.md.
  */
 import { onClear } from '../../src/context/cache.js';
+import { NoContext } from '../../src/context/context.js';
 import type { IgnoreFile } from '../../src/context/ignore.js';
 import { commandBase } from '../../src/model/shell.js';
 import { sentEntries } from '../../src/toolkit/copy.js';
@@ -108,6 +109,19 @@ export function envFor(
 ): Env {
   const { srcDir, destDir } = copy;
   return { model, ctx, ignore, cwd, srcDir, destDir, vars: runVars(model, run) };
+}
+
+/** The context of `withoutContext`: none (one for all, it holds nothing). */
+const NO_CONTEXT: BuildContext = new NoContext();
+
+/**
+ * `env` seen without a build context (itself when it has none): for the analyses of which only
+ * what the context cannot change is used (installs/index.ts installShape).
+ */
+export function withoutContext(env: Env): Env {
+  if (!env.ctx.available) return env;
+  const { model, ignore, cwd, srcDir, destDir, vars } = env;
+  return { model, ctx: NO_CONTEXT, ignore, cwd, srcDir, destDir, vars };
 }
 
 /**

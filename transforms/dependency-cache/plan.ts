@@ -16,7 +16,7 @@ import type {
   SimpleCommand,
 } from '../../src/model/types.js';
 import { ID, type Install, envFor, INERT, SETTINGS } from './env.js';
-import { benign, analyseCommand, INSTALL_NAMES } from './installs/index.js';
+import { benign, analyseCommand, installShape, INSTALL_NAMES } from './installs/index.js';
 import { buildsSource } from './installs/go.js';
 import { type FullCopy, fullCopy, sourceCopyFor } from './copy.js';
 import { chainPlan, touchesCopy } from './chain.js';
@@ -44,10 +44,16 @@ export function alreadyOrdered(
     const run = model.instructions[i]!;
     if (run.keyword !== 'RUN' || !run.shell || noted.has(i)) continue;
     const env = envFor(model, ctx, ignore, copy, run, imageWorkdir(model, i) ?? IMAGE_WD);
+    // (the kind and label need no context read; a copy of the whole context holds every
+    // install's sources, a copy of a folder only when the analysis with the context says so)
     const found = run.shell.commands
-      .map((c) => analyseCommand(env, c))
+      .map((c) => installShape(env, c))
       .find((a): a is Install => a !== null && !a.ignore);
-    if (!found || !sourceCopyFor(env, [found])) continue;
+    if (!found) continue;
+    if (copy.srcDir !== '') {
+      const full = analyseCommand(env, found.cmd);
+      if (!full || !sourceCopyFor(env, [full])) continue;
+    }
     noted.add(i);
     out.push({
       ruleId: `${ID}/${found.kind}`,

@@ -7,7 +7,7 @@
  * Rules and decisions: docs/rules/dependency-cache.md.
  */
 import type { SimpleCommand } from '../../../src/model/types.js';
-import { type Kind, type Install, type Env, vals, base } from '../env.js';
+import { type Kind, type Install, type Env, vals, base, withoutContext } from '../env.js';
 import { pip, poetry, uv, pipenv, isPip } from './python.js';
 import { node } from './node.js';
 import { goMod } from './go.js';
@@ -60,6 +60,19 @@ export function analyseCommand(env: Env, cmd: SimpleCommand): Install | null {
     return r.needs.length || r.skip ? r : null;
   }
   return Object.hasOwn(ANALYSERS, name) ? ANALYSERS[name]!(env, cmd) : null;
+}
+
+/**
+ * `analyseCommand` without reading the build context, for callers that use only whether the
+ * command is an install, its kind, its label and `ignore`: each analyser decides these from the
+ * command, its variables and its working directory before it reads anything, so they are those
+ * of `analyseCommand` with the context too (a test holds every analyser to it); needs, reads,
+ * globs and skips are those of a run without a context. No manifest is read or parsed and no
+ * walk made (an earlier install of a kind, the note on an install already before a copy of the
+ * whole context).
+ */
+export function installShape(env: Env, cmd: SimpleCommand): Install | null {
+  return analyseCommand(withoutContext(env), cmd);
 }
 
 /** The analyser of each install command name (pip is recognised by `isPip`). */
