@@ -140,4 +140,34 @@ describe('installShape', () => {
     expect(ctx.walks).toBe(0);
     expect(ctx.reads.filter((p) => /nuget/i.test(p))).toEqual([]);
   });
+
+  test('a build after the copy whose restore ran before it: its project is not looked for', async () => {
+    const ctx = new CountingContext({
+      'src/Api/Api.csproj': '<Project Sdk="Microsoft.NET.Sdk.Web"></Project>\n',
+      'src/Api/Program.cs': '\n',
+    });
+    const dockerfile =
+      'FROM mcr.microsoft.com/dotnet/sdk:8.0\nWORKDIR /src\nCOPY src/Api/Api.csproj src/Api/\nRUN dotnet restore src/Api/Api.csproj\nCOPY . .\nRUN dotnet publish src/Api/Api.csproj -c Release -o /app\n';
+    const r = await optimize(dockerfile, { only: ['dependency-cache'], context: ctx });
+    expect(r.skipped.map((s) => s.reason)).toEqual([
+      'dotnet restore runs before `COPY . .` (nothing to move): source edits leave it cached',
+    ]);
+    expect(ctx.walks).toBe(0);
+    // Without the restore, the project in its sub-folder is found through the walk.
+    const ctx2 = new CountingContext({
+      'src/Api/Api.csproj': '<Project Sdk="Microsoft.NET.Sdk.Web"></Project>\n',
+      'src/Api/Program.cs': '\n',
+    });
+    const r2 = await optimize(
+      dockerfile.replace(/COPY src\/Api[^\n]*\nRUN dotnet restore[^\n]*\n/, ''),
+      {
+        only: ['dependency-cache'],
+        context: ctx2,
+      },
+    );
+    expect(r2.skipped.map((s) => s.reason).join('\n')).toMatch(
+      /downloads the dependencies of src\/Api\/Api\.csproj and builds in one step/,
+    );
+    expect(ctx2.walks).toBeGreaterThan(0);
+  });
 });

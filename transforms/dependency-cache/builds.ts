@@ -76,14 +76,17 @@ export function buildSkip(
     const tool = buildsSource(cmd);
     if (tool === null || tool === 'go') continue;
     const b = BUILDS[tool];
+    // (an earlier install says nothing whatever the project: asked first, it reads nothing,
+    // while the project is looked for in the context; most builds install first)
+    if (earlierInstall(model, env, copy, b.kind)) continue;
+    if (tool === 'make' && earlierInstall(model, env, copy, 'go-mod-download')) continue;
     const dir = contextPath(env, cwd);
     if (dir === null) continue;
     const inDir = (f: string) => (dir === '' ? f : `${dir}/${f}`);
     let project = env.ctx.list(dir).find((f) => b.manifest.test(f) && inContext(env, inDir(f)));
     // .NET projects usually sit in sub-folders (`dotnet publish src/Api/Api.csproj`).
     if (!project && tool === 'dotnet') project = dotnetProject(env, dir, b.manifest);
-    if (!project || earlierInstall(model, env, copy, b.kind)) continue;
-    if (tool === 'make' && earlierInstall(model, env, copy, 'go-mod-download')) continue;
+    if (!project) continue;
     const goal = cmd.args.find((w) => w.value !== null && !w.value.startsWith('-'));
     const label = [cmd.name?.raw ?? '', goal?.raw ?? ''].join(' ').trim();
     const copyText = firstLine(model, copy.instr);
