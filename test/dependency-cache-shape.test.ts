@@ -13,10 +13,20 @@ import { loadIgnore } from '../src/context/ignore.js';
 import { parseDockerfile } from '../src/model/dockerfile.js';
 import { IMAGE_WD, imageWorkdir } from '../src/model/image-path.js';
 import { initShellParser } from '../src/model/shell.js';
-import type { BuildContext, ContextEntry, WalkOptions } from '../src/model/types.js';
+import type {
+  BuildContext,
+  ContextEntry,
+  DockerfileModel,
+  WalkOptions,
+} from '../src/model/types.js';
 import { fullCopy } from '../transforms/dependency-cache/copy.js';
 import { envFor } from '../transforms/dependency-cache/env.js';
-import { analyseCommand, installShape } from '../transforms/dependency-cache/installs/index.js';
+import {
+  analyseCommand,
+  installShape,
+  mayInstall,
+} from '../transforms/dependency-cache/installs/index.js';
+import { transform } from '../transforms/dependency-cache/index.js';
 import { loadCases, materialise, removeTmpdirs } from './helpers.js';
 
 beforeAll(initShellParser);
@@ -74,6 +84,7 @@ describe('installShape', () => {
               ...shape(full),
             });
             expect(told === null).toBe(full === null);
+            if (full) expect(mayInstall(cmd)).toBe(true);
             compared++;
             if (full) installs++;
             if (full?.skip && told?.skip !== full.skip) skipsFromContext++;
@@ -169,5 +180,23 @@ describe('installShape', () => {
       /downloads the dependencies of src\/Api\/Api\.csproj and builds in one step/,
     );
     expect(ctx2.walks).toBeGreaterThan(0);
+  });
+
+  test('RUNs before the copy with no command an analyser knows: no variables worked out', () => {
+    const parsed = parseDockerfile(
+      'FROM node:20\nARG V=1\nRUN apt-get update && apt-get install -y git\nRUN echo $V > /v\nRUN npm ci\nCOPY . .\nCMD ["node", "."]\n',
+    );
+    // (the model, read-only, seen through an object that counts the variable lookups)
+    let varsAt = 0;
+    const model: DockerfileModel = Object.create(parsed, {
+      varsAt: { value: (i: number) => (varsAt++, parsed.varsAt(i)) },
+    });
+    const ctx = new CountingContext({ 'package.json': '{}', 'index.js': '\n' });
+    const found = transform.check(model, { buildContext: ctx, options: {}, path: 'Dockerfile' });
+    expect(found.map((f) => ('reason' in f ? f.reason : ''))).toEqual([
+      'npm install runs before `COPY . .` (nothing to move): source edits leave it cached',
+    ]);
+    // The RUN of `npm ci` only (each RUN before the copy when every one is analysed).
+    expect(varsAt).toBe(1);
   });
 });

@@ -16,7 +16,13 @@ import type {
   SimpleCommand,
 } from '../../src/model/types.js';
 import { ID, type Install, envFor, INERT, SETTINGS } from './env.js';
-import { benign, analyseCommand, installShape, INSTALL_NAMES } from './installs/index.js';
+import {
+  benign,
+  analyseCommand,
+  installShape,
+  mayInstall,
+  INSTALL_NAMES,
+} from './installs/index.js';
 import { buildsSource } from './installs/go.js';
 import { type FullCopy, fullCopy, sourceCopyFor } from './copy.js';
 import { chainPlan, touchesCopy } from './chain.js';
@@ -43,6 +49,8 @@ export function alreadyOrdered(
   for (let i = stage.first + 1; i < copy.instr.index; i++) {
     const run = model.instructions[i]!;
     if (run.keyword !== 'RUN' || !run.shell || noted.has(i)) continue;
+    // (a RUN of no command an analyser knows: no install, no variables to work out)
+    if (!run.shell.commands.some(mayInstall)) continue;
     const env = envFor(model, ctx, ignore, copy, run, imageWorkdir(model, i) ?? IMAGE_WD);
     // (the kind and label need no context read; a copy of the whole context holds every
     // install's sources, a copy of a folder only when the analysis with the context says so)

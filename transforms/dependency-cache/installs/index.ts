@@ -50,6 +50,12 @@ export function benign(cmd: SimpleCommand): boolean {
   return false;
 }
 
+/** Whether `analyseCommand` may find an install in `cmd`: its name is one an analyser knows
+ * (or pip's), the one thing it looks at before anything of the RUN (its variables, the context). */
+export function mayInstall(cmd: SimpleCommand): boolean {
+  return Object.hasOwn(ANALYSERS, base(cmd.name?.value)) || isPip(cmd) !== null;
+}
+
 /** The install a command runs, or null when it is not one. */
 export function analyseCommand(env: Env, cmd: SimpleCommand): Install | null {
   const name = base(cmd.name?.value);
