@@ -39,6 +39,11 @@ class CountingContext extends MemoryContext {
     this.walks++;
     return super.walk(options);
   }
+  kinds: string[] = [];
+  override isDirectory(p: string): boolean {
+    this.kinds.push(p);
+    return super.isDirectory(p);
+  }
   override readFile(p: string): string | null {
     this.reads.push(p);
     return super.readFile(p);
@@ -113,6 +118,8 @@ describe('installShape', () => {
       'npm install runs before `COPY . .` (nothing to move): source edits leave it cached',
     ]);
     expect(ctx.reads.filter((p) => !p.endsWith('.dockerignore'))).toEqual([]);
+    // (a pattern is no folder: not looked up)
+    expect(ctx.kinds).not.toContain('package*.json');
   });
 
   test('a copy of a folder still asks the analysis with the context whether it holds the sources', async () => {
@@ -198,5 +205,16 @@ describe('installShape', () => {
     ]);
     // The RUN of `npm ci` only (each RUN before the copy when every one is analysed).
     expect(varsAt).toBe(1);
+  });
+
+  test('a Dockerfile without a full copy: its ignore file is not even read', async () => {
+    const ctx = new CountingContext({ '.dockerignore': '*.md\n', 'run.sh': '\n' });
+    const r = await optimize(
+      'FROM alpine:3.20\nRUN apk add --no-cache curl\nCOPY run.sh /usr/local/bin/\nCOPY --from=busybox /bin/sh /bin/sh\n',
+      { only: ['dependency-cache'], context: ctx },
+    );
+    expect(r.fixes).toEqual([]);
+    expect(r.skipped).toEqual([]);
+    expect(ctx.reads).toEqual([]);
   });
 });

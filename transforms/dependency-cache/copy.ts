@@ -54,7 +54,8 @@ export function fullCopy(
   if (isWholeContext(value)) srcDir = '';
   else {
     const clean = cleanRelative(value);
-    if (clean === null || !ctx.available || !ctx.isDirectory(clean) || /[*?[]/.test(clean))
+    // (a pattern first: `COPY package*.json ./` asks nothing of the context)
+    if (clean === null || /[*?[]/.test(clean) || !ctx.available || !ctx.isDirectory(clean))
       return null;
     srcDir = clean;
   }

@@ -7,7 +7,7 @@
  * the rule catalogue and `check` (one plan per full copy: plan.ts); ecosystems are in installs/,
  * the edits in move.ts. Rules, fix safety and design decisions: docs/rules/dependency-cache.md.
  */
-import { loadIgnore } from '../../src/context/ignore.js';
+import { loadIgnore, type IgnoreFile } from '../../src/context/ignore.js';
 import type {
   CheckContext,
   DockerfileModel,
@@ -49,8 +49,9 @@ const rules: readonly RuleMeta[] = [
 
 function check(model: DockerfileModel, cctx: CheckContext): Finding[] {
   const ctx = cctx.buildContext;
-  // (loaded anew by each check: the per-check memos, such as env.ts contextEntries, key on it)
-  const ignore = loadIgnore(ctx);
+  // (loaded anew by each check, the per-check memos such as env.ts contextEntries key on it;
+  // and only once a full copy is found: most Dockerfiles have none)
+  let ignore: IgnoreFile | undefined;
   const out: Finding[] = [];
   for (const stage of model.stages) {
     const instrs = model.instructions.slice(stage.first, stage.last + 1);
@@ -61,6 +62,7 @@ function check(model: DockerfileModel, cctx: CheckContext): Finding[] {
       const copy = fullCopy(model, ctx, instr);
       if (!copy) continue;
       const later = instrs.filter((i) => i.index > instr.index);
+      ignore ??= loadIgnore(ctx);
       const r = planForCopy(model, ctx, ignore, copy, later);
       if (r) {
         out.push(r);
