@@ -92,13 +92,13 @@ export function envReads(env: Env, cmd: SimpleCommand): Read[] {
   const tool = toolOf(cmd);
   const scope = tool ? TOOL_VARS[tool] : undefined;
   if (!scope) return [];
-  const label = cmdLabel(cmd);
+  let label: string | undefined;
   const out: Read[] = [];
   for (const [name, value] of commandVars(env, cmd)) {
     if (!scope.test(name)) continue;
     const bare = PATH_VARS.test(name);
     const what = `\`${name}=${value ?? ''}\``;
-    const does = `points \`${label}\` at`;
+    const does = `points \`${(label ??= cmdLabel(cmd))}\` at`;
     if (value === null) {
       if (bare) out.push({ path: null, what: `\`${name}\``, does });
       continue;

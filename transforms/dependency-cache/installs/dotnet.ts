@@ -20,6 +20,13 @@ import {
 } from '../env.js';
 import { envReads, readOpts, optionReads, localPath } from '../reads.js';
 
+/** `dotnet restore` options naming a file or folder it reads. */
+const DOTNET_READ_OPTS = readOpts({
+  'reads its NuGet settings from': ['--configfile'],
+  'reads packages from': ['-s', '--source'],
+  'reads its lock file from': ['--lock-file-path'],
+});
+
 export function dotnet(env: Env, cmd: SimpleCommand): Install | null {
   const sub = subcommand(cmd);
   if (sub?.value !== 'restore') return null;
@@ -35,18 +42,7 @@ export function dotnet(env: Env, cmd: SimpleCommand): Install | null {
       primary: true,
     },
   ];
-  out.reads = [
-    ...optionReads(
-      env,
-      cmd,
-      readOpts({
-        'reads its NuGet settings from': ['--configfile'],
-        'reads packages from': ['-s', '--source'],
-        'reads its lock file from': ['--lock-file-path'],
-      }),
-    ),
-    ...envReads(env, cmd),
-  ];
+  out.reads = [...optionReads(env, cmd, DOTNET_READ_OPTS), ...envReads(env, cmd)];
   if (!env.ctx.available)
     return { ...out, skip: 'no build context: the project files cannot be listed' };
   out.reads.push(...nugetSources(env));

@@ -114,20 +114,25 @@ export function workspaceDirs(env: Env, dir: string, globs: string[]): string[] 
   return [...new Set(out)].sort();
 }
 
+/** Options of the package managers that take a folder (skipped to find the subcommand). */
+const NODE_DIR_OPTS = new Set(['--prefix', '-C', '--cwd', '--dir']);
+
+/** The subcommands that install, by package manager (bare `yarn` installs too). */
+const NODE_INSTALLS = {
+  npm: ['ci', 'install', 'i', 'clean-install'],
+  yarn: ['install'],
+  pnpm: ['install', 'i', 'fetch'],
+  bun: ['install', 'i'],
+};
+
 export function node(
   env: Env,
   cmd: SimpleCommand,
   tool: 'npm' | 'yarn' | 'pnpm' | 'bun',
 ): Install | null {
-  const sub = subcommand(cmd, new Set(['--prefix', '-C', '--cwd', '--dir']));
+  const sub = subcommand(cmd, NODE_DIR_OPTS);
   const name = sub?.value ?? null;
-  const installs: Record<string, string[]> = {
-    npm: ['ci', 'install', 'i', 'clean-install'],
-    yarn: ['install'],
-    pnpm: ['install', 'i', 'fetch'],
-    bun: ['install', 'i'],
-  };
-  if (!(name === null ? tool === 'yarn' : installs[tool]!.includes(name))) return null;
+  if (!(name === null ? tool === 'yarn' : NODE_INSTALLS[tool].includes(name))) return null;
   if (has(cmd, '-g', '--global', '--location=global')) return null;
   const out: Install = { kind: tool, cmd, needs: [] };
   if (hasPrefix(cmd, '--prefix', '-C', '--cwd', '--dir', '--filter', '--workspace', '-w'))

@@ -19,8 +19,11 @@ import {
 } from '../env.js';
 import { commandVars, envReads, venvOutput } from '../reads.js';
 
+/** composer options that take a folder (skipped to find the subcommand). */
+const COMPOSER_DIR_OPTS = new Set(['-d', '--working-dir']);
+
 export function composer(env: Env, cmd: SimpleCommand): Install | null {
-  const sub = subcommand(cmd, new Set(['-d', '--working-dir']));
+  const sub = subcommand(cmd, COMPOSER_DIR_OPTS);
   if (sub?.value !== 'install' && sub?.value !== 'i') return null;
   const out: Install = { kind: 'composer', cmd, needs: [] };
   // The project folder: `--working-dir`/`-d` (kept on the commands run after the copy), else

@@ -19,8 +19,11 @@ import {
 } from '../env.js';
 import { commandVars, envReads, venvOutput } from '../reads.js';
 
+/** `bundle install` options that take a value (skipped to find the subcommand). */
+const BUNDLE_VALUE_OPTS = new Set(['--gemfile', '--jobs', '-j', '--retry', '--path']);
+
 export function bundler(env: Env, cmd: SimpleCommand): Install | null {
-  const sub = subcommand(cmd, new Set(['--gemfile', '--jobs', '-j', '--retry', '--path']));
+  const sub = subcommand(cmd, BUNDLE_VALUE_OPTS);
   if (sub !== null && sub.value !== 'install') return null;
   const out: Install = { kind: 'bundler', cmd, needs: [] };
   // The Gemfile: `--gemfile`, else BUNDLE_GEMFILE, else ./Gemfile; its lock file sits beside it.
