@@ -177,8 +177,13 @@ export function base(name: string | null | undefined): string {
   return commandBase(name ?? '');
 }
 
+const NO_VALUE_OPTS: ReadonlySet<string> = new Set();
+
 /** First non-option argument (the subcommand), skipping options that take a value. */
-export function subcommand(cmd: SimpleCommand, withValue: Set<string> = new Set()): Word | null {
+export function subcommand(
+  cmd: SimpleCommand,
+  withValue: ReadonlySet<string> = NO_VALUE_OPTS,
+): Word | null {
   for (let i = 0; i < cmd.args.length; i++) {
     const v = cmd.args[i]!.value;
     if (v === null) return null;

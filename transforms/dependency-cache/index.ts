@@ -54,21 +54,20 @@ function check(model: DockerfileModel, cctx: CheckContext): Finding[] {
   let ignore: IgnoreFile | undefined;
   const out: Finding[] = [];
   for (const stage of model.stages) {
-    const instrs = model.instructions.slice(stage.first, stage.last + 1);
     let done = false;
-    const noted = new Set<number>();
-    for (const instr of instrs) {
-      if (done) break;
-      const copy = fullCopy(model, ctx, instr);
+    let noted: Set<number> | undefined;
+    for (let k = stage.first; k <= stage.last && !done; k++) {
+      const copy = fullCopy(model, ctx, model.instructions[k]!);
       if (!copy) continue;
-      const later = instrs.filter((i) => i.index > instr.index);
+      // (the instructions of the stage after the copy)
+      const later = model.instructions.slice(k + 1, stage.last + 1);
       ignore ??= loadIgnore(ctx);
       const r = planForCopy(model, ctx, ignore, copy, later);
       if (r) {
         out.push(r);
         if ('edits' in r) done = true;
         if ('reason' in r) break;
-      } else out.push(...alreadyOrdered(model, ctx, ignore, copy, noted));
+      } else out.push(...alreadyOrdered(model, ctx, ignore, copy, (noted ??= new Set())));
     }
   }
   return out;

@@ -52,11 +52,18 @@ export type Build = 'go' | 'make' | 'maven' | 'gradle' | 'dotnet';
  */
 export function buildsSource(cmd: SimpleCommand): Build | null {
   const name = base(cmd.name?.value);
-  const words = cmd.args.map((a) => a.value ?? '').filter((a) => !a.startsWith('-'));
-  const sub = subcommand(cmd);
-  if (name === 'go' && ['build', 'install', 'test', 'vet', 'generate'].includes(sub?.value ?? ''))
-    return 'go';
+  // (the subcommand and the words are worked out for the tools that need them only)
+  if (name === 'go')
+    return ['build', 'install', 'test', 'vet', 'generate'].includes(subcommand(cmd)?.value ?? '')
+      ? 'go'
+      : null;
   if (name === 'make' || name === 'gmake') return 'make';
+  if (name === 'dotnet')
+    return ['build', 'publish', 'test', 'pack'].includes(subcommand(cmd)?.value ?? '')
+      ? 'dotnet'
+      : null;
+  if (!/^(mvn|gradle)w?$/.test(name)) return null;
+  const words = cmd.args.map((a) => a.value ?? '').filter((a) => !a.startsWith('-'));
   if (
     /^mvnw?$/.test(name) &&
     words.some((w) =>
@@ -75,7 +82,5 @@ export function buildsSource(cmd: SimpleCommand): Build | null {
     )
   )
     return 'gradle';
-  if (name === 'dotnet' && ['build', 'publish', 'test', 'pack'].includes(sub?.value ?? ''))
-    return 'dotnet';
   return null;
 }
