@@ -96,6 +96,23 @@ describe('one tree per context and session', () => {
     });
   });
 
+  test('a session over a dozen contexts keeps the tree of each (a later walk makes no entry)', async () => {
+    const dirs = Array.from({ length: 14 }, (_, i) => {
+      const dir = tmpdir(`dfo-tree-many-${i}-`);
+      writeTree(dir, TREE);
+      return dir;
+    });
+    await inSession(async () => {
+      for (const dir of dirs) new DiskContext(dir).walk({ key: 'first', descend: () => true });
+      // Walked again with other options (another walk, the same tree): no entry made.
+      const again = counted(() =>
+        new DiskContext(dirs[0]!).walk({ key: 'again', descend: (d) => d.path !== 'src' }),
+      );
+      expect(again.walks).toBe(1);
+      expect(again.made).toBe(0);
+    });
+  });
+
   test('a new session makes the entries again (the folders may have changed)', async () => {
     const dir = tmpdir('dfo-tree-next-');
     writeTree(dir, TREE);

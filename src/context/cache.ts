@@ -657,12 +657,17 @@ export function sessionWalk<T>(key: string, compute: () => T): T {
   return walks.get(key, compute);
 }
 
-/** Context trees kept at once (see sessionTree). */
-const trees = new SessionValues(8);
+/** Context trees kept at once (see sessionTree): more than the walks, as each walk is only a
+ * list over its tree's entries while a tree rebuilt makes every entry again. 16, so that the
+ * contexts of a repository of a dozen services keep theirs until a later transform walks them
+ * again with other options (eShopOnContainers: 14 contexts, its `src` tree, the largest, was
+ * made twice per session with 8: 1,103 more entries made and promoted; the peak RSS of a
+ * corpus run did not grow). */
+const trees = new SessionValues(16);
 
 /** The tree of the context at `root` for the current session (generation): what its walks are
  * made from (DiskContext), the entries of each folder made once and shared by all its walks; the
- * most recent 8 kept. */
+ * most recent 16 kept. */
 export function sessionTree<T>(root: string, make: () => T): T {
   return trees.get(root, make);
 }
