@@ -93,6 +93,9 @@ export interface CheckContext {
   options: TransformOptions;
   /** Path of the Dockerfile as the user named it (for messages only). */
   path: string;
+  /** Set by a run that shares checks between contexts (api.ts CheckMemo); a transform calls it
+   * through `contextAnswer` (src/toolkit/context-answer.ts), never directly. */
+  judged?: <A, B, C, T>(none: T, compute: (a: A, b: B, c: C) => T, a: A, b: B, c: C) => T;
 }
 
 export interface Transform {

@@ -15,6 +15,7 @@ import type {
   Finding,
   Fix,
   Instruction,
+  Skipped,
   Stage,
 } from '../../src/model/types.js';
 import type { RunInfo } from './run.js';
@@ -99,11 +100,28 @@ export function fix(
   applicability: Applicability,
   extra: Partial<Fix> = {},
 ): void {
-  c.out.push({ ruleId: rule(kind), message, applicability, at: instr.span.start, edits, ...extra });
+  c.out.push(finding(kind, instr, message, edits, applicability, extra));
+}
+
+/** The fix `fix` reports, not reported. */
+export function finding(
+  kind: string,
+  instr: Instruction,
+  message: string,
+  edits: Edit[],
+  applicability: Applicability,
+  extra: Partial<Fix> = {},
+): Fix {
+  return { ruleId: rule(kind), message, applicability, at: instr.span.start, edits, ...extra };
 }
 
 export function skipped(c: Ctx, kind: string, at: number, reason: string): void {
-  c.out.push({ ruleId: rule(kind), reason, at });
+  c.out.push(skipFinding(kind, at, reason));
+}
+
+/** The skip `skipped` reports, not reported. */
+export function skipFinding(kind: string, at: number, reason: string): Skipped {
+  return { ruleId: rule(kind), reason, at };
 }
 
 /** The image the instruction's stage chain starts from (FROM <stage> followed), or null. */

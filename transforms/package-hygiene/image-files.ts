@@ -37,6 +37,7 @@ export function baseOf(p: string): string {
  * stages it builds on) put in the image (with `inclusive`, instruction `i` too). COPY --from and
  * remote sources are not followed. */
 export function imageFiles(c: Ctx, i: number, inclusive = false): ImageFiles {
+  noteRead(c);
   // Asked once per later RUN and per script it runs: computed once per check and instruction.
   let memo = MEMO.get(c);
   if (!memo) MEMO.set(c, (memo = new Map()));
@@ -59,6 +60,7 @@ const keyOf = (i: number, inclusive: boolean): number => 2 * i + (inclusive ? 1 
  * script a COPY put on the PATH?), where the answer is nearly always no.
  */
 export function imageFileAt(c: Ctx, i: number, inclusive: boolean, p: string): string | undefined {
+  noteRead(c);
   const all = MEMO.get(c)?.get(keyOf(i, inclusive));
   if (all) return all.files.get(p);
   // The last copy that sets `p` (and is not kept out by .dockerignore) wins, as in imageFiles.
@@ -75,6 +77,7 @@ export function imageFileAt(c: Ctx, i: number, inclusive: boolean, p: string): s
 /** The instructions before `i` (with `inclusive`, `i` too; in its stage and the stages it builds
  * on) that copy from the context: none, and no image path can hold a context file. */
 export function contextCopies(c: Ctx, i: number, inclusive: boolean): readonly number[] {
+  noteRead(c);
   let lists = COPIES.get(c);
   if (!lists) COPIES.set(c, (lists = new Map()));
   const key = keyOf(i, inclusive);
@@ -265,6 +268,14 @@ function computeImageFiles(c: Ctx, i: number, inclusive: boolean): ImageFiles {
 }
 
 export function ignoreOf(c: Ctx): IgnoreFile {
-  c.ignore ??= loadIgnore(c.check.buildContext);
+  const ctx = c.check.buildContext;
+  c.ignore ??= loadIgnore(ctx);
   return c.ignore;
+}
+
+/** What this module answers comes from the context, also when a per-check memo holds it: each
+ * answer reads `buildContext`, which a run that shares checks notes (outside a contextAnswer, a
+ * read of the context, see api.ts CheckMemo). */
+function noteRead(c: Ctx): void {
+  void c.check.buildContext;
 }

@@ -10,6 +10,7 @@ import { cleanRelative } from '../../src/context/context.js';
 import { joinImage, imageWorkdir } from '../../src/model/image-path.js';
 import { diskCounters } from '../../src/context/cache.js';
 import { parseShell } from '../../src/model/shell.js';
+import { contextAnswer } from '../../src/toolkit/context-answer.js';
 import type { Instruction, ShellScript, Word } from '../../src/model/types.js';
 import {
   baseName,
@@ -70,10 +71,16 @@ const SCRIPTS = new Map<string, ShellScript>();
 const SCRIPTS_KEPT = 64;
 
 /**
- * The context path of the file at `path` in the image when instruction `at` runs, or null. A
- * bare name (`docker-entrypoint.sh` on the PATH) is looked up in the usual bin folders.
+ * The context path of the file at `path` in the image when instruction `at` runs, or null (always
+ * without a context). A bare name (`docker-entrypoint.sh` on the PATH) is looked up in the usual
+ * bin folders. (A contextAnswer: a check that only gets null here may be taken as it is for the
+ * run without a context, see api.ts CheckMemo.)
  */
 function contextFileFor(c: Ctx, at: Instruction, path: string): string | null {
+  return contextAnswer(c.check, null, findContextFile, c, at, path);
+}
+
+function findContextFile(c: Ctx, at: Instruction, path: string): string | null {
   // A RUN sees the files copied before it; the container and child builds see the whole stage.
   const run = at.keyword === 'RUN';
   const upTo = run ? at.index : c.model.stages[at.stage]!.last;
@@ -149,8 +156,7 @@ function see(
     return;
   }
   if (BUILD_SCRIPTS.has(baseName(path)!)) return;
-  // (null without a context: no copy from it; a check that meets no copy from the context never
-  // looks at it, see image-files.ts computeShape)
+  // (null without a context)
   const ctxPath = contextFileFor(c, at, path);
   const text = ctxPath !== null ? c.check.buildContext.readFile(ctxPath) : null;
   if (text === null) {
