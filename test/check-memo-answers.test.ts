@@ -22,7 +22,7 @@ const meta = (id: string): Transform['meta'] => ({
 });
 
 /** Whether the context holds `name`, as a contextAnswer (null: no, or no context). */
-const holds = (check: CheckContext, name: string, _b: null, _c: null): string | null =>
+const holds = (check: CheckContext, name: string, _c: null): string | null =>
   check.buildContext.exists(name) ? name : null;
 
 /** Asks for `wanted` through contextAnswer; reports what it got. */
@@ -32,7 +32,7 @@ function asking(wanted: string) {
     meta: meta('memo-asking'),
     check(_model, ctx) {
       calls.n++;
-      const got = contextAnswer(ctx, null, holds, ctx, wanted, null, null);
+      const got = contextAnswer(ctx, null, holds, ctx, wanted, null);
       return [{ ruleId: 'memo-asking', reason: got ?? 'nothing', at: 0 }];
     },
   };
@@ -93,7 +93,7 @@ test('a read of the context outside contextAnswer still counts', async () => {
     meta: meta('memo-both'),
     check(_model, ctx) {
       calls.n++;
-      const got = contextAnswer(ctx, null, holds, ctx, 'absent.txt', null, null);
+      const got = contextAnswer(ctx, null, holds, ctx, 'absent.txt', null);
       const seen = ctx.buildContext.exists('here.txt');
       return [{ ruleId: 'memo-both', reason: `${got} ${seen}`, at: 0 }];
     },
