@@ -90,10 +90,17 @@ describe('imageFileAt', () => {
               instr.index,
               inclusive,
               p,
-              imageFileAt(lazy, instr.index, inclusive, p),
+              imageFileAt(lazy, instr.index, inclusive, [p]),
             ]).toEqual([instr.index, inclusive, p, table.files.get(p)]);
             checked++;
           }
+          // Several paths: the first one a copy puts a file at (in a fresh check, and in one
+          // whose full table is known).
+          const list = [...paths].reverse();
+          const first = list.map((p) => table.files.get(p)).find((f) => f !== undefined);
+          const fresh = ctxFor(text, new MemoryContext(FILES));
+          expect(imageFileAt(fresh, instr.index, inclusive, list)).toEqual(first);
+          expect(imageFileAt(full, instr.index, inclusive, list)).toEqual(first);
         }
       expect(checked).toBeGreaterThan(50);
     },
@@ -103,12 +110,12 @@ describe('imageFileAt', () => {
     const ctx = new CountingContext(FILES);
     const c = ctxFor(DOCKERFILES[0]!, ctx);
     const cmd = c.model.instructions.length - 1;
-    expect(imageFileAt(c, cmd, true, '/usr/local/bin/python')).toBeUndefined();
-    expect(imageFileAt(c, cmd, true, '/app/python')).toBeUndefined();
-    expect(imageFileAt(c, cmd, true, '/usr/bin/python')).toBeUndefined();
+    expect(imageFileAt(c, cmd, true, ['/usr/local/bin/python'])).toBeUndefined();
+    expect(imageFileAt(c, cmd, true, ['/app/python'])).toBeUndefined();
+    expect(imageFileAt(c, cmd, true, ['/usr/bin/python'])).toBeUndefined();
     expect(ctx.walks).toBe(0);
-    expect(imageFileAt(c, cmd, true, '/app/install.sh')).toBe('install.sh');
-    expect(imageFileAt(c, cmd, true, '/usr/local/bin/setup.sh')).toBe('setup.sh');
+    expect(imageFileAt(c, cmd, true, ['/app/install.sh'])).toBe('install.sh');
+    expect(imageFileAt(c, cmd, true, ['/usr/local/bin/setup.sh'])).toBe('setup.sh');
     // Each copy is worked out once per check, however many paths are asked.
     expect(ctx.walks).toBeLessThanOrEqual(2);
   });

@@ -18,6 +18,8 @@ import type {
   Skipped,
   Stage,
 } from '../../src/model/types.js';
+import type { ImageMemo } from './image-files.js';
+import type { Opaque, SeenCommand } from './readers.js';
 import type { RunInfo } from './run.js';
 
 export const ID = 'package-hygiene';
@@ -68,6 +70,10 @@ export interface Ctx {
   out: Finding[];
   /** The .dockerignore in force (read on first use). */
   ignore?: IgnoreFile;
+  /** image-files.ts: what it worked out for this check. */
+  images?: ImageMemo;
+  /** readers.ts: what each later step runs (stepSeen), by instruction. */
+  steps?: Map<number, { seen: SeenCommand[]; opaque: Opaque[] } | null>;
 }
 
 export function cleanupApplicability(c: Ctx, instr: Instruction): Applicability {

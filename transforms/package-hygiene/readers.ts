@@ -96,11 +96,7 @@ function findContextFile(c: Ctx, at: Instruction, path: string): string | null {
       for (const bin of ['/usr/local/bin', '/usr/bin', '/bin', '/usr/local/sbin'])
         candidates.push(`${bin}/${path}`);
   }
-  for (const p of candidates) {
-    const hit = imageFileAt(c, upTo, inclusive, p);
-    if (hit !== undefined) return hit;
-  }
-  return null;
+  return imageFileAt(c, upTo, inclusive, candidates) ?? null;
 }
 
 /** The commands a shell script runs, seen through wrappers, `sh -c`, `eval` and script files. */
@@ -243,8 +239,7 @@ function stepSeen(
   step: Instruction,
   shell: () => ShellScript | null,
 ): { seen: SeenCommand[]; opaque: Opaque[] } | null {
-  let memo = STEPS.get(c);
-  if (!memo) STEPS.set(c, (memo = new Map()));
+  const memo = (c.steps ??= new Map());
   let found = memo.get(step.index);
   if (found === undefined) {
     const sh = shell();
@@ -252,8 +247,6 @@ function stepSeen(
   }
   return found;
 }
-
-const STEPS = new WeakMap<Ctx, Map<number, { seen: SeenCommand[]; opaque: Opaque[] } | null>>();
 
 /**
  * The first later step (see `laterSteps`) with a command `test` calls a reader of a cache, with
