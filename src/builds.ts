@@ -46,6 +46,7 @@ import { unifiedDiff, type FileChange } from './engine/diff.js';
 import type { FixReport, SkipReport } from './engine/loop.js';
 import { dropParsedModels } from './model/dockerfile.js';
 import { BOM } from './model/text.js';
+import { transforms as registry } from '../transforms/index.js';
 
 export {
   findBuilds,
@@ -114,10 +115,14 @@ async function contextDependence(
 ): Promise<Dependent> {
   let base: OptimizeResult;
   try {
-    // Only its findings are compared: no diff is made.
+    // Only its findings are compared: no diff is made. Without `--unsafe`, a transform of
+    // CONTEXT_TRANSFORMS whose fixes are all review without a context applies none here, so the
+    // text and the other transforms' findings are the same without it, and its own findings are
+    // annotated whatever this run says: it is left out.
+    const skip = options.unsafe ? options.skip : reviewOnlySkip(options);
     base = await optimizeOne(
       file,
-      { ...options, context: null, pending: undefined },
+      { ...options, context: null, pending: undefined, skip },
       { memo, findingsOnly: true },
     );
   } catch {
@@ -131,6 +136,17 @@ async function contextDependence(
     skip: (s) =>
       CONTEXT_TRANSFORMS.has(s.transform) || !skips.has(`${s.ruleId}|${s.line}|${s.reason}`),
   };
+}
+
+/** `options.skip` with the transforms of CONTEXT_TRANSFORMS (among those run) that declare
+ * `reviewWithoutContext`. */
+function reviewOnlySkip(options: DeclaredOptions): string[] | undefined {
+  const skip = options.skip ?? [];
+  const more = (options.transforms ?? registry)
+    .map((t) => t.meta)
+    .filter((m) => m.reviewWithoutContext && CONTEXT_TRANSFORMS.has(m.id) && !skip.includes(m.id))
+    .map((m) => m.id);
+  return more.length ? [...skip, ...more] : options.skip;
 }
 
 export interface DeclaredOptions extends OptimizeOptions {
