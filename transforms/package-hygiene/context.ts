@@ -72,6 +72,9 @@ export interface Ctx {
   ignore?: IgnoreFile;
   /** image-files.ts: what it worked out for this check. */
   images?: ImageMemo;
+  /** readers.ts: the context file at a path (findContextFile), by the context copies before
+   * the step and the path asked (with the working directory). */
+  files?: Map<readonly number[], Map<string, string | null>>;
   /** readers.ts: what each later step runs (stepSeen), by instruction. */
   steps?: Map<number, { seen: SeenCommand[]; opaque: Opaque[] } | null>;
 }

@@ -39,6 +39,8 @@ export interface ImageMemo {
   images: Map<number, ImageFiles>;
   /** keyOf(i, inclusive) -> contextCopies */
   copies: Map<number, readonly number[]>;
+  /** the lists of contextCopies by their text (one array per list) */
+  lists: Map<string, readonly number[]>;
   /** stage -> the instructions of the stage that copy from the context, in order */
   stageCopies: Map<number, readonly number[]>;
   /** instruction -> its shape (undefined: not worked out yet) */
@@ -51,6 +53,7 @@ function memoOf(c: Ctx): ImageMemo {
   return (c.images ??= {
     images: new Map(),
     copies: new Map(),
+    lists: new Map(),
     stageCopies: new Map(),
     shapes: [],
     contributions: [],
@@ -112,7 +115,8 @@ export function imageFileAt(
 }
 
 /** The instructions before `i` (with `inclusive`, `i` too; in its stage and the stages it builds
- * on) that copy from the context: none, and no image path can hold a context file. */
+ * on) that copy from the context: none, and no image path can hold a context file. The same
+ * list is the same array within a check. */
 export function contextCopies(c: Ctx, i: number, inclusive: boolean): readonly number[] {
   noteRead(c);
   return copiesOf(c, memoOf(c), i, inclusive);
@@ -130,7 +134,10 @@ function copiesOf(c: Ctx, m: ImageMemo, i: number, inclusive: boolean): readonly
         out.push(j);
       }
     }
-    m.copies.set(key, (copies = out));
+    const text = out.join(',');
+    copies = m.lists.get(text);
+    if (!copies) m.lists.set(text, (copies = out));
+    m.copies.set(key, copies);
   }
   return copies;
 }

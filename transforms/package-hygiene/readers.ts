@@ -85,18 +85,29 @@ function findContextFile(c: Ctx, at: Instruction, path: string): string | null {
   const run = at.keyword === 'RUN';
   const upTo = run ? at.index : c.model.stages[at.stage]!.last;
   const inclusive = !run;
+  const copies = contextCopies(c, upTo, inclusive);
   // (no copy from the context before it, as for most commands of most images: no path to try)
-  if (contextCopies(c, upTo, inclusive).length === 0) return null;
-  const candidates: string[] = [];
-  if (path.startsWith('/')) candidates.push(path);
-  else {
-    const dir = imageWorkdir(c.model, at.index);
-    if (dir !== null) candidates.push(joinImage(dir, path));
-    if (!path.includes('/'))
-      for (const bin of ['/usr/local/bin', '/usr/bin', '/bin', '/usr/local/sbin'])
-        candidates.push(`${bin}/${path}`);
+  if (copies.length === 0) return null;
+  const abs = path.startsWith('/');
+  const dir = abs ? null : imageWorkdir(c.model, at.index);
+  // The same copies (contextCopies gives one array per list) and paths, the same answer: each
+  // later step asks for its commands, often the same ones.
+  let answers = (c.files ??= new Map()).get(copies);
+  if (!answers) c.files.set(copies, (answers = new Map()));
+  const key = abs ? path : `${dir ?? ''}\u0000${path}`;
+  let hit = answers.get(key);
+  if (hit === undefined) {
+    const candidates: string[] = [];
+    if (abs) candidates.push(path);
+    else {
+      if (dir !== null) candidates.push(joinImage(dir, path));
+      if (!path.includes('/'))
+        for (const bin of ['/usr/local/bin', '/usr/bin', '/bin', '/usr/local/sbin'])
+          candidates.push(`${bin}/${path}`);
+    }
+    answers.set(key, (hit = imageFileAt(c, upTo, inclusive, candidates) ?? null));
   }
-  return imageFileAt(c, upTo, inclusive, candidates) ?? null;
+  return hit;
 }
 
 /** The commands a shell script runs, seen through wrappers, `sh -c`, `eval` and script files. */
@@ -143,8 +154,9 @@ function see(
   const word = { raw: raw ?? '', value: raw, span: { start: 0, end: 0 } };
   // A bare command name that a COPY put on the PATH (`COPY install.sh /usr/local/bin/install-tools`
   // then `RUN install-tools`) is a script from the context too.
-  const onPath = raw !== null && !raw.includes('/') && contextFileFor(c, at, raw) !== null;
-  const file = scriptFile(word, args) ?? (onPath ? word : null);
+  const file =
+    scriptFile(word, args) ??
+    (raw !== null && !raw.includes('/') && contextFileFor(c, at, raw) !== null ? word : null);
   if (!file) return;
   const path = file.value;
   if (path === null) {
