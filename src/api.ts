@@ -116,6 +116,11 @@ export function displayPath(abs: string, cwd: string): string {
 
 /** Build the transform filter from only/skip lists; an id that names no rule (see
  * model/rules.ts) is a usage error with a did-you-mean. */
+/** The transforms a run with `options` chooses from: `options.transforms`, or the registry. */
+export function transformsFor(options: OptimizeOptions): readonly Transform[] {
+  return options.transforms ?? registry;
+}
+
 export function selectTransforms(all: readonly Transform[], only?: string[], skip?: string[]) {
   for (const id of [...(only ?? []), ...(skip ?? [])]) {
     const problem = ruleIdProblem(all, id);

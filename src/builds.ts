@@ -27,6 +27,7 @@ import {
   optimizeWith,
   resolveIn,
   sessionDockerfileText,
+  transformsFor,
   withOptimizeSession,
   withProps,
   type OptimizeOptions,
@@ -46,7 +47,6 @@ import { unifiedDiff, type FileChange } from './engine/diff.js';
 import type { FixReport, SkipReport } from './engine/loop.js';
 import { dropParsedModels } from './model/dockerfile.js';
 import { BOM } from './model/text.js';
-import { transforms as registry } from '../transforms/index.js';
 
 export {
   findBuilds,
@@ -142,7 +142,7 @@ async function contextDependence(
  * `reviewWithoutContext`. */
 function reviewOnlySkip(options: DeclaredOptions): string[] | undefined {
   const skip = options.skip ?? [];
-  const more = (options.transforms ?? registry)
+  const more = transformsFor(options)
     .map((t) => t.meta)
     .filter((m) => m.reviewWithoutContext && CONTEXT_TRANSFORMS.has(m.id) && !skip.includes(m.id))
     .map((m) => m.id);

@@ -17,9 +17,8 @@ import type {
   Instruction,
   Skipped,
   Stage,
+  Word,
 } from '../../src/model/types.js';
-import type { ImageMemo } from './image-files.js';
-import type { Opaque, SeenCommand } from './readers.js';
 import type { RunInfo } from './run.js';
 
 export const ID = 'package-hygiene';
@@ -62,6 +61,20 @@ export function runsAsRoot(model: DockerfileModel, instr: Instruction): boolean 
   return true;
 }
 
+/** A command as it runs, with where it was found (readers.ts). */
+export interface SeenCommand {
+  /** The command name without its path, or null when a variable names it. */
+  name: string | null;
+  args: Word[];
+  /** How it is reached when not directly: "under `xargs`", "in deploy/setup.sh", ... */
+  via: string | null;
+}
+
+/** Something that runs but cannot be read (a script outside the build context, `eval $X`). */
+export interface Opaque {
+  why: string;
+}
+
 export interface Ctx {
   model: DockerfileModel;
   check: CheckContext;
@@ -70,8 +83,6 @@ export interface Ctx {
   out: Finding[];
   /** The .dockerignore in force (read on first use). */
   ignore?: IgnoreFile;
-  /** image-files.ts: what it worked out for this check. */
-  images?: ImageMemo;
   /** readers.ts: the context file at a path (findContextFile), by the context copies before
    * the step and the path asked (with the working directory). */
   files?: Map<readonly number[], Map<string, string | null>>;

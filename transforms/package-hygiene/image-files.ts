@@ -33,8 +33,8 @@ export function baseOf(p: string): string {
   return p.slice(p.lastIndexOf('/') + 1);
 }
 
-/** What this module works out once per check (on the check's Ctx: dropped with it). */
-export interface ImageMemo {
+/** What this module works out once per check (dropped with its Ctx). */
+interface ImageMemo {
   /** keyOf(i, inclusive) -> imageFiles */
   images: Map<number, ImageFiles>;
   /** keyOf(i, inclusive) -> contextCopies */
@@ -50,15 +50,23 @@ export interface ImageMemo {
 }
 
 function memoOf(c: Ctx): ImageMemo {
-  return (c.images ??= {
-    images: new Map(),
-    copies: new Map(),
-    lists: new Map(),
-    stageCopies: new Map(),
-    shapes: [],
-    contributions: [],
-  });
+  let m = MEMOS.get(c);
+  if (!m) {
+    m = {
+      images: new Map(),
+      copies: new Map(),
+      lists: new Map(),
+      stageCopies: new Map(),
+      shapes: [],
+      contributions: [],
+    };
+    MEMOS.set(c, m);
+  }
+  return m;
 }
+
+/** (one lookup per question asked of this module) */
+const MEMOS = new WeakMap<Ctx, ImageMemo>();
 
 /** The files the context COPY/ADD instructions before instruction `i` (in its stage and the
  * stages it builds on) put in the image (with `inclusive`, instruction `i` too). COPY --from and

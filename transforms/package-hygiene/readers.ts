@@ -18,22 +18,17 @@ import {
   scriptFile,
   wrappedCommand,
 } from '../../src/toolkit/commands.js';
-import { type Ctx, descendants, lineNo, stageChain } from './context.js';
+import {
+  type Ctx,
+  descendants,
+  lineNo,
+  type Opaque,
+  type SeenCommand,
+  stageChain,
+} from './context.js';
 import { contextCopies, imageFileAt } from './image-files.js';
 
-/** A command as it runs, with where it was found. */
-export interface SeenCommand {
-  /** The command name without its path, or null when a variable names it. */
-  name: string | null;
-  args: Word[];
-  /** How it is reached when not directly: "under `xargs`", "in deploy/setup.sh", ... */
-  via: string | null;
-}
-
-/** Something that runs but cannot be read (a script outside the build context, `eval $X`). */
-export interface Opaque {
-  why: string;
-}
+export type { Opaque, SeenCommand } from './context.js';
 
 export interface LaterStep {
   instr: Instruction;
