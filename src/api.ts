@@ -316,6 +316,7 @@ export class CheckMemo {
     };
     return transforms.map((t) => ({
       meta: t.meta,
+      reviewWithoutContext: t.reviewWithoutContext,
       check: (model: DockerfileModel, ctx: CheckContext): Finding[] => {
         const view = viewOf(ctx);
         const id = t.meta.id;

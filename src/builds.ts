@@ -143,9 +143,11 @@ async function contextDependence(
 function reviewOnlySkip(options: DeclaredOptions): string[] | undefined {
   const skip = options.skip ?? [];
   const more = transformsFor(options)
-    .map((t) => t.meta)
-    .filter((m) => m.reviewWithoutContext && CONTEXT_TRANSFORMS.has(m.id) && !skip.includes(m.id))
-    .map((m) => m.id);
+    .filter(
+      (t) =>
+        t.reviewWithoutContext && CONTEXT_TRANSFORMS.has(t.meta.id) && !skip.includes(t.meta.id),
+    )
+    .map((t) => t.meta.id);
   return more.length ? [...skip, ...more] : options.skip;
 }
 

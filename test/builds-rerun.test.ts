@@ -24,7 +24,8 @@ function counting(declared: boolean) {
     t.meta.id !== 'dependency-cache'
       ? t
       : {
-          meta: declared ? t.meta : { ...t.meta, reviewWithoutContext: false },
+          meta: t.meta,
+          ...(declared ? { reviewWithoutContext: t.reviewWithoutContext } : {}),
           check(model, ctx) {
             calls[ctx.buildContext.available ? 'with' : 'without']++;
             return t.check(model, ctx);

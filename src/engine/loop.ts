@@ -165,7 +165,7 @@ export function runEngine(input: EngineInput): EngineResult {
     const fixes: Fix[] = [];
     const skips: Skipped[] = [];
     for (const t of input.transforms) {
-      const reviewOnly = noContext && t.meta.reviewWithoutContext === true;
+      const reviewOnly = noContext && t.reviewWithoutContext === true;
       let findings;
       try {
         findings = t.check(model, ctx);

@@ -78,11 +78,6 @@ export interface TransformMeta {
   docs: { why: string; fixSafety: string };
   /** The rule catalogue (to become required once every transform declares its rules). */
   rules?: readonly RuleMeta[];
-  /** Without a build context (`!available`) every fix it returns is `review` (the engine holds
-   * it to that: a `safe` one is an internal error). A run without a context and without
-   * `--unsafe` then applies none of its fixes (builds.ts leaves such a transform out of the run
-   * that tells which findings depend on the context). */
-  reviewWithoutContext?: boolean;
 }
 
 export interface TransformOptions {
@@ -107,6 +102,11 @@ export interface Transform {
   meta: TransformMeta;
   /** Pure: reads the model and the context view, returns findings. Never mutates, never writes. */
   check(model: DockerfileModel, ctx: CheckContext): Finding[];
+  /** Without a build context (`!available`) every fix `check` returns is `review` (the engine
+   * holds it to that: a `safe` one is an internal error). A run without a context and without
+   * `--unsafe` then applies none of its fixes (builds.ts leaves such a transform out of the run
+   * that tells which findings depend on the context). */
+  reviewWithoutContext?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-/** TransformMeta.reviewWithoutContext: the engine holds a transform that declares it to review
+/** Transform.reviewWithoutContext: the engine holds a transform that declares it to review
  * fixes when there is no build context (builds.ts leaves it out of the run without a context
  * that tells which findings depend on the context, see test/builds-rerun.test.ts). */
 import { beforeAll, expect, test } from '@jest/globals';
@@ -18,8 +18,8 @@ function upper(applicability: Applicability, declared: boolean): Transform {
       hadolint: [],
       applicability: 'safe',
       docs: { why: '', fixSafety: '' },
-      ...(declared ? { reviewWithoutContext: true } : {}),
     },
+    ...(declared ? { reviewWithoutContext: true } : {}),
     check(model) {
       const at = model.text.indexOf('echo a');
       const i = model.instructions.find((x) => x.keyword === 'RUN');
@@ -61,4 +61,16 @@ test('review fixes without a context, safe ones with one, or no declaration: as 
     'FROM alpine\nRUN echo A\n',
   );
   expect(run(upper('safe', false), new NoContext()).output).toBe('FROM alpine\nRUN echo A\n');
+});
+
+test('also through a CheckMemo (the run without a context of a declared build)', async () => {
+  const { CheckMemo, optimizeWith } = await import('../../src/api.js');
+  const memo = new CheckMemo();
+  await expect(
+    optimizeWith(
+      'FROM alpine\nRUN echo a\n',
+      { context: null, transforms: [upper('safe', true)] },
+      { memo },
+    ),
+  ).rejects.toThrow(/reviewWithoutContext/);
 });

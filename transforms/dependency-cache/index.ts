@@ -79,9 +79,6 @@ export const transform: Transform = {
     hadolint: [],
     applicability: 'safe',
     rules,
-    // (the manifests are inferred without a context: move.ts and go-download.ts make review
-    // fixes then)
-    reviewWithoutContext: true,
     docs: {
       why: 'A `COPY . .` before the dependency install makes every source edit invalidate the install step, so each build downloads and installs every package again. Copying only the manifests (requirements.txt, package.json and its lock file, go.mod, ...) first and installing before the full copy keeps that layer cached until a manifest changes.',
       fixSafety:
@@ -89,4 +86,7 @@ export const transform: Transform = {
     },
   },
   check,
+  // (the manifests are inferred without a context: move.ts and go-download.ts make review fixes
+  // then)
+  reviewWithoutContext: true,
 };
