@@ -116,6 +116,11 @@ export function displayPath(abs: string, cwd: string): string {
 
 /** Build the transform filter from only/skip lists; an id that names no rule (see
  * model/rules.ts) is a usage error with a did-you-mean. */
+/** The transforms a run with `options` chooses from: `options.transforms`, or the registry. */
+export function transformsFor(options: OptimizeOptions): readonly Transform[] {
+  return options.transforms ?? registry;
+}
+
 export function selectTransforms(all: readonly Transform[], only?: string[], skip?: string[]) {
   for (const id of [...(only ?? []), ...(skip ?? [])]) {
     const problem = ruleIdProblem(all, id);
@@ -229,13 +234,19 @@ function readIgnoreFileOnce(abs: string, shown: string | (() => string)): ReadFi
  * pure): a check that never read `buildContext` (not even `available`) returns the same findings
  * for the same Dockerfile text whatever the context, so a later run over another context (or
  * none) that meets that text again takes them instead of checking again. A check that read the
- * context is not kept: it runs again. Use one memo per Dockerfile path and options (`key`
- * checks that: a run with other options or another path neither takes nor adds).
+ * context is not kept: it runs again. A check that read it only through `contextAnswer`
+ * (src/toolkit/context-answer.ts) and got the answer it gets without a context each time goes
+ * the same way without a context: its findings are kept for the runs without one only. Use one
+ * memo per Dockerfile path and options (`key` checks that: a run with other options or another
+ * path neither takes nor adds).
  */
 export class CheckMemo {
   private key: string | null = null;
-  /** transform id -> Dockerfile text -> findings */
+  /** transform id -> Dockerfile text -> findings of a check that never read the context */
   private readonly found = new Map<string, Map<string, Finding[]>>();
+  /** transform id -> Dockerfile text -> findings of a check that read the context only through
+   * `contextAnswer` and got its `none` each time: the findings of a run without a context */
+  private readonly foundNone = new Map<string, Map<string, Finding[]>>();
   /** Checks answered from the memo (for tests). */
   hits = 0;
 
@@ -246,7 +257,14 @@ export class CheckMemo {
       ctx: CheckContext;
       /** This memo's path and options (else it neither takes nor keeps). */
       mine: boolean;
+      /** The run has a context (`available`). */
+      has: boolean;
+      /** The check read the context (or got an answer other than none from it). */
       read: boolean;
+      /** The check asked `contextAnswer`. */
+      asked: boolean;
+      /** `contextAnswer`s under way (what they read is judged by their answers). */
+      depth: number;
     }
     const views = new WeakMap<CheckContext, View>();
     const viewOf = (ctx: CheckContext): View => {
@@ -254,33 +272,68 @@ export class CheckMemo {
       if (v) return v;
       const key = `${ctx.path}\u0000${JSON.stringify(ctx.options)}`;
       this.key ??= key;
-      const view: View = { ctx: { ...ctx }, mine: this.key === key, read: false };
+      const view: View = {
+        ctx: { ...ctx },
+        mine: this.key === key,
+        has: ctx.buildContext.available,
+        read: false,
+        asked: false,
+        depth: 0,
+      };
       Object.defineProperty(view.ctx, 'buildContext', {
         enumerable: true,
         get: () => {
-          view.read = true;
+          if (view.depth === 0) view.read = true;
           return ctx.buildContext;
         },
       });
+      view.ctx.judged = <A, B, C, T>(
+        none: T,
+        compute: (a: A, b: B, c: C) => T,
+        a: A,
+        b: B,
+        c: C,
+      ): T => {
+        view.asked = true;
+        if (!view.has) return none;
+        view.depth++;
+        let out: T;
+        try {
+          out = compute(a, b, c);
+        } finally {
+          view.depth--;
+        }
+        if (out !== none) view.read = true;
+        return out;
+      };
       views.set(ctx, view);
       return view;
     };
+    const table = (tables: Map<string, Map<string, Finding[]>>, id: string) => {
+      let byText = tables.get(id);
+      if (!byText) tables.set(id, (byText = new Map()));
+      return byText;
+    };
     return transforms.map((t) => ({
       meta: t.meta,
+      reviewWithoutContext: t.reviewWithoutContext,
       check: (model: DockerfileModel, ctx: CheckContext): Finding[] => {
         const view = viewOf(ctx);
-        let byText = this.found.get(t.meta.id);
-        const hit = view.mine ? byText?.get(model.text) : undefined;
+        const id = t.meta.id;
+        const hit = view.mine
+          ? (this.found.get(id)?.get(model.text) ??
+            (view.has ? undefined : this.foundNone.get(id)?.get(model.text)))
+          : undefined;
         if (hit) {
           this.hits++;
           return hit;
         }
         view.read = false;
+        view.asked = false;
+        view.depth = 0;
         const out = t.check(model, view.ctx);
-        if (view.mine && !view.read) {
-          if (!byText) this.found.set(t.meta.id, (byText = new Map()));
-          byText.set(model.text, out);
-        }
+        if (view.mine && !view.read)
+          table(view.asked ? this.foundNone : this.found, id).set(model.text, out);
         return out;
       },
     }));

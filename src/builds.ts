@@ -27,6 +27,7 @@ import {
   optimizeWith,
   resolveIn,
   sessionDockerfileText,
+  transformsFor,
   withOptimizeSession,
   withProps,
   type OptimizeOptions,
@@ -114,10 +115,14 @@ async function contextDependence(
 ): Promise<Dependent> {
   let base: OptimizeResult;
   try {
-    // Only its findings are compared: no diff is made.
+    // Only its findings are compared: no diff is made. Without `--unsafe`, a transform of
+    // CONTEXT_TRANSFORMS whose fixes are all review without a context applies none here, so the
+    // text and the other transforms' findings are the same without it, and its own findings are
+    // annotated whatever this run says: it is left out.
+    const skip = options.unsafe ? options.skip : reviewOnlySkip(options);
     base = await optimizeOne(
       file,
-      { ...options, context: null, pending: undefined },
+      { ...options, context: null, pending: undefined, skip },
       { memo, findingsOnly: true },
     );
   } catch {
@@ -131,6 +136,19 @@ async function contextDependence(
     skip: (s) =>
       CONTEXT_TRANSFORMS.has(s.transform) || !skips.has(`${s.ruleId}|${s.line}|${s.reason}`),
   };
+}
+
+/** `options.skip` with the transforms of CONTEXT_TRANSFORMS (among those run) that declare
+ * `reviewWithoutContext`. */
+function reviewOnlySkip(options: DeclaredOptions): string[] | undefined {
+  const skip = options.skip ?? [];
+  const more = transformsFor(options)
+    .filter(
+      (t) =>
+        t.reviewWithoutContext && CONTEXT_TRANSFORMS.has(t.meta.id) && !skip.includes(t.meta.id),
+    )
+    .map((t) => t.meta.id);
+  return more.length ? [...skip, ...more] : options.skip;
 }
 
 export interface DeclaredOptions extends OptimizeOptions {

@@ -116,6 +116,7 @@ export function runEngine(input: EngineInput): EngineResult {
   const ctx = { buildContext: overlay, options: input.options, path: input.path };
   const filter = input.ruleFilter ?? (() => true);
   const maxPasses = input.maxPasses ?? MAX_PASSES;
+  const noContext = !input.context.available;
 
   let text = original;
   let model = parseOrThrow(text);
@@ -164,6 +165,7 @@ export function runEngine(input: EngineInput): EngineResult {
     const fixes: Fix[] = [];
     const skips: Skipped[] = [];
     for (const t of input.transforms) {
+      const reviewOnly = noContext && t.reviewWithoutContext === true;
       let findings;
       try {
         findings = t.check(model, ctx);
@@ -176,6 +178,10 @@ export function runEngine(input: EngineInput): EngineResult {
         if (!filter(f.ruleId)) continue;
         if (isFix(f)) {
           if (f.edits.length === 0) continue;
+          if (reviewOnly && f.applicability !== 'review')
+            throw new InternalError(
+              `transform ${t.meta.id} (${f.ruleId}) made a ${f.applicability} fix without a build context (it declares reviewWithoutContext)`,
+            );
           assertValidEdits(
             f.edits,
             (file) => (file ? (overlay.readFile(file) ?? '').length : text.length),

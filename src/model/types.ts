@@ -93,12 +93,20 @@ export interface CheckContext {
   options: TransformOptions;
   /** Path of the Dockerfile as the user named it (for messages only). */
   path: string;
+  /** Set by a run that shares checks between contexts (api.ts CheckMemo); a transform calls it
+   * through `contextAnswer` (src/toolkit/context-answer.ts), never directly. */
+  judged?: <A, B, C, T>(none: T, compute: (a: A, b: B, c: C) => T, a: A, b: B, c: C) => T;
 }
 
 export interface Transform {
   meta: TransformMeta;
   /** Pure: reads the model and the context view, returns findings. Never mutates, never writes. */
   check(model: DockerfileModel, ctx: CheckContext): Finding[];
+  /** Without a build context (`!available`) every fix `check` returns is `review` (the engine
+   * holds it to that: a `safe` one is an internal error). A run without a context and without
+   * `--unsafe` then applies none of its fixes (builds.ts leaves such a transform out of the run
+   * that tells which findings depend on the context). */
+  reviewWithoutContext?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,10 +7,11 @@ import { beforeAll, describe, expect, test } from '@jest/globals';
 import { MemoryContext } from '../../src/context/context.js';
 import { optimize } from '../../src/api.js';
 import { parseDockerfile } from '../../src/model/dockerfile.js';
-import { initShellParser } from '../../src/model/shell.js';
+import { initShellParser, parseShell } from '../../src/model/shell.js';
 import type { BuildContext, ContextEntry, WalkOptions } from '../../src/model/types.js';
 import { imageFileAt, imageFiles } from '../../transforms/package-hygiene/image-files.js';
 import { finalStages, type Ctx } from '../../transforms/package-hygiene/context.js';
+import { seenCommands } from '../../transforms/package-hygiene/readers.js';
 
 beforeAll(initShellParser);
 
@@ -90,10 +91,17 @@ describe('imageFileAt', () => {
               instr.index,
               inclusive,
               p,
-              imageFileAt(lazy, instr.index, inclusive, p),
+              imageFileAt(lazy, instr.index, inclusive, [p]),
             ]).toEqual([instr.index, inclusive, p, table.files.get(p)]);
             checked++;
           }
+          // Several paths: the first one a copy puts a file at (in a fresh check, and in one
+          // whose full table is known).
+          const list = [...paths].reverse();
+          const first = list.map((p) => table.files.get(p)).find((f) => f !== undefined);
+          const fresh = ctxFor(text, new MemoryContext(FILES));
+          expect(imageFileAt(fresh, instr.index, inclusive, list)).toEqual(first);
+          expect(imageFileAt(full, instr.index, inclusive, list)).toEqual(first);
         }
       expect(checked).toBeGreaterThan(50);
     },
@@ -103,12 +111,12 @@ describe('imageFileAt', () => {
     const ctx = new CountingContext(FILES);
     const c = ctxFor(DOCKERFILES[0]!, ctx);
     const cmd = c.model.instructions.length - 1;
-    expect(imageFileAt(c, cmd, true, '/usr/local/bin/python')).toBeUndefined();
-    expect(imageFileAt(c, cmd, true, '/app/python')).toBeUndefined();
-    expect(imageFileAt(c, cmd, true, '/usr/bin/python')).toBeUndefined();
+    expect(imageFileAt(c, cmd, true, ['/usr/local/bin/python'])).toBeUndefined();
+    expect(imageFileAt(c, cmd, true, ['/app/python'])).toBeUndefined();
+    expect(imageFileAt(c, cmd, true, ['/usr/bin/python'])).toBeUndefined();
     expect(ctx.walks).toBe(0);
-    expect(imageFileAt(c, cmd, true, '/app/install.sh')).toBe('install.sh');
-    expect(imageFileAt(c, cmd, true, '/usr/local/bin/setup.sh')).toBe('setup.sh');
+    expect(imageFileAt(c, cmd, true, ['/app/install.sh'])).toBe('install.sh');
+    expect(imageFileAt(c, cmd, true, ['/usr/local/bin/setup.sh'])).toBe('setup.sh');
     // Each copy is worked out once per check, however many paths are asked.
     expect(ctx.walks).toBeLessThanOrEqual(2);
   });
@@ -152,5 +160,43 @@ describe('imageFileAt', () => {
     expect(r.skipped.find((s) => s.ruleId === 'package-hygiene/apt-list-cleanup')?.reason).toMatch(
       /in install\.sh/,
     );
+  });
+});
+
+describe('the context file a command runs (findContextFile, kept per check by copies and path)', () => {
+  // `tool` in three steps: found in a/ (WORKDIR /a), not at /b before b/ is copied there (the
+  // same copies, another folder), found in b/ after (the same folder, other copies).
+  const TEXT =
+    'FROM debian\nWORKDIR /a\nCOPY a/ ./\nRUN tool\nWORKDIR /b\nRUN tool\nCOPY b/ ./\nRUN tool\nRUN /a/tool\nCMD ["tool"]\n';
+  const TOOLS = { 'a/tool': 'echo from-a\n', 'b/tool': 'echo from-b\n' };
+  const seen = (c: Ctx, index: number) => {
+    const instr = c.model.instructions[index]!;
+    const text = instr.json ? instr.json.map((w) => `'${w}'`).join(' ') : instr.logical.text;
+    return seenCommands(c, instr.shell ?? parseShellOf(text), instr, null).seen.map(
+      (s) => `${s.name} ${s.via ?? ''}`,
+    );
+  };
+  const parseShellOf = (text: string) =>
+    parseShell({ text, segments: [{ from: 0, sourceStart: 0, length: text.length }] });
+  const steps = (c: Ctx) =>
+    c.model.instructions
+      .filter((i) => i.keyword === 'RUN' || i.keyword === 'CMD')
+      .map((i) => i.index);
+
+  test('the same answers from one check in any order as from a fresh check each', () => {
+    const first = ctxFor(TEXT, new MemoryContext(TOOLS));
+    const fresh = steps(first).map((i) => seen(ctxFor(TEXT, new MemoryContext(TOOLS)), i));
+    expect(fresh.map((s) => s.join('|'))).toEqual([
+      'tool |echo in a/tool',
+      'tool ',
+      'tool |echo in b/tool',
+      'tool |echo in a/tool',
+      'tool |echo in b/tool',
+    ]);
+    for (const order of [steps(first), [...steps(first)].reverse()]) {
+      const shared = ctxFor(TEXT, new MemoryContext(TOOLS));
+      const got = new Map(order.map((i) => [i, seen(shared, i)]));
+      expect(steps(first).map((i) => got.get(i))).toEqual(fresh);
+    }
   });
 });

@@ -15,7 +15,9 @@ import type {
   Finding,
   Fix,
   Instruction,
+  Skipped,
   Stage,
+  Word,
 } from '../../src/model/types.js';
 import type { RunInfo } from './run.js';
 
@@ -59,6 +61,20 @@ export function runsAsRoot(model: DockerfileModel, instr: Instruction): boolean 
   return true;
 }
 
+/** A command as it runs, with where it was found (readers.ts). */
+export interface SeenCommand {
+  /** The command name without its path, or null when a variable names it. */
+  name: string | null;
+  args: Word[];
+  /** How it is reached when not directly: "under `xargs`", "in deploy/setup.sh", ... */
+  via: string | null;
+}
+
+/** Something that runs but cannot be read (a script outside the build context, `eval $X`). */
+export interface Opaque {
+  why: string;
+}
+
 export interface Ctx {
   model: DockerfileModel;
   check: CheckContext;
@@ -67,6 +83,11 @@ export interface Ctx {
   out: Finding[];
   /** The .dockerignore in force (read on first use). */
   ignore?: IgnoreFile;
+  /** readers.ts: the context file at a path (findContextFile), by the context copies before
+   * the step and the path asked (with the working directory). */
+  files?: Map<readonly number[], Map<string, string | null>>;
+  /** readers.ts: what each later step runs (stepSeen), by instruction. */
+  steps?: Map<number, { seen: SeenCommand[]; opaque: Opaque[] } | null>;
 }
 
 export function cleanupApplicability(c: Ctx, instr: Instruction): Applicability {
@@ -99,11 +120,28 @@ export function fix(
   applicability: Applicability,
   extra: Partial<Fix> = {},
 ): void {
-  c.out.push({ ruleId: rule(kind), message, applicability, at: instr.span.start, edits, ...extra });
+  c.out.push(finding(kind, instr, message, edits, applicability, extra));
+}
+
+/** The fix `fix` reports, not reported. */
+export function finding(
+  kind: string,
+  instr: Instruction,
+  message: string,
+  edits: Edit[],
+  applicability: Applicability,
+  extra: Partial<Fix> = {},
+): Fix {
+  return { ruleId: rule(kind), message, applicability, at: instr.span.start, edits, ...extra };
 }
 
 export function skipped(c: Ctx, kind: string, at: number, reason: string): void {
-  c.out.push({ ruleId: rule(kind), reason, at });
+  c.out.push(skipFinding(kind, at, reason));
+}
+
+/** The skip `skipped` reports, not reported. */
+export function skipFinding(kind: string, at: number, reason: string): Skipped {
+  return { ruleId: rule(kind), reason, at };
 }
 
 /** The image the instruction's stage chain starts from (FROM <stage> followed), or null. */

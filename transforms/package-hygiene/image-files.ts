@@ -33,100 +33,155 @@ export function baseOf(p: string): string {
   return p.slice(p.lastIndexOf('/') + 1);
 }
 
+/** What this module works out once per check (dropped with its Ctx). */
+interface ImageMemo {
+  /** keyOf(i, inclusive) -> imageFiles */
+  images: Map<number, ImageFiles>;
+  /** keyOf(i, inclusive) -> contextCopies */
+  copies: Map<number, readonly number[]>;
+  /** the lists of contextCopies by their text (one array per list) */
+  lists: Map<string, readonly number[]>;
+  /** stage -> the instructions of the stage that copy from the context, in order */
+  stageCopies: Map<number, readonly number[]>;
+  /** instruction -> its shape (undefined: not worked out yet) */
+  shapes: (CopyShape | null | undefined)[];
+  /** instruction -> its contribution (undefined: not worked out yet) */
+  contributions: (CopyContribution | null | undefined)[];
+}
+
+function memoOf(c: Ctx): ImageMemo {
+  let m = MEMOS.get(c);
+  if (!m) {
+    m = {
+      images: new Map(),
+      copies: new Map(),
+      lists: new Map(),
+      stageCopies: new Map(),
+      shapes: [],
+      contributions: [],
+    };
+    MEMOS.set(c, m);
+  }
+  return m;
+}
+
+/** (one lookup per question asked of this module) */
+const MEMOS = new WeakMap<Ctx, ImageMemo>();
+
 /** The files the context COPY/ADD instructions before instruction `i` (in its stage and the
  * stages it builds on) put in the image (with `inclusive`, instruction `i` too). COPY --from and
  * remote sources are not followed. */
 export function imageFiles(c: Ctx, i: number, inclusive = false): ImageFiles {
+  noteRead(c);
   // Asked once per later RUN and per script it runs: computed once per check and instruction.
-  let memo = MEMO.get(c);
-  if (!memo) MEMO.set(c, (memo = new Map()));
+  const memo = memoOf(c).images;
   const key = keyOf(i, inclusive);
   let hit = memo.get(key);
   if (!hit) memo.set(key, (hit = computeImageFiles(c, i, inclusive)));
   return hit;
 }
 
-const MEMO = new WeakMap<Ctx, Map<number, ImageFiles>>();
-
 /** The key of instruction `i` (with `inclusive`) in the memos (a number: no string per ask). */
 const keyOf = (i: number, inclusive: boolean): number => 2 * i + (inclusive ? 1 : 0);
 
 /**
  * The context file that the COPY/ADD instructions before instruction `i` (with `inclusive`, `i`
- * too) put at image path `p`, or undefined: `imageFiles(c, i, inclusive).files.get(p)`, but only
- * the copies that can put something at `p` are worked out (each takes a walk of the context and
- * a .dockerignore verdict per file it takes). Asked for every command a later step runs (is it a
- * script a COPY put on the PATH?), where the answer is nearly always no.
+ * too) put at the first of the image paths `paths` where one puts any, or undefined: for each
+ * path in turn, `imageFiles(c, i, inclusive).files.get(p)`, but only the copies that can put
+ * something at `p` are worked out (each takes a walk of the context and a .dockerignore verdict
+ * per file it takes). Asked for every command a later step runs (is it a script a COPY put on
+ * the PATH?), where the answer is nearly always no.
  */
-export function imageFileAt(c: Ctx, i: number, inclusive: boolean, p: string): string | undefined {
-  const all = MEMO.get(c)?.get(keyOf(i, inclusive));
-  if (all) return all.files.get(p);
-  // The last copy that sets `p` (and is not kept out by .dockerignore) wins, as in imageFiles.
-  const copies = contextCopies(c, i, inclusive);
-  for (let n = copies.length - 1; n >= 0; n--) {
-    const j = copies[n]!;
-    if (!mayPut(c, j, p)) continue;
-    const hit = contributionOf(c, j)?.files().get(p);
-    if (hit !== undefined) return hit;
+export function imageFileAt(
+  c: Ctx,
+  i: number,
+  inclusive: boolean,
+  paths: readonly string[],
+): string | undefined {
+  noteRead(c);
+  const m = memoOf(c);
+  const key = keyOf(i, inclusive);
+  const all = m.images.get(key);
+  if (all) {
+    for (const p of paths) {
+      const hit = all.files.get(p);
+      if (hit !== undefined) return hit;
+    }
+    return undefined;
+  }
+  const copies = copiesOf(c, m, i, inclusive);
+  for (const p of paths) {
+    // The last copy that sets `p` (and is not kept out by .dockerignore) wins, as in imageFiles.
+    for (let n = copies.length - 1; n >= 0; n--) {
+      const j = copies[n]!;
+      if (!mayPut(c, m.shapes[j]!, p)) continue;
+      const hit = contributionOf(c, m, j)?.files().get(p);
+      if (hit !== undefined) return hit;
+    }
   }
   return undefined;
 }
 
 /** The instructions before `i` (with `inclusive`, `i` too; in its stage and the stages it builds
- * on) that copy from the context: none, and no image path can hold a context file. */
+ * on) that copy from the context: none, and no image path can hold a context file. The same
+ * list is the same array within a check. */
 export function contextCopies(c: Ctx, i: number, inclusive: boolean): readonly number[] {
-  let lists = COPIES.get(c);
-  if (!lists) COPIES.set(c, (lists = new Map()));
+  noteRead(c);
+  return copiesOf(c, memoOf(c), i, inclusive);
+}
+
+function copiesOf(c: Ctx, m: ImageMemo, i: number, inclusive: boolean): readonly number[] {
   const key = keyOf(i, inclusive);
-  let copies = lists.get(key);
+  let copies = m.copies.get(key);
   if (!copies) {
-    copies = [];
-    for (const { stage, upTo } of stageChain(c.model, i))
-      for (let j = stage.first + 1; j <= Math.min(stage.last, inclusive ? upTo : upTo - 1); j++)
-        if (shapeOf(c, j)?.sources.length) copies.push(j);
-    lists.set(key, copies);
+    const out: number[] = [];
+    for (const { stage, upTo } of stageChain(c.model, i)) {
+      const end = Math.min(stage.last, inclusive ? upTo : upTo - 1);
+      for (const j of stageCopies(c, m, stage.index)) {
+        if (j > end) break;
+        out.push(j);
+      }
+    }
+    const text = out.join(',');
+    copies = m.lists.get(text);
+    if (!copies) m.lists.set(text, (copies = out));
+    m.copies.set(key, copies);
   }
   return copies;
 }
 
-/** The instructions before `i` (as imageFileAt keys them) that copy from the context. */
-const COPIES = new WeakMap<Ctx, Map<number, number[]>>();
+/** The instructions of stage `s` that copy from the context, in order (their shapes worked
+ * out). */
+function stageCopies(c: Ctx, m: ImageMemo, s: number): readonly number[] {
+  let out = m.stageCopies.get(s);
+  if (!out) {
+    const stage = c.model.stages[s]!;
+    const list: number[] = [];
+    for (let j = stage.first + 1; j <= stage.last; j++) {
+      let shape = m.shapes[j];
+      if (shape === undefined) m.shapes[j] = shape = computeShape(c, j);
+      if (shape?.sources.length) list.push(j);
+    }
+    m.stageCopies.set(s, (out = list));
+  }
+  return out;
+}
 
 /** What decides where a COPY/ADD from the context puts its files (once per check and
  * instruction): its destination and its cleaned sources; null when it puts none there. */
 interface CopyShape {
   dest: string;
+  /** `dest/` (`/` for the root): what the paths below it start with */
+  prefix: string;
   intoDir: boolean;
   sources: { clean: string; glob: boolean }[];
-}
-
-/** `compute(c, j)` once per check and instruction, kept in `table`. */
-function perCheck<T>(
-  table: WeakMap<Ctx, Map<number, T>>,
-  c: Ctx,
-  j: number,
-  compute: (c: Ctx, j: number) => T,
-): T {
-  let memo = table.get(c);
-  if (!memo) table.set(c, (memo = new Map()));
-  if (memo.has(j)) return memo.get(j)!;
-  const out = compute(c, j);
-  memo.set(j, out);
-  return out;
-}
-
-const SHAPES = new WeakMap<Ctx, Map<number, CopyShape | null>>();
-
-function shapeOf(c: Ctx, j: number): CopyShape | null {
-  return perCheck(SHAPES, c, j, computeShape);
 }
 
 function computeShape(c: Ctx, j: number): CopyShape | null {
   const { model } = c;
   const spec = copySpec(model, model.instructions[j]!);
   if (!spec || spec.from !== null || spec.heredoc) return null;
-  // (asked only for a copy from the context: a check that meets none never looks at the context,
-  // so the run without a context can take its findings as they are, see api.ts CheckMemo)
+  // (asked only for a copy from the context: a check that meets none never looks at it)
   if (!c.check.buildContext.available) return null;
   const target = copyDestination(model, spec);
   if (!target) return null;
@@ -137,7 +192,8 @@ function computeShape(c: Ctx, j: number): CopyShape | null {
     const clean = cleanRelative(v);
     if (clean !== null) sources.push({ clean, glob: hasGlob(clean) });
   }
-  return { dest: target.dest, intoDir: target.intoDir, sources };
+  const { dest, intoDir } = target;
+  return { dest, prefix: dest === '/' ? '/' : `${dest}/`, intoDir, sources };
 }
 
 /**
@@ -147,12 +203,9 @@ function computeShape(c: Ctx, j: number): CopyShape | null {
  * itself when not copied into a folder), and a file the copy takes is in the context. Glob
  * sources are only ruled out by the destination. True means "maybe": the caller works it out.
  */
-function mayPut(c: Ctx, j: number, p: string): boolean {
-  const shape = shapeOf(c, j);
-  if (!shape || !shape.sources.length) return false;
-  const { dest, intoDir } = shape;
-  const prefix = dest === '/' ? '/' : `${dest}/`;
-  const rel = p.startsWith(prefix) && p.length > prefix.length ? p.slice(prefix.length) : null;
+function mayPut(c: Ctx, shape: CopyShape, p: string): boolean {
+  const { dest, prefix, intoDir } = shape;
+  const rel = p.length > prefix.length && p.startsWith(prefix) ? p.slice(prefix.length) : null;
   if (rel === null && p !== dest) return false;
   const ctx = c.check.buildContext;
   for (const { clean, glob } of shape.sources) {
@@ -177,10 +230,10 @@ interface CopyContribution {
   files(): Map<string, string>;
 }
 
-const CONTRIBUTIONS = new WeakMap<Ctx, Map<number, CopyContribution | null>>();
-
-function contributionOf(c: Ctx, j: number): CopyContribution | null {
-  return perCheck(CONTRIBUTIONS, c, j, computeContribution);
+function contributionOf(c: Ctx, m: ImageMemo, j: number): CopyContribution | null {
+  let out = m.contributions[j];
+  if (out === undefined) m.contributions[j] = out = computeContribution(c, j);
+  return out;
 }
 
 function computeContribution(c: Ctx, j: number): CopyContribution | null {
@@ -240,6 +293,7 @@ function computeContribution(c: Ctx, j: number): CopyContribution | null {
 
 function computeImageFiles(c: Ctx, i: number, inclusive: boolean): ImageFiles {
   const { model } = c;
+  const m = memoOf(c);
   const out: ImageFiles = {
     files: new Map(),
     ignored: new Map(),
@@ -249,7 +303,7 @@ function computeImageFiles(c: Ctx, i: number, inclusive: boolean): ImageFiles {
   };
   for (const { stage, upTo } of stageChain(model, i))
     for (let j = stage.first + 1; j <= Math.min(stage.last, inclusive ? upTo : upTo - 1); j++) {
-      const k = contributionOf(c, j);
+      const k = contributionOf(c, m, j);
       if (!k) continue;
       if (k.fromCopy) out.fromCopies++;
       out.sources.push(...k.sources);
@@ -265,6 +319,14 @@ function computeImageFiles(c: Ctx, i: number, inclusive: boolean): ImageFiles {
 }
 
 export function ignoreOf(c: Ctx): IgnoreFile {
-  c.ignore ??= loadIgnore(c.check.buildContext);
+  const ctx = c.check.buildContext;
+  c.ignore ??= loadIgnore(ctx);
   return c.ignore;
+}
+
+/** What this module answers comes from the context, also when a per-check memo holds it: each
+ * answer reads `buildContext`, which a run that shares checks notes (outside a contextAnswer, a
+ * read of the context, see api.ts CheckMemo). */
+function noteRead(c: Ctx): void {
+  void c.check.buildContext;
 }

@@ -8,7 +8,9 @@ import { ignoreOf, baseOf, imageFiles, type ImageFiles } from './image-files.js'
 import { imageWorkdir, joinImage } from '../../src/model/image-path.js';
 import { baseName, hasFlag } from '../../src/toolkit/commands.js';
 import { cleanupOrMount, hasCacheMount, mountFits } from './cache-mounts.js';
-import { type Ctx, fix, lineNo, showDir, skipped, stageChain } from './context.js';
+import type { Finding } from '../../src/model/types.js';
+import { contextAnswer } from '../../src/toolkit/context-answer.js';
+import { type Ctx, finding, lineNo, showDir, skipFinding, skipped, stageChain } from './context.js';
 import { laterReader, seenCommands } from './readers.js';
 import { fam, type PkgCmd, type RunInfo } from './run.js';
 
@@ -116,8 +118,6 @@ export function npmCleaned(c: Ctx, info: RunInfo): boolean {
 /** `npm-ci` (review): `npm install` -> `npm ci` when the lockfile is in the image where the
  * install runs. */
 function npmCi(c: Ctx, info: RunInfo, installs: PkgCmd[]): void {
-  const { instr } = info;
-  const ctx = c.check.buildContext;
   const plain = installs.filter(
     (p) =>
       (p.sub!.value === 'install' || p.sub!.value === 'i') &&
@@ -126,31 +126,38 @@ function npmCi(c: Ctx, info: RunInfo, installs: PkgCmd[]): void {
         .every((a) => a.value !== null && a.value.startsWith('-')) &&
       !hasFlag(p.args, (v) => v === '-g' || v === '--global' || v === '--no-package-lock'),
   );
-  if (ctx.available && plain.length) {
-    const files = imageFiles(c, instr.index);
-    const checks = plain.map((p) => lockfileFor(c, info, p, files));
-    const bad = checks.find((k) => !k.ok) as { why: string; lockInContext: boolean } | undefined;
-    if (!bad)
-      fix(
-        c,
-        'npm-ci',
-        instr,
-        '`npm install` may rewrite package-lock.json and resolve other versions than the lockfile pins; `npm ci` installs exactly the locked tree, faster.',
-        plain.map((p) => ({ ...p.sub!.span, text: 'ci' })),
-        'review',
-        {
-          note: 'npm ci fails when package-lock.json is out of date with package.json',
-          hadolint: [],
-        },
-      );
-    else if (bad.lockInContext)
-      skipped(
-        c,
-        'npm-ci',
-        instr.span.start,
-        `\`npm install\` stays: ${bad.why}, and \`npm ci\` fails without the lockfile`,
-      );
-  }
+  if (plain.length === 0) return;
+  // (nothing without a context; a contextAnswer: a check that gets nothing here may be taken as
+  // it is for the run without a context, see api.ts CheckMemo)
+  const found = contextAnswer(c.check, null, npmCiFinding, c, info, plain);
+  if (found) c.out.push(found);
+}
+
+/** The `npm-ci` fix or skip of the plain `npm install`s of a RUN over a context, or null. */
+function npmCiFinding(c: Ctx, info: RunInfo, plain: PkgCmd[]): Finding | null {
+  const { instr } = info;
+  const files = imageFiles(c, instr.index);
+  const checks = plain.map((p) => lockfileFor(c, info, p, files));
+  const bad = checks.find((k) => !k.ok) as { why: string; lockInContext: boolean } | undefined;
+  if (!bad)
+    return finding(
+      'npm-ci',
+      instr,
+      '`npm install` may rewrite package-lock.json and resolve other versions than the lockfile pins; `npm ci` installs exactly the locked tree, faster.',
+      plain.map((p) => ({ ...p.sub!.span, text: 'ci' })),
+      'review',
+      {
+        note: 'npm ci fails when package-lock.json is out of date with package.json',
+        hadolint: [],
+      },
+    );
+  if (bad.lockInContext)
+    return skipFinding(
+      'npm-ci',
+      instr.span.start,
+      `\`npm install\` stays: ${bad.why}, and \`npm ci\` fails without the lockfile`,
+    );
+  return null;
 }
 
 /** `npm-cache-clean`: `npm cache clean --force` right after the last install of the RUN. */

@@ -10,6 +10,7 @@ import { cleanRelative } from '../../src/context/context.js';
 import { joinImage, imageWorkdir } from '../../src/model/image-path.js';
 import { diskCounters } from '../../src/context/cache.js';
 import { parseShell } from '../../src/model/shell.js';
+import { contextAnswer } from '../../src/toolkit/context-answer.js';
 import type { Instruction, ShellScript, Word } from '../../src/model/types.js';
 import {
   baseName,
@@ -17,22 +18,17 @@ import {
   scriptFile,
   wrappedCommand,
 } from '../../src/toolkit/commands.js';
-import { type Ctx, descendants, lineNo, stageChain } from './context.js';
+import {
+  type Ctx,
+  descendants,
+  lineNo,
+  type Opaque,
+  type SeenCommand,
+  stageChain,
+} from './context.js';
 import { contextCopies, imageFileAt } from './image-files.js';
 
-/** A command as it runs, with where it was found. */
-export interface SeenCommand {
-  /** The command name without its path, or null when a variable names it. */
-  name: string | null;
-  args: Word[];
-  /** How it is reached when not directly: "under `xargs`", "in deploy/setup.sh", ... */
-  via: string | null;
-}
-
-/** Something that runs but cannot be read (a script outside the build context, `eval $X`). */
-export interface Opaque {
-  why: string;
-}
+export type { Opaque, SeenCommand } from './context.js';
 
 export interface LaterStep {
   instr: Instruction;
@@ -70,30 +66,43 @@ const SCRIPTS = new Map<string, ShellScript>();
 const SCRIPTS_KEPT = 64;
 
 /**
- * The context path of the file at `path` in the image when instruction `at` runs, or null. A
- * bare name (`docker-entrypoint.sh` on the PATH) is looked up in the usual bin folders.
+ * The context path of the file at `path` in the image when instruction `at` runs, or null (always
+ * without a context). A bare name (`docker-entrypoint.sh` on the PATH) is looked up in the usual
+ * bin folders. (A contextAnswer: a check that only gets null here may be taken as it is for the
+ * run without a context, see api.ts CheckMemo.)
  */
 function contextFileFor(c: Ctx, at: Instruction, path: string): string | null {
+  return contextAnswer(c.check, null, findContextFile, c, at, path);
+}
+
+function findContextFile(c: Ctx, at: Instruction, path: string): string | null {
   // A RUN sees the files copied before it; the container and child builds see the whole stage.
   const run = at.keyword === 'RUN';
   const upTo = run ? at.index : c.model.stages[at.stage]!.last;
   const inclusive = !run;
+  const copies = contextCopies(c, upTo, inclusive);
   // (no copy from the context before it, as for most commands of most images: no path to try)
-  if (contextCopies(c, upTo, inclusive).length === 0) return null;
-  const candidates: string[] = [];
-  if (path.startsWith('/')) candidates.push(path);
-  else {
-    const dir = imageWorkdir(c.model, at.index);
-    if (dir !== null) candidates.push(joinImage(dir, path));
-    if (!path.includes('/'))
-      for (const bin of ['/usr/local/bin', '/usr/bin', '/bin', '/usr/local/sbin'])
-        candidates.push(`${bin}/${path}`);
+  if (copies.length === 0) return null;
+  const abs = path.startsWith('/');
+  const dir = abs ? null : imageWorkdir(c.model, at.index);
+  // The same copies (contextCopies gives one array per list) and paths, the same answer: each
+  // later step asks for its commands, often the same ones.
+  let answers = (c.files ??= new Map()).get(copies);
+  if (!answers) c.files.set(copies, (answers = new Map()));
+  const key = abs ? path : `${dir ?? ''}\u0000${path}`;
+  let hit = answers.get(key);
+  if (hit === undefined) {
+    const candidates: string[] = [];
+    if (abs) candidates.push(path);
+    else {
+      if (dir !== null) candidates.push(joinImage(dir, path));
+      if (!path.includes('/'))
+        for (const bin of ['/usr/local/bin', '/usr/bin', '/bin', '/usr/local/sbin'])
+          candidates.push(`${bin}/${path}`);
+    }
+    answers.set(key, (hit = imageFileAt(c, upTo, inclusive, candidates) ?? null));
   }
-  for (const p of candidates) {
-    const hit = imageFileAt(c, upTo, inclusive, p);
-    if (hit !== undefined) return hit;
-  }
-  return null;
+  return hit;
 }
 
 /** The commands a shell script runs, seen through wrappers, `sh -c`, `eval` and script files. */
@@ -140,8 +149,9 @@ function see(
   const word = { raw: raw ?? '', value: raw, span: { start: 0, end: 0 } };
   // A bare command name that a COPY put on the PATH (`COPY install.sh /usr/local/bin/install-tools`
   // then `RUN install-tools`) is a script from the context too.
-  const onPath = raw !== null && !raw.includes('/') && contextFileFor(c, at, raw) !== null;
-  const file = scriptFile(word, args) ?? (onPath ? word : null);
+  const file =
+    scriptFile(word, args) ??
+    (raw !== null && !raw.includes('/') && contextFileFor(c, at, raw) !== null ? word : null);
   if (!file) return;
   const path = file.value;
   if (path === null) {
@@ -149,8 +159,7 @@ function see(
     return;
   }
   if (BUILD_SCRIPTS.has(baseName(path)!)) return;
-  // (null without a context: no copy from it; a check that meets no copy from the context never
-  // looks at it, see image-files.ts computeShape)
+  // (null without a context)
   const ctxPath = contextFileFor(c, at, path);
   const text = ctxPath !== null ? c.check.buildContext.readFile(ctxPath) : null;
   if (text === null) {
@@ -237,8 +246,7 @@ function stepSeen(
   step: Instruction,
   shell: () => ShellScript | null,
 ): { seen: SeenCommand[]; opaque: Opaque[] } | null {
-  let memo = STEPS.get(c);
-  if (!memo) STEPS.set(c, (memo = new Map()));
+  const memo = (c.steps ??= new Map());
   let found = memo.get(step.index);
   if (found === undefined) {
     const sh = shell();
@@ -246,8 +254,6 @@ function stepSeen(
   }
   return found;
 }
-
-const STEPS = new WeakMap<Ctx, Map<number, { seen: SeenCommand[]; opaque: Opaque[] } | null>>();
 
 /**
  * The first later step (see `laterSteps`) with a command `test` calls a reader of a cache, with
