@@ -321,7 +321,10 @@ describe('IndexPaths: an index looked up in its bytes', () => {
     expect(IndexPaths.of(buf)).toBeNull();
     expect(parseIndex(buf)).toEqual(['b.txt', 'a/c.txt']);
     // in order, it is read in place
-    expect(IndexPaths.of(indexBytes([...names].reverse()))!.toArray()).toEqual(['a/c.txt', 'b.txt']);
+    expect(IndexPaths.of(indexBytes([...names].reverse()))!.toArray()).toEqual([
+      'a/c.txt',
+      'b.txt',
+    ]);
     // version 4 (prefix-compressed) is decoded too
     expect(IndexPaths.of(indexBytes(names, 4))).toBeNull();
   });

@@ -86,7 +86,8 @@ export class IndexPaths {
       if (end < 0 || end >= buf.length || buf[end] !== 0) return null;
       starts[i] = p;
       ends[i] = end;
-      if (i > 0 && compareBytes(buf, starts[i - 1]!, ends[i - 1]!, buf, p, end - p) > 0) return null;
+      if (i > 0 && compareBytes(buf, starts[i - 1]!, ends[i - 1]!, buf, p, end - p) > 0)
+        return null;
       // Entries are padded with 1-8 NULs to a multiple of 8 bytes.
       pos += Math.floor((end - pos + 8) / 8) * 8;
     }
