@@ -345,7 +345,10 @@ export class Listing {
     if (!sizes) sizes = this.sizes = new Array<number>(this.names.length).fill(-1);
     let size = sizes[i]!;
     if (size < 0) {
-      const p = this.pathOf(i);
+      // (a concatenation, not pathOf's flat join: the path lives for this call only, and the
+      // stat flattens it once)
+      const { abs } = this;
+      const p = (abs[abs.length - 1] === sep ? abs : abs + sep) + this.names[i]!;
       try {
         size = kind === SYMLINK ? fs.lstatSync(p).size : fs.statSync(p).size;
       } catch {
