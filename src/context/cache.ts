@@ -243,6 +243,9 @@ export class Listing {
   checked = 0;
   /** Bytes per entry, -1 until looked up (null: none asked yet). */
   private sizes: number[] | null = null;
+  /** The listings of this folder's folders that `folderListing` gave, by entry (null: none
+   * asked yet; holey). */
+  private kids: (Listing | undefined)[] | null = null;
   /** ASCII_KNOWN | ASCII | CASE_KNOWN | CASE_SENSITIVE. */
   private flags = 0;
 
@@ -334,6 +337,23 @@ export class Listing {
   pathOf(i: number): string {
     const { abs } = this;
     return joinFlat(abs, abs[abs.length - 1] === sep ? '' : sep, this.names[i]!);
+  }
+
+  /**
+   * The listing of folder entry `i`: what `listDirCached(this.pathOf(i))` gives, without making
+   * the path and looking it up again when this listing gave it before in the current
+   * generation (the search for build files and the context walks of a session go down the same
+   * folders). The one kept is given only while its `checked` is the current generation: a
+   * listing the cache checked in a generation stays the cache's record of its folder for the
+   * rest of that generation (listDirCached replaces or drops a record only when it was not
+   * checked in the generation under way, and clearContextCaches ends the generation).
+   */
+  folderListing(i: number): Listing | null {
+    const known = this.kids?.[i];
+    if (known !== undefined && known.checked === generation) return known;
+    const listed = listDirCached(this.pathOf(i));
+    if (listed) (this.kids ??= new Array<Listing | undefined>(this.names.length))[i] = listed;
+    return listed;
   }
 
   /** The size of entry `i` in bytes (folders: 0), looked up once, then kept. */
