@@ -9,7 +9,12 @@ import { afterAll, beforeEach, expect, test } from '@jest/globals';
 import { clearCaches } from '../src/api.js';
 import { findBuilds, optimizeDeclaredFiles } from '../src/builds.js';
 import { findBuildFiles } from '../src/context/builds/index.js';
-import { diskCounters, inSession, listDirCached } from '../src/context/cache.js';
+import {
+  diskCounters,
+  inSession,
+  listDirCached,
+  listedInGeneration,
+} from '../src/context/cache.js';
 import { DiskContext } from '../src/context/context.js';
 import { removeTmpdirs, tmpdir, writeTree } from './helpers.js';
 
@@ -317,4 +322,33 @@ test("Listing.folderListing: a folder's listing from its parent's, the cache's o
       fs.chmodSync(path.join(dir, 'locked'), 0o755);
     }
   }
+});
+
+test("Listing.listedFolder: a folder's listing if this generation listed it (listedInGeneration of its path), from its parent's", async () => {
+  const dir = fs.realpathSync(tmpdir('dfo-listing-listed-'));
+  writeTree(dir, { 'sub/b.txt': 'b\n' });
+  const sub = path.join(dir, 'sub');
+  const ask = () => {
+    const top = listDirCached(dir)!;
+    const i = top.indexOf('sub');
+    const got = top.listedFolder(i);
+    expect(got).toBe(listedInGeneration(top.pathOf(i)));
+    return got;
+  };
+  let listed: ReturnType<typeof ask> = null;
+  await inSession(async () => {
+    expect(ask()).toBeUndefined(); // the parent listed, not the folder
+    const made = listDirCached(sub);
+    listed = ask();
+    expect(listed).toBe(made);
+    expect(ask()).toBe(made);
+  });
+  // Another generation: not listed in it yet, then listed again (checked: the same one).
+  await inSession(async () => {
+    expect(ask()).toBeUndefined();
+    const made = listDirCached(sub);
+    expect(ask()).toBe(made);
+  });
+  clearCaches();
+  await inSession(async () => expect(ask()).toBeUndefined());
 });

@@ -356,6 +356,17 @@ export class Listing {
     return listed;
   }
 
+  /** The listing of folder entry `i` if the current generation has listed it, else null or
+   * undefined: what `listedInGeneration(this.pathOf(i))` gives (no disk access), taken from
+   * this listing without the path when it gave it before (see folderListing). */
+  listedFolder(i: number): Listing | null | undefined {
+    const known = this.kids?.[i];
+    if (known !== undefined && known.checked === generation) return known;
+    const listed = listedInGeneration(this.pathOf(i));
+    if (listed) (this.kids ??= new Array<Listing | undefined>(this.names.length))[i] = listed;
+    return listed;
+  }
+
   /** The size of entry `i` in bytes (folders: 0), looked up once, then kept. */
   sizeAt(i: number): number {
     const kind = this.kindAt(i);

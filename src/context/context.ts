@@ -227,9 +227,8 @@ export class DiskContext implements BuildContext {
   private listedKind(p: string): PathKind | undefined {
     const rel = cleanRelative(p);
     if (!rel) return undefined;
-    let dir = this.root;
+    let listed = listedInGeneration(this.root);
     for (let start = 0; ;) {
-      const listed = listedInGeneration(dir);
       if (!listed) return undefined;
       const slash = rel.indexOf('/', start);
       const name = slash < 0 ? rel.slice(start) : rel.slice(start, slash);
@@ -238,7 +237,8 @@ export class DiskContext implements BuildContext {
       if (slash < 0) return listed.isDirectory(i) ? 'dir' : 'other';
       // (below a file: ENOTDIR, missing; below a symbolic link: wherever it leads)
       if (!listed.isDirectory(i)) return listed.isSymlink(i) ? undefined : 'missing';
-      dir = listed.pathOf(i);
+      // (the folder's listing from its parent's: see Listing.listedFolder)
+      listed = listed.listedFolder(i);
       start = slash + 1;
     }
   }
