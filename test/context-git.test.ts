@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { clearContextCaches, diskCounters } from '../src/context/cache.js';
 import { DiskContext, MemoryContext, NoContext, OverlayContext } from '../src/context/context.js';
-import { readIndexPaths } from '../src/context/git-index.js';
+import { IndexPaths, parseIndex, readIndexPaths } from '../src/context/git-index.js';
 import { GitIndex, PathList } from '../src/context/git.js';
 import { mulberry32 } from './support/random.js';
 import { gitInit, removeTmpdirs, tmpdir, writeTree } from './helpers.js';
@@ -259,6 +259,107 @@ test("GitIndex: the packed sorted paths answer as a string per path on this proj
   const packed = new GitIndex(sorted, []);
   for (const q of asksOf(sorted))
     expect([q, packed.isTracked(q)]).toEqual([q, plainTracked(sorted, q)]);
+});
+
+/** An index file of version 2 (or 3) holding `names` (byte strings) in the order given: what
+ * IndexPaths.of and parseIndex read of it (entry headers zero but the flags, no extensions). */
+function indexBytes(names: readonly Buffer[], version = 2): Buffer {
+  const parts: Buffer[] = [];
+  const head = Buffer.alloc(12);
+  head.write('DIRC', 0, 'latin1');
+  head.writeUInt32BE(version, 4);
+  head.writeUInt32BE(names.length, 8);
+  parts.push(head);
+  for (const name of names) {
+    const size = Math.floor((62 + name.length + 8) / 8) * 8;
+    const e = Buffer.alloc(size);
+    e.writeUInt32BE(0o100644, 24);
+    e.writeUInt16BE(Math.min(name.length, 0xfff), 60);
+    name.copy(e, 62);
+    parts.push(e);
+  }
+  parts.push(Buffer.alloc(20));
+  return Buffer.concat(parts);
+}
+
+describe('IndexPaths: an index looked up in its bytes', () => {
+  test('answers as the decoded paths do (GitIndex of strings), on random byte-sorted indexes', () => {
+    const rand = mulberry32(7);
+    const alphabet = ['a', 'b', 'ab', '-', '.', '0', 'z', '\u00e9', '\u{1f600}', '\uffff', 'A'];
+    const name = () => {
+      let n = '';
+      for (let k = 1 + Math.floor(rand() * 3); k > 0; k--)
+        n += alphabet[Math.floor(rand() * alphabet.length)];
+      return n;
+    };
+    const wrong: unknown[] = [];
+    for (let round = 0; round < 60; round++) {
+      const bufs: Buffer[] = [];
+      for (let k = Math.floor(rand() * 40); k > 0; k--) {
+        const parts: string[] = [];
+        for (let d = 1 + Math.floor(rand() * 4); d > 0; d--) parts.push(name());
+        bufs.push(Buffer.from(parts.join('/')));
+        if (rand() < 0.1) bufs.push(Buffer.from(parts.join('/'))); // once per stage
+      }
+      bufs.sort(Buffer.compare); // git's order: bytes
+      const buf = indexBytes(bufs);
+      const index = IndexPaths.of(buf);
+      expect(index).not.toBeNull();
+      const paths = parseIndex(buf)!;
+      expect(index!.toArray()).toEqual(paths);
+      const inPlace = new GitIndex(index!, []);
+      const decoded = new GitIndex([...paths].reverse(), []); // the sets
+      for (const q of asksOf(paths))
+        if (inPlace.isTracked(q) !== decoded.isTracked(q)) wrong.push([q, inPlace.isTracked(q)]);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  test('an index not in byte order is decoded instead (parseIndex), and the answers stay', () => {
+    const names = ['b.txt', 'a/c.txt'].map((n) => Buffer.from(n));
+    const buf = indexBytes(names);
+    expect(IndexPaths.of(buf)).toBeNull();
+    expect(parseIndex(buf)).toEqual(['b.txt', 'a/c.txt']);
+    // in order, it is read in place
+    expect(IndexPaths.of(indexBytes([...names].reverse()))!.toArray()).toEqual([
+      'a/c.txt',
+      'b.txt',
+    ]);
+    // version 4 (prefix-compressed) is decoded too
+    expect(IndexPaths.of(indexBytes(names, 4))).toBeNull();
+  });
+
+  test('a path that is not UTF-8 answers as its decoded text (U+FFFD) does; a long name', () => {
+    const latin1 = Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x2f, 0x78]); // `caf\xe9/x`
+    const long = Buffer.from(`d/${'n'.repeat(5000)}`);
+    const index = IndexPaths.of(indexBytes([latin1, long]))!;
+    expect(index).not.toBeNull();
+    const ix = new GitIndex(index, []);
+    expect(ix.isTracked('caf\ufffd/x')).toBe(true);
+    expect(ix.isTracked('caf\ufffd')).toBe(true);
+    expect(ix.isTracked('caf\u00e9')).toBe(false);
+    expect(ix.isTracked('d')).toBe(true);
+    expect(ix.isTracked(`d/${'n'.repeat(5000)}`)).toBe(true);
+    expect(ix.isTracked(`d/${'n'.repeat(4999)}`)).toBe(false);
+    expect(ix.isTracked('\ud800')).toBe(false);
+  });
+
+  test('a real repository: what git ls-files lists, found in place, no git process', () => {
+    const dir = tmpdir('dfo-index-');
+    const tree: Record<string, string> = { 'a b.txt': 'x', '\u00e9/\u00fc.txt': 'x', 'a-b/c': 'x' };
+    for (let i = 0; i < 40; i++) tree[`src/module-${i % 7}/deep/file-${i}.js`] = `${i}\n`;
+    writeTree(dir, tree);
+    gitInit(dir, Object.keys(tree));
+    const index = IndexPaths.of(fs.readFileSync(path.join(dir, '.git/index')))!;
+    expect(index).not.toBeNull();
+    expect(index.toArray()).toEqual(readIndexPaths(dir));
+    const runs = diskCounters.gitRuns;
+    const ctx = new DiskContext(dir);
+    expect(ctx.gitTracked('src/module-3')).toBe(true);
+    expect(ctx.gitTracked('\u00e9/\u00fc.txt')).toBe(true);
+    expect(ctx.gitTracked('a')).toBe(false);
+    expect(diskCounters.gitRuns - runs).toBe(0);
+  });
 });
 
 describe('OverlayContext.walk', () => {

@@ -9,7 +9,12 @@ import { afterAll, beforeEach, expect, test } from '@jest/globals';
 import { clearCaches } from '../src/api.js';
 import { findBuilds, optimizeDeclaredFiles } from '../src/builds.js';
 import { findBuildFiles } from '../src/context/builds/index.js';
-import { diskCounters, inSession, listDirCached } from '../src/context/cache.js';
+import {
+  diskCounters,
+  inSession,
+  listDirCached,
+  listedInGeneration,
+} from '../src/context/cache.js';
 import { DiskContext } from '../src/context/context.js';
 import { removeTmpdirs, tmpdir, writeTree } from './helpers.js';
 
@@ -263,4 +268,87 @@ test('a listing is sorted as `<` sorts, also where the order libuv lists in (by 
   const plain = fs.realpathSync(tmpdir('dfo-listing-order-plain-'));
   for (const name of ['b', 'A', 'a', '_', 'B.txt']) fs.writeFileSync(path.join(plain, name), name);
   expect(listDirCached(plain)!.names).toEqual(['A', 'B.txt', '_', 'a', 'b']);
+});
+
+test("Listing.folderListing: a folder's listing from its parent's, the cache's own for the generation (checked again by the next one, dropped by clearCaches)", async () => {
+  const dir = fs.realpathSync(tmpdir('dfo-listing-kids-'));
+  writeTree(dir, { 'a.txt': 'a\n', 'sub/b.txt': 'b\n', 'locked/c.txt': 'c\n' });
+  for (const d of [dir, path.join(dir, 'sub')]) fs.utimesSync(d, T, T);
+  const sub = path.join(dir, 'sub');
+  const kidOf = () => {
+    const top = listDirCached(dir)!;
+    const i = top.indexOf('sub');
+    return { kid: top.folderListing(i), cached: listDirCached(top.pathOf(i)) };
+  };
+  let first: ReturnType<typeof kidOf> | null = null;
+  const one = await counted(() => inSession(async () => void (first = kidOf())));
+  expect(first!.kid).toBe(first!.cached);
+  expect(first!.kid!.names).toEqual(['b.txt']);
+  expect(one.listed).toEqual([dir, sub]);
+  // The same generation: the one given before, no listing, no stat.
+  const again = await counted(() =>
+    inSession(async () => {
+      const a = kidOf();
+      const b = kidOf();
+      expect(b.kid).toBe(a.kid);
+      expect(b.kid).toBe(b.cached);
+    }),
+  );
+  expect(again.listed).toEqual([]);
+  // A later generation checks it again: changed (new mtime), listed again.
+  fs.writeFileSync(path.join(sub, 'd.txt'), 'd\n');
+  fs.utimesSync(sub, T + 10, T + 10);
+  let later: ReturnType<typeof kidOf> | null = null;
+  const next = await counted(() => inSession(async () => void (later = kidOf())));
+  expect(next.listed).toEqual([sub]);
+  expect(later!.kid).not.toBe(first!.kid);
+  expect(later!.kid).toBe(later!.cached);
+  expect(later!.kid!.names).toEqual(['b.txt', 'd.txt']);
+  // After clearCaches: a new listing, the cache's.
+  clearCaches();
+  let cleared: ReturnType<typeof kidOf> | null = null;
+  await inSession(async () => void (cleared = kidOf()));
+  expect(cleared!.kid).not.toBe(later!.kid);
+  expect(cleared!.kid).toBe(cleared!.cached);
+  // A folder that cannot be listed: null, as the cache says.
+  if (process.getuid?.() !== 0) {
+    fs.chmodSync(path.join(dir, 'locked'), 0o000);
+    try {
+      await inSession(async () => {
+        const top = listDirCached(dir)!;
+        expect(top.folderListing(top.indexOf('locked'))).toBeNull();
+      });
+    } finally {
+      fs.chmodSync(path.join(dir, 'locked'), 0o755);
+    }
+  }
+});
+
+test("Listing.listedFolder: a folder's listing if this generation listed it (listedInGeneration of its path), from its parent's", async () => {
+  const dir = fs.realpathSync(tmpdir('dfo-listing-listed-'));
+  writeTree(dir, { 'sub/b.txt': 'b\n' });
+  const sub = path.join(dir, 'sub');
+  const ask = () => {
+    const top = listDirCached(dir)!;
+    const i = top.indexOf('sub');
+    const got = top.listedFolder(i);
+    expect(got).toBe(listedInGeneration(top.pathOf(i)));
+    return got;
+  };
+  let listed: ReturnType<typeof ask> = null;
+  await inSession(async () => {
+    expect(ask()).toBeUndefined(); // the parent listed, not the folder
+    const made = listDirCached(sub);
+    listed = ask();
+    expect(listed).toBe(made);
+    expect(ask()).toBe(made);
+  });
+  // Another generation: not listed in it yet, then listed again (checked: the same one).
+  await inSession(async () => {
+    expect(ask()).toBeUndefined();
+    const made = listDirCached(sub);
+    expect(ask()).toBe(made);
+  });
+  clearCaches();
+  await inSession(async () => expect(ask()).toBeUndefined());
 });

@@ -243,6 +243,9 @@ export class Listing {
   checked = 0;
   /** Bytes per entry, -1 until looked up (null: none asked yet). */
   private sizes: number[] | null = null;
+  /** The listings of this folder's folders that `folderListing` gave, by entry (null: none
+   * asked yet; holey). */
+  private kids: (Listing | undefined)[] | null = null;
   /** ASCII_KNOWN | ASCII | CASE_KNOWN | CASE_SENSITIVE. */
   private flags = 0;
 
@@ -336,6 +339,34 @@ export class Listing {
     return joinFlat(abs, abs[abs.length - 1] === sep ? '' : sep, this.names[i]!);
   }
 
+  /**
+   * The listing of folder entry `i`: what `listDirCached(this.pathOf(i))` gives, without making
+   * the path and looking it up again when this listing gave it before in the current
+   * generation (the search for build files and the context walks of a session go down the same
+   * folders). The one kept is given only while its `checked` is the current generation: a
+   * listing the cache checked in a generation stays the cache's record of its folder for the
+   * rest of that generation (listDirCached replaces or drops a record only when it was not
+   * checked in the generation under way, and clearContextCaches ends the generation).
+   */
+  folderListing(i: number): Listing | null {
+    const known = this.kids?.[i];
+    if (known !== undefined && known.checked === generation) return known;
+    const listed = listDirCached(this.pathOf(i));
+    if (listed) (this.kids ??= new Array<Listing | undefined>(this.names.length))[i] = listed;
+    return listed;
+  }
+
+  /** The listing of folder entry `i` if the current generation has listed it, else null or
+   * undefined: what `listedInGeneration(this.pathOf(i))` gives (no disk access), taken from
+   * this listing without the path when it gave it before (see folderListing). */
+  listedFolder(i: number): Listing | null | undefined {
+    const known = this.kids?.[i];
+    if (known !== undefined && known.checked === generation) return known;
+    const listed = listedInGeneration(this.pathOf(i));
+    if (listed) (this.kids ??= new Array<Listing | undefined>(this.names.length))[i] = listed;
+    return listed;
+  }
+
   /** The size of entry `i` in bytes (folders: 0), looked up once, then kept. */
   sizeAt(i: number): number {
     const kind = this.kindAt(i);
@@ -345,7 +376,10 @@ export class Listing {
     if (!sizes) sizes = this.sizes = new Array<number>(this.names.length).fill(-1);
     let size = sizes[i]!;
     if (size < 0) {
-      const p = this.pathOf(i);
+      // (a concatenation, not pathOf's flat join: the path lives for this call only, and the
+      // stat flattens it once)
+      const { abs } = this;
+      const p = (abs[abs.length - 1] === sep ? abs : abs + sep) + this.names[i]!;
       try {
         size = kind === SYMLINK ? fs.lstatSync(p).size : fs.statSync(p).size;
       } catch {

@@ -114,18 +114,18 @@ class TreeDir implements ContextEntry {
 
   /** The entries of this folder at absolute path `abs` (the top of a tree). */
   entriesNow(abs: string): ContextEntry[] | null {
-    return this.entries !== undefined ? this.entries : this.list(abs);
+    // Listings come from the process-wide cache (context/cache.ts): a context shared by
+    // several Dockerfiles is listed once per session.
+    return this.entries !== undefined ? this.entries : this.list(listDirCached(abs));
   }
 
   /** The entries of `sub`, the folder of this one's entry `i`. */
   entriesOf(sub: TreeDir, i: number): ContextEntry[] | null {
-    return sub.entries !== undefined ? sub.entries : sub.list(this.listed!.pathOf(i));
+    return sub.entries !== undefined ? sub.entries : sub.list(this.listed!.folderListing(i));
   }
 
-  private list(abs: string): ContextEntry[] | null {
-    // Listings come from the process-wide cache (context/cache.ts): a context shared by
-    // several Dockerfiles is listed once per session.
-    const listed = listDirCached(abs);
+  /** Makes the entries of this folder from its listing (null: it cannot be listed). */
+  private list(listed: Listing | null): ContextEntry[] | null {
     if (!listed) return (this.entries = null);
     const top = this.path === '';
     // (made once per folder, shared by the paths of its files: each file's path is one
@@ -227,9 +227,8 @@ export class DiskContext implements BuildContext {
   private listedKind(p: string): PathKind | undefined {
     const rel = cleanRelative(p);
     if (!rel) return undefined;
-    let dir = this.root;
+    let listed = listedInGeneration(this.root);
     for (let start = 0; ;) {
-      const listed = listedInGeneration(dir);
       if (!listed) return undefined;
       const slash = rel.indexOf('/', start);
       const name = slash < 0 ? rel.slice(start) : rel.slice(start, slash);
@@ -238,7 +237,8 @@ export class DiskContext implements BuildContext {
       if (slash < 0) return listed.isDirectory(i) ? 'dir' : 'other';
       // (below a file: ENOTDIR, missing; below a symbolic link: wherever it leads)
       if (!listed.isDirectory(i)) return listed.isSymlink(i) ? undefined : 'missing';
-      dir = listed.pathOf(i);
+      // (the folder's listing from its parent's: see Listing.listedFolder)
+      listed = listed.listedFolder(i);
       start = slash + 1;
     }
   }

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { diskCounters, onClear } from './cache.js';
-import { readIndexPaths } from './git-index.js';
+import { IndexPaths, readIndex } from './git-index.js';
 import type { GitStatus } from '../model/types.js';
 
 /** node:child_process, loaded on the first git call (about 7 ms of a short run that calls none). */
@@ -87,7 +87,7 @@ export class GitIndex {
   /** The tracked paths when given in sorted order (an index lists them so): looked up by binary
    * search, a folder by the first path below it (no set of every path and folder made: a run
    * asks about a few hundred paths of indexes of many thousand). */
-  private readonly sorted: PathList | null;
+  private readonly sorted: PathList | IndexPaths | null;
   private readonly tracked = new Set<string>();
   /** Folders holding at least one tracked file (and every folder above them), when not sorted. */
   private readonly trackedDirs = new Set<string>(['']);
@@ -96,9 +96,14 @@ export class GitIndex {
   /** `ignored` may be a function: then it is called on the first status asked of a path that
    * is not tracked (a second `git` process only when some rule needs it). */
   constructor(
-    tracked: Iterable<string>,
+    tracked: Iterable<string> | IndexPaths,
     private readonly ignored: Iterable<string> | (() => Iterable<string>),
   ) {
+    // (an index read in place: sorted by bytes, looked up there)
+    if (tracked instanceof IndexPaths) {
+      this.sorted = tracked;
+      return;
+    }
     const list = Array.isArray(tracked) ? (tracked as string[]) : [...tracked];
     this.sorted = inOrder(list) ? new PathList(list) : null;
     if (this.sorted) return;
@@ -127,6 +132,7 @@ export class GitIndex {
   isTracked(p: string): boolean {
     const sorted = this.sorted;
     if (!sorted) return this.tracked.has(p) || this.trackedDirs.has(p);
+    if (sorted instanceof IndexPaths) return sorted.isTracked(p);
     if (p === '') return true;
     const at = sorted.lowerBound(p);
     if (at < sorted.length && sorted.compare(at, p) === 0) return true;
@@ -210,7 +216,7 @@ export function gitStatusOf(
   if (index === undefined) {
     // The index read directly when it is the plain case (no `git` process), else `ls-files`.
     const tracked =
-      readIndexPaths(top) ?? git(top, ['ls-files', '-z'])?.split('\0').filter(Boolean) ?? null;
+      readIndex(top) ?? git(top, ['ls-files', '-z'])?.split('\0').filter(Boolean) ?? null;
     const repoTop = top;
     index =
       tracked === null

@@ -57,8 +57,8 @@ interface WalkIndex {
   junk: (d: ContextEntry) => boolean;
   /** The files with a Dockerfile's name, made when first asked. */
   dockerfiles: ContextEntry[] | null;
-  /** The entries below a folder, in walk order, by folder (see `below`). */
-  below: Map<string, ContextEntry[]>;
+  /** The entries below a folder, in walk order, by folder (see `below`; null: none asked). */
+  below: Map<string, ContextEntry[]> | null;
 }
 const walkIndexes = new WeakMap<readonly ContextEntry[], WalkIndex>();
 
@@ -73,7 +73,7 @@ function indexOf(
   let w = walkIndexes.get(entries);
   if (!w) {
     const index = new Entries(entries, oldIgnored);
-    w = { index, junkRoots: null, junk, dockerfiles: null, below: new Map() };
+    w = { index, junkRoots: null, junk, dockerfiles: null, below: null };
     walkIndexes.set(entries, w);
   }
   return w;
@@ -118,11 +118,12 @@ function dockerfilesOf(index: Entries): ContextEntry[] {
 
 /** The entries of the walk below folder (or file) `r`, in walk order: once per walk and path. */
 function below(w: WalkIndex, entries: readonly ContextEntry[], r: string): ContextEntry[] {
-  let list = w.below.get(r);
+  const byPath = (w.below ??= new Map());
+  let list = byPath.get(r);
   if (!list) {
     const prefix = r + '/';
     list = entries.filter((e) => e.path.startsWith(prefix));
-    w.below.set(r, list);
+    byPath.set(r, list);
   }
   return list;
 }

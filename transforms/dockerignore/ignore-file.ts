@@ -57,6 +57,9 @@ export function bulkMatcher(patterns: string[]): (p: string, isDir: boolean) => 
     }
     return v;
   };
+  // Without a `!` rule, a file whose folder the set does not ignore is tested on its own path
+  // (IgnoreMatcher.inKeptFolder: the same verdict, none of the folder's prefixes tested again).
+  const inKept = m.inKeptFolder ?? m;
   // The files of a folder come one after the other in a walk: the folder's verdict for the last
   // one is kept (no dirname string, no lookup, for the next ones).
   let lastDir = '';
@@ -71,6 +74,8 @@ export function bulkMatcher(patterns: string[]): (p: string, isDir: boolean) => 
         lastHidden = dirIgnored(lastDir) && !couldReinclude(lastDir);
       }
       if (lastHidden) return true;
+      // (no `!` rule: nothing could re-include, so the folder is not ignored)
+      return inKept(p);
     }
     return m(p);
   };

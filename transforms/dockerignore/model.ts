@@ -95,7 +95,7 @@ export function under(p: string, dir: string): boolean {
  * name (a list per name of every entry of a walk costs more than the scans themselves). Files
  * are looked up by names starting with `.` or `T` only (`.git`, `.coverage`, `.DS_Store`,
  * `Thumbs.db`): the other files are not even cut a name. */
-const NAMED = new Set([
+export const NAMED: ReadonlySet<string> = new Set([
   // version control
   '.git',
   '.hg',
@@ -155,7 +155,8 @@ export class Entries {
   private kindMap: Map<string, boolean> | null = null;
   /** Paths looked for without the map (see `holds`). */
   private looks = 0;
-  private readonly byName = new Map<string, ContextEntry[]>();
+  /** The entries of each NAMED name (null: none in the walk, most small ones). */
+  private byName: Map<string, ContextEntry[]> | null = null;
 
   constructor(
     readonly all: readonly ContextEntry[],
@@ -184,9 +185,10 @@ export class Entries {
         if (!fileIndexed(n.charCodeAt(0))) continue;
       }
       // (no set lookup for a length no indexed name has)
-      if (!NAMED_LENGTHS.has(n.length) || !NAMED.has(n)) continue;
-      let list = this.byName.get(n);
-      if (!list) this.byName.set(n, (list = []));
+      if (((NAMED_LENGTHS >>> n.length) & 1) === 0 || !NAMED.has(n)) continue;
+      const byName = (this.byName ??= new Map());
+      let list = byName.get(n);
+      if (!list) byName.set(n, (list = []));
       list.push(e);
     }
   }
@@ -236,7 +238,7 @@ export class Entries {
     if (!NAMED.has(name) || (dir !== true && !fileIndexed(name.charCodeAt(0))))
       throw new Error(`dockerignore: ${name} is not indexed by name (NAMED)`);
     const out: string[] = [];
-    for (const e of this.byName.get(name) ?? [])
+    for (const e of this.byName?.get(name) ?? [])
       if ((dir === null || e.isDirectory === dir) && this.visible(e)) out.push(e.path);
     return out;
   }
@@ -250,8 +252,13 @@ export class Entries {
   }
 }
 
-/** The lengths of the NAMED names. */
-const NAMED_LENGTHS = new Set([...NAMED].map((n) => n.length));
+/** The lengths of the NAMED names, as bits (all below 32): bit `k` set for a name of length
+ * `k` (a shift by 32 or more wraps, so a length past 31 reads the bit of `length % 32`: a
+ * false positive, which the set lookup then answers). */
+const NAMED_LENGTHS = [...NAMED].reduce((bits, n) => {
+  if (n.length >= 32) throw new Error(`dockerignore: NAMED name ${n} is too long for the bits`);
+  return bits | (1 << n.length);
+}, 0);
 
 /** Files indexed by name: those whose name starts with `.` or `T` (see NAMED). */
 function fileIndexed(firstChar: number): boolean {

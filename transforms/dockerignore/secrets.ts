@@ -117,24 +117,55 @@ interface SecretScan {
 
 const scans = new WeakMap<Entries, SecretScan>();
 
+/** The scan of a walk where nothing looks like a secret (most walks): one object for all, no
+ * lists made (a scan lives as long as its walk). */
+const NO_SECRETS: SecretScan = Object.freeze({
+  entries: null as unknown as Entries,
+  env: [],
+  envDot: [],
+  pem: [],
+  key: [],
+  keyNames: KEY_NAMES.map(() => []),
+  npmrc: [],
+  pypirc: [],
+  aws: [],
+  ssh: [],
+  tfstate: [],
+  none: true,
+});
+
 function scanOf(entries: Entries): SecretScan {
   let s = scans.get(entries);
   if (s) return s;
   memoCounters.scans++;
-  s = {
-    entries,
-    env: [],
-    envDot: [],
-    pem: [],
-    key: [],
-    keyNames: KEY_NAMES.map(() => []),
-    npmrc: [],
-    pypirc: [],
-    aws: entries.named('.aws', true),
-    ssh: entries.named('.ssh', true),
-    tfstate: [],
-    none: false,
-  };
+  s = scanNow(entries);
+  scans.set(entries, s);
+  return s;
+}
+
+/** The scan of `entries` (see SecretScan): NO_SECRETS when nothing matched. */
+function scanNow(entries: Entries): SecretScan {
+  // (the lists are made on the first match: most walks have none)
+  let s: SecretScan | null = null;
+  const scan = (): SecretScan =>
+    (s ??= {
+      entries,
+      env: [],
+      envDot: [],
+      pem: [],
+      key: [],
+      keyNames: KEY_NAMES.map(() => []),
+      npmrc: [],
+      pypirc: [],
+      aws: [],
+      ssh: [],
+      tfstate: [],
+      none: false,
+    });
+  const aws = entries.named('.aws', true);
+  if (aws.length) scan().aws = aws;
+  const ssh = entries.named('.ssh', true);
+  if (ssh.length) scan().ssh = ssh;
   // (the ignore file is asked about the paths found only: `entries.visible`; the tests read
   // the names, and a path only for a name that matches: most paths are never read)
   const { files, names } = entries;
@@ -145,44 +176,33 @@ function scanOf(entries: Entries): SecretScan {
     const n = names[i]!;
     // (suffixes hold no `/`: the path's is the name's; the last character is tested first)
     const last = n.charCodeAt(n.length - 1);
-    if (last === 109 /* m */ && n.endsWith('.pem') && entries.visible(e)) s.pem.push(e.path);
-    if (last === 121 /* y */ && n.endsWith('.key') && entries.visible(e)) s.key.push(e.path);
+    if (last === 109 /* m */ && n.endsWith('.pem') && entries.visible(e)) scan().pem.push(e.path);
+    if (last === 121 /* y */ && n.endsWith('.key') && entries.visible(e)) scan().key.push(e.path);
     if (
       (tfInFolders ? e.path : n).includes('.tfstate') &&
       /\.tfstate(\..+)?$/.test(e.path) &&
       entries.visible(e)
     )
-      s.tfstate.push(e.path);
+      scan().tfstate.push(e.path);
     // Names: `.env`, `.env.*`, `.npmrc`, `.pypirc`, `id_*`.
     const c = n.charCodeAt(0);
     if (c === 46 /* . */) {
       if (n === '.env') {
-        if (entries.visible(e)) s.env.push(e.path);
+        if (entries.visible(e)) scan().env.push(e.path);
       } else if (n.startsWith('.env.')) {
-        if (entries.visible(e)) s.envDot.push({ path: e.path, name: n });
+        if (entries.visible(e)) scan().envDot.push({ path: e.path, name: n });
       } else if (n === '.npmrc') {
-        if (entries.visible(e)) s.npmrc.push(e.path);
+        if (entries.visible(e)) scan().npmrc.push(e.path);
       } else if (n === '.pypirc') {
-        if (entries.visible(e)) s.pypirc.push(e.path);
+        if (entries.visible(e)) scan().pypirc.push(e.path);
       }
     } else if (c === 105 /* i */ && n.startsWith('id_') && !n.endsWith('.pub')) {
       for (let k = 0; k < KEY_NAMES.length; k++)
-        if (n.startsWith(KEY_NAMES[k]!) && entries.visible(e)) s.keyNames[k]!.push(e.path);
+        if (n.startsWith(KEY_NAMES[k]!) && entries.visible(e)) scan().keyNames[k]!.push(e.path);
     }
   }
-  s.none =
-    !s.env.length &&
-    !s.envDot.length &&
-    !s.pem.length &&
-    !s.key.length &&
-    s.keyNames.every((l) => !l.length) &&
-    !s.npmrc.length &&
-    !s.pypirc.length &&
-    !s.aws.length &&
-    !s.ssh.length &&
-    !s.tfstate.length;
-  scans.set(entries, s);
-  return s;
+  // (a list is made only for a match: a scan made is never empty)
+  return s ?? NO_SECRETS;
 }
 
 const shared = new WalkMemo<Candidate[]>();

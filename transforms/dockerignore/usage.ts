@@ -55,7 +55,9 @@ function addSource(
     usage.unresolved ??= { at, raw };
     return;
   }
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || /^git@/.test(value)) return;
+  // (a URL holds `://`: the regular expression only for such a value)
+  if ((value.includes('://') && /^[a-z][a-z0-9+.-]*:\/\//i.test(value)) || value.startsWith('git@'))
+    return;
   if (isWholeContext(value)) {
     usage.whole ??= {
       at,

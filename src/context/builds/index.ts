@@ -158,8 +158,8 @@ function findBuildFilesNow(paths: string[], cwd: string): string[] {
       let seen = 0;
       // One pass over each folder's listing: its build files (as filesIn finds them), whether it
       // holds .devcontainer or .github (of any kind, as filesIn asks), the folders to go into.
-      const walk = (dir: string) => {
-        const listed = listDirCached(dir);
+      // (a folder's listing from its parent's: see Listing.folderListing)
+      const walk = (dir: string, listed: Listing | null) => {
         if (!listed) return filesIn(dir, out, null);
         const { names } = listed;
         let devcontainer = false;
@@ -179,11 +179,14 @@ function findBuildFilesNow(paths: string[], cwd: string): string[] {
           }
           if (listed.isFile(i)) addIfBuildFile(listed, i, out);
           // (the child's path joined as it is: `dir` is absolute and normalised already)
-          else if (within && listed.isDirectory(i) && !SKIP_DIRS.has(name)) walk(listed.pathOf(i));
+          else if (within && listed.isDirectory(i) && !SKIP_DIRS.has(name)) {
+            const sub = listed.folderListing(i);
+            walk(sub ? sub.abs : listed.pathOf(i), sub);
+          }
         }
         filesBelow(dir, out, devcontainer, github);
       };
-      walk(start);
+      walk(start, listDirCached(start));
     }
     // (the folder walked has had its build files looked for)
     const walked = st.isDirectory();

@@ -1,7 +1,7 @@
 /** isDockerfileName's one-character shortcut answers as its regexps do. */
 import { expect, test } from '@jest/globals';
 import { isDockerfileName } from '../../../transforms/dockerignore/usage.js';
-import { Entries } from '../../../transforms/dockerignore/model.js';
+import { Entries, NAMED } from '../../../transforms/dockerignore/model.js';
 import { mulberry32 } from '../../support/random.js';
 
 const byRegexps = (name: string): boolean =>
@@ -54,4 +54,24 @@ test("Entries.names: each file's name (cut from its path when the entry has none
   expect(entries.names).toEqual(
     entries.files.map((e) => e.path.slice(e.path.lastIndexOf('/') + 1)),
   );
+});
+
+test('Entries.named: every NAMED name is found (its length passes the length bits), no other name, at any length', () => {
+  const all: { path: string; size: number; isDirectory: boolean }[] = [];
+  for (const n of NAMED) {
+    all.push({ path: `d/${n}`, size: 0, isDirectory: true });
+    if (n.startsWith('.') || n.startsWith('T'))
+      all.push({ path: `f/${n}`, size: 0, isDirectory: false });
+  }
+  // names of every length up to 70 that NAMED does not hold (past 31 the length bits wrap)
+  for (let k = 1; k <= 70; k++)
+    all.push({ path: `d/${'q'.repeat(k)}`, size: 0, isDirectory: true });
+  const entries = new Entries(all, () => false);
+  for (const n of NAMED) {
+    expect([n, entries.named(n, true)]).toEqual([n, [`d/${n}`]]);
+    if (n.startsWith('.') || n.startsWith('T')) expect(entries.named(n, false)).toEqual([`f/${n}`]);
+  }
+  // a walk holding no NAMED name (no index made) answers empty lists
+  const none = new Entries([{ path: 'src/app.py', size: 1, isDirectory: false }], () => false);
+  for (const n of NAMED) expect(none.named(n, true)).toEqual([]);
 });

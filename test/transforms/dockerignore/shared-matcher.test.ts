@@ -6,6 +6,7 @@ import {
   remaining,
   sharedBulkMatcher,
 } from '../../../transforms/dockerignore/ignore-file.js';
+import { matcher } from '../../../src/context/ignore.js';
 import type { ContextEntry } from '../../../src/model/types.js';
 import type { Measured } from '../../../transforms/dockerignore/model.js';
 import { mulberry32 } from '../../support/random.js';
@@ -62,6 +63,33 @@ describe('bulkMatcher', () => {
       for (const p of sorted)
         expect([p, walk(p, false)]).toEqual([p, bulkMatcher(patterns)(p, false)]);
     }
+  });
+});
+
+describe('bulkMatcher against the plain verdict', () => {
+  test('the same verdict as matcher(patterns) for files, on random sets with and without `!` rules, in walk order and out of it', () => {
+    const r = mulberry32(0xb0c5);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+    const names = ['a', 'b', 'ab', 'src', 'node_modules', 'x.log', '.env', 'constructor', 'c.md'];
+    const pool = ['a', 'a/b', '**/node_modules', '*.log', '**/*.log', 'src/*', 'b/**', '.env*'];
+    pool.push('ab**/c', '*/b', '**/a/**', 'constructor', '!a/x.log', '!**/c.md', 'src', '*.md');
+    const paths: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const segs: string[] = [];
+      for (let j = Math.floor(r() * 4); j >= 0; j--) segs.push(pick(names));
+      paths.push(segs.join('/'));
+    }
+    const wrong: unknown[] = [];
+    for (let t = 0; t < 200; t++) {
+      const patterns: string[] = [];
+      for (let k = 1 + Math.floor(r() * 5); k > 0; k--) patterns.push(pick(pool));
+      const plain = matcher(patterns);
+      for (const order of [paths, [...paths].sort()]) {
+        const bulk = bulkMatcher(patterns);
+        for (const p of order) if (bulk(p, false) !== plain(p)) wrong.push([patterns, p]);
+      }
+    }
+    expect(wrong).toEqual([]);
   });
 });
 
@@ -154,6 +182,10 @@ describe('lacking: what the measuring walk adds to the analysis walk', () => {
   test('an analysis walk cut at its limit: by the paths it holds', () => {
     const entries = Array.from({ length: 200_000 }, (_, i) => entry(`f${i}`));
     const extra = [entry('f1'), entry('zz'), entry('.git', true), entry('.git/HEAD')];
-    expect(lacking(entries, extra, ['.git']).map((e) => e.path)).toEqual(['zz', '.git', '.git/HEAD']);
+    expect(lacking(entries, extra, ['.git']).map((e) => e.path)).toEqual([
+      'zz',
+      '.git',
+      '.git/HEAD',
+    ]);
   });
 });
