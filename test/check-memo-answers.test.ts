@@ -10,16 +10,9 @@ import type { CheckContext, Transform } from '../src/model/types.js';
 import { contextAnswer } from '../src/toolkit/context-answer.js';
 import { transforms as registry } from '../transforms/index.js';
 import { removeTmpdirs, tmpdir, writeTree } from './helpers.js';
+import { meta } from './support/test-transforms.js';
 
 afterAll(removeTmpdirs);
-
-const meta = (id: string): Transform['meta'] => ({
-  id,
-  title: id,
-  hadolint: [],
-  applicability: 'safe',
-  docs: { why: 'test', fixSafety: 'test' },
-});
 
 /** Whether the context holds `name`, as a contextAnswer (null: no, or no context). */
 const holds = (check: CheckContext, name: string, _c: null): string | null =>

@@ -10,16 +10,9 @@ import { findBuilds, buildsFor } from '../src/context/builds/index.js';
 import type { Transform } from '../src/model/types.js';
 import { transforms as registry } from '../transforms/index.js';
 import { removeTmpdirs, tmpdir, writeTree } from './helpers.js';
+import { meta } from './support/test-transforms.js';
 
 afterAll(removeTmpdirs);
-
-const meta = (id: string): Transform['meta'] => ({
-  id,
-  title: id,
-  hadolint: [],
-  applicability: 'safe',
-  docs: { why: 'test', fixSafety: 'test' },
-});
 
 function counting() {
   const calls = { blind: 0, looking: 0 };

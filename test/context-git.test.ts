@@ -209,17 +209,19 @@ function plainTracked(sorted: readonly string[], p: string): boolean {
   return sorted[lower(`${p}/`)]?.startsWith(`${p}/`) ?? false;
 }
 
+/** A path part from few letters (many shared prefixes), with '-', '.', '0' (they sort around
+ * '/'), non-ASCII and astral characters (surrogates sort by code unit). */
+function randomName(rand: () => number): string {
+  const alphabet = ['a', 'b', 'ab', '-', '.', '0', 'z', '\u00e9', '\u{1f600}', '\uffff', 'A'];
+  let n = '';
+  for (let k = 1 + Math.floor(rand() * 3); k > 0; k--)
+    n += alphabet[Math.floor(rand() * alphabet.length)];
+  return n;
+}
+
 test('GitIndex: the packed sorted paths (PathList) answer as a string per path and as sets do, on random indexes', () => {
   const rand = mulberry32(18);
-  // Names from few letters (many shared prefixes), with '-', '.', '0' (sort around '/'),
-  // non-ASCII and astral characters (surrogates sort by code unit).
-  const alphabet = ['a', 'b', 'ab', '-', '.', '0', 'z', '\u00e9', '\u{1f600}', '\uffff', 'A'];
-  const name = () => {
-    let n = '';
-    for (let k = 1 + Math.floor(rand() * 3); k > 0; k--)
-      n += alphabet[Math.floor(rand() * alphabet.length)];
-    return n;
-  };
+  const name = () => randomName(rand);
   for (let round = 0; round < 60; round++) {
     const paths: string[] = [];
     for (let k = Math.floor(rand() * 40); k > 0; k--) {
@@ -285,13 +287,7 @@ function indexBytes(names: readonly Buffer[], version = 2): Buffer {
 describe('IndexPaths: an index looked up in its bytes', () => {
   test('answers as the decoded paths do (GitIndex of strings), on random byte-sorted indexes', () => {
     const rand = mulberry32(7);
-    const alphabet = ['a', 'b', 'ab', '-', '.', '0', 'z', '\u00e9', '\u{1f600}', '\uffff', 'A'];
-    const name = () => {
-      let n = '';
-      for (let k = 1 + Math.floor(rand() * 3); k > 0; k--)
-        n += alphabet[Math.floor(rand() * alphabet.length)];
-      return n;
-    };
+    const name = () => randomName(rand);
     const wrong: unknown[] = [];
     for (let round = 0; round < 60; round++) {
       const bufs: Buffer[] = [];

@@ -5,7 +5,8 @@
  */
 import type { Fix, Finding, Transform } from '../../src/model/types.js';
 
-const meta = (id: string, applicability: 'safe' | 'review' = 'safe') => ({
+/** The catalogue entry of a test transform (also used by the CheckMemo tests). */
+export const meta = (id: string, applicability: 'safe' | 'review' = 'safe'): Transform['meta'] => ({
   id,
   title: id,
   hadolint: [],

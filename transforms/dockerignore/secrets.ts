@@ -117,22 +117,28 @@ interface SecretScan {
 
 const scans = new WeakMap<Entries, SecretScan>();
 
+/** A scan of `entries` with every list empty. */
+function emptyScan(entries: Entries | null, none: boolean): SecretScan {
+  return {
+    entries: entries as Entries,
+    env: [],
+    envDot: [],
+    pem: [],
+    key: [],
+    keyNames: KEY_NAMES.map(() => []),
+    npmrc: [],
+    pypirc: [],
+    aws: [],
+    ssh: [],
+    tfstate: [],
+    none,
+  };
+}
+
 /** The scan of a walk where nothing looks like a secret (most walks): one object for all, no
- * lists made (a scan lives as long as its walk). */
-const NO_SECRETS: SecretScan = Object.freeze({
-  entries: null as unknown as Entries,
-  env: [],
-  envDot: [],
-  pem: [],
-  key: [],
-  keyNames: KEY_NAMES.map(() => []),
-  npmrc: [],
-  pypirc: [],
-  aws: [],
-  ssh: [],
-  tfstate: [],
-  none: true,
-});
+ * lists made (a scan lives as long as its walk). Its `entries` is null: a scan with `none` is
+ * never read further (secretCandidates returns first). */
+const NO_SECRETS: SecretScan = Object.freeze(emptyScan(null, true));
 
 function scanOf(entries: Entries): SecretScan {
   let s = scans.get(entries);
@@ -147,21 +153,7 @@ function scanOf(entries: Entries): SecretScan {
 function scanNow(entries: Entries): SecretScan {
   // (the lists are made on the first match: most walks have none)
   let s: SecretScan | null = null;
-  const scan = (): SecretScan =>
-    (s ??= {
-      entries,
-      env: [],
-      envDot: [],
-      pem: [],
-      key: [],
-      keyNames: KEY_NAMES.map(() => []),
-      npmrc: [],
-      pypirc: [],
-      aws: [],
-      ssh: [],
-      tfstate: [],
-      none: false,
-    });
+  const scan = (): SecretScan => (s ??= emptyScan(entries, false));
   const aws = entries.named('.aws', true);
   if (aws.length) scan().aws = aws;
   const ssh = entries.named('.ssh', true);

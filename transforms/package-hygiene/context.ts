@@ -111,16 +111,8 @@ export function builderNote(c: Ctx, instr: Instruction): { note?: string } {
   };
 }
 
-export function fix(
-  c: Ctx,
-  kind: string,
-  instr: Instruction,
-  message: string,
-  edits: Edit[],
-  applicability: Applicability,
-  extra: Partial<Fix> = {},
-): void {
-  c.out.push(finding(kind, instr, message, edits, applicability, extra));
+export function fix(c: Ctx, ...args: Parameters<typeof finding>): void {
+  c.out.push(finding(...args));
 }
 
 /** The fix `fix` reports, not reported. */
