@@ -114,13 +114,13 @@ export function displayPath(abs: string, cwd: string): string {
   return posix(rel === '' ? path.basename(abs) : rel);
 }
 
-/** Build the transform filter from only/skip lists; an id that names no rule (see
- * model/rules.ts) is a usage error with a did-you-mean. */
 /** The transforms a run with `options` chooses from: `options.transforms`, or the registry. */
 export function transformsFor(options: OptimizeOptions): readonly Transform[] {
   return options.transforms ?? registry;
 }
 
+/** Build the transform filter from only/skip lists; an id that names no rule (see
+ * model/rules.ts) is a usage error with a did-you-mean. */
 export function selectTransforms(all: readonly Transform[], only?: string[], skip?: string[]) {
   for (const id of [...(only ?? []), ...(skip ?? [])]) {
     const problem = ruleIdProblem(all, id);
@@ -376,7 +376,7 @@ async function optimizeNow(
   const cwd = options.cwd ?? process.cwd();
   const shownPath = options.path ?? 'Dockerfile';
   const dockerfileAbs = options.path ? resolveIn(cwd, options.path) : null;
-  const all = options.transforms ?? registry;
+  const all = transformsFor(options);
   const { selected, ruleFilter } = selectTransforms(all, options.only, options.skip);
   // The ignore files Docker reads for this Dockerfile, read once and checked: an existing one
   // that cannot be read or decoded is an error, never "absent". The transforms see these texts
