@@ -284,6 +284,25 @@ function scanOf(entries: Entries): ClutterScan {
   return s;
 }
 
+/** A .NET project file's name (`App.csproj`, `Lib.fsproj`, `Old.vbproj`). */
+const PROJECT_FILE = /\.(cs|fs|vb)proj$/;
+
+/** The folders holding a visible .NET project file. The names are tested (the suffix holds no
+ * `/`, so a path and its name match alike), `j` last first; a path is read only for a match: a
+ * test of every path would flatten each one, a walk's paths being concatenations of their
+ * folder's and their name that live for the session (eShopOnContainers' `src`: 3,700 paths). */
+function projectFolders(entries: Entries): Set<string> {
+  const { files, names } = entries;
+  const out = new Set<string>();
+  for (let i = 0; i < files.length; i++) {
+    const n = names[i]!;
+    if (n.charCodeAt(n.length - 1) !== 106 /* j */ || !PROJECT_FILE.test(n)) continue;
+    const e = files[i]!;
+    if (entries.visible(e)) out.add(dirname(e.path));
+  }
+  return out;
+}
+
 const shared = new WalkMemo<Candidate[]>();
 
 /** Candidates of every group but secrets, in the order they appear in the ignore file. They
@@ -369,11 +388,7 @@ function computeClutter(
     push(out, 'build', anchored(d, hits), hits);
   }
   if (runs.dotnet) {
-    const projDirs = (scan.projDirs ??= new Set(
-      entries.files
-        .filter((e) => /\.(cs|fs|vb)proj$/.test(e.path) && entries.visible(e))
-        .map((e) => dirname(e.path)),
-    ));
+    const projDirs = (scan.projDirs ??= projectFolders(entries));
     for (const d of ['bin', 'obj']) {
       const hits = named(d, true).filter((p) => projDirs.has(dirname(p)));
       push(out, 'build', anchored(d, hits), hits);

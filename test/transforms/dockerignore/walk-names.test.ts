@@ -146,3 +146,37 @@ test('the scans read the path of a matching name only', () => {
   clutterCandidates(again, bc, usage(), '.dockerignore');
   expect(reads).toBe(0);
 });
+
+test('the .NET project folders (bin/obj of a dotnet build) read the paths of project files only', () => {
+  const bc = new MemoryContext({});
+  const read = new Set<string>();
+  const entry = (p: string, isDirectory: boolean): ContextEntry => ({
+    get path() {
+      read.add(p);
+      return p;
+    },
+    name: path.posix.basename(p),
+    size: 0,
+    isDirectory,
+  });
+  const folders = ['src', 'src/App', 'src/App/bin', 'src/App/obj', 'src/Lib', 'src/Lib/bin'];
+  const files = ['src/App/App.csproj', 'src/App/Program.cs', 'src/Lib/Lib.cs', 'README.md'];
+  const all = [...folders.map((p) => entry(p, true)), ...files.map((p) => entry(p, false))];
+  const dotnet = usageOf(
+    parseDockerfile(
+      'FROM mcr.microsoft.com/dotnet/sdk:8.0\nCOPY . .\nRUN dotnet publish src/App\n',
+    ),
+  );
+  const entries = new Entries(all, () => false);
+  read.clear();
+  const build = clutterCandidates(entries, bc, dotnet, '.dockerignore').filter(
+    (c) => c.group === 'build',
+  );
+  // bin and obj of the folder holding a project file only (not src/Lib/bin)
+  expect(build.map((c) => [c.pattern, c.triggers])).toEqual([
+    ['**/bin', ['src/App/bin']],
+    ['**/obj', ['src/App/obj']],
+  ]);
+  // of the files, only the project file's path was read
+  expect(files.filter((f) => read.has(f))).toEqual(['src/App/App.csproj']);
+});
