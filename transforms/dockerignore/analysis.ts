@@ -18,7 +18,7 @@ import type {
   Finding,
   Skipped,
 } from '../../src/model/types.js';
-import { clutterCandidates, dropTracked, gitReader, isJunk } from './clutter.js';
+import { clutterCandidates, dropTracked, gitReader, isJunk, mayProposeClutter } from './clutter.js';
 import { keptFolderMatcher, sharedBulkMatcher } from './ignore-file.js';
 import { memoCounters } from './memo.js';
 import {
@@ -194,12 +194,17 @@ export function analyse(
   // computed (of them only `.git` could matter there, for the note that a RUN needs it).
   const keepList = ctx.options.dockerignore?.keep;
   const keep: ReadonlySet<string> = keepList?.length ? new Set(keepList) : KEEP_NONE;
-  let candidates: Candidate[] = [
-    ...secretCandidates(index, bc, usage),
-    ...(usage.whole ? clutterCandidates(index, bc, usage, ignorePath) : []),
-  ];
+  const secrets = secretCandidates(index, bc, usage);
+  const add = ctx.options.dockerignore?.add ?? [];
+  // Without a secret nor an entry to add, clutter candidates of the editor and local Docker
+  // groups alone end the analysis below (nothing to propose): they are not computed when the
+  // walk holds nothing for another group (mayProposeClutter). (The lists are shared: copied.)
+  let candidates: Candidate[] =
+    usage.whole && (secrets.length > 0 || add.length > 0 || mayProposeClutter(index))
+      ? [...secrets, ...clutterCandidates(index, bc, usage, ignorePath)]
+      : [...secrets];
   if (keep.size) candidates = candidates.filter((c) => !keep.has(c.pattern));
-  for (const p of ctx.options.dockerignore?.add ?? []) {
+  for (const p of add) {
     if (!oldPatterns.includes(p)) candidates.push({ group: 'project', pattern: p, triggers: [] });
   }
   // `.git` stays when the build reads it (what the RUN steps run is only read when there is a

@@ -284,6 +284,35 @@ function scanOf(entries: Entries): ClutterScan {
   return s;
 }
 
+/** The NAMED names that only editor entries look up (see `mayProposeClutter`). */
+const EDITOR_NAMES: ReadonlySet<string> = new Set([
+  '.DS_Store',
+  'Thumbs.db',
+  '.idea',
+  '.vscode',
+  '.vs',
+]);
+
+/**
+ * Whether the clutter candidates of a walk may hold an entry of a group other than editor and
+ * local Docker files (the groups that never make a fix alone: analysis.ts), whatever the
+ * Dockerfile runs: false when the walk holds no NAMED name but those only editor entries look
+ * up, and its scan found no `.pyc` or `.log` file (`log/*`, `tmp/*` and `vendor/bundle` need
+ * a NAMED folder). Most contexts hold nothing more (a compose sample, a service's folder): their
+ * candidates need not be computed, nor the context asked again (memo.ts) for each Dockerfile.
+ * Once per walk.
+ */
+export function mayProposeClutter(entries: Entries): boolean {
+  const s = scanOf(entries);
+  return (
+    s.pyc.length > 0 ||
+    s.logs.length > 0 ||
+    s.bundle.length > 0 ||
+    s.logDirs.some((d) => d.inside.length > 0) ||
+    entries.holdsNamedBut(EDITOR_NAMES)
+  );
+}
+
 /** A .NET project file's name (`App.csproj`, `Lib.fsproj`, `Old.vbproj`). */
 const PROJECT_FILE = /\.(cs|fs|vb)proj$/;
 

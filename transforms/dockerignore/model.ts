@@ -233,6 +233,13 @@ export class Entries {
     return !this.ignored(e.path, e.isDirectory);
   }
 
+  /** Whether the walk holds an entry (visible or not) with a NAMED name not in `except`. */
+  holdsNamedBut(except: ReadonlySet<string>): boolean {
+    if (this.byName === null) return false;
+    for (const name of this.byName.keys()) if (!except.has(name)) return true;
+    return false;
+  }
+
   /** Paths of the visible entries called `name` (files only, folders only, or both for null). */
   named(name: string, dir: boolean | null): string[] {
     if (!NAMED.has(name) || (dir !== true && !fileIndexed(name.charCodeAt(0))))
