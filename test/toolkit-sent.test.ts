@@ -4,6 +4,8 @@ import { expect, test } from '@jest/globals';
 import { MemoryContext } from '../src/context/context.js';
 import { loadIgnore } from '../src/context/ignore.js';
 import { matchSource, sentEntries } from '../src/toolkit/copy.js';
+import { compileIgnore } from '../src/context/ignore-match.js';
+import { mulberry32 } from './support/random.js';
 
 const files = {
   'app/main.py': '',
@@ -73,4 +75,46 @@ test('an ignore file given by the caller is used as loaded; the walk options are
   other.walk = (options) => (seen.push(options), otherWalk(options));
   expect(sentEntries(other).map((e) => e.path)).not.toContain('app/main.py');
   expect(seen[2]).not.toBe(seen[0]);
+});
+
+test('without a `!` pattern, a folder is tested on its own path (inKeptFolder): the same walk as the whole verdict gives', () => {
+  const r = mulberry32(0x5e47);
+  const names = ['a', 'b', 'node_modules', 'dist', '.git', 'x.log', 'src', 'c.md'];
+  const patterns = ['a', 'b/c', '*.log', '**/dist', 'src/*', 'node_modules', '.git', '*/a', 'c*'];
+  for (let i = 0; i < 300; i++) {
+    const files: Record<string, string> = {};
+    for (let k = 1 + Math.floor(r() * 8); k > 0; k--) {
+      const parts: string[] = [];
+      for (let d = 1 + Math.floor(r() * 4); d > 0; d--)
+        parts.push(names[Math.floor(r() * names.length)]!);
+      files[parts.join('/')] = '';
+    }
+    const set = patterns.filter(() => r() < 0.3);
+    files['.dockerignore'] = set.join('\n') + '\n';
+    const ctx = new MemoryContext(files);
+    const whole = compileIgnore(set);
+    // (a walk entering only the folders the whole verdict keeps)
+    const expected = ctx.walk({ descend: (d) => !whole(d.path) }).map((e) => e.path);
+    expect([set, sentEntries(ctx).map((e) => e.path)]).toEqual([set, expected]);
+  }
+  // The whole verdict is not asked of any folder: the one on its own path is.
+  const ctx = new MemoryContext({ 'a/b/c.txt': '', 'a/d/e.txt': '', 'x/y.txt': '' });
+  const asked: string[] = [];
+  const own = (p: string) => (asked.push(p), p === 'a/d');
+  const ignores = Object.assign(
+    (p: string): boolean => {
+      throw new Error(`whole verdict asked for ${p}`);
+    },
+    { inKeptFolder: own },
+  );
+  const ignore = { path: '.dockerignore', text: 'a/d\n', patterns: ['a/d'], ignores };
+  expect(sentEntries(ctx, ignore).map((e) => e.path)).toEqual([
+    'a',
+    'a/b',
+    'a/b/c.txt',
+    'a/d',
+    'x',
+    'x/y.txt',
+  ]);
+  expect(asked).toEqual(['a', 'a/b', 'a/d', 'x']);
 });

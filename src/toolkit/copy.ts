@@ -10,7 +10,7 @@ import type {
   Word,
 } from '../model/types.js';
 import { cleanRelative } from '../context/context.js';
-import { loadIgnore, type IgnoreFile } from '../context/ignore.js';
+import { loadIgnore, type IgnoreFile, type IgnoreMatcher } from '../context/ignore.js';
 import { imageWorkdir, joinImage } from '../model/image-path.js';
 
 export interface CopySpec {
@@ -179,10 +179,13 @@ function sentWalkOf(ignore: IgnoreFile): WalkOptions {
         lit === '' || lit === dir || lit.startsWith(dir + '/') || (dir + '/').startsWith(lit),
     );
   const ignores = ignore.ignores;
-  return {
-    descend: (d) => mayReinclude(d.path) || !ignores(d.path),
-    key: `sent\0${ignore.patterns.join('\n')}`,
-  };
+  const key = `sent\0${ignore.patterns.join('\n')}`;
+  // Without a `!` pattern the walk asks about a folder only once it entered the parent, which
+  // the patterns do not ignore: the verdict on the folder's path alone (IgnoreMatcher's
+  // inKeptFolder, the same answer), not balena's tests of every rule on its parent's prefixes.
+  const inKept = negations.length === 0 ? (ignores as IgnoreMatcher).inKeptFolder : undefined;
+  if (inKept) return { descend: (d) => !inKept(d.path), key };
+  return { descend: (d) => mayReinclude(d.path) || !ignores(d.path), key };
 }
 
 /**
