@@ -26,36 +26,49 @@ function counts(): () => { scans: number; computed: number; reused: number } {
   });
 }
 
-test('N Dockerfiles of one context: the name scans and the candidates are computed once, then reused', async () => {
-  const dir = tmpdir('dfo-di-share-');
-  const tree: Record<string, string> = {
-    '.dockerignore': '.env\n*.log\n',
-    '.env': 'TOKEN=abc\n',
-    '.env.example': 'TOKEN=\n',
-    'debug.log': 'x\n',
-    'package.json': '{"name":"x"}\n',
-    'index.js': 'console.log(1)\n',
-    'src/a.js': '\n',
-  };
-  const files: string[] = [];
-  for (let i = 0; i < N; i++) {
-    tree[`Dockerfile.${i}`] =
-      `FROM node:${18 + (i % 3)}\nWORKDIR /app\nCOPY package.json ./\nRUN npm ci\n` +
-      `COPY . .\nENV N=${i}\nCMD ["node", "index.js"]\n`;
-    files.push(path.join(dir, `Dockerfile.${i}`));
-  }
-  writeTree(dir, tree);
-  const c = counts();
-  const results = await optimizeFiles(files, { only: ['dockerignore'] });
-  // Nothing to add (the ignore file has the secret and the log; editor and Docker files alone
-  // change nothing): every Dockerfile sees the same walk.
-  expect(results.every((r) => !r.changed)).toBe(true);
-  const n = c();
-  // One scan each for secrets and clutter, one computation each, reused by the N - 1 others.
-  expect(n.scans).toBe(2);
-  expect(n.computed).toBe(2);
-  expect(n.reused).toBe(2 * (N - 1));
-});
+test.each([
+  // (an installed node_modules, which the ignore file hides: the clutter candidates are
+  // computed, and none is proposed)
+  ['with a folder a clutter group looks for', true],
+  // (nothing any group but editor and local Docker files looks for: the clutter candidates are
+  // not computed at all, see mayProposeClutter)
+  ['with nothing a clutter group but editor and Docker files looks for', false],
+])(
+  'N Dockerfiles of one context: the name scans and the candidates are computed once, then reused (%s)',
+  async (_what, deps) => {
+    const dir = tmpdir('dfo-di-share-');
+    const tree: Record<string, string> = {
+      '.dockerignore': deps ? '.env\n*.log\nnode_modules\n' : '.env\n*.log\n',
+      '.env': 'TOKEN=abc\n',
+      '.env.example': 'TOKEN=\n',
+      'debug.log': 'x\n',
+      'package.json': '{"name":"x"}\n',
+      'index.js': 'console.log(1)\n',
+      'src/a.js': '\n',
+    };
+    if (deps) tree['node_modules/x/index.js'] = '\n';
+    const files: string[] = [];
+    for (let i = 0; i < N; i++) {
+      tree[`Dockerfile.${i}`] =
+        `FROM node:${18 + (i % 3)}\nWORKDIR /app\nCOPY package.json ./\nRUN npm ci\n` +
+        `COPY . .\nENV N=${i}\nCMD ["node", "index.js"]\n`;
+      files.push(path.join(dir, `Dockerfile.${i}`));
+    }
+    writeTree(dir, tree);
+    const c = counts();
+    const results = await optimizeFiles(files, { only: ['dockerignore'] });
+    // Nothing to add (the ignore file has the secret and the log; editor and Docker files alone
+    // change nothing): every Dockerfile sees the same walk.
+    expect(results.every((r) => !r.changed)).toBe(true);
+    const n = c();
+    // One scan each for secrets and clutter, one computation each (secrets, and clutter when a
+    // group other than editor and Docker files may find something), reused by the N - 1 others.
+    const computations = deps ? 2 : 1;
+    expect(n.scans).toBe(2);
+    expect(n.computed).toBe(computations);
+    expect(n.reused).toBe(computations * (N - 1));
+  },
+);
 
 const GITHUB_TOKEN = `ghp_${'a1B2c3D4e5'.repeat(4)}`;
 
