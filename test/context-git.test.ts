@@ -325,6 +325,39 @@ describe('IndexPaths: an index looked up in its bytes', () => {
     expect(IndexPaths.of(indexBytes(names, 4))).toBeNull();
   });
 
+  test('the order check: read in place exactly when every path is not after the next in bytes (random paths sharing prefixes of every length)', () => {
+    const rand = mulberry32(0x0bde);
+    // (few letters, bytes past 0x7f, lengths around the four-byte steps of the check)
+    const alphabet = [0x61, 0x62, 0x2f, 0x7f, 0x80, 0xe9, 0xff];
+    const path = (): Buffer => {
+      const n = 1 + Math.floor(rand() * 13);
+      return Buffer.from(
+        Array.from({ length: n }, () => alphabet[Math.floor(rand() * alphabet.length)]!),
+      );
+    };
+    let inOrder = 0;
+    let outOfOrder = 0;
+    for (let round = 0; round < 3000; round++) {
+      const base = path();
+      const bufs: Buffer[] = [];
+      for (let k = 2 + Math.floor(rand() * 4); k > 0; k--) {
+        // a shared prefix of random length, then a random tail
+        const cut = Math.floor(rand() * (base.length + 1));
+        bufs.push(Buffer.concat([base.subarray(0, cut), rand() < 0.3 ? Buffer.alloc(0) : path()]));
+      }
+      if (rand() < 0.5) bufs.sort(Buffer.compare);
+      const sorted = bufs.every((b, i) => i === 0 || Buffer.compare(bufs[i - 1]!, b) <= 0);
+      if (sorted) inOrder++;
+      else outOfOrder++;
+      const index = IndexPaths.of(indexBytes(bufs));
+      expect([bufs.map((b) => b.toString('hex')), index !== null]).toEqual([
+        bufs.map((b) => b.toString('hex')),
+        sorted,
+      ]);
+    }
+    expect(Math.min(inOrder, outOfOrder)).toBeGreaterThan(500);
+  });
+
   test('a path that is not UTF-8 answers as its decoded text (U+FFFD) does; a long name', () => {
     const latin1 = Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x2f, 0x78]); // `caf\xe9/x`
     const long = Buffer.from(`d/${'n'.repeat(5000)}`);
