@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { afterAll, beforeEach, expect, test } from '@jest/globals';
 import { clearCaches, optimizeFile } from '../src/api.js';
 import { buildsFor, findBuilds, optimizeDeclaredFiles } from '../src/builds.js';
+import { buildCounters } from '../src/context/builds/index.js';
 import {
   diskCounters,
   inSession,
@@ -158,6 +159,47 @@ test('a build context folder listed in the session is taken as one without a sta
   await expect(optimizeFile(file, { context: path.join(dir, 'file.txt') })).rejects.toThrow(
     'not a directory',
   );
+});
+
+test('buildsFor: in a session, Dockerfiles declared below one link-free folder are matched by path, with no comparison to each build; a link on the way compares them', async () => {
+  const dir = fs.realpathSync(tmpdir('dfo-absent-bypath-'));
+  fs.mkdirSync(path.join(dir, '.git'));
+  const tree: Record<string, string> = { 'i.js': '\n' };
+  let compose = 'services:\n';
+  for (let i = 0; i < 12; i++) {
+    tree[`s${i}/Dockerfile`] = DOCKERFILE;
+    compose += `  a${i}:\n    build: ./s${i}\n  b${i}:\n    build: ./s${i % 3}\n`;
+  }
+  tree['compose.yaml'] = compose;
+  writeTree(dir, tree);
+  const set = await findBuilds(['.'], dir);
+  expect(set.builds).toHaveLength(24);
+  const byName = (f: string) => buildsFor(set, f).map((b) => b.source.name);
+  const before = buildCounters.compared;
+  await inSession(async () => {
+    for (let i = 0; i < 12; i++) {
+      const want = [
+        `service a${i}`,
+        ...(i < 3 ? [0, 1, 2, 3].map((k) => `service b${i + 3 * k}`) : []),
+      ];
+      expect(byName(path.join(dir, `s${i}`, 'Dockerfile')).sort()).toEqual(want.sort());
+    }
+  });
+  expect(buildCounters.compared).toBe(before);
+  // A link on the way: the builds are compared one by one (real paths), with the same answers.
+  fs.symlinkSync('s1', path.join(dir, 'link'));
+  const linked = await findBuilds(['.'], dir);
+  await inSession(async () => {
+    listDirCached(path.join(dir, 'link'));
+    expect(
+      buildsFor(linked, path.join(dir, 'link', 'Dockerfile'))
+        .map((b) => b.source.name)
+        .sort(),
+    ).toEqual(['service a1', 'service b1', 'service b4', 'service b7', 'service b10'].sort());
+  });
+  expect(buildCounters.compared).toBeGreaterThan(before);
+  // A Dockerfile no build declares.
+  expect(byName(path.join(dir, 'none', 'Dockerfile'))).toEqual([]);
 });
 
 test('a declared Dockerfile is matched to the file asked for through symbolic links, and two files below one link-free folder are told apart without realpath', async () => {

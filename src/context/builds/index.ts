@@ -209,18 +209,25 @@ const realPaths = new WeakMap<
   { real: Map<string, string | null>; tops: Map<string, string> }
 >();
 
-function sameFile(set: BuildSet, a: string, b: string): boolean {
-  if (a === b) return true;
+function memoOf(set: BuildSet): { real: Map<string, string | null>; tops: Map<string, string> } {
   let memo = realPaths.get(set);
   if (!memo) realPaths.set(set, (memo = { real: new Map(), tops: new Map() }));
-  const { real: reals, tops } = memo;
-  const top = (p: string) => {
-    let t = tops.get(p);
-    if (t === undefined) tops.set(p, (t = linkFreeTop(p)));
-    return t;
-  };
+  return memo;
+}
+
+/** linkFreeTop of `p`, once per set and path. */
+function topOf(set: BuildSet, p: string): string {
+  const { tops } = memoOf(set);
+  let t = tops.get(p);
+  if (t === undefined) tops.set(p, (t = linkFreeTop(p)));
+  return t;
+}
+
+function sameFile(set: BuildSet, a: string, b: string): boolean {
+  if (a === b) return true;
+  const { real: reals } = memoOf(set);
   // (no symbolic link below a common folder, as the session's listings show: not the same)
-  if (top(a) === top(b)) return false;
+  if (topOf(set, a) === topOf(set, b)) return false;
   const real = (p: string) => {
     let r = reals.get(p);
     if (r === undefined) {
@@ -363,10 +370,51 @@ export async function readBuildFiles(
   return set;
 }
 
+/** Per build set: its builds by Dockerfile path (in the set's order), and the one link-free
+ * top (linkFreeTop) all those paths share, or null when they do not share one. Made at the first
+ * `buildsFor` of the set, for the builds it held then. */
+const byDockerfile = new WeakMap<
+  BuildSet,
+  { builds: BuildDecl[]; length: number; groups: Map<string, BuildDecl[]>; top: string | null }
+>();
+
+function groupsOf(set: BuildSet): { groups: Map<string, BuildDecl[]>; top: string | null } {
+  let g = byDockerfile.get(set);
+  if (!g || g.builds !== set.builds || g.length !== set.builds.length) {
+    const groups = new Map<string, BuildDecl[]>();
+    for (const b of set.builds) {
+      const list = groups.get(b.dockerfile);
+      if (list) list.push(b);
+      else groups.set(b.dockerfile, [b]);
+    }
+    let top: string | null = null;
+    for (const p of groups.keys()) {
+      const t = topOf(set, p);
+      if (top === null) top = t;
+      else if (t !== top) {
+        top = null;
+        break;
+      }
+    }
+    g = { builds: set.builds, length: set.builds.length, groups, top };
+    byDockerfile.set(set, g);
+  }
+  return g;
+}
+
+/** `buildsFor` calls that compared the Dockerfile with every build's (for the count tests). */
+export const buildCounters = { compared: 0 };
+
 /** The builds of one Dockerfile. */
 export function buildsFor(set: BuildSet | null, dockerfile: string): BuildDecl[] {
   if (!set) return [];
   const abs = path.resolve(dockerfile);
+  // Every declared Dockerfile path and this one below one link-free folder (the usual case: one
+  // repository without symbolic links on the way): the same file only by the same path (see
+  // sameFile), so its builds are those declared by this path, with no comparison to each build.
+  const { groups, top } = groupsOf(set);
+  if (top !== null && topOf(set, abs) === top) return (groups.get(abs) ?? []).slice();
+  buildCounters.compared++;
   return set.builds.filter((b) => sameFile(set, b.dockerfile, abs));
 }
 
