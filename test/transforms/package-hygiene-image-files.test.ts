@@ -151,6 +151,32 @@ describe('imageFileAt', () => {
     expect(ctx.reads).toBeLessThanOrEqual(2);
   });
 
+  test("a RUN's own commands are looked through once per check (its rules share laterSteps's memo)", async () => {
+    class ReadCounting extends MemoryContext {
+      reads = 0;
+      override readFile(p: string): string | null {
+        if (p === 'clean.sh') this.reads++;
+        return super.readFile(p);
+      }
+    }
+    const ctx = new ReadCounting({ 'clean.sh': 'echo clean\n' });
+    const text = [
+      'FROM node:20',
+      'COPY clean.sh /usr/local/bin/',
+      'RUN apt-get update && apt-get install -y --no-install-recommends curl && npm install -g a && clean.sh',
+      '',
+    ].join('\n');
+    const r = await optimize(text, { only: ['package-hygiene'], context: ctx });
+    expect(r.fixes.map((f) => f.ruleId).sort()).toEqual([
+      'package-hygiene/apt-list-cleanup',
+      'package-hygiene/npm-cache-clean',
+    ]);
+    // apt-list-cleanup and npm-cache-clean each ask whether the RUN cleans up itself (it runs
+    // clean.sh): one read per check (the second pass checks the fixed text again), not one per
+    // question (4).
+    expect(ctx.reads).toBe(2);
+  });
+
   test('a script a copy put on the PATH is still read (and found by its name)', async () => {
     const ctx = new CountingContext(FILES);
     const r = await optimize(
