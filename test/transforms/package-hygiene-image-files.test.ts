@@ -121,6 +121,18 @@ describe('imageFileAt', () => {
     expect(ctx.walks).toBeLessThanOrEqual(2);
   });
 
+  test("one check's questions share what it worked out (the memo kept on its Ctx)", () => {
+    const ctx = new CountingContext(FILES);
+    const c = ctxFor('FROM debian\nWORKDIR /app\nCOPY . .\nRUN install.sh\nRUN setup.sh\n', ctx);
+    const [, , , first, second] = c.model.instructions.map((i) => i.index);
+    expect(imageFileAt(c, first!, false, ['/app/install.sh'])).toBe('install.sh');
+    expect(imageFiles(c, first!).files.get('/app/setup.sh')).toBe('setup.sh');
+    expect(imageFiles(c, second!).files.get('/app/install.sh')).toBe('install.sh');
+    expect(imageFileAt(c, second!, false, ['/app/setup.sh'])).toBe('setup.sh');
+    // The one copy's contribution, worked out once: one walk of the context.
+    expect(ctx.walks).toBe(1);
+  });
+
   test('a check of a Dockerfile whose commands are no context files walks nothing', async () => {
     const ctx = new CountingContext(FILES);
     const r = await optimize(

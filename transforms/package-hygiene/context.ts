@@ -19,6 +19,7 @@ import type {
   Stage,
   Word,
 } from '../../src/model/types.js';
+import type { ImageMemo } from './image-files.js';
 import type { RunInfo } from './run.js';
 
 export const ID = 'package-hygiene';
@@ -88,6 +89,8 @@ export interface Ctx {
   files?: Map<readonly number[], Map<string, string | null>>;
   /** readers.ts: what each later step runs (stepSeen), by instruction. */
   steps?: Map<number, { seen: SeenCommand[]; opaque: Opaque[] } | null>;
+  /** image-files.ts: what it works out once per check. */
+  imageMemo?: ImageMemo;
 }
 
 export function cleanupApplicability(c: Ctx, instr: Instruction): Applicability {

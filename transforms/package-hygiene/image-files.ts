@@ -33,8 +33,8 @@ export function baseOf(p: string): string {
   return p.slice(p.lastIndexOf('/') + 1);
 }
 
-/** What this module works out once per check (dropped with its Ctx). */
-interface ImageMemo {
+/** What this module works out once per check (kept on its Ctx, dropped with it). */
+export interface ImageMemo {
   /** keyOf(i, inclusive) -> imageFiles */
   images: Map<number, ImageFiles>;
   /** keyOf(i, inclusive) -> contextCopies */
@@ -49,24 +49,18 @@ interface ImageMemo {
   contributions: (CopyContribution | null | undefined)[];
 }
 
+/** (a field of the Ctx, not a WeakMap keyed by it: one lookup per question asked of this
+ * module, and a WeakMap entry per check costs more than the check's own field) */
 function memoOf(c: Ctx): ImageMemo {
-  let m = MEMOS.get(c);
-  if (!m) {
-    m = {
-      images: new Map(),
-      copies: new Map(),
-      lists: new Map(),
-      stageCopies: new Map(),
-      shapes: [],
-      contributions: [],
-    };
-    MEMOS.set(c, m);
-  }
-  return m;
+  return (c.imageMemo ??= {
+    images: new Map(),
+    copies: new Map(),
+    lists: new Map(),
+    stageCopies: new Map(),
+    shapes: [],
+    contributions: [],
+  });
 }
-
-/** (one lookup per question asked of this module) */
-const MEMOS = new WeakMap<Ctx, ImageMemo>();
 
 /** The files the context COPY/ADD instructions before instruction `i` (in its stage and the
  * stages it builds on) put in the image (with `inclusive`, instruction `i` too). COPY --from and
@@ -157,7 +151,11 @@ function stageCopies(c: Ctx, m: ImageMemo, s: number): readonly number[] {
   if (!out) {
     const stage = c.model.stages[s]!;
     const list: number[] = [];
+    const { instructions } = c.model;
     for (let j = stage.first + 1; j <= stage.last; j++) {
+      // (no shape to work out for an instruction that copies nothing: most of them)
+      const k = instructions[j]!.keyword;
+      if (k !== 'COPY' && k !== 'ADD') continue;
       let shape = m.shapes[j];
       if (shape === undefined) m.shapes[j] = shape = computeShape(c, j);
       if (shape?.sources.length) list.push(j);
