@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { expect, test } from '@jest/globals';
 import { cleanTail, isCleanRoot } from '../src/context/clean-path.js';
 import { describeContext, ignoreFileFor } from '../src/context/builds/index.js';
+import { DiskContext } from '../src/context/context.js';
 
 const roots = [
   '/w/ctx',
@@ -67,4 +68,27 @@ test('describeContext and ignoreFileFor name paths as path.relative does', () =>
   expect(inside).toEqual({ path: '.dockerignore', inContext: true, exists: false });
   const outside = ignoreFileFor('/nonexistent-dfo/Dockerfile', '/nonexistent-dfo/ctx/');
   expect(outside).toEqual({ path: '.dockerignore', inContext: true, exists: false });
+});
+
+test("DiskContext's root and dockerfilePath: path.resolve/path.relative's answers, clean or not", () => {
+  // (the way the constructor worked them out before its fast path for clean paths)
+  const viaPath = (root: string, dockerfile: string) => {
+    const abs = path.resolve(root);
+    const rel = path.relative(abs, path.resolve(dockerfile));
+    return {
+      root: abs,
+      dockerfilePath:
+        rel.startsWith('..') || path.isAbsolute(rel) ? null : rel.split(path.sep).join('/'),
+    };
+  };
+  let fast = 0;
+  for (const r of roots.filter((x) => x !== ''))
+    for (const p of [...paths, ...roots.filter((x) => x !== '').map((x) => `${x}/Dockerfile`)]) {
+      const ctx = new DiskContext(r, p);
+      expect([r, p, ctx.root, ctx.dockerfilePath]).toEqual([r, p, ...Object.values(viaPath(r, p))]);
+      if (isCleanRoot(r) && cleanTail(r, p) !== null) fast++;
+    }
+  expect(fast).toBeGreaterThan(5);
+  expect(new DiskContext('/w/ctx', '/w/ctx/..hidden/x').dockerfilePath).toBeNull();
+  expect(new DiskContext('/w/ctx').dockerfilePath).toBeNull();
 });
