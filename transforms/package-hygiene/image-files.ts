@@ -43,6 +43,8 @@ export interface ImageMemo {
   lists: Map<string, readonly number[]>;
   /** stage -> the instructions of the stage that copy from the context, in order */
   stageCopies: Map<number, readonly number[]>;
+  /** the first instruction that copies from the context (undefined: not worked out yet) */
+  firstCopy?: number;
   /** instruction -> its shape (undefined: not worked out yet) */
   shapes: (CopyShape | null | undefined)[];
   /** instruction -> its contribution (undefined: not worked out yet) */
@@ -125,6 +127,11 @@ export function contextCopies(c: Ctx, i: number, inclusive: boolean): readonly n
 }
 
 function copiesOf(c: Ctx, m: ImageMemo, i: number, inclusive: boolean): readonly number[] {
+  // (before the first copy from the context, in any stage: none, without a lookup; the stages
+  // an instruction builds on come before it, so every copy it sees comes before it too. Most
+  // commands asked about run before any copy, or in a Dockerfile that copies nothing.)
+  const first = (m.firstCopy ??= firstContextCopy(c, m));
+  if (inclusive ? i < first : i <= first) return NO_COPIES;
   const key = keyOf(i, inclusive);
   let copies = m.copies.get(key);
   if (!copies) {
@@ -142,6 +149,22 @@ function copiesOf(c: Ctx, m: ImageMemo, i: number, inclusive: boolean): readonly
     m.copies.set(key, copies);
   }
   return copies;
+}
+
+const NO_COPIES: readonly number[] = Object.freeze([]);
+
+/** The index of the first instruction that copies from the context (in any stage), or Infinity
+ * (the shapes of the COPY/ADD instructions before it worked out). */
+function firstContextCopy(c: Ctx, m: ImageMemo): number {
+  const { instructions } = c.model;
+  for (let j = 0; j < instructions.length; j++) {
+    const k = instructions[j]!.keyword;
+    if (k !== 'COPY' && k !== 'ADD') continue;
+    let shape = m.shapes[j];
+    if (shape === undefined) m.shapes[j] = shape = computeShape(c, j);
+    if (shape?.sources.length) return j;
+  }
+  return Infinity;
 }
 
 /** The instructions of stage `s` that copy from the context, in order (their shapes worked
