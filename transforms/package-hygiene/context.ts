@@ -19,7 +19,6 @@ import type {
   Stage,
   Word,
 } from '../../src/model/types.js';
-import type { ImageMemo } from './image-files.js';
 import type { RunInfo } from './run.js';
 
 export const ID = 'package-hygiene';
@@ -89,8 +88,9 @@ export interface Ctx {
   files?: Map<readonly number[], Map<string, string | null>>;
   /** readers.ts: what each later step runs (stepSeen), by instruction. */
   steps?: Map<number, { seen: SeenCommand[]; opaque: Opaque[] } | null>;
-  /** image-files.ts: what it works out once per check. */
-  imageMemo?: ImageMemo;
+  /** image-files.ts: what it works out once per check (its ImageMemo; typed there, which
+   * imports this module). */
+  imageMemo?: object;
 }
 
 export function cleanupApplicability(c: Ctx, instr: Instruction): Applicability {

@@ -34,7 +34,7 @@ export function baseOf(p: string): string {
 }
 
 /** What this module works out once per check (kept on its Ctx, dropped with it). */
-export interface ImageMemo {
+interface ImageMemo {
   /** keyOf(i, inclusive) -> imageFiles */
   images: Map<number, ImageFiles>;
   /** keyOf(i, inclusive) -> contextCopies */
@@ -61,7 +61,7 @@ function memoOf(c: Ctx): ImageMemo {
     stageCopies: new Map(),
     shapes: [],
     contributions: [],
-  });
+  }) as ImageMemo;
 }
 
 /** The files the context COPY/ADD instructions before instruction `i` (in its stage and the
