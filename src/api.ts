@@ -247,79 +247,44 @@ export class CheckMemo {
   /** transform id -> Dockerfile text -> findings of a check that read the context only through
    * `contextAnswer` and got its `none` each time: the findings of a run without a context */
   private readonly foundNone = new Map<string, Map<string, Finding[]>>();
+  /** The views of the engines' check contexts (one per run). */
+  private readonly views = new WeakMap<CheckContext, MemoView>();
+  /** The wrapped transforms, made once for all the runs that share the memo. */
+  private readonly wrapped = new Map<Transform, Transform>();
   /** Checks answered from the memo (for tests). */
   hits = 0;
 
   /** `transforms`, each check taking and keeping findings here (through a view of the engine's
    * context that notes each read of `buildContext`). */
   wrap(transforms: readonly Transform[]): readonly Transform[] {
-    interface View {
-      ctx: CheckContext;
-      /** This memo's path and options (else it neither takes nor keeps). */
-      mine: boolean;
-      /** The run has a context (`available`). */
-      has: boolean;
-      /** The check read the context (or got an answer other than none from it). */
-      read: boolean;
-      /** The check asked `contextAnswer`. */
-      asked: boolean;
-      /** `contextAnswer`s under way (what they read is judged by their answers). */
-      depth: number;
-    }
-    const views = new WeakMap<CheckContext, View>();
-    const viewOf = (ctx: CheckContext): View => {
-      let v = views.get(ctx);
-      if (v) return v;
-      const key = `${ctx.path}\u0000${JSON.stringify(ctx.options)}`;
-      this.key ??= key;
-      const view: View = {
-        ctx: { ...ctx },
-        mine: this.key === key,
-        has: ctx.buildContext.available,
-        read: false,
-        asked: false,
-        depth: 0,
-      };
-      Object.defineProperty(view.ctx, 'buildContext', {
-        enumerable: true,
-        get: () => {
-          if (view.depth === 0) view.read = true;
-          return ctx.buildContext;
-        },
-      });
-      view.ctx.judged = <A, B, C, T>(
-        none: T,
-        compute: (a: A, b: B, c: C) => T,
-        a: A,
-        b: B,
-        c: C,
-      ): T => {
-        view.asked = true;
-        if (!view.has) return none;
-        view.depth++;
-        let out: T;
-        try {
-          out = compute(a, b, c);
-        } finally {
-          view.depth--;
-        }
-        if (out !== none) view.read = true;
-        return out;
-      };
-      views.set(ctx, view);
-      return view;
-    };
-    const table = (tables: Map<string, Map<string, Finding[]>>, id: string) => {
+    return transforms.map((t) => {
+      let w = this.wrapped.get(t);
+      if (!w) this.wrapped.set(t, (w = this.wrapOne(t)));
+      return w;
+    });
+  }
+
+  private viewOf(ctx: CheckContext): MemoView {
+    let v = this.views.get(ctx);
+    if (v) return v;
+    const key = `${ctx.path}\u0000${JSON.stringify(ctx.options)}`;
+    this.key ??= key;
+    this.views.set(ctx, (v = new MemoView(ctx, this.key === key)));
+    return v;
+  }
+
+  private wrapOne(t: Transform): Transform {
+    const id = t.meta.id;
+    const table = (tables: Map<string, Map<string, Finding[]>>) => {
       let byText = tables.get(id);
       if (!byText) tables.set(id, (byText = new Map()));
       return byText;
     };
-    return transforms.map((t) => ({
+    return {
       meta: t.meta,
       reviewWithoutContext: t.reviewWithoutContext,
       check: (model: DockerfileModel, ctx: CheckContext): Finding[] => {
-        const view = viewOf(ctx);
-        const id = t.meta.id;
+        const view = this.viewOf(ctx);
         const hit = view.mine
           ? (this.found.get(id)?.get(model.text) ??
             (view.has ? undefined : this.foundNone.get(id)?.get(model.text)))
@@ -331,12 +296,57 @@ export class CheckMemo {
         view.read = false;
         view.asked = false;
         view.depth = 0;
-        const out = t.check(model, view.ctx);
+        const out = t.check(model, view);
         if (view.mine && !view.read)
-          table(view.asked ? this.foundNone : this.found, id).set(model.text, out);
+          table(view.asked ? this.foundNone : this.found).set(model.text, out);
         return out;
       },
-    }));
+    };
+  }
+}
+
+/** What the checks of a CheckMemo see of an engine's check context: the same, noting each read of
+ * `buildContext` and judging the answers of `contextAnswer` (a class: its getter and method on
+ * the prototype, not a property defined on a copy of the context per run). */
+class MemoView implements CheckContext {
+  readonly options: TransformOptions;
+  readonly path: string;
+  /** The run has a context (`available`). */
+  readonly has: boolean;
+  /** The check read the context (or got an answer other than none from it). */
+  read = false;
+  /** The check asked `contextAnswer`. */
+  asked = false;
+  /** `contextAnswer`s under way (what they read is judged by their answers). */
+  depth = 0;
+
+  constructor(
+    private readonly inner: CheckContext,
+    /** This memo's path and options (else it neither takes nor keeps). */
+    readonly mine: boolean,
+  ) {
+    this.options = inner.options;
+    this.path = inner.path;
+    this.has = inner.buildContext.available;
+  }
+
+  get buildContext(): BuildContext {
+    if (this.depth === 0) this.read = true;
+    return this.inner.buildContext;
+  }
+
+  judged<A, B, C, T>(none: T, compute: (a: A, b: B, c: C) => T, a: A, b: B, c: C): T {
+    this.asked = true;
+    if (!this.has) return none;
+    this.depth++;
+    let out: T;
+    try {
+      out = compute(a, b, c);
+    } finally {
+      this.depth--;
+    }
+    if (out !== none) this.read = true;
+    return out;
   }
 }
 

@@ -122,7 +122,7 @@ async function contextDependence(
     const skip = options.unsafe ? options.skip : reviewOnlySkip(options);
     base = await optimizeOne(
       file,
-      { ...options, context: null, pending: undefined, skip },
+      withProps(options, { context: null, pending: undefined, skip }),
       { memo, findingsOnly: true },
     );
   } catch {

@@ -125,3 +125,27 @@ test('package-hygiene: a Dockerfile with no copy from the context never looks at
     0,
   );
 });
+
+test("a memo wraps each transform once for all its runs, and each run's checks see its own view", async () => {
+  const dir = tmpdir('dfo-memo-');
+  writeTree(dir, { Dockerfile: 'FROM alpine\nRUN echo a\n' });
+  const file = path.join(dir, 'Dockerfile');
+  const text = fs.readFileSync(file, 'utf8');
+  const { calls, transforms } = counting();
+  const memo = new CheckMemo();
+  const [a, b] = [memo.wrap(transforms), memo.wrap(transforms)];
+  expect(a[0]).toBe(b[0]);
+  expect(a[1]).toBe(b[1]);
+  expect(new CheckMemo().wrap(transforms)[0]).not.toBe(a[0]);
+  // Two runs over the context, then one without: the looking check runs each time (it read the
+  // context, or runs without one), the blind one once; each run's view answers for its own run.
+  const over = await optimizeWith(text, { path: file, context: dir, transforms }, { memo });
+  const again = await optimizeWith(text, { path: file, context: dir, transforms }, { memo });
+  const without = await optimizeWith(text, { path: file, context: null, transforms }, { memo });
+  expect(calls).toEqual({ blind: 1, looking: 3 });
+  expect([over, again, without].map((r) => r.skipped.map((s) => s.reason))).toEqual([
+    ['a RUN', 'with a context'],
+    ['a RUN', 'with a context'],
+    ['a RUN', 'without a context'],
+  ]);
+});

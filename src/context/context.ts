@@ -55,6 +55,15 @@ function isClean(p: string): boolean {
   return true;
 }
 
+/** `path.relative(root, abs)` for a normalised absolute `root` and a path below it whose rest is
+ * clean (isClean), else null (clean-path.ts cleanTail, which cannot be imported here). */
+function cleanBelow(root: string, abs: string): string | null {
+  const n = root.length;
+  if (abs.length <= n + 1 || abs.charCodeAt(n) !== 47 || !abs.startsWith(root)) return null;
+  const rest = abs.slice(n + 1);
+  return isClean(rest) ? rest : null;
+}
+
 /** What is at a path: nothing, a folder, or anything else (a file, a symbolic link, ...). */
 type PathKind = 'missing' | 'dir' | 'other';
 
@@ -196,8 +205,17 @@ export class DiskContext implements BuildContext {
     /** Most entries a full scan visits (it stops there and sets walkTruncatedAt). */
     private readonly walkLimit = DEFAULT_WALK_LIMIT,
   ) {
-    this.root = path.resolve(root);
-    if (dockerfileAbsolute) {
+    // (a normalised absolute root and a Dockerfile below it, as a session passes them, taken as
+    // they are: path's work was most of the making of a context; see clean-path.ts)
+    const clean =
+      process.platform !== 'win32' &&
+      root.length > 1 &&
+      root.charCodeAt(0) === 47 &&
+      isClean(root.slice(1));
+    this.root = clean ? root : path.resolve(root);
+    const below = clean && dockerfileAbsolute ? cleanBelow(root, dockerfileAbsolute) : null;
+    if (below !== null) this.dockerfilePath = below.startsWith('..') ? null : below;
+    else if (dockerfileAbsolute) {
       const rel = path.relative(this.root, path.resolve(dockerfileAbsolute));
       this.dockerfilePath =
         rel.startsWith('..') || path.isAbsolute(rel) ? null : rel.split(path.sep).join('/');

@@ -23,7 +23,7 @@ export function contextAnswer<A, B, C, T>(
   b: B,
   c: C,
 ): T {
-  const judged = check.judged;
-  if (judged !== undefined) return judged(none, compute, a, b, c);
+  // (called as a method: a memo's view judges with its own state, see api.ts CheckMemo)
+  if (check.judged !== undefined) return check.judged(none, compute, a, b, c);
   return check.buildContext.available ? compute(a, b, c) : none;
 }

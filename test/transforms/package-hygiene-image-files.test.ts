@@ -121,6 +121,18 @@ describe('imageFileAt', () => {
     expect(ctx.walks).toBeLessThanOrEqual(2);
   });
 
+  test("one check's questions share what it worked out (the memo kept on its Ctx)", () => {
+    const ctx = new CountingContext(FILES);
+    const c = ctxFor('FROM debian\nWORKDIR /app\nCOPY . .\nRUN install.sh\nRUN setup.sh\n', ctx);
+    const [, , , first, second] = c.model.instructions.map((i) => i.index);
+    expect(imageFileAt(c, first!, false, ['/app/install.sh'])).toBe('install.sh');
+    expect(imageFiles(c, first!).files.get('/app/setup.sh')).toBe('setup.sh');
+    expect(imageFiles(c, second!).files.get('/app/install.sh')).toBe('install.sh');
+    expect(imageFileAt(c, second!, false, ['/app/setup.sh'])).toBe('setup.sh');
+    // The one copy's contribution, worked out once: one walk of the context.
+    expect(ctx.walks).toBe(1);
+  });
+
   test('a check of a Dockerfile whose commands are no context files walks nothing', async () => {
     const ctx = new CountingContext(FILES);
     const r = await optimize(
@@ -149,6 +161,32 @@ describe('imageFileAt', () => {
     // Each npm RUN looks for a later reader of its cache through the same later steps: the
     // script is read once per check (it was read once per npm RUN: 6).
     expect(ctx.reads).toBeLessThanOrEqual(2);
+  });
+
+  test("a RUN's own commands are looked through once per check (its rules share laterSteps's memo)", async () => {
+    class ReadCounting extends MemoryContext {
+      reads = 0;
+      override readFile(p: string): string | null {
+        if (p === 'clean.sh') this.reads++;
+        return super.readFile(p);
+      }
+    }
+    const ctx = new ReadCounting({ 'clean.sh': 'echo clean\n' });
+    const text = [
+      'FROM node:20',
+      'COPY clean.sh /usr/local/bin/',
+      'RUN apt-get update && apt-get install -y --no-install-recommends curl && npm install -g a && clean.sh',
+      '',
+    ].join('\n');
+    const r = await optimize(text, { only: ['package-hygiene'], context: ctx });
+    expect(r.fixes.map((f) => f.ruleId).sort()).toEqual([
+      'package-hygiene/apt-list-cleanup',
+      'package-hygiene/npm-cache-clean',
+    ]);
+    // apt-list-cleanup and npm-cache-clean each ask whether the RUN cleans up itself (it runs
+    // clean.sh): one read per check (the second pass checks the fixed text again), not one per
+    // question (4).
+    expect(ctx.reads).toBe(2);
   });
 
   test('a script a copy put on the PATH is still read (and found by its name)', async () => {

@@ -2,6 +2,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { optimize } from '../../src/api.js';
 import { transform } from '../../transforms/package-hygiene/index.js';
+import { familyOf, TOOLS } from '../../transforms/package-hygiene/run.js';
 
 const only = ['package-hygiene'];
 
@@ -589,5 +590,26 @@ describe('package-hygiene: npm cache cleanup follows the install', () => {
   test('a RUN that only runs scripts gets no cleanup', async () => {
     const r = await run(['FROM node:20', 'RUN npm run build && npm test', ''].join('\n'));
     expect(r.fixes).toEqual([]);
+  });
+});
+
+describe('package-hygiene: the family of a command name (familyOf)', () => {
+  test("each tool's family, pip by its pattern, and no family for Object.prototype's names", () => {
+    for (const [tool, family] of Object.entries(TOOLS)) expect(familyOf(tool)).toBe(family);
+    for (const pip of ['pip', 'pip3', 'pip3.12']) expect(familyOf(pip)).toBe('pip');
+    // A name made at run time (not a literal of this file), as the parser makes them.
+    const made = (s: string) => [...s].join('');
+    for (const name of ['pipx', 'apt-gets', 'constructor', 'toString', '__proto__', 'valueOf'])
+      expect([name, familyOf(made(name))]).toEqual([name, null]);
+    expect(familyOf(made('apt-get'))).toBe('apt');
+    expect(familyOf(null)).toBeNull();
+  });
+
+  test('a command named like a member of Object.prototype is no package manager', async () => {
+    const r = await optimize('FROM debian\nRUN constructor install -y x && toString add y\n', {
+      only: ['package-hygiene'],
+    });
+    expect(r.fixes).toEqual([]);
+    expect(r.skipped).toEqual([]);
   });
 });

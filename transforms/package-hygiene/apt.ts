@@ -29,7 +29,7 @@ import {
   skipped,
   stageChain,
 } from './context.js';
-import { laterHttps, laterSteps, type SeenCommand, seenCommands } from './readers.js';
+import { laterHttps, laterSteps, runSeen, type SeenCommand } from './readers.js';
 import { fam, type PkgCmd, type RunInfo } from './run.js';
 import { insertAfter, joinRuns, notPosix, prependCommand, removeRun } from './shell-edits.js';
 
@@ -54,7 +54,7 @@ function removesLists(seen: SeenCommand[]): boolean {
 
 /** The RUN removes the apt lists itself (also inside `sh -c`, a wrapper or a script it runs). */
 export function hasListCleanup(c: Ctx, info: RunInfo): boolean {
-  return removesLists(seenCommands(c, info.instr.shell!, info.instr, null).seen);
+  return removesLists(runSeen(c, info).seen);
 }
 
 function aptSub(cmd: SeenCommand): string | null | undefined {

@@ -88,6 +88,9 @@ export interface Ctx {
   files?: Map<readonly number[], Map<string, string | null>>;
   /** readers.ts: what each later step runs (stepSeen), by instruction. */
   steps?: Map<number, { seen: SeenCommand[]; opaque: Opaque[] } | null>;
+  /** image-files.ts: what it works out once per check (its ImageMemo; typed there, which
+   * imports this module). */
+  imageMemo?: object;
 }
 
 export function cleanupApplicability(c: Ctx, instr: Instruction): Applicability {

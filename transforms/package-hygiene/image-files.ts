@@ -33,7 +33,7 @@ export function baseOf(p: string): string {
   return p.slice(p.lastIndexOf('/') + 1);
 }
 
-/** What this module works out once per check (dropped with its Ctx). */
+/** What this module works out once per check (kept on its Ctx, dropped with it). */
 interface ImageMemo {
   /** keyOf(i, inclusive) -> imageFiles */
   images: Map<number, ImageFiles>;
@@ -43,30 +43,26 @@ interface ImageMemo {
   lists: Map<string, readonly number[]>;
   /** stage -> the instructions of the stage that copy from the context, in order */
   stageCopies: Map<number, readonly number[]>;
+  /** the first instruction that copies from the context (undefined: not worked out yet) */
+  firstCopy?: number;
   /** instruction -> its shape (undefined: not worked out yet) */
   shapes: (CopyShape | null | undefined)[];
   /** instruction -> its contribution (undefined: not worked out yet) */
   contributions: (CopyContribution | null | undefined)[];
 }
 
+/** (a field of the Ctx, not a WeakMap keyed by it: one lookup per question asked of this
+ * module, and a WeakMap entry per check costs more than the check's own field) */
 function memoOf(c: Ctx): ImageMemo {
-  let m = MEMOS.get(c);
-  if (!m) {
-    m = {
-      images: new Map(),
-      copies: new Map(),
-      lists: new Map(),
-      stageCopies: new Map(),
-      shapes: [],
-      contributions: [],
-    };
-    MEMOS.set(c, m);
-  }
-  return m;
+  return (c.imageMemo ??= {
+    images: new Map(),
+    copies: new Map(),
+    lists: new Map(),
+    stageCopies: new Map(),
+    shapes: [],
+    contributions: [],
+  }) as ImageMemo;
 }
-
-/** (one lookup per question asked of this module) */
-const MEMOS = new WeakMap<Ctx, ImageMemo>();
 
 /** The files the context COPY/ADD instructions before instruction `i` (in its stage and the
  * stages it builds on) put in the image (with `inclusive`, instruction `i` too). COPY --from and
@@ -131,6 +127,11 @@ export function contextCopies(c: Ctx, i: number, inclusive: boolean): readonly n
 }
 
 function copiesOf(c: Ctx, m: ImageMemo, i: number, inclusive: boolean): readonly number[] {
+  // (before the first copy from the context, in any stage: none, without a lookup; the stages
+  // an instruction builds on come before it, so every copy it sees comes before it too. Most
+  // commands asked about run before any copy, or in a Dockerfile that copies nothing.)
+  const first = (m.firstCopy ??= firstContextCopy(c, m));
+  if (inclusive ? i < first : i <= first) return NO_COPIES;
   const key = keyOf(i, inclusive);
   let copies = m.copies.get(key);
   if (!copies) {
@@ -150,6 +151,22 @@ function copiesOf(c: Ctx, m: ImageMemo, i: number, inclusive: boolean): readonly
   return copies;
 }
 
+const NO_COPIES: readonly number[] = Object.freeze([]);
+
+/** The index of the first instruction that copies from the context (in any stage), or Infinity
+ * (the shapes of the COPY/ADD instructions before it worked out). */
+function firstContextCopy(c: Ctx, m: ImageMemo): number {
+  const { instructions } = c.model;
+  for (let j = 0; j < instructions.length; j++) {
+    const k = instructions[j]!.keyword;
+    if (k !== 'COPY' && k !== 'ADD') continue;
+    let shape = m.shapes[j];
+    if (shape === undefined) m.shapes[j] = shape = computeShape(c, j);
+    if (shape?.sources.length) return j;
+  }
+  return Infinity;
+}
+
 /** The instructions of stage `s` that copy from the context, in order (their shapes worked
  * out). */
 function stageCopies(c: Ctx, m: ImageMemo, s: number): readonly number[] {
@@ -157,7 +174,11 @@ function stageCopies(c: Ctx, m: ImageMemo, s: number): readonly number[] {
   if (!out) {
     const stage = c.model.stages[s]!;
     const list: number[] = [];
+    const { instructions } = c.model;
     for (let j = stage.first + 1; j <= stage.last; j++) {
+      // (no shape to work out for an instruction that copies nothing: most of them)
+      const k = instructions[j]!.keyword;
+      if (k !== 'COPY' && k !== 'ADD') continue;
       let shape = m.shapes[j];
       if (shape === undefined) m.shapes[j] = shape = computeShape(c, j);
       if (shape?.sources.length) list.push(j);

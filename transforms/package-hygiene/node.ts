@@ -11,7 +11,7 @@ import { cleanupOrMount, hasCacheMount, mountFits } from './cache-mounts.js';
 import type { Finding } from '../../src/model/types.js';
 import { contextAnswer } from '../../src/toolkit/context-answer.js';
 import { type Ctx, finding, lineNo, showDir, skipFinding, skipped, stageChain } from './context.js';
-import { laterReader, seenCommands } from './readers.js';
+import { laterReader, runSeen } from './readers.js';
 import { fam, type PkgCmd, type RunInfo } from './run.js';
 
 /**
@@ -106,7 +106,7 @@ export function checkNpm(c: Ctx, info: RunInfo): void {
 
 /** The RUN cleans the npm cache itself. */
 export function npmCleaned(c: Ctx, info: RunInfo): boolean {
-  return seenCommands(c, info.instr.shell!, info.instr, null).seen.some(
+  return runSeen(c, info).seen.some(
     (cmd) =>
       (cmd.name === 'npm' &&
         cmd.args[0]?.value === 'cache' &&

@@ -27,6 +27,7 @@ import {
   stageChain,
 } from './context.js';
 import { contextCopies, imageFileAt } from './image-files.js';
+import type { RunInfo } from './run.js';
 
 export type { Opaque, SeenCommand } from './context.js';
 
@@ -253,6 +254,13 @@ function stepSeen(
     memo.set(step.index, (found = sh ? seenCommands(c, sh, step, null) : null));
   }
   return found;
+}
+
+/** What a RUN of the check runs (`seenCommands` of its shell), the same memo as `laterSteps`:
+ * the RUN's own rules (does it clean up itself?) and the earlier RUNs looking through their later
+ * steps ask for the same commands. Never modified by the callers. */
+export function runSeen(c: Ctx, info: RunInfo): { seen: SeenCommand[]; opaque: Opaque[] } {
+  return stepSeen(c, info.instr, () => info.instr.shell!)!;
 }
 
 /**

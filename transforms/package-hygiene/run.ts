@@ -79,10 +79,16 @@ export function isPipName(n: string): boolean {
   return /^pip(\d+(\.\d+)?)?$/.test(n);
 }
 
+/** TOOLS as a Map: looked up with every command name and argument of every RUN, where a
+ * property lookup by a string made at run time goes through the string table each time (and
+ * would find Object.prototype's members, `constructor` or `toString`, as tools). */
+const TOOL_FAMILIES = new Map<string, Family>(Object.entries(TOOLS));
+
 export function familyOf(n: string | null): Family | null {
   if (n === null) return null;
-  if (isPipName(n)) return 'pip';
-  return TOOLS[n] ?? null;
+  // (the pattern only for a name that starts like it)
+  if (n.startsWith('pip') && isPipName(n)) return 'pip';
+  return TOOL_FAMILIES.get(n) ?? null;
 }
 
 export function statementOf(instr: Instruction, c: SimpleCommand): Statement | undefined {

@@ -408,7 +408,7 @@ export const buildCounters = { compared: 0 };
 /** The builds of one Dockerfile. */
 export function buildsFor(set: BuildSet | null, dockerfile: string): BuildDecl[] {
   if (!set) return [];
-  const abs = path.resolve(dockerfile);
+  const abs = isCleanRoot(dockerfile) ? dockerfile : path.resolve(dockerfile);
   // Every declared Dockerfile path and this one below one link-free folder (the usual case: one
   // repository without symbolic links on the way): the same file only by the same path (see
   // sameFile), so its builds are those declared by this path, with no comparison to each build.
@@ -465,14 +465,20 @@ export function ignoreFileFor(
   dockerfile: string,
   context: string,
 ): { path: string; inContext: boolean; exists: boolean } {
-  const beside = `${path.resolve(dockerfile)}.dockerignore`;
-  const root = path.resolve(context);
-  const pick = pathExists(beside) ? beside : path.join(root, '.dockerignore');
+  // (the paths a session passes are normalised and absolute already: taken as they are)
+  const beside = `${isCleanRoot(dockerfile) ? dockerfile : path.resolve(dockerfile)}.dockerignore`;
+  const root = isCleanRoot(context) ? context : path.resolve(context);
+  const besideExists = pathExists(beside);
+  const pick = besideExists
+    ? beside
+    : isCleanRoot(root)
+      ? `${root}/.dockerignore`
+      : path.join(root, '.dockerignore');
   const r = (isCleanRoot(root) ? cleanTail(root, pick) : null) ?? path.relative(root, pick);
   const inContext = !r.startsWith('..') && !path.isAbsolute(r);
   return {
     path: inContext ? r.split(path.sep).join('/') : pick,
     inContext,
-    exists: pathExists(pick),
+    exists: besideExists || pathExists(pick),
   };
 }
