@@ -177,6 +177,41 @@ describe('the entries of a tree', () => {
   });
 });
 
+describe('the paths of file entries', () => {
+  test('are made when first read, once, and then kept (most are never read)', async () => {
+    const dir = tmpdir('dfo-tree-paths-');
+    writeTree(dir, TREE);
+    await inSession(async () => {
+      const made = diskCounters.walkPaths;
+      const walk = new DiskContext(dir).walk();
+      const files = walk.filter((e) => !e.isDirectory);
+      // (names and sizes read without a path)
+      expect(files.map((e) => e.name)).toEqual([
+        '.dockerignore',
+        'a.txt',
+        'index.js',
+        'index.js',
+        'b.txt',
+        'c.txt',
+      ]);
+      expect(files.map((e) => e.size)).toEqual([13, 2, 2, 2, 2, 2]);
+      expect(diskCounters.walkPaths - made).toBe(0);
+      const want = Object.keys(TREE);
+      expect(files.map((e) => e.path).sort()).toEqual(want.sort());
+      expect(diskCounters.walkPaths - made).toBe(files.length);
+      // Read again, by this walk and another of the session: the paths kept.
+      expect(
+        new DiskContext(dir)
+          .walk()
+          .filter((e) => !e.isDirectory)
+          .map((e) => e.path)
+          .sort(),
+      ).toEqual(want);
+      expect(diskCounters.walkPaths - made).toBe(files.length);
+    });
+  });
+});
+
 describe('path kinds and texts from the listings of the generation', () => {
   const lstats = <T>(fn: () => T): number => {
     const before = diskCounters.lstats;
@@ -286,6 +321,21 @@ describe('OverlayContext', () => {
       const edited = new OverlayContext(new DiskContext(dir));
       edited.overlay.set('a.txt', 'changed\n');
       expect(edited.walk()).toBe(new DiskContext(dir).walk());
+      // A pending file in the walk, and one not: the walk's entry of the first read with the
+      // pending size (its fields copied: a walk entry keeps its path on its prototype).
+      const both = new OverlayContext(new DiskContext(dir));
+      both.overlay.set('a.txt', 'changed\n');
+      both.overlay.set('new.txt', 'n\n');
+      const merged = both
+        .walk()
+        .filter((e) => !e.isDirectory && !e.path.startsWith('node_modules'));
+      expect(merged.map((e) => [e.path, e.size, e.isDirectory])).toEqual([
+        ['.dockerignore', 13, false],
+        ['a.txt', 8, false],
+        ['new.txt', 2, false],
+        ['src/b.txt', 2, false],
+        ['src/deep/c.txt', 2, false],
+      ]);
     });
   });
 

@@ -36,6 +36,8 @@ export const diskCounters = {
   /** Walk entries made (DiskContext: one per listed file or folder of a context and session,
    * shared by all the walks of that context in the session). */
   walkEntries: 0,
+  /** Paths of walk file entries made (each when first read, then kept: most are never read). */
+  walkPaths: 0,
   /** Paths looked up by DiskContext.exists/isDirectory (not those served from the generation). */
   lstats: 0,
   derived: 0,

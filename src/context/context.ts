@@ -67,23 +67,39 @@ function kindsOf(root: string): Map<string, PathKind> {
   return kinds;
 }
 
-/** A file of a DiskContext walk: its size is looked up when read (no closure per file: the
- * folder's listing, shared with the listing cache, and the index in it). */
+/**
+ * A file of a DiskContext walk: its folder's TreeDir and its index in the folder's listing, the
+ * rest looked up when read: the name from the listing, the size from the listing (a stat when
+ * first asked), and the path, made (flat, see folderPath) the first time it is read and then
+ * kept. A session keeps an entry per file of its contexts, and most entries' paths are never read
+ * (snipe-it: 28 of 7,724 files per session; the analysis walk reads names): no string is made
+ * for them, and what is the same for every file (`isDirectory`) is on the prototype.
+ */
 class DiskFileEntry implements ContextEntry {
-  readonly isDirectory = false;
+  declare readonly isDirectory: boolean;
+  /** The path, once read. */
+  private flat: string | undefined = undefined;
   constructor(
-    readonly path: string,
-    private readonly listed: Listing,
+    private readonly dir: TreeDir,
     private readonly index: number,
   ) {}
-  get size(): number {
-    return this.listed.sizeAt(this.index);
+  get path(): string {
+    let p = this.flat;
+    if (p === undefined) {
+      diskCounters.walkPaths++;
+      p = this.flat = this.dir.pathOf(this.index);
+    }
+    return p;
   }
-  /** The name as the listing holds it (flat: no cut of the concatenated path). */
+  get size(): number {
+    return this.dir.listing().sizeAt(this.index);
+  }
+  /** The name as the listing holds it. */
   get name(): string {
-    return this.listed.names[this.index]!;
+    return this.dir.listing().names[this.index]!;
   }
 }
+Object.defineProperty(DiskFileEntry.prototype, 'isDirectory', { value: false });
 
 /**
  * A folder of a context tree, and its entry in the walks: the walk entries of what it holds,
@@ -96,8 +112,8 @@ class DiskFileEntry implements ContextEntry {
  * never carries the flag.
  */
 class TreeDir implements ContextEntry {
-  readonly isDirectory = true;
-  readonly size = 0;
+  declare readonly isDirectory: boolean;
+  declare readonly size: number;
   /** The entries in listing order (a folder's is its TreeDir); null: the folder cannot be
    * listed; undefined: not listed yet. */
   private entries: ContextEntry[] | null | undefined = undefined;
@@ -124,23 +140,31 @@ class TreeDir implements ContextEntry {
     return sub.entries !== undefined ? sub.entries : sub.list(this.listed!.folderListing(i));
   }
 
+  /** The listing of a folder whose entries are made (its files' entries ask it). */
+  listing(): Listing {
+    return this.listed!;
+  }
+
+  /** The path of entry `i` of this listed folder, flat. */
+  pathOf(i: number): string {
+    const name = this.listed!.names[i]!;
+    return this.path === '' ? name : folderPath(this.path, name);
+  }
+
   /** Makes the entries of this folder from its listing (null: it cannot be listed). */
   private list(listed: Listing | null): ContextEntry[] | null {
     if (!listed) return (this.entries = null);
+    this.listed = listed;
     const top = this.path === '';
-    // (made once per folder, shared by the paths of its files: each file's path is one
-    // concatenation of it and the name)
-    const prefix = top ? '' : `${this.path}/`;
     const { names } = listed;
     const out = new Array<ContextEntry>(names.length);
     for (let i = 0; i < names.length; i++) {
       const name = names[i]!;
       out[i] = listed.isDirectory(i)
         ? new TreeDir(top ? name : folderPath(this.path, name), name)
-        : new DiskFileEntry(prefix + name, listed, i);
+        : new DiskFileEntry(this, i);
     }
     diskCounters.walkEntries += out.length;
-    this.listed = listed;
     return (this.entries = out);
   }
 
@@ -160,11 +184,16 @@ class TreeDir implements ContextEntry {
  * every TreeDir for them). */
 const UNREADABLE = new WeakMap<TreeDir, ContextEntry>();
 
+// (the same for every folder: on the prototype, no field per folder)
+Object.defineProperty(TreeDir.prototype, 'isDirectory', { value: true });
+Object.defineProperty(TreeDir.prototype, 'size', { value: 0 });
+
 /**
  * The path of folder `name` in folder `parent`, made flat (an array join): a folder's path is
  * tested by the walks' descent rules (a regular expression test flattens a concatenated string,
- * keeping the flat copy beside it for the session). The paths of files stay concatenations of
- * their folder's prefix and their name (one small object each; most are never flattened).
+ * keeping the flat copy beside it for the session). Also a file's path, made when first read
+ * (see DiskFileEntry): one string, where a concatenation is one object and, once a test
+ * flattens it, a flat copy beside it.
  */
 function folderPath(parent: string, name: string): string {
   return joinFlat(parent, '/', name);
@@ -587,12 +616,20 @@ export class OverlayContext implements BuildContext {
     return [
       ...entries.map((e) =>
         this.overlay.has(e.path)
-          ? { ...e, size: Buffer.byteLength(this.overlay.get(e.path)!, 'utf8') }
+          ? withSize(e, Buffer.byteLength(this.overlay.get(e.path)!, 'utf8'))
           : e,
       ),
       ...extra,
     ].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
+}
+
+/** Entry `e` with another size (its fields copied one by one: a disk walk's entries have theirs
+ * on their prototypes, which a spread leaves out). */
+function withSize(e: ContextEntry, size: number): ContextEntry {
+  const out: ContextEntry = { path: e.path, size, isDirectory: e.isDirectory };
+  if (e.unreadable !== undefined) out.unreadable = e.unreadable;
+  return out;
 }
 
 /** The last merge of each base walk with the pending files of an OverlayContext (see `walk`). */
