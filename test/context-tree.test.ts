@@ -177,6 +177,51 @@ describe('the entries of a tree', () => {
   });
 });
 
+describe('the chunks of a tree', () => {
+  // A tree keeps the entries of its folders in chunks (ContextTree.chunks): each folder's
+  // together in one chunk, a new chunk when the last has no room, a folder past the most places
+  // of a chunk (4,096) in a chunk of its own. Walks entering folders in any order read each
+  // folder's entries from its place.
+  test('walks read every folder from its place, over many chunks and a folder past a chunk', async () => {
+    const dir = tmpdir('dfo-tree-chunks-');
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 4100; i++) files[`big/f${i}.txt`] = '';
+    for (let d = 0; d < 40; d++)
+      for (let i = 0; i <= d % 9; i++) files[`small/d${d}/sub${i % 3}/g${i}.txt`] = 'x';
+    files['z.txt'] = 'z';
+    writeTree(dir, files);
+    const plain = (e: ContextEntry) => [e.path, e.isDirectory, e.size, e.name] as const;
+    const want = new MemoryContext(files)
+      .walk()
+      .map((e) => [e.path, e.isDirectory, e.size, path.posix.basename(e.path)]);
+    await inSession(async () => {
+      // (folders entered in another order first: some small ones, the others and the big one
+      // among them next)
+      const first = counted(() =>
+        new DiskContext(dir).walk({
+          key: 'no-big-no-odd',
+          descend: (d) => d.path !== 'big' && !/d\d*[13579]$/.test(d.path),
+        }),
+      );
+      const full = counted(() => new DiskContext(dir).walk());
+      expect(full.made).toBeGreaterThan(4100);
+      expect(first.made + full.made).toBe(want.length);
+      expect(full.value.map(plain)).toEqual(want);
+    });
+  });
+
+  test('an empty folder, at the top and below', async () => {
+    const dir = tmpdir('dfo-tree-empty-');
+    await inSession(async () => {
+      expect(new DiskContext(dir).walk()).toEqual([]);
+      fs.mkdirSync(path.join(dir, 'empty'));
+    });
+    await inSession(async () => {
+      expect(paths(new DiskContext(dir).walk())).toEqual(['empty']);
+    });
+  });
+});
+
 describe('the paths of file entries', () => {
   test('are made when first read, once, and then kept (most are never read)', async () => {
     const dir = tmpdir('dfo-tree-paths-');

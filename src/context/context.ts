@@ -102,24 +102,24 @@ class DiskFileEntry implements ContextEntry {
 Object.defineProperty(DiskFileEntry.prototype, 'isDirectory', { value: false });
 
 /**
- * A folder of a context tree, and its entry in the walks: the walk entries of what it holds,
- * made from its listing the first time a walk enters it in the session and then shared by every
+ * A folder of a context tree, and its entry in the walks. Its entries are made from its listing
+ * the first time a walk enters it in the session (ContextTree.enter) and then shared by every
  * walk of the context (the analysis walk of the ignore file, the walk of what is sent, the full
- * walk, ...: each keeps its own list of the shared entries). The folder is its own entry (no
- * entry object and no list of the folders below kept beside it: everything made here lives for
- * the session, and each object more is copied by the scavenges it survives). A folder that
- * cannot be listed has a `unreadable` entry of its own (UNREADABLE), so that the shared one
- * never carries the flag.
+ * walk, ...: each keeps its own list of the shared entries); they are kept in its tree's list,
+ * from `start` on. The folder is its own entry (no entry object and no list of the folders below
+ * kept beside it: everything made here lives for the session, and each object more is copied by
+ * the scavenges it survives). A folder that cannot be listed has a `unreadable` entry of its own
+ * (UNREADABLE), so that the shared one never carries the flag.
  */
 class TreeDir implements ContextEntry {
   declare readonly isDirectory: boolean;
   declare readonly size: number;
-  /** The entries in listing order (a folder's is its TreeDir); null: the folder cannot be
-   * listed; undefined: not listed yet. */
-  private entries: ContextEntry[] | null | undefined = undefined;
-  /** The folder's listing, once listed: the absolute paths of the folders below are made from
+  /** Where this folder's entries start in its tree's list, in listing order (a folder's entry is
+   * its TreeDir); NOT_LISTED until a walk enters it, UNLISTABLE when it cannot be listed. */
+  start = NOT_LISTED;
+  /** The folder's listing, once entered: the absolute paths of the folders below are made from
    * it when a walk enters them (none for a folder no walk enters). */
-  private listed: Listing | null = null;
+  listed: Listing | null = null;
 
   constructor(
     /** The path from the context root, flat (see folderPath). */
@@ -127,18 +127,6 @@ class TreeDir implements ContextEntry {
     /** The folder's name as its parent's listing holds it, '' for the top. */
     readonly name: string,
   ) {}
-
-  /** The entries of this folder at absolute path `abs` (the top of a tree). */
-  entriesNow(abs: string): ContextEntry[] | null {
-    // Listings come from the process-wide cache (context/cache.ts): a context shared by
-    // several Dockerfiles is listed once per session.
-    return this.entries !== undefined ? this.entries : this.list(listDirCached(abs));
-  }
-
-  /** The entries of `sub`, the folder of this one's entry `i`. */
-  entriesOf(sub: TreeDir, i: number): ContextEntry[] | null {
-    return sub.entries !== undefined ? sub.entries : sub.list(this.listed!.folderListing(i));
-  }
 
   /** The listing of a folder whose entries are made (its files' entries ask it). */
   listing(): Listing {
@@ -149,23 +137,6 @@ class TreeDir implements ContextEntry {
   pathOf(i: number): string {
     const name = this.listed!.names[i]!;
     return this.path === '' ? name : folderPath(this.path, name);
-  }
-
-  /** Makes the entries of this folder from its listing (null: it cannot be listed). */
-  private list(listed: Listing | null): ContextEntry[] | null {
-    if (!listed) return (this.entries = null);
-    this.listed = listed;
-    const top = this.path === '';
-    const { names } = listed;
-    const out = new Array<ContextEntry>(names.length);
-    for (let i = 0; i < names.length; i++) {
-      const name = names[i]!;
-      out[i] = listed.isDirectory(i)
-        ? new TreeDir(top ? name : folderPath(this.path, name), name)
-        : new DiskFileEntry(this, i);
-    }
-    diskCounters.walkEntries += out.length;
-    return (this.entries = out);
   }
 
   /** This folder's entry as walks give it when it cannot be listed. */
@@ -179,6 +150,16 @@ class TreeDir implements ContextEntry {
     return e;
   }
 }
+
+/** ContextTree chunks: the most places of a chunk (a folder with more entries has a chunk of its
+ * own), and the span of a chunk's positions in TreeDir.start (an entry's place in its chunk is
+ * below it: a chunk past CHUNK_MAX holds one folder, from place 0). */
+const CHUNK_MAX = 4096;
+const CHUNK_SPAN = 65536;
+
+/** TreeDir.start of a folder no walk has entered yet, and of one that cannot be listed. */
+const NOT_LISTED = -1;
+const UNLISTABLE = -2;
 
 /** The entries walks give for the folders of a tree that cannot be listed (few: no field on
  * every TreeDir for them). */
@@ -201,12 +182,66 @@ function folderPath(parent: string, name: string): string {
 
 /** The tree of a context folder in the current session (see TreeDir). */
 class ContextTree {
-  readonly top: TreeDir;
+  readonly top = new TreeDir('', '');
+  /** The entries of every folder a walk has entered, each folder's together and in listing order
+   * in one chunk (a list per folder is two objects more per folder, for the session; one list for
+   * the tree, grown as walks enter folders, has each of its longer copies promoted by the
+   * scavenges a session's walks run into). A TreeDir's `start` is its chunk's index times
+   * CHUNK_SPAN plus where its entries start in it. */
+  readonly chunks: ContextEntry[][] = [];
+  /** Entries made, and the free places of the last chunk. */
+  private made = 0;
+  private room = 0;
   /** Every entry of the tree in walk order, once a walk has gone through all of it (no folder
    * left out, no limit reached): that walk's list, shared by the later ones that prune nothing. */
   complete: ContextEntry[] | null = null;
-  constructor(root: string) {
-    this.top = new TreeDir('', '');
+
+  /** Whether the top folder, at absolute path `abs`, can be listed (its entries made once). */
+  enterTop(abs: string): boolean {
+    const { top } = this;
+    // Listings come from the process-wide cache (context/cache.ts): a context shared by
+    // several Dockerfiles is listed once per session.
+    return top.start === NOT_LISTED ? this.enter(top, listDirCached(abs)) : top.start >= 0;
+  }
+
+  /** Whether `sub`, the folder of entry `i` of `dir`, can be listed (its entries made once). */
+  enterSub(dir: TreeDir, i: number, sub: TreeDir): boolean {
+    return sub.start === NOT_LISTED
+      ? this.enter(sub, dir.listed!.folderListing(i))
+      : sub.start >= 0;
+  }
+
+  /** Makes the entries of folder `dir` from its listing (null: it cannot be listed). */
+  private enter(dir: TreeDir, listed: Listing | null): boolean {
+    if (!listed) {
+      dir.start = UNLISTABLE;
+      return false;
+    }
+    dir.listed = listed;
+    const { names } = listed;
+    const n = names.length;
+    const { chunks } = this;
+    if (n > this.room || chunks.length === 0) {
+      // (chunks of about half the entries made so far, 16 to CHUNK_MAX places: few chunks, and
+      // few free places left in the last)
+      const size = Math.max(n, Math.min(CHUNK_MAX, Math.max(16, this.made >> 1)));
+      chunks.push(new Array<ContextEntry>(size));
+      this.room = size;
+    }
+    const chunk = chunks[chunks.length - 1]!;
+    const at = chunk.length - this.room;
+    dir.start = (chunks.length - 1) * CHUNK_SPAN + at;
+    this.room -= n;
+    this.made += n;
+    const top = dir.path === '';
+    for (let i = 0; i < n; i++) {
+      const name = names[i]!;
+      chunk[at + i] = listed.isDirectory(i)
+        ? new TreeDir(top ? name : folderPath(dir.path, name), name)
+        : new DiskFileEntry(dir, i);
+    }
+    diskCounters.walkEntries += names.length;
+    return true;
   }
 }
 
@@ -360,17 +395,21 @@ export class DiskContext implements BuildContext {
     diskCounters.walks++;
     const limit = options.limit ?? this.walkLimit;
     const { descend } = options;
-    const tree = sessionTree(this.root, () => new ContextTree(this.root));
+    const tree = sessionTree(this.root, () => new ContextTree());
     if (shared && !descend && tree.complete && tree.complete.length <= limit) {
       if (!options.limit) this.walked = tree.complete;
       return tree.complete;
     }
     const out: ContextEntry[] = [];
     let pruned = false;
-    const visit = (dir: TreeDir, entries: ContextEntry[]): boolean => {
-      for (let i = 0; i < entries.length; i++) {
+    const { chunks } = tree;
+    const visit = (dir: TreeDir): boolean => {
+      const all = chunks[Math.floor(dir.start / CHUNK_SPAN)]!;
+      const start = dir.start % CHUNK_SPAN;
+      const end = start + dir.listed!.length;
+      for (let i = start; i < end; i++) {
         if (out.length >= limit) return false;
-        const e = entries[i]!;
+        const e = all[i]!;
         out.push(e);
         if (!e.isDirectory) continue;
         if (descend && !descend(e)) {
@@ -379,14 +418,12 @@ export class DiskContext implements BuildContext {
         }
         // (a folder entry of the tree is its TreeDir)
         const sub = e as unknown as TreeDir;
-        const below = dir.entriesOf(sub, i);
-        if (below === null) out[out.length - 1] = sub.unreadableEntry();
-        else if (!visit(sub, below)) return false;
+        if (!tree.enterSub(dir, i - start, sub)) out[out.length - 1] = sub.unreadableEntry();
+        else if (!visit(sub)) return false;
       }
       return true;
     };
-    const top = tree.top.entriesNow(this.root);
-    const complete = top === null || visit(tree.top, top);
+    const complete = !tree.enterTop(this.root) || visit(tree.top);
     if (!complete && !options.limit) this.walkTruncatedAt = limit;
     let result = out;
     if (shared && complete && !pruned) result = tree.complete ??= out;
