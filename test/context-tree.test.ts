@@ -222,6 +222,33 @@ describe('the chunks of a tree', () => {
   });
 });
 
+describe('the paths of folder entries', () => {
+  // A folder's path is the end of its listing's absolute path when that listing was made
+  // already (here by a walk of the folder above the context): it must read as the path made
+  // from the names.
+  test('are the same when the listings come from a walk of the folder above', async () => {
+    const dir = tmpdir('dfo-tree-subpaths-');
+    const files = {
+      'app/a.txt': 'a',
+      'app/src/deep/er/b.txt': 'b',
+      'app/src/deep/er/even-longer-name/c.txt': 'c',
+      'app/x/y/d.txt': 'd',
+    };
+    writeTree(dir, files);
+    const inApp = Object.fromEntries(
+      Object.entries(files).map(([p, c]) => [p.slice('app/'.length), c]),
+    );
+    const want = new MemoryContext(inApp).walk().map((e) => [e.path, e.isDirectory, e.name]);
+    const entries = (e: ContextEntry) => [e.path, e.isDirectory, e.name];
+    await inSession(async () => {
+      new DiskContext(dir).walk();
+      expect(new DiskContext(path.join(dir, 'app')).walk().map(entries)).toEqual(
+        want.map(([p, d]) => [p, d, path.posix.basename(p as string)]),
+      );
+    });
+  });
+});
+
 describe('the paths of file entries', () => {
   test('are made when first read, once, and then kept (most are never read)', async () => {
     const dir = tmpdir('dfo-tree-paths-');

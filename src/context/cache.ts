@@ -369,6 +369,14 @@ export class Listing {
     return listed;
   }
 
+  /** The absolute path of folder entry `i` when this listing has given its listing in the
+   * current generation (see folderListing): the listing's own `abs`, made from this one's (no
+   * path made here); else undefined. */
+  knownPathOf(i: number): string | undefined {
+    const known = this.kids?.[i];
+    return known !== undefined && known.checked === generation ? known.abs : undefined;
+  }
+
   /** The size of entry `i` in bytes (folders: 0), looked up once, then kept. */
   sizeAt(i: number): number {
     const kind = this.kindAt(i);

@@ -180,6 +180,25 @@ function folderPath(parent: string, name: string): string {
   return joinFlat(parent, '/', name);
 }
 
+/**
+ * The path of folder entry `i` of `dir` (listing `listed`) from the context root: its name at the
+ * top; below, the end of the absolute path of its listing when one was made already (the search
+ * for build files lists every folder of a project, the context walks enter the same ones): a
+ * slice of that string (one small object pointing into it), not a string of its own. An
+ * absolute path made by Listing.pathOf is its folder's path, `/` and the name: on a system
+ * whose separator is `/`, its end is the context path (the top's listing is at the context
+ * root, each folder's listing from its parent's).
+ */
+function subPath(dir: TreeDir, listed: Listing, i: number): string {
+  const name = listed.names[i]!;
+  if (dir.path === '') return name;
+  const abs = path.sep === '/' ? listed.knownPathOf(i) : undefined;
+  const length = dir.path.length + 1 + name.length;
+  return abs !== undefined && abs.length > length
+    ? abs.slice(abs.length - length)
+    : folderPath(dir.path, name);
+}
+
 /** The tree of a context folder in the current session (see TreeDir). */
 class ContextTree {
   readonly top = new TreeDir('', '');
@@ -233,13 +252,10 @@ class ContextTree {
     dir.start = (chunks.length - 1) * CHUNK_SPAN + at;
     this.room -= n;
     this.made += n;
-    const top = dir.path === '';
-    for (let i = 0; i < n; i++) {
-      const name = names[i]!;
+    for (let i = 0; i < n; i++)
       chunk[at + i] = listed.isDirectory(i)
-        ? new TreeDir(top ? name : folderPath(dir.path, name), name)
+        ? new TreeDir(subPath(dir, listed, i), names[i]!)
         : new DiskFileEntry(dir, i);
-    }
     diskCounters.walkEntries += names.length;
     return true;
   }
