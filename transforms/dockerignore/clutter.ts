@@ -371,7 +371,7 @@ function computeClutter(
   if (runs.dotnet) {
     const projDirs = (scan.projDirs ??= new Set(
       entries.files
-        .filter((e) => /\.(cs|fs|vb)proj$/.test(e.path) && entries.visible(e))
+        .filter((e) => /\.(cs|fs|vb)proj$/.test(e.name ?? e.path) && entries.visible(e))
         .map((e) => dirname(e.path)),
     ));
     for (const d of ['bin', 'obj']) {
