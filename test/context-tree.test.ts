@@ -257,7 +257,7 @@ describe('the paths of file entries', () => {
       const made = diskCounters.walkPaths;
       const walk = new DiskContext(dir).walk();
       const files = walk.filter((e) => !e.isDirectory);
-      // (names and sizes read without a path)
+      // (names, sizes and folders read without a path)
       expect(files.map((e) => e.name)).toEqual([
         '.dockerignore',
         'a.txt',
@@ -267,6 +267,14 @@ describe('the paths of file entries', () => {
         'c.txt',
       ]);
       expect(files.map((e) => e.size)).toEqual([13, 2, 2, 2, 2, 2]);
+      expect(files.map((e) => e.folder)).toEqual([
+        '',
+        '',
+        'node_modules/x',
+        'node_modules/y',
+        'src',
+        'src/deep',
+      ]);
       expect(diskCounters.walkPaths - made).toBe(0);
       const want = Object.keys(TREE);
       expect(files.map((e) => e.path).sort()).toEqual(want.sort());

@@ -1,9 +1,13 @@
 /** toolkit/copy.ts `sentEntries` and `matchSource`: what a COPY can take is what the builder is
  * sent; folders the ignore file excludes as a whole are not entered. */
-import { expect, test } from '@jest/globals';
-import { MemoryContext } from '../src/context/context.js';
+import { afterAll, expect, test } from '@jest/globals';
+import { diskCounters, inSession } from '../src/context/cache.js';
+import { DiskContext, MemoryContext } from '../src/context/context.js';
 import { loadIgnore } from '../src/context/ignore.js';
 import { matchSource, sentEntries } from '../src/toolkit/copy.js';
+import { removeTmpdirs, tmpdir, writeTree } from './helpers.js';
+
+afterAll(removeTmpdirs);
 
 const files = {
   'app/main.py': '',
@@ -73,4 +77,31 @@ test('an ignore file given by the caller is used as loaded; the walk options are
   other.walk = (options) => (seen.push(options), otherWalk(options));
   expect(sentEntries(other).map((e) => e.path)).not.toContain('app/main.py');
   expect(seen[2]).not.toBe(seen[0]);
+});
+
+test('matchSource over a disk walk: what a memory context of the same files takes, reading the paths of the files taken only', async () => {
+  const tree = {
+    ...files,
+    'app/sub/deep.txt': '',
+    'app.txt': '',
+    'apps/x.txt': '',
+    'a/app/y.txt': '',
+    'README.md': '',
+  };
+  const dir = tmpdir('dfo-match-');
+  writeTree(dir, tree);
+  const sources = ['app', 'app/', './app/sub', 'app.txt', 'app/main.py', 'a', 'a/app', 'apps', 'x'];
+  const memory = new MemoryContext(tree);
+  await inSession(async () => {
+    const ctx = new DiskContext(dir);
+    sentEntries(ctx);
+    for (const s of sources) {
+      const made = diskCounters.walkPaths;
+      const got = matchSource(ctx, s)!;
+      expect([s, got]).toEqual([s, matchSource(memory, s)]);
+      // (a path made for each file taken, none for the others: first reads only)
+      expect(diskCounters.walkPaths - made).toBeLessThanOrEqual(got.length);
+    }
+    expect(diskCounters.walkPaths).toBeGreaterThan(0);
+  });
 });

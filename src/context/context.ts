@@ -98,6 +98,10 @@ class DiskFileEntry implements ContextEntry {
   get name(): string {
     return this.dir.listing().names[this.index]!;
   }
+  /** The path of the file's folder (its TreeDir's: no string made). */
+  get folder(): string {
+    return this.dir.path;
+  }
 }
 Object.defineProperty(DiskFileEntry.prototype, 'isDirectory', { value: false });
 
