@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { clearCaches } from '../src/api.js';
-import { diskCounters, inSession } from '../src/context/cache.js';
+import { diskCounters, inSession, readsOf } from '../src/context/cache.js';
 import {
   cleanRelative,
   DiskContext,
@@ -288,6 +288,31 @@ describe('the paths of file entries', () => {
           .sort(),
       ).toEqual(want);
       expect(diskCounters.walkPaths - made).toBe(files.length);
+    });
+  });
+});
+
+describe('texts read through the DiskContexts of a root', () => {
+  test('are kept by the path asked and its clean form, for every view of the root, in the generation', async () => {
+    const dir = tmpdir('dfo-tree-texts-');
+    writeTree(dir, TREE);
+    await inSession(async () => {
+      const [one, two] = [new DiskContext(dir), new DiskContext(dir)];
+      const reads = diskCounters.reads;
+      expect(one.readFile('./src/b.txt')).toBe('b\n');
+      const shared = readsOf(path.resolve(dir));
+      expect([shared.get('./src/b.txt'), shared.get('src/b.txt')]).toEqual(['b\n', 'b\n']);
+      for (const p of ['src/b.txt', 'src/deep/../b.txt', './src/b.txt'])
+        expect([p, two.readFile(p)]).toEqual([p, 'b\n']);
+      expect(shared.get('src/deep/../b.txt')).toBe('b\n');
+      expect(two.readFile('./missing.txt')).toBeNull();
+      expect(shared.get('missing.txt')).toBeNull();
+      expect(diskCounters.reads - reads).toBe(1);
+    });
+    // (a new generation asks again)
+    fs.writeFileSync(path.join(dir, 'src/b.txt'), 'B\n');
+    await inSession(async () => {
+      expect(new DiskContext(dir).readFile('src/b.txt')).toBe('B\n');
     });
   });
 });

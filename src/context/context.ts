@@ -268,7 +268,6 @@ class ContextTree {
 export class DiskContext implements BuildContext {
   readonly available = true;
   readonly dockerfilePath: string | null;
-  private readonly cache = new Map<string, string | null>();
   private walked: ContextEntry[] | null = null;
   private git: ReturnType<typeof gitStatusOf> | undefined;
   /** The entry count at which a full scan stopped (the walk limit was hit), or null. */
@@ -355,14 +354,21 @@ export class DiskContext implements BuildContext {
     if (seen !== undefined) return seen;
     const rel = cleanRelative(p);
     if (rel === null) return null;
-    if (this.cache.has(rel)) return this.cache.get(rel)!;
+    // (another spelling of a path asked before: the texts are kept by the path asked and by its
+    // clean form, for every DiskContext of the root; no table per DiskContext, whose session
+    // caches may keep it for the session)
+    const known = rel === p ? undefined : shared.get(rel);
+    if (known !== undefined) {
+      shared.set(p, known);
+      return known;
+    }
     const abs = this.abs(rel);
     // (a path the listings show missing, or a folder, is no text: no lstat)
     const listed = abs === null ? undefined : this.listedKind(rel);
     const out =
       abs === null || listed === 'missing' || listed === 'dir' ? null : readTextCached(abs);
-    this.cache.set(rel, out);
     shared.set(p, out);
+    if (rel !== p) shared.set(rel, out);
     return out;
   }
 
