@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { clearCaches } from '../src/api.js';
-import { diskCounters, inSession } from '../src/context/cache.js';
+import { diskCounters, inSession, readsOf } from '../src/context/cache.js';
 import {
   cleanRelative,
   DiskContext,
@@ -177,6 +177,146 @@ describe('the entries of a tree', () => {
   });
 });
 
+describe('the chunks of a tree', () => {
+  // A tree keeps the entries of its folders in chunks (ContextTree.chunks): each folder's
+  // together in one chunk, a new chunk when the last has no room, a folder past the most places
+  // of a chunk (4,096) in a chunk of its own. Walks entering folders in any order read each
+  // folder's entries from its place.
+  test('walks read every folder from its place, over many chunks and a folder past a chunk', async () => {
+    const dir = tmpdir('dfo-tree-chunks-');
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 4100; i++) files[`big/f${i}.txt`] = '';
+    for (let d = 0; d < 40; d++)
+      for (let i = 0; i <= d % 9; i++) files[`small/d${d}/sub${i % 3}/g${i}.txt`] = 'x';
+    files['z.txt'] = 'z';
+    writeTree(dir, files);
+    const plain = (e: ContextEntry) => [e.path, e.isDirectory, e.size, e.name] as const;
+    const want = new MemoryContext(files)
+      .walk()
+      .map((e) => [e.path, e.isDirectory, e.size, path.posix.basename(e.path)]);
+    await inSession(async () => {
+      // (folders entered in another order first: some small ones, the others and the big one
+      // among them next)
+      const first = counted(() =>
+        new DiskContext(dir).walk({
+          key: 'no-big-no-odd',
+          descend: (d) => d.path !== 'big' && !/d\d*[13579]$/.test(d.path),
+        }),
+      );
+      const full = counted(() => new DiskContext(dir).walk());
+      expect(full.made).toBeGreaterThan(4100);
+      expect(first.made + full.made).toBe(want.length);
+      expect(full.value.map(plain)).toEqual(want);
+    });
+  });
+
+  test('an empty folder, at the top and below', async () => {
+    const dir = tmpdir('dfo-tree-empty-');
+    await inSession(async () => {
+      expect(new DiskContext(dir).walk()).toEqual([]);
+      fs.mkdirSync(path.join(dir, 'empty'));
+    });
+    await inSession(async () => {
+      expect(paths(new DiskContext(dir).walk())).toEqual(['empty']);
+    });
+  });
+});
+
+describe('the paths of folder entries', () => {
+  // A folder's path is the end of its listing's absolute path when that listing was made
+  // already (here by a walk of the folder above the context): it must read as the path made
+  // from the names.
+  test('are the same when the listings come from a walk of the folder above', async () => {
+    const dir = tmpdir('dfo-tree-subpaths-');
+    const files = {
+      'app/a.txt': 'a',
+      'app/src/deep/er/b.txt': 'b',
+      'app/src/deep/er/even-longer-name/c.txt': 'c',
+      'app/x/y/d.txt': 'd',
+    };
+    writeTree(dir, files);
+    const inApp = Object.fromEntries(
+      Object.entries(files).map(([p, c]) => [p.slice('app/'.length), c]),
+    );
+    const want = new MemoryContext(inApp).walk().map((e) => [e.path, e.isDirectory, e.name]);
+    const entries = (e: ContextEntry) => [e.path, e.isDirectory, e.name];
+    await inSession(async () => {
+      new DiskContext(dir).walk();
+      expect(new DiskContext(path.join(dir, 'app')).walk().map(entries)).toEqual(
+        want.map(([p, d]) => [p, d, path.posix.basename(p as string)]),
+      );
+    });
+  });
+});
+
+describe('the paths of file entries', () => {
+  test('are made when first read, once, and then kept (most are never read)', async () => {
+    const dir = tmpdir('dfo-tree-paths-');
+    writeTree(dir, TREE);
+    await inSession(async () => {
+      const made = diskCounters.walkPaths;
+      const walk = new DiskContext(dir).walk();
+      const files = walk.filter((e) => !e.isDirectory);
+      // (names, sizes and folders read without a path)
+      expect(files.map((e) => e.name)).toEqual([
+        '.dockerignore',
+        'a.txt',
+        'index.js',
+        'index.js',
+        'b.txt',
+        'c.txt',
+      ]);
+      expect(files.map((e) => e.size)).toEqual([13, 2, 2, 2, 2, 2]);
+      expect(files.map((e) => e.folder)).toEqual([
+        '',
+        '',
+        'node_modules/x',
+        'node_modules/y',
+        'src',
+        'src/deep',
+      ]);
+      expect(diskCounters.walkPaths - made).toBe(0);
+      const want = Object.keys(TREE);
+      expect(files.map((e) => e.path).sort()).toEqual(want.sort());
+      expect(diskCounters.walkPaths - made).toBe(files.length);
+      // Read again, by this walk and another of the session: the paths kept.
+      expect(
+        new DiskContext(dir)
+          .walk()
+          .filter((e) => !e.isDirectory)
+          .map((e) => e.path)
+          .sort(),
+      ).toEqual(want);
+      expect(diskCounters.walkPaths - made).toBe(files.length);
+    });
+  });
+});
+
+describe('texts read through the DiskContexts of a root', () => {
+  test('are kept by the path asked and its clean form, for every view of the root, in the generation', async () => {
+    const dir = tmpdir('dfo-tree-texts-');
+    writeTree(dir, TREE);
+    await inSession(async () => {
+      const [one, two] = [new DiskContext(dir), new DiskContext(dir)];
+      const reads = diskCounters.reads;
+      expect(one.readFile('./src/b.txt')).toBe('b\n');
+      const shared = readsOf(path.resolve(dir));
+      expect([shared.get('./src/b.txt'), shared.get('src/b.txt')]).toEqual(['b\n', 'b\n']);
+      for (const p of ['src/b.txt', 'src/deep/../b.txt', './src/b.txt'])
+        expect([p, two.readFile(p)]).toEqual([p, 'b\n']);
+      expect(shared.get('src/deep/../b.txt')).toBe('b\n');
+      expect(two.readFile('./missing.txt')).toBeNull();
+      expect(shared.get('missing.txt')).toBeNull();
+      expect(diskCounters.reads - reads).toBe(1);
+    });
+    // (a new generation asks again)
+    fs.writeFileSync(path.join(dir, 'src/b.txt'), 'B\n');
+    await inSession(async () => {
+      expect(new DiskContext(dir).readFile('src/b.txt')).toBe('B\n');
+    });
+  });
+});
+
 describe('path kinds and texts from the listings of the generation', () => {
   const lstats = <T>(fn: () => T): number => {
     const before = diskCounters.lstats;
@@ -286,6 +426,21 @@ describe('OverlayContext', () => {
       const edited = new OverlayContext(new DiskContext(dir));
       edited.overlay.set('a.txt', 'changed\n');
       expect(edited.walk()).toBe(new DiskContext(dir).walk());
+      // A pending file in the walk, and one not: the walk's entry of the first read with the
+      // pending size (its fields copied: a walk entry keeps its path on its prototype).
+      const both = new OverlayContext(new DiskContext(dir));
+      both.overlay.set('a.txt', 'changed\n');
+      both.overlay.set('new.txt', 'n\n');
+      const merged = both
+        .walk()
+        .filter((e) => !e.isDirectory && !e.path.startsWith('node_modules'));
+      expect(merged.map((e) => [e.path, e.size, e.isDirectory])).toEqual([
+        ['.dockerignore', 13, false],
+        ['a.txt', 8, false],
+        ['new.txt', 2, false],
+        ['src/b.txt', 2, false],
+        ['src/deep/c.txt', 2, false],
+      ]);
     });
   });
 

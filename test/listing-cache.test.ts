@@ -14,6 +14,7 @@ import {
   inSession,
   listDirCached,
   listedInGeneration,
+  listingRecords,
 } from '../src/context/cache.js';
 import { DiskContext } from '../src/context/context.js';
 import { removeTmpdirs, tmpdir, writeTree } from './helpers.js';
@@ -351,4 +352,41 @@ test("Listing.listedFolder: a folder's listing if this generation listed it (lis
   });
   clearCaches();
   await inSession(async () => expect(ask()).toBeUndefined());
+});
+
+test("a run over many files keeps a folder listed from its parent's by that listing only; a lookup by path finds it through the folders above", async () => {
+  const dir = fs.realpathSync(tmpdir('dfo-listing-kept-'));
+  writeTree(dir, { 'a/b/c/d.txt': 'd\n', 'a/e.txt': 'e\n', 'f/g.txt': 'g\n' });
+  const [a, b, c, f] = ['a', 'a/b', 'a/b/c', 'f'].map((p) => path.join(dir, p));
+  await inSession(
+    async () => {
+      const records = listingRecords();
+      const top = listDirCached(dir)!;
+      const la = top.folderListing(top.indexOf('a'))!;
+      const lb = la.folderListing(la.indexOf('b'))!;
+      const lc = lb.folderListing(lb.indexOf('c'))!;
+      expect(lc.names).toEqual(['d.txt']);
+      // (one record more: the top's; the others are kept by their parents' listings)
+      expect(listingRecords() - records).toBe(1);
+      const listings = diskCounters.listings;
+      expect(listDirCached(b)).toBe(lb);
+      expect(listedInGeneration(c)).toBe(lc);
+      expect(listedInGeneration(a)).toBe(la);
+      expect(listedInGeneration(f)).toBeUndefined();
+      expect(listedInGeneration(path.join(c, 'd.txt'))).toBeUndefined();
+      // A context below the top: its walk and path kinds from the same listings.
+      const ctx = new DiskContext(b);
+      expect(ctx.walk().map((e) => e.path)).toEqual(['c', 'c/d.txt']);
+      expect([ctx.isDirectory('c'), ctx.exists('c/d.txt'), ctx.exists('c/x')]).toEqual([
+        true,
+        true,
+        false,
+      ]);
+      expect(diskCounters.listings).toBe(listings);
+    },
+    { many: true },
+  );
+  // The next generation lists them again (none was stat'ed).
+  const next = await counted(() => inSession(async () => void listDirCached(c)));
+  expect(next.listed).toEqual([c]);
 });

@@ -1,11 +1,15 @@
 /** toolkit/copy.ts `sentEntries` and `matchSource`: what a COPY can take is what the builder is
  * sent; folders the ignore file excludes as a whole are not entered. */
-import { expect, test } from '@jest/globals';
-import { MemoryContext } from '../src/context/context.js';
+import { afterAll, expect, test } from '@jest/globals';
+import { diskCounters, inSession } from '../src/context/cache.js';
+import { DiskContext, MemoryContext } from '../src/context/context.js';
 import { loadIgnore } from '../src/context/ignore.js';
 import { matchSource, sentEntries } from '../src/toolkit/copy.js';
 import { compileIgnore } from '../src/context/ignore-match.js';
 import { mulberry32 } from './support/random.js';
+import { removeTmpdirs, tmpdir, writeTree } from './helpers.js';
+
+afterAll(removeTmpdirs);
 
 const files = {
   'app/main.py': '',
@@ -117,4 +121,31 @@ test('without a `!` pattern, a folder is tested on its own path (inKeptFolder): 
     'x/y.txt',
   ]);
   expect(asked).toEqual(['a', 'a/b', 'a/d', 'x']);
+});
+
+test('matchSource over a disk walk: what a memory context of the same files takes, reading the paths of the files taken only', async () => {
+  const tree = {
+    ...files,
+    'app/sub/deep.txt': '',
+    'app.txt': '',
+    'apps/x.txt': '',
+    'a/app/y.txt': '',
+    'README.md': '',
+  };
+  const dir = tmpdir('dfo-match-');
+  writeTree(dir, tree);
+  const sources = ['app', 'app/', './app/sub', 'app.txt', 'app/main.py', 'a', 'a/app', 'apps', 'x'];
+  const memory = new MemoryContext(tree);
+  await inSession(async () => {
+    const ctx = new DiskContext(dir);
+    sentEntries(ctx);
+    for (const s of sources) {
+      const made = diskCounters.walkPaths;
+      const got = matchSource(ctx, s)!;
+      expect([s, got]).toEqual([s, matchSource(memory, s)]);
+      // (a path made for each file taken, none for the others: first reads only)
+      expect(diskCounters.walkPaths - made).toBeLessThanOrEqual(got.length);
+    }
+    expect(diskCounters.walkPaths).toBeGreaterThan(0);
+  });
 });

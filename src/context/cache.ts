@@ -5,9 +5,9 @@
  *
  * - file texts, keyed by absolute path and checked against size and mtime;
  * - folder listings (Listing: names, kinds; sizes looked up when asked), keyed by absolute path
- *   and checked against the folder's mtime (a file rewritten in place keeps its listed size
- *   until the folder changes; sizes only feed the byte counts of reports, file texts are always
- *   checked);
+ *   (or kept by their parent's, see listDirCached) and checked against the folder's mtime (a
+ *   file rewritten in place keeps its listed size until the folder changes; sizes only feed the
+ *   byte counts of reports, file texts are always checked);
  * - values derived from a text (what another Dockerfile of the context copies), keyed by the
  *   text itself.
  *
@@ -36,6 +36,8 @@ export const diskCounters = {
   /** Walk entries made (DiskContext: one per listed file or folder of a context and session,
    * shared by all the walks of that context in the session). */
   walkEntries: 0,
+  /** Paths of walk file entries made (each when first read, then kept: most are never read). */
+  walkPaths: 0,
   /** Paths looked up by DiskContext.exists/isDirectory (not those served from the generation). */
   lstats: 0,
   derived: 0,
@@ -351,7 +353,7 @@ export class Listing {
   folderListing(i: number): Listing | null {
     const known = this.kids?.[i];
     if (known !== undefined && known.checked === generation) return known;
-    const listed = listDirCached(this.pathOf(i));
+    const listed = listDirCached(this.pathOf(i), true);
     if (listed) (this.kids ??= new Array<Listing | undefined>(this.names.length))[i] = listed;
     return listed;
   }
@@ -365,6 +367,20 @@ export class Listing {
     const listed = listedInGeneration(this.pathOf(i));
     if (listed) (this.kids ??= new Array<Listing | undefined>(this.names.length))[i] = listed;
     return listed;
+  }
+
+  /** The listing of folder `name` this listing gave in this generation (folderListing). */
+  keptFolder(name: string): Listing | undefined {
+    const i = this.indexOf(name);
+    const known = i < 0 ? undefined : this.kids?.[i];
+    return known !== undefined && known.checked === generation ? known : undefined;
+  }
+
+  /** The absolute path of folder entry `i` when this listing gave its listing in this
+   * generation (folderListing): that listing's `abs` (no path made here); else undefined. */
+  knownPathOf(i: number): string | undefined {
+    const known = this.kids?.[i];
+    return known !== undefined && known.checked === generation ? known.abs : undefined;
   }
 
   /** The size of entry `i` in bytes (folders: 0), looked up once, then kept. */
@@ -517,13 +533,23 @@ function listNow(abs: string): Listing | null {
  * (each analysis of the language server, a script's optimizeFile per file) record the mtime up
  * front, so that the next generation checks the folder with one stat instead of a listing.
  */
-export function listDirCached(abs: string): Listing | null {
+export function listDirCached(abs: string, fromParent = false): Listing | null {
   const hit = dirs.get(abs);
   if (hit && hit.checked === generation) return listingOf(hit);
+  if (!hit && !fromParent) {
+    const kept = keptByParent(abs);
+    if (kept) return kept;
+  }
   if (!hit && lazyDepth > 0) {
     const entries = listNow(abs);
     if (entries) {
-      dirs.set(abs, dirEntry(entries, null));
+      // Listed from its parent's listing (`fromParent`: Listing.folderListing): kept by it only,
+      // no record per folder of a project in the table (its growth is copied by the scavenges
+      // of a search for build files); lookups by path find it through its parent's.
+      if (fromParent) {
+        keptByParents = generation;
+        dirEntry(entries, null);
+      } else dirs.set(abs, dirEntry(entries, null));
       return entries;
     }
     // Missing or unreadable: as with a stat first (a missing folder is not kept).
@@ -546,11 +572,30 @@ export function listDirCached(abs: string): Listing | null {
   return entries;
 }
 
+/** Folders the table of paths holds records of (for the count-based tests). */
+export const listingRecords = (): number => dirs.size;
+
 /** The entries of folder `abs` if the current generation has listed it already (no disk
  * access, no listing made): null when it could not be listed, undefined when not known. */
 export function listedInGeneration(abs: string): Listing | null | undefined {
   const hit = dirs.get(abs);
-  return hit && hit.checked === generation ? listingOf(hit) : undefined;
+  if (hit) return hit.checked === generation ? listingOf(hit) : undefined;
+  return keptByParent(abs);
+}
+
+/** The generation that listed folders kept by their parents' listings only (listDirCached). */
+let keptByParents = -1;
+
+/** The listing of folder `abs` its parent's listing keeps in this generation (the parent's found
+ * the same way), recorded in the table once found (few folders are looked up by path: context
+ * roots, the folders of paths asked about); else undefined. */
+function keptByParent(abs: string): Listing | undefined {
+  if (keptByParents !== generation) return undefined;
+  const dir = dirname(abs);
+  if (dir === abs) return undefined;
+  const kept = listedInGeneration(dir)?.keptFolder(basename(abs));
+  if (kept) dirs.set(abs, kept);
+  return kept;
 }
 
 /** The listing of folder `abs` made in the generation of a session or search for build files

@@ -76,43 +76,63 @@ function kindsOf(root: string): Map<string, PathKind> {
   return kinds;
 }
 
-/** A file of a DiskContext walk: its size is looked up when read (no closure per file: the
- * folder's listing, shared with the listing cache, and the index in it). */
+/**
+ * A file of a DiskContext walk: its folder's TreeDir and its index in the folder's listing, the
+ * rest looked up when read: the name from the listing, the size from the listing (a stat when
+ * first asked), and the path, made (flat, see folderPath) the first time it is read and then
+ * kept. A session keeps an entry per file of its contexts, and most entries' paths are never read
+ * (snipe-it: 28 of 7,724 files per session; the analysis walk reads names): no string is made
+ * for them, and what is the same for every file (`isDirectory`) is on the prototype.
+ */
 class DiskFileEntry implements ContextEntry {
-  readonly isDirectory = false;
+  declare readonly isDirectory: boolean;
+  /** The path, once read. */
+  private flat: string | undefined = undefined;
   constructor(
-    readonly path: string,
-    private readonly listed: Listing,
+    private readonly dir: TreeDir,
     private readonly index: number,
   ) {}
-  get size(): number {
-    return this.listed.sizeAt(this.index);
+  get path(): string {
+    let p = this.flat;
+    if (p === undefined) {
+      diskCounters.walkPaths++;
+      p = this.flat = this.dir.pathOf(this.index);
+    }
+    return p;
   }
-  /** The name as the listing holds it (flat: no cut of the concatenated path). */
+  get size(): number {
+    return this.dir.listing().sizeAt(this.index);
+  }
+  /** The name as the listing holds it. */
   get name(): string {
-    return this.listed.names[this.index]!;
+    return this.dir.listing().names[this.index]!;
+  }
+  /** The path of the file's folder (its TreeDir's: no string made). */
+  get folder(): string {
+    return this.dir.path;
   }
 }
+Object.defineProperty(DiskFileEntry.prototype, 'isDirectory', { value: false });
 
 /**
- * A folder of a context tree, and its entry in the walks: the walk entries of what it holds,
- * made from its listing the first time a walk enters it in the session and then shared by every
+ * A folder of a context tree, and its entry in the walks. Its entries are made from its listing
+ * the first time a walk enters it in the session (ContextTree.enter) and then shared by every
  * walk of the context (the analysis walk of the ignore file, the walk of what is sent, the full
- * walk, ...: each keeps its own list of the shared entries). The folder is its own entry (no
- * entry object and no list of the folders below kept beside it: everything made here lives for
- * the session, and each object more is copied by the scavenges it survives). A folder that
- * cannot be listed has a `unreadable` entry of its own (UNREADABLE), so that the shared one
- * never carries the flag.
+ * walk, ...: each keeps its own list of the shared entries); they are kept in its tree's list,
+ * from `start` on. The folder is its own entry (no entry object and no list of the folders below
+ * kept beside it: everything made here lives for the session, and each object more is copied by
+ * the scavenges it survives). A folder that cannot be listed has a `unreadable` entry of its own
+ * (UNREADABLE), so that the shared one never carries the flag.
  */
 class TreeDir implements ContextEntry {
-  readonly isDirectory = true;
-  readonly size = 0;
-  /** The entries in listing order (a folder's is its TreeDir); null: the folder cannot be
-   * listed; undefined: not listed yet. */
-  private entries: ContextEntry[] | null | undefined = undefined;
-  /** The folder's listing, once listed: the absolute paths of the folders below are made from
+  declare readonly isDirectory: boolean;
+  declare readonly size: number;
+  /** Where this folder's entries start in its tree's list, in listing order (a folder's entry is
+   * its TreeDir); NOT_LISTED until a walk enters it, UNLISTABLE when it cannot be listed. */
+  start = NOT_LISTED;
+  /** The folder's listing, once entered: the absolute paths of the folders below are made from
    * it when a walk enters them (none for a folder no walk enters). */
-  private listed: Listing | null = null;
+  listed: Listing | null = null;
 
   constructor(
     /** The path from the context root, flat (see folderPath). */
@@ -121,36 +141,15 @@ class TreeDir implements ContextEntry {
     readonly name: string,
   ) {}
 
-  /** The entries of this folder at absolute path `abs` (the top of a tree). */
-  entriesNow(abs: string): ContextEntry[] | null {
-    // Listings come from the process-wide cache (context/cache.ts): a context shared by
-    // several Dockerfiles is listed once per session.
-    return this.entries !== undefined ? this.entries : this.list(listDirCached(abs));
+  /** The listing of a folder whose entries are made (its files' entries ask it). */
+  listing(): Listing {
+    return this.listed!;
   }
 
-  /** The entries of `sub`, the folder of this one's entry `i`. */
-  entriesOf(sub: TreeDir, i: number): ContextEntry[] | null {
-    return sub.entries !== undefined ? sub.entries : sub.list(this.listed!.folderListing(i));
-  }
-
-  /** Makes the entries of this folder from its listing (null: it cannot be listed). */
-  private list(listed: Listing | null): ContextEntry[] | null {
-    if (!listed) return (this.entries = null);
-    const top = this.path === '';
-    // (made once per folder, shared by the paths of its files: each file's path is one
-    // concatenation of it and the name)
-    const prefix = top ? '' : `${this.path}/`;
-    const { names } = listed;
-    const out = new Array<ContextEntry>(names.length);
-    for (let i = 0; i < names.length; i++) {
-      const name = names[i]!;
-      out[i] = listed.isDirectory(i)
-        ? new TreeDir(top ? name : folderPath(this.path, name), name)
-        : new DiskFileEntry(prefix + name, listed, i);
-    }
-    diskCounters.walkEntries += out.length;
-    this.listed = listed;
-    return (this.entries = out);
+  /** The path of entry `i` of this listed folder, flat. */
+  pathOf(i: number): string {
+    const name = this.listed!.names[i]!;
+    return this.path === '' ? name : folderPath(this.path, name);
   }
 
   /** This folder's entry as walks give it when it cannot be listed. */
@@ -165,35 +164,119 @@ class TreeDir implements ContextEntry {
   }
 }
 
+/** ContextTree chunks: the most places of a chunk (a folder with more entries has a chunk of its
+ * own), and the span of a chunk's positions in TreeDir.start (an entry's place in its chunk is
+ * below it: a chunk past CHUNK_MAX holds one folder, from place 0). */
+const CHUNK_MAX = 4096;
+const CHUNK_SPAN = 65536;
+
+/** TreeDir.start of a folder no walk has entered yet, and of one that cannot be listed. */
+const NOT_LISTED = -1;
+const UNLISTABLE = -2;
+
 /** The entries walks give for the folders of a tree that cannot be listed (few: no field on
  * every TreeDir for them). */
 const UNREADABLE = new WeakMap<TreeDir, ContextEntry>();
 
+// (the same for every folder: on the prototype, no field per folder)
+Object.defineProperty(TreeDir.prototype, 'isDirectory', { value: true });
+Object.defineProperty(TreeDir.prototype, 'size', { value: 0 });
+
 /**
  * The path of folder `name` in folder `parent`, made flat (an array join): a folder's path is
  * tested by the walks' descent rules (a regular expression test flattens a concatenated string,
- * keeping the flat copy beside it for the session). The paths of files stay concatenations of
- * their folder's prefix and their name (one small object each; most are never flattened).
+ * keeping the flat copy beside it for the session). Also a file's path, made when first read
+ * (see DiskFileEntry): one string, where a concatenation is one object and, once a test
+ * flattens it, a flat copy beside it.
  */
 function folderPath(parent: string, name: string): string {
   return joinFlat(parent, '/', name);
 }
 
+/**
+ * The path of folder entry `i` of `dir` (listing `listed`) from the context root: its name at the
+ * top; below, the end of the absolute path of its listing when one was made already (the search
+ * for build files lists every folder of a project, the context walks enter the same ones): a
+ * slice of that string (one small object pointing into it), not a string of its own. An
+ * absolute path made by Listing.pathOf is its folder's path, `/` and the name: on a system
+ * whose separator is `/`, its end is the context path (the top's listing is at the context
+ * root, each folder's listing from its parent's).
+ */
+function subPath(dir: TreeDir, listed: Listing, i: number): string {
+  const name = listed.names[i]!;
+  if (dir.path === '') return name;
+  const abs = path.sep === '/' ? listed.knownPathOf(i) : undefined;
+  const length = dir.path.length + 1 + name.length;
+  return abs !== undefined && abs.length > length
+    ? abs.slice(abs.length - length)
+    : folderPath(dir.path, name);
+}
+
 /** The tree of a context folder in the current session (see TreeDir). */
 class ContextTree {
-  readonly top: TreeDir;
+  readonly top = new TreeDir('', '');
+  /** The entries of every folder a walk has entered, each folder's together and in listing order
+   * in one chunk (a list per folder is two objects more per folder, for the session; one list for
+   * the tree, grown as walks enter folders, has each of its longer copies promoted by the
+   * scavenges a session's walks run into). A TreeDir's `start` is its chunk's index times
+   * CHUNK_SPAN plus where its entries start in it. */
+  readonly chunks: ContextEntry[][] = [];
+  /** Entries made, and the free places of the last chunk. */
+  private made = 0;
+  private room = 0;
   /** Every entry of the tree in walk order, once a walk has gone through all of it (no folder
    * left out, no limit reached): that walk's list, shared by the later ones that prune nothing. */
   complete: ContextEntry[] | null = null;
-  constructor(root: string) {
-    this.top = new TreeDir('', '');
+
+  /** Whether the top folder, at absolute path `abs`, can be listed (its entries made once). */
+  enterTop(abs: string): boolean {
+    const { top } = this;
+    // Listings come from the process-wide cache (context/cache.ts): a context shared by
+    // several Dockerfiles is listed once per session.
+    return top.start === NOT_LISTED ? this.enter(top, listDirCached(abs)) : top.start >= 0;
+  }
+
+  /** Whether `sub`, the folder of entry `i` of `dir`, can be listed (its entries made once). */
+  enterSub(dir: TreeDir, i: number, sub: TreeDir): boolean {
+    return sub.start === NOT_LISTED
+      ? this.enter(sub, dir.listed!.folderListing(i))
+      : sub.start >= 0;
+  }
+
+  /** Makes the entries of folder `dir` from its listing (null: it cannot be listed). */
+  private enter(dir: TreeDir, listed: Listing | null): boolean {
+    if (!listed) {
+      dir.start = UNLISTABLE;
+      return false;
+    }
+    dir.listed = listed;
+    const { names } = listed;
+    const n = names.length;
+    const { chunks } = this;
+    if (n > this.room || chunks.length === 0) {
+      // (chunks of about half the entries made so far, 16 to CHUNK_MAX places: few chunks, and
+      // few free places left in the last)
+      const size = Math.max(n, Math.min(CHUNK_MAX, Math.max(16, this.made >> 1)));
+      chunks.push(new Array<ContextEntry>(size));
+      this.room = size;
+    }
+    const chunk = chunks[chunks.length - 1]!;
+    const at = chunk.length - this.room;
+    dir.start = (chunks.length - 1) * CHUNK_SPAN + at;
+    this.room -= n;
+    this.made += n;
+    for (let i = 0; i < n; i++)
+      chunk[at + i] = listed.isDirectory(i)
+        ? new TreeDir(subPath(dir, listed, i), names[i]!)
+        : new DiskFileEntry(dir, i);
+    diskCounters.walkEntries += names.length;
+    return true;
   }
 }
 
 export class DiskContext implements BuildContext {
   readonly available = true;
   readonly dockerfilePath: string | null;
-  private readonly cache = new Map<string, string | null>();
   private walked: ContextEntry[] | null = null;
   private git: ReturnType<typeof gitStatusOf> | undefined;
   /** The entry count at which a full scan stopped (the walk limit was hit), or null. */
@@ -289,14 +372,21 @@ export class DiskContext implements BuildContext {
     if (seen !== undefined) return seen;
     const rel = cleanRelative(p);
     if (rel === null) return null;
-    if (this.cache.has(rel)) return this.cache.get(rel)!;
+    // (another spelling of a path asked before: the texts are kept by the path asked and by its
+    // clean form, for every DiskContext of the root; no table per DiskContext, whose session
+    // caches may keep it for the session)
+    const known = rel === p ? undefined : shared.get(rel);
+    if (known !== undefined) {
+      shared.set(p, known);
+      return known;
+    }
     const abs = this.abs(rel);
     // (a path the listings show missing, or a folder, is no text: no lstat)
     const listed = abs === null ? undefined : this.listedKind(rel);
     const out =
       abs === null || listed === 'missing' || listed === 'dir' ? null : readTextCached(abs);
-    this.cache.set(rel, out);
     shared.set(p, out);
+    if (rel !== p) shared.set(rel, out);
     return out;
   }
 
@@ -349,17 +439,21 @@ export class DiskContext implements BuildContext {
     diskCounters.walks++;
     const limit = options.limit ?? this.walkLimit;
     const { descend } = options;
-    const tree = sessionTree(this.root, () => new ContextTree(this.root));
+    const tree = sessionTree(this.root, () => new ContextTree());
     if (shared && !descend && tree.complete && tree.complete.length <= limit) {
       if (!options.limit) this.walked = tree.complete;
       return tree.complete;
     }
     const out: ContextEntry[] = [];
     let pruned = false;
-    const visit = (dir: TreeDir, entries: ContextEntry[]): boolean => {
-      for (let i = 0; i < entries.length; i++) {
+    const { chunks } = tree;
+    const visit = (dir: TreeDir): boolean => {
+      const all = chunks[Math.floor(dir.start / CHUNK_SPAN)]!;
+      const start = dir.start % CHUNK_SPAN;
+      const end = start + dir.listed!.length;
+      for (let i = start; i < end; i++) {
         if (out.length >= limit) return false;
-        const e = entries[i]!;
+        const e = all[i]!;
         out.push(e);
         if (!e.isDirectory) continue;
         if (descend && !descend(e)) {
@@ -368,14 +462,12 @@ export class DiskContext implements BuildContext {
         }
         // (a folder entry of the tree is its TreeDir)
         const sub = e as unknown as TreeDir;
-        const below = dir.entriesOf(sub, i);
-        if (below === null) out[out.length - 1] = sub.unreadableEntry();
-        else if (!visit(sub, below)) return false;
+        if (!tree.enterSub(dir, i - start, sub)) out[out.length - 1] = sub.unreadableEntry();
+        else if (!visit(sub)) return false;
       }
       return true;
     };
-    const top = tree.top.entriesNow(this.root);
-    const complete = top === null || visit(tree.top, top);
+    const complete = !tree.enterTop(this.root) || visit(tree.top);
     if (!complete && !options.limit) this.walkTruncatedAt = limit;
     let result = out;
     if (shared && complete && !pruned) result = tree.complete ??= out;
@@ -605,12 +697,20 @@ export class OverlayContext implements BuildContext {
     return [
       ...entries.map((e) =>
         this.overlay.has(e.path)
-          ? { ...e, size: Buffer.byteLength(this.overlay.get(e.path)!, 'utf8') }
+          ? withSize(e, Buffer.byteLength(this.overlay.get(e.path)!, 'utf8'))
           : e,
       ),
       ...extra,
     ].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
+}
+
+/** Entry `e` with another size (its fields copied one by one: a disk walk's entries have theirs
+ * on their prototypes, which a spread leaves out). */
+function withSize(e: ContextEntry, size: number): ContextEntry {
+  const out: ContextEntry = { path: e.path, size, isDirectory: e.isDirectory };
+  if (e.unreadable !== undefined) out.unreadable = e.unreadable;
+  return out;
 }
 
 /** The last merge of each base walk with the pending files of an OverlayContext (see `walk`). */

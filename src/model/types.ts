@@ -124,6 +124,11 @@ export interface ContextEntry {
    * that entry in the same walk. Readers that scan names use it instead of cutting `path` (a
    * walk's paths are built by concatenation, and cutting one makes V8 copy it flat). */
   readonly name?: string;
+  /** The path of the folder that holds the entry ('' at the top), when the context has it at hand
+   * (a disk walk: the path of a file's folder; set with `name`). Readers that ask where a file
+   * is (in a folder, below one) test it instead of `path`: a disk walk makes a file's path when
+   * first read, and most are never read. */
+  readonly folder?: string;
 }
 
 export interface WalkOptions {

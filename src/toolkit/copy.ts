@@ -222,9 +222,20 @@ export function matchSource(ctx: BuildContext, source: string): string[] | null 
     return out;
   }
   const below = clean + '/';
+  const slash = clean.lastIndexOf('/');
+  const parent = slash < 0 ? '' : clean.slice(0, slash);
+  const name = clean.slice(slash + 1);
   for (const e of entries) {
     if (e.isDirectory) continue;
-    if (e.path === clean || e.path.startsWith(below)) out.push(e.path);
+    // (where a file is, from its folder's path when the walk gives it: a file's own path is
+    // read only when taken, see ContextEntry.folder)
+    const { folder } = e;
+    if (
+      folder === undefined
+        ? e.path === clean || e.path.startsWith(below)
+        : (folder === parent && e.name === name) || folder === clean || folder.startsWith(below)
+    )
+      out.push(e.path);
   }
   return out;
 }

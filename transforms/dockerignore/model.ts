@@ -217,12 +217,19 @@ export class Entries {
 
   /** Whether the walk holds path `p`: a look through the entries while the paths by kind are
    * not made (a named source missing from the context is asked about once or twice per
-   * Dockerfile: no map of every path made for it), the map once they are or after a few looks. */
+   * Dockerfile: no map of every path made for it), the map once they are or after a few looks.
+   * The look compares names first: an entry's path is read only when its name is `p`'s last
+   * segment (a disk walk makes a file's path when first read, see DiskFileEntry). */
   holds(p: string): boolean {
     if (this.kindMap === null && this.looks < 4) {
       this.looks++;
+      const name = basename(p);
       const { all } = this;
-      for (let i = 0; i < all.length; i++) if (all[i]!.path === p) return true;
+      for (let i = 0; i < all.length; i++) {
+        const e = all[i]!;
+        const n = e.name;
+        if ((n === undefined || n === name) && e.path === p) return true;
+      }
       return false;
     }
     return this.kinds.has(p);

@@ -180,3 +180,51 @@ test('the .NET project folders (bin/obj of a dotnet build) read the paths of pro
   // of the files, only the project file's path was read
   expect(files.filter((f) => read.has(f))).toEqual(['src/App/App.csproj']);
 });
+
+test('Entries.holds and the project-file scan read the path of a matching name only', () => {
+  let reads = 0;
+  const entry = (p: string, isDirectory: boolean): ContextEntry => ({
+    get path() {
+      reads++;
+      return p;
+    },
+    name: path.posix.basename(p),
+    size: 0,
+    isDirectory,
+  });
+  const plain = [
+    'src',
+    'src/a.ts',
+    'src/b.ts',
+    'lib',
+    'lib/c.js',
+    'README.md',
+    'api',
+    'api/api.csproj',
+  ];
+  const all = plain.map((p) => entry(p, !p.includes('.')));
+  for (const d of ['api/bin', 'api/obj']) all.push(entry(d, true));
+  const entries = new Entries(all, () => false);
+  reads = 0;
+  expect(entries.holds('lib/c.js')).toBe(true);
+  expect(reads).toBe(1);
+  reads = 0;
+  expect(entries.holds('src/missing.ts')).toBe(false);
+  expect(entries.holds('missing')).toBe(false);
+  expect(reads).toBe(0);
+  const bc = new MemoryContext({ 'api/api.csproj': '<Project/>\n' });
+  const dotnet = usageOf(parseDockerfile('FROM x\nCOPY . .\nRUN dotnet publish -c Release\n'));
+  reads = 0;
+  const out = clutterCandidates(new Entries(all, () => false), bc, dotnet, '.dockerignore');
+  expect(out.filter((c) => c.group === 'build').flatMap((c) => c.triggers)).toEqual([
+    'api/bin',
+    'api/obj',
+  ]);
+  // (the project file's path and the folders named bin and obj are read: more files of other
+  // names read nothing more)
+  const seen = reads;
+  reads = 0;
+  const more = [...all, ...[1, 2, 3, 4, 5, 6].map((k) => entry(`src/x${k}.ts`, false))];
+  clutterCandidates(new Entries(more, () => false), bc, dotnet, '.dockerignore');
+  expect(reads).toBe(seen);
+});
