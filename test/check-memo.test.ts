@@ -38,12 +38,16 @@ function counting() {
   return { calls, transforms: [blind, looking] };
 }
 
-test('a check that did not read the context is taken from the memo; one that did runs again', async () => {
+/** A context folder with a two-line Dockerfile, its path and text, and the counting transforms. */
+function oneDockerfile() {
   const dir = tmpdir('dfo-memo-');
   writeTree(dir, { Dockerfile: 'FROM alpine\nRUN echo a\n' });
   const file = path.join(dir, 'Dockerfile');
-  const text = fs.readFileSync(file, 'utf8');
-  const { calls, transforms } = counting();
+  return { dir, file, text: fs.readFileSync(file, 'utf8'), ...counting() };
+}
+
+test('a check that did not read the context is taken from the memo; one that did runs again', async () => {
+  const { dir, file, text, calls, transforms } = oneDockerfile();
   const memo = new CheckMemo();
   const over = await optimizeWith(text, { path: file, context: dir, transforms }, { memo });
   const without = await optimizeWith(text, { path: file, context: null, transforms }, { memo });
@@ -62,11 +66,7 @@ test('a check that did not read the context is taken from the memo; one that did
 });
 
 test('another path or other options neither take nor add', async () => {
-  const dir = tmpdir('dfo-memo-');
-  writeTree(dir, { Dockerfile: 'FROM alpine\nRUN echo a\n' });
-  const file = path.join(dir, 'Dockerfile');
-  const text = fs.readFileSync(file, 'utf8');
-  const { calls, transforms } = counting();
+  const { dir, file, text, calls, transforms } = oneDockerfile();
   const memo = new CheckMemo();
   await optimizeWith(text, { path: file, context: dir, transforms }, { memo });
   await optimizeWith(text, { path: `${file}.other`, context: null, transforms }, { memo });
@@ -127,11 +127,7 @@ test('package-hygiene: a Dockerfile with no copy from the context never looks at
 });
 
 test("a memo wraps each transform once for all its runs, and each run's checks see its own view", async () => {
-  const dir = tmpdir('dfo-memo-');
-  writeTree(dir, { Dockerfile: 'FROM alpine\nRUN echo a\n' });
-  const file = path.join(dir, 'Dockerfile');
-  const text = fs.readFileSync(file, 'utf8');
-  const { calls, transforms } = counting();
+  const { dir, file, text, calls, transforms } = oneDockerfile();
   const memo = new CheckMemo();
   const [a, b] = [memo.wrap(transforms), memo.wrap(transforms)];
   expect(a[0]).toBe(b[0]);
