@@ -291,10 +291,12 @@ export function readContextIgnoreFiles(
     const rel = clean ? cleanTail(contextRoot, dockerfileAbs) : null;
     if (rel !== null) {
       if (!rel.startsWith('..')) {
-        // (dirname and basename of the join: the Dockerfile's path is clean)
+        // (dirname and basename of the join, the Dockerfile's path being clean; the root itself
+        // for a Dockerfile at the top: a string whose hash its earlier lookups keep)
         const slash = dockerfileAbs.lastIndexOf('/');
+        const dir = rel.includes('/') ? dockerfileAbs.slice(0, slash) : contextRoot;
         const name = `${dockerfileAbs.slice(slash + 1)}.dockerignore`;
-        ask(`${dockerfileAbs}.dockerignore`, dockerfileAbs.slice(0, slash), name);
+        ask(`${dockerfileAbs}.dockerignore`, dir, name);
       }
     } else {
       const rel = path.relative(contextRoot, dockerfileAbs);
