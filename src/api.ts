@@ -6,6 +6,7 @@ import {
   generationTable,
   inSession,
   listedAbsent,
+  listedAbsentIn,
   listedInSession,
 } from './context/cache.js';
 import { cleanTail, isCleanRoot } from './context/clean-path.js';
@@ -218,8 +219,16 @@ const readIgnoreFiles = () => generationTable<string, ReadFile | null>('ignore f
 
 /** An ignore file's text, read once per generation; absent without looking when the listing
  * of its folder in this session lacks it (context/cache.ts listedAbsent: most contexts and
- * Dockerfiles have none). */
-function readIgnoreFileOnce(abs: string, shown: string | (() => string)): ReadFile | null {
+ * Dockerfiles have none). Given its folder and name (`abs` their join), an absence the listing
+ * shows is answered from them, before the table and without recording it (most of the calls of
+ * a declared session: no path flattened, hashed and kept per Dockerfile and context). */
+function readIgnoreFileOnce(
+  abs: string,
+  shown: string | (() => string),
+  dir?: string,
+  name?: string,
+): ReadFile | null {
+  if (dir !== undefined && listedAbsentIn(dir, name!)) return null;
   const read = readIgnoreFiles();
   let r = read.get(abs);
   if (r === undefined) read.set(abs, (r = listedAbsent(abs) ? null : readIgnoreFile(abs, shown)));
@@ -399,8 +408,8 @@ async function optimizeNow(
           resolveIn(cwd, options.context),
           dockerfileAbs,
           (abs) => showPath(displayPath(abs, cwd)),
-          (abs, shown) => {
-            const r = readIgnoreFileOnce(abs, shown);
+          (abs, shown, dir, name) => {
+            const r = readIgnoreFileOnce(abs, shown, dir, name);
             if (r === null) absent.push(abs);
             return r;
           },

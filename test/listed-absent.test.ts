@@ -14,6 +14,7 @@ import { buildsFor, findBuilds, optimizeDeclaredFiles } from '../src/builds.js';
 import { buildCounters } from '../src/context/builds/index.js';
 import {
   diskCounters,
+  generationTable,
   inSession,
   isDirectoryPath,
   listDirCached,
@@ -57,6 +58,41 @@ test('an ignore file the session listing lacks is absent without a look: the ses
   const again = await findBuilds(['.'], dir);
   const [r2] = await optimizeDeclaredFiles(['web/Dockerfile'], { cwd: dir, builds: again });
   expect(ignoreChange(r2!.files)?.before).toBe('node_modules\n');
+});
+
+test('a declared run answers the ignore files its listings lack from folder and name: not recorded in the table of ignore files read (a present one is)', async () => {
+  const dir = repo();
+  writeTree(dir, {
+    'compose.yaml':
+      'services:\n  web:\n    build: ./web\n  api:\n    build: ./api\n' +
+      '  job:\n    build:\n      context: ./api\n      dockerfile: job/Dockerfile\n',
+    'api/Dockerfile': DOCKERFILE,
+    'api/.dockerignore': 'node_modules\n',
+    'api/job/Dockerfile': DOCKERFILE,
+    'api/job/Dockerfile.dockerignore': '.env\n',
+  });
+  await inSession(async () => {
+    const builds = await findBuilds(['.'], dir);
+    const [web, api, job] = await optimizeDeclaredFiles(
+      ['web/Dockerfile', 'api/Dockerfile', 'api/job/Dockerfile'],
+      { cwd: dir, builds },
+    );
+    expect(ignoreChange(web!.files)?.before).toBeNull();
+    expect(api!.files.some((f) => f.path === 'api/.dockerignore' && f.before === null)).toBe(false);
+    // (absent ones answered before the table: the fast path of api.ts readIgnoreFileOnce; the
+    // new web/.dockerignore is looked up by path for the change that writes it)
+    const table = generationTable<string, unknown>('ignore files');
+    for (const f of ['web/Dockerfile.dockerignore', 'api/Dockerfile.dockerignore'])
+      expect(table.has(path.join(dir, f))).toBe(false);
+    expect(table.get(path.join(dir, 'api', '.dockerignore'))).toMatchObject({
+      text: 'node_modules\n',
+    });
+    // (a Dockerfile below its context's top: its own folder's listing has its ignore file)
+    expect(table.get(path.join(dir, 'api/job/Dockerfile.dockerignore'))).toMatchObject({
+      text: '.env\n',
+    });
+    expect(job!.files.some((f) => f.before === null)).toBe(false);
+  });
 });
 
 test('a listing of an earlier session is never used: outside a session, and in a new one until listed again', async () => {

@@ -19,6 +19,7 @@
  */
 import * as fs from 'node:fs';
 import { basename, dirname, join, sep } from 'node:path';
+import { isAscii, sameButCase } from './ascii.js';
 import { keepParsedModels } from '../model/dockerfile.js';
 
 /** Counts of real work, for the count-based tests (never reset by the caches): file reads,
@@ -407,23 +408,6 @@ export class Listing {
   }
 }
 
-/** Whether ASCII strings `a` and `b` of one length are the same but for the case of letters. */
-function sameButCase(a: string, b: string): boolean {
-  for (let k = 0; k < a.length; k++) {
-    const x = a.charCodeAt(k);
-    const y = b.charCodeAt(k);
-    if (x === y) continue;
-    const lower = x | 32;
-    if (lower !== (y | 32) || lower < 97 || lower > 122) return false;
-  }
-  return true;
-}
-
-function isAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 127) return false;
-  return true;
-}
-
 /** Whether a listed folder tells names apart by case: looks up a listed name with its ASCII
  * letters in the other case (not found: it does; so does a listing that holds both spellings).
  * False when no name has a letter. */
@@ -612,10 +596,16 @@ export function listedInSession(abs: string): Listing | undefined {
  * when they do not tell (the folder not listed in this session). */
 function sessionKind(abs: string): 'missing' | 'dir' | 'file' | 'link' | 'other' | undefined {
   const dir = dirname(abs);
-  if (dir === abs) return undefined;
+  return dir === abs ? undefined : kindIn(dir, basename(abs));
+}
+
+/** sessionKind of the entry `name` of folder `dir`. */
+function kindIn(
+  dir: string,
+  name: string,
+): 'missing' | 'dir' | 'file' | 'link' | 'other' | undefined {
   const listed = listedInSession(dir);
   if (!listed) return undefined;
-  const name = basename(abs);
   const i = listed.indexOf(name);
   if (i < 0) return listed.lacks(name) ? 'missing' : undefined;
   return listed.isDirectory(i)
@@ -651,6 +641,11 @@ export function linkFreeTop(abs: string): string {
 export function listedAbsent(abs: string): boolean {
   return sessionKind(abs) === 'missing';
 }
+
+/** listedAbsent of the entry `name` of folder `dir` (absolute, normalised, not `/`): no path
+ * made (nor flattened and hashed to look it up). */
+export const listedAbsentIn = (dir: string, name: string): boolean =>
+  kindIn(dir, name) === 'missing';
 
 /** `fs.existsSync(abs)` (following symbolic links), answered from the listings of the session
  * under way when they tell (absolute, normalised `abs`). */

@@ -29,7 +29,27 @@ const TRAILING_SLASH = /(?<=.)\/$/;
 
 /** Go's filepath.Clean as balena ports it (POSIX). */
 function cleanPath(p: string): string {
-  return posix.normalize(p).replace(TRAILING_SLASH, '');
+  return isClean(p) ? p : posix.normalize(p).replace(TRAILING_SLASH, '');
+}
+
+/** Whether cleanPath leaves `p` as it is (most patterns: `node_modules`, `*.md`, `app/logs/*`),
+ * without normalize's work: not empty, and no empty, `.` or `..` segment but a leading `/`'s
+ * (so no doubled or trailing `/`). */
+function isClean(p: string): boolean {
+  const len = p.length;
+  let seg = len > 0 && p.charCodeAt(0) === 47 ? 1 : 0;
+  if (len === 0 || seg === len) return len > 0;
+  for (;;) {
+    const i = p.indexOf('/', seg);
+    const sl = (i < 0 ? len : i) - seg;
+    if (
+      sl === 0 ||
+      (p.charCodeAt(seg) === 46 && (sl === 1 || (sl === 2 && p.charCodeAt(seg + 1) === 46)))
+    )
+      return false;
+    if (i < 0) return true;
+    seg = i + 1;
+  }
 }
 
 /** Balena's `_checkPattern` and `_createRule`: the cleaned pattern and its sign, or null. */

@@ -265,32 +265,46 @@ export function readIgnoreFile(file: string, shown: string | (() => string)): Re
  * The ignore files Docker may read for a Dockerfile in a context directory
  * (`<Dockerfile>.dockerignore` beside it, then `.dockerignore` at the root), read and checked.
  * Keys are absolute paths; `read` reads one (default `readIgnoreFile`; `shown` gives the name
- * `show` makes of it, only when asked).
+ * `show` makes of it, only when asked). For a clean root (isCleanRoot) and a Dockerfile below
+ * it, `read` is also given the folder and the name of each (`abs` their join, not looked at when
+ * `read` answers from them: see api.ts readIgnoreFileOnce).
  */
 export function readContextIgnoreFiles(
   contextRoot: string,
   dockerfileAbs: string | null,
   show: (abs: string) => string,
-  read: (abs: string, shown: () => string) => ReadFile | null = readIgnoreFile,
+  read: (
+    abs: string,
+    shown: () => string,
+    dir?: string,
+    name?: string,
+  ) => ReadFile | null = readIgnoreFile,
 ): Map<string, ReadFile> {
   const out = new Map<string, ReadFile>();
-  const candidates: string[] = [];
+  const ask = (abs: string, dir?: string, name?: string) => {
+    const r = read(abs, () => show(abs), dir, name);
+    if (r) out.set(abs, r);
+  };
   // (the usual case, a clean root and a Dockerfile below it, without path's work: the same paths)
   const clean = isCleanRoot(contextRoot);
   if (dockerfileAbs) {
     const rel = clean ? cleanTail(contextRoot, dockerfileAbs) : null;
     if (rel !== null) {
-      if (!rel.startsWith('..')) candidates.push(`${dockerfileAbs}.dockerignore`);
+      if (!rel.startsWith('..')) {
+        // (dirname and basename of the join, the Dockerfile's path being clean; the root itself
+        // for a Dockerfile at the top: a string whose hash its earlier lookups keep)
+        const slash = dockerfileAbs.lastIndexOf('/');
+        const dir = rel.includes('/') ? dockerfileAbs.slice(0, slash) : contextRoot;
+        const name = `${dockerfileAbs.slice(slash + 1)}.dockerignore`;
+        ask(`${dockerfileAbs}.dockerignore`, dir, name);
+      }
     } else {
       const rel = path.relative(contextRoot, dockerfileAbs);
       if (rel && !rel.startsWith('..') && !path.isAbsolute(rel))
-        candidates.push(path.join(contextRoot, `${rel}.dockerignore`));
+        ask(path.join(contextRoot, `${rel}.dockerignore`));
     }
   }
-  candidates.push(clean ? `${contextRoot}/.dockerignore` : path.join(contextRoot, '.dockerignore'));
-  for (const abs of candidates) {
-    const r = read(abs, () => show(abs));
-    if (r) out.set(abs, r);
-  }
+  if (clean) ask(`${contextRoot}/.dockerignore`, contextRoot, '.dockerignore');
+  else ask(path.join(contextRoot, '.dockerignore'));
   return out;
 }

@@ -3,7 +3,8 @@
  * @balena/dockerignore (`ignorecase: false`), on generated pattern sets and paths (fixed seed)
  * and on a hand list of tricky cases: every verdict, and every error, must be the same.
  */
-import { describe, expect, test } from '@jest/globals';
+import { describe, expect, jest, test } from '@jest/globals';
+import { posix } from 'node:path';
 import { createRequire } from 'node:module';
 import { compileIgnore } from '../../src/context/ignore-match.js';
 import { matcher, parsePatterns } from '../../src/context/ignore.js';
@@ -379,6 +380,36 @@ describe('compileIgnore agrees with @balena/dockerignore', () => {
       `x/${'a'.repeat(200)}`,
     ];
     expect(disagreements(sets, paths)).toEqual([]);
+  });
+
+  test('patterns that cleaning leaves as they are skip normalize; every other one is cleaned as balena cleans it', () => {
+    // Every pattern of up to 5 of `a`, `.`, `/`, `*` (empty, `.` and `..` segments, doubled,
+    // leading and trailing slashes), with and without `!`, against the oracle.
+    const pats: string[] = [];
+    const grow = (s: string) => {
+      if (s) pats.push(s, `!${s}`);
+      if (s.length < 5) for (const c of ['a', '.', '/', '*']) grow(s + c);
+    };
+    grow('');
+    const paths = ['a', 'a/a', '.a', 'a/.a', 'a.a', 'aa/a', 'a/a/a', '..', 'x'];
+    expect(
+      disagreements(
+        pats.map((p) => [p]),
+        paths,
+      ),
+    ).toEqual([]);
+    const normalize = jest.spyOn(posix, 'normalize');
+    try {
+      compileIgnore(['node_modules', '/app/*.md', '**/bin', '.git', 'a/.env', '!keep/..x']);
+      expect(normalize).not.toHaveBeenCalled();
+      for (const odd of ['a/', 'a//b', './a', 'a/./b', 'a/..', '..', '.', '/a/', '!a/']) {
+        compileIgnore([odd]);
+        expect(normalize).toHaveBeenCalled();
+        normalize.mockClear();
+      }
+    } finally {
+      normalize.mockRestore();
+    }
   });
 
   test("balena's quirks are kept", () => {
