@@ -103,15 +103,16 @@ function junkRootsOf(w: WalkIndex): string[] {
 /** The files of a walk with a Dockerfile's name, in walk order (a name is tested only when its
  * first or last character allows one: see isDockerfileName). */
 function dockerfilesOf(index: Entries): ContextEntry[] {
-  const { files, names } = index;
+  const { all, names } = index;
   const out: ContextEntry[] = [];
-  for (let i = 0; i < files.length; i++) {
-    const n = names[i]!;
+  for (let i = 0; i < all.length; i++) {
+    const n = names[i] as string | null;
+    if (n === null) continue;
     const first = n.charCodeAt(0);
     const last = n.charCodeAt(n.length - 1);
     if (first !== 68 /* D */ && first !== 67 /* C */ && last !== 101 /* e */ && last !== 69 /* E */)
       continue;
-    if (isDockerfileName(n)) out.push(files[i]!);
+    if (isDockerfileName(n)) out.push(all[i]!);
   }
   return out;
 }

@@ -90,7 +90,13 @@ test("a disk walk's entries carry their names; Entries reads them", () => {
   expect(all.length).toBeGreaterThan(FILES.length);
   for (const e of all) expect([e.path, e.name]).toEqual([e.path, path.posix.basename(e.path)]);
   const entries = new Entries(all, () => false);
-  expect(entries.names).toEqual(entries.files.map((e) => path.posix.basename(e.path)));
+  // (a file's name, null for a folder: one list beside the walk)
+  expect(entries.names).toEqual(
+    all.map((e) => (e.isDirectory ? null : path.posix.basename(e.path))),
+  );
+  expect(entries.files.map((e) => e.path)).toEqual(
+    all.filter((e) => !e.isDirectory).map((e) => e.path),
+  );
   expect(entries.foldersMayContain('.tfstate')).toBe(false);
   expect(entries.foldersMayContain('sub')).toBe(true);
   // Without names, a folder above an entry may be missing: the whole paths are read.
