@@ -14,6 +14,7 @@ import {
   DiskContext,
   MemoryContext,
   OverlayContext,
+  sortByPath,
 } from '../src/context/context.js';
 import type { ContextEntry } from '../src/model/types.js';
 import { removeTmpdirs, tmpdir, writeTree } from './helpers.js';
@@ -442,6 +443,70 @@ describe('OverlayContext', () => {
         ['src/deep/c.txt', 2, false],
       ]);
     });
+  });
+
+  test('the merged walk is in path order where the walk is not (a folder, then `name.ext` beside it)', async () => {
+    const dir = tmpdir('dfo-tree-overlay-order-');
+    const files: Record<string, string> = {
+      'app/x.py': 'x\n',
+      'app/sub/y.py': 'y\n',
+      'app.py': 'p\n',
+      'app-old/z': 'z\n',
+      'b.txt': 'b\n',
+      'c/d/e.txt': 'e\n',
+      'c.d': 'cd\n',
+    };
+    writeTree(dir, files);
+    const byPath = (a: ContextEntry, b: ContextEntry) =>
+      a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+    await inSession(async () => {
+      const base = new DiskContext(dir).walk();
+      // (the walk itself is not in path order)
+      expect(paths(base)).not.toEqual(paths([...base].sort(byPath)));
+      for (const pending of [
+        { 'app.py': 'changed\n', 'app/new.txt': 'n\n' },
+        { 'aaa.txt': 'a\n', 'c/d/e.txt': 'E\n', 'zz/last': 'l\n' },
+        Object.fromEntries([...Array(12).keys()].map((k) => [`app/p${k}`, `${k}\n`])),
+      ]) {
+        const v = new OverlayContext(new DiskContext(dir));
+        for (const [p, c] of Object.entries(pending)) v.overlay.set(p, c);
+        const want = [
+          ...base.map((e) =>
+            e.path in pending
+              ? {
+                  isDirectory: e.isDirectory,
+                  path: e.path,
+                  size: Buffer.byteLength(pending[e.path as keyof typeof pending]!),
+                }
+              : e,
+          ),
+          ...Object.entries(pending)
+            .filter(([p]) => !base.some((e) => e.path === p))
+            .map(([p, c]) => ({ path: p, size: Buffer.byteLength(c), isDirectory: false })),
+        ].sort(byPath);
+        expect(v.walk().map((e) => [e.path, e.size, e.isDirectory])).toEqual(
+          want.map((e) => [e.path, e.size, e.isDirectory]),
+        );
+      }
+    });
+  });
+
+  test('sortByPath: the order of a sort by path, with few moves or many (past its budget)', () => {
+    const entry = (p: string): ContextEntry => ({ path: p, size: 0, isDirectory: false });
+    const byPath = (a: ContextEntry, b: ContextEntry) =>
+      a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+    let seed = 7;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const names = [...Array(300).keys()].map((k) => `d${k % 7}/${k}.x`);
+    const sorted = names.map(entry).sort(byPath);
+    // a few moved far, the reverse order, random orders
+    const few = sorted.slice();
+    few.push(few.shift()!);
+    few.unshift(few.pop()!, few.pop()!);
+    const lists = [few, sorted.slice().reverse(), sorted.slice()];
+    for (let k = 0; k < 5; k++) lists.push(sorted.slice().sort(() => rand() - 0.5));
+    for (const list of lists) expect(paths(sortByPath(list.slice()))).toEqual(paths(sorted));
+    expect(sortByPath([])).toEqual([]);
   });
 
   test('list() with no pending file in the folder is the base list', () => {

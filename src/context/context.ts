@@ -684,8 +684,12 @@ export class OverlayContext implements BuildContext {
 
   private merge(entries: ContextEntry[]): ContextEntry[] {
     let extra: ContextEntry[] | null = null;
+    // (the places of the pending files the walk holds: no lookup of every entry's path)
+    let held: number[] | null = null;
     for (const [p, content] of this.overlay) {
-      if (!inWalk(entries, p, this.overlay.size))
+      const at = placeInWalk(entries, p, this.overlay.size);
+      if (at >= 0) (held ??= []).push(at);
+      else
         (extra ??= []).push({
           path: p,
           size: Buffer.byteLength(content, 'utf8'),
@@ -694,15 +698,42 @@ export class OverlayContext implements BuildContext {
     }
     // (pending files that are all in the walk already: the walk as it is)
     if (!extra) return entries;
-    return [
-      ...entries.map((e) =>
-        this.overlay.has(e.path)
-          ? withSize(e, Buffer.byteLength(this.overlay.get(e.path)!, 'utf8'))
-          : e,
-      ),
-      ...extra,
-    ].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const out = entries.slice();
+    if (held)
+      for (const i of held) {
+        const e = out[i]!;
+        out[i] = withSize(e, Buffer.byteLength(this.overlay.get(e.path)!, 'utf8'));
+      }
+    // (the walk's few entries out of path order moved, then each pending file put in its place)
+    sortByPath(out);
+    for (const e of extra) out.splice(placeByPath(out, e.path), 0, e);
+    return out;
   }
+}
+
+/** `list` sorted by path (paths unique, so one order only). A walk is in path order but for a
+ * few entries (a folder's name followed by a character below `/` in a sibling's: `app`,
+ * `app.py`): an insertion sort moves those few (no comparison callback per entry); past a
+ * budget of moves, the array sort. */
+export function sortByPath(list: ContextEntry[]): ContextEntry[] {
+  let budget = list.length + 64;
+  for (let i = 1; i < list.length; i++) {
+    const e = list[i]!;
+    const p = e.path;
+    let j = i - 1;
+    if (!(p < list[j]!.path)) continue;
+    while (j >= 0 && p < list[j]!.path) {
+      if (--budget < 0) {
+        // (the entry put back where the shifts left a copy: the list a permutation again)
+        list[j + 1] = e;
+        return list.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+      }
+      list[j + 1] = list[j]!;
+      j--;
+    }
+    list[j + 1] = e;
+  }
+  return list;
 }
 
 /** Entry `e` with another size (its fields copied one by one: a disk walk's entries have theirs
@@ -719,19 +750,35 @@ const MERGED = new WeakMap<
   { pending: [string, string][]; out: ContextEntry[] }
 >();
 
-/** The paths of a walk, for the pending files looked up in it (when there are many). */
-const WALK_PATHS = new WeakMap<readonly ContextEntry[], Set<string>>();
+/** The places of a walk's paths, for the pending files looked up in it (when there are many). */
+const WALK_PLACES = new WeakMap<readonly ContextEntry[], Map<string, number>>();
 
-/** Whether walk `entries` holds path `p`: a scan for one of a few pending files (no set of every
- * path made), a set of the walk's paths (made once per walk) for many. */
-function inWalk(entries: readonly ContextEntry[], p: string, lookups: number): boolean {
-  if (lookups <= 8) {
-    for (let i = 0; i < entries.length; i++) if (entries[i]!.path === p) return true;
-    return false;
+/** Where path `p` goes in `list`, sorted by path: the first place whose path is not below it. */
+function placeByPath(list: readonly ContextEntry[], p: string): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]!.path < p) lo = mid + 1;
+    else hi = mid;
   }
-  let paths = WALK_PATHS.get(entries);
-  if (!paths) WALK_PATHS.set(entries, (paths = new Set(entries.map((e) => e.path))));
-  return paths.has(p);
+  return lo;
+}
+
+/** The place of path `p` in walk `entries`, or -1: a scan for one of a few pending files (no set
+ * of every path made), a map of the walk's paths (made once per walk) for many. */
+function placeInWalk(entries: readonly ContextEntry[], p: string, lookups: number): number {
+  if (lookups <= 8) {
+    for (let i = 0; i < entries.length; i++) if (entries[i]!.path === p) return i;
+    return -1;
+  }
+  let places = WALK_PLACES.get(entries);
+  if (!places) {
+    places = new Map();
+    for (let i = 0; i < entries.length; i++) places.set(entries[i]!.path, i);
+    WALK_PLACES.set(entries, places);
+  }
+  return places.get(p) ?? -1;
 }
 
 function strictlySorted(names: readonly string[]): boolean {

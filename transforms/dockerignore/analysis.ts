@@ -103,29 +103,47 @@ function junkRootsOf(w: WalkIndex): string[] {
 /** The files of a walk with a Dockerfile's name, in walk order (a name is tested only when its
  * first or last character allows one: see isDockerfileName). */
 function dockerfilesOf(index: Entries): ContextEntry[] {
-  const { files, names } = index;
+  const { all, names } = index;
   const out: ContextEntry[] = [];
-  for (let i = 0; i < files.length; i++) {
-    const n = names[i]!;
+  for (let i = 0; i < all.length; i++) {
+    const n = names[i] as string | null;
+    if (n === null) continue;
     const first = n.charCodeAt(0);
     const last = n.charCodeAt(n.length - 1);
     if (first !== 68 /* D */ && first !== 67 /* C */ && last !== 101 /* e */ && last !== 69 /* E */)
       continue;
-    if (isDockerfileName(n)) out.push(files[i]!);
+    if (isDockerfileName(n)) out.push(all[i]!);
   }
   return out;
 }
 
-/** The entries of the walk below folder (or file) `r`, in walk order: once per walk and path. */
+/** The entries of the walk below folder (or file) `r`, in walk order: once per walk and path.
+ * An entry that tells its folder (ContextEntry.folder: a disk walk's file) is tested by it, its
+ * path not read (a disk walk makes a file's path when first read; most needed sources are files,
+ * with nothing below them). */
 function below(w: WalkIndex, entries: readonly ContextEntry[], r: string): ContextEntry[] {
   const byPath = (w.below ??= new Map());
   let list = byPath.get(r);
   if (!list) {
-    const prefix = r + '/';
-    list = entries.filter((e) => e.path.startsWith(prefix));
+    list = entriesBelow(entries, r);
     byPath.set(r, list);
   }
   return list;
+}
+
+/** The entries of `entries` whose path starts with `r + '/'`, in their order (see `below`): a
+ * file in folder `f` is there when `f` is `r` (but not at the top: the path of a file at the top
+ * has no `/`) or below it. */
+export function entriesBelow(entries: readonly ContextEntry[], r: string): ContextEntry[] {
+  const prefix = r + '/';
+  const out: ContextEntry[] = [];
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    const f = e.folder;
+    if (f === undefined ? e.path.startsWith(prefix) : (f === r && r !== '') || f.startsWith(prefix))
+      out.push(e);
+  }
+  return out;
 }
 
 /** The `keep` option unset (most runs): no set made per check. */

@@ -225,30 +225,31 @@ function scanOf(entries: Entries): ClutterScan {
     suffixed: [],
     compose: COMPOSE.map(() => []),
   };
-  const { files, names } = entries;
+  const { all, names } = entries;
   // (the ignore file is asked about the paths found only)
-  const seen = (i: number) => entries.visible(files[i]!);
+  const seen = (i: number) => entries.visible(all[i]!);
   // (a cheap test of one character of the name first: the last one for a suffix, the first for
   // a prefix; most files match none. The tests read the names: a path is read only for a match)
-  for (let i = 0; i < files.length; i++) {
-    const n = names[i]!;
+  for (let i = 0; i < all.length; i++) {
+    const n = names[i] as string | null;
+    if (n === null) continue;
     const last = n.charCodeAt(n.length - 1);
     switch (last) {
       case 99 /* c */:
-        if (n.endsWith('.pyc') && seen(i)) s.pyc.push(files[i]!.path);
+        if (n.endsWith('.pyc') && seen(i)) s.pyc.push(all[i]!.path);
         break;
       case 103 /* g */:
         if (n.endsWith('.log')) {
-          const p = files[i]!.path;
+          const p = all[i]!.path;
           if (!/^(log|tmp)\//.test(p) && seen(i)) s.logs.push(p);
         }
         break;
       case 112 /* p */:
       case 111 /* o */:
-        if ((n.endsWith('.swp') || n.endsWith('.swo')) && seen(i)) s.swap.push(files[i]!.path);
+        if ((n.endsWith('.swp') || n.endsWith('.swo')) && seen(i)) s.swap.push(all[i]!.path);
         break;
       case 126 /* ~ */:
-        if (seen(i)) s.tilde.push(files[i]!.path);
+        if (seen(i)) s.tilde.push(all[i]!.path);
         break;
     }
     const first = n.charCodeAt(0);
@@ -256,14 +257,14 @@ function scanOf(entries: Entries): ClutterScan {
       (first === 68 /* D */ && n.startsWith('Dockerfile')) ||
       (first === 67 /* C */ && n.startsWith('Containerfile'))
     ) {
-      if (seen(i)) s.dockerfiles.push(files[i]!.path);
+      if (seen(i)) s.dockerfiles.push(all[i]!.path);
     }
     if (last === 101 /* e */ && n.endsWith('.Dockerfile') && seen(i))
-      s.suffixed.push(files[i]!.path);
+      s.suffixed.push(all[i]!.path);
     // (compose files at the root only: there the path is the name)
     if (first === 99 /* c */ || first === 100 /* d */)
       for (let k = 0; k < COMPOSE.length; k++)
-        if (COMPOSE_RE[k]!.test(n) && files[i]!.path.length === n.length && seen(i))
+        if (COMPOSE_RE[k]!.test(n) && all[i]!.path.length === n.length && seen(i))
           s.compose[k]!.push(n);
   }
   s.bundle = entries.named('bundle', true).filter((p) => p === 'vendor/bundle');
@@ -321,12 +322,13 @@ const PROJECT_FILE = /\.(cs|fs|vb)proj$/;
  * test of every path would flatten each one, a walk's paths being concatenations of their
  * folder's and their name that live for the session (eShopOnContainers' `src`: 3,700 paths). */
 function projectFolders(entries: Entries): Set<string> {
-  const { files, names } = entries;
+  const { all, names } = entries;
   const out = new Set<string>();
-  for (let i = 0; i < files.length; i++) {
-    const n = names[i]!;
-    if (n.charCodeAt(n.length - 1) !== 106 /* j */ || !PROJECT_FILE.test(n)) continue;
-    const e = files[i]!;
+  for (let i = 0; i < all.length; i++) {
+    const n = names[i] as string | null;
+    if (n === null || n.charCodeAt(n.length - 1) !== 106 /* j */ || !PROJECT_FILE.test(n))
+      continue;
+    const e = all[i]!;
     if (entries.visible(e)) out.add(dirname(e.path));
   }
   return out;

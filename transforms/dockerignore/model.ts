@@ -143,12 +143,12 @@ export const NAMED: ReadonlySet<string> = new Set([
  * few paths a collector looks for, not against every entry. Made once per walk (analysis.ts).
  */
 export class Entries {
-  readonly files: ContextEntry[];
-  readonly dirs: ContextEntry[];
-  /** Each file's name (`files[i]`'s last path segment): the name scans read it instead of
-   * the path. A disk walk's entries carry their listing's name (ContextEntry.name), so most
-   * paths, built by concatenation, are never cut nor copied flat by a scan. */
-  readonly names: string[];
+  /** Each entry's name if a file (`all[i]`'s last path segment), null for a folder: the name
+   * scans read it instead of the path. A disk walk's entries carry their listing's name
+   * (ContextEntry.name), so most paths, built by concatenation, are never cut nor copied flat by
+   * a scan. (One list beside the walk, no list of its files nor of its folders: the index of a
+   * walk lives for the session, and its lists are copied by the scavenges that promote it.) */
+  readonly names: (string | null)[];
   /** Some entry came without a name (cut from its path): a folder above it may be missing
    * from the walk (see foldersMayContain). */
   private nameless = false;
@@ -162,15 +162,9 @@ export class Entries {
     readonly all: readonly ContextEntry[],
     private readonly ignored: (p: string, isDir: boolean) => boolean,
   ) {
-    // (the lists made at their size: no growth, whose copies the walk's session would keep
-    // alive until a scavenge; they live as long as the walk)
-    let dirCount = 0;
-    for (let i = 0; i < all.length; i++) if (all[i]!.isDirectory) dirCount++;
-    const files = (this.files = new Array<ContextEntry>(all.length - dirCount));
-    const names = (this.names = new Array<string>(all.length - dirCount));
-    const dirs = (this.dirs = new Array<ContextEntry>(dirCount));
-    let f = 0;
-    let d = 0;
+    // (the list made at its size: no growth, whose copies the walk's session would keep alive
+    // until a scavenge; it lives as long as the walk)
+    const names = (this.names = new Array<string | null>(all.length));
     for (let i = 0; i < all.length; i++) {
       const e = all[i]!;
       let n = e.name;
@@ -178,10 +172,9 @@ export class Entries {
         n = basename(e.path);
         this.nameless = true;
       }
-      if (e.isDirectory) dirs[d++] = e;
+      if (e.isDirectory) names[i] = null;
       else {
-        files[f] = e;
-        names[f++] = n;
+        names[i] = n;
         if (!fileIndexed(n.charCodeAt(0))) continue;
       }
       // (no set lookup for a length no indexed name has)
@@ -193,13 +186,25 @@ export class Entries {
     }
   }
 
+  /** The files of the walk, in walk order (a list made per call). */
+  get files(): ContextEntry[] {
+    return this.all.filter((e) => !e.isDirectory);
+  }
+
+  /** The folders of the walk, in walk order (a list made per call). */
+  get dirs(): ContextEntry[] {
+    return this.all.filter((e) => e.isDirectory);
+  }
+
   /** Whether the folder part of some file's path (what is above its name) may contain `s`
    * (which holds no `/`): false when every entry came with its name and no folder of the walk
    * has `s` in its name (a walk lists every folder above an entry that carries a name). A scan
    * that tests a whole path for `s` tests the names only when this is false. */
   foldersMayContain(s: string): boolean {
     if (this.nameless) return true;
-    for (const d of this.dirs) if (d.name!.includes(s)) return true;
+    const { all, names } = this;
+    for (let i = 0; i < all.length; i++)
+      if (names[i] === null && all[i]!.name!.includes(s)) return true;
     return false;
   }
 
@@ -261,7 +266,12 @@ export class Entries {
   filesBelow(dir: string): string[] {
     const prefix = dir + '/';
     const out: string[] = [];
-    for (const e of this.files) if (e.path.startsWith(prefix) && this.visible(e)) out.push(e.path);
+    const { all, names } = this;
+    for (let i = 0; i < all.length; i++) {
+      if (names[i] === null) continue;
+      const e = all[i]!;
+      if (e.path.startsWith(prefix) && this.visible(e)) out.push(e.path);
+    }
     return out;
   }
 }

@@ -160,12 +160,13 @@ function scanNow(entries: Entries): SecretScan {
   if (ssh.length) scan().ssh = ssh;
   // (the ignore file is asked about the paths found only: `entries.visible`; the tests read
   // the names, and a path only for a name that matches: most paths are never read)
-  const { files, names } = entries;
+  const { all, names } = entries;
   // (`*.tfstate*` is tested on the whole path, which may hold `.tfstate` in a folder's name)
   const tfInFolders = entries.foldersMayContain('.tfstate');
-  for (let i = 0; i < files.length; i++) {
-    const e = files[i]!;
-    const n = names[i]!;
+  for (let i = 0; i < all.length; i++) {
+    const n = names[i] as string | null;
+    if (n === null) continue;
+    const e = all[i]!;
     // (suffixes hold no `/`: the path's is the name's; the last character is tested first)
     const last = n.charCodeAt(n.length - 1);
     if (last === 109 /* m */ && n.endsWith('.pem') && entries.visible(e)) scan().pem.push(e.path);

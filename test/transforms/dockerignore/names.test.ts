@@ -38,7 +38,7 @@ test('the same answers as the regexps alone, on crafted and random names', () =>
   }
 });
 
-test("Entries.names: each file's name (cut from its path when the entry has none), files in walk order", () => {
+test("Entries.names: each file's name (cut from its path when the entry has none), null for a folder, in walk order", () => {
   const all = ['a', 'a/b.txt', 'a/c', 'a/c/Dockerfile', 'x.log', 'a/c/.env', 'b'].map((p) => ({
     path: p,
     size: 0,
@@ -52,7 +52,7 @@ test("Entries.names: each file's name (cut from its path when the entry has none
     'a/c/.env',
   ]);
   expect(entries.names).toEqual(
-    entries.files.map((e) => e.path.slice(e.path.lastIndexOf('/') + 1)),
+    all.map((e) => (e.isDirectory ? null : e.path.slice(e.path.lastIndexOf('/') + 1))),
   );
 });
 

@@ -10,6 +10,8 @@ import { DiskContext, MemoryContext } from '../../../src/context/context.js';
 import { parseDockerfile } from '../../../src/model/dockerfile.js';
 import { initShellParser } from '../../../src/model/shell.js';
 import type { ContextEntry } from '../../../src/model/types.js';
+import { diskCounters } from '../../../src/context/cache.js';
+import { entriesBelow } from '../../../transforms/dockerignore/analysis.js';
 import { clutterCandidates } from '../../../transforms/dockerignore/clutter.js';
 import { Entries } from '../../../transforms/dockerignore/model.js';
 import { secretCandidates } from '../../../transforms/dockerignore/secrets.js';
@@ -88,7 +90,13 @@ test("a disk walk's entries carry their names; Entries reads them", () => {
   expect(all.length).toBeGreaterThan(FILES.length);
   for (const e of all) expect([e.path, e.name]).toEqual([e.path, path.posix.basename(e.path)]);
   const entries = new Entries(all, () => false);
-  expect(entries.names).toEqual(entries.files.map((e) => path.posix.basename(e.path)));
+  // (a file's name, null for a folder: one list beside the walk)
+  expect(entries.names).toEqual(
+    all.map((e) => (e.isDirectory ? null : path.posix.basename(e.path))),
+  );
+  expect(entries.files.map((e) => e.path)).toEqual(
+    all.filter((e) => !e.isDirectory).map((e) => e.path),
+  );
   expect(entries.foldersMayContain('.tfstate')).toBe(false);
   expect(entries.foldersMayContain('sub')).toBe(true);
   // Without names, a folder above an entry may be missing: the whole paths are read.
@@ -219,4 +227,26 @@ test('Entries.holds and the project-file scan read the path of a matching name o
   const more = [...all, ...[1, 2, 3, 4, 5, 6].map((k) => entry(`src/x${k}.ts`, false))];
   clutterCandidates(new Entries(more, () => false), bc, dotnet, '.dockerignore');
   expect(read.length).toBe(seen);
+});
+
+test("the entries below a needed source: a disk walk's files tested by their folder, their paths not read", () => {
+  const files = [...FILES, 'src2/x.js', 'src.old/y.js', 'sub/deeper/z/w.txt', 'sub-x/v.txt'];
+  const bc = new DiskContext(makeTree(files));
+  const paths = bc.walk().map((e) => e.path);
+  const byPath = (r: string) => paths.filter((p) => p.startsWith(r + '/'));
+  const sources = ['', 'src', 'sub', 'sub/deep', 'sub/deeper', 'sub/Dockerfile.dev', 'Dockerfile'];
+  for (const r of [...sources, 'missing', 'su', 'sub/deeper/z']) {
+    // (a tree of its own for each: no path of it read before)
+    const walk = new DiskContext(makeTree(files)).walk();
+    const made = diskCounters.walkPaths;
+    const got = entriesBelow(walk, r);
+    // (no path read to choose them: files not below r never get one)
+    expect(diskCounters.walkPaths - made).toBe(0);
+    expect(got.map((e) => e.path)).toEqual(byPath(r));
+    expect(diskCounters.walkPaths - made).toBe(got.filter((e) => !e.isDirectory).length);
+    // entries without their folders: by path, the same
+    expect(entriesBelow(nameless(walk), r).map((e) => e.path)).toEqual(byPath(r));
+  }
+  expect(byPath('sub').length).toBeGreaterThan(3);
+  expect(byPath('')).toEqual([]);
 });
