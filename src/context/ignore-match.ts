@@ -42,14 +42,19 @@ function isClean(p: string): boolean {
   for (;;) {
     const i = p.indexOf('/', seg);
     const sl = (i < 0 ? len : i) - seg;
-    if (
-      sl === 0 ||
-      (p.charCodeAt(seg) === 46 && (sl === 1 || (sl === 2 && p.charCodeAt(seg + 1) === 46)))
-    )
-      return false;
+    if (oddSegment(p, seg, sl)) return false;
     if (i < 0) return true;
     seg = i + 1;
   }
+}
+
+/** Whether the segment of `p` at `seg`, `length` long, is empty, `.` or `..` (one a clean path
+ * has not). */
+function oddSegment(p: string, seg: number, length: number): boolean {
+  return (
+    length === 0 ||
+    (p.charCodeAt(seg) === 46 && (length === 1 || (length === 2 && p.charCodeAt(seg + 1) === 46)))
+  );
 }
 
 /** Balena's `_checkPattern` and `_createRule`: the cleaned pattern and its sign, or null. */
@@ -298,11 +303,7 @@ export function compileIgnore(patterns: readonly string[]): IgnoreMatcher {
     for (;;) {
       const i = file.indexOf('/', seg);
       const sl = (i < 0 ? len : i) - seg;
-      if (
-        sl === 0 ||
-        (file.charCodeAt(seg) === 46 && (sl === 1 || (sl === 2 && file.charCodeAt(seg + 1) === 46)))
-      )
-        return ignores(file);
+      if (oddSegment(file, seg, sl)) return ignores(file);
       if (i < 0) break;
       slashes++;
       seg = i + 1;
