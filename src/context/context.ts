@@ -17,52 +17,12 @@ import {
   sessionWalk,
   type Listing,
 } from './cache.js';
+import { cleanRelative, cleanTail, isCleanRoot } from './clean-path.js';
 import { GitIndex, gitStatusOf } from './git.js';
 
+export { cleanRelative } from './clean-path.js';
+
 const DEFAULT_WALK_LIMIT = 200_000;
-
-/** Normalise a context-relative path: `/`-separated, no leading `./` or `/`, no `..` escape. */
-export function cleanRelative(p: string): string | null {
-  // (most paths asked about are clean already: returned as they are, no split and join)
-  if (isClean(p)) return p;
-  const parts: string[] = [];
-  for (const seg of p.replace(/\\/g, '/').split('/')) {
-    if (seg === '' || seg === '.') continue;
-    if (seg === '..') {
-      if (parts.length === 0) return null;
-      parts.pop();
-    } else parts.push(seg);
-  }
-  return parts.join('/');
-}
-
-/** True when `cleanRelative(p)` is `p` itself: not empty, no `\\`, no empty, `.` or `..`
- * segment (so no leading, trailing or doubled `/`). */
-function isClean(p: string): boolean {
-  const n = p.length;
-  if (n === 0) return false;
-  let start = 0;
-  for (let i = 0; i <= n; i++) {
-    const c = i < n ? p.charCodeAt(i) : 47;
-    if (c === 92) return false;
-    if (c !== 47) continue;
-    const len = i - start;
-    if (len === 0) return false;
-    if (p.charCodeAt(start) === 46 && (len === 1 || (len === 2 && p.charCodeAt(start + 1) === 46)))
-      return false;
-    start = i + 1;
-  }
-  return true;
-}
-
-/** `path.relative(root, abs)` for a normalised absolute `root` and a path below it whose rest is
- * clean (isClean), else null (clean-path.ts cleanTail, which cannot be imported here). */
-function cleanBelow(root: string, abs: string): string | null {
-  const n = root.length;
-  if (abs.length <= n + 1 || abs.charCodeAt(n) !== 47 || !abs.startsWith(root)) return null;
-  const rest = abs.slice(n + 1);
-  return isClean(rest) ? rest : null;
-}
 
 /** What is at a path: nothing, a folder, or anything else (a file, a symbolic link, ...). */
 type PathKind = 'missing' | 'dir' | 'other';
@@ -290,13 +250,9 @@ export class DiskContext implements BuildContext {
   ) {
     // (a normalised absolute root and a Dockerfile below it, as a session passes them, taken as
     // they are: path's work was most of the making of a context; see clean-path.ts)
-    const clean =
-      process.platform !== 'win32' &&
-      root.length > 1 &&
-      root.charCodeAt(0) === 47 &&
-      isClean(root.slice(1));
+    const clean = isCleanRoot(root);
     this.root = clean ? root : path.resolve(root);
-    const below = clean && dockerfileAbsolute ? cleanBelow(root, dockerfileAbsolute) : null;
+    const below = clean && dockerfileAbsolute ? cleanTail(root, dockerfileAbsolute) : null;
     if (below !== null) this.dockerfilePath = below.startsWith('..') ? null : below;
     else if (dockerfileAbsolute) {
       const rel = path.relative(this.root, path.resolve(dockerfileAbsolute));
