@@ -14,6 +14,7 @@ import {
   matchSource,
   sourceValue,
 } from '../../src/toolkit/copy.js';
+import { lineage } from '../../src/model/stages.js';
 import { type Ctx, stageChain } from './context.js';
 
 export interface ImageFiles {
@@ -136,8 +137,14 @@ function copiesOf(c: Ctx, m: ImageMemo, i: number, inclusive: boolean): readonly
   let copies = m.copies.get(key);
   if (!copies) {
     const out: number[] = [];
-    for (const { stage, upTo } of stageChain(c.model, i)) {
-      const end = Math.min(stage.last, inclusive ? upTo : upTo - 1);
+    // (stageChain's stages, oldest first, without its list of objects: asked once per check
+    // and instruction, for every later step and command of each)
+    const { stages } = c.model;
+    const chain = lineage(c.model.instructions[i]!.stage, (s) => stages[s]?.fromStage ?? null);
+    for (let n = chain.length - 1; n >= 0; n--) {
+      const stage = stages[chain[n]!];
+      if (stage === undefined) continue;
+      const end = n > 0 ? stage.last : Math.min(stage.last, inclusive ? i : i - 1);
       for (const j of stageCopies(c, m, stage.index)) {
         if (j > end) break;
         out.push(j);
@@ -157,13 +164,8 @@ const NO_COPIES: readonly number[] = Object.freeze([]);
  * (the shapes of the COPY/ADD instructions before it worked out). */
 function firstContextCopy(c: Ctx, m: ImageMemo): number {
   const { instructions } = c.model;
-  for (let j = 0; j < instructions.length; j++) {
-    const k = instructions[j]!.keyword;
-    if (k !== 'COPY' && k !== 'ADD') continue;
-    let shape = m.shapes[j];
-    if (shape === undefined) m.shapes[j] = shape = computeShape(c, j);
-    if (shape?.sources.length) return j;
-  }
+  for (let j = 0; j < instructions.length; j++)
+    if (shapeOf(c, m, j)?.sources.length) return j;
   return Infinity;
 }
 
@@ -174,15 +176,8 @@ function stageCopies(c: Ctx, m: ImageMemo, s: number): readonly number[] {
   if (!out) {
     const stage = c.model.stages[s]!;
     const list: number[] = [];
-    const { instructions } = c.model;
-    for (let j = stage.first + 1; j <= stage.last; j++) {
-      // (no shape to work out for an instruction that copies nothing: most of them)
-      const k = instructions[j]!.keyword;
-      if (k !== 'COPY' && k !== 'ADD') continue;
-      let shape = m.shapes[j];
-      if (shape === undefined) m.shapes[j] = shape = computeShape(c, j);
-      if (shape?.sources.length) list.push(j);
-    }
+    for (let j = stage.first + 1; j <= stage.last; j++)
+      if (shapeOf(c, m, j)?.sources.length) list.push(j);
     m.stageCopies.set(s, (out = list));
   }
   return out;
@@ -196,6 +191,24 @@ interface CopyShape {
   prefix: string;
   intoDir: boolean;
   sources: { clean: string; glob: boolean }[];
+}
+
+/** The shape of instruction `j` (null: it copies nothing from the context), worked out once per
+ * check. An instruction other than COPY/ADD, a `COPY --from` and a heredoc copy are null without
+ * a CopySpec (the tests copySpec and computeShape make first): in most Dockerfiles the copies
+ * before the first one from the context are all of them. */
+function shapeOf(c: Ctx, m: ImageMemo, j: number): CopyShape | null {
+  let shape = m.shapes[j];
+  if (shape === undefined) {
+    const instr = c.model.instructions[j]!;
+    m.shapes[j] = shape =
+      (instr.keyword !== 'COPY' && instr.keyword !== 'ADD') ||
+      instr.heredocs.length > 0 ||
+      (instr.flags.find((f) => f.name === 'from')?.value ?? null) !== null
+        ? null
+        : computeShape(c, j);
+  }
+  return shape;
 }
 
 function computeShape(c: Ctx, j: number): CopyShape | null {
