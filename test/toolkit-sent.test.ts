@@ -2,7 +2,10 @@
  * sent; folders the ignore file excludes as a whole are not entered. */
 import { afterAll, expect, test } from '@jest/globals';
 import { diskCounters, inSession } from '../src/context/cache.js';
-import { DiskContext, MemoryContext } from '../src/context/context.js';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DiskContext, MemoryContext, OverlayContext } from '../src/context/context.js';
+import type { BuildContext, ContextEntry, WalkOptions } from '../src/model/types.js';
 import { loadIgnore } from '../src/context/ignore.js';
 import { matchSource, sentEntries } from '../src/toolkit/copy.js';
 import { compileIgnore } from '../src/context/ignore-match.js';
@@ -147,5 +150,111 @@ test('matchSource over a disk walk: what a memory context of the same files take
       expect(diskCounters.walkPaths - made).toBeLessThanOrEqual(got.length);
     }
     expect(diskCounters.walkPaths).toBeGreaterThan(0);
+  });
+});
+
+/** What the sent walk holds at or below a literal source (matchSource's answer from the walk). */
+const walkTakes = (ctx: BuildContext, clean: string): string[] =>
+  sentEntries(ctx)
+    .filter((e) => !e.isDirectory && (e.path === clean || e.path.startsWith(`${clean}/`)))
+    .map((e) => e.path);
+
+test("matchSource of a literal path that names a file or nothing: the walk's answer, from the listings on its way (no walk)", async () => {
+  class CountingContext extends MemoryContext {
+    walks = 0;
+    override walk(options?: WalkOptions): ContextEntry[] {
+      this.walks++;
+      return super.walk(options);
+    }
+  }
+  const r = mulberry32(0x11a7);
+  const names = ['a', 'b', 'node_modules', 'x.log', 'src', 'c.md'];
+  const patterns = [
+    'a',
+    'b/c.md',
+    '*.log',
+    '**/src',
+    'src/*',
+    'node_modules',
+    '!a/x.log',
+    '!src/b',
+    '*/a',
+    '!**/c.md',
+  ];
+  let files = 0;
+  for (let i = 0; i < 300; i++) {
+    const tree: Record<string, string> = {};
+    for (let k = 1 + Math.floor(r() * 8); k > 0; k--) {
+      const parts: string[] = [];
+      for (let d = 1 + Math.floor(r() * 4); d > 0; d--)
+        parts.push(names[Math.floor(r() * names.length)]!);
+      tree[parts.join('/')] = '';
+    }
+    const set = patterns.filter(() => r() < 0.3);
+    if (set.length) tree['.dockerignore'] = set.join('\n') + '\n';
+    const ctx = new CountingContext(tree);
+    const sources = new Set<string>();
+    for (const p of Object.keys(tree)) {
+      const parts = p.split('/');
+      for (let k = 1; k <= parts.length; k++) sources.add(parts.slice(0, k).join('/'));
+      sources.add(`${p}/a`);
+      sources.add(`${parts[0]}/zz`);
+    }
+    for (const s of sources) {
+      const expected = walkTakes(ctx, s);
+      const walks = ctx.walks;
+      expect([set, s, matchSource(ctx, s)]).toEqual([set, s, expected]);
+      // (a file or nothing: no walk; a folder takes the walk)
+      if (!ctx.isDirectory(s)) (files++, expect(ctx.walks).toBe(walks));
+    }
+  }
+  expect(files).toBeGreaterThan(1000);
+  // A pending file of an overlay is in the walk wherever it is (a folder the disk does not hold).
+  const overlay = new OverlayContext(new MemoryContext({ 'a/b.txt': '' }));
+  overlay.overlay.set('new/x.txt', 'x');
+  expect(matchSource(overlay, 'new/x.txt')).toEqual(walkTakes(overlay, 'new/x.txt'));
+  expect(matchSource(overlay, 'new/x.txt')).toEqual(['new/x.txt']);
+});
+
+test("matchSource of a literal path on disk: the walk's answer through symbolic links (never followed) and ignored folders", async () => {
+  const tree = {
+    'app/main.py': '',
+    'app/sub/deep.txt': '',
+    'node_modules/a/package.json': '',
+    'keep/node_modules/b/package.json': '',
+    'README.md': '',
+    '.dockerignore': 'node_modules\n**/node_modules\n!keep/node_modules/b\n',
+  };
+  const dir = tmpdir('dfo-literal-');
+  writeTree(dir, tree);
+  fs.symlinkSync(path.join(dir, 'app'), path.join(dir, 'link'));
+  fs.symlinkSync(path.join(dir, 'README.md'), path.join(dir, 'readme'));
+  const sources = [
+    'app/main.py',
+    'app/sub/deep.txt',
+    'app/nope',
+    'link',
+    'link/main.py',
+    'link/sub/deep.txt',
+    'readme',
+    'readme/x',
+    'node_modules/a/package.json',
+    'node_modules',
+    'keep/node_modules/b/package.json',
+    'keep/node_modules/b',
+    'README.md',
+    'readme.md',
+    'App/main.py',
+    'app',
+  ];
+  await inSession(async () => {
+    const ctx = new DiskContext(dir);
+    for (const s of sources) expect([s, matchSource(ctx, s)]).toEqual([s, walkTakes(ctx, s)]);
+    expect(matchSource(ctx, 'link')).toEqual(['link']);
+    expect(matchSource(ctx, 'link/main.py')).toEqual([]);
+    expect(matchSource(ctx, 'node_modules/a/package.json')).toEqual([]);
+    expect(matchSource(ctx, 'keep/node_modules/b/package.json')).toEqual([
+      'keep/node_modules/b/package.json',
+    ]);
   });
 });

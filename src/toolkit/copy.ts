@@ -9,7 +9,7 @@ import type {
   WalkOptions,
   Word,
 } from '../model/types.js';
-import { cleanRelative } from '../context/context.js';
+import { cleanRelative, OverlayContext } from '../context/context.js';
 import { loadIgnore, type IgnoreFile, type IgnoreMatcher } from '../context/ignore.js';
 import { imageWorkdir, joinImage } from '../model/image-path.js';
 
@@ -153,9 +153,14 @@ export function sentEntries(
   ignore: IgnoreFile = loadIgnore(ctx),
 ): ContextEntry[] {
   if (ignore.patterns.length === 0) return ctx.walk();
+  return ctx.walk(sentWalk(ignore));
+}
+
+/** The walk options of `sentEntries` for an ignore file with patterns (once per pattern list). */
+function sentWalk(ignore: IgnoreFile): WalkOptions {
   let walk = sentWalks.get(ignore.patterns);
   if (!walk) sentWalks.set(ignore.patterns, (walk = sentWalkOf(ignore)));
-  return ctx.walk(walk);
+  return walk;
 }
 
 /** The walk options of `sentEntries` by pattern list (the lists parsedIgnore keeps, one per
@@ -197,7 +202,14 @@ export function matchSource(ctx: BuildContext, source: string): string[] | null 
   if (!ctx.available) return null;
   const clean = cleanRelative(source);
   if (clean === null) return null;
-  const entries = sentEntries(ctx);
+  const ignore = loadIgnore(ctx);
+  // A literal source that names a file or nothing: that file alone, from the listings of the
+  // folders on its way (`COPY web/package.json .` walked the whole context for one file); a
+  // folder, a glob and the root take the walk.
+  const place = clean === '' || hasGlob(clean) ? 'walk' : sentPlace(ctx, ignore, clean);
+  if (place === 'absent') return [];
+  if (place === 'file') return [clean];
+  const entries = sentEntries(ctx, ignore);
   // (one pass over the walk each, no intermediate lists)
   const out: string[] = [];
   if (clean === '') {
@@ -238,6 +250,35 @@ export function matchSource(ctx: BuildContext, source: string): string[] | null 
       out.push(e.path);
   }
   return out;
+}
+
+/**
+ * Where the literal context path `clean` (not the root) stands in the walk `sentEntries` makes,
+ * without making it: 'absent' when the walk holds nothing at or below it (a name a folder on its
+ * way does not list, a folder on its way that is a file or a symbolic link, which the walk does
+ * not follow, or one the walk does not enter), 'file' when the walk holds it as no folder, else
+ * 'walk' (a folder: what is below it takes the walk). The listings are the walk's (`list` and
+ * `isDirectory` tell what `walk` visits, symbolic links never followed); the pending files of an
+ * overlay join a walk wherever they are, so a view with some takes the walk.
+ */
+function sentPlace(
+  ctx: BuildContext,
+  ignore: IgnoreFile,
+  clean: string,
+): 'absent' | 'file' | 'walk' {
+  if (ctx instanceof OverlayContext && ctx.overlay.size > 0) return 'walk';
+  const descend = ignore.patterns.length === 0 ? undefined : sentWalk(ignore).descend;
+  for (let start = 0; ;) {
+    const slash = clean.indexOf('/', start);
+    const path = slash < 0 ? clean : clean.slice(0, slash);
+    if (!ctx.list(start === 0 ? '' : clean.slice(0, start - 1)).includes(path.slice(start)))
+      return 'absent';
+    if (!ctx.isDirectory(path)) return slash < 0 ? 'file' : 'absent';
+    if (slash < 0) return 'walk';
+    // (the descent rules of sentWalkOf read a folder's path only)
+    if (descend && !descend({ path, size: 0, isDirectory: true })) return 'absent';
+    start = slash + 1;
+  }
 }
 
 /** Expanded literal value of a source word, or null. */

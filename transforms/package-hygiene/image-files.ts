@@ -164,8 +164,7 @@ const NO_COPIES: readonly number[] = Object.freeze([]);
  * (the shapes of the COPY/ADD instructions before it worked out). */
 function firstContextCopy(c: Ctx, m: ImageMemo): number {
   const { instructions } = c.model;
-  for (let j = 0; j < instructions.length; j++)
-    if (shapeOf(c, m, j)?.sources.length) return j;
+  for (let j = 0; j < instructions.length; j++) if (shapeOf(c, m, j)?.sources.length) return j;
   return Infinity;
 }
 
