@@ -52,6 +52,9 @@ const DOCKERFILES = [
   'FROM debian\nCOPY . /\nCOPY bin/tool .\nCOPY bin/tool /usr/bin\nRUN tool && install.sh\n',
   // a missing source, an escaping one, a file copied twice to one path (the last wins)
   'FROM debian\nCOPY nope.sh /usr/local/bin/\nCOPY ../x.sh /usr/local/bin/\nCOPY setup.sh /usr/local/bin/go\nCOPY install.sh /usr/local/bin/go\nRUN go\n',
+  // destinations not known (a variable without a value): such a copy puts nothing at a path
+  // asked, first of the copies from the context or later
+  'FROM debian\nCOPY install.sh $NOPE/\nCOPY tools/ ${ALSO_NOPE}\nRUN install.sh && run\nCOPY setup.sh /usr/local/bin/\nCOPY app/ $NOPE\nRUN install.sh && setup.sh\n',
   // a chain of three stages and one beside it; copies from a stage and heredocs before and
   // between the copies from the context (no shape of their own), a stage built on a later one
   'FROM debian AS a\nCOPY --from=busybox /bin/sh /usr/local/bin/run\nCOPY <<EOF /usr/local/bin/a.sh\necho h\nEOF\nCOPY scripts/ /usr/local/bin/\nFROM a AS b\nCOPY --from=a /usr/local/bin/a.sh /usr/local/bin/b.sh\nCOPY tools/ /usr/local/bin/\nFROM debian AS c\nCOPY app/ /usr/local/bin/\nFROM b AS d\nCOPY bin/tool /usr/bin/\nRUN a.sh && run && install.sh && tool\nFROM c\nRUN install.sh\n',

@@ -9,6 +9,7 @@ import { joinImage } from '../../src/model/image-path.js';
 import {
   copyDestination,
   copySpec,
+  type CopySpec,
   globToRegExp,
   hasGlob,
   matchSource,
@@ -183,13 +184,33 @@ function stageCopies(c: Ctx, m: ImageMemo, s: number): readonly number[] {
 }
 
 /** What decides where a COPY/ADD from the context puts its files (once per check and
- * instruction): its destination and its cleaned sources; null when it puts none there. */
+ * instruction): its cleaned sources and its destination (worked out when first asked: the lists
+ * of the copies from the context need the sources only, and most lists are never asked about a
+ * path); null when it takes nothing from the context. */
 interface CopyShape {
+  spec: CopySpec;
+  sources: { clean: string; glob: boolean }[];
+  /** (undefined: not worked out yet; null: not known, so it puts nothing at any path asked) */
+  target?: CopyTarget | null;
+}
+
+interface CopyTarget {
   dest: string;
   /** `dest/` (`/` for the root): what the paths below it start with */
   prefix: string;
   intoDir: boolean;
-  sources: { clean: string; glob: boolean }[];
+}
+
+function targetOf(c: Ctx, shape: CopyShape): CopyTarget | null {
+  if (shape.target === undefined) {
+    const target = copyDestination(c.model, shape.spec);
+    shape.target = target && {
+      dest: target.dest,
+      prefix: target.dest === '/' ? '/' : `${target.dest}/`,
+      intoDir: target.intoDir,
+    };
+  }
+  return shape.target;
 }
 
 /** The shape of instruction `j` (null: it copies nothing from the context), worked out once per
@@ -216,8 +237,6 @@ function computeShape(c: Ctx, j: number): CopyShape | null {
   if (!spec || spec.from !== null || spec.heredoc) return null;
   // (asked only for a copy from the context: a check that meets none never looks at it)
   if (!c.check.buildContext.available) return null;
-  const target = copyDestination(model, spec);
-  if (!target) return null;
   const sources: CopyShape['sources'] = [];
   for (const w of spec.sources) {
     const v = sourceValue(model, spec, w);
@@ -225,8 +244,7 @@ function computeShape(c: Ctx, j: number): CopyShape | null {
     const clean = cleanRelative(v);
     if (clean !== null) sources.push({ clean, glob: hasGlob(clean) });
   }
-  const { dest, intoDir } = target;
-  return { dest, prefix: dest === '/' ? '/' : `${dest}/`, intoDir, sources };
+  return { spec, sources };
 }
 
 /**
@@ -237,7 +255,9 @@ function computeShape(c: Ctx, j: number): CopyShape | null {
  * sources are only ruled out by the destination. True means "maybe": the caller works it out.
  */
 function mayPut(c: Ctx, shape: CopyShape, p: string): boolean {
-  const { dest, prefix, intoDir } = shape;
+  const target = targetOf(c, shape);
+  if (target === null) return false;
+  const { dest, prefix, intoDir } = target;
   const rel = p.length > prefix.length && p.startsWith(prefix) ? p.slice(prefix.length) : null;
   if (rel === null && p !== dest) return false;
   const ctx = c.check.buildContext;
