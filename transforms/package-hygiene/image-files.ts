@@ -165,7 +165,11 @@ const NO_COPIES: readonly number[] = Object.freeze([]);
  * (the shapes of the COPY/ADD instructions before it worked out). */
 function firstContextCopy(c: Ctx, m: ImageMemo): number {
   const { instructions } = c.model;
-  for (let j = 0; j < instructions.length; j++) if (shapeOf(c, m, j)?.sources.length) return j;
+  for (let j = 0; j < instructions.length; j++) {
+    // (no call for an instruction that copies nothing: most of them)
+    const k = instructions[j]!.keyword;
+    if ((k === 'COPY' || k === 'ADD') && shapeOf(c, m, j)?.sources.length) return j;
+  }
   return Infinity;
 }
 
@@ -176,8 +180,11 @@ function stageCopies(c: Ctx, m: ImageMemo, s: number): readonly number[] {
   if (!out) {
     const stage = c.model.stages[s]!;
     const list: number[] = [];
-    for (let j = stage.first + 1; j <= stage.last; j++)
-      if (shapeOf(c, m, j)?.sources.length) list.push(j);
+    const { instructions } = c.model;
+    for (let j = stage.first + 1; j <= stage.last; j++) {
+      const k = instructions[j]!.keyword;
+      if ((k === 'COPY' || k === 'ADD') && shapeOf(c, m, j)?.sources.length) list.push(j);
+    }
     m.stageCopies.set(s, (out = list));
   }
   return out;
