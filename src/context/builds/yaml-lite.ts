@@ -361,7 +361,7 @@ function restOk(line: string, from: number): boolean {
   if (line.charCodeAt(from) !== 32) return false;
   let k = from + 1;
   while (line.charCodeAt(k) === 32) k++;
-  return k === line.length || line.charCodeAt(k) === 35 /* # */;
+  return k === line.length || line.charCodeAt(k) === 35; /* # */
 }
 
 /** Whether a plain scalar starting with char code `c` may be anything but a string (null,
