@@ -207,7 +207,13 @@ function merge(base: RawBuild, over: RawBuild): RawBuild {
  * line broken with `\`): without any of these words and without a backslash, none is there.
  */
 export function mayDeclareBuilds(text: string): boolean {
-  return /build|extends|include|\\/.test(text);
+  // (four substring searches: quicker than one regexp trying the four words at every character)
+  return (
+    text.includes('build') ||
+    text.includes('extends') ||
+    text.includes('include') ||
+    text.includes('\\')
+  );
 }
 
 /**
