@@ -443,6 +443,12 @@ const ESCAPES: Record<string, string> = {
 
 /** A one-line double-quoted scalar at `c` (null: it does not close on this line). */
 function doubleQuoted(line: string, c: number): { value: string; end: number } | null {
+  // (most have no escape: their text is a slice of the line, not built a character at a time)
+  for (let k = c + 1; k < line.length; k++) {
+    const ch = line.charCodeAt(k);
+    if (ch === 34 /* " */) return { value: line.slice(c + 1, k), end: k + 1 };
+    if (ch === 92 /* \ */) break;
+  }
   let out = '';
   for (let k = c + 1; k < line.length; k++) {
     const ch = line[k]!;
@@ -469,6 +475,10 @@ function doubleQuoted(line: string, c: number): { value: string; end: number } |
 
 /** A one-line single-quoted scalar at `c` (null: it does not close on this line). */
 function singleQuoted(line: string, c: number): { value: string; end: number } | null {
+  // (most have no doubled quote: their text is a slice of the line)
+  const close = line.indexOf("'", c + 1);
+  if (close >= 0 && line.charCodeAt(close + 1) !== 39 /* ' */)
+    return { value: line.slice(c + 1, close), end: close + 1 };
   let out = '';
   for (let k = c + 1; k < line.length; k++) {
     const ch = line[k]!;
