@@ -33,7 +33,8 @@ interface RawBuild {
 
 interface Service {
   value: Record<string, unknown>;
-  /** Line of `build:` (or of the service when it has none). */
+  /** Line of `build:` (or of `extends:`, or of the service when it has neither); 0 for a
+   * service with neither (none is reported). */
   line: number;
   hasBuild: boolean;
 }
@@ -95,7 +96,11 @@ class Reader {
     for (const [name, svc] of Object.entries(raw ?? {})) {
       if (!isRecord(svc)) continue;
       const hasBuild = svc.build !== undefined && svc.build !== null;
-      const line = keyLine(y, doc!.root, ['services', name, hasBuild ? 'build' : 'extends']);
+      // (the line is told only of a service with a build or an `extends`: see `project`)
+      const line =
+        hasBuild || svc.extends !== undefined
+          ? keyLine(y, doc!.root, ['services', name, hasBuild ? 'build' : 'extends'])
+          : 0;
       services.set(name, { value: svc, line, hasBuild });
     }
     const cf: ComposeFile = {
