@@ -126,3 +126,37 @@ describe('odd shapes never crash', () => {
     for (const w of set.warnings) expect(w.file.startsWith(root)).toBe(true);
   });
 });
+
+describe('build files read as text', () => {
+  test('a leading byte-order mark is dropped, as from a file without it', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dfo-builds-bom-'));
+    tmp.push(root);
+    fs.mkdirSync(path.join(root, '.git'));
+    const compose = 'services:\n  web:\n    build: ./web\n';
+    const files: Record<string, string> = {
+      'a/compose.yaml': `\uFEFF${compose}`,
+      'b/compose.yaml': compose,
+      // (a second mark: the YAML reader's to drop)
+      'c/compose.yaml': `\uFEFF\uFEFF${compose}`,
+      // (JSON has no byte-order mark: only dropped, the file is valid)
+      'd/.devcontainer/devcontainer.json': '\uFEFF{"build": {"dockerfile": "Dockerfile"}}',
+      'd/.devcontainer/Dockerfile': 'FROM alpine\n',
+      'a/web/Dockerfile': 'FROM alpine\n',
+      'b/web/Dockerfile': 'FROM alpine\n',
+      'c/web/Dockerfile': 'FROM alpine\n',
+    };
+    for (const [p, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(root, p)), { recursive: true });
+      fs.writeFileSync(path.join(root, p), text);
+    }
+    const real = fs.realpathSync(root);
+    const set = await findBuilds(['.'], real, {});
+    expect(set.builds.map((b) => buildLine(real, b))).toEqual([
+      'a/web/Dockerfile context=a/web target=- args=- contexts=- @ a/compose.yaml:3 service web',
+      'b/web/Dockerfile context=b/web target=- args=- contexts=- @ b/compose.yaml:3 service web',
+      'c/web/Dockerfile context=c/web target=- args=- contexts=- @ c/compose.yaml:3 service web',
+      'd/.devcontainer/Dockerfile context=d/.devcontainer target=- args=- contexts=- @ d/.devcontainer/devcontainer.json:1 devcontainer',
+    ]);
+    expect(set.warnings).toEqual([]);
+  });
+});

@@ -1,15 +1,18 @@
 /** Helpers shared by the build-file parsers. */
 import * as path from 'node:path';
 
+// (one RegExp object each, not one per call)
+const URL_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+const GIT_SSH = /^git@/;
+const GITHUB = /^github\.com\//;
+const BUILDKIT_SOURCE = /^(docker-image|oci-layout|target):/;
+
 /** A context or path that is not a local directory: a Git or HTTP URL, an image, a tarball. */
 export function isRemote(p: string): boolean {
-  return (
-    /^[a-z][a-z0-9+.-]*:\/\//i.test(p) ||
-    /^git@/.test(p) ||
-    /^github\.com\//.test(p) ||
-    /^(docker-image|oci-layout|target):/.test(p) ||
-    p === '-'
-  );
+  // (each form starts with an ASCII letter; most paths start with `.`, `/` or `$`)
+  const first = p.charCodeAt(0) | 32;
+  if (!(first >= 97 && first <= 122)) return p === '-';
+  return URL_SCHEME.test(p) || GIT_SSH.test(p) || GITHUB.test(p) || BUILDKIT_SOURCE.test(p);
 }
 
 /** A path as written, against the directory it is relative to. */

@@ -100,7 +100,7 @@ export function parseWorkflow(
   // A workflow that never names docker, or cannot declare a build (see mayDeclareBuilds),
   // builds nothing here: not worth a YAML parse (nor are its own YAML errors reported).
   const text = readText(file);
-  if (text !== null && (!/docker/.test(text) || !mayDeclareBuilds(text)))
+  if (text !== null && (!text.includes('docker') || !mayDeclareBuilds(text)))
     return { builds: [], warnings: [], skipped: [] };
   return parseWorkflowText(file, text, env);
 }

@@ -41,7 +41,6 @@ const REFUSED =
   /[\r\x00-\x08\x0b-\x1f\x7f\u0085\u2028\u2029\ufeff]|^(?:\.\.\.|%)|^---(?=[ \t\n]|$)/m;
 // Characters a plain scalar may not start with (`-`, `?`, `:` are handled apart).
 const PLAIN_FIRST_REFUSED = new Set([...',[]{}#&*!|>\'"%@`?:']);
-const BLANK_OR_COMMENT = /^ *(?:#.*)?$/;
 // (each regexp made once: a regexp literal makes a new RegExp object every time it is evaluated,
 // and these are evaluated per line, key or scalar)
 const LEAD = /^(?:(?: *#[^\n]*)?\n)*---(?: +#[^\n]*| *)(?:\n|$)/;
@@ -51,7 +50,6 @@ const SPACES = /^ *$/;
 const FLOW_PLAIN_REFUSED = /[[\]{}#]|: |:$/;
 const HEX_DIGITS = /^[0-9a-fA-F]+$/;
 // Plain scalars: the first characters of anything but a string, and the core schema's forms.
-const NOT_ONLY_STRING = /[-+.0-9nNtTfF~]/;
 const NULL = /^(?:~|[Nn]ull|NULL)$/;
 const BOOL = /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/;
 const OCT = /^0o[0-7]+$/;
@@ -60,7 +58,6 @@ const HEX = /^0x[0-9a-fA-F]+$/;
 const INF_NAN = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
 const EXP = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/;
 const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/;
-const REST_OK = /^(?: +(?:#.*)?)?$/;
 
 /** The document of `text`, or undefined when the package must read it. */
 export function readLite(text: string): LiteDoc | undefined {
@@ -91,6 +88,8 @@ class Reader {
   private readonly anchors = new Map<string, { value: unknown } | null>();
   private readonly open = new Set<string>();
   private aliases = 0;
+  /** The indentation of the line skipBlank stopped at (the current line after it returned true). */
+  private indent = 0;
   constructor(
     private readonly lines: string[],
     private readonly marker: number,
@@ -102,19 +101,25 @@ class Reader {
       this.i = this.marker + 1;
     }
     if (!this.skipBlank()) bail();
-    if (indentOf(this.lines[this.i]!) !== 0) bail();
+    if (this.indent !== 0) bail();
     const r = this.block(-1, false) ?? bail();
     if (this.skipBlank()) bail();
     return { value: r.value, root: r.node };
   }
 
-  /** Moves to the next line holding content; false at the end. Tabs outside block scalars: bail. */
+  /** Moves to the next line holding content (its indentation: `indent`); false at the end. Tabs
+   * outside block scalars: bail. */
   private skipBlank(): boolean {
     const lines = this.lines;
     for (; this.i < lines.length; this.i++) {
       const l = lines[this.i]!;
       if (l.includes('\t')) bail();
-      if (!BLANK_OR_COMMENT.test(l)) return true;
+      // (content: something other than spaces before the line's end or a `#`)
+      const k = indentOf(l);
+      if (k < l.length && l.charCodeAt(k) !== 35 /* # */) {
+        this.indent = k;
+        return true;
+      }
     }
     return false;
   }
@@ -124,10 +129,11 @@ class Reader {
   private block(parent: number, seqAtParent: boolean): { node: LiteNode; value: unknown } | null {
     if (!this.skipBlank()) return null;
     const line = this.lines[this.i]!;
-    const n = indentOf(line);
+    const n = this.indent;
     if (n > parent) {
       if (isSeqAt(line, n)) return this.seq(n);
-      if (this.keyAt(line, n)) return this.map(n, n);
+      const key = this.keyAt(line, n);
+      if (key) return this.map(n, n, key);
       // A scalar alone on its line (`run:` then the command below); not a block scalar or flow.
       if ('|>[{'.includes(line[n]!)) bail();
       return this.inline(line, n, parent);
@@ -145,29 +151,32 @@ class Reader {
       while (line.charCodeAt(c) === 32) c++;
       if (isSeqAt(line, c)) bail();
       // (`-` is followed by a space or the line's end: a `#` after it starts a comment)
-      const item =
-        c < line.length && line[c] !== '#' && this.keyAt(line, c)
-          ? this.map(c, c)
-          : this.value(line, c, n, false);
+      const key = c < line.length && line[c] !== '#' ? this.keyAt(line, c) : null;
+      const item = key ? this.map(c, c, key) : this.value(line, c, n, false);
       node.items!.push(item.node);
       value.push(item.value);
       if (!this.skipBlank()) break;
       const next = this.lines[this.i]!;
-      const m = indentOf(next);
+      const m = this.indent;
       if (m > n) bail();
       if (m < n || !isSeqAt(next, n)) break;
     }
     return { node, value };
   }
 
-  /** A block map at indent `n`, its first key at column `col` of the current line. */
-  private map(n: number, col: number): { node: LiteNode; value: Record<string, unknown> } {
+  /** A block map at indent `n`, its first key at column `col` of the current line (`first`:
+   * that key, as keyAt read it). */
+  private map(
+    n: number,
+    col: number,
+    first: { key: unknown; end: number },
+  ): { node: LiteNode; value: Record<string, unknown> } {
     const node: LiteNode = { line: this.i + 1, pairs: [] };
     const value: Record<string, unknown> = {};
-    for (let c = col; ; c = n) {
+    for (let c = col, k: { key: unknown; end: number } | null = first; ; c = n, k = null) {
       const at = this.i;
       const line = this.lines[at]!;
-      const k = this.keyAt(line, c) ?? bail();
+      k ??= this.keyAt(line, c) ?? bail();
       const jsKey = k.key === null ? '' : String(k.key);
       // (`<<` is a key like any other: the package merges nothing under YAML 1.2)
       // (a key seen before is one of the value's own: each key seen is set below)
@@ -180,7 +189,7 @@ class Reader {
       value[jsKey] = item.value;
       if (!this.skipBlank()) break;
       const next = this.lines[this.i]!;
-      const m = indentOf(next);
+      const m = this.indent;
       if (m > n || (m === n && isSeqAt(next, n))) bail();
       if (m < n) break;
     }
@@ -220,7 +229,7 @@ class Reader {
   private alias(line: string, v: number): Item {
     const m = ALIAS.exec(line.slice(v)) ?? bail();
     const name = m[1]!;
-    if (!REST_OK.test(line.slice(v + m[0].length))) bail();
+    if (!restOk(line, v + m[0].length)) bail();
     const target = this.open.has(name) ? null : this.anchors.get(name);
     if (!target || ++this.aliases > 1000) bail();
     this.i++;
@@ -243,7 +252,7 @@ class Reader {
     const colon = keyColon(line, c);
     if (colon < 0) return null;
     const text = line.slice(c, colon).trimEnd();
-    if (text === '' || text.length > 1000 || BLANK_HASH.test(text)) bail();
+    if (text === '' || text.length > 1000 || (text.includes('#') && BLANK_HASH.test(text))) bail();
     return { key: plain(text), end: colon + 1 };
   }
 
@@ -280,7 +289,7 @@ class Reader {
       value = plain(text);
       end = e;
     }
-    if (!REST_OK.test(line.slice(end))) bail();
+    if (!restOk(line, end)) bail();
     this.i++;
     return { node, value };
   }
@@ -289,7 +298,7 @@ class Reader {
   private blockScalar(line: string, c: number, n: number): string {
     const header = line.slice(c + 1);
     const chomp = header[0] === '-' ? '-' : '';
-    if (!REST_OK.test(header.slice(chomp.length))) bail();
+    if (!restOk(line, c + 1 + chomp.length)) bail();
     const lines = this.lines;
     let j = this.i + 1;
     // The content's indentation is that of its first non-blank line.
@@ -345,6 +354,34 @@ function indentOf(line: string): number {
   return n;
 }
 
+/** Whether the rest of a line from column `from` is blank or spaces and a comment (the lines
+ * read hold no line break of any kind: see REFUSED). */
+function restOk(line: string, from: number): boolean {
+  if (from >= line.length) return true;
+  if (line.charCodeAt(from) !== 32) return false;
+  let k = from + 1;
+  while (line.charCodeAt(k) === 32) k++;
+  return k === line.length || line.charCodeAt(k) === 35; /* # */
+}
+
+/** Whether a plain scalar starting with char code `c` may be anything but a string (null,
+ * a bool, a number): `-+.0-9nNtTfF~`. */
+function mayNotBeString(c: number): boolean {
+  return (
+    (c >= 48 && c <= 57) ||
+    c === 45 ||
+    c === 43 ||
+    c === 46 ||
+    c === 110 ||
+    c === 78 ||
+    c === 116 ||
+    c === 84 ||
+    c === 102 ||
+    c === 70 ||
+    c === 126
+  );
+}
+
 /** A `-` entry at column `c`. */
 function isSeqAt(line: string, c: number): boolean {
   return line[c] === '-' && (c + 1 === line.length || line[c + 1] === ' ');
@@ -371,7 +408,7 @@ export function plain(text: string): unknown {
   checkPlain(text);
   const ch = text[0]!;
   // Only these can start anything but a string.
-  if (!NOT_ONLY_STRING.test(ch)) return text;
+  if (!mayNotBeString(ch.charCodeAt(0))) return text;
   if (NULL.test(text)) return null;
   if (BOOL.test(text)) return ch === 't' || ch === 'T';
   if (OCT.test(text)) return parseInt(text.substring(2), 8);
@@ -406,6 +443,12 @@ const ESCAPES: Record<string, string> = {
 
 /** A one-line double-quoted scalar at `c` (null: it does not close on this line). */
 function doubleQuoted(line: string, c: number): { value: string; end: number } | null {
+  // (most have no escape: their text is a slice of the line, not built a character at a time)
+  for (let k = c + 1; k < line.length; k++) {
+    const ch = line.charCodeAt(k);
+    if (ch === 34 /* " */) return { value: line.slice(c + 1, k), end: k + 1 };
+    if (ch === 92 /* \ */) break;
+  }
   let out = '';
   for (let k = c + 1; k < line.length; k++) {
     const ch = line[k]!;
@@ -432,6 +475,10 @@ function doubleQuoted(line: string, c: number): { value: string; end: number } |
 
 /** A one-line single-quoted scalar at `c` (null: it does not close on this line). */
 function singleQuoted(line: string, c: number): { value: string; end: number } | null {
+  // (most have no doubled quote: their text is a slice of the line)
+  const close = line.indexOf("'", c + 1);
+  if (close >= 0 && line.charCodeAt(close + 1) !== 39 /* ' */)
+    return { value: line.slice(c + 1, close), end: close + 1 };
   let out = '';
   for (let k = c + 1; k < line.length; k++) {
     const ch = line[k]!;

@@ -20,9 +20,15 @@ export interface YamlFile {
   keyLine(root: YamlNode | null, keys: (string | number)[]): number;
 }
 
+/** (one options object for every read: a string option is copied into a new object by each
+ * readFileSync) */
+const READ_UTF8 = { encoding: 'utf8', flag: 'r' } as const;
+
+/** The text of a file, without a leading byte-order mark (null: it cannot be read). */
 export function readText(file: string): string | null {
   try {
-    return fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+    const text = fs.readFileSync(file, READ_UTF8);
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   } catch {
     return null;
   }
