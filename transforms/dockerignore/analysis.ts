@@ -33,7 +33,7 @@ import {
   type Usage,
 } from './model.js';
 import { copiedSecret, secretCandidates } from './secrets.js';
-import { isDockerfileName, usageOf } from './usage.js';
+import { isDockerfileName, runStepsOf, usageOf } from './usage.js';
 
 const USAGE = 'dockerignore/usage';
 
@@ -212,14 +212,16 @@ export function analyse(
   // computed (of them only `.git` could matter there, for the note that a RUN needs it).
   const keepList = ctx.options.dockerignore?.keep;
   const keep: ReadonlySet<string> = keepList?.length ? new Set(keepList) : KEEP_NONE;
-  const secrets = secretCandidates(index, bc, usage);
+  // (the RUN steps, made when a rule first reads them)
+  const steps = () => runStepsOf(model, usage);
+  const secrets = secretCandidates(index, bc, steps);
   const add = ctx.options.dockerignore?.add ?? [];
   // Without a secret nor an entry to add, clutter candidates of the editor and local Docker
   // groups alone end the analysis below (nothing to propose): they are not computed when the
   // walk holds nothing for another group (mayProposeClutter). (The lists are shared: copied.)
   let candidates: Candidate[] =
     usage.whole && (secrets.length > 0 || add.length > 0 || mayProposeClutter(index))
-      ? [...secrets, ...clutterCandidates(index, bc, usage, ignorePath)]
+      ? [...secrets, ...clutterCandidates(index, bc, steps(), ignorePath)]
       : [...secrets];
   if (keep.size) candidates = candidates.filter((c) => !keep.has(c.pattern));
   for (const p of add) {
@@ -235,7 +237,7 @@ export function analyse(
     const pattern = anchored('.git', hits);
     if (hits.length && !keep.has(pattern)) git = { group: 'vcs', pattern, triggers: hits };
   }
-  const gitNeeded = git ? gitReader(model, usage, bc) : null;
+  const gitNeeded = git ? gitReader(model, steps(), bc) : null;
   if (git && gitNeeded) {
     // (the candidates are shared with other Dockerfiles of the context: a copy is changed)
     const found = git;

@@ -24,7 +24,7 @@ import {
   push,
   type Candidate,
   type Entries,
-  type Usage,
+  type RunSteps,
 } from './model.js';
 
 export const DEP_DIRS = new Set([
@@ -91,11 +91,11 @@ export function isJunk(d: ContextEntry, bc: BuildContext): boolean {
  * stamps the VCS revision, `make` whose Makefile is not in the context); null if nothing does. */
 export function gitReader(
   model: DockerfileModel,
-  usage: Usage,
+  steps: RunSteps,
   bc: BuildContext,
 ): { at: number; line: number; why: string; review: boolean } | null {
   const first = model.instructions[0]?.span.start ?? 0;
-  for (const r of usage.runs) {
+  for (const r of steps.runs) {
     if (GIT_USE.test(r.text))
       return { at: r.at, line: r.line, why: `the RUN at line ${r.line} calls git`, review: false };
     // Scripts and Makefiles the RUN runs from the context.
@@ -259,8 +259,7 @@ function scanOf(entries: Entries): ClutterScan {
     ) {
       if (seen(i)) s.dockerfiles.push(all[i]!.path);
     }
-    if (last === 101 /* e */ && n.endsWith('.Dockerfile') && seen(i))
-      s.suffixed.push(all[i]!.path);
+    if (last === 101 /* e */ && n.endsWith('.Dockerfile') && seen(i)) s.suffixed.push(all[i]!.path);
     // (compose files at the root only: there the path is the name)
     if (first === 99 /* c */ || first === 100 /* d */)
       for (let k = 0; k < COMPOSE.length; k++)
@@ -326,8 +325,7 @@ function projectFolders(entries: Entries): Set<string> {
   const out = new Set<string>();
   for (let i = 0; i < all.length; i++) {
     const n = names[i] as string | null;
-    if (n === null || n.charCodeAt(n.length - 1) !== 106 /* j */ || !PROJECT_FILE.test(n))
-      continue;
+    if (n === null || n.charCodeAt(n.length - 1) !== 106 /* j */ || !PROJECT_FILE.test(n)) continue;
     const e = all[i]!;
     if (entries.visible(e)) out.add(dirname(e.path));
   }
@@ -344,10 +342,10 @@ const shared = new WalkMemo<Candidate[]>();
 export function clutterCandidates(
   entries: Entries,
   bc: BuildContext,
-  usage: Usage,
+  steps: RunSteps,
   ignorePath: string,
 ): Candidate[] {
-  const runs = runsOf(usage);
+  const runs = runsOf(steps);
   const key = `${ignorePath}\0${runs.key}`;
   const scan = scanOf(entries);
   return shared.get(scan, key, bc, (view) => computeClutter(scan, view, runs, ignorePath));
@@ -361,21 +359,21 @@ interface Runs {
   key: string;
 }
 
-/** What the RUN steps install and build, once per usage (usage.ts: once per Dockerfile text;
- * the checks of every pass of the engine and every Dockerfile of a context ask it). */
-const runsByUsage = new WeakMap<Usage, Runs>();
+/** What the RUN steps install and build, once per RUN steps (usage.ts: once per Dockerfile
+ * text; the checks of every pass of the engine and every Dockerfile of a context ask it). */
+const runsBySteps = new WeakMap<RunSteps, Runs>();
 
-function runsOf(usage: Usage): Runs {
-  let runs = runsByUsage.get(usage);
+function runsOf(steps: RunSteps): Runs {
+  let runs = runsBySteps.get(steps);
   if (!runs) {
-    const node = NODE_INSTALL.test(usage.runText);
+    const { runText } = steps;
+    const node = NODE_INSTALL.test(runText);
     const outDirs = new Set<string>();
-    for (const t of BUILD_TOOLS)
-      if (t.re.test(usage.runText)) t.dirs.forEach((d) => outDirs.add(d));
-    const dotnet = DOTNET_BUILD.test(usage.runText);
+    for (const t of BUILD_TOOLS) if (t.re.test(runText)) t.dirs.forEach((d) => outDirs.add(d));
+    const dotnet = DOTNET_BUILD.test(runText);
     const builds = [...outDirs].sort();
     runs = { node, builds, dotnet, key: `${node}\0${dotnet}\0${builds.join('/')}` };
-    runsByUsage.set(usage, runs);
+    runsBySteps.set(steps, runs);
   }
   return runs;
 }

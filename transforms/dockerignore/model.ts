@@ -42,6 +42,14 @@ export interface Usage {
   whole: { at: number; line: number; text: string } | null;
   sources: Source[];
   unresolved: { at: number; raw: string } | null;
+  /** The RUN steps, made when first asked (`runStepsOf`: most analyses end before a rule reads
+   * them), then kept with the usage (both are functions of the Dockerfile's text). */
+  steps: RunSteps | null;
+}
+
+/** The RUN steps of a Dockerfile the rules look at (usage.ts `runStepsOf`). */
+export interface RunSteps {
+  /** Every RUN's logical text, one per line. */
   runText: string;
   runs: { at: number; line: number; text: string }[];
 }

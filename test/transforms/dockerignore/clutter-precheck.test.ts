@@ -7,7 +7,7 @@ import { parseDockerfile } from '../../../src/model/dockerfile.js';
 import { initShellParser } from '../../../src/model/shell.js';
 import { clutterCandidates, mayProposeClutter } from '../../../transforms/dockerignore/clutter.js';
 import { Entries, NAMED } from '../../../transforms/dockerignore/model.js';
-import { usageOf } from '../../../transforms/dockerignore/usage.js';
+import { runStepsOf, usageOf } from '../../../transforms/dockerignore/usage.js';
 import { mulberry32 } from '../../support/random.js';
 
 beforeAll(() => initShellParser());
@@ -23,7 +23,11 @@ const RUNS = [
   'RUN dotnet publish App/App.csproj',
   'RUN go build ./...',
 ];
-const usagesOf = () => RUNS.map((r) => usageOf(parseDockerfile(`FROM x\nCOPY . .\n${r}\n`)));
+const usagesOf = () =>
+  RUNS.map((r) => {
+    const model = parseDockerfile(`FROM x\nCOPY . .\n${r}\n`);
+    return runStepsOf(model, usageOf(model));
+  });
 
 // Folders: every NAMED name and some plain ones; files: what the scans and rules look for.
 const FOLDERS = [...NAMED, 'src', 'app', 'vendor', 'App', 'log', 'tmp', 'deep'];

@@ -8,7 +8,7 @@ import { clearCaches, optimize, optimizeFiles } from '../../../src/api.js';
 import { diskCounters } from '../../../src/context/cache.js';
 import { MemoryContext } from '../../../src/context/context.js';
 import { memoCounters } from '../../../transforms/dockerignore/memo.js';
-import { Entries, type Usage } from '../../../transforms/dockerignore/model.js';
+import { Entries, type RunSteps } from '../../../transforms/dockerignore/model.js';
 import { secretCandidates } from '../../../transforms/dockerignore/secrets.js';
 import { removeTmpdirs, tmpdir, writeTree } from '../../helpers.js';
 
@@ -73,7 +73,8 @@ test.each([
 const GITHUB_TOKEN = `ghp_${'a1B2c3D4e5'.repeat(4)}`;
 
 test('a shared value is recomputed for a view of the walk that answers differently', () => {
-  const usage: Usage = { whole: null, sources: [], unresolved: null, runText: '', runs: [] };
+  const none: RunSteps = { runText: '', runs: [] };
+  const usage = () => none;
   const git = { tracked: ['.env', 'app.js'] };
   const secret = new MemoryContext({ '.env': `GH=${GITHUB_TOKEN}\n`, 'app.js': '\n' }, null, {
     git,
