@@ -204,12 +204,11 @@ interface ClutterScan {
   compose: string[][];
 }
 
-const scans = new WeakMap<Entries, ClutterScan>();
 const COMPOSE = ['docker-compose', 'compose'];
 const COMPOSE_RE = COMPOSE.map((c) => new RegExp(`^${c}[^/]*\\.ya?ml$`));
 
 function scanOf(entries: Entries): ClutterScan {
-  let s = scans.get(entries);
+  let s = entries.clutterScan as ClutterScan | null;
   if (s) return s;
   memoCounters.scans++;
   s = {
@@ -280,7 +279,7 @@ function scanOf(entries: Entries): ClutterScan {
     }
     s.logDirs.push({ d, inside, keep: kept });
   }
-  scans.set(entries, s);
+  entries.clutterScan = s;
   return s;
 }
 

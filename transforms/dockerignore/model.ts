@@ -165,6 +165,11 @@ export class Entries {
   private looks = 0;
   /** The entries of each NAMED name (null: none in the walk, most small ones). */
   private byName: Map<string, ContextEntry[]> | null = null;
+  /** The name scans of the secrets and clutter rules (secrets.ts, clutter.ts), made once per
+   * walk: kept here, not in a WeakMap by Entries (an insertion per walk and rule, and a table
+   * the collector processes apart). */
+  secretScan: unknown = null;
+  clutterScan: unknown = null;
 
   constructor(
     readonly all: readonly ContextEntry[],

@@ -115,8 +115,6 @@ interface SecretScan {
   none: boolean;
 }
 
-const scans = new WeakMap<Entries, SecretScan>();
-
 /** A scan of `entries` with every list empty. */
 function emptyScan(entries: Entries | null, none: boolean): SecretScan {
   return {
@@ -141,11 +139,11 @@ function emptyScan(entries: Entries | null, none: boolean): SecretScan {
 const NO_SECRETS: SecretScan = Object.freeze(emptyScan(null, true));
 
 function scanOf(entries: Entries): SecretScan {
-  let s = scans.get(entries);
+  let s = entries.secretScan as SecretScan | null;
   if (s) return s;
   memoCounters.scans++;
   s = scanNow(entries);
-  scans.set(entries, s);
+  entries.secretScan = s;
   return s;
 }
 
