@@ -299,10 +299,28 @@ const EDITOR_NAMES: ReadonlySet<string> = new Set([
  * up, and its scan found no `.pyc` or `.log` file (`log/*`, `tmp/*` and `vendor/bundle` need
  * a NAMED folder). Most contexts hold nothing more (a compose sample, a service's folder): their
  * candidates need not be computed, nor the context asked again (memo.ts) for each Dockerfile.
- * Once per walk.
+ * Once per walk; without the walk's clutter scan (most walks never need it), from the NAMED
+ * names and a look for the first visible `.pyc` or `.log` file: no scan made.
  */
 export function mayProposeClutter(entries: Entries): boolean {
-  const s = scanOf(entries);
+  let may = entries.clutterPossible;
+  if (may === null) {
+    const s = entries.clutterScan as ClutterScan | null;
+    may = entries.clutterPossible =
+      s !== null
+        ? scanProposes(entries, s)
+        : entries.holdsNamedBut(EDITOR_NAMES) || holdsPycOrLog(entries);
+  }
+  return may;
+}
+
+/** mayProposeClutter's answer from the walk's clutter scan (the scan made when asked: for the
+ * tests, the answer the look without it must give). */
+export function mayProposeClutterByScan(entries: Entries): boolean {
+  return scanProposes(entries, scanOf(entries));
+}
+
+function scanProposes(entries: Entries, s: ClutterScan): boolean {
   return (
     s.pyc.length > 0 ||
     s.logs.length > 0 ||
@@ -310,6 +328,24 @@ export function mayProposeClutter(entries: Entries): boolean {
     s.logDirs.some((d) => d.inside.length > 0) ||
     entries.holdsNamedBut(EDITOR_NAMES)
   );
+}
+
+/** Whether the walk holds a visible file the scan would list in `pyc` or `logs` (its tests,
+ * stopping at the first). */
+function holdsPycOrLog(entries: Entries): boolean {
+  const { all, names } = entries;
+  for (let i = 0; i < all.length; i++) {
+    const n = names[i] as string | null;
+    if (n === null) continue;
+    const last = n.charCodeAt(n.length - 1);
+    if (last === 99 /* c */) {
+      if (n.endsWith('.pyc') && entries.visible(all[i]!)) return true;
+    } else if (last === 103 /* g */ && n.endsWith('.log')) {
+      const e = all[i]!;
+      if (!/^(log|tmp)\//.test(e.path) && entries.visible(e)) return true;
+    }
+  }
+  return false;
 }
 
 /** A .NET project file's name (`App.csproj`, `Lib.fsproj`, `Old.vbproj`). */

@@ -170,6 +170,8 @@ export class Entries {
    * the collector processes apart). */
   secretScan: unknown = null;
   clutterScan: unknown = null;
+  /** clutter.ts mayProposeClutter's answer, once asked. */
+  clutterPossible: boolean | null = null;
 
   constructor(
     readonly all: readonly ContextEntry[],
