@@ -33,7 +33,7 @@ import {
   type Usage,
 } from './model.js';
 import { copiedSecret, secretCandidates } from './secrets.js';
-import { isDockerfileName, usageOf } from './usage.js';
+import { isDockerfileName, runStepsOf, usageOf } from './usage.js';
 
 const USAGE = 'dockerignore/usage';
 
@@ -68,11 +68,13 @@ const walkIndexes = new WeakMap<readonly ContextEntry[], WalkIndex>();
 function indexOf(
   entries: readonly ContextEntry[],
   oldIgnored: (p: string, isDir: boolean) => boolean,
-  junk: (d: ContextEntry) => boolean,
+  bc: BuildContext,
+  oldHasNeg: boolean,
 ): WalkIndex {
   let w = walkIndexes.get(entries);
   if (!w) {
     const index = new Entries(entries, oldIgnored);
+    const junk = junkTest(bc, oldIgnored, oldHasNeg);
     w = { index, junkRoots: null, junk, dockerfiles: null, below: null };
     walkIndexes.set(entries, w);
   }
@@ -146,6 +148,44 @@ export function entriesBelow(entries: readonly ContextEntry[], r: string): Conte
   return out;
 }
 
+/** What the analysis derives from the patterns of the ignore file in force: whether one is a
+ * `!` line, the folder verdict of its walk (null: none ignored, or a `!` line: see
+ * keptFolderMatcher) and the walk's key. */
+interface PatternFacts {
+  hasNeg: boolean;
+  dirIgnored: ((dir: string) => boolean) | null;
+  walkKey: string;
+}
+
+/** No ignore file (most contexts): nothing to test, one key. */
+const NO_PATTERNS: PatternFacts = Object.freeze({
+  hasNeg: false,
+  dirIgnored: null,
+  walkKey: 'dockerignore\0',
+});
+
+const factsByPatterns = new WeakMap<readonly string[], PatternFacts>();
+
+/** The PatternFacts of `patterns`, once per list: loadIgnore gives every Dockerfile of a
+ * context the same (frozen) list for the same text, so the Dockerfiles after the first make no
+ * key, matcher lookup or test of the lines. (A list that is not frozen could change: its facts
+ * are made anew.) */
+export function patternFacts(patterns: readonly string[]): PatternFacts {
+  if (patterns.length === 0) return NO_PATTERNS;
+  const frozen = Object.isFrozen(patterns);
+  let facts = frozen ? factsByPatterns.get(patterns) : undefined;
+  if (!facts) {
+    const hasNeg = patterns.some((p) => p.startsWith('!'));
+    facts = {
+      hasNeg,
+      dirIgnored: hasNeg ? null : keptFolderMatcher(patterns as string[]),
+      walkKey: `dockerignore\0${patterns.join('\n')}`,
+    };
+    if (frozen) factsByPatterns.set(patterns, facts);
+  }
+  return facts;
+}
+
 /** The `keep` option unset (most runs): no set made per check. */
 const KEEP_NONE: ReadonlySet<string> = new Set();
 
@@ -170,20 +210,18 @@ export function analyse(
   const ignore = loadIgnore(bc);
   const ignorePath = ignore.path ?? '.dockerignore';
   const oldPatterns = ignore.patterns;
-  const oldHasNeg = oldPatterns.some((p) => p.startsWith('!'));
+  const old = patternFacts(oldPatterns);
+  const oldHasNeg = old.hasNeg;
   const oldIgnored = sharedBulkMatcher(oldPatterns);
 
   // 1. Analysis walk: never into folders already ignored, nor into ones we ignore wholesale.
   // The same for every Dockerfile of the context with these patterns: walked once per session.
   // (the walk asks about a folder only once it entered the parent, which the patterns do not
   // ignore: they are tested on the folder's path alone, and no folder verdict is kept)
-  const dirIgnored = oldHasNeg ? null : keptFolderMatcher(oldPatterns);
+  const dirIgnored = old.dirIgnored;
   const stop = (d: ContextEntry) => (dirIgnored !== null && dirIgnored(d.path)) || isJunk(d, bc);
-  const entries = bc.walk({
-    key: `dockerignore\0${oldPatterns.join('\n')}`,
-    descend: (d) => !stop(d),
-  });
-  const w = indexOf(entries, oldIgnored, junkTest(bc, oldIgnored, oldHasNeg));
+  const entries = bc.walk({ key: old.walkKey, descend: (d) => !stop(d) });
+  const w = indexOf(entries, oldIgnored, bc, oldHasNeg);
   const { index } = w;
   // Folder or file, from the walk when it saw the path (no lstat per trigger: a candidate such
   // as `Dockerfile.*` in a shared context has one trigger per Dockerfile).
@@ -212,14 +250,16 @@ export function analyse(
   // computed (of them only `.git` could matter there, for the note that a RUN needs it).
   const keepList = ctx.options.dockerignore?.keep;
   const keep: ReadonlySet<string> = keepList?.length ? new Set(keepList) : KEEP_NONE;
-  const secrets = secretCandidates(index, bc, usage);
+  // (the RUN steps, made when a rule first reads them)
+  const steps = () => runStepsOf(model, usage);
+  const secrets = secretCandidates(index, bc, steps);
   const add = ctx.options.dockerignore?.add ?? [];
   // Without a secret nor an entry to add, clutter candidates of the editor and local Docker
   // groups alone end the analysis below (nothing to propose): they are not computed when the
   // walk holds nothing for another group (mayProposeClutter). (The lists are shared: copied.)
   let candidates: Candidate[] =
     usage.whole && (secrets.length > 0 || add.length > 0 || mayProposeClutter(index))
-      ? [...secrets, ...clutterCandidates(index, bc, usage, ignorePath)]
+      ? [...secrets, ...clutterCandidates(index, bc, steps(), ignorePath)]
       : [...secrets];
   if (keep.size) candidates = candidates.filter((c) => !keep.has(c.pattern));
   for (const p of add) {
@@ -235,7 +275,7 @@ export function analyse(
     const pattern = anchored('.git', hits);
     if (hits.length && !keep.has(pattern)) git = { group: 'vcs', pattern, triggers: hits };
   }
-  const gitNeeded = git ? gitReader(model, usage, bc) : null;
+  const gitNeeded = git ? gitReader(model, steps(), bc) : null;
   if (git && gitNeeded) {
     // (the candidates are shared with other Dockerfiles of the context: a copy is changed)
     const found = git;

@@ -24,7 +24,7 @@ import {
   push,
   type Candidate,
   type Entries,
-  type Usage,
+  type RunSteps,
 } from './model.js';
 
 export const DEP_DIRS = new Set([
@@ -91,11 +91,11 @@ export function isJunk(d: ContextEntry, bc: BuildContext): boolean {
  * stamps the VCS revision, `make` whose Makefile is not in the context); null if nothing does. */
 export function gitReader(
   model: DockerfileModel,
-  usage: Usage,
+  steps: RunSteps,
   bc: BuildContext,
 ): { at: number; line: number; why: string; review: boolean } | null {
   const first = model.instructions[0]?.span.start ?? 0;
-  for (const r of usage.runs) {
+  for (const r of steps.runs) {
     if (GIT_USE.test(r.text))
       return { at: r.at, line: r.line, why: `the RUN at line ${r.line} calls git`, review: false };
     // Scripts and Makefiles the RUN runs from the context.
@@ -204,12 +204,11 @@ interface ClutterScan {
   compose: string[][];
 }
 
-const scans = new WeakMap<Entries, ClutterScan>();
 const COMPOSE = ['docker-compose', 'compose'];
 const COMPOSE_RE = COMPOSE.map((c) => new RegExp(`^${c}[^/]*\\.ya?ml$`));
 
 function scanOf(entries: Entries): ClutterScan {
-  let s = scans.get(entries);
+  let s = entries.clutterScan as ClutterScan | null;
   if (s) return s;
   memoCounters.scans++;
   s = {
@@ -259,8 +258,7 @@ function scanOf(entries: Entries): ClutterScan {
     ) {
       if (seen(i)) s.dockerfiles.push(all[i]!.path);
     }
-    if (last === 101 /* e */ && n.endsWith('.Dockerfile') && seen(i))
-      s.suffixed.push(all[i]!.path);
+    if (last === 101 /* e */ && n.endsWith('.Dockerfile') && seen(i)) s.suffixed.push(all[i]!.path);
     // (compose files at the root only: there the path is the name)
     if (first === 99 /* c */ || first === 100 /* d */)
       for (let k = 0; k < COMPOSE.length; k++)
@@ -281,7 +279,7 @@ function scanOf(entries: Entries): ClutterScan {
     }
     s.logDirs.push({ d, inside, keep: kept });
   }
-  scans.set(entries, s);
+  entries.clutterScan = s;
   return s;
 }
 
@@ -301,10 +299,28 @@ const EDITOR_NAMES: ReadonlySet<string> = new Set([
  * up, and its scan found no `.pyc` or `.log` file (`log/*`, `tmp/*` and `vendor/bundle` need
  * a NAMED folder). Most contexts hold nothing more (a compose sample, a service's folder): their
  * candidates need not be computed, nor the context asked again (memo.ts) for each Dockerfile.
- * Once per walk.
+ * Once per walk; without the walk's clutter scan (most walks never need it), from the NAMED
+ * names and a look for the first visible `.pyc` or `.log` file: no scan made.
  */
 export function mayProposeClutter(entries: Entries): boolean {
-  const s = scanOf(entries);
+  let may = entries.clutterPossible;
+  if (may === null) {
+    const s = entries.clutterScan as ClutterScan | null;
+    may = entries.clutterPossible =
+      s !== null
+        ? scanProposes(entries, s)
+        : entries.holdsNamedBut(EDITOR_NAMES) || holdsPycOrLog(entries);
+  }
+  return may;
+}
+
+/** mayProposeClutter's answer from the walk's clutter scan (the scan made when asked: for the
+ * tests, the answer the look without it must give). */
+export function mayProposeClutterByScan(entries: Entries): boolean {
+  return scanProposes(entries, scanOf(entries));
+}
+
+function scanProposes(entries: Entries, s: ClutterScan): boolean {
   return (
     s.pyc.length > 0 ||
     s.logs.length > 0 ||
@@ -312,6 +328,24 @@ export function mayProposeClutter(entries: Entries): boolean {
     s.logDirs.some((d) => d.inside.length > 0) ||
     entries.holdsNamedBut(EDITOR_NAMES)
   );
+}
+
+/** Whether the walk holds a visible file the scan would list in `pyc` or `logs` (its tests,
+ * stopping at the first). */
+function holdsPycOrLog(entries: Entries): boolean {
+  const { all, names } = entries;
+  for (let i = 0; i < all.length; i++) {
+    const n = names[i] as string | null;
+    if (n === null) continue;
+    const last = n.charCodeAt(n.length - 1);
+    if (last === 99 /* c */) {
+      if (n.endsWith('.pyc') && entries.visible(all[i]!)) return true;
+    } else if (last === 103 /* g */ && n.endsWith('.log')) {
+      const e = all[i]!;
+      if (!/^(log|tmp)\//.test(e.path) && entries.visible(e)) return true;
+    }
+  }
+  return false;
 }
 
 /** A .NET project file's name (`App.csproj`, `Lib.fsproj`, `Old.vbproj`). */
@@ -326,8 +360,7 @@ function projectFolders(entries: Entries): Set<string> {
   const out = new Set<string>();
   for (let i = 0; i < all.length; i++) {
     const n = names[i] as string | null;
-    if (n === null || n.charCodeAt(n.length - 1) !== 106 /* j */ || !PROJECT_FILE.test(n))
-      continue;
+    if (n === null || n.charCodeAt(n.length - 1) !== 106 /* j */ || !PROJECT_FILE.test(n)) continue;
     const e = all[i]!;
     if (entries.visible(e)) out.add(dirname(e.path));
   }
@@ -344,10 +377,10 @@ const shared = new WalkMemo<Candidate[]>();
 export function clutterCandidates(
   entries: Entries,
   bc: BuildContext,
-  usage: Usage,
+  steps: RunSteps,
   ignorePath: string,
 ): Candidate[] {
-  const runs = runsOf(usage);
+  const runs = runsOf(steps);
   const key = `${ignorePath}\0${runs.key}`;
   const scan = scanOf(entries);
   return shared.get(scan, key, bc, (view) => computeClutter(scan, view, runs, ignorePath));
@@ -361,21 +394,21 @@ interface Runs {
   key: string;
 }
 
-/** What the RUN steps install and build, once per usage (usage.ts: once per Dockerfile text;
- * the checks of every pass of the engine and every Dockerfile of a context ask it). */
-const runsByUsage = new WeakMap<Usage, Runs>();
+/** What the RUN steps install and build, once per RUN steps (usage.ts: once per Dockerfile
+ * text; the checks of every pass of the engine and every Dockerfile of a context ask it). */
+const runsBySteps = new WeakMap<RunSteps, Runs>();
 
-function runsOf(usage: Usage): Runs {
-  let runs = runsByUsage.get(usage);
+function runsOf(steps: RunSteps): Runs {
+  let runs = runsBySteps.get(steps);
   if (!runs) {
-    const node = NODE_INSTALL.test(usage.runText);
+    const { runText } = steps;
+    const node = NODE_INSTALL.test(runText);
     const outDirs = new Set<string>();
-    for (const t of BUILD_TOOLS)
-      if (t.re.test(usage.runText)) t.dirs.forEach((d) => outDirs.add(d));
-    const dotnet = DOTNET_BUILD.test(usage.runText);
+    for (const t of BUILD_TOOLS) if (t.re.test(runText)) t.dirs.forEach((d) => outDirs.add(d));
+    const dotnet = DOTNET_BUILD.test(runText);
     const builds = [...outDirs].sort();
     runs = { node, builds, dotnet, key: `${node}\0${dotnet}\0${builds.join('/')}` };
-    runsByUsage.set(usage, runs);
+    runsBySteps.set(steps, runs);
   }
   return runs;
 }

@@ -8,9 +8,10 @@
 import type { BuildContext, ContextEntry, GitStatus, WalkOptions } from '../../src/model/types.js';
 
 /** Counts of real work, for the count-based tests: shared values computed and reused, name
- * scans of a walk's entries (secrets.ts, clutter.ts), and the walk's paths by kind and junk
- * roots made (model.ts, analysis.ts: only when a question needs them). */
-export const memoCounters = { computed: 0, reused: 0, scans: 0, kinds: 0, junkRoots: 0 };
+ * scans of a walk's entries (secrets.ts, clutter.ts), the walk's paths by kind and junk
+ * roots made (model.ts, analysis.ts: only when a question needs them), and the RUN steps of a
+ * Dockerfile listed (usage.ts `runStepsOf`: only when a rule reads them). */
+export const memoCounters = { computed: 0, reused: 0, scans: 0, kinds: 0, junkRoots: 0, steps: 0 };
 
 type Question =
   | { ask: 'exists' | 'isDirectory' | 'gitTracked'; path: string; answer: boolean | null }

@@ -42,6 +42,14 @@ export interface Usage {
   whole: { at: number; line: number; text: string } | null;
   sources: Source[];
   unresolved: { at: number; raw: string } | null;
+  /** The RUN steps, made when first asked (`runStepsOf`: most analyses end before a rule reads
+   * them), then kept with the usage (both are functions of the Dockerfile's text). */
+  steps: RunSteps | null;
+}
+
+/** The RUN steps of a Dockerfile the rules look at (usage.ts `runStepsOf`). */
+export interface RunSteps {
+  /** Every RUN's logical text, one per line. */
   runText: string;
   runs: { at: number; line: number; text: string }[];
 }
@@ -157,6 +165,13 @@ export class Entries {
   private looks = 0;
   /** The entries of each NAMED name (null: none in the walk, most small ones). */
   private byName: Map<string, ContextEntry[]> | null = null;
+  /** The name scans of the secrets and clutter rules (secrets.ts, clutter.ts), made once per
+   * walk: kept here, not in a WeakMap by Entries (an insertion per walk and rule, and a table
+   * the collector processes apart). */
+  secretScan: unknown = null;
+  clutterScan: unknown = null;
+  /** clutter.ts mayProposeClutter's answer, once asked. */
+  clutterPossible: boolean | null = null;
 
   constructor(
     readonly all: readonly ContextEntry[],

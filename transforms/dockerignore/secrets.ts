@@ -18,7 +18,7 @@ import {
   type Candidate,
   type Entries,
   type Source,
-  type Usage,
+  type RunSteps,
 } from './model.js';
 
 /** A part of a file name that marks a template (`.env.example`, `.env.dusk.example`,
@@ -57,11 +57,11 @@ function decide(
   bc: BuildContext,
   path: string,
   filesBelow: (dir: string) => readonly string[],
-  usage: Usage,
+  steps: RunSteps,
 ): Decision {
   const name = basename(path);
   const install = REGISTRY_RC[name];
-  const runLine = install ? usage.runs.find((r) => install.test(r.text)) : undefined;
+  const runLine = install ? steps.runs.find((r) => install.test(r.text)) : undefined;
   if (runLine)
     return {
       act: 'review',
@@ -115,8 +115,6 @@ interface SecretScan {
   none: boolean;
 }
 
-const scans = new WeakMap<Entries, SecretScan>();
-
 /** A scan of `entries` with every list empty. */
 function emptyScan(entries: Entries | null, none: boolean): SecretScan {
   return {
@@ -141,11 +139,11 @@ function emptyScan(entries: Entries | null, none: boolean): SecretScan {
 const NO_SECRETS: SecretScan = Object.freeze(emptyScan(null, true));
 
 function scanOf(entries: Entries): SecretScan {
-  let s = scans.get(entries);
+  let s = entries.secretScan as SecretScan | null;
   if (s) return s;
   memoCounters.scans++;
   s = scanNow(entries);
-  scans.set(entries, s);
+  entries.secretScan = s;
   return s;
 }
 
@@ -205,31 +203,37 @@ const shared = new WalkMemo<Candidate[]>();
  * entries, and what the context says of them: git, `.gitignore` files, contents) and, for
  * `.npmrc`/`.pypirc`, on the RUN that installs with them: computed once per walk and such RUN
  * lines (memo.ts), shared by the Dockerfiles of the context and the passes of the engine.
- * Read-only. */
-export function secretCandidates(entries: Entries, bc: BuildContext, usage: Usage): Candidate[] {
+ * Read-only. The RUN steps (`steps`) are asked only when the walk holds something that looks
+ * like a secret. */
+export function secretCandidates(
+  entries: Entries,
+  bc: BuildContext,
+  steps: () => RunSteps,
+): Candidate[] {
   const scan = scanOf(entries);
   if (scan.none) return [];
-  return shared.get(scan, registryKey(usage), bc, (view) =>
-    computeSecretCandidates(scan, view, usage),
+  const runs = steps();
+  return shared.get(scan, registryKey(runs), bc, (view) =>
+    computeSecretCandidates(scan, view, runs),
   );
 }
 
 /** What of the Dockerfile a decision reads: the line of the first RUN installing with each
- * registry file (see `decide`), once per usage (usage.ts: once per Dockerfile text). */
-const registryKeys = new WeakMap<Usage, string>();
+ * registry file (see `decide`), once per RUN steps (usage.ts: once per Dockerfile text). */
+const registryKeys = new WeakMap<RunSteps, string>();
 
-function registryKey(usage: Usage): string {
-  let key = registryKeys.get(usage);
+function registryKey(steps: RunSteps): string {
+  let key = registryKeys.get(steps);
   if (key === undefined) {
     key = Object.values(REGISTRY_RC)
-      .map((re) => usage.runs.find((r) => re.test(r.text))?.line ?? 0)
+      .map((re) => steps.runs.find((r) => re.test(r.text))?.line ?? 0)
       .join(',');
-    registryKeys.set(usage, key);
+    registryKeys.set(steps, key);
   }
   return key;
 }
 
-function computeSecretCandidates(scan: SecretScan, bc: BuildContext, usage: Usage): Candidate[] {
+function computeSecretCandidates(scan: SecretScan, bc: BuildContext, steps: RunSteps): Candidate[] {
   const out: Candidate[] = [];
   const reviews: Candidate[] = [];
   const filesBelow = (dir: string) => scan.entries.filesBelow(dir);
@@ -238,7 +242,7 @@ function computeSecretCandidates(scan: SecretScan, bc: BuildContext, usage: Usag
     const exclude: string[] = [];
     const kept: string[] = [];
     for (const p of hits) {
-      const d = decide(bc, p, filesBelow, usage);
+      const d = decide(bc, p, filesBelow, steps);
       if (d.act === 'exclude') exclude.push(p);
       else {
         kept.push(p);

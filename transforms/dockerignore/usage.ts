@@ -6,24 +6,23 @@
 import { cleanRelative } from '../../src/context/context.js';
 import { copySpec, isWholeContext, sourceValue } from '../../src/toolkit/copy.js';
 import type { DockerfileModel, Instruction } from '../../src/model/types.js';
-import type { Usage } from './model.js';
+import { memoCounters } from './memo.js';
+import type { RunSteps, Usage } from './model.js';
 
 export function lineOf(model: DockerfileModel, at: number): number {
   return model.lineOf(at) + 1;
 }
 
-/** COPY/ADD (no --from) and bind-mount sources of one Dockerfile. */
+/** COPY/ADD (no --from) and bind-mount sources of one Dockerfile (its RUN steps are not
+ * listed here: `runStepsOf`, asked by the few analyses that get that far). */
 export function usageOf(model: DockerfileModel): Usage {
-  const usage: Usage = { whole: null, sources: [], unresolved: null, runText: '', runs: [] };
+  const usage: Usage = { whole: null, sources: [], unresolved: null, steps: null };
   for (const instr of model.instructions) {
     // (only RUN, COPY and ADD take anything from the context: no copy spec asked of the others)
     const kw = instr.keyword;
     if (kw !== 'RUN' && kw !== 'COPY' && kw !== 'ADD') continue;
     // (no closure per instruction: `addSource` takes what it needs)
     if (kw === 'RUN') {
-      const at = instr.span.start;
-      usage.runText += instr.logical.text + '\n';
-      usage.runs.push({ at, line: lineOf(model, at), text: instr.logical.text });
       for (const f of instr.flags) {
         if (f.name !== 'mount') continue;
         const o = f.options;
@@ -39,6 +38,20 @@ export function usageOf(model: DockerfileModel): Usage {
       addSource(usage, model, instr, sourceValue(model, spec, w), w.raw);
   }
   return usage;
+}
+
+/** The RUN steps of `model` (see RunSteps): `usage.steps` of its usage, made once. */
+export function runStepsOf(model: DockerfileModel, usage: Usage): RunSteps {
+  if (usage.steps !== null) return usage.steps;
+  memoCounters.steps++;
+  const steps: RunSteps = { runText: '', runs: [] };
+  for (const instr of model.instructions) {
+    if (instr.keyword !== 'RUN') continue;
+    const at = instr.span.start;
+    steps.runText += instr.logical.text + '\n';
+    steps.runs.push({ at, line: lineOf(model, at), text: instr.logical.text });
+  }
+  return (usage.steps = steps);
 }
 
 /** Adds what instruction `instr` takes from the context by `value` (null: unresolved) to

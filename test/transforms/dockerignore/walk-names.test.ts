@@ -15,7 +15,7 @@ import { entriesBelow } from '../../../transforms/dockerignore/analysis.js';
 import { clutterCandidates } from '../../../transforms/dockerignore/clutter.js';
 import { Entries } from '../../../transforms/dockerignore/model.js';
 import { secretCandidates } from '../../../transforms/dockerignore/secrets.js';
-import { usageOf } from '../../../transforms/dockerignore/usage.js';
+import { runStepsOf, usageOf } from '../../../transforms/dockerignore/usage.js';
 import { removeTmpdirs, tmpdir } from '../../helpers.js';
 
 beforeAll(() => initShellParser());
@@ -64,7 +64,12 @@ function makeTree(files: string[]): string {
   return root;
 }
 
-const usage = () => usageOf(parseDockerfile('FROM node\nCOPY . .\nRUN npm ci && npm run build\n'));
+/** The RUN steps of a Dockerfile's text. */
+const stepsOf = (text: string) => {
+  const model = parseDockerfile(text);
+  return runStepsOf(model, usageOf(model));
+};
+const usage = () => stepsOf('FROM node\nCOPY . .\nRUN npm ci && npm run build\n');
 
 /** The same entries without their names (as a context that has none at hand gives them). */
 const nameless = (all: readonly ContextEntry[]): ContextEntry[] =>
@@ -79,7 +84,7 @@ function candidates(
   return {
     files: entries.files.map((e) => e.path),
     names: entries.names,
-    secrets: secretCandidates(entries, bc, usage()),
+    secrets: secretCandidates(entries, bc, usage),
     clutter: clutterCandidates(entries, bc, usage(), '.dockerignore'),
   };
 }
@@ -152,7 +157,7 @@ test('the scans read the path of a matching name only', () => {
   all.push(entry('.env', false));
   const entries = new Entries(all, () => false);
   read.length = 0;
-  const s = secretCandidates(entries, bc, usage());
+  const s = secretCandidates(entries, bc, usage);
   expect(s.map((c) => c.triggers)).toEqual([['.env']]);
   clutterCandidates(entries, bc, usage(), '.dockerignore');
   // (`.env`, read when found and by the decisions made about it, never the other files')
@@ -160,7 +165,7 @@ test('the scans read the path of a matching name only', () => {
   expect(before).toBeGreaterThan(0);
   read.length = 0;
   const again = new Entries(all.slice(0, -1), () => false);
-  expect(secretCandidates(again, bc, usage())).toEqual([]);
+  expect(secretCandidates(again, bc, usage)).toEqual([]);
   clutterCandidates(again, bc, usage(), '.dockerignore');
   expect(read.length).toBe(0);
 });
@@ -171,10 +176,8 @@ test('the .NET project folders (bin/obj of a dotnet build) read the paths of pro
   const folders = ['src', 'src/App', 'src/App/bin', 'src/App/obj', 'src/Lib', 'src/Lib/bin'];
   const files = ['src/App/App.csproj', 'src/App/Program.cs', 'src/Lib/Lib.cs', 'README.md'];
   const all = [...folders.map((p) => entry(p, true)), ...files.map((p) => entry(p, false))];
-  const dotnet = usageOf(
-    parseDockerfile(
-      'FROM mcr.microsoft.com/dotnet/sdk:8.0\nCOPY . .\nRUN dotnet publish src/App\n',
-    ),
+  const dotnet = stepsOf(
+    'FROM mcr.microsoft.com/dotnet/sdk:8.0\nCOPY . .\nRUN dotnet publish src/App\n',
   );
   const entries = new Entries(all, () => false);
   read.length = 0;
@@ -213,7 +216,7 @@ test('Entries.holds and the project-file scan read the path of a matching name o
   expect(entries.holds('missing')).toBe(false);
   expect(read.length).toBe(0);
   const bc = new MemoryContext({ 'api/api.csproj': '<Project/>\n' });
-  const dotnet = usageOf(parseDockerfile('FROM x\nCOPY . .\nRUN dotnet publish -c Release\n'));
+  const dotnet = stepsOf('FROM x\nCOPY . .\nRUN dotnet publish -c Release\n');
   read.length = 0;
   const out = clutterCandidates(new Entries(all, () => false), bc, dotnet, '.dockerignore');
   expect(out.filter((c) => c.group === 'build').flatMap((c) => c.triggers)).toEqual([
