@@ -483,15 +483,16 @@ export function optimizeDeclaredFiles(
       const t = sessionDockerfileText(f);
       return t !== null && t.startsWith(BOM) ? t.slice(1) : t;
     };
+    // (a text done with stays in `ahead` with a count of 0: a delete would shrink the table, a
+    // new one each time, kept for the call; each file's text taken once, then from `texts`)
+    const texts = abs.map(textOf);
     const ahead = new Map<string, number>();
-    for (const f of abs) {
-      const t = textOf(f);
-      if (t !== null) ahead.set(t, (ahead.get(t) ?? 0) + 1);
-    }
+    for (const t of texts) if (t !== null) ahead.set(t, (ahead.get(t) ?? 0) + 1);
+    const isAhead = (text: string) => (ahead.get(text) ?? 0) > 0;
     const heldFor = new Map<string, string>();
     const wanted = (text: string) => {
       const by = heldFor.get(text);
-      return ahead.has(text) || (by !== undefined && ahead.has(by));
+      return isAhead(text) || (by !== undefined && isAhead(by));
     };
     for (const [i, f] of abs.entries()) {
       const r = await optimizeDeclared(
@@ -503,11 +504,10 @@ export function optimizeDeclaredFiles(
         if (change.absolutePath && change.absolutePath !== f)
           pending.set(change.absolutePath, change.after);
       results.push(r);
-      const t = textOf(f);
+      const t = texts[i]!;
       if (t === null) continue;
-      const left = (ahead.get(t) ?? 0) - 1;
-      if (left > 0) ahead.set(t, left);
-      else ahead.delete(t);
+      const left = ahead.get(t)! - 1;
+      ahead.set(t, left);
       dropParsedModels((text) => {
         if (left > 0 && !wanted(text)) heldFor.set(text, t);
         if (wanted(text)) return true;
