@@ -42,7 +42,7 @@ import {
   type BuildDecl,
   type BuildSet,
 } from './context/builds/index.js';
-import { pathExists } from './context/cache.js';
+import { forgetSessionContext, pathExists } from './context/cache.js';
 import { unifiedDiff, type FileChange } from './engine/diff.js';
 import type { FixReport, SkipReport } from './engine/loop.js';
 import { dropParsedModels } from './model/dockerfile.js';
@@ -494,6 +494,18 @@ export function optimizeDeclaredFiles(
       const by = heldFor.get(text);
       return isAhead(text) || (by !== undefined && isAhead(by));
     };
+    // The contexts still to come (how many of the files to come run over each): when a file is
+    // done, what the session keeps of a context no later file uses goes (forgetSessionContext).
+    // (an explicit context is everyone's: kept)
+    const roots =
+      rest.context === undefined
+        ? abs.map((f, i) =>
+            builds[i]!.length ? contextsOf([...builds[i]!]).map((c) => c.dir) : [path.dirname(f)],
+          )
+        : null;
+    const contextsLeft = new Map<string, number>();
+    for (const list of roots ?? [])
+      for (const c of list) contextsLeft.set(c, (contextsLeft.get(c) ?? 0) + 1);
     for (const [i, f] of abs.entries()) {
       const r = await optimizeDeclared(
         f,
@@ -504,6 +516,11 @@ export function optimizeDeclaredFiles(
         if (change.absolutePath && change.absolutePath !== f)
           pending.set(change.absolutePath, change.after);
       results.push(r);
+      for (const c of roots?.[i] ?? []) {
+        const left = contextsLeft.get(c)! - 1;
+        contextsLeft.set(c, left);
+        if (left === 0) forgetSessionContext(c);
+      }
       const t = texts[i]!;
       if (t === null) continue;
       const left = ahead.get(t)! - 1;

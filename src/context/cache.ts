@@ -42,6 +42,8 @@ export const diskCounters = {
   /** Paths looked up by DiskContext.exists/isDirectory (not those served from the generation). */
   lstats: 0,
   derived: 0,
+  /** Contexts whose session tree or walks were dropped (forgetSessionContext). */
+  contextsForgotten: 0,
   readLog: null as string[] | null,
   /** Files whose cached text was checked (lstat) or read, in order (null: not recorded). */
   checkLog: null as string[] | null,
@@ -716,6 +718,18 @@ class SessionValues {
     return v;
   }
 
+  /** Drop this generation's values whose key `drop` accepts. */
+  forget(drop: (key: string) => boolean): number {
+    if (this.generation !== generation) return 0;
+    let n = 0;
+    for (const key of this.values.keys())
+      if (drop(key)) {
+        this.values.delete(key);
+        n++;
+      }
+    return n;
+  }
+
   clear(): void {
     this.values.clear();
   }
@@ -780,6 +794,22 @@ export function onClear(hook: () => void): void {
 }
 
 /** Drop every cached file, listing and derived value. */
+/**
+ * Drop what the session under way keeps of the context at `root` (its tree, its walks: keyed
+ * `${root}\0...`, and the texts read through it), when no later run of the session uses that
+ * context (optimizeDeclaredFiles: most Dockerfiles have a context of their own). Kept, it would
+ * stay until 16 other contexts pushed it out, long enough to be promoted by the scavenges and
+ * collected only by a full collection; dropped at once, it dies young. Only a cache: a later use
+ * makes it again, the same within the generation.
+ */
+export function forgetSessionContext(root: string): void {
+  const below = `${root}\0`;
+  const n = trees.forget((k) => k === root) + walks.forget((k) => k.startsWith(below));
+  const reads = rootReads.get(root);
+  if (reads?.generation === generation) rootReads.delete(root);
+  if (n) diskCounters.contextsForgotten++;
+}
+
 export function clearContextCaches(): void {
   files.clear();
   filesText = 0;
