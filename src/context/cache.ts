@@ -718,16 +718,12 @@ class SessionValues {
     return v;
   }
 
-  /** Drop this generation's values whose key `drop` accepts. */
+  /** Drop this generation's values whose key `drop` accepts; how many. */
   forget(drop: (key: string) => boolean): number {
-    if (this.generation !== generation) return 0;
-    let n = 0;
-    for (const key of this.values.keys())
-      if (drop(key)) {
-        this.values.delete(key);
-        n++;
-      }
-    return n;
+    const { size } = this.values;
+    if (this.generation === generation)
+      for (const k of this.values.keys()) if (drop(k)) this.values.delete(k);
+    return size - this.values.size;
   }
 
   clear(): void {
@@ -793,23 +789,18 @@ export function onClear(hook: () => void): void {
   clearHooks.push(hook);
 }
 
-/** Drop every cached file, listing and derived value. */
-/**
- * Drop what the session under way keeps of the context at `root` (its tree, its walks: keyed
- * `${root}\0...`, and the texts read through it), when no later run of the session uses that
- * context (optimizeDeclaredFiles: most Dockerfiles have a context of their own). Kept, it would
- * stay until 16 other contexts pushed it out, long enough to be promoted by the scavenges and
- * collected only by a full collection; dropped at once, it dies young. Only a cache: a later use
- * makes it again, the same within the generation.
- */
+/** Drop what the session under way keeps of the context at `root` (its tree, its walks, keyed
+ * `${root}\0...`, the texts read through it) when no later run uses it (optimizeDeclaredFiles):
+ * it dies young instead of staying until 16 other contexts push it out, promoted by then. Only
+ * a cache: a later use makes it again, the same within the generation. */
 export function forgetSessionContext(root: string): void {
   const below = `${root}\0`;
   const n = trees.forget((k) => k === root) + walks.forget((k) => k.startsWith(below));
-  const reads = rootReads.get(root);
-  if (reads?.generation === generation) rootReads.delete(root);
+  if (rootReads.get(root)?.generation === generation) rootReads.delete(root);
   if (n) diskCounters.contextsForgotten++;
 }
 
+/** Drop every cached file, listing and derived value. */
 export function clearContextCaches(): void {
   files.clear();
   filesText = 0;
