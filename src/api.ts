@@ -454,7 +454,8 @@ async function optimizeNow(
     ruleFilter,
     ruleIdProblem: (id) => ruleIdProblem(all, id),
   });
-  const skipped = [...engine.skipped];
+  // (the engine's own list, made for this run: pushed to as it is)
+  const { skipped } = engine;
   if (disk?.walkTruncatedAt) {
     skipped.push({
       ruleId: 'context/scan-limit',
