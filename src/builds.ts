@@ -612,8 +612,25 @@ export class Declared {
     return buildsFor(this.set, path.resolve(this.cwd, file));
   }
 
+  /** The contexts each file of the run (planIgnores) runs over, and how many of the files still
+   * to come run over each: `optimize` forgets what the session keeps of a context once its last
+   * file is done (forgetSessionContext, as optimizeDeclaredFiles does). */
+  private readonly rootsOf = new Map<string, string[]>();
+  private readonly contextsLeft = new Map<string, number>();
+
   /** Plan `<Dockerfile>.dockerignore` files for Dockerfiles sharing a context (fix only). */
   async planIgnores(files: string[], options: DeclaredOptions): Promise<void> {
+    // (no contexts counted under --context: one for all, kept)
+    if (this.set)
+      for (const f of files) {
+        const abs = path.resolve(this.cwd, f);
+        const builds = buildsFor(this.set, abs);
+        const roots = builds.length
+          ? contextsOf([...builds]).map((c) => c.dir)
+          : [path.dirname(abs)];
+        this.rootsOf.set(abs, roots);
+        for (const c of roots) this.contextsLeft.set(c, (this.contextsLeft.get(c) ?? 0) + 1);
+      }
     if (!this.set?.builds.length) return;
     this.ignorePlan = await sharedIgnorePlan(
       files.map((f) => ({ file: f, builds: this.builds(f) })),
@@ -621,13 +638,20 @@ export class Declared {
     );
   }
 
-  optimize(file: string, options: DeclaredOptions): Promise<DeclaredResult> {
+  async optimize(file: string, options: DeclaredOptions): Promise<DeclaredResult> {
     const abs = path.resolve(this.cwd, file);
-    return optimizeDeclared(
+    const r = await optimizeDeclared(
       file,
       this.builds(file),
       withProps(options, { ignoreBeside: this.ignorePlan.get(abs) }),
     );
+    if (options.context === undefined)
+      for (const c of this.rootsOf.get(abs) ?? []) {
+        const left = this.contextsLeft.get(c)! - 1;
+        this.contextsLeft.set(c, left);
+        if (left === 0) forgetSessionContext(c);
+      }
+    return r;
   }
 
   settings(file: string, cli: { context?: string; target?: string; buildArg?: string[] }) {

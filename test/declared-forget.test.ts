@@ -8,6 +8,7 @@ import { afterAll, beforeEach, expect, test } from '@jest/globals';
 import { clearCaches, optimizeDeclaredFiles } from '../src/index.js';
 import { diskCounters } from '../src/context/cache.js';
 import { removeTmpdirs, tmpdir, writeTree } from './helpers.js';
+import { runCli } from './support/cli.js';
 
 afterAll(removeTmpdirs);
 beforeEach(() => clearCaches());
@@ -61,4 +62,20 @@ test("an explicit context is everyone's: kept for the whole call", async () => {
   const r = await run(dir, ['a/Dockerfile', 'a/Dockerfile.dev'], { context: path.join(dir, 'a') });
   expect(r.entries).toBeGreaterThan(0);
   expect(r.forgotten).toBe(0);
+});
+
+test('fix forgets each context after its last Dockerfile too (Declared), and keeps an explicit --context', async () => {
+  const dir = repo();
+  const forgotten = async (argv: string[]) => {
+    clearCaches();
+    const before = diskCounters.contextsForgotten;
+    const r = await runCli(argv, dir);
+    expect(r.code).toBe(1); // (a dry run with changes to make)
+    return { n: diskCounters.contextsForgotten - before, out: r.stdout };
+  };
+  const files = ['a/Dockerfile', 'b/Dockerfile', 'a/Dockerfile.dev'];
+  const all = await forgotten(['fix', '--dry-run', ...files]);
+  expect(all.n).toBe(2);
+  expect(all.out).toContain('+++ b/a/Dockerfile.dev');
+  expect((await forgotten(['fix', '--dry-run', '--context', 'a', 'a/Dockerfile'])).n).toBe(0);
 });
