@@ -139,9 +139,13 @@ export function selectTransforms(all: readonly Transform[], only?: string[], ski
   return { selected, ruleFilter };
 }
 
+/** The run's context: `context` as a BuildContext, seeded (an OverlayContext) with the texts of
+ * the ignore files read for it, then the pending edits (a pending text of an ignore file replaces
+ * the one read, in its place: the order of one map of both, without making that map). */
 function makeContext(
   context: OptimizeOptions['context'],
   dockerfileAbs: string | null,
+  ignoreFiles: ReadonlyMap<string, ReadFile>,
   pending: ReadonlyMap<string, string> | undefined,
 ): { context: BuildContext; disk: DiskContext | null } {
   let base: BuildContext;
@@ -162,24 +166,30 @@ function makeContext(
   } else if (isBuildContext(context)) base = context;
   else base = new MemoryContext(context);
   const disk = base instanceof DiskContext ? base : null;
-  if (!pending?.size || !base.root) return { context: base, disk };
+  if ((!ignoreFiles.size && !pending?.size) || !base.root) return { context: base, disk };
   const seeded = new OverlayContext(base);
   const root = base.root;
   // (a run over many files passes every pending edit to each: a clean path is placed by its
   // prefix, without path.relative's work; one not below the root is left out, as
   // path.relative's `..` leaves it out)
   const clean = isCleanRoot(root);
-  for (const [abs, content] of pending) {
+  const place = (abs: string, content: string) => {
     let rel: string;
     if (clean && abs !== root && isCleanRoot(abs)) {
       const tail = cleanTail(root, abs);
-      if (tail === null) continue;
+      if (tail === null) return;
       rel = tail;
     } else rel = path.relative(root, abs);
     if (!rel.startsWith('..') && !path.isAbsolute(rel)) seeded.overlay.set(posix(rel), content);
-  }
+  };
+  for (const [abs, read] of ignoreFiles)
+    place(abs, pending?.has(abs) ? pending.get(abs)! : read.text);
+  if (pending) for (const [abs, content] of pending) if (!ignoreFiles.has(abs)) place(abs, content);
   return { context: seeded, disk };
 }
+
+/** The ignore files of a run without a context folder: none (never written to). */
+const NO_IGNORE_FILES: ReadonlyMap<string, ReadFile> = new Map();
 
 function isBuildContext(x: unknown): x is BuildContext {
   return (
@@ -414,10 +424,13 @@ async function optimizeNow(
             return r;
           },
         )
-      : new Map<string, ReadFile>();
-  const seed = new Map<string, string>([...ignoreFiles].map(([abs, r]) => [abs, r.text]));
-  for (const [abs, text] of options.pending ?? []) seed.set(abs, text);
-  const { context, disk } = makeContext(options.context, dockerfileAbs, seed);
+      : NO_IGNORE_FILES;
+  const { context, disk } = makeContext(
+    options.context,
+    dockerfileAbs,
+    ignoreFiles,
+    options.pending,
+  );
   // The ignore files just found absent are not looked for again (the transforms ask for them).
   if (disk && isCleanRoot(disk.root)) {
     // (the usual case: each absent one below the root, without path's work)
@@ -441,7 +454,8 @@ async function optimizeNow(
     ruleFilter,
     ruleIdProblem: (id) => ruleIdProblem(all, id),
   });
-  const skipped = [...engine.skipped];
+  // (the engine's own list, made for this run: pushed to as it is)
+  const { skipped } = engine;
   if (disk?.walkTruncatedAt) {
     skipped.push({
       ruleId: 'context/scan-limit',

@@ -42,7 +42,7 @@ import {
   type BuildDecl,
   type BuildSet,
 } from './context/builds/index.js';
-import { pathExists } from './context/cache.js';
+import { forgetSessionContext, pathExists } from './context/cache.js';
 import { unifiedDiff, type FileChange } from './engine/diff.js';
 import type { FixReport, SkipReport } from './engine/loop.js';
 import { dropParsedModels } from './model/dockerfile.js';
@@ -483,16 +483,29 @@ export function optimizeDeclaredFiles(
       const t = sessionDockerfileText(f);
       return t !== null && t.startsWith(BOM) ? t.slice(1) : t;
     };
+    // (a text done with stays in `ahead` with a count of 0: a delete would shrink the table, a
+    // new one each time, kept for the call; each file's text taken once, then from `texts`)
+    const texts = abs.map(textOf);
     const ahead = new Map<string, number>();
-    for (const f of abs) {
-      const t = textOf(f);
-      if (t !== null) ahead.set(t, (ahead.get(t) ?? 0) + 1);
-    }
+    for (const t of texts) if (t !== null) ahead.set(t, (ahead.get(t) ?? 0) + 1);
+    const isAhead = (text: string) => (ahead.get(text) ?? 0) > 0;
     const heldFor = new Map<string, string>();
     const wanted = (text: string) => {
       const by = heldFor.get(text);
-      return ahead.has(text) || (by !== undefined && ahead.has(by));
+      return isAhead(text) || (by !== undefined && isAhead(by));
     };
+    // The contexts still to come (how many of the files to come run over each): when a file is
+    // done, what the session keeps of a context no later file uses goes (forgetSessionContext).
+    // (an explicit context is everyone's: kept)
+    const roots =
+      rest.context === undefined
+        ? abs.map((f, i) =>
+            builds[i]!.length ? contextsOf([...builds[i]!]).map((c) => c.dir) : [path.dirname(f)],
+          )
+        : null;
+    const contextsLeft = new Map<string, number>();
+    for (const list of roots ?? [])
+      for (const c of list) contextsLeft.set(c, (contextsLeft.get(c) ?? 0) + 1);
     for (const [i, f] of abs.entries()) {
       const r = await optimizeDeclared(
         f,
@@ -503,11 +516,15 @@ export function optimizeDeclaredFiles(
         if (change.absolutePath && change.absolutePath !== f)
           pending.set(change.absolutePath, change.after);
       results.push(r);
-      const t = textOf(f);
+      for (const c of roots?.[i] ?? []) {
+        const left = contextsLeft.get(c)! - 1;
+        contextsLeft.set(c, left);
+        if (left === 0) forgetSessionContext(c);
+      }
+      const t = texts[i]!;
       if (t === null) continue;
-      const left = (ahead.get(t) ?? 0) - 1;
-      if (left > 0) ahead.set(t, left);
-      else ahead.delete(t);
+      const left = ahead.get(t)! - 1;
+      ahead.set(t, left);
       dropParsedModels((text) => {
         if (left > 0 && !wanted(text)) heldFor.set(text, t);
         if (wanted(text)) return true;
@@ -595,8 +612,25 @@ export class Declared {
     return buildsFor(this.set, path.resolve(this.cwd, file));
   }
 
+  /** The contexts each file of the run (planIgnores) runs over, and how many of the files still
+   * to come run over each: `optimize` forgets what the session keeps of a context once its last
+   * file is done (forgetSessionContext, as optimizeDeclaredFiles does). */
+  private readonly rootsOf = new Map<string, string[]>();
+  private readonly contextsLeft = new Map<string, number>();
+
   /** Plan `<Dockerfile>.dockerignore` files for Dockerfiles sharing a context (fix only). */
   async planIgnores(files: string[], options: DeclaredOptions): Promise<void> {
+    // (no contexts counted under --context: one for all, kept)
+    if (this.set)
+      for (const f of files) {
+        const abs = path.resolve(this.cwd, f);
+        const builds = buildsFor(this.set, abs);
+        const roots = builds.length
+          ? contextsOf([...builds]).map((c) => c.dir)
+          : [path.dirname(abs)];
+        this.rootsOf.set(abs, roots);
+        for (const c of roots) this.contextsLeft.set(c, (this.contextsLeft.get(c) ?? 0) + 1);
+      }
     if (!this.set?.builds.length) return;
     this.ignorePlan = await sharedIgnorePlan(
       files.map((f) => ({ file: f, builds: this.builds(f) })),
@@ -604,13 +638,20 @@ export class Declared {
     );
   }
 
-  optimize(file: string, options: DeclaredOptions): Promise<DeclaredResult> {
+  async optimize(file: string, options: DeclaredOptions): Promise<DeclaredResult> {
     const abs = path.resolve(this.cwd, file);
-    return optimizeDeclared(
+    const r = await optimizeDeclared(
       file,
       this.builds(file),
       withProps(options, { ignoreBeside: this.ignorePlan.get(abs) }),
     );
+    if (options.context === undefined)
+      for (const c of this.rootsOf.get(abs) ?? []) {
+        const left = this.contextsLeft.get(c)! - 1;
+        this.contextsLeft.set(c, left);
+        if (left === 0) forgetSessionContext(c);
+      }
+    return r;
   }
 
   settings(file: string, cli: { context?: string; target?: string; buildArg?: string[] }) {

@@ -120,3 +120,67 @@ test('pending edits are seen by the context they lie in, and only there (placed 
   });
   expect(seen).toEqual({ 'a.txt': 'pending\n', 'sub/new.txt': 'new\n', '..odd': null, x: null });
 });
+
+test('the ignore files read for a run and the pending edits seed its context as one map would: a pending text of an ignore file replaces the one on disk, in its place', async () => {
+  const dir = fs.realpathSync(tmpdir('dfo-plumbing-seed-'));
+  writeTree(dir, {
+    'ctx/web/Dockerfile': 'FROM alpine\n',
+    'ctx/web/Dockerfile.dockerignore': 'beside\n',
+    'ctx/.dockerignore': 'root\n',
+    'ctx/a.txt': 'disk\n',
+  });
+  const ctx = path.join(dir, 'ctx');
+  const dockerfile = path.join(ctx, 'web', 'Dockerfile');
+  let seen: [string, string | null][] = [];
+  let order: string[] = [];
+  const names = ['web/Dockerfile.dockerignore', '.dockerignore', 'a.txt', 'new.txt'];
+  const reader: Transform = {
+    meta: {
+      id: 'reader',
+      title: 'reader',
+      hadolint: [],
+      applicability: 'safe',
+      docs: { why: '', fixSafety: '' },
+    },
+    check: (_m, c) => {
+      seen = names.map((n) => [n, c.buildContext.readFile(n)]);
+      // (the engine's overlay is over the seeded one: its base's overlay holds the seed)
+      const seeded = (c.buildContext as unknown as { base: { overlay?: Map<string, string> } })
+        .base;
+      order = [...(seeded.overlay?.keys() ?? [])];
+      return [];
+    },
+  };
+  const run = (pending?: Map<string, string>) =>
+    optimize('FROM alpine\n', { path: dockerfile, context: ctx, transforms: [reader], pending });
+  await run();
+  expect(seen).toEqual([
+    ['web/Dockerfile.dockerignore', 'beside\n'],
+    ['.dockerignore', 'root\n'],
+    ['a.txt', 'disk\n'],
+    ['new.txt', null],
+  ]);
+  expect(order).toEqual(['web/Dockerfile.dockerignore', '.dockerignore']);
+  await run(
+    new Map([
+      [path.join(ctx, 'new.txt'), 'new\n'],
+      [path.join(ctx, '.dockerignore'), 'pending root\n'],
+      [path.join(ctx, 'a.txt'), 'pending\n'],
+    ]),
+  );
+  expect(seen).toEqual([
+    ['web/Dockerfile.dockerignore', 'beside\n'],
+    ['.dockerignore', 'pending root\n'],
+    ['a.txt', 'pending\n'],
+    ['new.txt', 'new\n'],
+  ]);
+  // The ignore files first (the pending root one in the read one's place), then the others.
+  expect(order).toEqual(['web/Dockerfile.dockerignore', '.dockerignore', 'new.txt', 'a.txt']);
+  // No ignore file and nothing pending: the context itself, no overlay.
+  fs.rmSync(path.join(ctx, 'web', 'Dockerfile.dockerignore'));
+  fs.rmSync(path.join(ctx, '.dockerignore'));
+  clearCaches();
+  await run();
+  expect(order).toEqual([]);
+  expect(seen.map(([, t]) => t)).toEqual([null, null, 'disk\n', null]);
+});

@@ -12,6 +12,7 @@ import { applyResult, clearCaches, optimizeFile } from '../src/api.js';
 import { WriteError } from '../src/io/write.js';
 import {
   MAX_INPUT_BYTES,
+  decodeDockerfile,
   readDockerfile,
   readIgnoreFile,
   snapshotOf,
@@ -136,4 +137,33 @@ test('errors are named as before: missing, a folder, not a regular file, too lar
     expect(() => readDockerfile(fifo)).toThrow('not a regular file');
     expect(() => readIgnoreFile(fifo, 'f')).toThrow('f: not a regular file');
   }
+});
+
+test('a Dockerfile of whitespace only is empty: the test without a trimmed copy agrees with trim() on every character', () => {
+  const enc = new TextEncoder();
+  const old = (t: string) => t.replace(/^\uFEFF/, '').trim() === '';
+  const empty = (t: string) => {
+    try {
+      decodeDockerfile(enc.encode(t));
+      return false;
+    } catch (err) {
+      if ((err as Error).message !== 'empty file (no instructions)') throw err;
+      return true;
+    }
+  };
+  const texts = [
+    '\n',
+    ' \t\r\n',
+    '\uFEFF',
+    '\uFEFF \n',
+    '\u00a0\u2028\u3000',
+    'FROM x',
+    '\uFEFFFROM x',
+    ' \u200b ',
+    '\n\n#\n',
+  ];
+  for (let c = 1; c < 0x10000; c++)
+    if (c < 0xd800 || c > 0xdfff) texts.push(` ${String.fromCharCode(c)}\n`);
+  expect(texts.filter((t) => empty(t) !== old(t))).toEqual([]);
+  expect(texts.filter(empty).length).toBeGreaterThan(20);
 });

@@ -42,6 +42,8 @@ export const diskCounters = {
   /** Paths looked up by DiskContext.exists/isDirectory (not those served from the generation). */
   lstats: 0,
   derived: 0,
+  /** Contexts whose session tree or walks were dropped (forgetSessionContext). */
+  contextsForgotten: 0,
   readLog: null as string[] | null,
   /** Files whose cached text was checked (lstat) or read, in order (null: not recorded). */
   checkLog: null as string[] | null,
@@ -716,6 +718,14 @@ class SessionValues {
     return v;
   }
 
+  /** Drop this generation's values whose key `drop` accepts; how many. */
+  forget(drop: (key: string) => boolean): number {
+    const { size } = this.values;
+    if (this.generation === generation)
+      for (const k of this.values.keys()) if (drop(k)) this.values.delete(k);
+    return size - this.values.size;
+  }
+
   clear(): void {
     this.values.clear();
   }
@@ -777,6 +787,17 @@ const clearHooks: (() => void)[] = [];
 /** Register another cache to drop on `clearContextCaches` (git indexes). */
 export function onClear(hook: () => void): void {
   clearHooks.push(hook);
+}
+
+/** Drop what the session under way keeps of the context at `root` (its tree, its walks, keyed
+ * `${root}\0...`, the texts read through it) when no later run uses it (optimizeDeclaredFiles):
+ * it dies young instead of staying until 16 other contexts push it out, promoted by then. Only
+ * a cache: a later use makes it again, the same within the generation. */
+export function forgetSessionContext(root: string): void {
+  const below = `${root}\0`;
+  const n = trees.forget((k) => k === root) + walks.forget((k) => k.startsWith(below));
+  if (rootReads.get(root)?.generation === generation) rootReads.delete(root);
+  if (n) diskCounters.contextsForgotten++;
 }
 
 /** Drop every cached file, listing and derived value. */

@@ -74,6 +74,8 @@ export function decodeText(buf: Uint8Array): string {
   }
 }
 
+const NOT_BLANK = /\S/;
+
 /** Decode file bytes as a Dockerfile text, or throw an InputError saying why it is not one. */
 export function decodeDockerfile(buf: Uint8Array): string {
   if (buf.length === 0) throw new InputError('empty file (no instructions)');
@@ -85,8 +87,8 @@ export function decodeDockerfile(buf: Uint8Array): string {
       throw new InputError('binary file, not a Dockerfile');
     throw err;
   }
-  if (text.replace(/^\uFEFF/, '').trim() === '')
-    throw new InputError('empty file (no instructions)');
+  // (`trim() === ''` without the copy trim makes: \s is the set trim strips, a BOM included)
+  if (!NOT_BLANK.test(text)) throw new InputError('empty file (no instructions)');
   return text;
 }
 
