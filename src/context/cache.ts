@@ -695,25 +695,33 @@ export function generationTable<K, V>(name: string): Map<K, V> {
 }
 
 /** Values kept for the current generation only, the most recent `limit` of them. */
-class SessionValues {
+export class SessionValues {
   private readonly values = new Map<string, unknown>();
   private generation = -1;
+  /** The key set last, the map's last (undefined: none, or not known). */
+  private newest: string | undefined = undefined;
   constructor(private readonly limit: number) {}
 
   get<T>(key: string, compute: () => T): T {
     const { values } = this;
     if (this.generation !== generation) {
       values.clear();
+      this.newest = undefined;
       this.generation = generation;
     }
     if (values.has(key)) {
       const v = values.get(key) as T;
-      values.delete(key);
-      values.set(key, v);
+      // (moved to the end, the most recent: already there when it is the newest)
+      if (key !== this.newest) {
+        values.delete(key);
+        values.set(key, v);
+        this.newest = key;
+      }
       return v;
     }
     const v = compute();
     values.set(key, v);
+    this.newest = key;
     if (values.size > this.limit) values.delete(values.keys().next().value!);
     return v;
   }
@@ -723,11 +731,13 @@ class SessionValues {
     const { size } = this.values;
     if (this.generation === generation)
       for (const k of this.values.keys()) if (drop(k)) this.values.delete(k);
+    if (this.newest !== undefined && !this.values.has(this.newest)) this.newest = undefined;
     return size - this.values.size;
   }
 
   clear(): void {
     this.values.clear();
+    this.newest = undefined;
   }
 }
 
@@ -756,35 +766,9 @@ export function sessionTree<T>(root: string, make: () => T): T {
   return trees.get(root, make);
 }
 
-const derived = new Map<string, Map<string, unknown>>();
-const derivedText = new Map<string, number>();
-/** Bounds on each derived-value kind, in entries and in the length of the texts they key (a
- * value is about as large as its text: a long-running process, such as the language server
- * getting a new text on every keystroke, stays bounded). */
-const DERIVED_LIMIT = 4096;
-const DERIVED_TEXT_LIMIT = 4 * 1024 * 1024;
-
-/** A value computed from a text (e.g. what a Dockerfile copies), computed once per text. */
-export function derivedFromText<T>(kind: string, text: string, compute: () => T): T {
-  let m = derived.get(kind);
-  if (!m) derived.set(kind, (m = new Map()));
-  if (m.has(text)) return m.get(text) as T;
-  diskCounters.derived++;
-  const value = compute();
-  let size = (derivedText.get(kind) ?? 0) + text.length;
-  while (m.size > 0 && (m.size >= DERIVED_LIMIT || size > DERIVED_TEXT_LIMIT)) {
-    const oldest = m.keys().next().value!;
-    m.delete(oldest);
-    size -= oldest.length;
-  }
-  m.set(text, value);
-  derivedText.set(kind, size);
-  return value;
-}
-
 const clearHooks: (() => void)[] = [];
 
-/** Register another cache to drop on `clearContextCaches` (git indexes). */
+/** Register another cache to drop on `clearContextCaches` (git indexes, derived values). */
 export function onClear(hook: () => void): void {
   clearHooks.push(hook);
 }
@@ -809,8 +793,6 @@ export function clearContextCaches(): void {
   tables.clear();
   walks.clear();
   trees.clear();
-  derived.clear();
-  derivedText.clear();
   for (const h of clearHooks) h();
   generation++;
 }

@@ -5,7 +5,7 @@
  * rules then turn `chosen` into fixes. See docs/rules/dockerignore.md ("Fix safety").
  */
 import { parseDockerfile } from '../../src/model/dockerfile.js';
-import { derivedFromText } from '../../src/context/cache.js';
+import { derivedFromText } from '../../src/context/derived.js';
 import { cleanRelative } from '../../src/context/context.js';
 import { globToRegExp, hasGlob } from '../../src/toolkit/copy.js';
 import { loadIgnore, matcher } from '../../src/context/ignore.js';
