@@ -13,6 +13,23 @@ import { removeTmpdirs, tmpdir, writeTree } from './helpers.js';
 afterAll(removeTmpdirs);
 beforeEach(() => clearCaches());
 
+/** A transform that only reads the context (`read`), with no findings. */
+function readerTransform(read: (c: Parameters<Transform['check']>[1]) => void): Transform {
+  return {
+    meta: {
+      id: 'reader',
+      title: 'reader',
+      hadolint: [],
+      applicability: 'safe',
+      docs: { why: '', fixSafety: '' },
+    },
+    check: (_m, c) => {
+      read(c);
+      return [];
+    },
+  };
+}
+
 test('withProps gives the object a spread gives: same keys in the same order, same values, base untouched', () => {
   const pending = new Map([['a', 'b']]);
   const bases: Record<string, unknown>[] = [
@@ -89,19 +106,9 @@ test('pending edits are seen by the context they lie in, and only there (placed 
   const ctx = path.join(dir, 'ctx');
   const seen: Record<string, string | null> = {};
   const names = ['a.txt', 'sub/new.txt', '..odd', 'x'];
-  const reader: Transform = {
-    meta: {
-      id: 'reader',
-      title: 'reader',
-      hadolint: [],
-      applicability: 'safe',
-      docs: { why: '', fixSafety: '' },
-    },
-    check: (_m, c) => {
-      for (const n of names) seen[n] = c.buildContext.readFile(n);
-      return [];
-    },
-  };
+  const reader = readerTransform((c) => {
+    for (const n of names) seen[n] = c.buildContext.readFile(n);
+  });
   const pending = new Map([
     [path.join(ctx, 'a.txt'), 'pending\n'],
     [path.join(ctx, 'sub', 'new.txt'), 'new\n'],
@@ -134,23 +141,13 @@ test('the ignore files read for a run and the pending edits seed its context as 
   let seen: [string, string | null][] = [];
   let order: string[] = [];
   const names = ['web/Dockerfile.dockerignore', '.dockerignore', 'a.txt', 'new.txt'];
-  const reader: Transform = {
-    meta: {
-      id: 'reader',
-      title: 'reader',
-      hadolint: [],
-      applicability: 'safe',
-      docs: { why: '', fixSafety: '' },
-    },
-    check: (_m, c) => {
-      seen = names.map((n) => [n, c.buildContext.readFile(n)]);
-      // (the engine's overlay is over the seeded one: its base's overlay holds the seed)
-      const seeded = (c.buildContext as unknown as { base: { overlay?: Map<string, string> } })
-        .base;
-      order = [...(seeded.overlay?.keys() ?? [])];
-      return [];
-    },
-  };
+  const reader = readerTransform((c) => {
+    seen = names.map((n) => [n, c.buildContext.readFile(n)]);
+    // (the engine's overlay is over the seeded one: its base's overlay holds the seed)
+    const seeded = (c.buildContext as unknown as { base: { overlay?: Map<string, string> } }).base;
+    order = [...(seeded.overlay?.keys() ?? [])];
+  });
+
   const run = (pending?: Map<string, string>) =>
     optimize('FROM alpine\n', { path: dockerfile, context: ctx, transforms: [reader], pending });
   await run();
