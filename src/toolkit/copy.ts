@@ -35,7 +35,7 @@ export function copySpec(model: DockerfileModel, instr: Instruction): CopySpec |
     if (words.length !== instr.json.length) return null;
   } else words = instr.args;
   if (words.length < 2) return null;
-  const from = instr.flags.find((f) => f.name === 'from')?.value ?? null;
+  const from = copyFrom(instr);
   return {
     instr,
     keyword: instr.keyword,
@@ -45,6 +45,21 @@ export function copySpec(model: DockerfileModel, instr: Instruction): CopySpec |
     flags: instr.flags,
     heredoc: instr.heredocs.length > 0,
   };
+}
+
+/** The `--from` of a COPY/ADD (an image or stage), null when it has none. */
+export function copyFrom(instr: Instruction): string | null {
+  return instr.flags.find((f) => f.name === 'from')?.value ?? null;
+}
+
+/** Whether a COPY/ADD may take files from the build context: no `--from`, no heredoc (the
+ * tests `copySpec`'s users make on its `from` and `heredoc`, without decomposing it). */
+export function mayCopyFromContext(instr: Instruction): boolean {
+  return (
+    (instr.keyword === 'COPY' || instr.keyword === 'ADD') &&
+    instr.heredocs.length === 0 &&
+    copyFrom(instr) === null
+  );
 }
 
 /** The strings of a JSON-form instruction with their source spans. */

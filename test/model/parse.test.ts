@@ -1,7 +1,10 @@
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import { parseDockerfile } from '../../src/model/dockerfile.js';
 import { initShellParser } from '../../src/model/shell.js';
-import { copySpec, globToRegExp, resolveDest } from '../../src/toolkit/copy.js';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { copySpec, globToRegExp, mayCopyFromContext, resolveDest } from '../../src/toolkit/copy.js';
+import { FIXTURES } from '../helpers.js';
 
 beforeAll(() => initShellParser());
 
@@ -189,5 +192,41 @@ describe('COPY helpers', () => {
     expect(globToRegExp('*.txt').test('dir/a.txt')).toBe(false);
     expect(globToRegExp('req*/[ab].txt').test('reqs/a.txt')).toBe(true);
     expect(globToRegExp('**/package.json').test('packages/a/package.json')).toBe(true);
+  });
+
+  test('mayCopyFromContext says what copySpec says of a copy from the context (no --from, no heredoc)', () => {
+    const texts = [
+      'FROM a AS b\nCOPY --from=b x y\nCOPY --from= x y\nADD --chmod=644 x y\nCOPY <<EOF /f\nhi\nEOF\nCOPY ["a", "b"]\nRUN x\nCOPY --link a b\n',
+    ];
+    const walk = (dir: string) => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (e.name === 'Dockerfile' || e.name.endsWith('.Dockerfile'))
+          texts.push(fs.readFileSync(p, 'utf8'));
+      }
+    };
+    walk(FIXTURES);
+    let copies = 0;
+    for (const text of texts) {
+      let m;
+      try {
+        m = parseDockerfile(text);
+      } catch {
+        continue;
+      }
+      for (const instr of m.instructions) {
+        const spec = copySpec(m, instr);
+        // (copySpec also refuses a copy with too few words: the quick test cannot see those)
+        if (spec === null && (instr.keyword === 'COPY' || instr.keyword === 'ADD')) continue;
+        if (spec) copies++;
+        const at = m.text.slice(instr.span.start, instr.span.end);
+        expect([at, mayCopyFromContext(instr)]).toEqual([
+          at,
+          spec !== null && spec.from === null && !spec.heredoc,
+        ]);
+      }
+    }
+    expect(copies).toBeGreaterThan(300);
   });
 });

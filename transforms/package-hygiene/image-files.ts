@@ -13,9 +13,10 @@ import {
   globToRegExp,
   hasGlob,
   matchSource,
+  mayCopyFromContext,
   sourceValue,
 } from '../../src/toolkit/copy.js';
-import { lineage } from '../../src/model/stages.js';
+import { stageLineage } from '../../src/model/stages.js';
 import { type Ctx, stageChain } from './context.js';
 
 export interface ImageFiles {
@@ -138,13 +139,11 @@ function copiesOf(c: Ctx, m: ImageMemo, i: number, inclusive: boolean): readonly
   let copies = m.copies.get(key);
   if (!copies) {
     const out: number[] = [];
-    // (stageChain's stages, oldest first, without its list of objects: asked once per check
-    // and instruction, for every later step and command of each)
-    const { stages } = c.model;
-    const chain = lineage(c.model.instructions[i]!.stage, (s) => stages[s]?.fromStage ?? null);
+    // (stageChain's stages, walked oldest first from stageLineage's list, without stageChain's
+    // object per stage: asked once per check and instruction, for every later step and command)
+    const chain = stageLineage(c.model, c.model.instructions[i]!.stage);
     for (let n = chain.length - 1; n >= 0; n--) {
-      const stage = stages[chain[n]!];
-      if (stage === undefined) continue;
+      const stage = chain[n]!;
       const end = n > 0 ? stage.last : Math.min(stage.last, inclusive ? i : i - 1);
       for (const j of stageCopies(c, m, stage.index)) {
         if (j > end) break;
@@ -227,13 +226,7 @@ function targetOf(c: Ctx, shape: CopyShape): CopyTarget | null {
 function shapeOf(c: Ctx, m: ImageMemo, j: number): CopyShape | null {
   let shape = m.shapes[j];
   if (shape === undefined) {
-    const instr = c.model.instructions[j]!;
-    m.shapes[j] = shape =
-      (instr.keyword !== 'COPY' && instr.keyword !== 'ADD') ||
-      instr.heredocs.length > 0 ||
-      (instr.flags.find((f) => f.name === 'from')?.value ?? null) !== null
-        ? null
-        : computeShape(c, j);
+    m.shapes[j] = shape = mayCopyFromContext(c.model.instructions[j]!) ? computeShape(c, j) : null;
   }
   return shape;
 }
