@@ -18,6 +18,7 @@ import {
 } from '../src/context/context.js';
 import type { ContextEntry } from '../src/model/types.js';
 import { removeTmpdirs, tmpdir, writeTree } from './helpers.js';
+import { mulberry32 } from './support/random.js';
 
 afterAll(removeTmpdirs);
 beforeEach(() => clearCaches());
@@ -495,8 +496,7 @@ describe('OverlayContext', () => {
     const entry = (p: string): ContextEntry => ({ path: p, size: 0, isDirectory: false });
     const byPath = (a: ContextEntry, b: ContextEntry) =>
       a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
-    let seed = 7;
-    const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const rand = mulberry32(7);
     const names = [...Array(300).keys()].map((k) => `d${k % 7}/${k}.x`);
     const sorted = names.map(entry).sort(byPath);
     // a few moved far, the reverse order, random orders

@@ -6,18 +6,10 @@
 import { expect, test } from '@jest/globals';
 import { clearContextCaches, diskCounters, SessionValues } from '../src/context/cache.js';
 import { derivedFromText } from '../src/context/derived.js';
-
-/** A seeded generator (the same sequences on every run). */
-function random(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    return s / 2147483648;
-  };
-}
+import { mulberry32 } from './support/random.js';
 
 test('SessionValues keeps the most recently used values, as a plain list does', () => {
-  const next = random(7);
+  const next = mulberry32(7);
   for (let round = 0; round < 200; round++) {
     const limit = 1 + Math.floor(next() * 4);
     const table = new SessionValues(limit);
