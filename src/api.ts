@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   clearContextCaches,
+  diskCounters,
   generationTable,
   inSession,
   listedAbsent,
@@ -210,7 +211,10 @@ function isBuildContext(x: unknown): x is BuildContext {
 function readDockerfileOnce(abs: string): ReadFile {
   const read = generationTable<string, ReadFile>('dockerfiles');
   let r = read.get(abs);
-  if (!r) read.set(abs, (r = readDockerfile(abs)));
+  if (!r) {
+    diskCounters.fileLog?.push(abs);
+    read.set(abs, (r = readDockerfile(abs)));
+  }
   return r;
 }
 
@@ -241,7 +245,11 @@ function readIgnoreFileOnce(
   if (dir !== undefined && listedAbsentIn(dir, name!)) return null;
   const read = readIgnoreFiles();
   let r = read.get(abs);
-  if (r === undefined) read.set(abs, (r = listedAbsent(abs) ? null : readIgnoreFile(abs, shown)));
+  if (r === undefined) {
+    const absent = listedAbsent(abs);
+    if (!absent) diskCounters.fileLog?.push(abs);
+    read.set(abs, (r = absent ? null : readIgnoreFile(abs, shown)));
+  }
   return r;
 }
 

@@ -390,3 +390,26 @@ test("a run over many files keeps a folder listed from its parent's by that list
   const next = await counted(() => inSession(async () => void listDirCached(c)));
   expect(next.listed).toEqual([c]);
 });
+
+test("the bench's OS floor replays a declared run's own calls: sizeLog holds each file the size note stat'ed, fileLog each Dockerfile and ignore file read, once each", async () => {
+  const dir = repo();
+  const web = path.join(dir, 'web');
+  fs.writeFileSync(path.join(web, '.dockerignore'), 'node_modules\n');
+  const sized: string[] = [];
+  const read: string[] = [];
+  diskCounters.sizeLog = sized;
+  diskCounters.fileLog = read;
+  let results;
+  try {
+    const builds = await findBuilds([dir], dir, {});
+    results = await optimizeDeclaredFiles([path.join(web, 'Dockerfile')], { cwd: dir, builds });
+  } finally {
+    diskCounters.sizeLog = diskCounters.fileLog = null;
+  }
+  // (a size note was made: the .env secret is proposed, with the context before and after)
+  const fix = results[0]!.fixes.find((f) => f.ruleId.startsWith('dockerignore/'));
+  expect(fix?.note).toBe('context: 6 files, 114 B -> 3 files, 5 B');
+  const files = ['.dockerignore', '.env', 'Dockerfile', 'i.js', 'package.json', 'src/a.js'];
+  expect([...sized].sort()).toEqual(files.map((f) => path.join(web, f)));
+  expect([...read].sort()).toEqual([path.join(web, '.dockerignore'), path.join(web, 'Dockerfile')]);
+});

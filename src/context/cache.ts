@@ -49,6 +49,9 @@ export const diskCounters = {
   checkLog: null as string[] | null,
   /** Folders listed, in order (null: not recorded). */
   listLog: null as string[] | null,
+  /** Files sized (Listing.sizeAt), and Dockerfiles and ignore files read (src/api.ts). */
+  sizeLog: null as string[] | null,
+  fileLog: null as string[] | null,
 };
 
 let generation = 1;
@@ -399,6 +402,7 @@ export class Listing {
       // stat flattens it once)
       const { abs } = this;
       const p = (abs[abs.length - 1] === sep ? abs : abs + sep) + this.names[i]!;
+      diskCounters.sizeLog?.push(p);
       try {
         size = kind === SYMLINK ? fs.lstatSync(p).size : fs.statSync(p).size;
       } catch {
