@@ -8,14 +8,12 @@
  *   (or kept by their parent's, see listDirCached) and checked against the folder's mtime (a
  *   file rewritten in place keeps its listed size until the folder changes; sizes only feed the
  *   byte counts of reports, file texts are always checked);
- * - values derived from a text (what another Dockerfile of the context copies), keyed by the
- *   text itself.
+ * - values derived from a text (derived.ts), dropped with these (onClear).
  *
- * Each check is done once per *generation*: a session (one `optimizeFiles` call) is one
- * generation, so within it the disk is read as a snapshot; a lone `optimize()` call is a
- * session of its own. A search for build files (builds/index.ts) starts a generation of its own,
- * which the session right after it joins (see inBuildSearch). `clearCaches()` (exported by the
- * API) drops everything.
+ * Each check is done once per *generation*: a session (one `optimizeFiles` call, or a lone
+ * `optimize()` call) is one generation, in which the disk is read as a snapshot. A search for
+ * build files (builds/index.ts) starts one of its own, which the session right after it joins
+ * (see inBuildSearch). `clearCaches()` (exported by the API) drops everything.
  */
 import * as fs from 'node:fs';
 import { basename, dirname, join, sep } from 'node:path';
