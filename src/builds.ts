@@ -446,6 +446,30 @@ export interface DeclaredFilesOptions extends OptimizeOptions {
   builds?: BuildSet;
 }
 
+/** The contexts of the files of a run over many Dockerfiles, and how many of the files still to
+ * come run over each: once the last is done, what the session keeps of a context goes
+ * (forgetSessionContext: it dies young instead of being promoted). */
+class ContextsLeft {
+  private readonly left = new Map<string, number>();
+
+  /** The context folders of Dockerfile `abs` with these builds (its own folder when none), each
+   * counted once more. */
+  add(abs: string, builds: readonly BuildDecl[]): string[] {
+    const roots = builds.length ? contextsOf([...builds]).map((c) => c.dir) : [path.dirname(abs)];
+    for (const c of roots) this.left.set(c, (this.left.get(c) ?? 0) + 1);
+    return roots;
+  }
+
+  /** A file over `roots` is done: each counted once less, forgotten at none left. */
+  done(roots: readonly string[]): void {
+    for (const c of roots) {
+      const n = this.left.get(c)! - 1;
+      this.left.set(c, n);
+      if (n === 0) forgetSessionContext(c);
+    }
+  }
+}
+
 /**
  * Optimize many Dockerfiles over their declared contexts in one session, as `fix` does: the
  * build definitions are read once, Dockerfiles sharing a context that need different ignore
@@ -494,18 +518,11 @@ export function optimizeDeclaredFiles(
       const by = heldFor.get(text);
       return isAhead(text) || (by !== undefined && isAhead(by));
     };
-    // The contexts still to come (how many of the files to come run over each): when a file is
-    // done, what the session keeps of a context no later file uses goes (forgetSessionContext).
-    // (an explicit context is everyone's: kept)
+    // The contexts still to come: when a file is done, what the session keeps of a context no
+    // later file uses goes. (an explicit context is everyone's: kept)
+    const contexts = new ContextsLeft();
     const roots =
-      rest.context === undefined
-        ? abs.map((f, i) =>
-            builds[i]!.length ? contextsOf([...builds[i]!]).map((c) => c.dir) : [path.dirname(f)],
-          )
-        : null;
-    const contextsLeft = new Map<string, number>();
-    for (const list of roots ?? [])
-      for (const c of list) contextsLeft.set(c, (contextsLeft.get(c) ?? 0) + 1);
+      rest.context === undefined ? abs.map((f, i) => contexts.add(f, builds[i]!)) : null;
     for (const [i, f] of abs.entries()) {
       const r = await optimizeDeclared(
         f,
@@ -516,11 +533,7 @@ export function optimizeDeclaredFiles(
         if (change.absolutePath && change.absolutePath !== f)
           pending.set(change.absolutePath, change.after);
       results.push(r);
-      for (const c of roots?.[i] ?? []) {
-        const left = contextsLeft.get(c)! - 1;
-        contextsLeft.set(c, left);
-        if (left === 0) forgetSessionContext(c);
-      }
+      if (roots) contexts.done(roots[i]!);
       const t = texts[i]!;
       if (t === null) continue;
       const left = ahead.get(t)! - 1;
@@ -612,11 +625,10 @@ export class Declared {
     return buildsFor(this.set, path.resolve(this.cwd, file));
   }
 
-  /** The contexts each file of the run (planIgnores) runs over, and how many of the files still
-   * to come run over each: `optimize` forgets what the session keeps of a context once its last
-   * file is done (forgetSessionContext, as optimizeDeclaredFiles does). */
+  /** The contexts each file of the run (planIgnores) runs over: `optimize` forgets what the
+   * session keeps of a context once its last file is done (as optimizeDeclaredFiles does). */
   private readonly rootsOf = new Map<string, string[]>();
-  private readonly contextsLeft = new Map<string, number>();
+  private readonly contextsLeft = new ContextsLeft();
 
   /** Plan `<Dockerfile>.dockerignore` files for Dockerfiles sharing a context (fix only). */
   async planIgnores(files: string[], options: DeclaredOptions): Promise<void> {
@@ -624,12 +636,7 @@ export class Declared {
     if (this.set)
       for (const f of files) {
         const abs = path.resolve(this.cwd, f);
-        const builds = buildsFor(this.set, abs);
-        const roots = builds.length
-          ? contextsOf([...builds]).map((c) => c.dir)
-          : [path.dirname(abs)];
-        this.rootsOf.set(abs, roots);
-        for (const c of roots) this.contextsLeft.set(c, (this.contextsLeft.get(c) ?? 0) + 1);
+        this.rootsOf.set(abs, this.contextsLeft.add(abs, buildsFor(this.set, abs)));
       }
     if (!this.set?.builds.length) return;
     this.ignorePlan = await sharedIgnorePlan(
@@ -645,12 +652,8 @@ export class Declared {
       this.builds(file),
       withProps(options, { ignoreBeside: this.ignorePlan.get(abs) }),
     );
-    if (options.context === undefined)
-      for (const c of this.rootsOf.get(abs) ?? []) {
-        const left = this.contextsLeft.get(c)! - 1;
-        this.contextsLeft.set(c, left);
-        if (left === 0) forgetSessionContext(c);
-      }
+    const roots = this.rootsOf.get(abs);
+    if (options.context === undefined && roots) this.contextsLeft.done(roots);
     return r;
   }
 
