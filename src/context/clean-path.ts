@@ -31,13 +31,20 @@ function isClean(p: string): boolean {
     const c = i < n ? p.charCodeAt(i) : 47;
     if (c === 92) return false;
     if (c !== 47) continue;
-    const len = i - start;
-    if (len === 0) return false;
-    if (p.charCodeAt(start) === 46 && (len === 1 || (len === 2 && p.charCodeAt(start + 1) === 46)))
-      return false;
+    if (oddSegment(p, start, i - start)) return false;
     start = i + 1;
   }
   return true;
+}
+
+/** Whether the segment of `p` at `start`, `length` long, is empty, `.` or `..` (one a clean path
+ * has not). */
+export function oddSegment(p: string, start: number, length: number): boolean {
+  return (
+    length === 0 ||
+    (p.charCodeAt(start) === 46 &&
+      (length === 1 || (length === 2 && p.charCodeAt(start + 1) === 46)))
+  );
 }
 
 /** Whether `root` is a normalised absolute POSIX path other than `/` (not on Windows: drive

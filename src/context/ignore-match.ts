@@ -24,6 +24,7 @@
  * - a pattern whose regexp does not compile (`[`) makes every verdict throw the same error.
  */
 import { posix } from 'node:path';
+import { oddSegment } from './clean-path.js';
 
 const TRAILING_SLASH = /(?<=.)\/$/;
 
@@ -46,15 +47,6 @@ function isClean(p: string): boolean {
     if (i < 0) return true;
     seg = i + 1;
   }
-}
-
-/** Whether the segment of `p` at `seg`, `length` long, is empty, `.` or `..` (one a clean path
- * has not). */
-function oddSegment(p: string, seg: number, length: number): boolean {
-  return (
-    length === 0 ||
-    (p.charCodeAt(seg) === 46 && (length === 1 || (length === 2 && p.charCodeAt(seg + 1) === 46)))
-  );
 }
 
 /** Balena's `_checkPattern` and `_createRule`: the cleaned pattern and its sign, or null. */
